@@ -1,0 +1,222 @@
+//! Invoices for each platform.
+
+use serde::Serialize;
+
+use super::catalog::{self, ALB, API_GATEWAY_HTTP, Arch, InstanceType, LambdaPrices};
+use super::{MONTH_S, tiered_cost};
+use crate::platform::iaas::FleetUsage;
+use crate::platform::serverless::FunctionUsage;
+
+/// What a cost line pays for, to group lines in reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostCategory {
+    /// Compute time: GB-seconds or instance-seconds.
+    Compute,
+    /// Per-request charges of the compute service.
+    Requests,
+    /// API gateway in front of functions.
+    Gateway,
+    /// Load balancer in front of a fleet.
+    LoadBalancer,
+}
+
+/// One line of an invoice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvoiceLine {
+    /// What is billed, e.g. "Lambda duration (x86_64, 512 MB)".
+    pub item: String,
+    /// What it pays for.
+    pub category: CostCategory,
+    /// Billed quantity (after rounding and minimums, before free tier).
+    pub quantity: f64,
+    /// Unit of `quantity`.
+    pub unit: &'static str,
+    /// Cost of the line.
+    pub cost_usd: f64,
+}
+
+/// The billing period an invoice covers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Period {
+    /// `"simulated horizon"` or `"30-day projection"`.
+    pub label: &'static str,
+    /// Length, seconds.
+    pub seconds: f64,
+    /// Usage multiplier from the simulated horizon to this period (1 for the horizon itself).
+    pub usage_scale: f64,
+}
+
+impl Period {
+    /// The simulated horizon itself.
+    pub fn horizon(seconds: f64) -> Self {
+        Period {
+            label: "simulated horizon",
+            seconds,
+            usage_scale: 1.0,
+        }
+    }
+
+    /// 30 days at the simulated horizon's average usage.
+    pub fn projection_30d(horizon_s: f64) -> Self {
+        Period {
+            label: "30-day projection",
+            seconds: super::PROJECTION_S,
+            usage_scale: super::PROJECTION_S / horizon_s,
+        }
+    }
+
+    fn month_fraction(&self) -> f64 {
+        self.seconds / MONTH_S
+    }
+}
+
+/// An invoice: lines and their total.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Invoice {
+    /// What period it covers.
+    pub period: Period,
+    /// Cost lines.
+    pub lines: Vec<InvoiceLine>,
+    /// Sum of the lines.
+    pub total_usd: f64,
+}
+
+impl Invoice {
+    fn new(period: Period, lines: Vec<InvoiceLine>) -> Self {
+        let total_usd = lines.iter().fold(0.0, |sum, l| sum + l.cost_usd);
+        Invoice {
+            period,
+            lines,
+            total_usd,
+        }
+    }
+
+    /// Total of the lines in one category; `None` when the invoice has no such line.
+    pub fn category_usd(&self, category: CostCategory) -> Option<f64> {
+        self.lines
+            .iter()
+            .filter(|l| l.category == category)
+            .map(|l| l.cost_usd)
+            .reduce(|a, b| a + b)
+    }
+}
+
+/// How a function is billed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LambdaBilling {
+    /// Architecture, which picks the price list.
+    pub arch: Arch,
+    /// Whether an API Gateway HTTP API fronts the function.
+    pub api_gateway: bool,
+    /// Whether the perpetual free tier applies.
+    pub free_tier: bool,
+}
+
+/// The invoice of one Lambda function.
+pub fn lambda_invoice(usage: &FunctionUsage, billing: &LambdaBilling, period: Period) -> Invoice {
+    let prices: &LambdaPrices = match billing.arch {
+        Arch::X86_64 => &catalog::LAMBDA_X86_64,
+        Arch::Arm64 => &catalog::LAMBDA_ARM64,
+    };
+    let k = period.usage_scale;
+    let month = period.month_fraction();
+    let free = |allowance: f64| {
+        if billing.free_tier {
+            allowance * month
+        } else {
+            0.0
+        }
+    };
+    let requests = usage.invocations as f64 * k;
+    let gb_s = usage.billed_ms as f64 / 1_000.0 * f64::from(usage.memory_mb) / 1_024.0 * k;
+    let arch = match billing.arch {
+        Arch::X86_64 => "x86_64",
+        Arch::Arm64 => "arm64",
+    };
+    let mut lines = vec![
+        InvoiceLine {
+            item: "Lambda requests".into(),
+            category: CostCategory::Requests,
+            quantity: requests,
+            unit: "requests",
+            cost_usd: (requests - free(prices.free_requests)).max(0.0) * prices.request_usd,
+        },
+        InvoiceLine {
+            item: format!(
+                "Lambda duration incl. INIT ({arch}, {} MB)",
+                usage.memory_mb
+            ),
+            category: CostCategory::Compute,
+            quantity: gb_s,
+            unit: "GB-s",
+            cost_usd: tiered_cost(
+                (gb_s - free(prices.free_gb_s)).max(0.0),
+                prices.gb_s_tiers,
+                month,
+            ),
+        },
+    ];
+    if billing.api_gateway {
+        let gw = usage.front_door_requests as f64 * k;
+        lines.push(InvoiceLine {
+            item: "API Gateway HTTP API requests".into(),
+            category: CostCategory::Gateway,
+            quantity: gw,
+            unit: "requests",
+            cost_usd: tiered_cost(gw, API_GATEWAY_HTTP, month),
+        });
+    }
+    Invoice::new(period, lines)
+}
+
+/// How a fleet is billed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ec2Billing {
+    /// The instance type, which sets the hourly price.
+    pub instance: &'static InstanceType,
+    /// Whether an Application Load Balancer fronts the fleet.
+    pub load_balancer: bool,
+}
+
+/// The invoice of one EC2 fleet.
+pub fn ec2_invoice(usage: &FleetUsage, billing: &Ec2Billing, period: Period) -> Invoice {
+    let k = period.usage_scale;
+    let instance_s: u64 = usage
+        .instance_runs
+        .iter()
+        .map(|run| run.ceil_secs().max(catalog::EC2_MIN_BILLED_S))
+        .sum();
+    let instance_s = instance_s as f64 * k;
+    let mut lines = vec![InvoiceLine {
+        item: format!("EC2 {} on-demand", billing.instance.name),
+        category: CostCategory::Compute,
+        quantity: instance_s,
+        unit: "instance-seconds",
+        cost_usd: instance_s * billing.instance.usd_per_hour / 3_600.0,
+    }];
+    if billing.load_balancer {
+        let alb_hours = (period.seconds / 3_600.0).ceil();
+        let lcu_hours: f64 = usage
+            .requests_per_hour
+            .iter()
+            .map(|&n| n as f64 / 3_600.0 / ALB.new_conns_per_s_per_lcu)
+            .sum::<f64>()
+            * k;
+        lines.push(InvoiceLine {
+            item: "Application Load Balancer hours".into(),
+            category: CostCategory::LoadBalancer,
+            quantity: alb_hours,
+            unit: "ALB-hours",
+            cost_usd: alb_hours * ALB.hour_usd,
+        });
+        lines.push(InvoiceLine {
+            item: "Application Load Balancer LCUs (new connections)".into(),
+            category: CostCategory::LoadBalancer,
+            quantity: lcu_hours,
+            unit: "LCU-hours",
+            cost_usd: lcu_hours * ALB.lcu_hour_usd,
+        });
+    }
+    Invoice::new(period, lines)
+}

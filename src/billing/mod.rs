@@ -1,0 +1,57 @@
+//! Billing: metered usage → invoice lines, from the price catalog. Tiers, free tier and minimums
+//! are applied per billing period, the way a real invoice is made.
+//!
+//! Monthly allowances (free tier, tier thresholds) are prorated to the period's length against a
+//! 730-hour month, the month AWS's and Google's calculators use.
+
+pub mod catalog;
+mod invoice;
+
+pub use invoice::{CostCategory, Invoice, InvoiceLine, Period, ec2_invoice, lambda_invoice};
+pub use invoice::{Ec2Billing, LambdaBilling};
+
+/// Seconds in a billing month (730 hours).
+pub const MONTH_S: f64 = 2_628_000.0;
+/// Seconds in the 30-day projection.
+pub const PROJECTION_S: f64 = 30.0 * 86_400.0;
+
+/// Cost of `quantity` units under `tiers` whose monthly bounds are scaled by `month_fraction`.
+pub fn tiered_cost(quantity: f64, tiers: &[catalog::Tier], month_fraction: f64) -> f64 {
+    let mut cost = 0.0;
+    let mut lower = 0.0;
+    for tier in tiers {
+        let upper = tier.up_to * month_fraction;
+        if quantity <= lower {
+            break;
+        }
+        cost += (quantity.min(upper) - lower) * tier.usd_per_unit;
+        lower = upper;
+    }
+    cost
+}
+
+#[cfg(test)]
+mod tests {
+    use super::catalog::*;
+    use super::*;
+
+    #[test]
+    fn tiers_split_usage_at_their_bounds() {
+        // 8 B GB-s in a full month: 6 B at tier 1, 2 B at tier 2.
+        let c = tiered_cost(8.0e9, LAMBDA_X86_64.gb_s_tiers, 1.0);
+        assert!((c - (6.0e9 * 0.000_016_666_7 + 2.0e9 * 0.000_015)).abs() < 1e-3);
+        // Half a month halves the bounds: 3 B at tier 1, 4.5 B at tier 2, 0.5 B at tier 3.
+        let c = tiered_cost(8.0e9, LAMBDA_X86_64.gb_s_tiers, 0.5);
+        let want = 3.0e9 * 0.000_016_666_7 + 4.5e9 * 0.000_015 + 0.5e9 * 0.000_013_333_4;
+        assert!((c - want).abs() < 1e-3);
+        assert_eq!(tiered_cost(0.0, API_GATEWAY_HTTP, 1.0), 0.0);
+    }
+
+    #[test]
+    fn every_instance_type_is_findable_and_sane() {
+        for t in EC2_INSTANCE_TYPES {
+            assert_eq!(instance_type(t.name), Some(t));
+            assert!(t.vcpus > 0 && t.usd_per_hour > 0.0 && t.memory_gib > 0.0);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Command-line interface: argument parsing, progress and output files. No model internals.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use scalesim::billing::catalog::{self, CATALOG_AS_OF};
+use scalesim::engine::SimDuration;
+use scalesim::platform::serverless::RUNTIMES;
+use scalesim::report::{self, RunReport};
+use scalesim::scenario::{self, Scenario};
+
+const EXAMPLES: &str = "\
+Examples:
+  scalesim run scenarios/steady-api.toml
+  scalesim run scenarios/daily-cycle.toml --seed 7 --horizon 2d --out /tmp/daily
+  scalesim run scenarios/bursty.toml --format json > bursty.json
+  scalesim validate scenarios/low-traffic-job.toml
+  scalesim presets";
+
+/// Simulate IaaS fleets and serverless functions on the same traffic, and compare what each
+/// costs and how fast it answers.
+#[derive(Debug, Parser)]
+#[command(name = "scalesim", version, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate every variant of a scenario and print them side by side.
+    #[command(after_help = "\
+Writes summary.json and summary.csv under reports/<scenario-name>/ (or --out).
+
+Examples:
+  scalesim run scenarios/steady-api.toml
+  scalesim run scenarios/steady-api.toml --seed 42 --horizon 6h
+  scalesim run scenarios/bursty.toml --out /tmp/bursty --format csv")]
+    Run(RunArgs),
+    /// Check a scenario file without simulating it.
+    #[command(after_help = "\
+Examples:
+  scalesim validate scenarios/steady-api.toml
+  for f in scenarios/*.toml; do scalesim validate \"$f\"; done")]
+    Validate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// List the instance types, Lambda prices and cold-start presets scenarios can use.
+    #[command(after_help = "Examples:\n  scalesim presets")]
+    Presets,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// Seed of every random stream (overrides the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Simulated time, e.g. 90m, 6h, 7d (overrides the scenario's `horizon`).
+    #[arg(long, value_parser = parse_horizon)]
+    horizon: Option<SimDuration>,
+    /// Folder for summary.json and summary.csv [default: reports/<scenario-name>]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// Side-by-side comparison table.
+    Table,
+    /// The summary as JSON.
+    Json,
+    /// The summary as CSV.
+    Csv,
+}
+
+fn parse_horizon(text: &str) -> std::result::Result<SimDuration, String> {
+    let d = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; write a duration such as 90m, 6h or 7d"))?;
+    if d.is_zero() {
+        return Err("the horizon must be longer than 0".into());
+    }
+    Ok(SimDuration::from_micros(
+        u64::try_from(d.as_micros()).map_err(|_| "the horizon is too long".to_string())?,
+    ))
+}
+
+/// Run the command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run_scenario(args),
+        Command::Validate { scenario } => {
+            let s = scenario::load(&scenario)?;
+            println!(
+                "{}: ok — scenario \"{}\", {} variant(s), horizon {}",
+                scenario.display(),
+                s.name,
+                s.variants.len(),
+                humantime::format_duration(Duration::from_micros(s.horizon.as_micros()))
+            );
+            Ok(())
+        }
+        Command::Presets => {
+            print!("{}", presets_text());
+            Ok(())
+        }
+    }
+}
+
+fn run_scenario(args: RunArgs) -> Result<()> {
+    let mut s: Scenario = scenario::load(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        s.seed = seed;
+    }
+    if let Some(h) = args.horizon {
+        s.horizon = h;
+    }
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("reports").join(&s.name));
+    let report = simulate_with_progress(&s);
+    let json = report::summary_json(&report);
+    let csv = report::summary_csv(&report);
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    write_atomically(&out.join("summary.json"), &json)?;
+    write_atomically(&out.join("summary.csv"), &csv)?;
+    let stdout = match args.format {
+        Format::Table => report::summary_table(&report),
+        Format::Json => json,
+        Format::Csv => csv,
+    };
+    let mut lock = std::io::stdout().lock();
+    lock.write_all(stdout.as_bytes())?;
+    if matches!(args.format, Format::Table) {
+        writeln!(
+            lock,
+            "Wrote {} and summary.csv",
+            out.join("summary.json").display()
+        )?;
+    }
+    Ok(())
+}
+
+/// Run the simulation with a progress bar on stderr that appears only after a second, and only
+/// when stderr is a terminal.
+fn simulate_with_progress(s: &Scenario) -> RunReport {
+    let total_us = s
+        .horizon
+        .as_micros()
+        .saturating_mul(s.variants.len() as u64);
+    let bar = ProgressBar::with_draw_target(Some(total_us), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("simulating {prefix} [{bar:40}] {percent:>3}% eta {eta}")
+            .expect("the progress template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(s.name.clone());
+    let started = Instant::now();
+    let shown = OnceLock::new();
+    let report = scalesim::sim::run(s, &|delta_us| {
+        bar.inc(delta_us);
+        if started.elapsed() > Duration::from_secs(1) {
+            shown.get_or_init(|| bar.set_draw_target(ProgressDrawTarget::stderr()));
+        }
+    });
+    bar.finish_and_clear();
+    report
+}
+
+/// Write via a temporary file and a rename, so a reader never sees half a file.
+fn write_atomically(path: &Path, contents: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn presets_text() -> String {
+    let mut s = format!("Price catalog (USD, us-east-1, on-demand, checked {CATALOG_AS_OF})\n\n");
+    s += "EC2 instance types (instance_type = ...):\n";
+    for t in catalog::EC2_INSTANCE_TYPES {
+        s += &format!(
+            "  {:<12} {:>2} vCPU {:>5} GiB  ${:.4}/h  {:?}\n",
+            t.name, t.vcpus, t.memory_gib, t.usd_per_hour, t.arch
+        );
+    }
+    s += "\nLambda (platform = \"lambda\"):\n";
+    for (arch, p) in [
+        ("x86_64", &catalog::LAMBDA_X86_64),
+        ("arm64", &catalog::LAMBDA_ARM64),
+    ] {
+        let tiers: Vec<String> = p
+            .gb_s_tiers
+            .iter()
+            .map(|t| format!("${}", t.usd_per_unit))
+            .collect();
+        s += &format!(
+            "  {arch:<7} ${:.2} per million requests, GB-s tiers {}\n",
+            p.request_usd * 1e6,
+            tiers.join(" / ")
+        );
+    }
+    s += "\nCold-start presets (runtime = ...), lognormal INIT latency:\n";
+    for r in RUNTIMES {
+        s += &format!(
+            "  {:<7} median {:>6.1} ms  p99 {:>6.1} ms\n",
+            r.name, r.median_ms, r.p99_ms
+        );
+    }
+    s += &format!(
+        "\nLoad balancer: ALB ${}/h + ${}/LCU-h. API Gateway HTTP API: $1.00 per million requests (first 300M).\n",
+        catalog::ALB.hour_usd,
+        catalog::ALB.lcu_hour_usd
+    );
+    s
+}

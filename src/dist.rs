@@ -1,0 +1,121 @@
+//! Random durations: request service times and cold-start latencies.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1, StandardNormal};
+
+use crate::engine::SimRng;
+
+/// z such that P(N(0,1) ≤ z) = 0.99, to place a lognormal's p99.
+const Z_99: f64 = 2.326_347_874_040_840_8;
+
+/// A distribution of durations, in seconds. Every variant is validated non-negative and finite.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DurationDist {
+    /// Always the same value.
+    Constant {
+        /// The value, seconds.
+        secs: f64,
+    },
+    /// Exponential with the given mean.
+    Exponential {
+        /// Mean, seconds.
+        mean_secs: f64,
+    },
+    /// Lognormal given its median and 99th percentile (p99 ≥ median).
+    LogNormal {
+        /// Median, seconds.
+        median_secs: f64,
+        /// 99th percentile, seconds.
+        p99_secs: f64,
+    },
+    /// Uniform choice among observed values.
+    Empirical {
+        /// Observed values, seconds (at least one).
+        values_secs: Vec<f64>,
+    },
+}
+
+impl DurationDist {
+    /// The mean of the distribution, seconds.
+    pub fn mean_secs(&self) -> f64 {
+        match self {
+            DurationDist::Constant { secs } => *secs,
+            DurationDist::Exponential { mean_secs } => *mean_secs,
+            DurationDist::LogNormal {
+                median_secs,
+                p99_secs,
+            } => {
+                let sigma = lognormal_sigma(*median_secs, *p99_secs);
+                median_secs * (sigma * sigma / 2.0).exp()
+            }
+            DurationDist::Empirical { values_secs } => {
+                values_secs.iter().sum::<f64>() / values_secs.len() as f64
+            }
+        }
+    }
+
+    /// Draw one value, seconds.
+    #[inline]
+    pub fn sample(&self, rng: &mut SimRng) -> f64 {
+        match self {
+            DurationDist::Constant { secs } => *secs,
+            DurationDist::Exponential { mean_secs } => {
+                let e: f64 = Exp1.sample(rng);
+                e * mean_secs
+            }
+            DurationDist::LogNormal {
+                median_secs,
+                p99_secs,
+            } => {
+                let z: f64 = StandardNormal.sample(rng);
+                median_secs * (z * lognormal_sigma(*median_secs, *p99_secs)).exp()
+            }
+            DurationDist::Empirical { values_secs } => {
+                values_secs[rng.random_range(0..values_secs.len())]
+            }
+        }
+    }
+}
+
+fn lognormal_sigma(median: f64, p99: f64) -> f64 {
+    if median > 0.0 && p99 > median {
+        (p99 / median).ln() / Z_99
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    fn sample_mean(d: &DurationDist, n: usize) -> f64 {
+        let mut rng = RngStreams::new(1).stream("t");
+        (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn lognormal_hits_its_median_and_p99() {
+        let d = DurationDist::LogNormal {
+            median_secs: 0.08,
+            p99_secs: 0.9,
+        };
+        let mut rng = RngStreams::new(3).stream("t");
+        let mut v: Vec<f64> = (0..200_000).map(|_| d.sample(&mut rng)).collect();
+        v.sort_by(f64::total_cmp);
+        assert!(
+            (v[100_000] / 0.08 - 1.0).abs() < 0.02,
+            "median {}",
+            v[100_000]
+        );
+        assert!((v[198_000] / 0.9 - 1.0).abs() < 0.05, "p99 {}", v[198_000]);
+        assert!((sample_mean(&d, 400_000) / d.mean_secs() - 1.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn exponential_mean() {
+        let d = DurationDist::Exponential { mean_secs: 2.0 };
+        assert!((sample_mean(&d, 400_000) / 2.0 - 1.0).abs() < 0.01);
+    }
+}

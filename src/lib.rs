@@ -1,0 +1,40 @@
+//! # scalesim — IaaS or serverless: what will each cost, and how fast will it answer?
+//!
+//! scalesim replays one stream of traffic against several platform variants — provisioned
+//! servers and pay-per-use functions — meters their usage the way the provider does, bills it
+//! from a dated, sourced price catalog, and reports cost and latency side by side.
+//!
+//! ```text
+//! scenario.toml ──parse──▶ RawScenario ──validate──▶ Scenario
+//!                                                      │  one run per platform variant
+//!                                                      ▼
+//!        traffic (arrivals + request profile) ──requests──▶ engine ──events──▶ platform model
+//!                                                      │              (serverless | iaas)
+//!                                                      ▼
+//!                                          usage meter + metrics
+//!                                                      │
+//!                                 billing (price catalog → invoice lines)
+//!                                                      ▼
+//!                         RunReport ──▶ report/: table · JSON · CSV
+//! ```
+//!
+//! Layers, each knowing nothing of the ones after it:
+//! - [`engine`]: integer simulated time, the event heap, the run loop, seeded random streams.
+//! - [`traffic`]: arrival processes and request profiles.
+//! - [`platform`]: Lambda-style functions and server fleets; they meter usage, never prices.
+//! - [`billing`]: the price catalog and invoices.
+//! - [`scenario`]: TOML files, validated with errors that point at file:line:column.
+//! - [`sim`]: runs a scenario's variants (in parallel) and builds the [`report::RunReport`].
+//! - [`report`]: the table, JSON and CSV.
+//!
+//! The same scenario and seed give byte-identical report files, on one thread or many.
+
+pub mod billing;
+pub mod dist;
+pub mod engine;
+pub mod metrics;
+pub mod platform;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod traffic;

@@ -1,0 +1,75 @@
+//! Platform models: where requests run. They meter usage as a provider does, but know nothing of
+//! prices or output formats.
+
+pub mod iaas;
+pub mod serverless;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{Counters, LatencySummary};
+
+/// Capacity figures over the horizon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapacityStats {
+    /// Time-weighted mean number of instances (execution environments or servers) alive.
+    pub mean_instances: f64,
+    /// Most instances alive at once.
+    pub peak_instances: u64,
+    /// Time-weighted mean number of requests being served (Little's law: λ·E[S]).
+    pub mean_busy: f64,
+    /// Mean utilisation, 0–1: for serverless the fraction of environment time spent on
+    /// requests; for a fleet the CPU utilisation (CPU-seconds used ÷ vCPU-seconds available).
+    pub mean_utilisation: f64,
+}
+
+/// What a platform reports once its run is over.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome<U> {
+    /// Exact request counts.
+    pub counters: Counters,
+    /// Latency of completed requests.
+    pub latency: LatencySummary,
+    /// Instances and utilisation.
+    pub capacity: CapacityStats,
+    /// Platform-specific queueing figures (fleet only; zero elsewhere).
+    pub queueing: QueueStats,
+    /// Metered usage, for billing.
+    pub usage: U,
+}
+
+/// How requests waited for a free slot (server fleets).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueueStats {
+    /// Fraction of arrivals that found every slot busy and had to queue.
+    pub wait_probability: f64,
+    /// Mean wait in the queue over requests that started, milliseconds (zero waits included).
+    pub mean_wait_ms: f64,
+}
+
+/// How long the CPU-bound part of a request takes on some hardware.
+///
+/// `cores` is the CPU available to one request (a Lambda's vCPU share, or an instance's vCPUs),
+/// `speed` the CPU's speed relative to the reference CPU. Only `parallelism` threads can run at
+/// once, so cores beyond it do not help. Returns `(wall seconds, CPU core-seconds)`.
+#[inline]
+pub fn cpu_time(cpu_work_s: f64, parallelism: f64, cores: f64, speed: f64) -> (f64, f64) {
+    let usable = parallelism.min(cores);
+    let core_s = cpu_work_s / speed;
+    (core_s / usable, core_s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_stretches_below_one_core_and_shrinks_only_with_threads() {
+        // 100 ms of CPU work on half a vCPU takes 200 ms.
+        assert_eq!(cpu_time(0.1, 1.0, 0.5, 1.0).0, 0.2);
+        // A single thread gains nothing from 4 cores; four threads do.
+        assert_eq!(cpu_time(0.1, 1.0, 4.0, 1.0).0, 0.1);
+        assert_eq!(cpu_time(0.1, 4.0, 4.0, 1.0).0, 0.025);
+        // A CPU twice as fast halves the time and the core-seconds.
+        assert_eq!(cpu_time(0.1, 1.0, 1.0, 2.0), (0.05, 0.05));
+    }
+}

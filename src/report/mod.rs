@@ -1,0 +1,86 @@
+//! Reports: plain serde data with units in field names, and the formats that show it — a
+//! side-by-side table, JSON and CSV. Nothing here knows the engine.
+
+mod csv_out;
+mod table;
+
+pub use csv_out::summary_csv;
+pub use table::summary_table;
+
+use serde::Serialize;
+
+use crate::billing::Invoice;
+use crate::metrics::{Counters, LatencySummary};
+use crate::platform::{CapacityStats, QueueStats};
+
+/// Everything one run of a scenario produced.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    /// Version of scalesim that made the report.
+    pub scalesim_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Simulated time, seconds.
+    pub horizon_s: f64,
+    /// What the traffic looked like.
+    pub traffic: TrafficSummary,
+    /// One entry per platform variant, in scenario order.
+    pub variants: Vec<VariantReport>,
+}
+
+/// The traffic of a run, as configured.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrafficSummary {
+    /// Long-run mean arrival rate.
+    pub mean_rate_per_s: f64,
+    /// Mean duration on the reference CPU.
+    pub mean_duration_ms: f64,
+    /// CPU-bound fraction of a request.
+    pub cpu_fraction: f64,
+    /// Threads a request can use.
+    pub parallelism: f64,
+    /// Memory a request uses.
+    pub request_memory_mb: u32,
+}
+
+/// The result for one platform variant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VariantReport {
+    /// Variant name.
+    pub name: String,
+    /// `lambda` or `ec2`.
+    pub platform: String,
+    /// One line saying what was simulated.
+    pub description: String,
+    /// Exact request counts.
+    pub requests: Counters,
+    /// Cold starts per invocation (arrivals not throttled), %.
+    pub cold_start_pct: f64,
+    /// Throttled per arrival, %.
+    pub throttled_pct: f64,
+    /// Timed out per arrival, %.
+    pub timed_out_pct: f64,
+    /// Latency of completed requests.
+    pub latency_ms: LatencySummary,
+    /// Instances and utilisation.
+    pub capacity: CapacityStats,
+    /// Waiting for a slot (fleets).
+    pub queueing: QueueStats,
+    /// The bill for the simulated horizon.
+    pub cost: Invoice,
+    /// Horizon cost per million completed requests.
+    pub cost_per_million_requests_usd: f64,
+    /// The bill for 30 days at the horizon's average usage (a projection, not a simulation).
+    pub projection_30d: Invoice,
+}
+
+/// `summary.json`: the report, pretty-printed, ending in a newline.
+pub fn summary_json(report: &RunReport) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("report data always serialises");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,104 @@
+//! The side-by-side table printed by `scalesim run`: one column per variant.
+
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+use super::{RunReport, VariantReport};
+use crate::billing::CostCategory;
+
+/// Format dollars: cents above $1, four significant digits below.
+pub fn usd(v: f64) -> String {
+    if v.abs() >= 1.0 || v == 0.0 {
+        format!("${v:.2}")
+    } else {
+        let digits = (3 - v.abs().log10().floor() as i32).clamp(2, 9) as usize;
+        format!("${v:.digits$}")
+    }
+}
+
+fn category(v: &VariantReport, c: CostCategory) -> String {
+    v.cost.category_usd(c).map_or_else(|| "—".to_string(), usd)
+}
+
+fn ms(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+type RowFn = fn(&VariantReport) -> String;
+
+/// The comparison table as text, sized for an 100-column terminal when possible.
+pub fn summary_table(report: &RunReport) -> String {
+    let rows: Vec<(&str, RowFn)> = vec![
+        ("platform", |v| v.description.clone()),
+        ("cost, simulated horizon", |v| usd(v.cost.total_usd)),
+        ("  compute", |v| category(v, CostCategory::Compute)),
+        ("  requests", |v| category(v, CostCategory::Requests)),
+        ("  API gateway", |v| category(v, CostCategory::Gateway)),
+        ("  load balancer", |v| {
+            category(v, CostCategory::LoadBalancer)
+        }),
+        ("cost per million requests", |v| {
+            usd(v.cost_per_million_requests_usd)
+        }),
+        ("30-day projection", |v| usd(v.projection_30d.total_usd)),
+        ("requests arrived", |v| v.requests.arrived.to_string()),
+        ("latency p50 ms", |v| ms(v.latency_ms.p50_ms)),
+        ("latency p90 ms", |v| ms(v.latency_ms.p90_ms)),
+        ("latency p99 ms", |v| ms(v.latency_ms.p99_ms)),
+        ("latency p99.9 ms", |v| ms(v.latency_ms.p999_ms)),
+        ("latency max ms", |v| ms(v.latency_ms.max_ms)),
+        ("cold starts", |v| format!("{:.3} %", v.cold_start_pct)),
+        ("throttled", |v| format!("{:.3} %", v.throttled_pct)),
+        ("timed out", |v| format!("{:.3} %", v.timed_out_pct)),
+        ("mean instances", |v| {
+            format!("{:.2}", v.capacity.mean_instances)
+        }),
+        ("peak instances", |v| v.capacity.peak_instances.to_string()),
+        ("mean utilisation", |v| {
+            format!("{:.1} %", 100.0 * v.capacity.mean_utilisation)
+        }),
+    ];
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(100);
+    let mut header = vec![String::new()];
+    header.extend(report.variants.iter().map(|v| v.name.clone()));
+    table.set_header(header);
+    for (label, f) in rows {
+        let mut row = vec![label.to_string()];
+        row.extend(report.variants.iter().map(f));
+        table.add_row(row);
+    }
+    for i in 1..=report.variants.len() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    format!(
+        "{} — seed {}, {} simulated, {:.1} req/s on average\n{table}\n\
+         Utilisation: busy share of environment time (serverless), CPU (fleets). \
+         The 30-day projection scales the horizon's usage; it is not simulated.\n",
+        report.scenario,
+        report.seed,
+        humantime::format_duration(std::time::Duration::from_secs_f64(report.horizon_s)),
+        report.traffic.mean_rate_per_s,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usd;
+
+    #[test]
+    fn dollars_read_well() {
+        assert_eq!(usd(1234.5), "$1234.50");
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(usd(0.012345), "$0.01235");
+        assert_eq!(usd(0.00001234), "$0.00001234");
+    }
+}

@@ -1,0 +1,100 @@
+//! Scenario files: TOML parsed in two stages — a raw serde layer that refuses unknown keys, then
+//! validated domain types. Errors quote the file, line, column, field and value, and say what is
+//! allowed.
+
+mod error;
+mod raw;
+mod validate;
+
+pub use error::{Located, ScenarioError};
+pub use validate::{DEFAULT_CONCURRENCY, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_TIMEOUT};
+
+use std::path::Path;
+
+use crate::billing::{Ec2Billing, LambdaBilling};
+use crate::engine::SimDuration;
+use crate::platform::iaas::FleetConfig;
+use crate::platform::serverless::FunctionConfig;
+use crate::traffic::Traffic;
+
+/// A validated scenario: one traffic, several platform variants to compare on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Name; also the report folder's name.
+    pub name: String,
+    /// Free text shown in reports.
+    pub description: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Simulated time.
+    pub horizon: SimDuration,
+    /// The traffic every variant sees.
+    pub traffic: Traffic,
+    /// Platforms to compare.
+    pub variants: Vec<Variant>,
+}
+
+/// One platform configuration to simulate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    /// Unique name within the scenario.
+    pub name: String,
+    /// The platform and how it is billed.
+    pub platform: PlatformSpec,
+}
+
+/// A platform model with its billing options.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlatformSpec {
+    /// A Lambda function.
+    Lambda {
+        /// Model parameters.
+        function: FunctionConfig,
+        /// Billing options.
+        billing: LambdaBilling,
+    },
+    /// A fixed EC2 fleet.
+    Ec2 {
+        /// Model parameters.
+        fleet: FleetConfig,
+        /// Billing options.
+        billing: Ec2Billing,
+    },
+}
+
+impl PlatformSpec {
+    /// Short name of the platform kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PlatformSpec::Lambda { .. } => "lambda",
+            PlatformSpec::Ec2 { .. } => "ec2",
+        }
+    }
+}
+
+/// Read and validate a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
+    parse(&text, &file)
+}
+
+/// Parse and validate scenario `text`; `file` names it in errors.
+pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let syntax = |span, message: String| {
+        ScenarioError::Syntax(Located::at(file, text, span, None, message, None))
+    };
+    let doc = toml_edit::Document::parse(text)
+        .map_err(|e| syntax(e.span(), e.message().trim_end().to_string()))?;
+    let raw: raw::RawScenario =
+        toml::from_str(text).map_err(|e| syntax(e.span(), e.message().trim_end().to_string()))?;
+    let cx = validate::Ctx {
+        file,
+        text,
+        doc: &doc,
+    };
+    validate::scenario(&cx, raw)
+}

@@ -1,0 +1,546 @@
+//! Raw scenario → validated domain types. Every check names the field, quotes the value and
+//! says what is allowed; the location comes from the TOML document's spans.
+
+use std::collections::HashSet;
+
+use super::error::{Located, ScenarioError};
+use super::raw::*;
+use super::{PlatformSpec, Scenario, Variant};
+use crate::billing::catalog::{self, Arch};
+use crate::billing::{Ec2Billing, LambdaBilling};
+use crate::dist::DurationDist;
+use crate::engine::SimDuration;
+use crate::platform::iaas::FleetConfig;
+use crate::platform::serverless::{
+    FunctionConfig, MAX_MEMORY_MB, MIN_MEMORY_MB, runtime_cold_start, runtime_names,
+};
+use crate::traffic::{ArrivalProcess, RequestProfile, Traffic};
+
+/// Default keep-alive of an idle Lambda environment: ~10 minutes, fixed since July 2019
+/// (mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes; Shahrad et al., ATC'20).
+pub const DEFAULT_KEEP_ALIVE: &str = "10m";
+/// Default account concurrency per Region (docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
+pub const DEFAULT_CONCURRENCY: i64 = 1_000;
+/// Default longest wait in a fleet's queue.
+pub const DEFAULT_QUEUE_TIMEOUT: &str = "30s";
+/// Longest horizon accepted: a year.
+const MAX_HORIZON_S: u64 = 366 * 86_400;
+
+/// One step of a path to a field.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Seg {
+    K(&'static str),
+    I(usize),
+}
+use Seg::{I, K};
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Where errors are reported: the file's name, its text and its parsed document (for spans).
+pub(super) struct Ctx<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub doc: &'a toml_edit::Document<&'a str>,
+}
+
+impl Ctx<'_> {
+    fn err(
+        &self,
+        path: &[Seg],
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> ScenarioError {
+        let mut item = self.doc.as_item();
+        let mut span = item.span();
+        for seg in path {
+            let next = match seg {
+                K(k) => item.get(k),
+                I(i) => item.get(i),
+            };
+            let Some(next) = next else { break };
+            item = next;
+            span = item.span().or(span);
+        }
+        let help = help.into();
+        ScenarioError::Invalid(Located::at(
+            self.file,
+            self.text,
+            span,
+            Some(path_text(path)),
+            message.into(),
+            (!help.is_empty()).then_some(help),
+        ))
+    }
+
+    fn finite(
+        &self,
+        path: &[Seg],
+        v: f64,
+        min: f64,
+        min_inclusive: bool,
+        help: &str,
+    ) -> Result<f64> {
+        let ok = v.is_finite() && if min_inclusive { v >= min } else { v > min };
+        if ok {
+            Ok(v)
+        } else {
+            Err(self.err(path, format!("value {v} is not allowed"), help))
+        }
+    }
+
+    fn positive(&self, path: &[Seg], v: f64) -> Result<f64> {
+        self.finite(
+            path,
+            v,
+            0.0,
+            false,
+            "allowed: a finite number greater than 0",
+        )
+    }
+
+    fn non_negative(&self, path: &[Seg], v: f64) -> Result<f64> {
+        self.finite(path, v, 0.0, true, "allowed: a finite number, 0 or more")
+    }
+
+    fn int_in(&self, path: &[Seg], v: i64, lo: i64, hi: i64, unit: &str) -> Result<u32> {
+        if (lo..=hi).contains(&v) {
+            Ok(v as u32)
+        } else {
+            Err(self.err(
+                path,
+                format!("value {v} is out of range"),
+                format!("allowed: {lo} to {hi}{unit}"),
+            ))
+        }
+    }
+
+    fn duration(&self, path: &[Seg], text: &str) -> Result<SimDuration> {
+        match humantime::parse_duration(text) {
+            Ok(d) => Ok(SimDuration::from_micros(
+                u64::try_from(d.as_micros()).unwrap_or(u64::MAX),
+            )),
+            Err(e) => Err(self.err(
+                path,
+                format!("\"{text}\" is not a duration ({e})"),
+                "write a duration such as \"250ms\", \"90s\", \"10m\", \"6h\" or \"7d\"",
+            )),
+        }
+    }
+}
+
+fn path_text(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            K(k) if s.is_empty() => s.push_str(k),
+            K(k) => {
+                s.push('.');
+                s.push_str(k);
+            }
+            I(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn join(base: &[Seg], tail: &[Seg]) -> Vec<Seg> {
+    base.iter().chain(tail).copied().collect()
+}
+
+/// Validate a whole raw scenario.
+pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
+    let name_ok = !raw.name.is_empty()
+        && raw
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !raw.name.starts_with('.');
+    if !name_ok {
+        return Err(cx.err(
+            &[K("name")],
+            format!("\"{}\" cannot name a report folder", raw.name),
+            "allowed: letters, digits, '-', '_' and '.', not starting with '.'",
+        ));
+    }
+    let horizon = cx.duration(&[K("horizon")], &raw.horizon)?;
+    if horizon == SimDuration::ZERO || horizon > SimDuration::from_secs(MAX_HORIZON_S) {
+        return Err(cx.err(
+            &[K("horizon")],
+            format!("\"{}\" is not a usable horizon", raw.horizon),
+            "allowed: more than 0 and at most 366 days",
+        ));
+    }
+    let traffic = traffic(cx, &raw.traffic)?;
+    if raw.variants.is_empty() {
+        return Err(cx.err(
+            &[],
+            "the scenario has no platform variants",
+            "add at least one [[variant]] table with platform = \"lambda\" or \"ec2\"",
+        ));
+    }
+    let mut names = HashSet::new();
+    let mut variants = Vec::with_capacity(raw.variants.len());
+    for (i, v) in raw.variants.iter().enumerate() {
+        let base = [K("variant"), I(i)];
+        let variant = match v {
+            RawVariant::Lambda(l) => lambda(cx, &base, l, &traffic.profile)?,
+            RawVariant::Ec2(e) => ec2(cx, &base, e, &traffic.profile)?,
+        };
+        if variant.name.is_empty() || !names.insert(variant.name.clone()) {
+            return Err(cx.err(
+                &join(&base, &[K("name")]),
+                format!("variant name \"{}\" is empty or used twice", variant.name),
+                "give every variant its own non-empty name",
+            ));
+        }
+        variants.push(variant);
+    }
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description.unwrap_or_default(),
+        seed: raw.seed,
+        horizon,
+        traffic,
+        variants,
+    })
+}
+
+fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
+    let a = [K("traffic"), K("arrivals")];
+    let p = |f| join(&a, &[K(f)]);
+    let arrivals = match &raw.arrivals {
+        RawArrivals::Poisson { rate_per_s } => ArrivalProcess::Poisson {
+            rate_per_s: cx.positive(&p("rate_per_s"), *rate_per_s)?,
+        },
+        RawArrivals::Even { rate_per_s } => ArrivalProcess::Even {
+            rate_per_s: cx.positive(&p("rate_per_s"), *rate_per_s)?,
+        },
+        RawArrivals::Daily {
+            rate_per_s,
+            hourly,
+            min_rate_per_s,
+            max_rate_per_s,
+            peak_hour,
+        } => daily(
+            cx,
+            &a,
+            *rate_per_s,
+            hourly.as_deref(),
+            *min_rate_per_s,
+            *max_rate_per_s,
+            *peak_hour,
+        )?,
+        RawArrivals::Bursty {
+            base_rate_per_s,
+            burst_rate_per_s,
+            mean_base,
+            mean_burst,
+        } => {
+            let base = cx.non_negative(&p("base_rate_per_s"), *base_rate_per_s)?;
+            let burst = cx.non_negative(&p("burst_rate_per_s"), *burst_rate_per_s)?;
+            if base + burst <= 0.0 {
+                return Err(cx.err(
+                    &p("burst_rate_per_s"),
+                    "both rates are 0",
+                    "give at least one state a positive rate",
+                ));
+            }
+            let positive_duration = |f, text: &str| -> Result<f64> {
+                let d = cx.duration(&p(f), text)?;
+                if d == SimDuration::ZERO {
+                    return Err(cx.err(
+                        &p(f),
+                        format!("\"{text}\" is zero"),
+                        "allowed: a duration greater than 0",
+                    ));
+                }
+                Ok(d.as_secs_f64())
+            };
+            ArrivalProcess::Bursty {
+                base_rate_per_s: base,
+                burst_rate_per_s: burst,
+                mean_base_s: positive_duration("mean_base", mean_base)?,
+                mean_burst_s: positive_duration("mean_burst", mean_burst)?,
+            }
+        }
+        RawArrivals::List { at_s } => {
+            for (i, t) in at_s.iter().enumerate() {
+                let path = join(&a, &[K("at_s"), I(i)]);
+                cx.non_negative(&path, *t)?;
+                if i > 0 && *t < at_s[i - 1] {
+                    return Err(cx.err(
+                        &path,
+                        format!("{t} comes before {}", at_s[i - 1]),
+                        "list arrival times in non-decreasing order",
+                    ));
+                }
+            }
+            ArrivalProcess::List { at_s: at_s.clone() }
+        }
+    };
+    let r = [K("traffic"), K("request")];
+    let q = |f| join(&r, &[K(f)]);
+    let cpu_fraction = cx.non_negative(&q("cpu_fraction"), raw.request.cpu_fraction)?;
+    if cpu_fraction > 1.0 {
+        return Err(cx.err(
+            &q("cpu_fraction"),
+            format!("value {cpu_fraction} is out of range"),
+            "allowed: 0 to 1 (the CPU-bound fraction of the duration)",
+        ));
+    }
+    let parallelism = cx.finite(
+        &q("parallelism"),
+        raw.request.parallelism,
+        1.0,
+        true,
+        "allowed: 1 or more threads",
+    )?;
+    let memory_mb = cx.int_in(
+        &q("memory_mb"),
+        raw.request.memory_mb,
+        1,
+        i64::from(MAX_MEMORY_MB),
+        " MB",
+    )?;
+    Ok(Traffic {
+        arrivals,
+        profile: RequestProfile {
+            duration: dist(cx, &q("duration"), &raw.request.duration)?,
+            cpu_fraction,
+            parallelism,
+            memory_mb,
+        },
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn daily(
+    cx: &Ctx,
+    a: &[Seg],
+    rate_per_s: Option<f64>,
+    hourly: Option<&[f64]>,
+    min: Option<f64>,
+    max: Option<f64>,
+    peak_hour: Option<f64>,
+) -> Result<ArrivalProcess> {
+    let p = |f| join(a, &[K(f)]);
+    let shape_help = "give either `rate_per_s` and `hourly` (24 multipliers), or `min_rate_per_s`, `max_rate_per_s` and `peak_hour`";
+    match (rate_per_s, hourly, min, max, peak_hour) {
+        (Some(rate), Some(hourly), None, None, None) => {
+            let rate = cx.positive(&p("rate_per_s"), rate)?;
+            if hourly.len() != 24 {
+                return Err(cx.err(
+                    &p("hourly"),
+                    format!("{} multipliers given", hourly.len()),
+                    "give exactly 24 multipliers, one per hour of the day from 00:00",
+                ));
+            }
+            let mut rates_per_s = [0.0; 24];
+            for (h, m) in hourly.iter().enumerate() {
+                rates_per_s[h] = rate * cx.non_negative(&join(a, &[K("hourly"), I(h)]), *m)?;
+            }
+            if rates_per_s.iter().all(|r| *r == 0.0) {
+                return Err(cx.err(
+                    &p("hourly"),
+                    "every multiplier is 0",
+                    "give at least one hour a positive multiplier",
+                ));
+            }
+            Ok(ArrivalProcess::Hourly { rates_per_s })
+        }
+        (None, None, Some(min), Some(max), Some(peak)) => {
+            let min = cx.non_negative(&p("min_rate_per_s"), min)?;
+            let max = cx.positive(&p("max_rate_per_s"), max)?;
+            if min > max {
+                return Err(cx.err(
+                    &p("min_rate_per_s"),
+                    format!("{min} is above max_rate_per_s {max}"),
+                    "min_rate_per_s must not exceed max_rate_per_s",
+                ));
+            }
+            if !(0.0..24.0).contains(&peak) {
+                return Err(cx.err(
+                    &p("peak_hour"),
+                    format!("value {peak} is out of range"),
+                    "allowed: 0 to 24 (hour of day, fractions allowed)",
+                ));
+            }
+            Ok(ArrivalProcess::DailyCycle {
+                min_rate_per_s: min,
+                max_rate_per_s: max,
+                peak_hour: peak,
+            })
+        }
+        _ => Err(cx.err(a, "a daily process needs one of two shapes", shape_help)),
+    }
+}
+
+fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist> {
+    let p = |f| join(path, &[K(f)]);
+    Ok(match raw {
+        RawDist::Constant { ms } => DurationDist::Constant {
+            secs: cx.non_negative(&p("ms"), *ms)? / 1_000.0,
+        },
+        RawDist::Exponential { mean_ms } => DurationDist::Exponential {
+            mean_secs: cx.positive(&p("mean_ms"), *mean_ms)? / 1_000.0,
+        },
+        RawDist::Lognormal { median_ms, p99_ms } => {
+            let median = cx.positive(&p("median_ms"), *median_ms)?;
+            let p99 = cx.positive(&p("p99_ms"), *p99_ms)?;
+            if p99 < median {
+                return Err(cx.err(
+                    &p("p99_ms"),
+                    format!("p99 {p99} is below the median {median}"),
+                    "p99_ms must be at least median_ms",
+                ));
+            }
+            DurationDist::LogNormal {
+                median_secs: median / 1_000.0,
+                p99_secs: p99 / 1_000.0,
+            }
+        }
+        RawDist::Empirical { values_ms } => {
+            if values_ms.is_empty() {
+                return Err(cx.err(
+                    &p("values_ms"),
+                    "the list is empty",
+                    "give at least one duration in ms",
+                ));
+            }
+            let mut values_secs = Vec::with_capacity(values_ms.len());
+            for (i, v) in values_ms.iter().enumerate() {
+                values_secs
+                    .push(cx.non_negative(&join(path, &[K("values_ms"), I(i)]), *v)? / 1_000.0);
+            }
+            DurationDist::Empirical { values_secs }
+        }
+    })
+}
+
+fn lambda(cx: &Ctx, base: &[Seg], raw: &RawLambda, profile: &RequestProfile) -> Result<Variant> {
+    let p = |f| join(base, &[K(f)]);
+    let memory_mb = cx.int_in(
+        &p("memory_mb"),
+        raw.memory_mb,
+        i64::from(MIN_MEMORY_MB),
+        i64::from(MAX_MEMORY_MB),
+        " MB (AWS Lambda memory sizes)",
+    )?;
+    if profile.memory_mb > memory_mb {
+        return Err(cx.err(
+            &p("memory_mb"),
+            format!("{memory_mb} MB is less than the {} MB each request uses (traffic.request.memory_mb)", profile.memory_mb),
+            "give the function at least as much memory as one request uses",
+        ));
+    }
+    let cold_start = match (&raw.runtime, &raw.cold_start) {
+        (_, Some(d)) => dist(cx, &p("cold_start"), d)?,
+        (Some(rt), None) => runtime_cold_start(rt).ok_or_else(|| {
+            cx.err(
+                &p("runtime"),
+                format!("unknown runtime \"{rt}\""),
+                format!(
+                    "allowed: {}; or give `cold_start` explicitly",
+                    runtime_names().join(", ")
+                ),
+            )
+        })?,
+        (None, None) => {
+            return Err(cx.err(
+                base,
+                "a lambda variant needs `runtime` or `cold_start`",
+                format!(
+                    "set runtime to one of {}, or cold_start = {{ dist = \"constant\", ms = 0 }}",
+                    runtime_names().join(", ")
+                ),
+            ));
+        }
+    };
+    let keep_alive = cx.duration(
+        &p("keep_alive"),
+        raw.keep_alive.as_deref().unwrap_or(DEFAULT_KEEP_ALIVE),
+    )?;
+    if keep_alive == SimDuration::ZERO {
+        return Err(cx.err(
+            &p("keep_alive"),
+            "keep-alive of 0",
+            "allowed: a duration greater than 0",
+        ));
+    }
+    let concurrency_limit = cx.int_in(
+        &p("concurrency"),
+        raw.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        1,
+        1_000_000,
+        " concurrent executions",
+    )?;
+    Ok(Variant {
+        name: raw.name.clone(),
+        platform: PlatformSpec::Lambda {
+            function: FunctionConfig {
+                memory_mb,
+                keep_alive,
+                concurrency_limit,
+                cold_start,
+            },
+            billing: LambdaBilling {
+                arch: match raw.arch {
+                    RawArch::X86_64 => Arch::X86_64,
+                    RawArch::Arm64 => Arch::Arm64,
+                },
+                api_gateway: raw.api_gateway,
+                free_tier: raw.free_tier,
+            },
+        },
+    })
+}
+
+fn ec2(cx: &Ctx, base: &[Seg], raw: &RawEc2, profile: &RequestProfile) -> Result<Variant> {
+    let p = |f| join(base, &[K(f)]);
+    let instance = catalog::instance_type(&raw.instance_type).ok_or_else(|| {
+        cx.err(
+            &p("instance_type"),
+            format!("unknown instance type \"{}\"", raw.instance_type),
+            format!("allowed: {}", catalog::instance_type_names().join(", ")),
+        )
+    })?;
+    let count = cx.int_in(&p("count"), raw.count, 1, 100_000, " instances")?;
+    let slots = cx.int_in(&p("slots"), raw.slots, 1, 100_000, " requests per instance")?;
+    let instance_mb = instance.memory_gib * 1_024.0;
+    if f64::from(slots) * f64::from(profile.memory_mb) > instance_mb {
+        return Err(cx.err(
+            &p("slots"),
+            format!(
+                "{slots} slots × {} MB per request exceed the {instance_mb} MB of a {}",
+                profile.memory_mb, instance.name
+            ),
+            format!(
+                "use at most {} slots, or a larger instance type",
+                (instance_mb / f64::from(profile.memory_mb)).floor()
+            ),
+        ));
+    }
+    let queue_timeout = cx.duration(
+        &p("queue_timeout"),
+        raw.queue_timeout
+            .as_deref()
+            .unwrap_or(DEFAULT_QUEUE_TIMEOUT),
+    )?;
+    let cpu_speed = cx.positive(&p("cpu_speed"), raw.cpu_speed.unwrap_or(1.0))?;
+    Ok(Variant {
+        name: raw.name.clone(),
+        platform: PlatformSpec::Ec2 {
+            fleet: FleetConfig {
+                count,
+                vcpus: f64::from(instance.vcpus),
+                cpu_speed,
+                slots,
+                queue_timeout,
+            },
+            billing: Ec2Billing {
+                instance,
+                load_balancer: raw.load_balancer,
+            },
+        },
+    })
+}

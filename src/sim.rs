@@ -1,0 +1,138 @@
+//! Runs a scenario: every variant on the same traffic, each in its own engine, in parallel.
+//! This is the one place that joins scenario, traffic, platform, engine and billing; the result
+//! is plain report data.
+
+use rayon::prelude::*;
+
+use crate::billing::{Invoice, Period, ec2_invoice, lambda_invoice};
+use crate::engine::{self, RngStreams, SimTime};
+use crate::platform::Outcome;
+use crate::platform::iaas::FleetModel;
+use crate::platform::serverless::FunctionModel;
+use crate::report::{RunReport, TrafficSummary, VariantReport};
+use crate::scenario::{PlatformSpec, Scenario, Variant};
+
+/// Receives simulated microseconds as they pass, summed over variants; called from several
+/// threads at once.
+pub type ProgressFn<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// Simulate every variant of `scenario` and bill it.
+///
+/// Variants are independent and run in parallel; the result is the same on one thread or many.
+pub fn run(scenario: &Scenario, progress: ProgressFn) -> RunReport {
+    let streams = RngStreams::new(scenario.seed);
+    let variants = scenario
+        .variants
+        .par_iter()
+        .map(|v| run_variant(scenario, v, &streams, progress))
+        .collect();
+    let profile = &scenario.traffic.profile;
+    RunReport {
+        scalesim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.name.clone(),
+        description: scenario.description.clone(),
+        seed: scenario.seed,
+        horizon_s: scenario.horizon.as_secs_f64(),
+        traffic: TrafficSummary {
+            mean_rate_per_s: scenario.traffic.arrivals.mean_rate_per_s(),
+            mean_duration_ms: profile.duration.mean_secs() * 1_000.0,
+            cpu_fraction: profile.cpu_fraction,
+            parallelism: profile.parallelism,
+            request_memory_mb: profile.memory_mb,
+        },
+        variants,
+    }
+}
+
+fn run_variant(
+    scenario: &Scenario,
+    variant: &Variant,
+    streams: &RngStreams,
+    progress: ProgressFn,
+) -> VariantReport {
+    let horizon = SimTime::ZERO + scenario.horizon;
+    let horizon_s = scenario.horizon.as_secs_f64();
+    let profile = &scenario.traffic.profile;
+    let requests = scenario.traffic.requests(streams);
+    let mut reported_us = 0;
+    let mut tick = |t: SimTime| {
+        progress(t.as_micros() - reported_us);
+        reported_us = t.as_micros();
+    };
+    match &variant.platform {
+        PlatformSpec::Lambda { function, billing } => {
+            let rng = streams.stream(&format!("cold-starts/{}", variant.name));
+            let mut model = FunctionModel::new(function, profile, rng, horizon);
+            let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
+            let outcome = model.finish(sched.pending_events());
+            let bill = |period| lambda_invoice(&outcome.usage, billing, period);
+            let (cost, projection) = (
+                bill(Period::horizon(horizon_s)),
+                bill(Period::projection_30d(horizon_s)),
+            );
+            let arch = serde_json::to_value(billing.arch).map_or_else(
+                |_| String::new(),
+                |v| v.as_str().unwrap_or_default().to_string(),
+            );
+            let gateway = if billing.api_gateway {
+                " + API Gateway"
+            } else {
+                ""
+            };
+            let description = format!("Lambda {arch} {} MB{gateway}", function.memory_mb);
+            variant_report(variant, description, &outcome, cost, projection)
+        }
+        PlatformSpec::Ec2 { fleet, billing } => {
+            let mut model = FleetModel::new(fleet, profile, horizon);
+            let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
+            let outcome = model.finish(sched.pending_events());
+            let bill = |period| ec2_invoice(&outcome.usage, billing, period);
+            let (cost, projection) = (
+                bill(Period::horizon(horizon_s)),
+                bill(Period::projection_30d(horizon_s)),
+            );
+            let lb = if billing.load_balancer { " + ALB" } else { "" };
+            let description = format!(
+                "{} × {}, {} slots each{lb}",
+                fleet.count, billing.instance.name, fleet.slots
+            );
+            variant_report(variant, description, &outcome, cost, projection)
+        }
+    }
+}
+
+fn variant_report<U>(
+    variant: &Variant,
+    description: String,
+    outcome: &Outcome<U>,
+    cost: Invoice,
+    projection_30d: Invoice,
+) -> VariantReport {
+    let c = outcome.counters;
+    let pct = |n: u64, of: u64| {
+        if of == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / of as f64
+        }
+    };
+    VariantReport {
+        name: variant.name.clone(),
+        platform: variant.platform.kind().to_string(),
+        description,
+        requests: c,
+        cold_start_pct: pct(c.cold_starts, c.arrived - c.throttled),
+        throttled_pct: pct(c.throttled, c.arrived),
+        timed_out_pct: pct(c.timed_out, c.arrived),
+        latency_ms: outcome.latency,
+        capacity: outcome.capacity,
+        queueing: outcome.queueing,
+        cost_per_million_requests_usd: if c.completed == 0 {
+            0.0
+        } else {
+            cost.total_usd / c.completed as f64 * 1e6
+        },
+        cost,
+        projection_30d,
+    }
+}

@@ -1,0 +1,292 @@
+//! Arrival processes: when requests arrive.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use crate::engine::{MICROS_PER_SEC, SimRng, SimTime};
+
+const HOUR_S: f64 = 3_600.0;
+const DAY_S: f64 = 86_400.0;
+
+/// How requests arrive. Rates are validated finite and non-negative, with some positive rate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArrivalProcess {
+    /// Homogeneous Poisson process.
+    Poisson {
+        /// Mean arrivals per second.
+        rate_per_s: f64,
+    },
+    /// Non-homogeneous Poisson process whose rate is constant within each hour of the day and
+    /// repeats every 24 hours.
+    Hourly {
+        /// Rate in each hour 0..24 of the day.
+        rates_per_s: [f64; 24],
+    },
+    /// Non-homogeneous Poisson process with a smooth daily cycle:
+    /// `min + (max − min)·(1 + cos(2π(h − peak)/24))/2` at hour of day `h`.
+    DailyCycle {
+        /// Rate at the quietest moment.
+        min_rate_per_s: f64,
+        /// Rate at the peak.
+        max_rate_per_s: f64,
+        /// Hour of day (0–24, fractional allowed) of the peak.
+        peak_hour: f64,
+    },
+    /// Two-state Markov-modulated Poisson process: a base state and a burst state, each lasting
+    /// an exponentially distributed time.
+    Bursty {
+        /// Rate in the base state.
+        base_rate_per_s: f64,
+        /// Rate in the burst state.
+        burst_rate_per_s: f64,
+        /// Mean time spent in the base state, seconds.
+        mean_base_s: f64,
+        /// Mean time spent in the burst state, seconds.
+        mean_burst_s: f64,
+    },
+    /// Evenly spaced arrivals starting at time zero (for tests and demonstrations).
+    Even {
+        /// Arrivals per second.
+        rate_per_s: f64,
+    },
+    /// Arrivals at the listed times (sorted, seconds).
+    List {
+        /// Arrival times, seconds from the start, non-decreasing.
+        at_s: Vec<f64>,
+    },
+}
+
+impl ArrivalProcess {
+    /// Long-run mean arrival rate, per second.
+    pub fn mean_rate_per_s(&self) -> f64 {
+        match self {
+            ArrivalProcess::Poisson { rate_per_s } | ArrivalProcess::Even { rate_per_s } => {
+                *rate_per_s
+            }
+            ArrivalProcess::Hourly { rates_per_s } => rates_per_s.iter().sum::<f64>() / 24.0,
+            ArrivalProcess::DailyCycle {
+                min_rate_per_s,
+                max_rate_per_s,
+                ..
+            } => (min_rate_per_s + max_rate_per_s) / 2.0,
+            ArrivalProcess::Bursty {
+                base_rate_per_s,
+                burst_rate_per_s,
+                mean_base_s,
+                mean_burst_s,
+            } => {
+                (base_rate_per_s * mean_base_s + burst_rate_per_s * mean_burst_s)
+                    / (mean_base_s + mean_burst_s)
+            }
+            ArrivalProcess::List { at_s } => match at_s.last() {
+                Some(last) if *last > 0.0 => at_s.len() as f64 / last,
+                _ => 0.0,
+            },
+        }
+    }
+
+    /// The arrival times this process generates, in order, drawing from `rng`.
+    pub fn times(&self, rng: SimRng) -> ArrivalTimes<'_> {
+        ArrivalTimes {
+            process: self,
+            rng,
+            t_s: 0.0,
+            index: 0,
+            burst: None,
+        }
+    }
+}
+
+/// The state of the bursty process: which state it is in and when that ends.
+#[derive(Clone, Copy, Debug)]
+struct BurstState {
+    in_burst: bool,
+    ends_s: f64,
+}
+
+/// An endless (or, for a list, finite) sorted stream of arrival times.
+pub struct ArrivalTimes<'a> {
+    process: &'a ArrivalProcess,
+    rng: SimRng,
+    t_s: f64,
+    index: u64,
+    burst: Option<BurstState>,
+}
+
+impl ArrivalTimes<'_> {
+    fn exp(&mut self) -> f64 {
+        Exp1.sample(&mut self.rng)
+    }
+
+    /// Next arrival of a Poisson process whose rate is constant on segments: draw within the
+    /// segment and, by memorylessness, restart at its end when the draw falls beyond it.
+    fn next_piecewise(&mut self, segment: impl Fn(&mut Self) -> (f64, f64)) -> f64 {
+        loop {
+            let (rate, ends_s) = segment(self);
+            if rate > 0.0 {
+                let candidate = self.t_s + self.exp() / rate;
+                if candidate < ends_s {
+                    return candidate;
+                }
+            }
+            self.t_s = ends_s;
+        }
+    }
+
+    fn bursty_segment(
+        &mut self,
+        base: f64,
+        burst: f64,
+        mean_base: f64,
+        mean_burst: f64,
+    ) -> (f64, f64) {
+        let state = match self.burst {
+            Some(s) if s.ends_s > self.t_s => s,
+            Some(s) => {
+                let in_burst = !s.in_burst;
+                let mean = if in_burst { mean_burst } else { mean_base };
+                BurstState {
+                    in_burst,
+                    ends_s: s.ends_s + self.exp() * mean,
+                }
+            }
+            None => {
+                // Start in the stationary distribution of the two states.
+                let in_burst = self.rng.random::<f64>() < mean_burst / (mean_base + mean_burst);
+                let mean = if in_burst { mean_burst } else { mean_base };
+                BurstState {
+                    in_burst,
+                    ends_s: self.exp() * mean,
+                }
+            }
+        };
+        self.burst = Some(state);
+        (if state.in_burst { burst } else { base }, state.ends_s)
+    }
+}
+
+impl Iterator for ArrivalTimes<'_> {
+    type Item = SimTime;
+
+    fn next(&mut self) -> Option<SimTime> {
+        let t_s = match self.process {
+            ArrivalProcess::Poisson { rate_per_s } => self.t_s + self.exp() / rate_per_s,
+            ArrivalProcess::Even { rate_per_s } => self.index as f64 / rate_per_s,
+            ArrivalProcess::List { at_s } => *at_s.get(self.index as usize)?,
+            ArrivalProcess::Hourly { rates_per_s } => self.next_piecewise(|s| {
+                let hour = (s.t_s / HOUR_S).floor();
+                let rate = rates_per_s[(hour as u64 % 24) as usize];
+                (rate, (hour + 1.0) * HOUR_S)
+            }),
+            ArrivalProcess::DailyCycle {
+                min_rate_per_s,
+                max_rate_per_s,
+                peak_hour,
+            } => {
+                // Thinning (Lewis–Shedler) against the peak rate.
+                let mut t = self.t_s;
+                loop {
+                    t += self.exp() / max_rate_per_s;
+                    let hour = (t % DAY_S) / HOUR_S;
+                    let phase = 2.0 * std::f64::consts::PI * (hour - peak_hour) / 24.0;
+                    let rate = min_rate_per_s
+                        + (max_rate_per_s - min_rate_per_s) * (1.0 + phase.cos()) / 2.0;
+                    if self.rng.random::<f64>() * max_rate_per_s < rate {
+                        break t;
+                    }
+                }
+            }
+            ArrivalProcess::Bursty {
+                base_rate_per_s,
+                burst_rate_per_s,
+                mean_base_s,
+                mean_burst_s,
+            } => self.next_piecewise(|s| {
+                s.bursty_segment(
+                    *base_rate_per_s,
+                    *burst_rate_per_s,
+                    *mean_base_s,
+                    *mean_burst_s,
+                )
+            }),
+        };
+        self.t_s = t_s;
+        self.index += 1;
+        Some(SimTime::from_micros(
+            (t_s * MICROS_PER_SEC as f64).round() as u64
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    fn count_until(p: &ArrivalProcess, secs: f64) -> usize {
+        let end = SimTime::from_micros((secs * 1e6) as u64);
+        p.times(RngStreams::new(11).stream("a"))
+            .take_while(|t| *t < end)
+            .count()
+    }
+
+    #[test]
+    fn every_process_meets_its_mean_rate() {
+        let processes = [
+            ArrivalProcess::Poisson { rate_per_s: 20.0 },
+            ArrivalProcess::Even { rate_per_s: 20.0 },
+            ArrivalProcess::Hourly {
+                rates_per_s: std::array::from_fn(|h| if h < 12 { 10.0 } else { 30.0 }),
+            },
+            ArrivalProcess::DailyCycle {
+                min_rate_per_s: 5.0,
+                max_rate_per_s: 35.0,
+                peak_hour: 14.0,
+            },
+            ArrivalProcess::Bursty {
+                base_rate_per_s: 10.0,
+                burst_rate_per_s: 110.0,
+                mean_base_s: 90.0,
+                mean_burst_s: 10.0,
+            },
+        ];
+        for p in &processes {
+            let days = 4.0;
+            let n = count_until(p, days * DAY_S) as f64;
+            let expected = p.mean_rate_per_s() * days * DAY_S;
+            assert!(
+                (n / expected - 1.0).abs() < 0.01,
+                "{p:?}: {n} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn hourly_rates_are_followed_hour_by_hour() {
+        let p = ArrivalProcess::Hourly {
+            rates_per_s: std::array::from_fn(|h| if h == 3 { 50.0 } else { 0.0 }),
+        };
+        let times: Vec<SimTime> = p
+            .times(RngStreams::new(1).stream("a"))
+            .take_while(|t| t.as_secs_f64() < DAY_S)
+            .collect();
+        assert!(
+            times
+                .iter()
+                .all(|t| (3.0 * HOUR_S..4.0 * HOUR_S).contains(&t.as_secs_f64()))
+        );
+        assert!((times.len() as f64 / 180_000.0 - 1.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn list_ends() {
+        let p = ArrivalProcess::List {
+            at_s: vec![0.5, 1.0],
+        };
+        let v: Vec<u64> = p
+            .times(RngStreams::new(1).stream("a"))
+            .map(|t| t.as_micros())
+            .collect();
+        assert_eq!(v, vec![500_000, 1_000_000]);
+    }
+}
