@@ -66,7 +66,7 @@ impl Ctx<'_> {
             self.file,
             self.text,
             span,
-            Some(path_text(path)),
+            (!path.is_empty()).then(|| path_text(path)),
             message.into(),
             (!help.is_empty()).then_some(help),
         ))
@@ -86,6 +86,44 @@ impl Ctx<'_> {
         } else {
             Err(self.err(path, format!("value {v} is not allowed"), help))
         }
+    }
+
+    /// Refuse fields given that `kind` does not take.
+    fn only(
+        &self,
+        base: &[Seg],
+        kind: &str,
+        present: &[(&'static str, bool)],
+        allowed: &[&str],
+    ) -> Result<()> {
+        match present
+            .iter()
+            .find(|(f, given)| *given && !allowed.contains(f))
+        {
+            Some((field, _)) => Err(self.err(
+                &join(base, &[K(field)]),
+                format!("`{field}` does not apply to {kind}"),
+                format!("fields for {kind}: {}", allowed.join(", ")),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// A field that `kind` requires.
+    fn need<T: Clone>(
+        &self,
+        base: &[Seg],
+        kind: &str,
+        field: &str,
+        value: &Option<T>,
+    ) -> Result<T> {
+        value.clone().ok_or_else(|| {
+            self.err(
+                base,
+                format!("missing field `{field}` for {kind}"),
+                format!("add `{field} = ...` to this table"),
+            )
+        })
     }
 
     fn positive(&self, path: &[Seg], v: f64) -> Result<f64> {
@@ -182,9 +220,9 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
     let mut variants = Vec::with_capacity(raw.variants.len());
     for (i, v) in raw.variants.iter().enumerate() {
         let base = [K("variant"), I(i)];
-        let variant = match v {
-            RawVariant::Lambda(l) => lambda(cx, &base, l, &traffic.profile)?,
-            RawVariant::Ec2(e) => ec2(cx, &base, e, &traffic.profile)?,
+        let variant = match v.platform {
+            PlatformKind::Lambda => lambda(cx, &base, v, &traffic.profile)?,
+            PlatformKind::Ec2 => ec2(cx, &base, v, &traffic.profile)?,
         };
         if variant.name.is_empty() || !names.insert(variant.name.clone()) {
             return Err(cx.err(
@@ -207,77 +245,6 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
 
 fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
     let a = [K("traffic"), K("arrivals")];
-    let p = |f| join(&a, &[K(f)]);
-    let arrivals = match &raw.arrivals {
-        RawArrivals::Poisson { rate_per_s } => ArrivalProcess::Poisson {
-            rate_per_s: cx.positive(&p("rate_per_s"), *rate_per_s)?,
-        },
-        RawArrivals::Even { rate_per_s } => ArrivalProcess::Even {
-            rate_per_s: cx.positive(&p("rate_per_s"), *rate_per_s)?,
-        },
-        RawArrivals::Daily {
-            rate_per_s,
-            hourly,
-            min_rate_per_s,
-            max_rate_per_s,
-            peak_hour,
-        } => daily(
-            cx,
-            &a,
-            *rate_per_s,
-            hourly.as_deref(),
-            *min_rate_per_s,
-            *max_rate_per_s,
-            *peak_hour,
-        )?,
-        RawArrivals::Bursty {
-            base_rate_per_s,
-            burst_rate_per_s,
-            mean_base,
-            mean_burst,
-        } => {
-            let base = cx.non_negative(&p("base_rate_per_s"), *base_rate_per_s)?;
-            let burst = cx.non_negative(&p("burst_rate_per_s"), *burst_rate_per_s)?;
-            if base + burst <= 0.0 {
-                return Err(cx.err(
-                    &p("burst_rate_per_s"),
-                    "both rates are 0",
-                    "give at least one state a positive rate",
-                ));
-            }
-            let positive_duration = |f, text: &str| -> Result<f64> {
-                let d = cx.duration(&p(f), text)?;
-                if d == SimDuration::ZERO {
-                    return Err(cx.err(
-                        &p(f),
-                        format!("\"{text}\" is zero"),
-                        "allowed: a duration greater than 0",
-                    ));
-                }
-                Ok(d.as_secs_f64())
-            };
-            ArrivalProcess::Bursty {
-                base_rate_per_s: base,
-                burst_rate_per_s: burst,
-                mean_base_s: positive_duration("mean_base", mean_base)?,
-                mean_burst_s: positive_duration("mean_burst", mean_burst)?,
-            }
-        }
-        RawArrivals::List { at_s } => {
-            for (i, t) in at_s.iter().enumerate() {
-                let path = join(&a, &[K("at_s"), I(i)]);
-                cx.non_negative(&path, *t)?;
-                if i > 0 && *t < at_s[i - 1] {
-                    return Err(cx.err(
-                        &path,
-                        format!("{t} comes before {}", at_s[i - 1]),
-                        "list arrival times in non-decreasing order",
-                    ));
-                }
-            }
-            ArrivalProcess::List { at_s: at_s.clone() }
-        }
-    };
     let r = [K("traffic"), K("request")];
     let q = |f| join(&r, &[K(f)]);
     let cpu_fraction = cx.non_negative(&q("cpu_fraction"), raw.request.cpu_fraction)?;
@@ -303,7 +270,7 @@ fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
         " MB",
     )?;
     Ok(Traffic {
-        arrivals,
+        arrivals: arrivals(cx, &a, &raw.arrivals)?,
         profile: RequestProfile {
             duration: dist(cx, &q("duration"), &raw.request.duration)?,
             cpu_fraction,
@@ -313,19 +280,106 @@ fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn daily(
-    cx: &Ctx,
-    a: &[Seg],
-    rate_per_s: Option<f64>,
-    hourly: Option<&[f64]>,
-    min: Option<f64>,
-    max: Option<f64>,
-    peak_hour: Option<f64>,
-) -> Result<ArrivalProcess> {
+fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
     let p = |f| join(a, &[K(f)]);
-    let shape_help = "give either `rate_per_s` and `hourly` (24 multipliers), or `min_rate_per_s`, `max_rate_per_s` and `peak_hour`";
-    match (rate_per_s, hourly, min, max, peak_hour) {
+    let (kind, allowed): (&str, &[&str]) = match raw.process {
+        Process::Poisson => ("process = \"poisson\"", &["rate_per_s"]),
+        Process::Even => ("process = \"even\"", &["rate_per_s"]),
+        Process::Daily => (
+            "process = \"daily\"",
+            &[
+                "rate_per_s",
+                "hourly",
+                "min_rate_per_s",
+                "max_rate_per_s",
+                "peak_hour",
+            ],
+        ),
+        Process::Bursty => (
+            "process = \"bursty\"",
+            &[
+                "base_rate_per_s",
+                "burst_rate_per_s",
+                "mean_base",
+                "mean_burst",
+            ],
+        ),
+        Process::List => ("process = \"list\"", &["at_s"]),
+    };
+    cx.only(a, kind, &raw.present(), allowed)?;
+    let need_f64 = |field, v: &Option<f64>| cx.need(a, kind, field, v);
+    Ok(match raw.process {
+        Process::Poisson => ArrivalProcess::Poisson {
+            rate_per_s: cx.positive(&p("rate_per_s"), need_f64("rate_per_s", &raw.rate_per_s)?)?,
+        },
+        Process::Even => ArrivalProcess::Even {
+            rate_per_s: cx.positive(&p("rate_per_s"), need_f64("rate_per_s", &raw.rate_per_s)?)?,
+        },
+        Process::Daily => daily(cx, a, raw)?,
+        Process::Bursty => {
+            let base = cx.non_negative(
+                &p("base_rate_per_s"),
+                need_f64("base_rate_per_s", &raw.base_rate_per_s)?,
+            )?;
+            let burst = cx.non_negative(
+                &p("burst_rate_per_s"),
+                need_f64("burst_rate_per_s", &raw.burst_rate_per_s)?,
+            )?;
+            if base + burst <= 0.0 {
+                return Err(cx.err(
+                    &p("burst_rate_per_s"),
+                    "both rates are 0",
+                    "give at least one state a positive rate",
+                ));
+            }
+            let positive_duration = |f, text: &Option<String>| -> Result<f64> {
+                let text = cx.need(a, kind, f, text)?;
+                let d = cx.duration(&p(f), &text)?;
+                if d == SimDuration::ZERO {
+                    return Err(cx.err(
+                        &p(f),
+                        format!("\"{text}\" is zero"),
+                        "allowed: a duration greater than 0",
+                    ));
+                }
+                Ok(d.as_secs_f64())
+            };
+            ArrivalProcess::Bursty {
+                base_rate_per_s: base,
+                burst_rate_per_s: burst,
+                mean_base_s: positive_duration("mean_base", &raw.mean_base)?,
+                mean_burst_s: positive_duration("mean_burst", &raw.mean_burst)?,
+            }
+        }
+        Process::List => {
+            let at_s = cx.need(a, kind, "at_s", &raw.at_s)?;
+            for (i, t) in at_s.iter().enumerate() {
+                let path = join(a, &[K("at_s"), I(i)]);
+                cx.non_negative(&path, *t)?;
+                if i > 0 && *t < at_s[i - 1] {
+                    return Err(cx.err(
+                        &path,
+                        format!("{t} comes before {}", at_s[i - 1]),
+                        "list arrival times in non-decreasing order",
+                    ));
+                }
+            }
+            ArrivalProcess::List { at_s }
+        }
+    })
+}
+
+fn daily(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
+    let p = |f| join(a, &[K(f)]);
+    let shapes = "give either `rate_per_s` and `hourly` (24 multipliers), or `min_rate_per_s`, \
+                  `max_rate_per_s` and `peak_hour`";
+    match (
+        raw.rate_per_s,
+        &raw.hourly,
+        raw.min_rate_per_s,
+        raw.max_rate_per_s,
+        raw.peak_hour,
+    ) {
         (Some(rate), Some(hourly), None, None, None) => {
             let rate = cx.positive(&p("rate_per_s"), rate)?;
             if hourly.len() != 24 {
@@ -371,22 +425,33 @@ fn daily(
                 peak_hour: peak,
             })
         }
-        _ => Err(cx.err(a, "a daily process needs one of two shapes", shape_help)),
+        _ => Err(cx.err(a, "a daily process needs one of two shapes", shapes)),
     }
 }
 
 fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist> {
     let p = |f| join(path, &[K(f)]);
-    Ok(match raw {
-        RawDist::Constant { ms } => DurationDist::Constant {
-            secs: cx.non_negative(&p("ms"), *ms)? / 1_000.0,
+    let (kind, allowed): (&str, &[&str]) = match raw.dist {
+        DistKind::Constant => ("dist = \"constant\"", &["ms"]),
+        DistKind::Exponential => ("dist = \"exponential\"", &["mean_ms"]),
+        DistKind::Lognormal => ("dist = \"lognormal\"", &["median_ms", "p99_ms"]),
+        DistKind::Empirical => ("dist = \"empirical\"", &["values_ms"]),
+    };
+    cx.only(path, kind, &raw.present(), allowed)?;
+    Ok(match raw.dist {
+        DistKind::Constant => DurationDist::Constant {
+            secs: cx.non_negative(&p("ms"), cx.need(path, kind, "ms", &raw.ms)?)? / 1_000.0,
         },
-        RawDist::Exponential { mean_ms } => DurationDist::Exponential {
-            mean_secs: cx.positive(&p("mean_ms"), *mean_ms)? / 1_000.0,
+        DistKind::Exponential => DurationDist::Exponential {
+            mean_secs: cx.positive(&p("mean_ms"), cx.need(path, kind, "mean_ms", &raw.mean_ms)?)?
+                / 1_000.0,
         },
-        RawDist::Lognormal { median_ms, p99_ms } => {
-            let median = cx.positive(&p("median_ms"), *median_ms)?;
-            let p99 = cx.positive(&p("p99_ms"), *p99_ms)?;
+        DistKind::Lognormal => {
+            let median = cx.positive(
+                &p("median_ms"),
+                cx.need(path, kind, "median_ms", &raw.median_ms)?,
+            )?;
+            let p99 = cx.positive(&p("p99_ms"), cx.need(path, kind, "p99_ms", &raw.p99_ms)?)?;
             if p99 < median {
                 return Err(cx.err(
                     &p("p99_ms"),
@@ -399,7 +464,8 @@ fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist> {
                 p99_secs: p99 / 1_000.0,
             }
         }
-        RawDist::Empirical { values_ms } => {
+        DistKind::Empirical => {
+            let values_ms = cx.need(path, kind, "values_ms", &raw.values_ms)?;
             if values_ms.is_empty() {
                 return Err(cx.err(
                     &p("values_ms"),
@@ -417,11 +483,37 @@ fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist> {
     })
 }
 
-fn lambda(cx: &Ctx, base: &[Seg], raw: &RawLambda, profile: &RequestProfile) -> Result<Variant> {
+const LAMBDA_FIELDS: &[&str] = &[
+    "name",
+    "platform",
+    "memory_mb",
+    "arch",
+    "runtime",
+    "cold_start",
+    "keep_alive",
+    "concurrency",
+    "api_gateway",
+    "free_tier",
+];
+
+const EC2_FIELDS: &[&str] = &[
+    "name",
+    "platform",
+    "instance_type",
+    "count",
+    "slots",
+    "queue_timeout",
+    "cpu_speed",
+    "load_balancer",
+];
+
+fn lambda(cx: &Ctx, base: &[Seg], raw: &RawVariant, profile: &RequestProfile) -> Result<Variant> {
+    let kind = "platform = \"lambda\"";
+    cx.only(base, kind, &raw.present(), LAMBDA_FIELDS)?;
     let p = |f| join(base, &[K(f)]);
     let memory_mb = cx.int_in(
         &p("memory_mb"),
-        raw.memory_mb,
+        cx.need(base, kind, "memory_mb", &raw.memory_mb)?,
         i64::from(MIN_MEMORY_MB),
         i64::from(MAX_MEMORY_MB),
         " MB (AWS Lambda memory sizes)",
@@ -429,7 +521,10 @@ fn lambda(cx: &Ctx, base: &[Seg], raw: &RawLambda, profile: &RequestProfile) -> 
     if profile.memory_mb > memory_mb {
         return Err(cx.err(
             &p("memory_mb"),
-            format!("{memory_mb} MB is less than the {} MB each request uses (traffic.request.memory_mb)", profile.memory_mb),
+            format!(
+                "{memory_mb} MB is less than the {} MB each request uses (traffic.request.memory_mb)",
+                profile.memory_mb
+            ),
             "give the function at least as much memory as one request uses",
         ));
     }
@@ -485,27 +580,42 @@ fn lambda(cx: &Ctx, base: &[Seg], raw: &RawLambda, profile: &RequestProfile) -> 
             },
             billing: LambdaBilling {
                 arch: match raw.arch {
-                    RawArch::X86_64 => Arch::X86_64,
-                    RawArch::Arm64 => Arch::Arm64,
+                    None | Some(RawArch::X86_64) => Arch::X86_64,
+                    Some(RawArch::Arm64) => Arch::Arm64,
                 },
-                api_gateway: raw.api_gateway,
-                free_tier: raw.free_tier,
+                api_gateway: raw.api_gateway.unwrap_or(false),
+                free_tier: raw.free_tier.unwrap_or(false),
             },
         },
     })
 }
 
-fn ec2(cx: &Ctx, base: &[Seg], raw: &RawEc2, profile: &RequestProfile) -> Result<Variant> {
+fn ec2(cx: &Ctx, base: &[Seg], raw: &RawVariant, profile: &RequestProfile) -> Result<Variant> {
+    let kind = "platform = \"ec2\"";
+    cx.only(base, kind, &raw.present(), EC2_FIELDS)?;
     let p = |f| join(base, &[K(f)]);
-    let instance = catalog::instance_type(&raw.instance_type).ok_or_else(|| {
+    let type_name = cx.need(base, kind, "instance_type", &raw.instance_type)?;
+    let instance = catalog::instance_type(&type_name).ok_or_else(|| {
         cx.err(
             &p("instance_type"),
-            format!("unknown instance type \"{}\"", raw.instance_type),
+            format!("unknown instance type \"{type_name}\""),
             format!("allowed: {}", catalog::instance_type_names().join(", ")),
         )
     })?;
-    let count = cx.int_in(&p("count"), raw.count, 1, 100_000, " instances")?;
-    let slots = cx.int_in(&p("slots"), raw.slots, 1, 100_000, " requests per instance")?;
+    let count = cx.int_in(
+        &p("count"),
+        cx.need(base, kind, "count", &raw.count)?,
+        1,
+        100_000,
+        " instances",
+    )?;
+    let slots = cx.int_in(
+        &p("slots"),
+        cx.need(base, kind, "slots", &raw.slots)?,
+        1,
+        100_000,
+        " requests per instance",
+    )?;
     let instance_mb = instance.memory_gib * 1_024.0;
     if f64::from(slots) * f64::from(profile.memory_mb) > instance_mb {
         return Err(cx.err(
@@ -539,7 +649,7 @@ fn ec2(cx: &Ctx, base: &[Seg], raw: &RawEc2, profile: &RequestProfile) -> Result
             },
             billing: Ec2Billing {
                 instance,
-                load_balancer: raw.load_balancer,
+                load_balancer: raw.load_balancer.unwrap_or(true),
             },
         },
     })

@@ -1,0 +1,188 @@
+//! Bills worked out by hand, to the micro-dollar, on tiny deterministic traces.
+
+mod common;
+
+use common::{run, scenario};
+use scalesim::billing::CostCategory;
+use scalesim::report::VariantReport;
+
+fn close(actual: f64, expected: f64) {
+    assert!(
+        (actual - expected).abs() < 5e-10,
+        "got {actual:.12}, expected {expected:.12}"
+    );
+}
+
+fn variant<'a>(r: &'a scalesim::report::RunReport, name: &str) -> &'a VariantReport {
+    r.variants.iter().find(|v| v.name == name).unwrap()
+}
+
+/// Three requests at 0 s, 1 s and 30 s, each 100.2 ms (no CPU-bound part, so memory does not
+/// change it); horizon 45 s.
+const TRACE: &str = r#"
+name = "hand-bill"
+seed = 1
+horizon = "45s"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 1.0, 30.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 100.2 }
+cpu_fraction = 0.0
+
+[[variant]]
+name = "lambda"
+platform = "lambda"
+memory_mb = 10240
+cold_start = { dist = "constant", ms = 250.4 }
+keep_alive = "10s"
+api_gateway = true
+
+[[variant]]
+name = "lambda-free-tier"
+platform = "lambda"
+memory_mb = 10240
+cold_start = { dist = "constant", ms = 250.4 }
+keep_alive = "10s"
+free_tier = true
+
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "t3.micro"
+count = 1
+slots = 1
+load_balancer = true
+"#;
+
+/// Lambda, 10,240 MB = 10 GB, x86_64:
+/// - 0 s: cold. INIT 250.4 + 100.2 = 350.6 ms → billed 351 ms (INIT billed, rounded up to 1 ms).
+/// - 1 s: warm (idle since 0.3506 s, keep-alive to 10.3506 s). 100.2 ms → 101 ms.
+/// - 30 s: the environment expired at 11.1002 s → cold again → 351 ms.
+///
+/// Billed 803 ms × 10 GB = 8.03 GB-s × $0.0000166667 = $0.000133833601
+/// Requests 3 × $0.0000002                            = $0.000000600000
+/// API Gateway 3 × $0.000001                          = $0.000003000000
+/// Total                                              = $0.000137433601
+#[test]
+fn lambda_bill_by_hand() {
+    let r = run(&scenario(TRACE));
+    let v = variant(&r, "lambda");
+    assert_eq!(v.requests.cold_starts, 2);
+    assert_eq!(v.cost.lines[1].quantity, 8.03);
+    close(
+        v.cost.category_usd(CostCategory::Compute).unwrap(),
+        0.000_133_833_601,
+    );
+    close(
+        v.cost.category_usd(CostCategory::Requests).unwrap(),
+        0.000_000_6,
+    );
+    close(
+        v.cost.category_usd(CostCategory::Gateway).unwrap(),
+        0.000_003,
+    );
+    close(v.cost.total_usd, 0.000_137_433_601);
+    // Latencies 350.6, 100.2, 350.6 ms.
+    assert_eq!(v.latency_ms.max_ms, 350.6);
+    close(v.latency_ms.mean_ms, 801.4 / 3.0);
+    // Environments alive 0 → 11.1002 s and 30 → 45 s: 26.1002 s over 45 s.
+    close(v.capacity.mean_instances, 26.1002 / 45.0);
+    assert_eq!(v.capacity.peak_instances, 1);
+    // 30 days are 57,600 horizons; no tier boundary is crossed, so the projection scales exactly.
+    let projected = v.projection_30d.total_usd;
+    assert!((projected / (57_600.0 * v.cost.total_usd) - 1.0).abs() < 1e-12);
+}
+
+/// The free tier, prorated to the horizon: 400,000 GB-s × 45 / 2,628,000 = 6.849315068 GB-s and
+/// 1,000,000 × 45 / 2,628,000 = 17.1 requests are free.
+/// (8.03 − 6.849315068) GB-s × $0.0000166667 = $0.000019678155; requests $0; no gateway.
+#[test]
+fn lambda_free_tier_by_hand() {
+    let r = run(&scenario(TRACE));
+    let v = variant(&r, "lambda-free-tier");
+    close(v.cost.category_usd(CostCategory::Requests).unwrap(), 0.0);
+    let free_gb_s = 400_000.0 * 45.0 / 2_628_000.0;
+    close(v.cost.total_usd, (8.03 - free_gb_s) * 0.000_016_666_7);
+    close(v.cost.total_usd, 0.000_019_678_155);
+}
+
+/// EC2 t3.micro ($0.0104/h), one instance for 45 s: the 60-second minimum applies.
+/// 60 s × $0.0104 / 3600                               = $0.000173333333
+/// ALB: 45 s is a partial hour, billed whole: 1 × $0.0225 = $0.022500000000
+/// LCU: 3 new connections in the hour: 3/3600/25 LCU-h × $0.008 = $0.000000266667
+/// Total                                                = $0.022673600000
+#[test]
+fn ec2_bill_by_hand_with_the_60_second_minimum() {
+    let r = run(&scenario(TRACE));
+    let v = variant(&r, "ec2");
+    assert_eq!(v.cost.lines[0].quantity, 60.0);
+    close(
+        v.cost.category_usd(CostCategory::Compute).unwrap(),
+        0.000_173_333_333,
+    );
+    close(
+        v.cost.category_usd(CostCategory::LoadBalancer).unwrap(),
+        0.022_500_266_667,
+    );
+    close(v.cost.total_usd, 0.022_673_6);
+    assert_eq!(v.latency_ms.max_ms, 100.2);
+    assert_eq!(v.requests.completed, 3);
+}
+
+/// Two m7g.large ($0.0816/h) for 90.5 s, no load balancer: each launch is billed 91 s
+/// (per second, rounded up). 182 s × $0.0816 / 3600 = $0.004125333333.
+#[test]
+fn ec2_bill_rounds_each_launch_up_to_the_second() {
+    let r = run(&scenario(
+        r#"
+name = "per-second"
+horizon = "90500ms"
+[traffic]
+arrivals = { process = "even", rate_per_s = 1 }
+[traffic.request]
+duration = { dist = "constant", ms = 10 }
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 2
+slots = 4
+load_balancer = false
+"#,
+    ));
+    let v = &r.variants[0];
+    assert_eq!(v.cost.lines.len(), 1);
+    assert_eq!(v.cost.lines[0].quantity, 182.0);
+    close(v.cost.total_usd, 0.004_125_333_333);
+}
+
+/// One slot; requests at 0, 0.01, 0.02 and 2 s, each 1 s, queue timeout 500 ms, horizon 2.5 s.
+/// The first runs 0 → 1 s; the next two wait, and their timeouts (0.51 s, 0.52 s) pass before
+/// the slot frees at 1 s: both time out. The last starts at 2 s and is in flight at 2.5 s.
+#[test]
+fn queued_requests_time_out() {
+    let r = run(&scenario(
+        r#"
+name = "timeouts"
+horizon = "2500ms"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 0.01, 0.02, 2.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "t3.micro"
+count = 1
+slots = 1
+queue_timeout = "500ms"
+"#,
+    ));
+    let c = r.variants[0].requests;
+    assert_eq!(
+        (c.arrived, c.completed, c.timed_out, c.in_flight_at_end),
+        (4, 1, 2, 1)
+    );
+    assert_eq!(r.variants[0].queueing.wait_probability, 0.5);
+}

@@ -1,0 +1,34 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use scalesim::report::{RunReport, VariantReport};
+use scalesim::scenario::{self, Scenario};
+
+/// Parse scenario text, panicking with the error text if it is invalid.
+pub fn scenario(text: &str) -> Scenario {
+    scenario::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Run a scenario with no progress reporting.
+pub fn run(s: &Scenario) -> RunReport {
+    scalesim::sim::run(s, &|_| {})
+}
+
+/// Run scenario text and return its only variant.
+pub fn run_one(text: &str) -> VariantReport {
+    let mut r = run(&scenario(text));
+    assert_eq!(r.variants.len(), 1);
+    r.variants.remove(0)
+}
+
+/// Erlang B: probability that all `n` servers are busy in an M/M/n/n loss system with offered
+/// load `a` = λ·E[S], by the stable recursion B(k) = a·B(k−1)/(k + a·B(k−1)).
+pub fn erlang_b(n: u32, a: f64) -> f64 {
+    (1..=n).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
+
+/// Erlang C: probability of waiting in an M/M/c queue with offered load `a` < c.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let b = erlang_b(c, a);
+    b / (1.0 - (a / f64::from(c)) * (1.0 - b))
+}
