@@ -71,7 +71,11 @@ fn every_shipped_scenario_runs_over_a_short_horizon() {
             assert!(v["requests"]["arrived"].as_u64().unwrap() > 0, "{path:?}");
             assert!(v["cost"]["total_usd"].as_f64().unwrap() >= 0.0, "{path:?}");
         }
-        assert!(variants.iter().any(|v| v["cost"]["total_usd"].as_f64().unwrap() > 0.0));
+        assert!(
+            variants
+                .iter()
+                .any(|v| v["cost"]["total_usd"].as_f64().unwrap() > 0.0)
+        );
         let csv = fs::read_to_string(out.path().join("summary.csv")).unwrap();
         assert_eq!(csv.lines().count(), variants.len() + 1);
     }
@@ -196,11 +200,29 @@ fn bad_scenarios_are_rejected_with_pinned_messages() {
             GOOD[..GOOD.find("[[variant]]").unwrap()].to_string(),
         ),
         ("missing_field", bad("count = 2\n", "")),
-        ("field_of_another_platform", bad("runtime = \"python\"", "runtime = \"python\"\nslots = 4")),
-        ("field_of_another_dist", bad("mean_ms = 150", "median_ms = 150")),
+        (
+            "field_of_another_platform",
+            bad("runtime = \"python\"", "runtime = \"python\"\nslots = 4"),
+        ),
+        (
+            "field_of_another_dist",
+            bad("mean_ms = 150", "median_ms = 150"),
+        ),
         ("missing_dist_field", bad(", mean_ms = 150", "")),
-        ("lognormal_p99_below_median", bad("dist = \"exponential\", mean_ms = 150", "dist = \"lognormal\", median_ms = 150, p99_ms = 100")),
-        ("unsorted_list", bad("process = \"poisson\", rate_per_s = 20", "process = \"list\", at_s = [1.0, 3.0, 2.0]")),
+        (
+            "lognormal_p99_below_median",
+            bad(
+                "dist = \"exponential\", mean_ms = 150",
+                "dist = \"lognormal\", median_ms = 150, p99_ms = 100",
+            ),
+        ),
+        (
+            "unsorted_list",
+            bad(
+                "process = \"poisson\", rate_per_s = 20",
+                "process = \"list\", at_s = [1.0, 3.0, 2.0]",
+            ),
+        ),
     ];
     for (name, text) in cases {
         insta::assert_snapshot!(name, rejected(&text));
