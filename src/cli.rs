@@ -190,8 +190,12 @@ fn presets_text() -> String {
     s += "EC2 instance types (instance_type = ...):\n";
     for t in catalog::EC2_INSTANCE_TYPES {
         s += &format!(
-            "  {:<12} {:>2} vCPU {:>5} GiB  ${:.4}/h  {:?}\n",
-            t.name, t.vcpus, t.memory_gib, t.usd_per_hour, t.arch
+            "  {:<12} {:>2} vCPU {:>5} GiB  ${:.4}/h  {}\n",
+            t.name,
+            t.vcpus,
+            t.memory_gib,
+            t.usd_per_hour,
+            t.arch.name()
         );
     }
     s += "\nLambda (platform = \"lambda\"):\n";

@@ -21,12 +21,12 @@ pub enum DurationDist {
         /// Mean, seconds.
         mean_secs: f64,
     },
-    /// Lognormal given its median and 99th percentile (p99 ≥ median).
+    /// Lognormal; build it from a median and 99th percentile with [`DurationDist::lognormal`].
     LogNormal {
         /// Median, seconds.
         median_secs: f64,
-        /// 99th percentile, seconds.
-        p99_secs: f64,
+        /// Standard deviation of the underlying normal.
+        sigma: f64,
     },
     /// Uniform choice among observed values.
     Empirical {
@@ -36,16 +36,22 @@ pub enum DurationDist {
 }
 
 impl DurationDist {
+    /// Lognormal with the given median and 99th percentile (seconds, p99 ≥ median > 0).
+    pub fn lognormal(median_secs: f64, p99_secs: f64) -> Self {
+        let sigma = if median_secs > 0.0 && p99_secs > median_secs {
+            (p99_secs / median_secs).ln() / Z_99
+        } else {
+            0.0
+        };
+        DurationDist::LogNormal { median_secs, sigma }
+    }
+
     /// The mean of the distribution, seconds.
     pub fn mean_secs(&self) -> f64 {
         match self {
             DurationDist::Constant { secs } => *secs,
             DurationDist::Exponential { mean_secs } => *mean_secs,
-            DurationDist::LogNormal {
-                median_secs,
-                p99_secs,
-            } => {
-                let sigma = lognormal_sigma(*median_secs, *p99_secs);
+            DurationDist::LogNormal { median_secs, sigma } => {
                 median_secs * (sigma * sigma / 2.0).exp()
             }
             DurationDist::Empirical { values_secs } => {
@@ -63,25 +69,14 @@ impl DurationDist {
                 let e: f64 = Exp1.sample(rng);
                 e * mean_secs
             }
-            DurationDist::LogNormal {
-                median_secs,
-                p99_secs,
-            } => {
+            DurationDist::LogNormal { median_secs, sigma } => {
                 let z: f64 = StandardNormal.sample(rng);
-                median_secs * (z * lognormal_sigma(*median_secs, *p99_secs)).exp()
+                median_secs * (z * sigma).exp()
             }
             DurationDist::Empirical { values_secs } => {
                 values_secs[rng.random_range(0..values_secs.len())]
             }
         }
-    }
-}
-
-fn lognormal_sigma(median: f64, p99: f64) -> f64 {
-    if median > 0.0 && p99 > median {
-        (p99 / median).ln() / Z_99
-    } else {
-        0.0
     }
 }
 
@@ -97,10 +92,7 @@ mod tests {
 
     #[test]
     fn lognormal_hits_its_median_and_p99() {
-        let d = DurationDist::LogNormal {
-            median_secs: 0.08,
-            p99_secs: 0.9,
-        };
+        let d = DurationDist::lognormal(0.08, 0.9);
         let mut rng = RngStreams::new(3).stream("t");
         let mut v: Vec<f64> = (0..200_000).map(|_| d.sample(&mut rng)).collect();
         v.sort_by(f64::total_cmp);

@@ -28,6 +28,32 @@
 //! - [`report`]: the table, JSON and CSV.
 //!
 //! The same scenario and seed give byte-identical report files, on one thread or many.
+//!
+//! Using the library directly:
+//!
+//! ```
+//! let scenario = scalesim::scenario::parse(
+//!     r#"
+//!     name = "example"
+//!     horizon = "10m"
+//!     [traffic]
+//!     arrivals = { process = "poisson", rate_per_s = 5 }
+//!     [traffic.request]
+//!     duration = { dist = "exponential", mean_ms = 200 }
+//!     [[variant]]
+//!     name = "fn-512mb"
+//!     platform = "lambda"
+//!     memory_mb = 512
+//!     runtime = "python"
+//!     "#,
+//!     "example.toml",
+//! )
+//! .expect("a valid scenario");
+//! let report = scalesim::sim::run(&scenario, &|_simulated_us| {});
+//! let v = &report.variants[0];
+//! assert!(v.requests.is_conserved());
+//! println!("{}: ${:.4} for {} requests", v.name, v.cost.total_usd, v.requests.completed);
+//! ```
 
 pub mod billing;
 pub mod dist;

@@ -70,10 +70,7 @@ fn run_variant(
                 bill(Period::horizon(horizon_s)),
                 bill(Period::projection_30d(horizon_s)),
             );
-            let arch = serde_json::to_value(billing.arch).map_or_else(
-                |_| String::new(),
-                |v| v.as_str().unwrap_or_default().to_string(),
-            );
+            let arch = billing.arch.name();
             let gateway = if billing.api_gateway {
                 " + API Gateway"
             } else {

@@ -112,13 +112,22 @@ pub const ALB: AlbPrices = AlbPrices {
 };
 
 /// CPU architecture of an instance type or function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arch {
     /// Intel/AMD.
     X86_64,
     /// AWS Graviton.
     Arm64,
+}
+
+impl Arch {
+    /// The name used in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
 }
 
 /// An EC2 instance type.

@@ -132,10 +132,7 @@ pub fn lambda_invoice(usage: &FunctionUsage, billing: &LambdaBilling, period: Pe
     // ms × MB is exact in integers; one division then rounds once.
     let mb_ms = u128::from(usage.billed_ms) * u128::from(usage.memory_mb);
     let gb_s = mb_ms as f64 / 1_024_000.0 * k;
-    let arch = match billing.arch {
-        Arch::X86_64 => "x86_64",
-        Arch::Arm64 => "arm64",
-    };
+    let arch = billing.arch.name();
     let mut lines = vec![
         InvoiceLine {
             item: "Lambda requests".into(),

@@ -459,10 +459,7 @@ fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist> {
                     "p99_ms must be at least median_ms",
                 ));
             }
-            DurationDist::LogNormal {
-                median_secs: median / 1_000.0,
-                p99_secs: p99 / 1_000.0,
-            }
+            DurationDist::lognormal(median / 1_000.0, p99 / 1_000.0)
         }
         DistKind::Empirical => {
             let values_ms = cx.need(path, kind, "values_ms", &raw.values_ms)?;

@@ -143,6 +143,10 @@ impl<'a> FunctionModel<'a> {
     ) -> Outcome<FunctionUsage> {
         let mut counters = self.counters;
         counters.in_flight_at_end = pending.count() as u64;
+        let usage = FunctionUsage {
+            front_door_requests: counters.arrived,
+            ..self.usage
+        };
         let horizon_us = self.horizon.as_micros().max(1) as f64;
         Outcome {
             counters,
@@ -158,7 +162,7 @@ impl<'a> FunctionModel<'a> {
                 },
             },
             queueing: QueueStats::default(),
-            usage: self.usage,
+            usage,
         }
     }
 }
@@ -171,7 +175,6 @@ impl Model for FunctionModel<'_> {
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FunctionEvent>) {
         let now = sched.now();
         self.counters.arrived += 1;
-        self.usage.front_door_requests += 1;
         if self.busy >= self.cfg.concurrency_limit {
             self.counters.throttled += 1;
             return;

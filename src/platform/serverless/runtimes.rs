@@ -61,10 +61,7 @@ pub fn runtime_cold_start(name: &str) -> Option<DurationDist> {
     RUNTIMES
         .iter()
         .find(|r| r.name == name)
-        .map(|r| DurationDist::LogNormal {
-            median_secs: r.median_ms / 1_000.0,
-            p99_secs: r.p99_ms / 1_000.0,
-        })
+        .map(|r| DurationDist::lognormal(r.median_ms / 1_000.0, r.p99_ms / 1_000.0))
 }
 
 /// Names of every runtime preset, for error messages.
