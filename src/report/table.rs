@@ -79,20 +79,40 @@ pub fn summary_table(report: &RunReport) -> String {
             col.set_cell_alignment(CellAlignment::Right);
         }
     }
+    let description = if report.description.is_empty() {
+        String::new()
+    } else {
+        format!("{}\n", report.description)
+    };
     format!(
-        "{} — seed {}, {} simulated, {:.1} req/s on average\n{table}\n\
+        "{} — seed {}, {} simulated, {} on average\n{description}{table}\n\
          Utilisation: busy share of environment time (serverless), CPU (fleets). \
          The 30-day projection scales the horizon's usage; it is not simulated.\n",
         report.scenario,
         report.seed,
         humantime::format_duration(std::time::Duration::from_secs_f64(report.horizon_s)),
-        report.traffic.mean_rate_per_s,
+        rate(report.traffic.mean_rate_per_s),
     )
+}
+
+/// A request rate, per second, or per hour when it is below one every ten seconds.
+fn rate(per_s: f64) -> String {
+    if per_s >= 0.1 {
+        format!("{per_s:.1} req/s")
+    } else {
+        format!("{:.1} req/h", per_s * 3_600.0)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::usd;
+    use super::{rate, usd};
+
+    #[test]
+    fn low_rates_read_per_hour() {
+        assert_eq!(rate(50.0), "50.0 req/s");
+        assert_eq!(rate(4.0 / 3_600.0), "4.0 req/h");
+    }
 
     #[test]
     fn dollars_read_well() {
