@@ -3,6 +3,7 @@
 //! allowed.
 
 mod error;
+mod locate;
 mod raw;
 mod validate;
 
@@ -84,13 +85,15 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parse and validate scenario `text`; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-    let syntax = |span, message: String| {
-        ScenarioError::Syntax(Located::at(file, text, span, None, message, None))
+    let syntax = |span, field, message: &str| {
+        let message = message.trim_end().to_string();
+        ScenarioError::Syntax(Located::at(file, text, span, field, message, None))
     };
-    let doc = toml_edit::Document::parse(text)
-        .map_err(|e| syntax(e.span(), e.message().trim_end().to_string()))?;
-    let raw: raw::RawScenario =
-        toml::from_str(text).map_err(|e| syntax(e.span(), e.message().trim_end().to_string()))?;
+    let doc = toml_edit::Document::parse(text).map_err(|e| syntax(e.span(), None, e.message()))?;
+    let raw: raw::RawScenario = toml::from_str(text).map_err(|e| {
+        let field = e.span().and_then(|s| locate::path_at(&doc, s.start));
+        syntax(e.span(), field, e.message())
+    })?;
     let cx = validate::Ctx {
         file,
         text,
