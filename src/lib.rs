@@ -55,6 +55,7 @@
 //! println!("{}: ${:.4} for {} requests", v.name, v.cost.total_usd, v.requests.completed);
 //! ```
 
+pub mod autoscale;
 pub mod billing;
 pub mod dist;
 pub mod engine;

@@ -79,19 +79,29 @@ fn run_variant(
             let description = format!("Lambda {arch} {} MB{gateway}", function.memory_mb);
             variant_report(variant, description, &outcome, cost, projection)
         }
-        PlatformSpec::Ec2 { fleet, billing } => {
-            let mut model = FleetModel::new(fleet, profile, horizon);
-            let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
-            let outcome = model.finish(sched.pending_events());
+        PlatformSpec::Ec2 {
+            fleet,
+            policy,
+            billing,
+        } => {
+            let rng = streams.stream(&format!("boot/{}", variant.name));
+            let mut model = FleetModel::new(fleet, profile, policy.build(), rng, horizon);
+            engine::run(&mut model, requests, horizon, &mut tick);
+            let outcome = model.finish();
             let bill = |period| ec2_invoice(&outcome.usage, billing, period);
             let (cost, projection) = (
                 bill(Period::horizon(horizon_s)),
                 bill(Period::projection_30d(horizon_s)),
             );
             let lb = if billing.load_balancer { " + ALB" } else { "" };
+            let size = if fleet.min == fleet.max {
+                format!("{} ×", fleet.initial)
+            } else {
+                format!("{}–{} × (policy: {})", fleet.min, fleet.max, policy.name())
+            };
             let description = format!(
-                "{} × {}, {} slots each{lb}",
-                fleet.count, billing.instance.name, fleet.slots
+                "{size} {}, {} slots each{lb}",
+                billing.instance.name, fleet.slots
             );
             variant_report(variant, description, &outcome, cost, projection)
         }

@@ -21,6 +21,9 @@ pub trait Model {
     /// The model's own scheduled events (a completion, a timer).
     type Event;
 
+    /// Called once at time zero, before anything arrives: schedule periodic work here.
+    fn init(&mut self, _sched: &mut Scheduler<Self::Event>) {}
+
     /// Something arrived at `sched.now()`.
     fn on_arrival(&mut self, arrival: Self::Arrival, sched: &mut Scheduler<Self::Event>);
 
@@ -60,6 +63,7 @@ where
     let mut sched = Scheduler::default();
     let mut arrivals = arrivals.into_iter().peekable();
     let mut stats = RunStats::default();
+    model.init(&mut sched);
     loop {
         let next_arrival = arrivals.peek().map(|(t, _)| *t).filter(|t| *t < horizon);
         let next_event = sched.peek_time().filter(|t| *t <= horizon);

@@ -80,6 +80,13 @@ impl LatencyRecorder {
         self.max_us = self.max_us.max(us);
     }
 
+    /// Forget everything recorded, keeping the histogram's memory.
+    pub fn reset(&mut self) {
+        self.hist.reset();
+        self.sum_us = 0;
+        self.max_us = 0;
+    }
+
     /// Number of latencies recorded.
     pub fn count(&self) -> u64 {
         self.hist.len()

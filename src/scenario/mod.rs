@@ -12,6 +12,7 @@ pub use validate::{DEFAULT_CONCURRENCY, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_TIMEOU
 
 use std::path::Path;
 
+use crate::autoscale::PolicySpec;
 use crate::billing::{Ec2Billing, LambdaBilling};
 use crate::engine::SimDuration;
 use crate::platform::iaas::FleetConfig;
@@ -54,10 +55,12 @@ pub enum PlatformSpec {
         /// Billing options.
         billing: LambdaBilling,
     },
-    /// A fixed EC2 fleet.
+    /// An EC2 fleet, fixed or autoscaled.
     Ec2 {
         /// Model parameters.
         fleet: FleetConfig,
+        /// How its capacity changes.
+        policy: PolicySpec,
         /// Billing options.
         billing: Ec2Billing,
     },

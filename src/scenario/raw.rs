@@ -175,6 +175,87 @@ pub struct RawVariant {
     pub queue_timeout: Option<String>,
     pub cpu_speed: Option<f64>,
     pub load_balancer: Option<bool>,
+    pub boot_time: Option<RawDist>,
+    pub deregistration_delay: Option<String>,
+    pub autoscaling: Option<RawAutoscaling>,
+}
+
+/// Kinds of scaling policy.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyKind {
+    Fixed,
+    TargetTracking,
+    Hpa,
+}
+
+/// AWS's names for the target-tracking metrics.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum RawTargetMetric {
+    #[serde(rename = "ASGAverageCPUUtilization")]
+    Cpu,
+    #[serde(rename = "ALBRequestCountPerTarget")]
+    RequestsPerTarget,
+}
+
+/// `autoscaling = { policy = "...", ... }` of an EC2 variant. Parameters carry the names the
+/// provider uses, so they can be copied from a real configuration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscaling {
+    pub policy: PolicyKind,
+    pub period: Option<String>,
+    // EC2 Auto Scaling
+    pub min_size: Option<i64>,
+    pub max_size: Option<i64>,
+    pub predefined_metric_type: Option<RawTargetMetric>,
+    pub target_value: Option<f64>,
+    pub instance_warmup: Option<String>,
+    pub disable_scale_in: Option<bool>,
+    pub scale_in_ratio: Option<f64>,
+    pub scale_out_datapoints: Option<i64>,
+    pub scale_in_datapoints: Option<i64>,
+    // Kubernetes HPA
+    pub min_replicas: Option<i64>,
+    pub max_replicas: Option<i64>,
+    pub average_utilization: Option<f64>,
+    pub tolerance: Option<f64>,
+    pub sync_period: Option<String>,
+    pub scale_down_stabilization_window: Option<String>,
+    pub scale_up_percent: Option<f64>,
+    pub scale_up_pods: Option<i64>,
+}
+
+impl RawAutoscaling {
+    /// Every optional field and whether it was given.
+    pub fn present(&self) -> Vec<(&'static str, bool)> {
+        vec![
+            ("period", self.period.is_some()),
+            ("min_size", self.min_size.is_some()),
+            ("max_size", self.max_size.is_some()),
+            (
+                "predefined_metric_type",
+                self.predefined_metric_type.is_some(),
+            ),
+            ("target_value", self.target_value.is_some()),
+            ("instance_warmup", self.instance_warmup.is_some()),
+            ("disable_scale_in", self.disable_scale_in.is_some()),
+            ("scale_in_ratio", self.scale_in_ratio.is_some()),
+            ("scale_out_datapoints", self.scale_out_datapoints.is_some()),
+            ("scale_in_datapoints", self.scale_in_datapoints.is_some()),
+            ("min_replicas", self.min_replicas.is_some()),
+            ("max_replicas", self.max_replicas.is_some()),
+            ("average_utilization", self.average_utilization.is_some()),
+            ("tolerance", self.tolerance.is_some()),
+            ("sync_period", self.sync_period.is_some()),
+            (
+                "scale_down_stabilization_window",
+                self.scale_down_stabilization_window.is_some(),
+            ),
+            ("scale_up_percent", self.scale_up_percent.is_some()),
+            ("scale_up_pods", self.scale_up_pods.is_some()),
+        ]
+    }
 }
 
 impl RawVariant {
@@ -195,6 +276,9 @@ impl RawVariant {
             ("queue_timeout", self.queue_timeout.is_some()),
             ("cpu_speed", self.cpu_speed.is_some()),
             ("load_balancer", self.load_balancer.is_some()),
+            ("boot_time", self.boot_time.is_some()),
+            ("deregistration_delay", self.deregistration_delay.is_some()),
+            ("autoscaling", self.autoscaling.is_some()),
         ]
     }
 }

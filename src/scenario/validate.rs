@@ -6,11 +6,14 @@ use std::collections::HashSet;
 use super::error::{Located, ScenarioError};
 use super::raw::*;
 use super::{PlatformSpec, Scenario, Variant};
+use crate::autoscale::{
+    DEFAULT_PERIOD, HISTORY_LEN, HpaConfig, PolicySpec, TargetMetric, TargetTrackingConfig,
+};
 use crate::billing::catalog::{self, Arch};
 use crate::billing::{Ec2Billing, LambdaBilling};
 use crate::dist::DurationDist;
 use crate::engine::SimDuration;
-use crate::platform::iaas::FleetConfig;
+use crate::platform::iaas::{DEFAULT_DEREGISTRATION_DELAY, FleetConfig, default_boot_time};
 use crate::platform::serverless::{
     FunctionConfig, MAX_MEMORY_MB, MIN_MEMORY_MB, runtime_cold_start, runtime_names,
 };
@@ -502,6 +505,9 @@ const EC2_FIELDS: &[&str] = &[
     "queue_timeout",
     "cpu_speed",
     "load_balancer",
+    "boot_time",
+    "deregistration_delay",
+    "autoscaling",
 ];
 
 fn lambda(cx: &Ctx, base: &[Seg], raw: &RawVariant, profile: &RequestProfile) -> Result<Variant> {
@@ -599,13 +605,6 @@ fn ec2(cx: &Ctx, base: &[Seg], raw: &RawVariant, profile: &RequestProfile) -> Re
             format!("allowed: {}", catalog::instance_type_names().join(", ")),
         )
     })?;
-    let count = cx.int_in(
-        &p("count"),
-        cx.need(base, kind, "count", &raw.count)?,
-        1,
-        100_000,
-        " instances",
-    )?;
     let slots = cx.int_in(
         &p("slots"),
         cx.need(base, kind, "slots", &raw.slots)?,
@@ -634,20 +633,231 @@ fn ec2(cx: &Ctx, base: &[Seg], raw: &RawVariant, profile: &RequestProfile) -> Re
             .unwrap_or(DEFAULT_QUEUE_TIMEOUT),
     )?;
     let cpu_speed = cx.positive(&p("cpu_speed"), raw.cpu_speed.unwrap_or(1.0))?;
+    let boot_time = match &raw.boot_time {
+        Some(d) => dist(cx, &p("boot_time"), d)?,
+        None => default_boot_time(),
+    };
+    let deregistration_delay = match &raw.deregistration_delay {
+        Some(text) => cx.duration(&p("deregistration_delay"), text)?,
+        None => DEFAULT_DEREGISTRATION_DELAY,
+    };
+    let (policy, min, max, initial) = match &raw.autoscaling {
+        None => {
+            let count = cx.need(base, kind, "count", &raw.count)?;
+            let count = cx.int_in(&p("count"), count, 1, MAX_FLEET, " instances")?;
+            (
+                PolicySpec::Fixed {
+                    period: DEFAULT_PERIOD,
+                },
+                count,
+                count,
+                count,
+            )
+        }
+        Some(a) => {
+            let (policy, min, max) = autoscaling(cx, &p("autoscaling"), a)?;
+            let initial = match raw.count {
+                Some(c) => cx.int_in(
+                    &p("count"),
+                    c,
+                    i64::from(min),
+                    i64::from(max),
+                    " instances (between the policy's minimum and maximum)",
+                )?,
+                None => min,
+            };
+            (policy, min, max, initial)
+        }
+    };
     Ok(Variant {
         name: raw.name.clone(),
         platform: PlatformSpec::Ec2 {
             fleet: FleetConfig {
-                count,
+                initial,
+                min,
+                max,
                 vcpus: f64::from(instance.vcpus),
                 cpu_speed,
                 slots,
                 queue_timeout,
+                boot_time,
+                deregistration_delay,
             },
+            policy,
             billing: Ec2Billing {
                 instance,
                 load_balancer: raw.load_balancer.unwrap_or(true),
             },
         },
     })
+}
+
+/// Largest fleet accepted.
+const MAX_FLEET: i64 = 100_000;
+
+const TARGET_TRACKING_FIELDS: &[&str] = &[
+    "period",
+    "min_size",
+    "max_size",
+    "predefined_metric_type",
+    "target_value",
+    "instance_warmup",
+    "disable_scale_in",
+    "scale_in_ratio",
+    "scale_out_datapoints",
+    "scale_in_datapoints",
+];
+
+const HPA_FIELDS: &[&str] = &[
+    "min_replicas",
+    "max_replicas",
+    "average_utilization",
+    "tolerance",
+    "sync_period",
+    "scale_down_stabilization_window",
+    "scale_up_percent",
+    "scale_up_pods",
+];
+
+fn autoscaling(cx: &Ctx, path: &[Seg], raw: &RawAutoscaling) -> Result<(PolicySpec, u32, u32)> {
+    let p = |f| join(path, &[K(f)]);
+    let (kind, allowed): (&str, &[&str]) = match raw.policy {
+        PolicyKind::Fixed => ("policy = \"fixed\"", &["period"]),
+        PolicyKind::TargetTracking => ("policy = \"target_tracking\"", TARGET_TRACKING_FIELDS),
+        PolicyKind::Hpa => ("policy = \"hpa\"", HPA_FIELDS),
+    };
+    cx.only(path, kind, &raw.present(), allowed)?;
+    let positive_duration = |f, text: Option<&str>, default: &str| -> Result<SimDuration> {
+        let text = text.unwrap_or(default);
+        let d = cx.duration(&p(f), text)?;
+        if d == SimDuration::ZERO {
+            return Err(cx.err(
+                &p(f),
+                format!("\"{text}\" is zero"),
+                "allowed: a duration greater than 0",
+            ));
+        }
+        Ok(d)
+    };
+    let bounds = |min_f: &'static str, min: Option<i64>, max_f: &'static str, max: i64| {
+        let min = cx.int_in(&p(min_f), min.unwrap_or(1), 0, MAX_FLEET, " instances")?;
+        let floor = i64::from(min.max(1));
+        let unit = format!(" instances (at least {min_f}, and at least 1)");
+        let max = cx.int_in(&p(max_f), max, floor, MAX_FLEET, &unit)?;
+        Ok::<_, ScenarioError>((min, max))
+    };
+    let datapoints = |f, v: Option<i64>, default: i64| -> Result<usize> {
+        let n = cx.int_in(
+            &p(f),
+            v.unwrap_or(default),
+            1,
+            HISTORY_LEN as i64,
+            " periods",
+        )?;
+        Ok(n as usize)
+    };
+    let percent = |f, v: f64, what: &str| -> Result<f64> {
+        let v = cx.positive(&p(f), v)?;
+        if v > 100.0 {
+            return Err(cx.err(
+                &p(f),
+                format!("value {v} is out of range"),
+                format!("allowed: more than 0 and at most 100 ({what})"),
+            ));
+        }
+        Ok(v / 100.0)
+    };
+    match raw.policy {
+        PolicyKind::Fixed => Err(cx.err(
+            path,
+            "an autoscaling table with policy = \"fixed\" changes nothing",
+            "remove the autoscaling table and give `count`, or choose target_tracking or hpa",
+        )),
+        PolicyKind::TargetTracking => {
+            let metric = cx.need(
+                path,
+                kind,
+                "predefined_metric_type",
+                &raw.predefined_metric_type,
+            )?;
+            let value = cx.need(path, kind, "target_value", &raw.target_value)?;
+            let (metric, target_value) = match metric {
+                RawTargetMetric::Cpu => (
+                    TargetMetric::Cpu,
+                    percent("target_value", value, "percent CPU, as AWS writes it")?,
+                ),
+                RawTargetMetric::RequestsPerTarget => (
+                    TargetMetric::RequestsPerTarget,
+                    cx.positive(&p("target_value"), value)?,
+                ),
+            };
+            let ratio = cx.positive(&p("scale_in_ratio"), raw.scale_in_ratio.unwrap_or(0.9))?;
+            if ratio > 1.0 {
+                return Err(cx.err(
+                    &p("scale_in_ratio"),
+                    format!("value {ratio} is out of range"),
+                    "allowed: more than 0 and at most 1 (the scale-in alarm's fraction of the target)",
+                ));
+            }
+            let max_size = cx.need(path, kind, "max_size", &raw.max_size)?;
+            let (min, max) = bounds("min_size", raw.min_size, "max_size", max_size)?;
+            let warmup = raw.instance_warmup.as_deref().unwrap_or("300s");
+            let cfg = TargetTrackingConfig {
+                metric,
+                target_value,
+                scale_in_ratio: ratio,
+                scale_out_datapoints: datapoints(
+                    "scale_out_datapoints",
+                    raw.scale_out_datapoints,
+                    3,
+                )?,
+                scale_in_datapoints: datapoints(
+                    "scale_in_datapoints",
+                    raw.scale_in_datapoints,
+                    15,
+                )?,
+                period: positive_duration("period", raw.period.as_deref(), "60s")?,
+                instance_warmup: cx.duration(&p("instance_warmup"), warmup)?,
+                disable_scale_in: raw.disable_scale_in.unwrap_or(false),
+            };
+            Ok((PolicySpec::TargetTracking(cfg), min, max))
+        }
+        PolicyKind::Hpa => {
+            let util = cx.need(path, kind, "average_utilization", &raw.average_utilization)?;
+            let max_replicas = cx.need(path, kind, "max_replicas", &raw.max_replicas)?;
+            let (min, max) = bounds(
+                "min_replicas",
+                raw.min_replicas,
+                "max_replicas",
+                max_replicas,
+            )?;
+            let window = raw
+                .scale_down_stabilization_window
+                .as_deref()
+                .unwrap_or("300s");
+            let cfg = HpaConfig {
+                average_utilization: percent(
+                    "average_utilization",
+                    util,
+                    "percent of an instance's vCPUs",
+                )?,
+                tolerance: cx.non_negative(&p("tolerance"), raw.tolerance.unwrap_or(0.1))?,
+                sync_period: positive_duration("sync_period", raw.sync_period.as_deref(), "15s")?,
+                scale_down_stabilization: cx
+                    .duration(&p("scale_down_stabilization_window"), window)?,
+                scale_up_percent: cx.non_negative(
+                    &p("scale_up_percent"),
+                    raw.scale_up_percent.unwrap_or(100.0),
+                )?,
+                scale_up_pods: cx.int_in(
+                    &p("scale_up_pods"),
+                    raw.scale_up_pods.unwrap_or(4),
+                    0,
+                    MAX_FLEET,
+                    " pods",
+                )?,
+            };
+            Ok((PolicySpec::Hpa(cfg), min, max))
+        }
+    }
 }

@@ -1,29 +1,57 @@
-//! A fixed fleet of provisioned servers behind a load balancer.
+//! A fleet of provisioned servers behind a load balancer, fixed or autoscaled.
 //!
-//! - N instances, each running up to `slots` requests at once, all in service from time zero.
-//! - The load balancer sends a request to the instance with the fewest in flight (lowest index
-//!   on ties). When every slot is busy the request waits in one FIFO queue; a request that has
-//!   waited `queue_timeout` is dropped and counted as timed out.
+//! - Instances live through booting → in service → draining → terminated. A launch takes a
+//!   boot time drawn from a distribution; billing runs from launch to termination.
+//! - The load balancer sends a request to the in-service instance with the fewest in flight
+//!   (lowest index on ties). When no in-service slot is free the request waits in one FIFO queue;
+//!   a request that has waited `queue_timeout` is dropped and counted as timed out.
 //! - A request's CPU-bound part runs at the instance's speed on min(parallelism, vCPUs) cores;
 //!   when the requests in flight on an instance want more cores than it has, the CPU part of a
 //!   starting request is stretched by the overload (processor sharing, fixed at start).
+//! - Every metric period the fleet publishes a datapoint (CPU of in-service instances past
+//!   warm-up, requests per target, queue) and asks its policy for a decision: policies see
+//!   completed periods only. Scale-in drains instances: no new requests, in-flight ones finish,
+//!   and whatever still runs at the end of the deregistration delay is dropped (timed out).
 //! - Metering: each launch's run time (billing applies the per-second, 60 s minimum rule) and
 //!   requests seen by the load balancer per hour.
 
+mod instance;
+
 use std::collections::VecDeque;
 
-use crate::engine::{Model, Scheduler, SimDuration, SimTime};
+use instance::{Instance, State};
+
+use crate::autoscale::{Capacity, Datapoint, Decision, HISTORY_LEN, Observation, Policy};
+use crate::dist::DurationDist;
+use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{Counters, LatencyRecorder};
-use crate::platform::{CapacityStats, Outcome, QueueStats, cpu_time};
+use crate::platform::{
+    CapacityStats, Outcome, PeriodRecord, QueueStats, ScalingActivity, cpu_time,
+};
 use crate::traffic::{RequestProfile, Work};
 
 const HOUR_US: u64 = 3_600_000_000;
 
-/// Configuration of a fixed fleet.
+/// Default time from launch to serving: lognormal, median 60 s, p99 160 s (the reference file's
+/// preset "median 60 s, p95 120 s" — launch 25–40 s + application 5–30 s + first health check
+/// 0–30 s — with σ = ln 2 / 1.645 carried to the 99th percentile). Sources:
+/// daemonology.net EC2 boot benchmarks (2021), brevdev/ec2-coldboot-research (2025), ELB docs.
+pub fn default_boot_time() -> DurationDist {
+    DurationDist::lognormal(60.0, 160.0)
+}
+
+/// Default ALB deregistration delay (target-group attribute `deregistration_delay`, 300 s).
+pub const DEFAULT_DEREGISTRATION_DELAY: SimDuration = SimDuration::from_secs(300);
+
+/// Configuration of a fleet.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FleetConfig {
-    /// Instances, all in service for the whole horizon.
-    pub count: u32,
+    /// Instances in service at time zero (the initial desired capacity).
+    pub initial: u32,
+    /// Lower bound on desired capacity.
+    pub min: u32,
+    /// Upper bound on desired capacity.
+    pub max: u32,
     /// vCPUs per instance.
     pub vcpus: f64,
     /// CPU speed relative to the reference CPU (1.0 = one Lambda vCPU).
@@ -32,6 +60,10 @@ pub struct FleetConfig {
     pub slots: u32,
     /// Longest a request may wait in the queue before it is dropped.
     pub queue_timeout: SimDuration,
+    /// Time from launch to in service.
+    pub boot_time: DurationDist,
+    /// Longest a draining instance waits for its requests before it terminates.
+    pub deregistration_delay: SimDuration,
 }
 
 /// What a fleet run consumed, as the provider meters it.
@@ -52,15 +84,44 @@ pub enum FleetEvent {
         instance: u32,
         /// When the request arrived.
         arrival: SimTime,
+        /// CPU core-seconds per second the request used.
+        cpu_rate: f64,
     },
+    /// An instance finished booting.
+    Ready {
+        /// Index of the instance.
+        instance: u32,
+    },
+    /// A draining instance's deregistration delay ran out.
+    DrainDeadline {
+        /// Index of the instance.
+        instance: u32,
+    },
+    /// A metric period ended: publish the datapoint and ask the policy.
+    Tick,
+}
+
+/// Counts of the current metric period.
+#[derive(Clone, Copy, Debug, Default)]
+struct PeriodCounts {
+    arrivals: u64,
+    completed: u64,
+    timed_out: u64,
 }
 
 /// The simulation state of a fleet.
 pub struct FleetModel<'a> {
     cfg: &'a FleetConfig,
     profile: &'a RequestProfile,
+    policy: Box<dyn Policy + 'a>,
+    boot_rng: SimRng,
     horizon: SimTime,
-    in_flight: Vec<u32>,
+    instances: Vec<Instance>,
+    /// Indices of in-service instances, for the load balancer.
+    in_service: Vec<u32>,
+    desired: u32,
+    alive: u32,
+    peak: u32,
     queue: VecDeque<(SimTime, Work)>,
     counters: Counters,
     latency: LatencyRecorder,
@@ -69,18 +130,40 @@ pub struct FleetModel<'a> {
     wait_us: u128,
     busy_us: u64,
     cpu_core_s: f64,
+    runs: Vec<SimDuration>,
     requests_per_hour: Vec<u64>,
+    period_start: SimTime,
+    period: PeriodCounts,
+    period_latency: LatencyRecorder,
+    history: VecDeque<Datapoint>,
+    timeline: Vec<PeriodRecord>,
+    activities: Vec<ScalingActivity>,
 }
 
 impl<'a> FleetModel<'a> {
-    /// A fleet with every instance idle and in service.
-    pub fn new(cfg: &'a FleetConfig, profile: &'a RequestProfile, horizon: SimTime) -> Self {
+    /// A fleet with `cfg.initial` instances in service; `boot_rng` draws boot times.
+    pub fn new(
+        cfg: &'a FleetConfig,
+        profile: &'a RequestProfile,
+        policy: Box<dyn Policy + 'a>,
+        boot_rng: SimRng,
+        horizon: SimTime,
+    ) -> Self {
         let hours = horizon.as_micros().div_ceil(HOUR_US).max(1) as usize;
+        let initial = cfg.initial.clamp(cfg.min, cfg.max);
         FleetModel {
             cfg,
             profile,
+            policy,
+            boot_rng,
             horizon,
-            in_flight: vec![0; cfg.count as usize],
+            instances: (0..initial)
+                .map(|_| Instance::launch(SimTime::ZERO, State::InService))
+                .collect(),
+            in_service: (0..initial).collect(),
+            desired: initial,
+            alive: initial,
+            peak: initial,
             queue: VecDeque::new(),
             counters: Counters::default(),
             latency: LatencyRecorder::default(),
@@ -89,19 +172,26 @@ impl<'a> FleetModel<'a> {
             wait_us: 0,
             busy_us: 0,
             cpu_core_s: 0.0,
+            runs: Vec::new(),
             requests_per_hour: vec![0; hours],
+            period_start: SimTime::ZERO,
+            period: PeriodCounts::default(),
+            period_latency: LatencyRecorder::default(),
+            history: VecDeque::with_capacity(HISTORY_LEN),
+            timeline: Vec::new(),
+            activities: Vec::new(),
         }
     }
 
-    /// The instance with the fewest requests in flight, if it has a free slot.
+    /// The in-service instance with the fewest requests in flight, if it has a free slot.
     #[inline]
     fn least_loaded(&self) -> Option<usize> {
-        let (i, n) = self
-            .in_flight
+        let (n, i) = self
+            .in_service
             .iter()
-            .enumerate()
-            .min_by_key(|&(i, n)| (*n, i))?;
-        (*n < self.cfg.slots).then_some(i)
+            .map(|&i| (self.instances[i as usize].in_flight, i))
+            .min()?;
+        (n < self.cfg.slots).then_some(i as usize)
     }
 
     /// Drop queued requests whose wait reached the timeout by `now`.
@@ -113,63 +203,268 @@ impl<'a> FleetModel<'a> {
             }
             self.queue.pop_front();
             self.counters.timed_out += 1;
+            self.period.timed_out += 1;
         }
     }
 
-    fn start(&mut self, i: usize, arrival: SimTime, work: Work, sched: &mut Scheduler<FleetEvent>) {
+    /// Start queued requests while an in-service slot is free.
+    fn dispatch_queue(&mut self, sched: &mut Scheduler<FleetEvent>) {
+        self.drop_timed_out(sched.now());
+        while !self.queue.is_empty() {
+            let Some(i) = self.least_loaded() else { break };
+            if let Some((arrival, work)) = self.queue.pop_front() {
+                self.start_request(i, arrival, work, sched);
+            }
+        }
+    }
+
+    fn advance_cpu(&mut self, i: usize, now: SimTime) {
+        self.cpu_core_s += self.instances[i].advance(now);
+    }
+
+    fn start_request(
+        &mut self,
+        i: usize,
+        arrival: SimTime,
+        work: Work,
+        sched: &mut Scheduler<FleetEvent>,
+    ) {
         let now = sched.now();
-        self.in_flight[i] += 1;
+        self.advance_cpu(i, now);
         self.started += 1;
         self.wait_us += u128::from((now - arrival).as_micros());
         let p = self.profile;
         let cpu_work = work.ref_duration_s * p.cpu_fraction;
         let (cpu_wall, core_s) =
             cpu_time(cpu_work, p.parallelism, self.cfg.vcpus, self.cfg.cpu_speed);
-        let cores_wanted =
-            f64::from(self.in_flight[i]) * p.cpu_fraction * p.parallelism.min(self.cfg.vcpus);
+        let in_flight = f64::from(self.instances[i].in_flight + 1);
+        let cores_wanted = in_flight * p.cpu_fraction * p.parallelism.min(self.cfg.vcpus);
         let overload = (cores_wanted / self.cfg.vcpus).max(1.0);
         let service =
             SimDuration::from_secs_f64(work.ref_duration_s - cpu_work + cpu_wall * overload);
+        let cpu_rate = if service > SimDuration::ZERO {
+            core_s / service.as_secs_f64()
+        } else {
+            0.0
+        };
+        self.instances[i].start(cpu_rate);
         let end = now + service;
-        let served_us = end.min(self.horizon).saturating_since(now).as_micros();
-        self.busy_us += served_us;
-        if service > SimDuration::ZERO {
-            self.cpu_core_s += core_s * served_us as f64 / service.as_micros() as f64;
-        }
+        self.busy_us += end.min(self.horizon).saturating_since(now).as_micros();
         sched.schedule_in(
             service,
             FleetEvent::Done {
                 instance: i as u32,
                 arrival,
+                cpu_rate,
             },
         );
     }
 
-    /// Close the books at the horizon. `pending` are the completions still scheduled.
-    pub fn finish<'e>(
-        self,
-        pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>,
-    ) -> Outcome<FleetUsage> {
+    fn terminate(&mut self, i: usize, now: SimTime) {
+        self.advance_cpu(i, now);
+        let inst = &mut self.instances[i];
+        inst.state = State::Terminated;
+        self.runs.push(now - inst.launched);
+        self.alive -= 1;
+    }
+
+    fn remove_from_service(&mut self, i: usize) {
+        self.in_service.retain(|&j| j as usize != i);
+    }
+
+    /// Change the desired capacity: launch or retire instances.
+    fn set_desired(&mut self, wanted: u32, reason: String, sched: &mut Scheduler<FleetEvent>) {
+        let now = sched.now();
+        let new = wanted.clamp(self.cfg.min, self.cfg.max);
+        if new == self.desired {
+            return;
+        }
+        self.activities.push(ScalingActivity {
+            at_s: now.as_secs_f64(),
+            from: self.desired,
+            to: new,
+            reason,
+        });
+        if new > self.desired {
+            for _ in self.desired..new {
+                let i = self.instances.len() as u32;
+                self.instances.push(Instance::launch(now, State::Booting));
+                let boot =
+                    SimDuration::from_secs_f64(self.cfg.boot_time.sample(&mut self.boot_rng));
+                sched.schedule_in(boot, FleetEvent::Ready { instance: i });
+                self.alive += 1;
+            }
+            self.peak = self.peak.max(self.alive);
+        } else {
+            for _ in new..self.desired {
+                self.retire_one(sched);
+            }
+        }
+        self.desired = new;
+    }
+
+    /// Retire one instance: a booting one if any (the newest), else the in-service one with the
+    /// fewest requests in flight (the newest on ties), which drains.
+    fn retire_one(&mut self, sched: &mut Scheduler<FleetEvent>) {
+        let now = sched.now();
+        let booting = (0..self.instances.len())
+            .rev()
+            .find(|&i| self.instances[i].state == State::Booting);
+        if let Some(i) = booting {
+            self.terminate(i, now);
+            return;
+        }
+        let Some(&i) = self
+            .in_service
+            .iter()
+            .min_by_key(|&&i| (self.instances[i as usize].in_flight, std::cmp::Reverse(i)))
+        else {
+            return;
+        };
+        let i = i as usize;
+        self.remove_from_service(i);
+        self.instances[i].state = State::Draining;
+        if self.instances[i].in_flight == 0 {
+            self.terminate(i, now);
+        } else {
+            sched.schedule_in(
+                self.cfg.deregistration_delay,
+                FleetEvent::DrainDeadline { instance: i as u32 },
+            );
+        }
+    }
+
+    fn capacity(&self, now: SimTime) -> Capacity {
+        let warmup = self.policy.warmup();
+        let mut c = Capacity {
+            desired: self.desired,
+            min: self.cfg.min,
+            max: self.cfg.max,
+            ..Capacity::default()
+        };
+        for inst in &self.instances {
+            match inst.state {
+                State::Booting => c.booting += 1,
+                State::InService if inst.launched + warmup > now => c.warming += 1,
+                State::InService => c.in_service += 1,
+                State::Draining | State::Terminated => {}
+            }
+        }
+        c
+    }
+
+    /// End of a metric period: publish the datapoint, record the period, ask the policy.
+    fn tick(&mut self, sched: &mut Scheduler<FleetEvent>) {
+        let now = sched.now();
+        let warmup = self.policy.warmup();
+        let (mut cpu_used, mut cpu_available) = (0.0, 0.0);
+        for i in 0..self.instances.len() {
+            if self.instances[i].state == State::Terminated {
+                continue;
+            }
+            self.advance_cpu(i, now);
+            let inst = &mut self.instances[i];
+            if let (State::InService, Some(since)) = (inst.state, inst.in_service_since)
+                && inst.launched + warmup <= now
+            {
+                cpu_used += inst.period_cpu_core_s;
+                cpu_available += self.cfg.vcpus
+                    * now
+                        .saturating_since(since.max(self.period_start))
+                        .as_secs_f64();
+            }
+            inst.period_cpu_core_s = 0.0;
+        }
+        let targets = self.in_service.len();
+        let in_flight: u64 = self.in_service_or_draining_in_flight();
+        let datapoint = Datapoint {
+            end_s: now.as_secs_f64(),
+            cpu_utilisation: (cpu_available > 0.0).then(|| cpu_used / cpu_available),
+            requests_per_target: (targets > 0)
+                .then(|| self.period.arrivals as f64 / targets as f64),
+            in_flight,
+            queue_length: self.queue.len() as u64,
+        };
+        if self.history.len() == HISTORY_LEN {
+            self.history.pop_front();
+        }
+        self.history.push_back(datapoint);
+        let obs_capacity = self.capacity(now);
+        let history = self.history.make_contiguous();
+        let decision = self.policy.decide(&Observation {
+            now,
+            capacity: obs_capacity,
+            history,
+        });
+        if let Decision::SetDesired { desired, reason } = decision {
+            self.set_desired(desired, reason, sched);
+        }
+        let after = self.capacity(now);
+        self.timeline.push(PeriodRecord {
+            end_s: datapoint.end_s,
+            arrivals: self.period.arrivals,
+            completed: self.period.completed,
+            timed_out: self.period.timed_out,
+            desired: self.desired,
+            booting: after.booting,
+            in_service: after.in_service + after.warming,
+            draining: self
+                .instances
+                .iter()
+                .filter(|i| i.state == State::Draining)
+                .count() as u32,
+            cpu_utilisation: datapoint.cpu_utilisation,
+            requests_per_target: datapoint.requests_per_target,
+            queue_length: datapoint.queue_length,
+            p99_ms: self.period_latency.summary().p99_ms,
+        });
+        self.period = PeriodCounts::default();
+        self.period_latency.reset();
+        self.period_start = now;
+        sched.schedule_in(self.policy.period(), FleetEvent::Tick);
+    }
+
+    fn in_service_or_draining_in_flight(&self) -> u64 {
+        self.instances
+            .iter()
+            .filter(|i| i.state != State::Terminated)
+            .map(|i| u64::from(i.in_flight))
+            .sum()
+    }
+
+    /// Close the books at the horizon.
+    pub fn finish(mut self) -> Outcome<FleetUsage> {
+        let horizon = self.horizon;
         let mut counters = self.counters;
         // Queued requests whose timeout fell due by the horizon have timed out.
         let timed_out_in_queue = self
             .queue
             .iter()
-            .filter(|(a, _)| *a + self.cfg.queue_timeout <= self.horizon)
+            .filter(|(a, _)| *a + self.cfg.queue_timeout <= horizon)
             .count() as u64;
         counters.timed_out += timed_out_in_queue;
         counters.in_flight_at_end =
-            pending.count() as u64 + self.queue.len() as u64 - timed_out_in_queue;
-        let horizon_s = self.horizon.as_secs_f64().max(1e-6);
-        let n = f64::from(self.cfg.count);
+            self.in_service_or_draining_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
+        for i in 0..self.instances.len() {
+            if self.instances[i].state != State::Terminated {
+                self.advance_cpu(i, horizon);
+                self.runs.push(horizon - self.instances[i].launched);
+            }
+        }
+        let horizon_s = horizon.as_secs_f64().max(1e-6);
+        let instance_s: f64 = self.runs.iter().map(|r| r.as_secs_f64()).sum();
         Outcome {
             counters,
             latency: self.latency.summary(),
             capacity: CapacityStats {
-                mean_instances: n,
+                mean_instances: instance_s / horizon_s,
+                peak_instances: u64::from(self.peak),
                 mean_busy: self.busy_us as f64 / 1e6 / horizon_s,
-                peak_instances: u64::from(self.cfg.count),
-                mean_utilisation: self.cpu_core_s / (self.cfg.vcpus * n * horizon_s),
+                mean_utilisation: if instance_s > 0.0 {
+                    self.cpu_core_s / (self.cfg.vcpus * instance_s)
+                } else {
+                    0.0
+                },
             },
             queueing: QueueStats {
                 wait_probability: if counters.arrived == 0 {
@@ -184,9 +479,11 @@ impl<'a> FleetModel<'a> {
                 },
             },
             usage: FleetUsage {
-                instance_runs: vec![self.horizon - SimTime::ZERO; self.cfg.count as usize],
+                instance_runs: self.runs,
                 requests_per_hour: self.requests_per_hour,
             },
+            timeline: self.timeline,
+            activities: self.activities,
         }
     }
 }
@@ -195,37 +492,74 @@ impl Model for FleetModel<'_> {
     type Arrival = Work;
     type Event = FleetEvent;
 
+    fn init(&mut self, sched: &mut Scheduler<FleetEvent>) {
+        sched.schedule_in(self.policy.period(), FleetEvent::Tick);
+    }
+
     #[inline]
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
         self.counters.arrived += 1;
+        self.period.arrivals += 1;
         let hour = (now.as_micros() / HOUR_US) as usize;
         if let Some(h) = self.requests_per_hour.get_mut(hour) {
             *h += 1;
         }
         self.drop_timed_out(now);
         match self.least_loaded() {
-            Some(i) => self.start(i, now, work, sched),
-            None => {
+            Some(i) if self.queue.is_empty() => self.start_request(i, now, work, sched),
+            _ => {
                 self.queued += 1;
                 self.queue.push_back((now, work));
             }
         }
     }
 
-    #[inline]
     fn on_event(&mut self, event: FleetEvent, sched: &mut Scheduler<FleetEvent>) {
-        let FleetEvent::Done { instance, arrival } = event;
         let now = sched.now();
-        let i = instance as usize;
-        self.in_flight[i] -= 1;
-        self.counters.completed += 1;
-        self.latency.record(now - arrival);
-        self.drop_timed_out(now);
-        // Every other instance is full whenever the queue is non-empty, so the freed slot is
-        // the least loaded one.
-        if let Some((queued_at, work)) = self.queue.pop_front() {
-            self.start(i, queued_at, work, sched);
+        match event {
+            FleetEvent::Done {
+                instance,
+                arrival,
+                cpu_rate,
+            } => {
+                let i = instance as usize;
+                if self.instances[i].state == State::Terminated {
+                    return; // dropped when its instance's deregistration delay ran out
+                }
+                self.advance_cpu(i, now);
+                self.instances[i].finish(cpu_rate);
+                self.counters.completed += 1;
+                self.period.completed += 1;
+                self.latency.record(now - arrival);
+                self.period_latency.record(now - arrival);
+                if self.instances[i].state == State::Draining && self.instances[i].in_flight == 0 {
+                    self.terminate(i, now);
+                }
+                self.dispatch_queue(sched);
+            }
+            FleetEvent::Ready { instance } => {
+                let i = instance as usize;
+                if self.instances[i].state != State::Booting {
+                    return; // retired while booting
+                }
+                self.instances[i].state = State::InService;
+                self.instances[i].in_service_since = Some(now);
+                self.in_service.push(instance);
+                self.dispatch_queue(sched);
+            }
+            FleetEvent::DrainDeadline { instance } => {
+                let i = instance as usize;
+                if self.instances[i].state != State::Draining {
+                    return;
+                }
+                self.advance_cpu(i, now);
+                let dropped = u64::from(self.instances[i].abandon_all());
+                self.counters.timed_out += dropped;
+                self.period.timed_out += dropped;
+                self.terminate(i, now);
+            }
+            FleetEvent::Tick => self.tick(sched),
         }
     }
 }

@@ -163,6 +163,8 @@ impl<'a> FunctionModel<'a> {
             },
             queueing: QueueStats::default(),
             usage,
+            timeline: Vec::new(),
+            activities: Vec::new(),
         }
     }
 }

@@ -1,0 +1,125 @@
+//! Autoscaling policies, one per file. A policy looks at what the provider's metrics show —
+//! completed periods only, so metric lag is real — and returns a decision. It never touches the
+//! event queue or the instances: the fleet model applies the decision.
+
+mod fixed;
+mod hpa;
+mod target_tracking;
+
+pub use fixed::Fixed;
+pub use hpa::{Hpa, HpaConfig};
+pub use target_tracking::{TargetMetric, TargetTracking, TargetTrackingConfig};
+
+use serde::Serialize;
+
+use crate::engine::{SimDuration, SimTime};
+
+/// One metric datapoint, as a provider would publish it for a completed period.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Datapoint {
+    /// End of the period, seconds.
+    pub end_s: f64,
+    /// Average CPU utilisation (0–1) of in-service instances that are not warming; `None` when
+    /// there were none (insufficient data).
+    pub cpu_utilisation: Option<f64>,
+    /// Requests that arrived in the period per in-service instance (ALBRequestCountPerTarget).
+    pub requests_per_target: Option<f64>,
+    /// Requests running at the end of the period.
+    pub in_flight: u64,
+    /// Requests waiting in the queue at the end of the period.
+    pub queue_length: u64,
+}
+
+/// The fleet's capacity as a policy sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capacity {
+    /// Desired capacity: instances booting or in service.
+    pub desired: u32,
+    /// Instances still booting (launched, not yet in service).
+    pub booting: u32,
+    /// Instances in service but still within the warm-up time since launch.
+    pub warming: u32,
+    /// Instances in service and past warm-up.
+    pub in_service: u32,
+    /// Lower bound on desired capacity.
+    pub min: u32,
+    /// Upper bound on desired capacity.
+    pub max: u32,
+}
+
+/// What a policy sees at an evaluation.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation<'a> {
+    /// When the evaluation happens (the end of the latest period).
+    pub now: SimTime,
+    /// Current capacity.
+    pub capacity: Capacity,
+    /// Completed datapoints, oldest first (a bounded recent window).
+    pub history: &'a [Datapoint],
+}
+
+/// What a policy decided.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// Leave the desired capacity as it is.
+    Hold,
+    /// Set the desired capacity (the fleet clamps it to [min, max]).
+    SetDesired {
+        /// New desired capacity.
+        desired: u32,
+        /// Why, for the scaling-activity log.
+        reason: String,
+    },
+}
+
+/// A scaling policy.
+pub trait Policy: Send {
+    /// How often the policy is evaluated; also the length of a metric period.
+    fn period(&self) -> SimDuration;
+    /// Instances launched less than this long ago are warming: their metrics are left out of
+    /// the datapoints and they do not count as current capacity when scaling out.
+    fn warmup(&self) -> SimDuration;
+    /// Evaluate at the end of a period.
+    fn decide(&mut self, obs: &Observation) -> Decision;
+}
+
+/// A policy as configured in a scenario; `build` makes a fresh one for each run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PolicySpec {
+    /// Never scales; datapoints every `period`.
+    Fixed {
+        /// Metric period.
+        period: SimDuration,
+    },
+    /// EC2 Auto Scaling target tracking.
+    TargetTracking(TargetTrackingConfig),
+    /// Kubernetes HPA.
+    Hpa(HpaConfig),
+}
+
+impl PolicySpec {
+    /// A fresh policy with no history.
+    pub fn build(&self) -> Box<dyn Policy> {
+        match self {
+            PolicySpec::Fixed { period } => Box::new(Fixed { period: *period }),
+            PolicySpec::TargetTracking(c) => Box::new(TargetTracking::new(*c)),
+            PolicySpec::Hpa(c) => Box::new(Hpa::new(*c)),
+        }
+    }
+
+    /// Short name for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PolicySpec::Fixed { .. } => "fixed",
+            PolicySpec::TargetTracking(_) => "target tracking",
+            PolicySpec::Hpa(_) => "HPA",
+        }
+    }
+}
+
+/// Default metric period: one minute (EC2 detailed monitoring).
+pub const DEFAULT_PERIOD: SimDuration = SimDuration::from_secs(60);
+
+/// Datapoints kept for policies to look back on (enough for a 15-of-15 alarm or a 300 s window
+/// of 15 s periods).
+pub const HISTORY_LEN: usize = 64;
