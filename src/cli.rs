@@ -36,12 +36,13 @@ pub struct Cli {
 enum Command {
     /// Simulate every variant of a scenario and print them side by side.
     #[command(after_help = "\
-Writes summary.json and summary.csv under reports/<scenario-name>/ (or --out).
+Writes summary.json, summary.csv and timeline.csv under reports/<scenario-name>/ (or --out).
 
 Examples:
   scalesim run scenarios/steady-api.toml
   scalesim run scenarios/steady-api.toml --seed 42 --horizon 6h
-  scalesim run scenarios/bursty.toml --out /tmp/bursty --format csv")]
+  scalesim run scenarios/bursty.toml --out /tmp/bursty --format csv
+  scalesim run scenarios/daily-cycle.toml --activity")]
     Run(RunArgs),
     /// Check a scenario file without simulating it.
     #[command(after_help = "\
@@ -73,6 +74,10 @@ struct RunArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Also print each fleet's scaling-activity log (time, from → to, reason); with --format
+    /// json or csv it goes to stderr.
+    #[arg(long)]
+    activity: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -132,9 +137,11 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     let report = simulate_with_progress(&s);
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
+    let timeline = report::timeline_csv(&report);
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     write_atomically(&out.join("summary.json"), &json)?;
     write_atomically(&out.join("summary.csv"), &csv)?;
+    write_atomically(&out.join("timeline.csv"), &timeline)?;
     let stdout = match args.format {
         Format::Table => report::summary_table(&report),
         Format::Json => json,
@@ -142,10 +149,18 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     };
     let mut lock = std::io::stdout().lock();
     lock.write_all(stdout.as_bytes())?;
+    if args.activity {
+        // Keep JSON and CSV on stdout parseable: the log goes to stderr with them.
+        let log = report::activity_log(&report);
+        match args.format {
+            Format::Table => lock.write_all(log.as_bytes())?,
+            Format::Json | Format::Csv => eprint!("{log}"),
+        }
+    }
     if matches!(args.format, Format::Table) {
         writeln!(
             lock,
-            "Wrote {} and summary.csv",
+            "Wrote {}, summary.csv and timeline.csv",
             out.join("summary.json").display()
         )?;
     }

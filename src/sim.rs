@@ -34,7 +34,10 @@ pub fn run(scenario: &Scenario, progress: ProgressFn) -> RunReport {
         seed: scenario.seed,
         horizon_s: scenario.horizon.as_secs_f64(),
         traffic: TrafficSummary {
-            mean_rate_per_s: scenario.traffic.arrivals.mean_rate_per_s(),
+            mean_rate_per_s: scenario
+                .traffic
+                .arrivals
+                .mean_rate_per_s(scenario.horizon.as_secs_f64()),
             mean_duration_ms: profile.duration.mean_secs() * 1_000.0,
             cpu_fraction: profile.cpu_fraction,
             parallelism: profile.parallelism,
@@ -77,7 +80,7 @@ fn run_variant(
                 ""
             };
             let description = format!("Lambda {arch} {} MB{gateway}", function.memory_mb);
-            variant_report(variant, description, &outcome, cost, projection)
+            variant_report(variant, description, outcome, cost, projection)
         }
         PlatformSpec::Ec2 {
             fleet,
@@ -103,7 +106,7 @@ fn run_variant(
                 "{size} {}, {} slots each{lb}",
                 billing.instance.name, fleet.slots
             );
-            variant_report(variant, description, &outcome, cost, projection)
+            variant_report(variant, description, outcome, cost, projection)
         }
     }
 }
@@ -111,7 +114,7 @@ fn run_variant(
 fn variant_report<U>(
     variant: &Variant,
     description: String,
-    outcome: &Outcome<U>,
+    outcome: Outcome<U>,
     cost: Invoice,
     projection_30d: Invoice,
 ) -> VariantReport {
@@ -141,5 +144,7 @@ fn variant_report<U>(
         },
         cost,
         projection_30d,
+        scaling_activities: outcome.activities,
+        timeline: outcome.timeline,
     }
 }

@@ -186,3 +186,61 @@ queue_timeout = "500ms"
     );
     assert_eq!(r.variants[0].queueing.wait_probability, 0.5);
 }
+
+/// Instances terminated after 30 s and after 90 s, billed from launch to termination per
+/// second with a 60-second minimum: 60 s + 90 s = 150 instance-seconds.
+/// m7g.large $0.0816/h: 150 × 0.0816 / 3600 = $0.0034.
+#[test]
+fn short_lived_instances_pay_the_60_second_minimum() {
+    use scalesim::billing::{Ec2Billing, Period, catalog, ec2_invoice};
+    use scalesim::engine::SimDuration;
+    use scalesim::platform::iaas::FleetUsage;
+
+    let usage = FleetUsage {
+        instance_runs: vec![SimDuration::from_secs(30), SimDuration::from_secs(90)],
+        requests_per_hour: vec![0],
+    };
+    let billing = Ec2Billing {
+        instance: catalog::instance_type("m7g.large").unwrap(),
+        load_balancer: false,
+    };
+    let invoice = ec2_invoice(&usage, &billing, Period::horizon(3_600.0));
+    assert_eq!(invoice.lines[0].quantity, 150.0);
+    close(invoice.total_usd, 0.003_4);
+}
+
+/// The same rule through the fleet model: 1 instance, then a traffic step makes target tracking
+/// launch more, which boot in 10 s and are retired by scale-in later; every launch is billed at
+/// least 60 s and exactly its life beyond that.
+#[test]
+fn scaled_instances_are_billed_launch_to_termination() {
+    let r = run(&scenario(
+        r#"
+name = "launches"
+seed = 5
+horizon = "40m"
+[traffic]
+arrivals = { process = "steps", steps = [{ at = "0s", rate_per_s = 5 }, { at = "5m", rate_per_s = 60 }, { at = "10m", rate_per_s = 5 }] }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 0.1
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+slots = 8
+load_balancer = false
+boot_time = { dist = "constant", ms = 10000 }
+autoscaling = { policy = "target_tracking", predefined_metric_type = "ALBRequestCountPerTarget", target_value = 600, min_size = 1, max_size = 10, instance_warmup = "60s" }
+"#,
+    ));
+    let v = &r.variants[0];
+    let acts = &v.scaling_activities;
+    assert!(acts.len() >= 2, "{acts:?}");
+    assert!(acts[0].to > acts[0].from && acts.last().unwrap().to < acts.last().unwrap().from);
+    // Billed seconds = Σ max(60, ceil(life)); lives sum to mean_instances × horizon.
+    let billed = v.cost.lines[0].quantity;
+    let lived = v.capacity.mean_instances * 2_400.0;
+    assert!(billed >= lived && billed >= 60.0 * (1 + acts[0].to - acts[0].from) as f64);
+    close(v.cost.total_usd, billed * 0.0816 / 3_600.0);
+}

@@ -4,14 +4,14 @@
 mod csv_out;
 mod table;
 
-pub use csv_out::summary_csv;
-pub use table::summary_table;
+pub use csv_out::{summary_csv, timeline_csv};
+pub use table::{activity_log, summary_table};
 
 use serde::Serialize;
 
 use crate::billing::Invoice;
 use crate::metrics::{Counters, LatencySummary};
-use crate::platform::{CapacityStats, QueueStats};
+use crate::platform::{CapacityStats, PeriodRecord, QueueStats, ScalingActivity};
 
 /// Everything one run of a scenario produced.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -76,6 +76,11 @@ pub struct VariantReport {
     pub cost_per_million_requests_usd: f64,
     /// The bill for 30 days at the horizon's average usage (a projection, not a simulation).
     pub projection_30d: Invoice,
+    /// Every change of desired capacity (fleets).
+    pub scaling_activities: Vec<ScalingActivity>,
+    /// One record per metric period (fleets), written to `timeline.csv`, not to JSON.
+    #[serde(skip)]
+    pub timeline: Vec<PeriodRecord>,
 }
 
 /// `summary.json`: the report, pretty-printed, ending in a newline.

@@ -57,6 +57,13 @@ pub fn summary_table(report: &RunReport) -> String {
             format!("{:.2}", v.capacity.mean_instances)
         }),
         ("peak instances", |v| v.capacity.peak_instances.to_string()),
+        ("scaling actions", |v| {
+            if v.platform == "ec2" {
+                v.scaling_activities.len().to_string()
+            } else {
+                "—".to_string()
+            }
+        }),
         ("mean utilisation", |v| {
             format!("{:.1} %", 100.0 * v.capacity.mean_utilisation)
         }),
@@ -93,6 +100,32 @@ pub fn summary_table(report: &RunReport) -> String {
         humantime::format_duration(std::time::Duration::from_secs_f64(report.horizon_s)),
         rate(report.traffic.mean_rate_per_s),
     )
+}
+
+/// The scaling-activity log of every variant that scaled, one line per change.
+pub fn activity_log(report: &RunReport) -> String {
+    let mut out = String::new();
+    for v in report
+        .variants
+        .iter()
+        .filter(|v| !v.scaling_activities.is_empty())
+    {
+        out += &format!("Scaling activity of {}:\n", v.name);
+        for a in &v.scaling_activities {
+            let t = humantime::format_duration(std::time::Duration::from_secs(a.at_s as u64));
+            out += &format!(
+                "  {:>12}  {:>4} → {:<4} {}\n",
+                t.to_string(),
+                a.from,
+                a.to,
+                a.reason
+            );
+        }
+    }
+    if out.is_empty() {
+        out = "No variant changed its capacity.\n".to_string();
+    }
+    out
 }
 
 /// A request rate, per second, or per hour when it is below one every ten seconds.

@@ -43,6 +43,7 @@ pub enum Process {
     Bursty,
     Even,
     List,
+    Steps,
 }
 
 /// `traffic.arrivals = { process = "...", ... }`.
@@ -60,6 +61,15 @@ pub struct RawArrivals {
     pub mean_base: Option<String>,
     pub mean_burst: Option<String>,
     pub at_s: Option<Vec<f64>>,
+    pub steps: Option<Vec<RawStep>>,
+}
+
+/// One step of a `steps` process: `{ at = "30m", rate_per_s = 100 }`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub at: String,
+    pub rate_per_s: f64,
 }
 
 impl RawArrivals {
@@ -76,6 +86,7 @@ impl RawArrivals {
             ("mean_base", self.mean_base.is_some()),
             ("mean_burst", self.mean_burst.is_some()),
             ("at_s", self.at_s.is_some()),
+            ("steps", self.steps.is_some()),
         ]
     }
 }

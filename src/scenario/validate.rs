@@ -308,6 +308,7 @@ fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
             ],
         ),
         Process::List => ("process = \"list\"", &["at_s"]),
+        Process::Steps => ("process = \"steps\"", &["steps"]),
     };
     cx.only(a, kind, &raw.present(), allowed)?;
     let need_f64 = |field, v: &Option<f64>| cx.need(a, kind, field, v);
@@ -353,6 +354,41 @@ fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
                 mean_base_s: positive_duration("mean_base", &raw.mean_base)?,
                 mean_burst_s: positive_duration("mean_burst", &raw.mean_burst)?,
             }
+        }
+        Process::Steps => {
+            let raw_steps = cx.need(a, kind, "steps", &raw.steps)?;
+            let help = "give steps as [{ at = \"0s\", rate_per_s = 10 }, { at = \"30m\", rate_per_s = 100 }, ...]";
+            if raw_steps.is_empty() {
+                return Err(cx.err(&p("steps"), "the list is empty", help));
+            }
+            let mut steps = Vec::with_capacity(raw_steps.len());
+            for (i, st) in raw_steps.iter().enumerate() {
+                let at = cx
+                    .duration(&join(a, &[K("steps"), I(i), K("at")]), &st.at)?
+                    .as_secs_f64();
+                let rate = cx.non_negative(
+                    &join(a, &[K("steps"), I(i), K("rate_per_s")]),
+                    st.rate_per_s,
+                )?;
+                if let Some(&(before, _)) = steps.last()
+                    && at <= before
+                {
+                    return Err(cx.err(
+                        &join(a, &[K("steps"), I(i), K("at")]),
+                        format!("\"{}\" does not come after the step before it", st.at),
+                        "list steps in increasing order of `at`",
+                    ));
+                }
+                steps.push((at, rate));
+            }
+            if steps.iter().all(|s| s.1 == 0.0) {
+                return Err(cx.err(
+                    &p("steps"),
+                    "every rate is 0",
+                    "give at least one step a positive rate",
+                ));
+            }
+            ArrivalProcess::Steps { steps }
         }
         Process::List => {
             let at_s = cx.need(a, kind, "at_s", &raw.at_s)?;

@@ -44,6 +44,12 @@ pub enum ArrivalProcess {
         /// Mean time spent in the burst state, seconds.
         mean_burst_s: f64,
     },
+    /// Poisson process whose rate changes at given times ("what if traffic jumps to 100/s at
+    /// 09:00?"): each step's rate holds from its start to the next step's; 0 before the first.
+    Steps {
+        /// `(start, rate)` pairs: start in seconds (increasing), rate per second.
+        steps: Vec<(f64, f64)>,
+    },
     /// Evenly spaced arrivals starting at time zero (for tests and demonstrations).
     Even {
         /// Arrivals per second.
@@ -57,8 +63,9 @@ pub enum ArrivalProcess {
 }
 
 impl ArrivalProcess {
-    /// Long-run mean arrival rate, per second.
-    pub fn mean_rate_per_s(&self) -> f64 {
+    /// Mean arrival rate over `[0, horizon_s)`, per second (the long-run mean for the cyclic and
+    /// stationary processes).
+    pub fn mean_rate_per_s(&self, horizon_s: f64) -> f64 {
         match self {
             ArrivalProcess::Poisson { rate_per_s } | ArrivalProcess::Even { rate_per_s } => {
                 *rate_per_s
@@ -78,10 +85,20 @@ impl ArrivalProcess {
                 (base_rate_per_s * mean_base_s + burst_rate_per_s * mean_burst_s)
                     / (mean_base_s + mean_burst_s)
             }
-            ArrivalProcess::List { at_s } => match at_s.last() {
-                Some(last) if *last > 0.0 => at_s.len() as f64 / last,
-                _ => 0.0,
-            },
+            ArrivalProcess::Steps { steps } => {
+                let arrivals: f64 = steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(start, rate))| {
+                        let end = steps.get(i + 1).map_or(horizon_s, |s| s.0).min(horizon_s);
+                        rate * (end - start).max(0.0)
+                    })
+                    .sum();
+                arrivals / horizon_s
+            }
+            ArrivalProcess::List { at_s } => {
+                at_s.iter().filter(|t| **t < horizon_s).count() as f64 / horizon_s
+            }
         }
     }
 
@@ -178,6 +195,23 @@ impl Iterator for ArrivalTimes<'_> {
                 let rate = rates_per_s[(hour as u64 % 24) as usize];
                 (rate, (hour + 1.0) * HOUR_S)
             }),
+            ArrivalProcess::Steps { steps } => {
+                if steps.iter().all(|s| s.1 <= 0.0) {
+                    return None;
+                }
+                let last = steps.len() - 1;
+                if self.t_s >= steps[last].0 && steps[last].1 <= 0.0 {
+                    return None; // traffic stopped for good
+                }
+                self.next_piecewise(|s| {
+                    let i = steps.iter().rposition(|st| st.0 <= s.t_s);
+                    match i {
+                        None => (0.0, steps[0].0),
+                        Some(i) if i == last => (steps[i].1, f64::INFINITY),
+                        Some(i) => (steps[i].1, steps[i + 1].0),
+                    }
+                })
+            }
             ArrivalProcess::DailyCycle {
                 min_rate_per_s,
                 max_rate_per_s,
@@ -253,7 +287,7 @@ mod tests {
         for p in &processes {
             let days = 4.0;
             let n = count_until(p, days * DAY_S) as f64;
-            let expected = p.mean_rate_per_s() * days * DAY_S;
+            let expected = p.mean_rate_per_s(days * DAY_S) * days * DAY_S;
             assert!(
                 (n / expected - 1.0).abs() < 0.01,
                 "{p:?}: {n} vs {expected}"
@@ -276,6 +310,23 @@ mod tests {
                 .all(|t| (3.0 * HOUR_S..4.0 * HOUR_S).contains(&t.as_secs_f64()))
         );
         assert!((times.len() as f64 / 180_000.0 - 1.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn steps_change_the_rate_at_their_start() {
+        let p = ArrivalProcess::Steps {
+            steps: vec![(100.0, 10.0), (1_100.0, 100.0)],
+        };
+        let times: Vec<f64> = p
+            .times(RngStreams::new(4).stream("a"))
+            .take_while(|t| t.as_secs_f64() < 2_100.0)
+            .map(|t| t.as_secs_f64())
+            .collect();
+        assert!(times[0] >= 100.0);
+        let first = times.iter().filter(|t| **t < 1_100.0).count() as f64;
+        let second = times.iter().filter(|t| **t >= 1_100.0).count() as f64;
+        assert!((first / 10_000.0 - 1.0).abs() < 0.05, "{first}");
+        assert!((second / 100_000.0 - 1.0).abs() < 0.02, "{second}");
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! - The load balancer sends a request to the in-service instance with the fewest in flight
 //!   (lowest index on ties). When no in-service slot is free the request waits in one FIFO queue;
 //!   a request that has waited `queue_timeout` is dropped and counted as timed out.
-//! - A request's CPU-bound part runs at the instance's speed on min(parallelism, vCPUs) cores;
-//!   when the requests in flight on an instance want more cores than it has, the CPU part of a
-//!   starting request is stretched by the overload (processor sharing, fixed at start).
+//! - A request's CPU-bound part runs at the instance's speed on min(parallelism, vCPUs) cores.
+//!   When the vCPUs are oversubscribed, a starting request takes at least n × its core-seconds ÷
+//!   vCPUs, n being the requests in flight (processor sharing, fixed when the request starts).
 //! - Every metric period the fleet publishes a datapoint (CPU of in-service instances past
 //!   warm-up, requests per target, queue) and asks its policy for a decision: policies see
 //!   completed periods only. Scale-in drains instances: no new requests, in-flight ones finish,
@@ -237,11 +237,12 @@ impl<'a> FleetModel<'a> {
         let cpu_work = work.ref_duration_s * p.cpu_fraction;
         let (cpu_wall, core_s) =
             cpu_time(cpu_work, p.parallelism, self.cfg.vcpus, self.cfg.cpu_speed);
+        // Processor sharing, fixed at start: with n requests in flight, alike requests can only
+        // finish as fast as n × (core-seconds each) ÷ vCPUs allows.
         let in_flight = f64::from(self.instances[i].in_flight + 1);
-        let cores_wanted = in_flight * p.cpu_fraction * p.parallelism.min(self.cfg.vcpus);
-        let overload = (cores_wanted / self.cfg.vcpus).max(1.0);
-        let service =
-            SimDuration::from_secs_f64(work.ref_duration_s - cpu_work + cpu_wall * overload);
+        let alone_s = work.ref_duration_s - cpu_work + cpu_wall;
+        let shared_s = in_flight * core_s / self.cfg.vcpus;
+        let service = SimDuration::from_secs_f64(alone_s.max(shared_s));
         let cpu_rate = if service > SimDuration::ZERO {
             core_s / service.as_secs_f64()
         } else {
