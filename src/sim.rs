@@ -10,7 +10,7 @@ use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
 use crate::platform::serverless::FunctionModel;
 use crate::report::{RunReport, TrafficSummary, VariantReport};
-use crate::scenario::{PlatformSpec, Scenario, Variant};
+use crate::scenario::{PlatformSpec, Scenario, Slo, Variant};
 
 /// Receives simulated microseconds as they pass, summed over variants; called from several
 /// threads at once.
@@ -43,6 +43,7 @@ pub fn run(scenario: &Scenario, progress: ProgressFn) -> RunReport {
             parallelism: profile.parallelism,
             request_memory_mb: profile.memory_mb,
         },
+        slo: scenario.slo,
         variants,
     }
 }
@@ -80,7 +81,14 @@ fn run_variant(
                 ""
             };
             let description = format!("Lambda {arch} {} MB{gateway}", function.memory_mb);
-            variant_report(variant, description, outcome, cost, projection)
+            variant_report(
+                variant,
+                scenario.slo,
+                description,
+                outcome,
+                cost,
+                projection,
+            )
         }
         PlatformSpec::Ec2 {
             fleet,
@@ -98,27 +106,47 @@ fn run_variant(
             );
             let lb = if billing.load_balancer { " + ALB" } else { "" };
             let size = if fleet.min == fleet.max {
-                format!("{} ×", fleet.initial)
+                format!("{} × {}", fleet.initial, billing.instance.name)
             } else {
-                format!("{}–{} × (policy: {})", fleet.min, fleet.max, policy.name())
+                let (lo, hi, name) = (fleet.min, fleet.max, billing.instance.name);
+                format!("{lo}–{hi} × {name}, {}", policy.name())
             };
-            let description = format!(
-                "{size} {}, {} slots each{lb}",
-                billing.instance.name, fleet.slots
-            );
-            variant_report(variant, description, outcome, cost, projection)
+            let description = format!("{size}, {} slots each{lb}", fleet.slots);
+            variant_report(
+                variant,
+                scenario.slo,
+                description,
+                outcome,
+                cost,
+                projection,
+            )
         }
     }
 }
 
 fn variant_report<U>(
     variant: &Variant,
+    slo: Option<Slo>,
     description: String,
     outcome: Outcome<U>,
     cost: Invoice,
     projection_30d: Invoice,
 ) -> VariantReport {
     let c = outcome.counters;
+    let failed_pct = |c: &crate::metrics::Counters| {
+        if c.arrived == 0 {
+            0.0
+        } else {
+            100.0 * (c.throttled + c.timed_out) as f64 / c.arrived as f64
+        }
+    };
+    let slo_met = slo.map(|slo| {
+        slo.p99_ms
+            .is_none_or(|limit| outcome.latency.p99_ms <= limit)
+            && slo
+                .max_failed_pct
+                .is_none_or(|limit| failed_pct(&c) <= limit)
+    });
     let pct = |n: u64, of: u64| {
         if of == 0 {
             0.0
@@ -144,6 +172,7 @@ fn variant_report<U>(
         },
         cost,
         projection_30d,
+        slo_met,
         scaling_activities: outcome.activities,
         timeline: outcome.timeline,
     }

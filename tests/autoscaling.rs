@@ -178,3 +178,21 @@ autoscaling = { policy = "hpa", average_utilization = 50, min_replicas = 1, max_
     let last = v.timeline.last().unwrap();
     assert!((5..=7).contains(&last.desired), "{last:?} after {acts:?}");
 }
+
+/// The shipped daily-cycle scenario: over two days the target-tracking fleet costs less than
+/// the fixed fleet sized for the peak, and both keep p99 and failures within the scenario's SLO.
+#[test]
+fn shipped_daily_cycle_target_tracking_beats_the_peak_sized_fleet_within_the_slo() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-cycle.toml");
+    let s = scalesim::scenario::load(&path).unwrap();
+    let slo = s.slo.expect("the scenario states an SLO");
+    let r = common::run(&s);
+    let by_name = |n: &str| r.variants.iter().find(|v| v.name == n).unwrap();
+    let fixed = by_name("ec2-fixed-4x-c7g.large");
+    let scaled = by_name("ec2-target-tracking");
+    assert!(scaled.cost.total_usd < fixed.cost.total_usd);
+    assert!(scaled.latency_ms.p99_ms <= slo.p99_ms.unwrap());
+    assert_eq!(scaled.slo_met, Some(true));
+    assert_eq!(fixed.slo_met, Some(true));
+    assert!(!scaled.scaling_activities.is_empty());
+}

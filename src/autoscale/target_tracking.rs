@@ -7,7 +7,12 @@
 //! - Scale in when the metric is below `scale_in_ratio` × target for `scale_in_datapoints`
 //!   consecutive periods (AlarmLow, 15 of 15, 0.9 × target): desired = ceil(current × metric /
 //!   target), which removes only the whole part of the surplus — and never while a scale-out is
-//!   in progress (instances booting or warming), nor without data.
+//!   in progress (instances booting or warming), nor without data. AWS: "the policy doesn't
+//!   scale in if removing the minimum capacity unit would likely push the metric above the
+//!   target"; capacity goes only when the metric is "sufficiently below the target (usually 10 %
+//!   or more)" (docs.aws.amazon.com/autoscaling/application/userguide/
+//!   target-tracking-scaling-policy-overview.html). Near a peak the metric then sits just under
+//!   the target after a scale-in, and noise can trigger the next scale-out a few minutes later.
 
 use super::{Datapoint, Decision, Observation, Policy};
 use crate::engine::SimDuration;

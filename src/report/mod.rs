@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::billing::Invoice;
 use crate::metrics::{Counters, LatencySummary};
 use crate::platform::{CapacityStats, PeriodRecord, QueueStats, ScalingActivity};
+use crate::scenario::Slo;
 
 /// Everything one run of a scenario produced.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -28,6 +29,8 @@ pub struct RunReport {
     pub horizon_s: f64,
     /// What the traffic looked like.
     pub traffic: TrafficSummary,
+    /// The objective variants were judged against, if the scenario set one.
+    pub slo: Option<Slo>,
     /// One entry per platform variant, in scenario order.
     pub variants: Vec<VariantReport>,
 }
@@ -76,6 +79,8 @@ pub struct VariantReport {
     pub cost_per_million_requests_usd: f64,
     /// The bill for 30 days at the horizon's average usage (a projection, not a simulation).
     pub projection_30d: Invoice,
+    /// Whether the variant met the scenario's SLO (`None` without one).
+    pub slo_met: Option<bool>,
     /// Every change of desired capacity (fleets).
     pub scaling_activities: Vec<ScalingActivity>,
     /// One record per metric period (fleets), written to `timeline.csv`, not to JSON.

@@ -31,7 +31,7 @@ type RowFn = fn(&VariantReport) -> String;
 
 /// The comparison table as text, sized for an 100-column terminal when possible.
 pub fn summary_table(report: &RunReport) -> String {
-    let rows: Vec<(&str, RowFn)> = vec![
+    let mut rows: Vec<(&str, RowFn)> = vec![
         ("platform", |v| v.description.clone()),
         ("cost, simulated horizon", |v| usd(v.cost.total_usd)),
         ("  compute", |v| category(v, CostCategory::Compute)),
@@ -68,6 +68,13 @@ pub fn summary_table(report: &RunReport) -> String {
             format!("{:.1} %", 100.0 * v.capacity.mean_utilisation)
         }),
     ];
+    if report.slo.is_some() {
+        rows.push(("meets the SLO", |v| match v.slo_met {
+            Some(true) => "yes".to_string(),
+            Some(false) => "NO".to_string(),
+            None => "—".to_string(),
+        }));
+    }
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
@@ -86,11 +93,21 @@ pub fn summary_table(report: &RunReport) -> String {
             col.set_cell_alignment(CellAlignment::Right);
         }
     }
-    let description = if report.description.is_empty() {
+    let mut description = if report.description.is_empty() {
         String::new()
     } else {
         format!("{}\n", report.description)
     };
+    if let Some(slo) = report.slo {
+        let mut limits = Vec::new();
+        if let Some(p99) = slo.p99_ms {
+            limits.push(format!("p99 ≤ {p99} ms"));
+        }
+        if let Some(failed) = slo.max_failed_pct {
+            limits.push(format!("throttled + timed out ≤ {failed} %"));
+        }
+        description += &format!("SLO: {}\n", limits.join(", "));
+    }
     format!(
         "{} — seed {}, {} simulated, {} on average\n{description}{table}\n\
          Utilisation: busy share of environment time (serverless), CPU (fleets). \

@@ -32,8 +32,19 @@ pub struct Scenario {
     pub horizon: SimDuration,
     /// The traffic every variant sees.
     pub traffic: Traffic,
+    /// The service-level objective variants are judged against, if any.
+    pub slo: Option<Slo>,
     /// Platforms to compare.
     pub variants: Vec<Variant>,
+}
+
+/// A service-level objective: limits a variant must stay within to be acceptable.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Slo {
+    /// Highest acceptable 99th-percentile latency, ms.
+    pub p99_ms: Option<f64>,
+    /// Highest acceptable share of requests throttled or timed out, %.
+    pub max_failed_pct: Option<f64>,
 }
 
 /// One platform configuration to simulate.

@@ -18,12 +18,22 @@ pub struct RawScenario {
     pub seed: u64,
     pub horizon: String,
     pub traffic: RawTraffic,
+    #[serde(default)]
+    pub slo: Option<RawSlo>,
     #[serde(rename = "variant", default)]
     pub variants: Vec<RawVariant>,
 }
 
 fn default_seed() -> u64 {
     1
+}
+
+/// `[slo]`: what "good enough" means for this workload.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub p99_ms: Option<f64>,
+    pub max_failed_pct: Option<f64>,
 }
 
 /// `[traffic]`.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::error::{Located, ScenarioError};
 use super::raw::*;
-use super::{PlatformSpec, Scenario, Variant};
+use super::{PlatformSpec, Scenario, Slo, Variant};
 use crate::autoscale::{
     DEFAULT_PERIOD, HISTORY_LEN, HpaConfig, PolicySpec, TargetMetric, TargetTrackingConfig,
 };
@@ -236,12 +236,38 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
         }
         variants.push(variant);
     }
+    let slo = match &raw.slo {
+        None => None,
+        Some(r) => {
+            let p99_ms = r
+                .p99_ms
+                .map(|v| cx.positive(&[K("slo"), K("p99_ms")], v))
+                .transpose()?;
+            let path = [K("slo"), K("max_failed_pct")];
+            let max_failed_pct = r
+                .max_failed_pct
+                .map(|v| cx.non_negative(&path, v))
+                .transpose()?;
+            if p99_ms.is_none() && max_failed_pct.is_none() {
+                return Err(cx.err(
+                    &[K("slo")],
+                    "the SLO sets no limit",
+                    "give p99_ms, max_failed_pct or both",
+                ));
+            }
+            Some(Slo {
+                p99_ms,
+                max_failed_pct,
+            })
+        }
+    };
     Ok(Scenario {
         name: raw.name,
         description: raw.description.unwrap_or_default(),
         seed: raw.seed,
         horizon,
         traffic,
+        slo,
         variants,
     })
 }
