@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use crate::autoscale::PolicySpec;
 use crate::billing::{Invoice, Period, ec2_invoice, lambda_invoice};
 use crate::engine::{self, RngStreams, SimTime};
 use crate::platform::Outcome;
@@ -105,8 +106,13 @@ fn run_variant(
                 bill(Period::projection_30d(horizon_s)),
             );
             let lb = if billing.load_balancer { " + ALB" } else { "" };
-            let size = if fleet.min == fleet.max {
-                format!("{} × {}", fleet.initial, billing.instance.name)
+            let size = if matches!(policy, PolicySpec::Fixed { .. }) {
+                let scheduled = if fleet.schedule.is_empty() {
+                    ""
+                } else {
+                    ", scheduled actions"
+                };
+                format!("{} × {}{scheduled}", fleet.initial, billing.instance.name)
             } else {
                 let (lo, hi, name) = (fleet.min, fleet.max, billing.instance.name);
                 format!("{lo}–{hi} × {name}, {}", policy.name())

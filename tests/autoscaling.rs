@@ -196,3 +196,89 @@ fn shipped_daily_cycle_target_tracking_beats_the_peak_sized_fleet_within_the_slo
     assert_eq!(fixed.slo_met, Some(true));
     assert!(!scaled.scaling_activities.is_empty());
 }
+
+/// Scheduled actions run daily at their time, whatever the load: a fixed fleet of 2 goes to 5 at
+/// 08:00 and back to 2 at 20:00, two days running: four actions at 8 h, 20 h, 32 h and 44 h.
+/// Instances launched at 08:00 and drained at 20:00 add 3 × 12 h a day: mean
+/// (2 × 48 + 3 × 24) / 48 = 3.5 instances.
+#[test]
+fn scheduled_actions_run_every_day_at_their_time() {
+    let v = run_one(
+        r#"
+name = "scheduled"
+horizon = "2d"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 1 }
+[traffic.request]
+duration = { dist = "constant", ms = 50 }
+[[variant]]
+name = "office-hours"
+platform = "ec2"
+instance_type = "t3.small"
+count = 2
+slots = 4
+boot_time = { dist = "constant", ms = 0 }
+[[variant.schedule]]
+at = "08:00"
+desired_capacity = 5
+[[variant.schedule]]
+at = "20:00"
+desired_capacity = 2
+"#,
+    );
+    let at: Vec<(f64, u32, u32)> = v
+        .scaling_activities
+        .iter()
+        .map(|a| (a.at_s / 3_600.0, a.from, a.to))
+        .collect();
+    assert_eq!(
+        at,
+        vec![(8.0, 2, 5), (20.0, 5, 2), (32.0, 2, 5), (44.0, 5, 2)]
+    );
+    assert!(
+        (v.capacity.mean_instances - 3.5).abs() < 1e-3,
+        "{}",
+        v.capacity.mean_instances
+    );
+}
+
+/// Step scaling on CPU: alarm at 60 % for 1 period, +1 instance for a breach under 20 points,
+/// +3 beyond. 1 instance (2 vCPUs) hit by 100 req/s of 40 ms CPU (4 cores of demand) is
+/// saturated: CPU 100 % is 40 points over the threshold, so the first action adds 3 (1 → 4),
+/// and while those warm the policy adds nothing more for the same breach.
+#[test]
+fn step_scaling_picks_the_step_by_breach_size() {
+    let v = run_one(
+        r#"
+name = "step-scaling"
+seed = 4
+horizon = "15m"
+[traffic]
+arrivals = { process = "steps", steps = [{ at = "0s", rate_per_s = 5 }, { at = "5m", rate_per_s = 100 }] }
+[traffic.request]
+duration = { dist = "constant", ms = 50 }
+cpu_fraction = 0.8
+[[variant]]
+name = "step"
+platform = "ec2"
+instance_type = "c7g.large"
+slots = 8
+boot_time = { dist = "constant", ms = 60000 }
+[variant.autoscaling]
+policy = "step"
+predefined_metric_type = "ASGAverageCPUUtilization"
+min_size = 1
+max_size = 10
+scale_out = { threshold = 60, evaluation_periods = 1, step_adjustments = [{ metric_interval_lower_bound = 0, metric_interval_upper_bound = 20, scaling_adjustment = 1 }, { metric_interval_lower_bound = 20, scaling_adjustment = 3 }] }
+"#,
+    );
+    let acts = &v.scaling_activities;
+    assert!(!acts.is_empty());
+    assert_eq!((acts[0].from, acts[0].to), (1, 4), "{acts:?}");
+    assert!(acts[0].at_s > 300.0 && acts[0].at_s <= 360.0);
+    // No further addition for the same breach while the three new instances warm (300 s).
+    assert!(
+        acts.iter().skip(1).all(|a| a.at_s >= acts[0].at_s + 300.0),
+        "{acts:?}"
+    );
+}

@@ -223,6 +223,45 @@ fn bad_scenarios_are_rejected_with_pinned_messages() {
                 "process = \"list\", at_s = [1.0, 3.0, 2.0]",
             ),
         ),
+        (
+            "target_tracking_cpu_above_100",
+            bad(
+                "slots = 8",
+                "slots = 8\nautoscaling = { policy = \"target_tracking\", predefined_metric_type = \"ASGAverageCPUUtilization\", target_value = 150, max_size = 4 }",
+            ),
+        ),
+        (
+            "hpa_missing_max_replicas",
+            bad(
+                "slots = 8",
+                "slots = 8\nautoscaling = { policy = \"hpa\", average_utilization = 60 }",
+            ),
+        ),
+        (
+            "hpa_field_on_target_tracking",
+            bad(
+                "slots = 8",
+                "slots = 8\nautoscaling = { policy = \"target_tracking\", predefined_metric_type = \"ASGAverageCPUUtilization\", target_value = 50, max_size = 4, tolerance = 0.2 }",
+            ),
+        ),
+        (
+            "step_on_the_wrong_side",
+            bad(
+                "slots = 8",
+                "slots = 8\nautoscaling = { policy = \"step\", predefined_metric_type = \"ASGAverageCPUUtilization\", max_size = 4, scale_in = { threshold = 30, step_adjustments = [{ metric_interval_lower_bound = 5, scaling_adjustment = -1 }] } }",
+            ),
+        ),
+        (
+            "count_outside_min_max",
+            bad(
+                "count = 2",
+                "count = 9\nautoscaling = { policy = \"hpa\", average_utilization = 60, max_replicas = 4 }",
+            ),
+        ),
+        (
+            "schedule_bad_time",
+            format!("{GOOD}\n[[variant.schedule]]\nat = \"25:00\"\ndesired_capacity = 3\n"),
+        ),
     ];
     for (name, text) in cases {
         insta::assert_snapshot!(name, rejected(&text));

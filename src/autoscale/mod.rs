@@ -4,10 +4,17 @@
 
 mod fixed;
 mod hpa;
+mod scheduled;
+mod step;
 mod target_tracking;
 
 pub use fixed::Fixed;
 pub use hpa::{Hpa, HpaConfig};
+pub use scheduled::ScheduledAction;
+pub use step::{
+    AdjustmentType, StepAdjustment, StepPolicyConfig, StepScaling, StepScalingConfig,
+    apply_adjustment,
+};
 pub use target_tracking::{TargetMetric, TargetTracking, TargetTrackingConfig};
 
 use serde::Serialize;
@@ -95,6 +102,8 @@ pub enum PolicySpec {
     TargetTracking(TargetTrackingConfig),
     /// Kubernetes HPA.
     Hpa(HpaConfig),
+    /// EC2 Auto Scaling step scaling.
+    Step(StepScalingConfig),
 }
 
 impl PolicySpec {
@@ -104,6 +113,7 @@ impl PolicySpec {
             PolicySpec::Fixed { period } => Box::new(Fixed { period: *period }),
             PolicySpec::TargetTracking(c) => Box::new(TargetTracking::new(*c)),
             PolicySpec::Hpa(c) => Box::new(Hpa::new(*c)),
+            PolicySpec::Step(c) => Box::new(StepScaling::new(c.clone())),
         }
     }
 
@@ -113,6 +123,7 @@ impl PolicySpec {
             PolicySpec::Fixed { .. } => "fixed",
             PolicySpec::TargetTracking(_) => "target tracking",
             PolicySpec::Hpa(_) => "HPA",
+            PolicySpec::Step(_) => "step scaling",
         }
     }
 }

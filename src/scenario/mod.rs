@@ -57,6 +57,7 @@ pub struct Variant {
 }
 
 /// A platform model with its billing options.
+#[allow(clippy::large_enum_variant)] // one per variant, built once: size does not matter
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlatformSpec {
     /// A Lambda function.

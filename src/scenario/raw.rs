@@ -199,6 +199,46 @@ pub struct RawVariant {
     pub boot_time: Option<RawDist>,
     pub deregistration_delay: Option<String>,
     pub autoscaling: Option<RawAutoscaling>,
+    pub schedule: Option<Vec<RawScheduledAction>>,
+}
+
+/// `[[variant.schedule]]`: a daily scheduled action.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduledAction {
+    pub at: String,
+    pub min_size: Option<i64>,
+    pub max_size: Option<i64>,
+    pub desired_capacity: Option<i64>,
+}
+
+/// AWS's `AdjustmentType` names.
+#[allow(clippy::enum_variant_names)] // spelled as AWS spells them, so configurations copy over
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum RawAdjustmentType {
+    ChangeInCapacity,
+    ExactCapacity,
+    PercentChangeInCapacity,
+}
+
+/// One direction of step scaling: its alarm and step adjustments.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawStepPolicy {
+    pub threshold: f64,
+    pub evaluation_periods: Option<i64>,
+    pub adjustment_type: Option<RawAdjustmentType>,
+    pub min_adjustment_magnitude: Option<i64>,
+    pub step_adjustments: Vec<RawStepAdjustment>,
+}
+
+/// AWS's `StepAdjustment`.
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct RawStepAdjustment {
+    pub metric_interval_lower_bound: Option<f64>,
+    pub metric_interval_upper_bound: Option<f64>,
+    pub scaling_adjustment: i64,
 }
 
 /// Kinds of scaling policy.
@@ -208,6 +248,7 @@ pub enum PolicyKind {
     Fixed,
     TargetTracking,
     Hpa,
+    Step,
 }
 
 /// AWS's names for the target-tracking metrics.
@@ -236,6 +277,8 @@ pub struct RawAutoscaling {
     pub scale_in_ratio: Option<f64>,
     pub scale_out_datapoints: Option<i64>,
     pub scale_in_datapoints: Option<i64>,
+    pub scale_out: Option<RawStepPolicy>,
+    pub scale_in: Option<RawStepPolicy>,
     // Kubernetes HPA
     pub min_replicas: Option<i64>,
     pub max_replicas: Option<i64>,
@@ -264,6 +307,8 @@ impl RawAutoscaling {
             ("scale_in_ratio", self.scale_in_ratio.is_some()),
             ("scale_out_datapoints", self.scale_out_datapoints.is_some()),
             ("scale_in_datapoints", self.scale_in_datapoints.is_some()),
+            ("scale_out", self.scale_out.is_some()),
+            ("scale_in", self.scale_in.is_some()),
             ("min_replicas", self.min_replicas.is_some()),
             ("max_replicas", self.max_replicas.is_some()),
             ("average_utilization", self.average_utilization.is_some()),
@@ -300,6 +345,7 @@ impl RawVariant {
             ("boot_time", self.boot_time.is_some()),
             ("deregistration_delay", self.deregistration_delay.is_some()),
             ("autoscaling", self.autoscaling.is_some()),
+            ("schedule", self.schedule.is_some()),
         ]
     }
 }

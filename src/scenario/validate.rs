@@ -7,7 +7,8 @@ use super::error::{Located, ScenarioError};
 use super::raw::*;
 use super::{PlatformSpec, Scenario, Slo, Variant};
 use crate::autoscale::{
-    DEFAULT_PERIOD, HISTORY_LEN, HpaConfig, PolicySpec, TargetMetric, TargetTrackingConfig,
+    AdjustmentType, DEFAULT_PERIOD, HISTORY_LEN, HpaConfig, PolicySpec, ScheduledAction,
+    StepAdjustment, StepPolicyConfig, StepScalingConfig, TargetMetric, TargetTrackingConfig,
 };
 use crate::billing::catalog::{self, Arch};
 use crate::billing::{Ec2Billing, LambdaBilling};
@@ -570,6 +571,7 @@ const EC2_FIELDS: &[&str] = &[
     "boot_time",
     "deregistration_delay",
     "autoscaling",
+    "schedule",
 ];
 
 fn lambda(cx: &Ctx, base: &[Seg], raw: &RawVariant, profile: &RequestProfile) -> Result<Variant> {
@@ -707,14 +709,16 @@ fn ec2(cx: &Ctx, base: &[Seg], raw: &RawVariant, profile: &RequestProfile) -> Re
         None => {
             let count = cx.need(base, kind, "count", &raw.count)?;
             let count = cx.int_in(&p("count"), count, 1, MAX_FLEET, " instances")?;
-            (
-                PolicySpec::Fixed {
-                    period: DEFAULT_PERIOD,
-                },
-                count,
-                count,
-                count,
-            )
+            // Scheduled actions may move a fixed fleet anywhere; without them it stays put.
+            let (min, max) = if raw.schedule.is_some() {
+                (0, MAX_FLEET as u32)
+            } else {
+                (count, count)
+            };
+            let policy = PolicySpec::Fixed {
+                period: DEFAULT_PERIOD,
+            };
+            (policy, min, max, count)
         }
         Some(a) => {
             let (policy, min, max) = autoscaling(cx, &p("autoscaling"), a)?;
@@ -744,6 +748,10 @@ fn ec2(cx: &Ctx, base: &[Seg], raw: &RawVariant, profile: &RequestProfile) -> Re
                 queue_timeout,
                 boot_time,
                 deregistration_delay,
+                schedule: match &raw.schedule {
+                    Some(actions) => schedule(cx, base, actions)?,
+                    None => Vec::new(),
+                },
             },
             policy,
             billing: Ec2Billing {
@@ -787,6 +795,7 @@ fn autoscaling(cx: &Ctx, path: &[Seg], raw: &RawAutoscaling) -> Result<(PolicySp
         PolicyKind::Fixed => ("policy = \"fixed\"", &["period"]),
         PolicyKind::TargetTracking => ("policy = \"target_tracking\"", TARGET_TRACKING_FIELDS),
         PolicyKind::Hpa => ("policy = \"hpa\"", HPA_FIELDS),
+        PolicyKind::Step => ("policy = \"step\"", STEP_FIELDS),
     };
     cx.only(path, kind, &raw.present(), allowed)?;
     let positive_duration = |f, text: Option<&str>, default: &str| -> Result<SimDuration> {
@@ -884,6 +893,40 @@ fn autoscaling(cx: &Ctx, path: &[Seg], raw: &RawAutoscaling) -> Result<(PolicySp
             };
             Ok((PolicySpec::TargetTracking(cfg), min, max))
         }
+        PolicyKind::Step => {
+            let metric = cx.need(
+                path,
+                kind,
+                "predefined_metric_type",
+                &raw.predefined_metric_type,
+            )?;
+            let max_size = cx.need(path, kind, "max_size", &raw.max_size)?;
+            let (min, max) = bounds("min_size", raw.min_size, "max_size", max_size)?;
+            if raw.scale_out.is_none() && raw.scale_in.is_none() {
+                return Err(cx.err(
+                    path,
+                    "step scaling needs a scale_out or a scale_in policy",
+                    "add scale_out = { threshold = ..., step_adjustments = [...] } and/or scale_in",
+                ));
+            }
+            let side = |f, r: &Option<RawStepPolicy>, above| {
+                r.as_ref()
+                    .map(|r| step_policy(cx, &p(f), r, metric, above))
+                    .transpose()
+            };
+            let warmup = raw.instance_warmup.as_deref().unwrap_or("300s");
+            let cfg = StepScalingConfig {
+                metric: match metric {
+                    RawTargetMetric::Cpu => TargetMetric::Cpu,
+                    RawTargetMetric::RequestsPerTarget => TargetMetric::RequestsPerTarget,
+                },
+                period: positive_duration("period", raw.period.as_deref(), "60s")?,
+                instance_warmup: cx.duration(&p("instance_warmup"), warmup)?,
+                scale_out: side("scale_out", &raw.scale_out, true)?,
+                scale_in: side("scale_in", &raw.scale_in, false)?,
+            };
+            Ok((PolicySpec::Step(cfg), min, max))
+        }
         PolicyKind::Hpa => {
             let util = cx.need(path, kind, "average_utilization", &raw.average_utilization)?;
             let max_replicas = cx.need(path, kind, "max_replicas", &raw.max_replicas)?;
@@ -922,4 +965,186 @@ fn autoscaling(cx: &Ctx, path: &[Seg], raw: &RawAutoscaling) -> Result<(PolicySp
             Ok((PolicySpec::Hpa(cfg), min, max))
         }
     }
+}
+
+const STEP_FIELDS: &[&str] = &[
+    "period",
+    "min_size",
+    "max_size",
+    "predefined_metric_type",
+    "instance_warmup",
+    "scale_out",
+    "scale_in",
+];
+
+/// Validate one direction of step scaling. `above`: the scale-out side.
+fn step_policy(
+    cx: &Ctx,
+    path: &[Seg],
+    raw: &RawStepPolicy,
+    metric: RawTargetMetric,
+    above: bool,
+) -> Result<StepPolicyConfig> {
+    let p = |f| join(path, &[K(f)]);
+    // CPU thresholds and bounds are percent, as AWS writes them.
+    let scale = if metric == RawTargetMetric::Cpu {
+        0.01
+    } else {
+        1.0
+    };
+    let threshold = cx.non_negative(&p("threshold"), raw.threshold)? * scale;
+    if metric == RawTargetMetric::Cpu && raw.threshold > 100.0 {
+        return Err(cx.err(
+            &p("threshold"),
+            format!("value {} is out of range", raw.threshold),
+            "allowed: 0 to 100 (percent CPU)",
+        ));
+    }
+    let default_periods = if above { 3 } else { 15 };
+    let periods = raw.evaluation_periods.unwrap_or(default_periods);
+    let evaluation_periods = cx.int_in(
+        &p("evaluation_periods"),
+        periods,
+        1,
+        HISTORY_LEN as i64,
+        " periods",
+    )?;
+    let adjustment_type = match raw
+        .adjustment_type
+        .unwrap_or(RawAdjustmentType::ChangeInCapacity)
+    {
+        RawAdjustmentType::ChangeInCapacity => AdjustmentType::ChangeInCapacity,
+        RawAdjustmentType::ExactCapacity => AdjustmentType::ExactCapacity,
+        RawAdjustmentType::PercentChangeInCapacity => AdjustmentType::PercentChangeInCapacity,
+    };
+    let min_adjustment_magnitude = raw
+        .min_adjustment_magnitude
+        .map(|m| {
+            cx.int_in(
+                &p("min_adjustment_magnitude"),
+                m,
+                1,
+                MAX_FLEET,
+                " instances",
+            )
+        })
+        .transpose()?;
+    if raw.step_adjustments.is_empty() {
+        return Err(cx.err(
+            &p("step_adjustments"),
+            "the list is empty",
+            "give at least one { metric_interval_lower_bound = ..., scaling_adjustment = ... }",
+        ));
+    }
+    let mut steps = Vec::with_capacity(raw.step_adjustments.len());
+    for (i, st) in raw.step_adjustments.iter().enumerate() {
+        let sp = |f| join(path, &[K("step_adjustments"), I(i), K(f)]);
+        let lower = st.metric_interval_lower_bound.map(|v| v * scale);
+        let upper = st.metric_interval_upper_bound.map(|v| v * scale);
+        // Bounds are relative to the threshold: scale-out steps sit above it, scale-in below.
+        let wrong_side = |b: Option<f64>| b.is_some_and(|b| if above { b < 0.0 } else { b > 0.0 });
+        let (bound_field, bound_ok) = if wrong_side(lower) {
+            ("metric_interval_lower_bound", false)
+        } else {
+            ("metric_interval_upper_bound", !wrong_side(upper))
+        };
+        if !bound_ok {
+            return Err(cx.err(
+                &sp(bound_field),
+                "this step lies on the wrong side of the threshold",
+                if above {
+                    "scale-out steps have bounds ≥ 0 (relative to the threshold)"
+                } else {
+                    "scale-in steps have bounds ≤ 0 (relative to the threshold)"
+                },
+            ));
+        }
+        if let (Some(l), Some(u)) = (lower, upper)
+            && l >= u
+        {
+            return Err(cx.err(
+                &sp("metric_interval_upper_bound"),
+                "the upper bound is not above the lower bound",
+                "give metric_interval_lower_bound < metric_interval_upper_bound",
+            ));
+        }
+        let sign_ok = match adjustment_type {
+            AdjustmentType::ExactCapacity => st.scaling_adjustment >= 0,
+            _ if above => st.scaling_adjustment > 0,
+            _ => st.scaling_adjustment < 0,
+        };
+        if !sign_ok {
+            return Err(cx.err(
+                &sp("scaling_adjustment"),
+                format!("value {} is not allowed here", st.scaling_adjustment),
+                if above {
+                    "scale-out adjustments are positive (ExactCapacity: 0 or more)"
+                } else {
+                    "scale-in adjustments are negative (ExactCapacity: 0 or more)"
+                },
+            ));
+        }
+        steps.push(StepAdjustment {
+            lower,
+            upper,
+            adjustment: st.scaling_adjustment,
+        });
+    }
+    Ok(StepPolicyConfig {
+        threshold,
+        evaluation_periods: evaluation_periods as usize,
+        adjustment_type,
+        min_adjustment_magnitude,
+        steps,
+    })
+}
+
+/// Validate `[[variant.schedule]]` actions.
+fn schedule(cx: &Ctx, base: &[Seg], raw: &[RawScheduledAction]) -> Result<Vec<ScheduledAction>> {
+    let mut actions = Vec::with_capacity(raw.len());
+    for (i, a) in raw.iter().enumerate() {
+        let p = |f| join(base, &[K("schedule"), I(i), K(f)]);
+        let at = parse_time_of_day(&a.at).ok_or_else(|| {
+            cx.err(
+                &p("at"),
+                format!("\"{}\" is not a time of day", a.at),
+                "write HH:MM, from 00:00 to 23:59; the action runs every day at that time",
+            )
+        })?;
+        let size = |f, v: Option<i64>| {
+            v.map(|v| cx.int_in(&p(f), v, 0, MAX_FLEET, " instances"))
+                .transpose()
+        };
+        let (min_size, max_size) = (size("min_size", a.min_size)?, size("max_size", a.max_size)?);
+        let desired_capacity = size("desired_capacity", a.desired_capacity)?;
+        if let (Some(lo), Some(hi)) = (min_size, max_size)
+            && lo > hi
+        {
+            return Err(cx.err(
+                &p("min_size"),
+                format!("{lo} is above max_size {hi}"),
+                "min_size must not exceed max_size",
+            ));
+        }
+        if min_size.is_none() && max_size.is_none() && desired_capacity.is_none() {
+            return Err(cx.err(
+                &join(base, &[K("schedule"), I(i)]),
+                "the action changes nothing",
+                "give min_size, max_size, desired_capacity or several of them",
+            ));
+        }
+        actions.push(ScheduledAction {
+            at,
+            min_size,
+            max_size,
+            desired_capacity,
+        });
+    }
+    Ok(actions)
+}
+
+fn parse_time_of_day(text: &str) -> Option<SimDuration> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (u64, u64) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && text.len() == 5).then(|| SimDuration::from_secs(h * 3_600 + m * 60))
 }

@@ -21,7 +21,9 @@ use std::collections::VecDeque;
 
 use instance::{Instance, State};
 
-use crate::autoscale::{Capacity, Datapoint, Decision, HISTORY_LEN, Observation, Policy};
+use crate::autoscale::{
+    Capacity, Datapoint, Decision, HISTORY_LEN, Observation, Policy, ScheduledAction,
+};
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{Counters, LatencyRecorder};
@@ -64,6 +66,8 @@ pub struct FleetConfig {
     pub boot_time: DurationDist,
     /// Longest a draining instance waits for its requests before it terminates.
     pub deregistration_delay: SimDuration,
+    /// Daily actions that set min, max or desired capacity.
+    pub schedule: Vec<ScheduledAction>,
 }
 
 /// What a fleet run consumed, as the provider meters it.
@@ -99,6 +103,11 @@ pub enum FleetEvent {
     },
     /// A metric period ended: publish the datapoint and ask the policy.
     Tick,
+    /// A scheduled action falls due.
+    Scheduled {
+        /// Index into the schedule.
+        action: u32,
+    },
 }
 
 /// Counts of the current metric period.
@@ -120,6 +129,8 @@ pub struct FleetModel<'a> {
     /// Indices of in-service instances, for the load balancer.
     in_service: Vec<u32>,
     desired: u32,
+    min: u32,
+    max: u32,
     alive: u32,
     peak: u32,
     queue: VecDeque<(SimTime, Work)>,
@@ -162,6 +173,8 @@ impl<'a> FleetModel<'a> {
                 .collect(),
             in_service: (0..initial).collect(),
             desired: initial,
+            min: cfg.min,
+            max: cfg.max,
             alive: initial,
             peak: initial,
             queue: VecDeque::new(),
@@ -276,7 +289,7 @@ impl<'a> FleetModel<'a> {
     /// Change the desired capacity: launch or retire instances.
     fn set_desired(&mut self, wanted: u32, reason: String, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
-        let new = wanted.clamp(self.cfg.min, self.cfg.max);
+        let new = wanted.clamp(self.min, self.max);
         if new == self.desired {
             return;
         }
@@ -339,8 +352,8 @@ impl<'a> FleetModel<'a> {
         let warmup = self.policy.warmup();
         let mut c = Capacity {
             desired: self.desired,
-            min: self.cfg.min,
-            max: self.cfg.max,
+            min: self.min,
+            max: self.max,
             ..Capacity::default()
         };
         for inst in &self.instances {
@@ -495,6 +508,13 @@ impl Model for FleetModel<'_> {
 
     fn init(&mut self, sched: &mut Scheduler<FleetEvent>) {
         sched.schedule_in(self.policy.period(), FleetEvent::Tick);
+        for (i, action) in self.cfg.schedule.iter().enumerate() {
+            let first = action.next_after(SimTime::ZERO);
+            sched.schedule_in(
+                first - SimTime::ZERO,
+                FleetEvent::Scheduled { action: i as u32 },
+            );
+        }
     }
 
     #[inline]
@@ -561,6 +581,15 @@ impl Model for FleetModel<'_> {
                 self.terminate(i, now);
             }
             FleetEvent::Tick => self.tick(sched),
+            FleetEvent::Scheduled { action } => {
+                let a = self.cfg.schedule[action as usize];
+                self.min = a.min_size.unwrap_or(self.min);
+                self.max = a.max_size.unwrap_or(self.max).max(self.min);
+                let wanted = a.desired_capacity.unwrap_or(self.desired);
+                self.set_desired(wanted, format!("scheduled action at {}", a.label()), sched);
+                let next = a.next_after(now + SimDuration::from_micros(1));
+                sched.schedule_in(next - now, FleetEvent::Scheduled { action });
+            }
         }
     }
 }
