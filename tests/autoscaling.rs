@@ -282,3 +282,35 @@ scale_out = { threshold = 60, evaluation_periods = 1, step_adjustments = [{ metr
         "{acts:?}"
     );
 }
+
+/// The fleet present at time zero is already running, not warming: overloaded from the start,
+/// target tracking has CPU datapoints from the first minute and scales out when its 3-of-3
+/// alarm completes, at 180 s (it once waited out a 300 s warm-up first).
+#[test]
+fn the_initial_fleet_is_not_warming() {
+    let v = run_one(
+        r#"
+name = "overloaded-from-the-start"
+seed = 6
+horizon = "10m"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 100 }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 0.5
+[[variant]]
+name = "tt"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 2
+slots = 16
+autoscaling = { policy = "target_tracking", predefined_metric_type = "ASGAverageCPUUtilization", target_value = 50, min_size = 2, max_size = 20 }
+"#,
+    );
+    assert!(v.timeline[0].cpu_utilisation.is_some());
+    assert_eq!(
+        v.scaling_activities[0].at_s, 180.0,
+        "{:?}",
+        v.scaling_activities
+    );
+}

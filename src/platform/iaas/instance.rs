@@ -32,11 +32,13 @@ pub struct Instance {
     cpu_since: SimTime,
     /// When it entered service, if it has.
     pub in_service_since: Option<SimTime>,
+    /// From when its metrics count and it counts as current capacity (the end of its warm-up).
+    pub warm_from: SimTime,
 }
 
 impl Instance {
-    /// A new instance, launched at `now`, in the given state.
-    pub fn launch(now: SimTime, state: State) -> Self {
+    /// A new instance, launched at `now`, in the given state, warm from `warm_from`.
+    pub fn launch(now: SimTime, state: State, warm_from: SimTime) -> Self {
         Instance {
             state,
             launched: now,
@@ -45,6 +47,7 @@ impl Instance {
             period_cpu_core_s: 0.0,
             cpu_since: now,
             in_service_since: (state == State::InService).then_some(now),
+            warm_from,
         }
     }
 

@@ -169,7 +169,8 @@ impl<'a> FleetModel<'a> {
             boot_rng,
             horizon,
             instances: (0..initial)
-                .map(|_| Instance::launch(SimTime::ZERO, State::InService))
+                // The fleet at time zero is already running: no warm-up.
+                .map(|_| Instance::launch(SimTime::ZERO, State::InService, SimTime::ZERO))
                 .collect(),
             in_service: (0..initial).collect(),
             desired: initial,
@@ -302,7 +303,9 @@ impl<'a> FleetModel<'a> {
         if new > self.desired {
             for _ in self.desired..new {
                 let i = self.instances.len() as u32;
-                self.instances.push(Instance::launch(now, State::Booting));
+                let warm_from = now + self.policy.warmup();
+                self.instances
+                    .push(Instance::launch(now, State::Booting, warm_from));
                 let boot =
                     SimDuration::from_secs_f64(self.cfg.boot_time.sample(&mut self.boot_rng));
                 sched.schedule_in(boot, FleetEvent::Ready { instance: i });
@@ -349,7 +352,6 @@ impl<'a> FleetModel<'a> {
     }
 
     fn capacity(&self, now: SimTime) -> Capacity {
-        let warmup = self.policy.warmup();
         let mut c = Capacity {
             desired: self.desired,
             min: self.min,
@@ -359,7 +361,7 @@ impl<'a> FleetModel<'a> {
         for inst in &self.instances {
             match inst.state {
                 State::Booting => c.booting += 1,
-                State::InService if inst.launched + warmup > now => c.warming += 1,
+                State::InService if inst.warm_from > now => c.warming += 1,
                 State::InService => c.in_service += 1,
                 State::Draining | State::Terminated => {}
             }
@@ -370,7 +372,6 @@ impl<'a> FleetModel<'a> {
     /// End of a metric period: publish the datapoint, record the period, ask the policy.
     fn tick(&mut self, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
-        let warmup = self.policy.warmup();
         let (mut cpu_used, mut cpu_available) = (0.0, 0.0);
         for i in 0..self.instances.len() {
             if self.instances[i].state == State::Terminated {
@@ -379,7 +380,7 @@ impl<'a> FleetModel<'a> {
             self.advance_cpu(i, now);
             let inst = &mut self.instances[i];
             if let (State::InService, Some(since)) = (inst.state, inst.in_service_since)
-                && inst.launched + warmup <= now
+                && inst.warm_from <= now
             {
                 cpu_used += inst.period_cpu_core_s;
                 cpu_available += self.cfg.vcpus
