@@ -391,7 +391,7 @@ impl<'a> FleetModel<'a> {
             inst.period_cpu_core_s = 0.0;
         }
         let targets = self.in_service.len();
-        let in_flight: u64 = self.in_service_or_draining_in_flight();
+        let in_flight: u64 = self.requests_in_flight();
         let datapoint = Datapoint {
             end_s: now.as_secs_f64(),
             cpu_utilisation: (cpu_available > 0.0).then(|| cpu_used / cpu_available),
@@ -439,7 +439,7 @@ impl<'a> FleetModel<'a> {
         sched.schedule_in(self.policy.period(), FleetEvent::Tick);
     }
 
-    fn in_service_or_draining_in_flight(&self) -> u64 {
+    fn requests_in_flight(&self) -> u64 {
         self.instances
             .iter()
             .filter(|i| i.state != State::Terminated)
@@ -459,7 +459,7 @@ impl<'a> FleetModel<'a> {
             .count() as u64;
         counters.timed_out += timed_out_in_queue;
         counters.in_flight_at_end =
-            self.in_service_or_draining_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
+            self.requests_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
         for i in 0..self.instances.len() {
             if self.instances[i].state != State::Terminated {
                 self.advance_cpu(i, horizon);
