@@ -11,7 +11,7 @@ use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
 use crate::platform::serverless::FunctionModel;
 use crate::report::{RunReport, TrafficSummary, VariantReport};
-use crate::scenario::{PlatformSpec, Scenario, Slo, Variant};
+use crate::scenario::{PlatformSpec, Scenario, Variant};
 
 /// Receives simulated microseconds as they pass, summed over variants; called from several
 /// threads at once.
@@ -56,7 +56,6 @@ fn run_variant(
     progress: ProgressFn,
 ) -> VariantReport {
     let horizon = SimTime::ZERO + scenario.horizon;
-    let horizon_s = scenario.horizon.as_secs_f64();
     let profile = &scenario.traffic.profile;
     let requests = scenario.traffic.requests(streams);
     let mut reported_us = 0;
@@ -70,11 +69,6 @@ fn run_variant(
             let mut model = FunctionModel::new(function, profile, rng, horizon);
             let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
             let outcome = model.finish(sched.pending_events());
-            let bill = |period| lambda_invoice(&outcome.usage, billing, period);
-            let (cost, projection) = (
-                bill(Period::horizon(horizon_s)),
-                bill(Period::projection_30d(horizon_s)),
-            );
             let arch = billing.arch.name();
             let gateway = if billing.api_gateway {
                 " + API Gateway"
@@ -82,14 +76,9 @@ fn run_variant(
                 ""
             };
             let description = format!("Lambda {arch} {} MB{gateway}", function.memory_mb);
-            variant_report(
-                variant,
-                scenario.slo,
-                description,
-                outcome,
-                cost,
-                projection,
-            )
+            variant_report(scenario, variant, description, outcome, |usage, period| {
+                lambda_invoice(usage, billing, period)
+            })
         }
         PlatformSpec::Ec2 {
             fleet,
@@ -100,11 +89,6 @@ fn run_variant(
             let mut model = FleetModel::new(fleet, profile, policy.build(), rng, horizon);
             engine::run(&mut model, requests, horizon, &mut tick);
             let outcome = model.finish();
-            let bill = |period| ec2_invoice(&outcome.usage, billing, period);
-            let (cost, projection) = (
-                bill(Period::horizon(horizon_s)),
-                bill(Period::projection_30d(horizon_s)),
-            );
             let lb = if billing.load_balancer { " + ALB" } else { "" };
             let size = if matches!(policy, PolicySpec::Fixed { .. }) {
                 let scheduled = if fleet.schedule.is_empty() {
@@ -118,26 +102,25 @@ fn run_variant(
                 format!("{lo}–{hi} × {name}, {}", policy.name())
             };
             let description = format!("{size}, {} slots each{lb}", fleet.slots);
-            variant_report(
-                variant,
-                scenario.slo,
-                description,
-                outcome,
-                cost,
-                projection,
-            )
+            variant_report(scenario, variant, description, outcome, |usage, period| {
+                ec2_invoice(usage, billing, period)
+            })
         }
     }
 }
 
+/// Bill `outcome` for the horizon and the 30-day projection and assemble the variant's report.
 fn variant_report<U>(
+    scenario: &Scenario,
     variant: &Variant,
-    slo: Option<Slo>,
     description: String,
     outcome: Outcome<U>,
-    cost: Invoice,
-    projection_30d: Invoice,
+    bill: impl Fn(&U, Period) -> Invoice,
 ) -> VariantReport {
+    let horizon_s = scenario.horizon.as_secs_f64();
+    let cost = bill(&outcome.usage, Period::horizon(horizon_s));
+    let projection_30d = bill(&outcome.usage, Period::projection_30d(horizon_s));
+    let slo = scenario.slo;
     let c = outcome.counters;
     let failed_pct = |c: &crate::metrics::Counters| {
         if c.arrived == 0 {

@@ -842,7 +842,7 @@ fn autoscaling(cx: &Ctx, path: &[Seg], raw: &RawAutoscaling) -> Result<(PolicySp
         PolicyKind::Fixed => Err(cx.err(
             path,
             "an autoscaling table with policy = \"fixed\" changes nothing",
-            "remove the autoscaling table and give `count`, or choose target_tracking or hpa",
+            "remove the autoscaling table and give `count`, or choose target_tracking, step or hpa",
         )),
         PolicyKind::TargetTracking => {
             let metric = cx.need(
