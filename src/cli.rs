@@ -137,11 +137,9 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     let report = simulate_with_progress(&s);
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
-    let timeline = report::timeline_csv(&report);
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     write_atomically(&out.join("summary.json"), &json)?;
     write_atomically(&out.join("summary.csv"), &csv)?;
-    write_atomically(&out.join("timeline.csv"), &timeline)?;
     let stdout = match args.format {
         Format::Table => report::summary_table(&report),
         Format::Json => json,
@@ -160,7 +158,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     if matches!(args.format, Format::Table) {
         writeln!(
             lock,
-            "Wrote {}, summary.csv and timeline.csv",
+            "Wrote {} and summary.csv",
             out.join("summary.json").display()
         )?;
     }

@@ -5,8 +5,11 @@
 use rayon::prelude::*;
 
 use crate::autoscale::PolicySpec;
-use crate::billing::{Invoice, Period, ec2_invoice, lambda_invoice};
+use crate::billing::{
+    Invoice, Period, accrue, ec2_interval_cost, ec2_invoice, lambda_interval_cost, lambda_invoice,
+};
 use crate::engine::{self, RngStreams, SimTime};
+use crate::metrics::IntervalRow;
 use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
 use crate::platform::serverless::FunctionModel;
@@ -66,7 +69,7 @@ fn run_variant(
     match &variant.platform {
         PlatformSpec::Lambda { function, billing } => {
             let rng = streams.stream(&format!("cold-starts/{}", variant.name));
-            let mut model = FunctionModel::new(function, profile, rng, horizon);
+            let mut model = FunctionModel::new(function, profile, rng, horizon, scenario.interval);
             let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
             let outcome = model.finish(sched.pending_events());
             let arch = billing.arch.name();
@@ -76,9 +79,14 @@ fn run_variant(
                 ""
             };
             let description = format!("Lambda {arch} {} MB{gateway}", function.memory_mb);
-            variant_report(scenario, variant, description, outcome, |usage, period| {
-                lambda_invoice(usage, billing, period)
-            })
+            variant_report(
+                scenario,
+                variant,
+                description,
+                outcome,
+                |usage, period| lambda_invoice(usage, billing, period),
+                |row, _| lambda_interval_cost(row, billing),
+            )
         }
         PlatformSpec::Ec2 {
             fleet,
@@ -86,7 +94,14 @@ fn run_variant(
             billing,
         } => {
             let rng = streams.stream(&format!("boot/{}", variant.name));
-            let mut model = FleetModel::new(fleet, profile, policy.build(), rng, horizon);
+            let mut model = FleetModel::new(
+                fleet,
+                profile,
+                policy.build(),
+                rng,
+                horizon,
+                scenario.interval,
+            );
             engine::run(&mut model, requests, horizon, &mut tick);
             let outcome = model.finish();
             let lb = if billing.load_balancer { " + ALB" } else { "" };
@@ -102,9 +117,14 @@ fn run_variant(
                 format!("{lo}–{hi} × {name}, {}", policy.name())
             };
             let description = format!("{size}, {} slots each{lb}", fleet.slots);
-            variant_report(scenario, variant, description, outcome, |usage, period| {
-                ec2_invoice(usage, billing, period)
-            })
+            variant_report(
+                scenario,
+                variant,
+                description,
+                outcome,
+                |usage, period| ec2_invoice(usage, billing, period),
+                |row, interval_s| ec2_interval_cost(row, billing, interval_s),
+            )
         }
     }
 }
@@ -116,11 +136,26 @@ fn variant_report<U>(
     description: String,
     outcome: Outcome<U>,
     bill: impl Fn(&U, Period) -> Invoice,
+    interval_cost: impl Fn(&IntervalRow, f64) -> f64,
 ) -> VariantReport {
     let horizon_s = scenario.horizon.as_secs_f64();
     let cost = bill(&outcome.usage, Period::horizon(horizon_s));
     let projection_30d = bill(&outcome.usage, Period::projection_30d(horizon_s));
     let slo = scenario.slo;
+    let mut timeseries = outcome.timeseries;
+    let mut start_s = 0.0;
+    let mut costs: Vec<f64> = timeseries
+        .iter()
+        .map(|row| {
+            let cost = interval_cost(row, row.end_s - start_s);
+            start_s = row.end_s;
+            cost
+        })
+        .collect();
+    accrue(&mut costs, cost.total_usd);
+    for (row, c) in timeseries.iter_mut().zip(costs) {
+        row.cost_usd = c;
+    }
     let c = outcome.counters;
     let failed_pct = |c: &crate::metrics::Counters| {
         if c.arrived == 0 {
@@ -163,6 +198,6 @@ fn variant_report<U>(
         projection_30d,
         slo_met,
         scaling_activities: outcome.activities,
-        timeline: outcome.timeline,
+        timeseries,
     }
 }

@@ -85,8 +85,9 @@ fn lambda_bill_by_hand() {
     // Latencies 350.6, 100.2, 350.6 ms.
     assert_eq!(v.latency_ms.max_ms, 350.6);
     close(v.latency_ms.mean_ms, 801.4 / 3.0);
-    // Environments alive 0 → 11.1002 s and 30 → 45 s: 26.1002 s over 45 s.
-    close(v.capacity.mean_instances, 26.1002 / 45.0);
+    // Environments alive 0 → 11.1002 s and 30 → 40.3506 s (idle from 30.3506 s, reclaimed 10 s
+    // later, before the 45 s horizon): 21.4508 s over 45 s.
+    close(v.capacity.mean_instances, 21.4508 / 45.0);
     assert_eq!(v.capacity.peak_instances, 1);
     // 30 days are 57,600 horizons; no tier boundary is crossed, so the projection scales exactly.
     let projected = v.projection_30d.total_usd;

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::catalog::{self, ALB, API_GATEWAY_HTTP, Arch, InstanceType, LambdaPrices};
 use super::{MONTH_S, tiered_cost};
+use crate::metrics::IntervalRow;
 use crate::platform::iaas::FleetUsage;
 use crate::platform::serverless::FunctionUsage;
 
@@ -218,4 +219,47 @@ pub fn ec2_invoice(usage: &FleetUsage, billing: &Ec2Billing, period: Period) -> 
         });
     }
     Invoice::new(period, lines)
+}
+
+/// Cost of one interval's usage at list rates (first tier, no free tier, no minimums) for a
+/// function: the shape of cost over time, before [`accrue`] fits it to the invoice.
+pub fn lambda_interval_cost(row: &IntervalRow, billing: &LambdaBilling) -> f64 {
+    let prices = match billing.arch {
+        Arch::X86_64 => &catalog::LAMBDA_X86_64,
+        Arch::Arm64 => &catalog::LAMBDA_ARM64,
+    };
+    let gateway = if billing.api_gateway {
+        row.arrivals as f64 * API_GATEWAY_HTTP[0].usd_per_unit
+    } else {
+        0.0
+    };
+    row.usage_requests as f64 * prices.request_usd
+        + row.usage_compute * prices.gb_s_tiers[0].usd_per_unit
+        + gateway
+}
+
+/// Cost of one interval of `interval_s` seconds at list rates for a fleet (see
+/// [`lambda_interval_cost`]).
+pub fn ec2_interval_cost(row: &IntervalRow, billing: &Ec2Billing, interval_s: f64) -> f64 {
+    let compute = row.usage_compute * billing.instance.usd_per_hour / 3_600.0;
+    let lb = if billing.load_balancer {
+        interval_s / 3_600.0 * ALB.hour_usd
+            + row.usage_requests as f64 / 3_600.0 / ALB.new_conns_per_s_per_lcu * ALB.lcu_hour_usd
+    } else {
+        0.0
+    };
+    compute + lb
+}
+
+/// Scale per-interval costs so they add up to the invoice's `total_usd` exactly, keeping their
+/// shape (spread evenly when the shape is all zero).
+pub fn accrue(costs: &mut [f64], total_usd: f64) {
+    let sum: f64 = costs.iter().sum();
+    if sum > 0.0 {
+        let k = total_usd / sum;
+        costs.iter_mut().for_each(|c| *c *= k);
+    } else if !costs.is_empty() {
+        let even = total_usd / costs.len() as f64;
+        costs.iter_mut().for_each(|c| *c = even);
+    }
 }

@@ -7,7 +7,10 @@
 pub mod catalog;
 mod invoice;
 
-pub use invoice::{CostCategory, Invoice, InvoiceLine, Period, ec2_invoice, lambda_invoice};
+pub use invoice::{
+    CostCategory, Invoice, InvoiceLine, Period, accrue, ec2_interval_cost, ec2_invoice,
+    lambda_interval_cost, lambda_invoice,
+};
 pub use invoice::{Ec2Billing, LambdaBilling};
 
 /// Seconds in a billing month (730 hours).

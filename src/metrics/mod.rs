@@ -1,5 +1,9 @@
 //! Metrics: exact request counters and latency histograms with bounded memory.
 
+mod interval;
+
+pub use interval::{Integral, IntervalRecorder, IntervalRow, Snapshot};
+
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 

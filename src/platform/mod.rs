@@ -6,7 +6,7 @@ pub mod serverless;
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{Counters, LatencySummary};
+use crate::metrics::{Counters, IntervalRow, LatencySummary};
 
 /// Capacity figures over the horizon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -35,39 +35,10 @@ pub struct Outcome<U> {
     pub queueing: QueueStats,
     /// Metered usage, for billing.
     pub usage: U,
-    /// One record per completed metric period (fleets; empty for serverless so far).
-    pub timeline: Vec<PeriodRecord>,
+    /// One row per reporting interval.
+    pub timeseries: Vec<IntervalRow>,
     /// Every change of desired capacity (fleets).
     pub activities: Vec<ScalingActivity>,
-}
-
-/// What one metric period looked like.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PeriodRecord {
-    /// End of the period, seconds.
-    pub end_s: f64,
-    /// Requests that arrived in the period.
-    pub arrivals: u64,
-    /// Requests that completed in the period.
-    pub completed: u64,
-    /// Requests that timed out in the period.
-    pub timed_out: u64,
-    /// Desired capacity at the end of the period (after the policy's decision).
-    pub desired: u32,
-    /// Instances booting at the end of the period.
-    pub booting: u32,
-    /// Instances in service at the end of the period.
-    pub in_service: u32,
-    /// Instances draining at the end of the period.
-    pub draining: u32,
-    /// The CPU datapoint of the period (in-service instances past warm-up), 0–1.
-    pub cpu_utilisation: Option<f64>,
-    /// Requests per in-service instance in the period.
-    pub requests_per_target: Option<f64>,
-    /// Requests queued at the end of the period.
-    pub queue_length: u64,
-    /// 99th percentile latency of requests completed in the period, ms (0 when none).
-    pub p99_ms: f64,
 }
 
 /// A change of desired capacity.

@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use super::RunReport;
 use crate::billing::CostCategory;
-use crate::platform::PeriodRecord;
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -87,58 +86,6 @@ pub fn summary_csv(report: &RunReport) -> String {
             projection_30d_usd: v.projection_30d.total_usd,
         })
         .expect("writing CSV to memory cannot fail");
-    }
-    String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
-        .expect("CSV of UTF-8 fields is UTF-8")
-}
-
-#[derive(Serialize)]
-struct TimelineRow<'a> {
-    variant: &'a str,
-    end_s: f64,
-    arrivals: u64,
-    completed: u64,
-    timed_out: u64,
-    desired: u32,
-    booting: u32,
-    in_service: u32,
-    draining: u32,
-    cpu_utilisation: Option<f64>,
-    requests_per_target: Option<f64>,
-    queue_length: u64,
-    p99_ms: f64,
-}
-
-impl<'a> TimelineRow<'a> {
-    fn new(variant: &'a str, p: &PeriodRecord) -> Self {
-        TimelineRow {
-            variant,
-            end_s: p.end_s,
-            arrivals: p.arrivals,
-            completed: p.completed,
-            timed_out: p.timed_out,
-            desired: p.desired,
-            booting: p.booting,
-            in_service: p.in_service,
-            draining: p.draining,
-            cpu_utilisation: p.cpu_utilisation,
-            requests_per_target: p.requests_per_target,
-            queue_length: p.queue_length,
-            p99_ms: p.p99_ms,
-        }
-    }
-}
-
-/// `timeline.csv`: one row per (variant, metric period) — capacity over time (desired, booting,
-/// in service, draining), traffic, the datapoints the policy saw and the period's p99. Empty
-/// cells are periods without data (no instance in service past warm-up).
-pub fn timeline_csv(report: &RunReport) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for v in &report.variants {
-        for period in &v.timeline {
-            w.serialize(TimelineRow::new(&v.name, period))
-                .expect("writing CSV to memory cannot fail");
-        }
     }
     String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
         .expect("CSV of UTF-8 fields is UTF-8")

@@ -4,14 +4,15 @@
 mod csv_out;
 mod table;
 
-pub use csv_out::{summary_csv, timeline_csv};
+pub use csv_out::summary_csv;
 pub use table::{activity_log, summary_table};
 
 use serde::Serialize;
 
 use crate::billing::Invoice;
+use crate::metrics::IntervalRow;
 use crate::metrics::{Counters, LatencySummary};
-use crate::platform::{CapacityStats, PeriodRecord, QueueStats, ScalingActivity};
+use crate::platform::{CapacityStats, QueueStats, ScalingActivity};
 use crate::scenario::Slo;
 
 /// Everything one run of a scenario produced.
@@ -83,9 +84,9 @@ pub struct VariantReport {
     pub slo_met: Option<bool>,
     /// Every change of desired capacity (fleets).
     pub scaling_activities: Vec<ScalingActivity>,
-    /// One record per metric period (fleets), written to `timeline.csv`, not to JSON.
+    /// One row per reporting interval, written to `timeseries.csv`/`.parquet`, not to JSON.
     #[serde(skip)]
-    pub timeline: Vec<PeriodRecord>,
+    pub timeseries: Vec<IntervalRow>,
 }
 
 /// `summary.json`: the report, pretty-printed, ending in a newline.

@@ -30,6 +30,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Simulated time.
     pub horizon: SimDuration,
+    /// Length of a reporting interval (time series rows).
+    pub interval: SimDuration,
     /// The traffic every variant sees.
     pub traffic: Traffic,
     /// The service-level objective variants are judged against, if any.

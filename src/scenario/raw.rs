@@ -17,6 +17,8 @@ pub struct RawScenario {
     #[serde(default = "default_seed")]
     pub seed: u64,
     pub horizon: String,
+    #[serde(default)]
+    pub interval: Option<String>,
     pub traffic: RawTraffic,
     #[serde(default)]
     pub slo: Option<RawSlo>,

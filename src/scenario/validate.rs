@@ -212,6 +212,17 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
             "allowed: more than 0 and at most 366 days",
         ));
     }
+    let interval = cx.duration(&[K("interval")], raw.interval.as_deref().unwrap_or("60s"))?;
+    if interval < SimDuration::from_secs(1) {
+        return Err(cx.err(
+            &[K("interval")],
+            format!(
+                "\"{}\" is shorter than a second",
+                raw.interval.as_deref().unwrap_or("")
+            ),
+            "allowed: 1s or longer (one time-series row per interval)",
+        ));
+    }
     let traffic = traffic(cx, &raw.traffic)?;
     if raw.variants.is_empty() {
         return Err(cx.err(
@@ -267,6 +278,7 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
         description: raw.description.unwrap_or_default(),
         seed: raw.seed,
         horizon,
+        interval,
         traffic,
         slo,
         variants,

@@ -26,10 +26,8 @@ use crate::autoscale::{
 };
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
-use crate::metrics::{Counters, LatencyRecorder};
-use crate::platform::{
-    CapacityStats, Outcome, PeriodRecord, QueueStats, ScalingActivity, cpu_time,
-};
+use crate::metrics::{Counters, Integral, IntervalRecorder, LatencyRecorder, Snapshot};
+use crate::platform::{CapacityStats, Outcome, QueueStats, ScalingActivity, cpu_time};
 use crate::traffic::{RequestProfile, Work};
 
 const HOUR_US: u64 = 3_600_000_000;
@@ -103,19 +101,13 @@ pub enum FleetEvent {
     },
     /// A metric period ended: publish the datapoint and ask the policy.
     Tick,
+    /// A reporting interval ended.
+    ReportTick,
     /// A scheduled action falls due.
     Scheduled {
         /// Index into the schedule.
         action: u32,
     },
-}
-
-/// Counts of the current metric period.
-#[derive(Clone, Copy, Debug, Default)]
-struct PeriodCounts {
-    arrivals: u64,
-    completed: u64,
-    timed_out: u64,
 }
 
 /// The simulation state of a fleet.
@@ -144,11 +136,16 @@ pub struct FleetModel<'a> {
     runs: Vec<SimDuration>,
     requests_per_hour: Vec<u64>,
     period_start: SimTime,
-    period: PeriodCounts,
-    period_latency: LatencyRecorder,
+    period_arrivals: u64,
     history: VecDeque<Datapoint>,
-    timeline: Vec<PeriodRecord>,
     activities: Vec<ScalingActivity>,
+    series: IntervalRecorder,
+    interval_start: SimTime,
+    /// In-service instances over the current reporting interval.
+    in_service_area: Integral,
+    /// Running (billed) instances over the current reporting interval.
+    alive_area: Integral,
+    interval_cpu_core_s: f64,
 }
 
 impl<'a> FleetModel<'a> {
@@ -159,6 +156,7 @@ impl<'a> FleetModel<'a> {
         policy: Box<dyn Policy + 'a>,
         boot_rng: SimRng,
         horizon: SimTime,
+        interval: SimDuration,
     ) -> Self {
         let hours = horizon.as_micros().div_ceil(HOUR_US).max(1) as usize;
         let initial = cfg.initial.clamp(cfg.min, cfg.max);
@@ -189,12 +187,59 @@ impl<'a> FleetModel<'a> {
             runs: Vec::new(),
             requests_per_hour: vec![0; hours],
             period_start: SimTime::ZERO,
-            period: PeriodCounts::default(),
-            period_latency: LatencyRecorder::default(),
+            period_arrivals: 0,
             history: VecDeque::with_capacity(HISTORY_LEN),
-            timeline: Vec::new(),
             activities: Vec::new(),
+            series: IntervalRecorder::new(interval),
+            interval_start: SimTime::ZERO,
+            in_service_area: Integral::default(),
+            alive_area: Integral::default(),
+            interval_cpu_core_s: 0.0,
         }
+    }
+
+    /// Record the in-service and running counts after a change at `now`.
+    fn capacity_changed(&mut self, now: SimTime) {
+        self.in_service_area.set(now, self.in_service.len() as f64);
+        self.alive_area.set(now, f64::from(self.alive));
+    }
+
+    /// Close the reporting interval at `now` (a tick, or the horizon).
+    fn close_interval(&mut self, now: SimTime) {
+        for i in 0..self.instances.len() {
+            if self.instances[i].state != State::Terminated {
+                self.advance_cpu(i, now);
+            }
+        }
+        let in_service_us = self.in_service_area.take(now);
+        let alive_us = self.alive_area.take(now);
+        let busy = self
+            .in_service
+            .iter()
+            .filter(|&&i| self.instances[i as usize].in_flight > 0)
+            .count() as u32;
+        let cpu_available = self.cfg.vcpus * in_service_us / 1e6;
+        self.series.close(
+            now,
+            Snapshot {
+                in_service: busy,
+                booting: Some(self.count_in(State::Booting)),
+                idle: self.in_service.len() as u32 - busy,
+                draining: Some(self.count_in(State::Draining)),
+                desired: Some(self.desired),
+                queue_length: Some(self.queue.len() as u64),
+                utilisation: (cpu_available > 0.0)
+                    .then(|| self.interval_cpu_core_s / cpu_available),
+                usage_requests: self.series.arrivals(),
+                usage_compute: alive_us / 1e6,
+            },
+        );
+        self.interval_cpu_core_s = 0.0;
+        self.interval_start = now;
+    }
+
+    fn count_in(&self, state: State) -> u32 {
+        self.instances.iter().filter(|i| i.state == state).count() as u32
     }
 
     /// The in-service instance with the fewest requests in flight, if it has a free slot.
@@ -217,7 +262,7 @@ impl<'a> FleetModel<'a> {
             }
             self.queue.pop_front();
             self.counters.timed_out += 1;
-            self.period.timed_out += 1;
+            self.series.timed_out(1);
         }
     }
 
@@ -233,7 +278,9 @@ impl<'a> FleetModel<'a> {
     }
 
     fn advance_cpu(&mut self, i: usize, now: SimTime) {
-        self.cpu_core_s += self.instances[i].advance(now);
+        let used = self.instances[i].advance(now);
+        self.cpu_core_s += used;
+        self.interval_cpu_core_s += used;
     }
 
     fn start_request(
@@ -281,10 +328,12 @@ impl<'a> FleetModel<'a> {
         inst.state = State::Terminated;
         self.runs.push(now - inst.launched);
         self.alive -= 1;
+        self.capacity_changed(now);
     }
 
-    fn remove_from_service(&mut self, i: usize) {
+    fn remove_from_service(&mut self, i: usize, now: SimTime) {
         self.in_service.retain(|&j| j as usize != i);
+        self.capacity_changed(now);
     }
 
     /// Change the desired capacity: launch or retire instances.
@@ -312,6 +361,7 @@ impl<'a> FleetModel<'a> {
                 self.alive += 1;
             }
             self.peak = self.peak.max(self.alive);
+            self.capacity_changed(now);
         } else {
             for _ in new..self.desired {
                 self.retire_one(sched);
@@ -339,7 +389,7 @@ impl<'a> FleetModel<'a> {
             return;
         };
         let i = i as usize;
-        self.remove_from_service(i);
+        self.remove_from_service(i, now);
         self.instances[i].state = State::Draining;
         if self.instances[i].in_flight == 0 {
             self.terminate(i, now);
@@ -396,7 +446,7 @@ impl<'a> FleetModel<'a> {
             end_s: now.as_secs_f64(),
             cpu_utilisation: (cpu_available > 0.0).then(|| cpu_used / cpu_available),
             requests_per_target: (targets > 0)
-                .then(|| self.period.arrivals as f64 / targets as f64),
+                .then(|| self.period_arrivals as f64 / targets as f64),
             in_flight,
             queue_length: self.queue.len() as u64,
         };
@@ -414,27 +464,7 @@ impl<'a> FleetModel<'a> {
         if let Decision::SetDesired { desired, reason } = decision {
             self.set_desired(desired, reason, sched);
         }
-        let after = self.capacity(now);
-        self.timeline.push(PeriodRecord {
-            end_s: datapoint.end_s,
-            arrivals: self.period.arrivals,
-            completed: self.period.completed,
-            timed_out: self.period.timed_out,
-            desired: self.desired,
-            booting: after.booting,
-            in_service: after.in_service + after.warming,
-            draining: self
-                .instances
-                .iter()
-                .filter(|i| i.state == State::Draining)
-                .count() as u32,
-            cpu_utilisation: datapoint.cpu_utilisation,
-            requests_per_target: datapoint.requests_per_target,
-            queue_length: datapoint.queue_length,
-            p99_ms: self.period_latency.summary().p99_ms,
-        });
-        self.period = PeriodCounts::default();
-        self.period_latency.reset();
+        self.period_arrivals = 0;
         self.period_start = now;
         sched.schedule_in(self.policy.period(), FleetEvent::Tick);
     }
@@ -450,6 +480,9 @@ impl<'a> FleetModel<'a> {
     /// Close the books at the horizon.
     pub fn finish(mut self) -> Outcome<FleetUsage> {
         let horizon = self.horizon;
+        if self.interval_start < horizon {
+            self.close_interval(horizon);
+        }
         let mut counters = self.counters;
         // Queued requests whose timeout fell due by the horizon have timed out.
         let timed_out_in_queue = self
@@ -497,7 +530,7 @@ impl<'a> FleetModel<'a> {
                 instance_runs: self.runs,
                 requests_per_hour: self.requests_per_hour,
             },
-            timeline: self.timeline,
+            timeseries: self.series.into_rows(),
             activities: self.activities,
         }
     }
@@ -508,7 +541,9 @@ impl Model for FleetModel<'_> {
     type Event = FleetEvent;
 
     fn init(&mut self, sched: &mut Scheduler<FleetEvent>) {
+        self.capacity_changed(SimTime::ZERO);
         sched.schedule_in(self.policy.period(), FleetEvent::Tick);
+        sched.schedule_in(self.series.interval, FleetEvent::ReportTick);
         for (i, action) in self.cfg.schedule.iter().enumerate() {
             let first = action.next_after(SimTime::ZERO);
             sched.schedule_in(
@@ -522,7 +557,8 @@ impl Model for FleetModel<'_> {
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
         self.counters.arrived += 1;
-        self.period.arrivals += 1;
+        self.period_arrivals += 1;
+        self.series.arrival();
         let hour = (now.as_micros() / HOUR_US) as usize;
         if let Some(h) = self.requests_per_hour.get_mut(hour) {
             *h += 1;
@@ -552,9 +588,8 @@ impl Model for FleetModel<'_> {
                 self.advance_cpu(i, now);
                 self.instances[i].finish(cpu_rate);
                 self.counters.completed += 1;
-                self.period.completed += 1;
                 self.latency.record(now - arrival);
-                self.period_latency.record(now - arrival);
+                self.series.completed(now - arrival);
                 if self.instances[i].state == State::Draining && self.instances[i].in_flight == 0 {
                     self.terminate(i, now);
                 }
@@ -568,6 +603,7 @@ impl Model for FleetModel<'_> {
                 self.instances[i].state = State::InService;
                 self.instances[i].in_service_since = Some(now);
                 self.in_service.push(instance);
+                self.capacity_changed(now);
                 self.dispatch_queue(sched);
             }
             FleetEvent::DrainDeadline { instance } => {
@@ -578,10 +614,14 @@ impl Model for FleetModel<'_> {
                 self.advance_cpu(i, now);
                 let dropped = u64::from(self.instances[i].abandon_all());
                 self.counters.timed_out += dropped;
-                self.period.timed_out += dropped;
+                self.series.timed_out(dropped);
                 self.terminate(i, now);
             }
             FleetEvent::Tick => self.tick(sched),
+            FleetEvent::ReportTick => {
+                self.close_interval(now);
+                sched.schedule_in(self.series.interval, FleetEvent::ReportTick);
+            }
             FleetEvent::Scheduled { action } => {
                 let a = self.cfg.schedule[action as usize];
                 self.min = a.min_size.unwrap_or(self.min);

@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
-use crate::metrics::{Counters, LatencyRecorder};
+use crate::metrics::{Counters, Integral, IntervalRecorder, LatencyRecorder, Snapshot};
 use crate::platform::{CapacityStats, Outcome, QueueStats, cpu_time};
 use crate::traffic::{RequestProfile, Work};
 
@@ -63,6 +63,8 @@ pub enum FunctionEvent {
         /// When the request arrived.
         arrival: SimTime,
     },
+    /// A reporting interval ended.
+    Tick,
 }
 
 /// The simulation state of one function.
@@ -84,6 +86,15 @@ pub struct FunctionModel<'a> {
     counters: Counters,
     latency: LatencyRecorder,
     usage: FunctionUsage,
+    series: IntervalRecorder,
+    interval_start: SimTime,
+    interval_end: SimTime,
+    /// Busy environments over the current interval.
+    busy_area: Integral,
+    /// Environment-µs alive in the current interval (credited to its end, debited at reclaim).
+    env_area_us: f64,
+    interval_invocations: u64,
+    interval_mb_ms: u128,
 }
 
 impl<'a> FunctionModel<'a> {
@@ -93,6 +104,7 @@ impl<'a> FunctionModel<'a> {
         profile: &'a RequestProfile,
         rng: SimRng,
         horizon: SimTime,
+        interval: SimDuration,
     ) -> Self {
         FunctionModel {
             cfg,
@@ -111,7 +123,45 @@ impl<'a> FunctionModel<'a> {
                 memory_mb: cfg.memory_mb,
                 ..FunctionUsage::default()
             },
+            series: IntervalRecorder::new(interval),
+            interval_start: SimTime::ZERO,
+            interval_end: SimTime::ZERO + interval,
+            busy_area: Integral::default(),
+            env_area_us: 0.0,
+            interval_invocations: 0,
+            interval_mb_ms: 0,
         }
+    }
+
+    fn alive(&self) -> u32 {
+        self.busy + self.idle.len() as u32
+    }
+
+    /// Close the reporting interval at `now` (a tick, or the horizon).
+    fn close_interval(&mut self, now: SimTime) {
+        self.reclaim_expired(now);
+        // Credits ran to the interval's end; a partial last interval gives the rest back.
+        self.env_area_us -=
+            f64::from(self.alive()) * self.interval_end.saturating_since(now).as_micros() as f64;
+        let busy_area = self.busy_area.take(now);
+        let gb_s = self.interval_mb_ms as f64 / 1_024_000.0;
+        self.series.close(
+            now,
+            Snapshot {
+                in_service: self.busy,
+                booting: None,
+                idle: self.idle.len() as u32,
+                utilisation: (self.env_area_us > 0.0).then(|| busy_area / self.env_area_us),
+                usage_requests: self.interval_invocations,
+                usage_compute: gb_s,
+                ..Snapshot::default()
+            },
+        );
+        self.interval_invocations = 0;
+        self.interval_mb_ms = 0;
+        self.interval_start = now;
+        self.interval_end = now + self.series.interval;
+        self.env_area_us = f64::from(self.alive()) * self.series.interval.as_micros() as f64;
     }
 
     /// Reclaim every environment whose keep-alive ran out at or before `now`.
@@ -124,6 +174,7 @@ impl<'a> FunctionModel<'a> {
             }
             self.idle.pop_front();
             self.env_us -= self.horizon.saturating_since(expiry).as_micros();
+            self.env_area_us -= self.interval_end.saturating_since(expiry).as_micros() as f64;
         }
     }
 
@@ -138,11 +189,18 @@ impl<'a> FunctionModel<'a> {
 
     /// Close the books at the horizon. `pending` are the completions still scheduled.
     pub fn finish<'e>(
-        self,
+        mut self,
         pending: impl Iterator<Item = (SimTime, &'e FunctionEvent)>,
     ) -> Outcome<FunctionUsage> {
+        let horizon = self.horizon;
+        if self.interval_start < horizon {
+            self.close_interval(horizon);
+        }
+        self.reclaim_expired(horizon);
         let mut counters = self.counters;
-        counters.in_flight_at_end = pending.count() as u64;
+        counters.in_flight_at_end = pending
+            .filter(|(_, e)| matches!(e, FunctionEvent::Done { .. }))
+            .count() as u64;
         let usage = FunctionUsage {
             front_door_requests: counters.arrived,
             ..self.usage
@@ -163,7 +221,7 @@ impl<'a> FunctionModel<'a> {
             },
             queueing: QueueStats::default(),
             usage,
-            timeline: Vec::new(),
+            timeseries: self.series.into_rows(),
             activities: Vec::new(),
         }
     }
@@ -173,12 +231,18 @@ impl Model for FunctionModel<'_> {
     type Arrival = Work;
     type Event = FunctionEvent;
 
+    fn init(&mut self, sched: &mut Scheduler<FunctionEvent>) {
+        sched.schedule_in(self.series.interval, FunctionEvent::Tick);
+    }
+
     #[inline]
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FunctionEvent>) {
         let now = sched.now();
         self.counters.arrived += 1;
+        self.series.arrival();
         if self.busy >= self.cfg.concurrency_limit {
             self.counters.throttled += 1;
+            self.series.throttled();
             return;
         }
         self.reclaim_expired(now);
@@ -186,28 +250,42 @@ impl Model for FunctionModel<'_> {
             SimDuration::ZERO
         } else {
             self.counters.cold_starts += 1;
+            self.series.cold_start();
             self.env_us += self.horizon.saturating_since(now).as_micros();
+            self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
             let init = SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng));
             self.usage.init_ms += init.ceil_millis();
             init
         };
         self.busy += 1;
-        self.peak = self.peak.max(self.busy + self.idle.len() as u32);
+        self.busy_area.set(now, f64::from(self.busy));
+        self.peak = self.peak.max(self.alive());
         let latency = init + self.exec_duration(work);
         let end = now + latency;
         self.busy_us += end.min(self.horizon).saturating_since(now).as_micros();
         self.usage.invocations += 1;
         self.usage.billed_ms += latency.ceil_millis();
+        self.interval_invocations += 1;
+        self.interval_mb_ms += u128::from(latency.ceil_millis()) * u128::from(self.cfg.memory_mb);
         sched.schedule_in(latency, FunctionEvent::Done { arrival: now });
     }
 
     #[inline]
     fn on_event(&mut self, event: FunctionEvent, sched: &mut Scheduler<FunctionEvent>) {
-        let FunctionEvent::Done { arrival } = event;
         let now = sched.now();
-        self.busy -= 1;
-        self.idle.push_back(now);
-        self.counters.completed += 1;
-        self.latency.record(now - arrival);
+        match event {
+            FunctionEvent::Done { arrival } => {
+                self.busy -= 1;
+                self.busy_area.set(now, f64::from(self.busy));
+                self.idle.push_back(now);
+                self.counters.completed += 1;
+                self.latency.record(now - arrival);
+                self.series.completed(now - arrival);
+            }
+            FunctionEvent::Tick => {
+                self.close_interval(now);
+                sched.schedule_in(self.series.interval, FunctionEvent::Tick);
+            }
+        }
     }
 }
