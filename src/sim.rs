@@ -187,6 +187,7 @@ fn variant_report<U>(
         throttled_pct: pct(c.throttled, c.arrived),
         timed_out_pct: pct(c.timed_out, c.arrived),
         latency_ms: outcome.latency,
+        latency_cdf: outcome.latency_cdf,
         capacity: outcome.capacity,
         queueing: outcome.queueing,
         cost_per_million_requests_usd: if c.completed == 0 {

@@ -1,6 +1,6 @@
 //! Invoices for each platform.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::catalog::{self, ALB, API_GATEWAY_HTTP, Arch, InstanceType, LambdaPrices};
 use super::{MONTH_S, tiered_cost};
@@ -9,7 +9,7 @@ use crate::platform::iaas::FleetUsage;
 use crate::platform::serverless::FunctionUsage;
 
 /// What a cost line pays for, to group lines in reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CostCategory {
     /// Compute time: GB-seconds or instance-seconds.
@@ -23,7 +23,7 @@ pub enum CostCategory {
 }
 
 /// One line of an invoice.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceLine {
     /// What is billed, e.g. "Lambda duration (x86_64, 512 MB)".
     pub item: String,
@@ -32,16 +32,16 @@ pub struct InvoiceLine {
     /// Billed quantity (after rounding and minimums, before free tier).
     pub quantity: f64,
     /// Unit of `quantity`.
-    pub unit: &'static str,
+    pub unit: String,
     /// Cost of the line.
     pub cost_usd: f64,
 }
 
 /// The billing period an invoice covers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Period {
     /// `"simulated horizon"` or `"30-day projection"`.
-    pub label: &'static str,
+    pub label: String,
     /// Length, seconds.
     pub seconds: f64,
     /// Usage multiplier from the simulated horizon to this period (1 for the horizon itself).
@@ -52,7 +52,7 @@ impl Period {
     /// The simulated horizon itself.
     pub fn horizon(seconds: f64) -> Self {
         Period {
-            label: "simulated horizon",
+            label: "simulated horizon".into(),
             seconds,
             usage_scale: 1.0,
         }
@@ -61,7 +61,7 @@ impl Period {
     /// 30 days at the simulated horizon's average usage.
     pub fn projection_30d(horizon_s: f64) -> Self {
         Period {
-            label: "30-day projection",
+            label: "30-day projection".into(),
             seconds: super::PROJECTION_S,
             usage_scale: super::PROJECTION_S / horizon_s,
         }
@@ -73,7 +73,7 @@ impl Period {
 }
 
 /// An invoice: lines and their total.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Invoice {
     /// What period it covers.
     pub period: Period,
@@ -139,7 +139,7 @@ pub fn lambda_invoice(usage: &FunctionUsage, billing: &LambdaBilling, period: Pe
             item: "Lambda requests".into(),
             category: CostCategory::Requests,
             quantity: requests,
-            unit: "requests",
+            unit: "requests".into(),
             cost_usd: (requests - free(prices.free_requests)).max(0.0) * prices.request_usd,
         },
         InvoiceLine {
@@ -149,7 +149,7 @@ pub fn lambda_invoice(usage: &FunctionUsage, billing: &LambdaBilling, period: Pe
             ),
             category: CostCategory::Compute,
             quantity: gb_s,
-            unit: "GB-s",
+            unit: "GB-s".into(),
             cost_usd: tiered_cost(
                 (gb_s - free(prices.free_gb_s)).max(0.0),
                 prices.gb_s_tiers,
@@ -163,7 +163,7 @@ pub fn lambda_invoice(usage: &FunctionUsage, billing: &LambdaBilling, period: Pe
             item: "API Gateway HTTP API requests".into(),
             category: CostCategory::Gateway,
             quantity: gw,
-            unit: "requests",
+            unit: "requests".into(),
             cost_usd: tiered_cost(gw, API_GATEWAY_HTTP, month),
         });
     }
@@ -192,7 +192,7 @@ pub fn ec2_invoice(usage: &FleetUsage, billing: &Ec2Billing, period: Period) -> 
         item: format!("EC2 {} on-demand", billing.instance.name),
         category: CostCategory::Compute,
         quantity: instance_s,
-        unit: "instance-seconds",
+        unit: "instance-seconds".into(),
         cost_usd: instance_s * billing.instance.usd_per_hour / 3_600.0,
     }];
     if billing.load_balancer {
@@ -207,14 +207,14 @@ pub fn ec2_invoice(usage: &FleetUsage, billing: &Ec2Billing, period: Period) -> 
             item: "Application Load Balancer hours".into(),
             category: CostCategory::LoadBalancer,
             quantity: alb_hours,
-            unit: "ALB-hours",
+            unit: "ALB-hours".into(),
             cost_usd: alb_hours * ALB.hour_usd,
         });
         lines.push(InvoiceLine {
             item: "Application Load Balancer LCUs (new connections)".into(),
             category: CostCategory::LoadBalancer,
             quantity: lcu_hours,
-            unit: "LCU-hours",
+            unit: "LCU-hours".into(),
             cost_usd: lcu_hours * ALB.lcu_hour_usd,
         });
     }

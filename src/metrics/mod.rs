@@ -96,6 +96,28 @@ impl LatencyRecorder {
         self.hist.len()
     }
 
+    /// Points of the latency distribution, `(latency ms, fraction of requests at or below)`, at
+    /// quantiles spaced evenly on a log scale of the tail (0.5 … 0.99999) plus the maximum.
+    pub fn cdf(&self) -> Vec<(f64, f64)> {
+        if self.hist.is_empty() {
+            return Vec::new();
+        }
+        let mut points: Vec<(f64, f64)> = (0..=40)
+            .map(|i| {
+                // Tail fraction from 0.5 down to 1e-5, evenly in log space; plus the body.
+                let q = 1.0 - 0.5 * 10f64.powf(-f64::from(i) / 8.0);
+                (self.hist.value_at_quantile(q) as f64 / 1_000.0, q)
+            })
+            .collect();
+        let body = (1..10).map(|i| {
+            let q = f64::from(i) * 0.05;
+            (self.hist.value_at_quantile(q) as f64 / 1_000.0, q)
+        });
+        points.splice(0..0, body);
+        points.push((self.max_us as f64 / 1_000.0, 1.0));
+        points
+    }
+
     /// Percentiles in milliseconds; all zero when nothing was recorded.
     pub fn summary(&self) -> LatencySummary {
         let n = self.hist.len();

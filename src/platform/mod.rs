@@ -29,6 +29,8 @@ pub struct Outcome<U> {
     pub counters: Counters,
     /// Latency of completed requests.
     pub latency: LatencySummary,
+    /// The latency distribution, `(ms, fraction at or below)`.
+    pub latency_cdf: Vec<(f64, f64)>,
     /// Instances and utilisation.
     pub capacity: CapacityStats,
     /// Platform-specific queueing figures (fleet only; zero elsewhere).

@@ -7,7 +7,7 @@ mod table;
 pub use csv_out::summary_csv;
 pub use table::{activity_log, summary_table};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::billing::Invoice;
 use crate::metrics::IntervalRow;
@@ -16,7 +16,7 @@ use crate::platform::{CapacityStats, QueueStats, ScalingActivity};
 use crate::scenario::Slo;
 
 /// Everything one run of a scenario produced.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     /// Version of scalesim that made the report.
     pub scalesim_version: String,
@@ -37,7 +37,7 @@ pub struct RunReport {
 }
 
 /// The traffic of a run, as configured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrafficSummary {
     /// Long-run mean arrival rate.
     pub mean_rate_per_s: f64,
@@ -52,7 +52,7 @@ pub struct TrafficSummary {
 }
 
 /// The result for one platform variant.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantReport {
     /// Variant name.
     pub name: String,
@@ -70,6 +70,8 @@ pub struct VariantReport {
     pub timed_out_pct: f64,
     /// Latency of completed requests.
     pub latency_ms: LatencySummary,
+    /// The latency distribution, `(ms, fraction of requests at or below)`.
+    pub latency_cdf: Vec<(f64, f64)>,
     /// Instances and utilisation.
     pub capacity: CapacityStats,
     /// Waiting for a slot (fleets).
@@ -85,7 +87,7 @@ pub struct VariantReport {
     /// Every change of desired capacity (fleets).
     pub scaling_activities: Vec<ScalingActivity>,
     /// One row per reporting interval, written to `timeseries.csv`/`.parquet`, not to JSON.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub timeseries: Vec<IntervalRow>,
 }
 

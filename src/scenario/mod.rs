@@ -41,7 +41,7 @@ pub struct Scenario {
 }
 
 /// A service-level objective: limits a variant must stay within to be acceptable.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Slo {
     /// Highest acceptable 99th-percentile latency, ms.
     pub p99_ms: Option<f64>,

@@ -504,6 +504,7 @@ impl<'a> FleetModel<'a> {
         Outcome {
             counters,
             latency: self.latency.summary(),
+            latency_cdf: self.latency.cdf(),
             capacity: CapacityStats {
                 mean_instances: instance_s / horizon_s,
                 peak_instances: u64::from(self.peak),

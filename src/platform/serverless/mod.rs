@@ -209,6 +209,7 @@ impl<'a> FunctionModel<'a> {
         Outcome {
             counters,
             latency: self.latency.summary(),
+            latency_cdf: self.latency.cdf(),
             capacity: CapacityStats {
                 mean_instances: self.env_us as f64 / horizon_us,
                 mean_busy: self.busy_us as f64 / horizon_us,
