@@ -36,7 +36,8 @@ pub struct Cli {
 enum Command {
     /// Simulate every variant of a scenario and print them side by side.
     #[command(after_help = "\
-Writes summary.json, summary.csv and timeline.csv under reports/<scenario-name>/ (or --out).
+Writes a report folder under reports/<scenario-name>/ (or --out): report.html, report.md,
+charts/, summary.json, summary.csv, timeseries.parquet and timeseries.csv.
 
 Examples:
   scalesim run scenarios/steady-api.toml
@@ -53,6 +54,13 @@ Examples:
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Re-render a report folder (charts, report.md, report.html, CSVs) from its saved
+    /// summary.json and timeseries.parquet, without simulating again.
+    #[command(after_help = "Examples:\n  scalesim report reports/steady-api")]
+    Report {
+        /// A folder written by `scalesim run`.
+        dir: PathBuf,
+    },
     /// List the instance types, Lambda prices and cold-start presets scenarios can use.
     #[command(after_help = "Examples:\n  scalesim presets")]
     Presets,
@@ -68,7 +76,7 @@ struct RunArgs {
     /// Simulated time, e.g. 90m, 6h, 7d (overrides the scenario's `horizon`).
     #[arg(long, value_parser = parse_horizon)]
     horizon: Option<SimDuration>,
-    /// Folder for summary.json and summary.csv [default: reports/<scenario-name>]
+    /// Folder for the report (report.html, charts, data) [default: reports/<scenario-name>]
     #[arg(long)]
     out: Option<PathBuf>,
     /// What to print on standard output.
@@ -116,6 +124,7 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Report { dir } => rerender(&dir),
         Command::Presets => {
             print!("{}", presets_text());
             Ok(())
@@ -135,11 +144,9 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         .out
         .unwrap_or_else(|| Path::new("reports").join(&s.name));
     let report = simulate_with_progress(&s);
+    write_report(&out, &report)?;
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    write_atomically(&out.join("summary.json"), &json)?;
-    write_atomically(&out.join("summary.csv"), &csv)?;
     let stdout = match args.format {
         Format::Table => report::summary_table(&report),
         Format::Json => json,
@@ -158,8 +165,8 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     if matches!(args.format, Format::Table) {
         writeln!(
             lock,
-            "Wrote {} and summary.csv",
-            out.join("summary.json").display()
+            "Wrote {} (open it in a browser) and the data beside it",
+            out.join("report.html").display()
         )?;
     }
     Ok(())
@@ -191,8 +198,41 @@ fn simulate_with_progress(s: &Scenario) -> RunReport {
     report
 }
 
+/// Render every file of the report in memory first, then write each through a rename.
+fn write_report(out: &Path, report: &RunReport) -> Result<()> {
+    let files = report::render_files(report).context("cannot render the report")?;
+    std::fs::create_dir_all(out.join("charts"))
+        .with_context(|| format!("cannot create {}", out.display()))?;
+    for f in files {
+        write_atomically(&out.join(&f.path), &f.bytes)?;
+    }
+    Ok(())
+}
+
+/// `scalesim report DIR`: re-render from summary.json and timeseries.parquet.
+fn rerender(dir: &Path) -> Result<()> {
+    let summary = dir.join("summary.json");
+    let text = std::fs::read_to_string(&summary).with_context(|| {
+        format!(
+            "cannot read {} (is {} a report folder?)",
+            summary.display(),
+            dir.display()
+        )
+    })?;
+    let mut rep: RunReport = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a scalesim summary", summary.display()))?;
+    let parquet = dir.join("timeseries.parquet");
+    let frame = report::timeseries::read_parquet(&parquet)
+        .with_context(|| format!("cannot read {}", parquet.display()))?;
+    report::timeseries::attach(&mut rep, &frame)
+        .with_context(|| format!("{} does not hold a scalesim time series", parquet.display()))?;
+    write_report(dir, &rep)?;
+    println!("Re-rendered {}", dir.join("report.html").display());
+    Ok(())
+}
+
 /// Write via a temporary file and a rename, so a reader never sees half a file.
-fn write_atomically(path: &Path, contents: &str) -> Result<()> {
+fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))

@@ -37,6 +37,8 @@ pub fn run(scenario: &Scenario, progress: ProgressFn) -> RunReport {
         description: scenario.description.clone(),
         seed: scenario.seed,
         horizon_s: scenario.horizon.as_secs_f64(),
+        interval_s: scenario.interval.as_secs_f64(),
+        scenario_toml: scenario.source.clone(),
         traffic: TrafficSummary {
             mean_rate_per_s: scenario
                 .traffic

@@ -1,11 +1,16 @@
 //! Reports: plain serde data with units in field names, and the formats that show it — a
 //! side-by-side table, JSON and CSV. Nothing here knows the engine.
 
+pub mod charts;
 mod csv_out;
+pub mod document;
+mod files;
 mod table;
+pub mod timeseries;
 
 pub use csv_out::summary_csv;
-pub use table::{activity_log, summary_table};
+pub use files::{ReportFile, render_files};
+pub use table::{activity_log, rows, summary_table, usd};
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +33,10 @@ pub struct RunReport {
     pub seed: u64,
     /// Simulated time, seconds.
     pub horizon_s: f64,
+    /// Length of a time-series interval, seconds.
+    pub interval_s: f64,
+    /// The scenario file as given (echoed in reports).
+    pub scenario_toml: String,
     /// What the traffic looked like.
     pub traffic: TrafficSummary,
     /// The objective variants were judged against, if the scenario set one.

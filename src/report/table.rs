@@ -27,10 +27,11 @@ fn ms(v: f64) -> String {
     }
 }
 
-type RowFn = fn(&VariantReport) -> String;
+/// Shows one variant's value in a row of the table.
+pub type RowFn = fn(&VariantReport) -> String;
 
-/// The comparison table as text, sized for an 100-column terminal when possible.
-pub fn summary_table(report: &RunReport) -> String {
+/// The rows of the comparison table: a label and how to show a variant's value.
+pub fn rows(report: &RunReport) -> Vec<(&'static str, RowFn)> {
     let mut rows: Vec<(&str, RowFn)> = vec![
         ("platform", |v| v.description.clone()),
         ("cost, simulated horizon", |v| usd(v.cost.total_usd)),
@@ -75,6 +76,12 @@ pub fn summary_table(report: &RunReport) -> String {
             None => "—".to_string(),
         }));
     }
+    rows
+}
+
+/// The comparison table as text, sized for an 100-column terminal when possible.
+pub fn summary_table(report: &RunReport) -> String {
+    let rows = rows(report);
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)

@@ -38,6 +38,8 @@ pub struct Scenario {
     pub slo: Option<Slo>,
     /// Platforms to compare.
     pub variants: Vec<Variant>,
+    /// The TOML text it was read from.
+    pub source: String,
 }
 
 /// A service-level objective: limits a variant must stay within to be acceptable.

@@ -282,6 +282,7 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
         traffic,
         slo,
         variants,
+        source: cx.text.to_string(),
     })
 }
 

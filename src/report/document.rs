@@ -1,0 +1,272 @@
+//! `report.md` and a self-contained `report.html`: the scenario echoed, seed and version, the
+//! comparison table, the charts, a one-sentence verdict per pair, links to the data files.
+
+use super::charts::{Chart, FONT, FONT_FAMILY};
+use super::table::{rows, usd};
+use super::{RunReport, VariantReport};
+
+/// What each file of a report folder holds, for both documents and README.
+pub const FILES: [(&str, &str); 7] = [
+    (
+        "summary.json",
+        "everything per variant: counts, latency percentiles and CDF, capacity, invoice lines, scaling log",
+    ),
+    ("summary.csv", "one row per variant, the headline figures"),
+    (
+        "timeseries.parquet",
+        "one row per variant and interval: traffic, latency, instances, utilisation, cost",
+    ),
+    ("timeseries.csv", "the same as CSV"),
+    (
+        "charts/*.svg, charts/*.png",
+        "the charts, each as SVG and PNG",
+    ),
+    ("report.md", "this report as Markdown"),
+    ("report.html", "this report as one self-contained page"),
+];
+
+/// One sentence per pair worth comparing: every serverless variant against every fleet, or —
+/// when all variants are of one kind — each against the first.
+pub fn verdicts(report: &RunReport) -> Vec<String> {
+    let v = &report.variants;
+    let mut pairs: Vec<(&VariantReport, &VariantReport)> = Vec::new();
+    for a in v.iter().filter(|x| x.platform == "lambda") {
+        for b in v.iter().filter(|x| x.platform != "lambda") {
+            pairs.push((a, b));
+        }
+    }
+    if pairs.is_empty() {
+        pairs = v.iter().skip(1).map(|b| (b, &v[0])).collect();
+    }
+    pairs.into_iter().map(|(a, b)| verdict(a, b)).collect()
+}
+
+fn verdict(a: &VariantReport, b: &VariantReport) -> String {
+    let (ca, cb) = (a.cost.total_usd, b.cost.total_usd);
+    let cost = if cb <= 0.0 {
+        format!("costs {} (against nothing)", usd(ca))
+    } else {
+        let pct = (ca / cb - 1.0) * 100.0;
+        if pct.abs() < 0.5 {
+            "costs about the same".to_string()
+        } else if pct < 0.0 {
+            format!("costs {:.0} % less", -pct)
+        } else {
+            format!("costs {:.0} % more", pct)
+        }
+    };
+    let (pa, pb) = (a.latency_ms.p99_ms, b.latency_ms.p99_ms);
+    let speed = if (pa - pb).abs() < 0.5 {
+        "answers as fast at p99".to_string()
+    } else if pa > pb {
+        format!("is {:.0} ms slower at p99", pa - pb)
+    } else {
+        format!("is {:.0} ms faster at p99", pb - pa)
+    };
+    format!(
+        "{} {cost} than {} and {speed} ({:.0} vs {:.0} ms; {} vs {}).",
+        a.name,
+        b.name,
+        pa,
+        pb,
+        usd(ca),
+        usd(cb)
+    )
+}
+
+fn header(r: &RunReport) -> Vec<String> {
+    let mut lines = vec![
+        format!("scalesim {}, seed {}", r.scalesim_version, r.seed),
+        format!(
+            "{} simulated, one time-series row every {}; {:.2} requests per second on average",
+            humantime::format_duration(std::time::Duration::from_secs_f64(r.horizon_s)),
+            humantime::format_duration(std::time::Duration::from_secs_f64(r.interval_s)),
+            r.traffic.mean_rate_per_s
+        ),
+        format!(
+            "requests: {:.1} ms mean on the reference CPU, {:.0} % CPU-bound, {} MB",
+            r.traffic.mean_duration_ms,
+            r.traffic.cpu_fraction * 100.0,
+            r.traffic.request_memory_mb
+        ),
+    ];
+    if let Some(slo) = r.slo {
+        let mut limits = Vec::new();
+        if let Some(p) = slo.p99_ms {
+            limits.push(format!("p99 ≤ {p} ms"));
+        }
+        if let Some(f) = slo.max_failed_pct {
+            limits.push(format!("throttled + timed out ≤ {f} %"));
+        }
+        lines.push(format!("SLO: {}", limits.join(", ")));
+    }
+    lines
+}
+
+/// The report as Markdown; charts are linked from `charts/`.
+pub fn markdown(r: &RunReport, charts: &[Chart]) -> String {
+    let mut md = format!("# {} — scalesim report\n\n", r.scenario);
+    if !r.description.is_empty() {
+        md += &format!("{}\n\n", r.description);
+    }
+    for line in header(r) {
+        md += &format!("- {line}\n");
+    }
+    md += "\n## Verdict\n\n";
+    for v in verdicts(r) {
+        md += &format!("- {v}\n");
+    }
+    md += "\n## Comparison\n\n|  |";
+    for v in &r.variants {
+        md += &format!(" {} |", v.name);
+    }
+    md += "\n|---|";
+    md += &"---:|".repeat(r.variants.len());
+    md += "\n";
+    for (label, f) in rows(r) {
+        md += &format!("| {} |", label.trim());
+        for v in &r.variants {
+            md += &format!(" {} |", f(v).replace('|', "\\|"));
+        }
+        md += "\n";
+    }
+    md += "\n## Charts\n\n";
+    for c in charts {
+        md += &format!(
+            "### {}\n\n![{}](charts/{}.svg)\n\n",
+            c.title, c.title, c.name
+        );
+    }
+    md += &activity_markdown(r);
+    md += "## Scenario\n\n```toml\n";
+    md += r.scenario_toml.trim_end();
+    md += "\n```\n\n## Files\n\n";
+    for (file, what) in FILES {
+        md += &format!("- `{file}`: {what}\n");
+    }
+    md
+}
+
+fn activity_markdown(r: &RunReport) -> String {
+    let mut md = String::new();
+    for v in r
+        .variants
+        .iter()
+        .filter(|v| !v.scaling_activities.is_empty())
+    {
+        md += &format!(
+            "## Scaling activity of {}\n\n| time | from | to | reason |\n|---|---:|---:|---|\n",
+            v.name
+        );
+        for a in &v.scaling_activities {
+            let t = humantime::format_duration(std::time::Duration::from_secs(a.at_s as u64));
+            md += &format!("| {t} | {} | {} | {} |\n", a.from, a.to, a.reason);
+        }
+        md += "\n";
+    }
+    md
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The report as one HTML page that needs nothing else: charts inline as SVG, the font embedded.
+pub fn html(r: &RunReport, charts: &[Chart]) -> String {
+    let font = super::charts::base64(FONT);
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{title} — scalesim report</title>\n<style>\n\
+         @font-face {{ font-family: '{FONT_FAMILY}'; src: url(data:font/ttf;base64,{font}); }}\n\
+         body {{ font-family: '{FONT_FAMILY}', sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #222; }}\n\
+         table {{ border-collapse: collapse; margin: 1em 0; }}\n\
+         th, td {{ border: 1px solid #ccc; padding: 4px 8px; }} td {{ text-align: right; }} th {{ background: #f4f4f4; }}\n\
+         td:first-child {{ text-align: left; }}\n\
+         figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}\n\
+         svg text {{ font-family: '{FONT_FAMILY}', sans-serif; }}\n\
+         pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}\n\
+         </style>\n</head>\n<body>\n<h1>{title} — scalesim report</h1>\n",
+        title = escape(&r.scenario)
+    );
+    if !r.description.is_empty() {
+        h += &format!("<p>{}</p>\n", escape(&r.description));
+    }
+    h += "<ul>\n";
+    for line in header(r) {
+        h += &format!("<li>{}</li>\n", escape(&line));
+    }
+    h += "</ul>\n<h2>Verdict</h2>\n<ul>\n";
+    for v in verdicts(r) {
+        h += &format!("<li>{}</li>\n", escape(&v));
+    }
+    h += "</ul>\n<h2>Comparison</h2>\n<table>\n<tr><th></th>";
+    for v in &r.variants {
+        h += &format!("<th>{}</th>", escape(&v.name));
+    }
+    h += "</tr>\n";
+    for (label, f) in rows(r) {
+        h += &format!("<tr><td>{}</td>", escape(label.trim()));
+        for v in &r.variants {
+            h += &format!("<td>{}</td>", escape(&f(v)));
+        }
+        h += "</tr>\n";
+    }
+    h += "</table>\n<h2>Charts</h2>\n";
+    for c in charts {
+        h += &format!(
+            "<figure class=\"chart\" id=\"chart-{}\">\n<figcaption>{}</figcaption>\n{}\n</figure>\n",
+            c.name,
+            escape(c.title),
+            strip_xml_declaration(&c.svg)
+        );
+    }
+    for v in r
+        .variants
+        .iter()
+        .filter(|v| !v.scaling_activities.is_empty())
+    {
+        h += &format!(
+            "<h2>Scaling activity of {}</h2>\n<table>\n<tr><th>time</th><th>from</th><th>to</th><th>reason</th></tr>\n",
+            escape(&v.name)
+        );
+        for a in &v.scaling_activities {
+            let t = humantime::format_duration(std::time::Duration::from_secs(a.at_s as u64));
+            h += &format!(
+                "<tr><td>{t}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                a.from,
+                a.to,
+                escape(&a.reason)
+            );
+        }
+        h += "</table>\n";
+    }
+    h += &format!(
+        "<h2>Scenario</h2>\n<pre>{}</pre>\n<h2>Files</h2>\n<ul>\n",
+        escape(r.scenario_toml.trim_end())
+    );
+    for (file, what) in FILES {
+        let href = file
+            .split(',')
+            .next()
+            .unwrap_or(file)
+            .replace("*", "cost-breakdown");
+        h += &format!(
+            "<li><a href=\"{}\">{}</a>: {}</li>\n",
+            escape(&href),
+            escape(file),
+            escape(what)
+        );
+    }
+    h += "</ul>\n</body>\n</html>\n";
+    h
+}
+
+fn strip_xml_declaration(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
