@@ -11,7 +11,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use scalesim::billing::catalog::{self, CATALOG_AS_OF};
 use scalesim::engine::SimDuration;
+use scalesim::metrics::RequestSink;
 use scalesim::platform::serverless::RUNTIMES;
+use scalesim::report::request_log::ParquetRequestLog;
 use scalesim::report::{self, RunReport};
 use scalesim::scenario::{self, Scenario};
 
@@ -86,6 +88,19 @@ struct RunArgs {
     /// json or csv it goes to stderr.
     #[arg(long)]
     activity: bool,
+    /// Log every request (arrival, start, end, cold, outcome) to requests/<variant>.parquet;
+    /// give a fraction, e.g. 0.01, to keep a deterministic sample instead.
+    #[arg(long, value_name = "RATE", num_args = 0..=1, default_missing_value = "1", value_parser = parse_rate)]
+    request_log: Option<f64>,
+}
+
+fn parse_rate(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r > 0.0 && r <= 1.0 => Ok(r),
+        _ => Err(format!(
+            "\"{text}\" is not a fraction: give a number above 0 and at most 1, e.g. 0.01"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -143,7 +158,10 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(&s.name));
-    let report = simulate_with_progress(&s);
+    let report = match args.request_log {
+        None => simulate_with_progress(&s, &mut []),
+        Some(rate) => simulate_with_request_log(&s, &out, rate)?,
+    };
     write_report(&out, &report)?;
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
@@ -172,9 +190,50 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// Simulate with a Parquet request log per variant, written to temporary files that are renamed
+/// once complete.
+fn simulate_with_request_log(s: &Scenario, out: &Path, rate: f64) -> Result<RunReport> {
+    let dir = out.join("requests");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut logs = Vec::new();
+    let mut finals = Vec::new();
+    for (i, v) in s.variants.iter().enumerate() {
+        let file: String = v
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let tmp = dir.join(format!(".{file}.parquet.tmp"));
+        let seed = s.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        logs.push(
+            ParquetRequestLog::create(&tmp, &v.name, rate, seed)
+                .with_context(|| format!("cannot create {}", tmp.display()))?,
+        );
+        finals.push((tmp, dir.join(format!("{file}.parquet"))));
+    }
+    let mut sinks: Vec<Option<&mut dyn RequestSink>> = logs
+        .iter_mut()
+        .map(|l| Some(l as &mut dyn RequestSink))
+        .collect();
+    let report = simulate_with_progress(s, &mut sinks);
+    drop(sinks);
+    for (log, (tmp, done)) in logs.into_iter().zip(finals) {
+        log.finish()
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &done).with_context(|| format!("cannot write {}", done.display()))?;
+    }
+    Ok(report)
+}
+
 /// Run the simulation with a progress bar on stderr that appears only after a second, and only
 /// when stderr is a terminal.
-fn simulate_with_progress(s: &Scenario) -> RunReport {
+fn simulate_with_progress(s: &Scenario, logs: &mut [Option<&mut dyn RequestSink>]) -> RunReport {
     let total_us = s
         .horizon
         .as_micros()
@@ -188,12 +247,17 @@ fn simulate_with_progress(s: &Scenario) -> RunReport {
     bar.set_prefix(s.name.clone());
     let started = Instant::now();
     let shown = OnceLock::new();
-    let report = scalesim::sim::run(s, &|delta_us| {
+    let progress = |delta_us| {
         bar.inc(delta_us);
         if started.elapsed() > Duration::from_secs(1) {
             shown.get_or_init(|| bar.set_draw_target(ProgressDrawTarget::stderr()));
         }
-    });
+    };
+    let report = if logs.is_empty() {
+        scalesim::sim::run(s, &progress)
+    } else {
+        scalesim::sim::run_logged(s, &progress, logs)
+    };
     bar.finish_and_clear();
     report
 }

@@ -9,7 +9,7 @@ use crate::billing::{
     Invoice, Period, accrue, ec2_interval_cost, ec2_invoice, lambda_interval_cost, lambda_invoice,
 };
 use crate::engine::{self, RngStreams, SimTime};
-use crate::metrics::IntervalRow;
+use crate::metrics::{IntervalRow, RequestSink};
 use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
 use crate::platform::serverless::FunctionModel;
@@ -24,11 +24,33 @@ pub type ProgressFn<'a> = &'a (dyn Fn(u64) + Sync);
 ///
 /// Variants are independent and run in parallel; the result is the same on one thread or many.
 pub fn run(scenario: &Scenario, progress: ProgressFn) -> RunReport {
+    let mut no_logs: Vec<Option<&mut dyn RequestSink>> = Vec::new();
+    no_logs.resize_with(scenario.variants.len(), || None);
+    run_logged(scenario, progress, &mut no_logs)
+}
+
+/// [`run`], handing each variant's requests to its sink in `logs` (one slot per variant, in
+/// scenario order; `None` for no log). The caller finishes the sinks afterwards.
+pub fn run_logged(
+    scenario: &Scenario,
+    progress: ProgressFn,
+    logs: &mut [Option<&mut dyn RequestSink>],
+) -> RunReport {
+    assert_eq!(
+        logs.len(),
+        scenario.variants.len(),
+        "bug: one log slot per variant"
+    );
     let streams = RngStreams::new(scenario.seed);
     let variants = scenario
         .variants
         .par_iter()
-        .map(|v| run_variant(scenario, v, &streams, progress))
+        .zip(logs.par_iter_mut())
+        .map(|(v, log)| {
+            // Reborrow for this call, shortening the trait object's lifetime to it.
+            let log = log.as_mut().map(|l| &mut **l as &mut dyn RequestSink);
+            run_variant(scenario, v, &streams, progress, log)
+        })
         .collect();
     let profile = &scenario.traffic.profile;
     RunReport {
@@ -59,6 +81,7 @@ fn run_variant(
     variant: &Variant,
     streams: &RngStreams,
     progress: ProgressFn,
+    log: Option<&mut dyn RequestSink>,
 ) -> VariantReport {
     let horizon = SimTime::ZERO + scenario.horizon;
     let profile = &scenario.traffic.profile;
@@ -72,6 +95,9 @@ fn run_variant(
         PlatformSpec::Lambda { function, billing } => {
             let rng = streams.stream(&format!("cold-starts/{}", variant.name));
             let mut model = FunctionModel::new(function, profile, rng, horizon, scenario.interval);
+            if let Some(log) = log {
+                model.log_requests_to(log);
+            }
             let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
             let outcome = model.finish(sched.pending_events());
             let arch = billing.arch.name();
@@ -104,8 +130,11 @@ fn run_variant(
                 horizon,
                 scenario.interval,
             );
-            engine::run(&mut model, requests, horizon, &mut tick);
-            let outcome = model.finish();
+            if let Some(log) = log {
+                model.log_requests_to(log);
+            }
+            let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
+            let outcome = model.finish(sched.pending_events());
             let lb = if billing.load_balancer { " + ALB" } else { "" };
             let size = if matches!(policy, PolicySpec::Fixed { .. }) {
                 let scheduled = if fleet.schedule.is_empty() {

@@ -1,8 +1,10 @@
 //! Metrics: exact request counters and latency histograms with bounded memory.
 
 mod interval;
+mod request_log;
 
 pub use interval::{Integral, IntervalRecorder, IntervalRow, Snapshot};
+pub use request_log::{RequestOutcome, RequestRecord, RequestSink};
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};

@@ -5,6 +5,7 @@ pub mod charts;
 mod csv_out;
 pub mod document;
 mod files;
+pub mod request_log;
 mod table;
 pub mod timeseries;
 

@@ -34,6 +34,8 @@ pub struct Instance {
     pub in_service_since: Option<SimTime>,
     /// From when its metrics count and it counts as current capacity (the end of its warm-up).
     pub warm_from: SimTime,
+    /// When it terminated, if it has.
+    pub terminated_at: Option<SimTime>,
 }
 
 impl Instance {
@@ -48,6 +50,7 @@ impl Instance {
             cpu_since: now,
             in_service_since: (state == State::InService).then_some(now),
             warm_from,
+            terminated_at: None,
         }
     }
 

@@ -26,7 +26,10 @@ use crate::autoscale::{
 };
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
-use crate::metrics::{Counters, Integral, IntervalRecorder, LatencyRecorder, Snapshot};
+use crate::metrics::{
+    Counters, Integral, IntervalRecorder, LatencyRecorder, RequestOutcome, RequestRecord,
+    RequestSink, Snapshot,
+};
 use crate::platform::{CapacityStats, Outcome, QueueStats, ScalingActivity, cpu_time};
 use crate::traffic::{RequestProfile, Work};
 
@@ -86,6 +89,8 @@ pub enum FleetEvent {
         instance: u32,
         /// When the request arrived.
         arrival: SimTime,
+        /// When it started on the instance.
+        start: SimTime,
         /// CPU core-seconds per second the request used.
         cpu_rate: f64,
     },
@@ -146,6 +151,7 @@ pub struct FleetModel<'a> {
     /// Running (billed) instances over the current reporting interval.
     alive_area: Integral,
     interval_cpu_core_s: f64,
+    log: Option<&'a mut dyn RequestSink>,
 }
 
 impl<'a> FleetModel<'a> {
@@ -195,7 +201,31 @@ impl<'a> FleetModel<'a> {
             in_service_area: Integral::default(),
             alive_area: Integral::default(),
             interval_cpu_core_s: 0.0,
+            log: None,
         }
+    }
+
+    /// Hand every request's record to `sink`.
+    pub fn log_requests_to(&mut self, sink: &'a mut dyn RequestSink) {
+        self.log = Some(sink);
+    }
+
+    #[inline]
+    fn log(&mut self, record: RequestRecord) {
+        if let Some(sink) = &mut self.log {
+            sink.record(record);
+        }
+    }
+
+    fn log_timed_out_in_queue(&mut self, arrival: SimTime) {
+        let end = arrival + self.cfg.queue_timeout;
+        self.log(RequestRecord {
+            arrival,
+            start: None,
+            end: Some(end),
+            cold: false,
+            outcome: RequestOutcome::TimedOut,
+        });
     }
 
     /// Record the in-service and running counts after a change at `now`.
@@ -263,6 +293,7 @@ impl<'a> FleetModel<'a> {
             self.queue.pop_front();
             self.counters.timed_out += 1;
             self.series.timed_out(1);
+            self.log_timed_out_in_queue(arrival);
         }
     }
 
@@ -317,6 +348,7 @@ impl<'a> FleetModel<'a> {
             FleetEvent::Done {
                 instance: i as u32,
                 arrival,
+                start: now,
                 cpu_rate,
             },
         );
@@ -326,6 +358,7 @@ impl<'a> FleetModel<'a> {
         self.advance_cpu(i, now);
         let inst = &mut self.instances[i];
         inst.state = State::Terminated;
+        inst.terminated_at = Some(now);
         self.runs.push(now - inst.launched);
         self.alive -= 1;
         self.capacity_changed(now);
@@ -478,7 +511,56 @@ impl<'a> FleetModel<'a> {
     }
 
     /// Close the books at the horizon.
-    pub fn finish(mut self) -> Outcome<FleetUsage> {
+    /// Log what is left at the horizon: requests still running (or dropped with their draining
+    /// instance), and the queue.
+    fn log_at_horizon<'e>(&mut self, pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>) {
+        let mut left: Vec<(SimTime, SimTime, usize)> = pending
+            .filter_map(|(_, e)| match e {
+                FleetEvent::Done {
+                    instance,
+                    arrival,
+                    start,
+                    ..
+                } => Some((*arrival, *start, *instance as usize)),
+                _ => None,
+            })
+            .collect();
+        left.sort_unstable();
+        for (arrival, start, i) in left {
+            let dropped_at = self.instances[i].terminated_at;
+            self.log(RequestRecord {
+                arrival,
+                start: Some(start),
+                end: dropped_at,
+                cold: false,
+                outcome: if dropped_at.is_some() {
+                    RequestOutcome::TimedOut
+                } else {
+                    RequestOutcome::InFlight
+                },
+            });
+        }
+        let queued: Vec<SimTime> = self.queue.iter().map(|(a, _)| *a).collect();
+        for arrival in queued {
+            if arrival + self.cfg.queue_timeout <= self.horizon {
+                self.log_timed_out_in_queue(arrival);
+            } else {
+                self.log(RequestRecord {
+                    arrival,
+                    start: None,
+                    end: None,
+                    cold: false,
+                    outcome: RequestOutcome::InFlight,
+                });
+            }
+        }
+    }
+
+    /// Close the books at the horizon. `pending` are the events still scheduled.
+    pub fn finish<'e>(
+        mut self,
+        pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>,
+    ) -> Outcome<FleetUsage> {
         let horizon = self.horizon;
         if self.interval_start < horizon {
             self.close_interval(horizon);
@@ -491,6 +573,9 @@ impl<'a> FleetModel<'a> {
             .filter(|(a, _)| *a + self.cfg.queue_timeout <= horizon)
             .count() as u64;
         counters.timed_out += timed_out_in_queue;
+        if self.log.is_some() {
+            self.log_at_horizon(pending);
+        }
         counters.in_flight_at_end =
             self.requests_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
         for i in 0..self.instances.len() {
@@ -580,17 +665,33 @@ impl Model for FleetModel<'_> {
             FleetEvent::Done {
                 instance,
                 arrival,
+                start,
                 cpu_rate,
             } => {
                 let i = instance as usize;
-                if self.instances[i].state == State::Terminated {
-                    return; // dropped when its instance's deregistration delay ran out
+                if let Some(dropped_at) = self.instances[i].terminated_at {
+                    // Dropped when its instance's deregistration delay ran out.
+                    self.log(RequestRecord {
+                        arrival,
+                        start: Some(start),
+                        end: Some(dropped_at),
+                        cold: false,
+                        outcome: RequestOutcome::TimedOut,
+                    });
+                    return;
                 }
                 self.advance_cpu(i, now);
                 self.instances[i].finish(cpu_rate);
                 self.counters.completed += 1;
                 self.latency.record(now - arrival);
                 self.series.completed(now - arrival);
+                self.log(RequestRecord {
+                    arrival,
+                    start: Some(start),
+                    end: Some(now),
+                    cold: false,
+                    outcome: RequestOutcome::Completed,
+                });
                 if self.instances[i].state == State::Draining && self.instances[i].in_flight == 0 {
                     self.terminate(i, now);
                 }

@@ -23,7 +23,10 @@ use std::collections::VecDeque;
 
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
-use crate::metrics::{Counters, Integral, IntervalRecorder, LatencyRecorder, Snapshot};
+use crate::metrics::{
+    Counters, Integral, IntervalRecorder, LatencyRecorder, RequestOutcome, RequestRecord,
+    RequestSink, Snapshot,
+};
 use crate::platform::{CapacityStats, Outcome, QueueStats, cpu_time};
 use crate::traffic::{RequestProfile, Work};
 
@@ -62,6 +65,8 @@ pub enum FunctionEvent {
     Done {
         /// When the request arrived.
         arrival: SimTime,
+        /// Whether it started a new environment.
+        cold: bool,
     },
     /// A reporting interval ended.
     Tick,
@@ -95,6 +100,7 @@ pub struct FunctionModel<'a> {
     env_area_us: f64,
     interval_invocations: u64,
     interval_mb_ms: u128,
+    log: Option<&'a mut dyn RequestSink>,
 }
 
 impl<'a> FunctionModel<'a> {
@@ -130,6 +136,19 @@ impl<'a> FunctionModel<'a> {
             env_area_us: 0.0,
             interval_invocations: 0,
             interval_mb_ms: 0,
+            log: None,
+        }
+    }
+
+    /// Hand every request's record to `sink`.
+    pub fn log_requests_to(&mut self, sink: &'a mut dyn RequestSink) {
+        self.log = Some(sink);
+    }
+
+    #[inline]
+    fn log(&mut self, record: RequestRecord) {
+        if let Some(sink) = &mut self.log {
+            sink.record(record);
         }
     }
 
@@ -197,10 +216,24 @@ impl<'a> FunctionModel<'a> {
             self.close_interval(horizon);
         }
         self.reclaim_expired(horizon);
+        let mut in_flight: Vec<(SimTime, bool)> = pending
+            .filter_map(|(_, e)| match e {
+                FunctionEvent::Done { arrival, cold } => Some((*arrival, *cold)),
+                FunctionEvent::Tick => None,
+            })
+            .collect();
+        in_flight.sort_unstable();
+        for &(arrival, cold) in &in_flight {
+            self.log(RequestRecord {
+                arrival,
+                start: Some(arrival),
+                end: None,
+                cold,
+                outcome: RequestOutcome::InFlight,
+            });
+        }
         let mut counters = self.counters;
-        counters.in_flight_at_end = pending
-            .filter(|(_, e)| matches!(e, FunctionEvent::Done { .. }))
-            .count() as u64;
+        counters.in_flight_at_end = in_flight.len() as u64;
         let usage = FunctionUsage {
             front_door_requests: counters.arrived,
             ..self.usage
@@ -244,10 +277,18 @@ impl Model for FunctionModel<'_> {
         if self.busy >= self.cfg.concurrency_limit {
             self.counters.throttled += 1;
             self.series.throttled();
+            self.log(RequestRecord {
+                arrival: now,
+                start: None,
+                end: Some(now),
+                cold: false,
+                outcome: RequestOutcome::Throttled,
+            });
             return;
         }
         self.reclaim_expired(now);
-        let init = if self.idle.pop_back().is_some() {
+        let cold = self.idle.pop_back().is_none();
+        let init = if !cold {
             SimDuration::ZERO
         } else {
             self.counters.cold_starts += 1;
@@ -268,20 +309,27 @@ impl Model for FunctionModel<'_> {
         self.usage.billed_ms += latency.ceil_millis();
         self.interval_invocations += 1;
         self.interval_mb_ms += u128::from(latency.ceil_millis()) * u128::from(self.cfg.memory_mb);
-        sched.schedule_in(latency, FunctionEvent::Done { arrival: now });
+        sched.schedule_in(latency, FunctionEvent::Done { arrival: now, cold });
     }
 
     #[inline]
     fn on_event(&mut self, event: FunctionEvent, sched: &mut Scheduler<FunctionEvent>) {
         let now = sched.now();
         match event {
-            FunctionEvent::Done { arrival } => {
+            FunctionEvent::Done { arrival, cold } => {
                 self.busy -= 1;
                 self.busy_area.set(now, f64::from(self.busy));
                 self.idle.push_back(now);
                 self.counters.completed += 1;
                 self.latency.record(now - arrival);
                 self.series.completed(now - arrival);
+                self.log(RequestRecord {
+                    arrival,
+                    start: Some(arrival),
+                    end: Some(now),
+                    cold,
+                    outcome: RequestOutcome::Completed,
+                });
             }
             FunctionEvent::Tick => {
                 self.close_interval(now);
