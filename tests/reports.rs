@@ -179,17 +179,27 @@ fn request_log_accounts_for_every_request() {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bursty.toml");
     let run = |out: &str, rate: Option<&str>| {
         let mut cmd = Command::cargo_bin("scalesim").unwrap();
-        cmd.args(["run", scenario.to_str().unwrap(), "--horizon", "40m", "--format", "json", "--out"])
-            .arg(dir.path().join(out))
-            .arg("--request-log");
+        cmd.args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--horizon",
+            "40m",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(dir.path().join(out))
+        .arg("--request-log");
         if let Some(r) = rate {
             cmd.arg(r);
         }
         cmd.assert().success();
     };
     run("full", None);
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("full/summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("full/summary.json")).unwrap(),
+    )
+    .unwrap();
     for v in summary["variants"].as_array().unwrap() {
         let name = v["name"].as_str().unwrap();
         let path = dir.path().join(format!("full/requests/{name}.parquet"));
@@ -205,21 +215,47 @@ fn request_log_accounts_for_every_request() {
             .map(|o| o.unwrap().to_string())
             .collect();
         let count = |o: &str| outcomes.iter().filter(|x| *x == o).count() as u64;
-        assert_eq!(count("completed"), c["completed"].as_u64().unwrap(), "{name}");
-        assert_eq!(count("throttled"), c["throttled"].as_u64().unwrap(), "{name}");
-        assert_eq!(count("timed_out"), c["timed_out"].as_u64().unwrap(), "{name}");
-        assert_eq!(count("in_flight"), c["in_flight_at_end"].as_u64().unwrap(), "{name}");
-        let cold = df.column("cold").unwrap().bool().unwrap().iter().filter(|c| *c == Some(true)).count();
+        assert_eq!(
+            count("completed"),
+            c["completed"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            count("throttled"),
+            c["throttled"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            count("timed_out"),
+            c["timed_out"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            count("in_flight"),
+            c["in_flight_at_end"].as_u64().unwrap(),
+            "{name}"
+        );
+        let cold = df
+            .column("cold")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .filter(|c| *c == Some(true))
+            .count();
         assert_eq!(cold as u64, c["cold_starts"].as_u64().unwrap(), "{name}");
     }
     run("sample-a", Some("0.1"));
     run("sample-b", Some("0.1"));
     let name = "lambda-512mb";
-    let full = timeseries::read_parquet(&dir.path().join(format!("full/requests/{name}.parquet"))).unwrap();
+    let full = timeseries::read_parquet(&dir.path().join(format!("full/requests/{name}.parquet")))
+        .unwrap();
     let a = std::fs::read(dir.path().join(format!("sample-a/requests/{name}.parquet"))).unwrap();
     let b = std::fs::read(dir.path().join(format!("sample-b/requests/{name}.parquet"))).unwrap();
     assert_eq!(a, b, "a sampled log is the same on every run");
-    let sampled = timeseries::read_parquet(&dir.path().join(format!("sample-a/requests/{name}.parquet"))).unwrap();
+    let sampled =
+        timeseries::read_parquet(&dir.path().join(format!("sample-a/requests/{name}.parquet")))
+            .unwrap();
     let ratio = sampled.height() as f64 / full.height() as f64;
     assert!((ratio - 0.1).abs() < 0.01, "kept {ratio}");
 }

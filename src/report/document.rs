@@ -217,7 +217,7 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
     h += "</table>\n<h2>Charts</h2>\n";
     for c in charts {
         h += &format!(
-            "<figure class=\"chart\" id=\"chart-{}\">\n<figcaption>{}</figcaption>\n{}\n</figure>\n",
+            "<figure class=\"chart\" id=\"chart-{}\" aria-label=\"{}\">\n{}\n</figure>\n",
             c.name,
             escape(c.title),
             strip_xml_declaration(&c.svg)
