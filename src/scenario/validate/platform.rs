@@ -1,0 +1,298 @@
+//! Validation of `[[variant]]` tables: Lambda functions and EC2 fleets.
+
+use super::Seg::{I, K};
+use super::autoscaling::autoscaling;
+use super::traffic::dist;
+use super::{Ctx, Result, Seg, join};
+use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction};
+use crate::billing::catalog::{self, Arch};
+use crate::billing::{Ec2Billing, LambdaBilling};
+use crate::engine::SimDuration;
+use crate::platform::iaas::{DEFAULT_DEREGISTRATION_DELAY, FleetConfig, default_boot_time};
+use crate::platform::serverless::{
+    FunctionConfig, MAX_MEMORY_MB, MIN_MEMORY_MB, runtime_cold_start, runtime_names,
+};
+use crate::scenario::raw::*;
+use crate::scenario::{
+    DEFAULT_CONCURRENCY, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_TIMEOUT, PlatformSpec, Variant,
+};
+use crate::traffic::RequestProfile;
+
+const LAMBDA_FIELDS: &[&str] = &[
+    "name",
+    "platform",
+    "memory_mb",
+    "arch",
+    "runtime",
+    "cold_start",
+    "keep_alive",
+    "concurrency",
+    "api_gateway",
+    "free_tier",
+];
+
+const EC2_FIELDS: &[&str] = &[
+    "name",
+    "platform",
+    "instance_type",
+    "count",
+    "slots",
+    "queue_timeout",
+    "cpu_speed",
+    "load_balancer",
+    "boot_time",
+    "deregistration_delay",
+    "autoscaling",
+    "schedule",
+];
+
+pub(super) fn lambda(
+    cx: &Ctx,
+    base: &[Seg],
+    raw: &RawVariant,
+    profile: &RequestProfile,
+) -> Result<Variant> {
+    let kind = "platform = \"lambda\"";
+    cx.only(base, kind, &raw.present(), LAMBDA_FIELDS)?;
+    let p = |f| join(base, &[K(f)]);
+    let memory_mb = cx.int_in(
+        &p("memory_mb"),
+        cx.need(base, kind, "memory_mb", &raw.memory_mb)?,
+        i64::from(MIN_MEMORY_MB),
+        i64::from(MAX_MEMORY_MB),
+        " MB (AWS Lambda memory sizes)",
+    )?;
+    if profile.memory_mb > memory_mb {
+        return Err(cx.err(
+            &p("memory_mb"),
+            format!(
+                "{memory_mb} MB is less than the {} MB each request uses (traffic.request.memory_mb)",
+                profile.memory_mb
+            ),
+            "give the function at least as much memory as one request uses",
+        ));
+    }
+    let cold_start = match (&raw.runtime, &raw.cold_start) {
+        (_, Some(d)) => dist(cx, &p("cold_start"), d)?,
+        (Some(rt), None) => runtime_cold_start(rt).ok_or_else(|| {
+            cx.err(
+                &p("runtime"),
+                format!("unknown runtime \"{rt}\""),
+                format!(
+                    "allowed: {}; or give `cold_start` explicitly",
+                    runtime_names().join(", ")
+                ),
+            )
+        })?,
+        (None, None) => {
+            return Err(cx.err(
+                base,
+                "a lambda variant needs `runtime` or `cold_start`",
+                format!(
+                    "set runtime to one of {}, or cold_start = {{ dist = \"constant\", ms = 0 }}",
+                    runtime_names().join(", ")
+                ),
+            ));
+        }
+    };
+    let keep_alive = cx.duration(
+        &p("keep_alive"),
+        raw.keep_alive.as_deref().unwrap_or(DEFAULT_KEEP_ALIVE),
+    )?;
+    if keep_alive == SimDuration::ZERO {
+        return Err(cx.err(
+            &p("keep_alive"),
+            "keep-alive of 0",
+            "allowed: a duration greater than 0",
+        ));
+    }
+    let concurrency_limit = cx.int_in(
+        &p("concurrency"),
+        raw.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        1,
+        1_000_000,
+        " concurrent executions",
+    )?;
+    Ok(Variant {
+        name: raw.name.clone(),
+        platform: PlatformSpec::Lambda {
+            function: FunctionConfig {
+                memory_mb,
+                keep_alive,
+                concurrency_limit,
+                cold_start,
+            },
+            billing: LambdaBilling {
+                arch: match raw.arch {
+                    None | Some(RawArch::X86_64) => Arch::X86_64,
+                    Some(RawArch::Arm64) => Arch::Arm64,
+                },
+                api_gateway: raw.api_gateway.unwrap_or(false),
+                free_tier: raw.free_tier.unwrap_or(false),
+            },
+        },
+    })
+}
+
+pub(super) fn ec2(
+    cx: &Ctx,
+    base: &[Seg],
+    raw: &RawVariant,
+    profile: &RequestProfile,
+) -> Result<Variant> {
+    let kind = "platform = \"ec2\"";
+    cx.only(base, kind, &raw.present(), EC2_FIELDS)?;
+    let p = |f| join(base, &[K(f)]);
+    let type_name = cx.need(base, kind, "instance_type", &raw.instance_type)?;
+    let instance = catalog::instance_type(&type_name).ok_or_else(|| {
+        cx.err(
+            &p("instance_type"),
+            format!("unknown instance type \"{type_name}\""),
+            format!("allowed: {}", catalog::instance_type_names().join(", ")),
+        )
+    })?;
+    let slots = cx.int_in(
+        &p("slots"),
+        cx.need(base, kind, "slots", &raw.slots)?,
+        1,
+        100_000,
+        " requests per instance",
+    )?;
+    let instance_mb = instance.memory_gib * 1_024.0;
+    if f64::from(slots) * f64::from(profile.memory_mb) > instance_mb {
+        return Err(cx.err(
+            &p("slots"),
+            format!(
+                "{slots} slots × {} MB per request exceed the {instance_mb} MB of a {}",
+                profile.memory_mb, instance.name
+            ),
+            format!(
+                "use at most {} slots, or a larger instance type",
+                (instance_mb / f64::from(profile.memory_mb)).floor()
+            ),
+        ));
+    }
+    let queue_timeout = cx.duration(
+        &p("queue_timeout"),
+        raw.queue_timeout
+            .as_deref()
+            .unwrap_or(DEFAULT_QUEUE_TIMEOUT),
+    )?;
+    let cpu_speed = cx.positive(&p("cpu_speed"), raw.cpu_speed.unwrap_or(1.0))?;
+    let boot_time = match &raw.boot_time {
+        Some(d) => dist(cx, &p("boot_time"), d)?,
+        None => default_boot_time(),
+    };
+    let deregistration_delay = match &raw.deregistration_delay {
+        Some(text) => cx.duration(&p("deregistration_delay"), text)?,
+        None => DEFAULT_DEREGISTRATION_DELAY,
+    };
+    let (policy, min, max, initial) = match &raw.autoscaling {
+        None => {
+            let count = cx.need(base, kind, "count", &raw.count)?;
+            let count = cx.int_in(&p("count"), count, 1, MAX_FLEET, " instances")?;
+            // Scheduled actions may move a fixed fleet anywhere; without them it stays put.
+            let (min, max) = if raw.schedule.is_some() {
+                (0, MAX_FLEET as u32)
+            } else {
+                (count, count)
+            };
+            let policy = PolicySpec::Fixed {
+                period: DEFAULT_PERIOD,
+            };
+            (policy, min, max, count)
+        }
+        Some(a) => {
+            let (policy, min, max) = autoscaling(cx, &p("autoscaling"), a)?;
+            let initial = match raw.count {
+                Some(c) => cx.int_in(
+                    &p("count"),
+                    c,
+                    i64::from(min),
+                    i64::from(max),
+                    " instances (between the policy's minimum and maximum)",
+                )?,
+                None => min,
+            };
+            (policy, min, max, initial)
+        }
+    };
+    Ok(Variant {
+        name: raw.name.clone(),
+        platform: PlatformSpec::Ec2 {
+            fleet: FleetConfig {
+                initial,
+                min,
+                max,
+                vcpus: f64::from(instance.vcpus),
+                cpu_speed,
+                slots,
+                queue_timeout,
+                boot_time,
+                deregistration_delay,
+                schedule: match &raw.schedule {
+                    Some(actions) => schedule(cx, base, actions)?,
+                    None => Vec::new(),
+                },
+            },
+            policy,
+            billing: Ec2Billing {
+                instance,
+                load_balancer: raw.load_balancer.unwrap_or(true),
+            },
+        },
+    })
+}
+
+/// Largest fleet accepted.
+pub(super) const MAX_FLEET: i64 = 100_000;
+
+/// Validate `[[variant.schedule]]` actions.
+fn schedule(cx: &Ctx, base: &[Seg], raw: &[RawScheduledAction]) -> Result<Vec<ScheduledAction>> {
+    let mut actions = Vec::with_capacity(raw.len());
+    for (i, a) in raw.iter().enumerate() {
+        let p = |f| join(base, &[K("schedule"), I(i), K(f)]);
+        let at = parse_time_of_day(&a.at).ok_or_else(|| {
+            cx.err(
+                &p("at"),
+                format!("\"{}\" is not a time of day", a.at),
+                "write HH:MM, from 00:00 to 23:59; the action runs every day at that time",
+            )
+        })?;
+        let size = |f, v: Option<i64>| {
+            v.map(|v| cx.int_in(&p(f), v, 0, MAX_FLEET, " instances"))
+                .transpose()
+        };
+        let (min_size, max_size) = (size("min_size", a.min_size)?, size("max_size", a.max_size)?);
+        let desired_capacity = size("desired_capacity", a.desired_capacity)?;
+        if let (Some(lo), Some(hi)) = (min_size, max_size)
+            && lo > hi
+        {
+            return Err(cx.err(
+                &p("min_size"),
+                format!("{lo} is above max_size {hi}"),
+                "min_size must not exceed max_size",
+            ));
+        }
+        if min_size.is_none() && max_size.is_none() && desired_capacity.is_none() {
+            return Err(cx.err(
+                &join(base, &[K("schedule"), I(i)]),
+                "the action changes nothing",
+                "give min_size, max_size, desired_capacity or several of them",
+            ));
+        }
+        actions.push(ScheduledAction {
+            at,
+            min_size,
+            max_size,
+            desired_capacity,
+        });
+    }
+    Ok(actions)
+}
+
+fn parse_time_of_day(text: &str) -> Option<SimDuration> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (u64, u64) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && text.len() == 5).then(|| SimDuration::from_secs(h * 3_600 + m * 60))
+}

@@ -1,0 +1,282 @@
+//! Validation of `[traffic]`: arrival processes, request profiles, duration distributions.
+
+use super::Seg::{I, K};
+use super::{Ctx, Result, Seg, join};
+use crate::dist::DurationDist;
+use crate::engine::SimDuration;
+use crate::platform::serverless::MAX_MEMORY_MB;
+use crate::scenario::raw::*;
+use crate::traffic::{ArrivalProcess, RequestProfile, Traffic};
+
+pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
+    let a = [K("traffic"), K("arrivals")];
+    let r = [K("traffic"), K("request")];
+    let q = |f| join(&r, &[K(f)]);
+    let cpu_fraction = cx.non_negative(&q("cpu_fraction"), raw.request.cpu_fraction)?;
+    if cpu_fraction > 1.0 {
+        return Err(cx.err(
+            &q("cpu_fraction"),
+            format!("value {cpu_fraction} is out of range"),
+            "allowed: 0 to 1 (the CPU-bound fraction of the duration)",
+        ));
+    }
+    let parallelism = cx.finite(
+        &q("parallelism"),
+        raw.request.parallelism,
+        1.0,
+        true,
+        "allowed: 1 or more threads",
+    )?;
+    let memory_mb = cx.int_in(
+        &q("memory_mb"),
+        raw.request.memory_mb,
+        1,
+        i64::from(MAX_MEMORY_MB),
+        " MB",
+    )?;
+    Ok(Traffic {
+        arrivals: arrivals(cx, &a, &raw.arrivals)?,
+        profile: RequestProfile {
+            duration: dist(cx, &q("duration"), &raw.request.duration)?,
+            cpu_fraction,
+            parallelism,
+            memory_mb,
+        },
+    })
+}
+
+fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
+    let p = |f| join(a, &[K(f)]);
+    let (kind, allowed): (&str, &[&str]) = match raw.process {
+        Process::Poisson => ("process = \"poisson\"", &["rate_per_s"]),
+        Process::Even => ("process = \"even\"", &["rate_per_s"]),
+        Process::Daily => (
+            "process = \"daily\"",
+            &[
+                "rate_per_s",
+                "hourly",
+                "min_rate_per_s",
+                "max_rate_per_s",
+                "peak_hour",
+            ],
+        ),
+        Process::Bursty => (
+            "process = \"bursty\"",
+            &[
+                "base_rate_per_s",
+                "burst_rate_per_s",
+                "mean_base",
+                "mean_burst",
+            ],
+        ),
+        Process::List => ("process = \"list\"", &["at_s"]),
+        Process::Steps => ("process = \"steps\"", &["steps"]),
+    };
+    cx.only(a, kind, &raw.present(), allowed)?;
+    let need_f64 = |field, v: &Option<f64>| cx.need(a, kind, field, v);
+    Ok(match raw.process {
+        Process::Poisson => ArrivalProcess::Poisson {
+            rate_per_s: cx.positive(&p("rate_per_s"), need_f64("rate_per_s", &raw.rate_per_s)?)?,
+        },
+        Process::Even => ArrivalProcess::Even {
+            rate_per_s: cx.positive(&p("rate_per_s"), need_f64("rate_per_s", &raw.rate_per_s)?)?,
+        },
+        Process::Daily => daily(cx, a, raw)?,
+        Process::Bursty => {
+            let base = cx.non_negative(
+                &p("base_rate_per_s"),
+                need_f64("base_rate_per_s", &raw.base_rate_per_s)?,
+            )?;
+            let burst = cx.non_negative(
+                &p("burst_rate_per_s"),
+                need_f64("burst_rate_per_s", &raw.burst_rate_per_s)?,
+            )?;
+            if base + burst <= 0.0 {
+                return Err(cx.err(
+                    &p("burst_rate_per_s"),
+                    "both rates are 0",
+                    "give at least one state a positive rate",
+                ));
+            }
+            let positive_duration = |f, text: &Option<String>| -> Result<f64> {
+                let text = cx.need(a, kind, f, text)?;
+                let d = cx.duration(&p(f), &text)?;
+                if d == SimDuration::ZERO {
+                    return Err(cx.err(
+                        &p(f),
+                        format!("\"{text}\" is zero"),
+                        "allowed: a duration greater than 0",
+                    ));
+                }
+                Ok(d.as_secs_f64())
+            };
+            ArrivalProcess::Bursty {
+                base_rate_per_s: base,
+                burst_rate_per_s: burst,
+                mean_base_s: positive_duration("mean_base", &raw.mean_base)?,
+                mean_burst_s: positive_duration("mean_burst", &raw.mean_burst)?,
+            }
+        }
+        Process::Steps => {
+            let raw_steps = cx.need(a, kind, "steps", &raw.steps)?;
+            let help = "give steps as [{ at = \"0s\", rate_per_s = 10 }, { at = \"30m\", rate_per_s = 100 }, ...]";
+            if raw_steps.is_empty() {
+                return Err(cx.err(&p("steps"), "the list is empty", help));
+            }
+            let mut steps = Vec::with_capacity(raw_steps.len());
+            for (i, st) in raw_steps.iter().enumerate() {
+                let at = cx
+                    .duration(&join(a, &[K("steps"), I(i), K("at")]), &st.at)?
+                    .as_secs_f64();
+                let rate = cx.non_negative(
+                    &join(a, &[K("steps"), I(i), K("rate_per_s")]),
+                    st.rate_per_s,
+                )?;
+                if let Some(&(before, _)) = steps.last()
+                    && at <= before
+                {
+                    return Err(cx.err(
+                        &join(a, &[K("steps"), I(i), K("at")]),
+                        format!("\"{}\" does not come after the step before it", st.at),
+                        "list steps in increasing order of `at`",
+                    ));
+                }
+                steps.push((at, rate));
+            }
+            if steps.iter().all(|s| s.1 == 0.0) {
+                return Err(cx.err(
+                    &p("steps"),
+                    "every rate is 0",
+                    "give at least one step a positive rate",
+                ));
+            }
+            ArrivalProcess::Steps { steps }
+        }
+        Process::List => {
+            let at_s = cx.need(a, kind, "at_s", &raw.at_s)?;
+            for (i, t) in at_s.iter().enumerate() {
+                let path = join(a, &[K("at_s"), I(i)]);
+                cx.non_negative(&path, *t)?;
+                if i > 0 && *t < at_s[i - 1] {
+                    return Err(cx.err(
+                        &path,
+                        format!("{t} comes before {}", at_s[i - 1]),
+                        "list arrival times in non-decreasing order",
+                    ));
+                }
+            }
+            ArrivalProcess::List { at_s }
+        }
+    })
+}
+
+fn daily(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
+    let p = |f| join(a, &[K(f)]);
+    let shapes = "give either `rate_per_s` and `hourly` (24 multipliers), or `min_rate_per_s`, \
+                  `max_rate_per_s` and `peak_hour`";
+    match (
+        raw.rate_per_s,
+        &raw.hourly,
+        raw.min_rate_per_s,
+        raw.max_rate_per_s,
+        raw.peak_hour,
+    ) {
+        (Some(rate), Some(hourly), None, None, None) => {
+            let rate = cx.positive(&p("rate_per_s"), rate)?;
+            if hourly.len() != 24 {
+                return Err(cx.err(
+                    &p("hourly"),
+                    format!("{} multipliers given", hourly.len()),
+                    "give exactly 24 multipliers, one per hour of the day from 00:00",
+                ));
+            }
+            let mut rates_per_s = [0.0; 24];
+            for (h, m) in hourly.iter().enumerate() {
+                rates_per_s[h] = rate * cx.non_negative(&join(a, &[K("hourly"), I(h)]), *m)?;
+            }
+            if rates_per_s.iter().all(|r| *r == 0.0) {
+                return Err(cx.err(
+                    &p("hourly"),
+                    "every multiplier is 0",
+                    "give at least one hour a positive multiplier",
+                ));
+            }
+            Ok(ArrivalProcess::Hourly { rates_per_s })
+        }
+        (None, None, Some(min), Some(max), Some(peak)) => {
+            let min = cx.non_negative(&p("min_rate_per_s"), min)?;
+            let max = cx.positive(&p("max_rate_per_s"), max)?;
+            if min > max {
+                return Err(cx.err(
+                    &p("min_rate_per_s"),
+                    format!("{min} is above max_rate_per_s {max}"),
+                    "min_rate_per_s must not exceed max_rate_per_s",
+                ));
+            }
+            if !(0.0..24.0).contains(&peak) {
+                return Err(cx.err(
+                    &p("peak_hour"),
+                    format!("value {peak} is out of range"),
+                    "allowed: 0 to 24 (hour of day, fractions allowed)",
+                ));
+            }
+            Ok(ArrivalProcess::DailyCycle {
+                min_rate_per_s: min,
+                max_rate_per_s: max,
+                peak_hour: peak,
+            })
+        }
+        _ => Err(cx.err(a, "a daily process needs one of two shapes", shapes)),
+    }
+}
+
+pub(super) fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist> {
+    let p = |f| join(path, &[K(f)]);
+    let (kind, allowed): (&str, &[&str]) = match raw.dist {
+        DistKind::Constant => ("dist = \"constant\"", &["ms"]),
+        DistKind::Exponential => ("dist = \"exponential\"", &["mean_ms"]),
+        DistKind::Lognormal => ("dist = \"lognormal\"", &["median_ms", "p99_ms"]),
+        DistKind::Empirical => ("dist = \"empirical\"", &["values_ms"]),
+    };
+    cx.only(path, kind, &raw.present(), allowed)?;
+    Ok(match raw.dist {
+        DistKind::Constant => DurationDist::Constant {
+            secs: cx.non_negative(&p("ms"), cx.need(path, kind, "ms", &raw.ms)?)? / 1_000.0,
+        },
+        DistKind::Exponential => DurationDist::Exponential {
+            mean_secs: cx.positive(&p("mean_ms"), cx.need(path, kind, "mean_ms", &raw.mean_ms)?)?
+                / 1_000.0,
+        },
+        DistKind::Lognormal => {
+            let median = cx.positive(
+                &p("median_ms"),
+                cx.need(path, kind, "median_ms", &raw.median_ms)?,
+            )?;
+            let p99 = cx.positive(&p("p99_ms"), cx.need(path, kind, "p99_ms", &raw.p99_ms)?)?;
+            if p99 < median {
+                return Err(cx.err(
+                    &p("p99_ms"),
+                    format!("p99 {p99} is below the median {median}"),
+                    "p99_ms must be at least median_ms",
+                ));
+            }
+            DurationDist::lognormal(median / 1_000.0, p99 / 1_000.0)
+        }
+        DistKind::Empirical => {
+            let values_ms = cx.need(path, kind, "values_ms", &raw.values_ms)?;
+            if values_ms.is_empty() {
+                return Err(cx.err(
+                    &p("values_ms"),
+                    "the list is empty",
+                    "give at least one duration in ms",
+                ));
+            }
+            let mut values_secs = Vec::with_capacity(values_ms.len());
+            for (i, v) in values_ms.iter().enumerate() {
+                values_secs
+                    .push(cx.non_negative(&join(path, &[K("values_ms"), I(i)]), *v)? / 1_000.0);
+            }
+            DurationDist::Empirical { values_secs }
+        }
+    })
+}
