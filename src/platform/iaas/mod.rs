@@ -15,22 +15,22 @@
 //! - Metering: each launch's run time (billing applies the per-second, 60 s minimum rule) and
 //!   requests seen by the load balancer per hour.
 
+mod books;
 mod instance;
+mod scaling;
 
 use std::collections::VecDeque;
 
 use instance::{Instance, State};
 
-use crate::autoscale::{
-    Capacity, Datapoint, Decision, HISTORY_LEN, Observation, Policy, ScheduledAction,
-};
+use crate::autoscale::{Datapoint, HISTORY_LEN, Policy, ScheduledAction};
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{
     Counters, Integral, IntervalRecorder, LatencyRecorder, RequestOutcome, RequestRecord,
-    RequestSink, Snapshot,
+    RequestSink,
 };
-use crate::platform::{CapacityStats, Outcome, QueueStats, ScalingActivity, cpu_time};
+use crate::platform::{ScalingActivity, cpu_time};
 use crate::traffic::{RequestProfile, Work};
 
 const HOUR_US: u64 = 3_600_000_000;
@@ -205,76 +205,9 @@ impl<'a> FleetModel<'a> {
         }
     }
 
-    /// Hand every request's record to `sink`.
-    pub fn log_requests_to(&mut self, sink: &'a mut dyn RequestSink) {
-        self.log = Some(sink);
-    }
-
-    #[inline]
-    fn log(&mut self, record: RequestRecord) {
-        if let Some(sink) = &mut self.log {
-            sink.record(record);
-        }
-    }
-
-    fn log_timed_out_in_queue(&mut self, arrival: SimTime) {
-        let end = arrival + self.cfg.queue_timeout;
-        self.log(RequestRecord {
-            arrival,
-            start: None,
-            end: Some(end),
-            cold: false,
-            outcome: RequestOutcome::TimedOut,
-        });
-    }
-
-    /// Record the in-service and running counts after a change at `now`.
-    fn capacity_changed(&mut self, now: SimTime) {
-        self.in_service_area.set(now, self.in_service.len() as f64);
-        self.alive_area.set(now, f64::from(self.alive));
-    }
-
-    /// Close the reporting interval at `now` (a tick, or the horizon).
-    fn close_interval(&mut self, now: SimTime) {
-        for i in 0..self.instances.len() {
-            if self.instances[i].state != State::Terminated {
-                self.advance_cpu(i, now);
-            }
-        }
-        let in_service_us = self.in_service_area.take(now);
-        let alive_us = self.alive_area.take(now);
-        let busy = self
-            .in_service
-            .iter()
-            .filter(|&&i| self.instances[i as usize].in_flight > 0)
-            .count() as u32;
-        let cpu_available = self.cfg.vcpus * in_service_us / 1e6;
-        self.series.close(
-            now,
-            Snapshot {
-                in_service: busy,
-                booting: Some(self.count_in(State::Booting)),
-                idle: self.in_service.len() as u32 - busy,
-                draining: Some(self.count_in(State::Draining)),
-                desired: Some(self.desired),
-                queue_length: Some(self.queue.len() as u64),
-                utilisation: (cpu_available > 0.0)
-                    .then(|| self.interval_cpu_core_s / cpu_available),
-                usage_requests: self.series.arrivals(),
-                usage_compute: alive_us / 1e6,
-            },
-        );
-        self.interval_cpu_core_s = 0.0;
-        self.interval_start = now;
-    }
-
-    fn count_in(&self, state: State) -> u32 {
-        self.instances.iter().filter(|i| i.state == state).count() as u32
-    }
-
     /// The in-service instance with the fewest requests in flight, if it has a free slot.
     #[inline]
-    fn least_loaded(&self) -> Option<usize> {
+    pub(super) fn least_loaded(&self) -> Option<usize> {
         let (n, i) = self
             .in_service
             .iter()
@@ -285,7 +218,7 @@ impl<'a> FleetModel<'a> {
 
     /// Drop queued requests whose wait reached the timeout by `now`.
     #[inline]
-    fn drop_timed_out(&mut self, now: SimTime) {
+    pub(super) fn drop_timed_out(&mut self, now: SimTime) {
         while let Some(&(arrival, _)) = self.queue.front() {
             if arrival + self.cfg.queue_timeout > now {
                 break;
@@ -298,7 +231,7 @@ impl<'a> FleetModel<'a> {
     }
 
     /// Start queued requests while an in-service slot is free.
-    fn dispatch_queue(&mut self, sched: &mut Scheduler<FleetEvent>) {
+    pub(super) fn dispatch_queue(&mut self, sched: &mut Scheduler<FleetEvent>) {
         self.drop_timed_out(sched.now());
         while !self.queue.is_empty() {
             let Some(i) = self.least_loaded() else { break };
@@ -308,13 +241,13 @@ impl<'a> FleetModel<'a> {
         }
     }
 
-    fn advance_cpu(&mut self, i: usize, now: SimTime) {
+    pub(super) fn advance_cpu(&mut self, i: usize, now: SimTime) {
         let used = self.instances[i].advance(now);
         self.cpu_core_s += used;
         self.interval_cpu_core_s += used;
     }
 
-    fn start_request(
+    pub(super) fn start_request(
         &mut self,
         i: usize,
         arrival: SimTime,
@@ -352,273 +285,6 @@ impl<'a> FleetModel<'a> {
                 cpu_rate,
             },
         );
-    }
-
-    fn terminate(&mut self, i: usize, now: SimTime) {
-        self.advance_cpu(i, now);
-        let inst = &mut self.instances[i];
-        inst.state = State::Terminated;
-        inst.terminated_at = Some(now);
-        self.runs.push(now - inst.launched);
-        self.alive -= 1;
-        self.capacity_changed(now);
-    }
-
-    fn remove_from_service(&mut self, i: usize, now: SimTime) {
-        self.in_service.retain(|&j| j as usize != i);
-        self.capacity_changed(now);
-    }
-
-    /// Change the desired capacity: launch or retire instances.
-    fn set_desired(&mut self, wanted: u32, reason: String, sched: &mut Scheduler<FleetEvent>) {
-        let now = sched.now();
-        let new = wanted.clamp(self.min, self.max);
-        if new == self.desired {
-            return;
-        }
-        self.activities.push(ScalingActivity {
-            at_s: now.as_secs_f64(),
-            from: self.desired,
-            to: new,
-            reason,
-        });
-        if new > self.desired {
-            for _ in self.desired..new {
-                let i = self.instances.len() as u32;
-                let warm_from = now + self.policy.warmup();
-                self.instances
-                    .push(Instance::launch(now, State::Booting, warm_from));
-                let boot =
-                    SimDuration::from_secs_f64(self.cfg.boot_time.sample(&mut self.boot_rng));
-                sched.schedule_in(boot, FleetEvent::Ready { instance: i });
-                self.alive += 1;
-            }
-            self.peak = self.peak.max(self.alive);
-            self.capacity_changed(now);
-        } else {
-            for _ in new..self.desired {
-                self.retire_one(sched);
-            }
-        }
-        self.desired = new;
-    }
-
-    /// Retire one instance: a booting one if any (the newest), else the in-service one with the
-    /// fewest requests in flight (the newest on ties), which drains.
-    fn retire_one(&mut self, sched: &mut Scheduler<FleetEvent>) {
-        let now = sched.now();
-        let booting = (0..self.instances.len())
-            .rev()
-            .find(|&i| self.instances[i].state == State::Booting);
-        if let Some(i) = booting {
-            self.terminate(i, now);
-            return;
-        }
-        let Some(&i) = self
-            .in_service
-            .iter()
-            .min_by_key(|&&i| (self.instances[i as usize].in_flight, std::cmp::Reverse(i)))
-        else {
-            return;
-        };
-        let i = i as usize;
-        self.remove_from_service(i, now);
-        self.instances[i].state = State::Draining;
-        if self.instances[i].in_flight == 0 {
-            self.terminate(i, now);
-        } else {
-            sched.schedule_in(
-                self.cfg.deregistration_delay,
-                FleetEvent::DrainDeadline { instance: i as u32 },
-            );
-        }
-    }
-
-    fn capacity(&self, now: SimTime) -> Capacity {
-        let mut c = Capacity {
-            desired: self.desired,
-            min: self.min,
-            max: self.max,
-            ..Capacity::default()
-        };
-        for inst in &self.instances {
-            match inst.state {
-                State::Booting => c.booting += 1,
-                State::InService if inst.warm_from > now => c.warming += 1,
-                State::InService => c.in_service += 1,
-                State::Draining | State::Terminated => {}
-            }
-        }
-        c
-    }
-
-    /// End of a metric period: publish the datapoint, record the period, ask the policy.
-    fn tick(&mut self, sched: &mut Scheduler<FleetEvent>) {
-        let now = sched.now();
-        let (mut cpu_used, mut cpu_available) = (0.0, 0.0);
-        for i in 0..self.instances.len() {
-            if self.instances[i].state == State::Terminated {
-                continue;
-            }
-            self.advance_cpu(i, now);
-            let inst = &mut self.instances[i];
-            if let (State::InService, Some(since)) = (inst.state, inst.in_service_since)
-                && inst.warm_from <= now
-            {
-                cpu_used += inst.period_cpu_core_s;
-                cpu_available += self.cfg.vcpus
-                    * now
-                        .saturating_since(since.max(self.period_start))
-                        .as_secs_f64();
-            }
-            inst.period_cpu_core_s = 0.0;
-        }
-        let targets = self.in_service.len();
-        let in_flight: u64 = self.requests_in_flight();
-        let datapoint = Datapoint {
-            end_s: now.as_secs_f64(),
-            cpu_utilisation: (cpu_available > 0.0).then(|| cpu_used / cpu_available),
-            requests_per_target: (targets > 0)
-                .then(|| self.period_arrivals as f64 / targets as f64),
-            in_flight,
-            queue_length: self.queue.len() as u64,
-        };
-        if self.history.len() == HISTORY_LEN {
-            self.history.pop_front();
-        }
-        self.history.push_back(datapoint);
-        let obs_capacity = self.capacity(now);
-        let history = self.history.make_contiguous();
-        let decision = self.policy.decide(&Observation {
-            now,
-            capacity: obs_capacity,
-            history,
-        });
-        if let Decision::SetDesired { desired, reason } = decision {
-            self.set_desired(desired, reason, sched);
-        }
-        self.period_arrivals = 0;
-        self.period_start = now;
-        sched.schedule_in(self.policy.period(), FleetEvent::Tick);
-    }
-
-    fn requests_in_flight(&self) -> u64 {
-        self.instances
-            .iter()
-            .filter(|i| i.state != State::Terminated)
-            .map(|i| u64::from(i.in_flight))
-            .sum()
-    }
-
-    /// Close the books at the horizon.
-    /// Log what is left at the horizon: requests still running (or dropped with their draining
-    /// instance), and the queue.
-    fn log_at_horizon<'e>(&mut self, pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>) {
-        let mut left: Vec<(SimTime, SimTime, usize)> = pending
-            .filter_map(|(_, e)| match e {
-                FleetEvent::Done {
-                    instance,
-                    arrival,
-                    start,
-                    ..
-                } => Some((*arrival, *start, *instance as usize)),
-                _ => None,
-            })
-            .collect();
-        left.sort_unstable();
-        for (arrival, start, i) in left {
-            let dropped_at = self.instances[i].terminated_at;
-            self.log(RequestRecord {
-                arrival,
-                start: Some(start),
-                end: dropped_at,
-                cold: false,
-                outcome: if dropped_at.is_some() {
-                    RequestOutcome::TimedOut
-                } else {
-                    RequestOutcome::InFlight
-                },
-            });
-        }
-        let queued: Vec<SimTime> = self.queue.iter().map(|(a, _)| *a).collect();
-        for arrival in queued {
-            if arrival + self.cfg.queue_timeout <= self.horizon {
-                self.log_timed_out_in_queue(arrival);
-            } else {
-                self.log(RequestRecord {
-                    arrival,
-                    start: None,
-                    end: None,
-                    cold: false,
-                    outcome: RequestOutcome::InFlight,
-                });
-            }
-        }
-    }
-
-    /// Close the books at the horizon. `pending` are the events still scheduled.
-    pub fn finish<'e>(
-        mut self,
-        pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>,
-    ) -> Outcome<FleetUsage> {
-        let horizon = self.horizon;
-        if self.interval_start < horizon {
-            self.close_interval(horizon);
-        }
-        let mut counters = self.counters;
-        // Queued requests whose timeout fell due by the horizon have timed out.
-        let timed_out_in_queue = self
-            .queue
-            .iter()
-            .filter(|(a, _)| *a + self.cfg.queue_timeout <= horizon)
-            .count() as u64;
-        counters.timed_out += timed_out_in_queue;
-        if self.log.is_some() {
-            self.log_at_horizon(pending);
-        }
-        counters.in_flight_at_end =
-            self.requests_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
-        for i in 0..self.instances.len() {
-            if self.instances[i].state != State::Terminated {
-                self.advance_cpu(i, horizon);
-                self.runs.push(horizon - self.instances[i].launched);
-            }
-        }
-        let horizon_s = horizon.as_secs_f64().max(1e-6);
-        let instance_s: f64 = self.runs.iter().map(|r| r.as_secs_f64()).sum();
-        Outcome {
-            counters,
-            latency: self.latency.summary(),
-            latency_cdf: self.latency.cdf(),
-            capacity: CapacityStats {
-                mean_instances: instance_s / horizon_s,
-                peak_instances: u64::from(self.peak),
-                mean_busy: self.busy_us as f64 / 1e6 / horizon_s,
-                mean_utilisation: if instance_s > 0.0 {
-                    self.cpu_core_s / (self.cfg.vcpus * instance_s)
-                } else {
-                    0.0
-                },
-            },
-            queueing: QueueStats {
-                wait_probability: if counters.arrived == 0 {
-                    0.0
-                } else {
-                    self.queued as f64 / counters.arrived as f64
-                },
-                mean_wait_ms: if self.started == 0 {
-                    0.0
-                } else {
-                    self.wait_us as f64 / self.started as f64 / 1_000.0
-                },
-            },
-            usage: FleetUsage {
-                instance_runs: self.runs,
-                requests_per_hour: self.requests_per_hour,
-            },
-            timeseries: self.series.into_rows(),
-            activities: self.activities,
-        }
     }
 }
 
