@@ -259,3 +259,25 @@ fn request_log_accounts_for_every_request() {
     let ratio = sampled.height() as f64 / full.height() as f64;
     assert!((ratio - 0.1).abs() < 0.01, "kept {ratio}");
 }
+
+/// The whole report folder — Parquet, charts, HTML — is byte-identical for the same scenario and
+/// seed, on one thread or several.
+#[test]
+fn every_report_file_is_byte_identical_across_runs_and_threads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-cycle.toml");
+    let mut s = scalesim::scenario::load(&path).unwrap();
+    s.horizon = scalesim::engine::SimDuration::from_secs(3 * 3_600);
+    let files = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| render_files(&common::run(&s)).unwrap())
+    };
+    let (a, b) = (files(1), files(3));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.path, y.path);
+        assert!(x.bytes == y.bytes, "{} differs", x.path);
+    }
+}
