@@ -1,6 +1,8 @@
 //! The HTML report in a real headless browser (Debian's chromium, installed by .ci/run): it loads
 //! from a file URL with no console errors, and every chart is drawn.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -143,14 +145,8 @@ fn html_report_loads_without_errors_and_draws_every_chart() {
             "--hide-scrollbars",
         ],
     );
-    let decoder = png::Decoder::new(std::fs::File::open(&shot).unwrap());
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let channels = info.color_type.samples();
-    let pixels = buf
-        .chunks(channels)
-        .take((info.width * info.height) as usize);
+    let (width, height, channels, buf) = common::decode_png(&std::fs::read(&shot).unwrap());
+    let pixels = buf.chunks(channels).take((width * height) as usize);
     let (mut non_white, mut coloured) = (0usize, 0usize);
     for p in pixels {
         if p[0] < 240 || p[1] < 240 || p[2] < 240 {
@@ -160,7 +156,7 @@ fn html_report_loads_without_errors_and_draws_every_chart() {
             coloured += 1; // chart colours, not grey text
         }
     }
-    let total = (info.width * info.height) as usize;
+    let total = (width * height) as usize;
     assert!(
         non_white > total / 100,
         "screenshot nearly blank: {non_white} of {total} pixels"

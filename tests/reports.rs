@@ -51,15 +51,6 @@ fn parquet_written_and_read_back_with_polars_gives_the_same_frame() {
     }
 }
 
-/// Decode a PNG into RGB rows.
-fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(png_bytes);
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    (info.width, info.height, buf)
-}
-
 /// Charts use only the font compiled into the binary (plotters is built without its system-font
 /// backend), so they draw the same on a machine with no fonts: the caption band of every PNG
 /// has dark text pixels, and every SVG declares the embedded font.
@@ -69,7 +60,7 @@ fn charts_render_with_the_embedded_font_only() {
     let charts = charts::render_all(&report).unwrap();
     assert_eq!(charts.len(), 5);
     for c in &charts {
-        let (w, h, rgb) = decode(&c.png);
+        let (w, h, _, rgb) = common::decode_png(&c.png);
         assert_eq!((w, h), (960, 540));
         let dark = |y0: u32, y1: u32| {
             (y0..y1)

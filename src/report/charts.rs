@@ -44,6 +44,19 @@ pub enum ChartError {
 type Area<DB> = DrawingArea<DB, Shift>;
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// The legend box, at `$position`; a macro because dual-axis charts have their own type.
+macro_rules! legend {
+    ($chart:expr, $position:expr) => {
+        $chart
+            .configure_series_labels()
+            .label_font(font(14))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .position($position)
+            .draw()
+    };
+}
+
 fn register_font() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
@@ -297,14 +310,7 @@ fn cost_breakdown<DB: DrawingBackend>(
             font(14),
         )
     }))?;
-    chart
-        .configure_series_labels()
-        .label_font(font(14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
-    Ok(())
+    legend!(chart, SeriesLabelPosition::UpperRight)
 }
 
 /// (hours, value) per interval of each variant.
@@ -322,16 +328,24 @@ fn hours(r: &RunReport) -> f64 {
     (r.horizon_s / 3_600.0).max(1e-6)
 }
 
-fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, impl CoordTranslate>,
-) -> DrawResult<DB> {
-    chart
-        .configure_series_labels()
-        .label_font(font(14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
+/// One line per variant, in its colour, labelled with its name.
+fn variant_lines<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    r: &RunReport,
+    curves: Vec<Vec<(f64, f64)>>,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    for (i, (v, points)) in r.variants.iter().zip(curves).enumerate() {
+        let c = colour(i);
+        chart
+            .draw_series(LineSeries::new(points, c.stroke_width(2)))?
+            .label(v.name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    Ok(())
 }
 
 fn cumulative_cost<DB: DrawingBackend>(
@@ -374,14 +388,8 @@ fn cumulative_cost<DB: DrawingBackend>(
         .label_style(font(14))
         .axis_desc_style(font(15))
         .draw()?;
-    for (i, (v, points)) in r.variants.iter().zip(curves).enumerate() {
-        let c = colour(i);
-        chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)))?
-            .label(v.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-    }
-    legend(&mut chart)
+    variant_lines(&mut chart, r, curves)?;
+    legend!(chart, SeriesLabelPosition::UpperLeft)
 }
 
 fn capacity<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> DrawResult<DB> {
@@ -437,20 +445,8 @@ fn capacity<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> 
         .draw_secondary_series(AreaSeries::new(traffic, 0.0, grey.mix(0.5)).border_style(grey))?
         .label("traffic (right axis)")
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], grey.filled()));
-    for (i, (v, points)) in r.variants.iter().zip(curves).enumerate() {
-        let c = colour(i);
-        chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)))?
-            .label(v.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .label_font(font(14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
+    variant_lines(&mut chart, r, curves)?;
+    legend!(chart, SeriesLabelPosition::UpperLeft)
 }
 
 fn latency_cdf<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> DrawResult<DB> {
@@ -480,21 +476,19 @@ fn latency_cdf<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) 
         .label_style(font(14))
         .axis_desc_style(font(15))
         .draw()?;
-    for (i, v) in r.variants.iter().enumerate() {
-        let c = colour(i);
-        let points = v.latency_cdf.iter().filter(|p| p.0 > 0.0).copied();
-        chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)))?
-            .label(v.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .label_font(font(14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
+    let curves = r
+        .variants
+        .iter()
+        .map(|v| {
+            v.latency_cdf
+                .iter()
+                .filter(|p| p.0 > 0.0)
+                .copied()
+                .collect()
+        })
+        .collect();
+    variant_lines(&mut chart, r, curves)?;
+    legend!(chart, SeriesLabelPosition::LowerRight)
 }
 
 fn p99_per_interval<DB: DrawingBackend>(
@@ -529,12 +523,6 @@ fn p99_per_interval<DB: DrawingBackend>(
         .label_style(font(14))
         .axis_desc_style(font(15))
         .draw()?;
-    for (i, (v, points)) in r.variants.iter().zip(curves).enumerate() {
-        let c = colour(i);
-        chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)))?
-            .label(v.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-    }
-    legend(&mut chart)
+    variant_lines(&mut chart, r, curves)?;
+    legend!(chart, SeriesLabelPosition::UpperLeft)
 }

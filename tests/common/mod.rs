@@ -32,3 +32,13 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let b = erlang_b(c, a);
     b / (1.0 - (a / f64::from(c)) * (1.0 - b))
 }
+
+/// Decode a PNG: (width, height, samples per pixel, pixel bytes).
+pub fn decode_png(bytes: &[u8]) -> (u32, u32, usize, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, info.color_type.samples(), buf)
+}
