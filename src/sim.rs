@@ -13,8 +13,9 @@ use crate::metrics::{IntervalRow, RequestSink};
 use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
 use crate::platform::serverless::FunctionModel;
-use crate::report::{RunReport, TrafficSummary, VariantReport};
+use crate::report::{ReplaySummary, RunReport, TrafficSummary, VariantReport};
 use crate::scenario::{PlatformSpec, Scenario, Variant};
+use crate::traffic::Arrivals;
 
 /// Receives simulated microseconds as they pass, summed over variants; called from several
 /// threads at once.
@@ -64,9 +65,16 @@ pub fn run_logged(
         traffic: TrafficSummary {
             mean_rate_per_s: scenario
                 .traffic
-                .arrivals
                 .mean_rate_per_s(scenario.horizon.as_secs_f64()),
-            mean_duration_ms: profile.duration.mean_secs() * 1_000.0,
+            mean_duration_ms: scenario.traffic.mean_duration_s() * 1_000.0,
+            replay: match &scenario.traffic.arrivals {
+                Arrivals::Replay { spec, check } => Some(ReplaySummary {
+                    file: spec.path.display().to_string(),
+                    rows: check.rows,
+                    skipped_rows: check.skipped,
+                }),
+                Arrivals::Process(_) => None,
+            },
             cpu_fraction: profile.cpu_fraction,
             parallelism: profile.parallelism,
             request_memory_mb: profile.memory_mb,

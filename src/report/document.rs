@@ -90,6 +90,12 @@ fn header(r: &RunReport) -> Vec<String> {
             r.traffic.request_memory_mb
         ),
     ];
+    if let Some(log) = &r.traffic.replay {
+        lines.push(format!(
+            "replayed {}: {} rows, {} skipped as malformed",
+            log.file, log.rows, log.skipped_rows
+        ));
+    }
     if let Some(slo) = r.slo {
         let mut limits = Vec::new();
         if let Some(p) = slo.p99_ms {

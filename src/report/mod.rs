@@ -59,6 +59,20 @@ pub struct TrafficSummary {
     pub parallelism: f64,
     /// Memory a request uses.
     pub request_memory_mb: u32,
+    /// The replayed log, when the traffic came from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplaySummary>,
+}
+
+/// A replayed log: how many rows it had and how many were skipped as malformed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplaySummary {
+    /// The file.
+    pub file: String,
+    /// Data rows in it.
+    pub rows: u64,
+    /// Rows skipped because they did not parse (`on_error = "skip"`).
+    pub skipped_rows: u64,
 }
 
 /// The result for one platform variant.

@@ -105,6 +105,12 @@ pub fn summary_table(report: &RunReport) -> String {
     } else {
         format!("{}\n", report.description)
     };
+    if let Some(log) = &report.traffic.replay {
+        description += &format!(
+            "Replayed {} ({} rows, {} skipped as malformed)\n",
+            log.file, log.rows, log.skipped_rows
+        );
+    }
     if let Some(slo) = report.slo {
         let mut limits = Vec::new();
         if let Some(p99) = slo.p99_ms {

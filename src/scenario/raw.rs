@@ -42,8 +42,56 @@ pub struct RawSlo {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTraffic {
-    pub arrivals: RawArrivals,
+    pub arrivals: Option<RawArrivals>,
+    pub replay: Option<RawReplay>,
     pub request: RawRequest,
+}
+
+/// Units of a replayed log's timestamps.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawTimestampUnit {
+    S,
+    Ms,
+    Us,
+    Rfc3339,
+}
+
+/// Units of a replayed log's durations.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDurationUnit {
+    S,
+    Ms,
+    Us,
+}
+
+/// `on_error` of a replayed log.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawOnError {
+    Fail,
+    Skip,
+}
+
+/// Formats a log can be replayed from.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawReplayFormat {
+    Csv,
+}
+
+/// `traffic.replay = { format = "csv", path = "...", ... }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplay {
+    pub format: RawReplayFormat,
+    pub path: String,
+    pub timestamp: Option<String>,
+    pub timestamp_unit: Option<RawTimestampUnit>,
+    pub duration: Option<String>,
+    pub duration_unit: Option<RawDurationUnit>,
+    pub on_error: Option<RawOnError>,
 }
 
 /// Kinds of arrival process.
@@ -107,7 +155,7 @@ impl RawArrivals {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
-    pub duration: RawDist,
+    pub duration: Option<RawDist>,
     #[serde(default = "one")]
     pub cpu_fraction: f64,
     #[serde(default = "one")]

@@ -1,8 +1,10 @@
 //! Traffic: when requests arrive and how much work each brings.
 
 mod arrivals;
+pub mod replay;
 
 pub use arrivals::{ArrivalProcess, ArrivalTimes};
+pub use replay::{ReplayCheck, ReplaySpec};
 
 use crate::dist::DurationDist;
 use crate::engine::{RngStreams, SimRng, SimTime};
@@ -17,8 +19,8 @@ pub struct Work {
 /// The shape of every request in a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestProfile {
-    /// Duration on the reference CPU.
-    pub duration: DurationDist,
+    /// Duration on the reference CPU (`None` when a replayed log gives every duration).
+    pub duration: Option<DurationDist>,
     /// Fraction of the duration that is CPU-bound (0–1); the rest is waiting on I/O.
     pub cpu_fraction: f64,
     /// How many threads the CPU-bound part can use at once (≥ 1).
@@ -27,11 +29,25 @@ pub struct RequestProfile {
     pub memory_mb: u32,
 }
 
+/// Where requests come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arrivals {
+    /// A synthetic arrival process.
+    Process(ArrivalProcess),
+    /// A recorded request log, checked.
+    Replay {
+        /// The log.
+        spec: ReplaySpec,
+        /// What checking it found.
+        check: ReplayCheck,
+    },
+}
+
 /// Traffic of a scenario: arrivals plus a request profile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Traffic {
     /// When requests arrive.
-    pub arrivals: ArrivalProcess,
+    pub arrivals: Arrivals,
     /// What each request needs.
     pub profile: RequestProfile,
 }
@@ -40,19 +56,65 @@ impl Traffic {
     /// The stream of requests, identical for every platform variant of a run: arrival times and
     /// durations each come from their own stream of `streams`.
     pub fn requests<'a>(&'a self, streams: &RngStreams) -> Requests<'a> {
-        Requests {
-            times: self.arrivals.times(streams.stream("traffic/arrivals")),
-            duration: &self.profile.duration,
-            rng: streams.stream("traffic/durations"),
+        let rng = streams.stream("traffic/durations");
+        let duration = self.profile.duration.as_ref();
+        match &self.arrivals {
+            Arrivals::Process(p) => Requests::Synthetic {
+                times: p.times(streams.stream("traffic/arrivals")),
+                duration,
+                rng,
+            },
+            Arrivals::Replay { spec, check } => Requests::Replay {
+                rows: Box::new(replay::rows(spec, check.first_s)),
+                duration,
+                rng,
+            },
+        }
+    }
+
+    /// Mean arrival rate over `[0, horizon_s)`, per second.
+    pub fn mean_rate_per_s(&self, horizon_s: f64) -> f64 {
+        match &self.arrivals {
+            Arrivals::Process(p) => p.mean_rate_per_s(horizon_s),
+            Arrivals::Replay { check, .. } => {
+                let span = (check.last_s - check.first_s).max(1e-9);
+                (check.rows - check.skipped) as f64 / span.max(horizon_s.min(span))
+            }
+        }
+    }
+
+    /// Mean duration on the reference CPU, seconds.
+    pub fn mean_duration_s(&self) -> f64 {
+        match (&self.arrivals, &self.profile.duration) {
+            (Arrivals::Replay { check, .. }, _) if check.mean_duration_s.is_some() => {
+                check.mean_duration_s.unwrap_or_default()
+            }
+            (_, Some(d)) => d.mean_secs(),
+            (_, None) => 0.0,
         }
     }
 }
 
 /// A sorted stream of `(arrival time, work)`.
-pub struct Requests<'a> {
-    times: ArrivalTimes<'a>,
-    duration: &'a DurationDist,
-    rng: SimRng,
+pub enum Requests<'a> {
+    /// From an arrival process, durations drawn from the profile.
+    Synthetic {
+        /// Arrival times.
+        times: ArrivalTimes<'a>,
+        /// Duration distribution.
+        duration: Option<&'a DurationDist>,
+        /// Stream for durations.
+        rng: SimRng,
+    },
+    /// From a log; durations logged, else drawn from the profile.
+    Replay {
+        /// Rows of the log.
+        rows: Box<dyn Iterator<Item = (SimTime, Option<f64>)> + 'a>,
+        /// Duration distribution for rows without one.
+        duration: Option<&'a DurationDist>,
+        /// Stream for durations.
+        rng: SimRng,
+    },
 }
 
 impl Iterator for Requests<'_> {
@@ -60,10 +122,26 @@ impl Iterator for Requests<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<(SimTime, Work)> {
-        let t = self.times.next()?;
-        let work = Work {
-            ref_duration_s: self.duration.sample(&mut self.rng),
-        };
-        Some((t, work))
+        match self {
+            Requests::Synthetic {
+                times,
+                duration,
+                rng,
+            } => {
+                let t = times.next()?;
+                let ref_duration_s = duration.map_or(0.0, |d| d.sample(rng));
+                Some((t, Work { ref_duration_s }))
+            }
+            Requests::Replay {
+                rows,
+                duration,
+                rng,
+            } => {
+                let (t, logged) = rows.next()?;
+                let ref_duration_s =
+                    logged.unwrap_or_else(|| duration.map_or(0.0, |d| d.sample(rng)));
+                Some((t, Work { ref_duration_s }))
+            }
+        }
     }
 }

@@ -6,7 +6,8 @@ use crate::dist::DurationDist;
 use crate::engine::SimDuration;
 use crate::platform::serverless::MAX_MEMORY_MB;
 use crate::scenario::raw::*;
-use crate::traffic::{ArrivalProcess, RequestProfile, Traffic};
+use crate::traffic::replay::{self, OnError, ReplayCheck, ReplaySpec, TimestampUnit};
+use crate::traffic::{ArrivalProcess, Arrivals, RequestProfile, Traffic};
 
 pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
     let a = [K("traffic"), K("arrivals")];
@@ -34,10 +35,53 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
         i64::from(MAX_MEMORY_MB),
         " MB",
     )?;
+    let duration = raw
+        .request
+        .duration
+        .as_ref()
+        .map(|d| dist(cx, &q("duration"), d))
+        .transpose()?;
+    let arrivals = match (&raw.arrivals, &raw.replay) {
+        (Some(process), None) => {
+            if duration.is_none() {
+                return Err(cx.err(
+                    &r,
+                    "missing field `duration`",
+                    "add duration = { dist = ..., ... } to [traffic.request]",
+                ));
+            }
+            Arrivals::Process(arrivals(cx, &a, process)?)
+        }
+        (None, Some(log)) => {
+            let (spec, check) = replay(cx, log)?;
+            if spec.duration_column.is_none() && duration.is_none() {
+                return Err(cx.err(
+                    &[K("traffic"), K("replay")],
+                    "the log has no duration column and [traffic.request] no duration",
+                    "name the log's duration column (duration = \"...\") or give traffic.request.duration",
+                ));
+            }
+            Arrivals::Replay { spec, check }
+        }
+        (Some(_), Some(_)) => {
+            return Err(cx.err(
+                &[K("traffic"), K("replay")],
+                "both `arrivals` and `replay` are given",
+                "keep one: a synthetic arrival process or a recorded log",
+            ));
+        }
+        (None, None) => {
+            return Err(cx.err(
+                &[K("traffic")],
+                "the traffic has no `arrivals` and no `replay`",
+                "add arrivals = { process = \"poisson\", rate_per_s = ... } or replay = { format = \"csv\", path = ... }",
+            ));
+        }
+    };
     Ok(Traffic {
-        arrivals: arrivals(cx, &a, &raw.arrivals)?,
+        arrivals,
         profile: RequestProfile {
-            duration: dist(cx, &q("duration"), &raw.request.duration)?,
+            duration,
             cpu_fraction,
             parallelism,
             memory_mb,
@@ -279,4 +323,47 @@ pub(super) fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist
             DurationDist::Empirical { values_secs }
         }
     })
+}
+
+/// Validate `traffic.replay` and check the log itself, so its errors come before any output.
+fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayCheck)> {
+    let RawReplayFormat::Csv = raw.format;
+    let spec = ReplaySpec {
+        path: replay::resolve(cx.file, &raw.path),
+        timestamp_column: raw
+            .timestamp
+            .clone()
+            .unwrap_or_else(|| "timestamp".to_string()),
+        timestamp_unit: match raw.timestamp_unit.unwrap_or(RawTimestampUnit::S) {
+            RawTimestampUnit::S => TimestampUnit::Seconds,
+            RawTimestampUnit::Ms => TimestampUnit::Millis,
+            RawTimestampUnit::Us => TimestampUnit::Micros,
+            RawTimestampUnit::Rfc3339 => TimestampUnit::Rfc3339,
+        },
+        duration_column: raw.duration.clone(),
+        duration_scale_s: match raw.duration_unit.unwrap_or(RawDurationUnit::Ms) {
+            RawDurationUnit::S => 1.0,
+            RawDurationUnit::Ms => 1e-3,
+            RawDurationUnit::Us => 1e-6,
+        },
+        on_error: match raw.on_error.unwrap_or(RawOnError::Fail) {
+            RawOnError::Fail => OnError::Fail,
+            RawOnError::Skip => OnError::Skip,
+        },
+    };
+    let check = replay::check(&spec)
+        .map_err(|e| cx.err(&[K("traffic"), K("replay"), K("path")], e.to_string(), ""))?;
+    if check.rows == check.skipped {
+        return Err(cx.err(
+            &[K("traffic"), K("replay"), K("path")],
+            format!(
+                "{}: no request to replay ({} rows, {} skipped)",
+                spec.path.display(),
+                check.rows,
+                check.skipped
+            ),
+            "point at a log with at least one well-formed row",
+        ));
+    }
+    Ok((spec, check))
 }
