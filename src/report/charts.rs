@@ -203,6 +203,17 @@ mod base64_lite {
     #[cfg(test)]
     mod tests {
         #[test]
+        fn decimation_keeps_peaks_and_bounds_points() {
+            let points: Vec<(f64, f64)> = (0..100_000)
+                .map(|i| (i as f64, if i == 54_321 { 1e6 } else { (i % 7) as f64 }))
+                .collect();
+            let thin = super::super::decimate(points);
+            assert!(thin.len() <= super::super::MAX_POINTS + 2);
+            assert!(thin.contains(&(54_321.0, 1e6)));
+            assert!(thin.windows(2).all(|w| w[0].0 <= w[1].0));
+        }
+
+        #[test]
         fn matches_rfc_4648_examples() {
             assert_eq!(super::encode(b"foobar"), "Zm9vYmFy");
             assert_eq!(super::encode(b"fooba"), "Zm9vYmE=");
@@ -313,6 +324,30 @@ fn cost_breakdown<DB: DrawingBackend>(
     legend!(chart, SeriesLabelPosition::UpperRight)
 }
 
+/// Most points a line is drawn with; longer series keep each bucket's lowest and highest point
+/// (so peaks survive), and the full resolution stays in the time-series files.
+const MAX_POINTS: usize = 2_000;
+
+/// Thin `points` to about [`MAX_POINTS`] by min/max decimation, keeping order.
+fn decimate(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    if points.len() <= MAX_POINTS {
+        return points;
+    }
+    let bucket = points.len().div_ceil(MAX_POINTS / 2);
+    points
+        .chunks(bucket)
+        .flat_map(|c| {
+            let lo = c.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
+            let hi = c.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1));
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo.0 <= hi.0 => vec![lo, hi],
+                (Some(lo), Some(hi)) => vec![hi, lo],
+                _ => Vec::new(),
+            }
+        })
+        .collect()
+}
+
 /// (hours, value) per interval of each variant.
 fn series(
     v: &VariantReport,
@@ -341,7 +376,7 @@ where
     for (i, (v, points)) in r.variants.iter().zip(curves).enumerate() {
         let c = colour(i);
         chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)))?
+            .draw_series(LineSeries::new(decimate(points), c.stroke_width(2)))?
             .label(v.name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     }
@@ -442,7 +477,9 @@ fn capacity<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> 
         .draw()?;
     let grey = RGBColor(200, 200, 200);
     chart
-        .draw_secondary_series(AreaSeries::new(traffic, 0.0, grey.mix(0.5)).border_style(grey))?
+        .draw_secondary_series(
+            AreaSeries::new(decimate(traffic), 0.0, grey.mix(0.5)).border_style(grey),
+        )?
         .label("traffic (right axis)")
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], grey.filled()));
     variant_lines(&mut chart, r, curves)?;
