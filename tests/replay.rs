@@ -154,3 +154,60 @@ fn bad_logs_are_rejected_with_pinned_messages() {
         );
     }
 }
+
+/// Arrivals replayed with `controls` added to the fixture's replay table, over `horizon`.
+fn arrived_with(controls: &str, horizon: &str) -> u64 {
+    let dir = TempDir::new().unwrap();
+    let replay =
+        format!(r#"{{ format = "csv", path = "log.csv", duration = "duration_ms"{controls} }}"#);
+    fs::write(dir.path().join("log.csv"), fixture("requests.csv")).unwrap();
+    fs::write(
+        dir.path().join("s.toml"),
+        scenario(&replay).replace("horizon = \"1h\"", &format!("horizon = \"{horizon}\"")),
+    )
+    .unwrap();
+    Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "s.toml", "--format", "json", "--out", "out"])
+        .assert()
+        .success();
+    summary(dir.path())["variants"][0]["requests"]["arrived"]
+        .as_u64()
+        .unwrap()
+}
+
+/// The fixture's rows sit at 0, 0.5, 1, 1.25, 3, 5.75, 6 and 10 s.
+/// - window 1 s to 6 s keeps 1, 1.25, 3 and 5.75: 4 requests.
+/// - Over a 4 s horizon, 5 rows fall before 4 s; at speed 2 the log runs twice as fast
+///   (0, 0.25, 0.5, 0.625, 1.5, 2.875, 3, 5 s) and 7 do.
+/// - ×3 replays every row three times: 24; ×0.5 keeps a deterministic sample.
+#[test]
+fn window_speed_and_rate_multiplier() {
+    assert_eq!(
+        arrived_with(r#", window = { from = "1s", to = "6s" }"#, "1h"),
+        4
+    );
+    assert_eq!(arrived_with("", "4s"), 5);
+    assert_eq!(arrived_with(", speed = 2.0", "4s"), 7);
+    assert_eq!(arrived_with(", rate_multiplier = 3.0", "1h"), 24);
+    let half = arrived_with(", rate_multiplier = 0.5", "1h");
+    assert!((1..8).contains(&half), "{half}");
+    assert_eq!(half, arrived_with(", rate_multiplier = 0.5", "1h"));
+}
+
+/// On the shipped 16,081-row log, ×2.5 replays close to 40,202 requests (each row twice, and a
+/// third time with probability 0.5: σ ≈ 63).
+#[test]
+fn fractional_multiplier_on_the_shipped_log() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/replay-request-log.toml");
+    let text = fs::read_to_string(&path).unwrap().replace(
+        "duration_unit = \"ms\" }",
+        "duration_unit = \"ms\", rate_multiplier = 2.5 }",
+    );
+    assert!(text.contains("rate_multiplier = 2.5"));
+    let s = scalesim::scenario::parse(&text, path.to_str().unwrap()).unwrap();
+    let r = common::run(&s);
+    let n = r.variants[0].requests.arrived as f64;
+    assert!((n - 40_202.5).abs() < 5.0 * 63.5, "{n}");
+}

@@ -92,6 +92,17 @@ pub struct RawReplay {
     pub duration: Option<String>,
     pub duration_unit: Option<RawDurationUnit>,
     pub on_error: Option<RawOnError>,
+    pub window: Option<RawWindow>,
+    pub speed: Option<f64>,
+    pub rate_multiplier: Option<f64>,
+}
+
+/// `window = { from = "1h", to = "3h" }`: the part of a log to replay, from its first row.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 /// Kinds of arrival process.

@@ -4,7 +4,7 @@ mod arrivals;
 pub mod replay;
 
 pub use arrivals::{ArrivalProcess, ArrivalTimes};
-pub use replay::{ReplayCheck, ReplaySpec};
+pub use replay::{ReplayCheck, ReplayControls, ReplaySpec};
 
 use crate::dist::DurationDist;
 use crate::engine::{RngStreams, SimRng, SimTime};
@@ -65,7 +65,11 @@ impl Traffic {
                 rng,
             },
             Arrivals::Replay { spec, check } => Requests::Replay {
-                rows: Box::new(replay::rows(spec, check.first_s)),
+                rows: Box::new(replay::rows(
+                    spec,
+                    check.first_s,
+                    streams.stream("traffic/replay"),
+                )),
                 duration,
                 rng,
             },
@@ -76,9 +80,12 @@ impl Traffic {
     pub fn mean_rate_per_s(&self, horizon_s: f64) -> f64 {
         match &self.arrivals {
             Arrivals::Process(p) => p.mean_rate_per_s(horizon_s),
-            Arrivals::Replay { check, .. } => {
+            Arrivals::Replay { spec, check } => {
+                // The log's own rate, through the window, compression and multiplier.
+                let c = spec.controls;
                 let span = (check.last_s - check.first_s).max(1e-9);
-                (check.rows - check.skipped) as f64 / span.max(horizon_s.min(span))
+                let rate = (check.rows - check.skipped) as f64 / span;
+                rate * c.speed * c.rate_multiplier
             }
         }
     }

@@ -5,7 +5,9 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::engine::{MICROS_PER_SEC, SimTime};
+use rand::RngExt;
+
+use crate::engine::{MICROS_PER_SEC, SimRng, SimTime};
 
 /// How timestamps are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +46,34 @@ pub struct ReplaySpec {
     pub duration_scale_s: f64,
     /// Malformed rows: fail or skip.
     pub on_error: OnError,
+    /// Which part of the log to replay and how fast, how much of it.
+    pub controls: ReplayControls,
+}
+
+/// Replay controls: a window of the log, time compression and a rate multiplier.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayControls {
+    /// Start of the window, seconds after the log's first row; replay time zero.
+    pub from_s: f64,
+    /// End of the window, seconds after the log's first row (`None`: to the end).
+    pub to_s: Option<f64>,
+    /// Time compression: 24 replays a day in an hour (durations are not compressed).
+    pub speed: f64,
+    /// Traffic ×k: below 1 each row is kept with probability k; above 1 each row also yields
+    /// floor(k) − 1 copies (plus one more with probability frac(k)) spread evenly between it and
+    /// the next row.
+    pub rate_multiplier: f64,
+}
+
+impl Default for ReplayControls {
+    fn default() -> Self {
+        ReplayControls {
+            from_s: 0.0,
+            to_s: None,
+            speed: 1.0,
+            rate_multiplier: 1.0,
+        }
+    }
 }
 
 /// What the checking pass found.
@@ -274,19 +304,57 @@ pub fn check(spec: &ReplaySpec) -> Result<ReplayCheck, ReplayError> {
     Ok(out)
 }
 
-/// The log's requests as `(time since the first row, duration s if logged)`, skipping rows that
-/// do not parse. Call [`check`] first: this assumes a checked file.
-pub fn rows(spec: &ReplaySpec, first_s: f64) -> impl Iterator<Item = (SimTime, Option<f64>)> {
+/// The log's requests as `(replay time, duration s if logged)`, with the spec's controls
+/// applied, skipping rows that do not parse. Call [`check`] first: this assumes a checked file.
+/// `rng` draws the rate multiplier's choices.
+pub fn rows(
+    spec: &ReplaySpec,
+    first_s: f64,
+    mut rng: SimRng,
+) -> impl Iterator<Item = (SimTime, Option<f64>)> {
+    let c = spec.controls;
     let mut reader = Reader::open(spec).ok();
-    std::iter::from_fn(move || {
+    // Good rows, as (seconds since the window's start, duration), inside the window.
+    let mut good = std::iter::from_fn(move || {
         let r = reader.as_mut()?;
         loop {
             match r.next_row()? {
                 Ok((ts, dur)) => {
-                    let us = ((ts - first_s).max(0.0) * MICROS_PER_SEC as f64).round() as u64;
-                    return Some((SimTime::from_micros(us), dur));
+                    let t = ts - first_s;
+                    if t < c.from_s {
+                        continue;
+                    }
+                    if c.to_s.is_some_and(|to| t >= to) {
+                        return None;
+                    }
+                    return Some((t - c.from_s, dur));
                 }
                 Err(_) => continue,
+            }
+        }
+    })
+    .peekable();
+    let mut pending: std::collections::VecDeque<(f64, Option<f64>)> = Default::default();
+    std::iter::from_fn(move || {
+        loop {
+            if let Some((t, dur)) = pending.pop_front() {
+                let us = (t / c.speed * MICROS_PER_SEC as f64).round().max(0.0) as u64;
+                return Some((SimTime::from_micros(us), dur));
+            }
+            let (t, dur) = good.next()?;
+            let k = c.rate_multiplier;
+            if k < 1.0 {
+                if rng.random::<f64>() < k {
+                    pending.push_back((t, dur));
+                }
+                continue;
+            }
+            let extra = k.fract();
+            let copies = k.floor() as u64 + u64::from(extra > 0.0 && rng.random::<f64>() < extra);
+            let next_t = good.peek().map_or(t, |n| n.0);
+            for i in 0..copies {
+                let offset = (next_t - t) * i as f64 / copies as f64;
+                pending.push_back((t + offset, dur));
             }
         }
     })

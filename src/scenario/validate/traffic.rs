@@ -6,7 +6,9 @@ use crate::dist::DurationDist;
 use crate::engine::SimDuration;
 use crate::platform::serverless::MAX_MEMORY_MB;
 use crate::scenario::raw::*;
-use crate::traffic::replay::{self, OnError, ReplayCheck, ReplaySpec, TimestampUnit};
+use crate::traffic::replay::{
+    self, OnError, ReplayCheck, ReplayControls, ReplaySpec, TimestampUnit,
+};
 use crate::traffic::{ArrivalProcess, Arrivals, RequestProfile, Traffic};
 
 pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
@@ -350,6 +352,7 @@ fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayCheck)> {
             RawOnError::Fail => OnError::Fail,
             RawOnError::Skip => OnError::Skip,
         },
+        controls: controls(cx, raw)?,
     };
     let check = replay::check(&spec)
         .map_err(|e| cx.err(&[K("traffic"), K("replay"), K("path")], e.to_string(), ""))?;
@@ -366,4 +369,46 @@ fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayCheck)> {
         ));
     }
     Ok((spec, check))
+}
+
+/// Window, compression and rate multiplier of a replay.
+fn controls(cx: &Ctx, raw: &RawReplay) -> Result<ReplayControls> {
+    let p = |f| [K("traffic"), K("replay"), K(f)];
+    let w = |f| [K("traffic"), K("replay"), K("window"), K(f)];
+    let secs = |path: &[Seg], text: &Option<String>| {
+        text.as_deref()
+            .map(|t| cx.duration(path, t).map(|d| d.as_secs_f64()))
+            .transpose()
+    };
+    let (from_s, to_s) = match &raw.window {
+        Some(win) => (
+            secs(&w("from"), &win.from)?.unwrap_or(0.0),
+            secs(&w("to"), &win.to)?,
+        ),
+        None => (0.0, None),
+    };
+    if let Some(to) = to_s
+        && to <= from_s
+    {
+        return Err(cx.err(
+            &w("to"),
+            "the window ends before it starts",
+            "give to later than from",
+        ));
+    }
+    let speed = cx.positive(&p("speed"), raw.speed.unwrap_or(1.0))?;
+    let rate_multiplier = cx.positive(&p("rate_multiplier"), raw.rate_multiplier.unwrap_or(1.0))?;
+    if rate_multiplier > 1_000.0 {
+        return Err(cx.err(
+            &p("rate_multiplier"),
+            format!("value {rate_multiplier} is out of range"),
+            "allowed: more than 0 and at most 1000",
+        ));
+    }
+    Ok(ReplayControls {
+        from_s,
+        to_s,
+        speed,
+        rate_multiplier,
+    })
 }
