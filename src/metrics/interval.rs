@@ -79,6 +79,8 @@ pub struct IntervalRecorder {
     pub interval: SimDuration,
     current: IntervalRow,
     latency: LatencyRecorder,
+    /// Every closed interval's latencies, so each completion is recorded once.
+    total: LatencyRecorder,
     rows: Vec<IntervalRow>,
 }
 
@@ -89,6 +91,7 @@ impl IntervalRecorder {
             interval,
             current: IntervalRow::default(),
             latency: LatencyRecorder::default(),
+            total: LatencyRecorder::default(),
             rows: Vec::new(),
         }
     }
@@ -150,7 +153,15 @@ impl IntervalRecorder {
         };
         self.rows.push(row);
         self.current = IntervalRow::default();
+        self.total.add(&self.latency);
         self.latency.reset();
+    }
+
+    /// Latencies of the whole run: every closed interval and whatever the open one holds.
+    pub fn total_latency(&self) -> LatencyRecorder {
+        let mut total = self.total.clone();
+        total.add(&self.latency);
+        total
     }
 
     /// The rows recorded.

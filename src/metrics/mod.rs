@@ -86,6 +86,15 @@ impl LatencyRecorder {
         self.max_us = self.max_us.max(us);
     }
 
+    /// Add everything `other` recorded.
+    pub fn add(&mut self, other: &LatencyRecorder) {
+        self.hist
+            .add(&other.hist)
+            .expect("auto-resizing histograms accept any values");
+        self.sum_us += other.sum_us;
+        self.max_us = self.max_us.max(other.max_us);
+    }
+
     /// Forget everything recorded, keeping the histogram's memory.
     pub fn reset(&mut self) {
         self.hist.reset();

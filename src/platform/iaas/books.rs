@@ -161,10 +161,11 @@ impl<'a> FleetModel<'a> {
         }
         let horizon_s = horizon.as_secs_f64().max(1e-6);
         let instance_s: f64 = self.runs.iter().map(|r| r.as_secs_f64()).sum();
+        let latency = self.series.total_latency();
         Outcome {
             counters,
-            latency: self.latency.summary(),
-            latency_cdf: self.latency.cdf(),
+            latency: latency.summary(),
+            latency_cdf: latency.cdf(),
             capacity: CapacityStats {
                 mean_instances: instance_s / horizon_s,
                 peak_instances: u64::from(self.peak),

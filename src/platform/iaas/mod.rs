@@ -27,8 +27,7 @@ use crate::autoscale::{Datapoint, HISTORY_LEN, Policy, ScheduledAction};
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{
-    Counters, Integral, IntervalRecorder, LatencyRecorder, RequestOutcome, RequestRecord,
-    RequestSink,
+    Counters, Integral, IntervalRecorder, RequestOutcome, RequestRecord, RequestSink,
 };
 use crate::platform::{ScalingActivity, cpu_time};
 use crate::traffic::{RequestProfile, Work};
@@ -132,7 +131,6 @@ pub struct FleetModel<'a> {
     peak: u32,
     queue: VecDeque<(SimTime, Work)>,
     counters: Counters,
-    latency: LatencyRecorder,
     queued: u64,
     started: u64,
     wait_us: u128,
@@ -184,7 +182,6 @@ impl<'a> FleetModel<'a> {
             peak: initial,
             queue: VecDeque::new(),
             counters: Counters::default(),
-            latency: LatencyRecorder::default(),
             queued: 0,
             started: 0,
             wait_us: 0,
@@ -349,7 +346,6 @@ impl Model for FleetModel<'_> {
                 self.advance_cpu(i, now);
                 self.instances[i].finish(cpu_rate);
                 self.counters.completed += 1;
-                self.latency.record(now - arrival);
                 self.series.completed(now - arrival);
                 self.log(RequestRecord {
                     arrival,

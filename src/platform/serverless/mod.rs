@@ -24,8 +24,7 @@ use std::collections::VecDeque;
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{
-    Counters, Integral, IntervalRecorder, LatencyRecorder, RequestOutcome, RequestRecord,
-    RequestSink, Snapshot,
+    Counters, Integral, IntervalRecorder, RequestOutcome, RequestRecord, RequestSink, Snapshot,
 };
 use crate::platform::{CapacityStats, Outcome, QueueStats, cpu_time};
 use crate::traffic::{RequestProfile, Work};
@@ -89,7 +88,6 @@ pub struct FunctionModel<'a> {
     /// Request-µs being served within the horizon.
     busy_us: u64,
     counters: Counters,
-    latency: LatencyRecorder,
     usage: FunctionUsage,
     series: IntervalRecorder,
     interval_start: SimTime,
@@ -124,7 +122,6 @@ impl<'a> FunctionModel<'a> {
             env_us: 0,
             busy_us: 0,
             counters: Counters::default(),
-            latency: LatencyRecorder::default(),
             usage: FunctionUsage {
                 memory_mb: cfg.memory_mb,
                 ..FunctionUsage::default()
@@ -239,10 +236,11 @@ impl<'a> FunctionModel<'a> {
             ..self.usage
         };
         let horizon_us = self.horizon.as_micros().max(1) as f64;
+        let latency = self.series.total_latency();
         Outcome {
             counters,
-            latency: self.latency.summary(),
-            latency_cdf: self.latency.cdf(),
+            latency: latency.summary(),
+            latency_cdf: latency.cdf(),
             capacity: CapacityStats {
                 mean_instances: self.env_us as f64 / horizon_us,
                 mean_busy: self.busy_us as f64 / horizon_us,
@@ -321,7 +319,6 @@ impl Model for FunctionModel<'_> {
                 self.busy_area.set(now, f64::from(self.busy));
                 self.idle.push_back(now);
                 self.counters.completed += 1;
-                self.latency.record(now - arrival);
                 self.series.completed(now - arrival);
                 self.log(RequestRecord {
                     arrival,
