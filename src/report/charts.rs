@@ -115,6 +115,46 @@ macro_rules! render {
     }};
 }
 
+/// A chart's frame: caption, margin and label areas, with `y_area` pixels for the y labels.
+fn frame<'a, 'b, DB: DrawingBackend>(
+    root: &'a Area<DB>,
+    title: &str,
+    y_area: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, font(22))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(y_area);
+    builder
+}
+
+/// The grid with axis descriptions, in the charts' style; chain more settings, then `draw()`.
+macro_rules! mesh {
+    ($chart:expr, $x:expr, $y:expr) => {
+        $chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_desc($x)
+            .y_desc($y)
+            .label_style(font(14))
+            .axis_desc_style(font(15))
+    };
+}
+
+/// A log axis around the positive `values`, with some room either side.
+fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| *v > 0.0)
+        .fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if hi > 0.0 {
+        (lo * 0.8, hi * 1.25)
+    } else {
+        (0.1, 10.0)
+    }
+}
+
 /// Every chart of a report.
 pub fn render_all(report: &RunReport) -> Result<Vec<Chart>, ChartError> {
     register_font();
@@ -282,12 +322,8 @@ fn cost_breakdown<DB: DrawingBackend>(
             String::new()
         }
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, font(22))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(-0.6f64..(n as f64 - 0.4), 0.0..top)?;
+    let mut chart =
+        frame(root, title, 80).build_cartesian_2d(-0.6f64..(n as f64 - 0.4), 0.0..top)?;
     chart
         .configure_mesh()
         .light_line_style(WHITE)
@@ -409,20 +445,8 @@ fn cumulative_cost<DB: DrawingBackend>(
         .fold(0.0, f64::max)
         .max(1e-9)
         * 1.1;
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, font(22))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0.0..hours(r), 0.0..top)?;
-    chart
-        .configure_mesh()
-        .light_line_style(WHITE)
-        .x_desc("hours")
-        .y_desc("USD accrued")
-        .label_style(font(14))
-        .axis_desc_style(font(15))
-        .draw()?;
+    let mut chart = frame(root, title, 80).build_cartesian_2d(0.0..hours(r), 0.0..top)?;
+    mesh!(chart, "hours", "USD accrued").draw()?;
     variant_lines(&mut chart, r, curves)?;
     legend!(chart, SeriesLabelPosition::UpperLeft)
 }
@@ -453,22 +477,11 @@ fn capacity<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> 
     });
     let top = curves.iter().flatten().map(|p| p.1).fold(1.0, f64::max) * 1.15;
     let top_rate = traffic.iter().map(|p| p.1).fold(1e-9, f64::max) * 1.15;
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, font(22))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
+    let mut chart = frame(root, title, 70)
         .right_y_label_area_size(70)
         .build_cartesian_2d(0.0..hours(r), 0.0..top)?
         .set_secondary_coord(0.0..hours(r), 0.0..top_rate);
-    chart
-        .configure_mesh()
-        .light_line_style(WHITE)
-        .x_desc("hours")
-        .y_desc("instances (environments for functions)")
-        .label_style(font(14))
-        .axis_desc_style(font(15))
-        .draw()?;
+    mesh!(chart, "hours", "instances (environments for functions)").draw()?;
     chart
         .configure_secondary_axes()
         .y_desc("arriving requests per second (grey)")
@@ -488,31 +501,18 @@ fn capacity<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> 
 
 fn latency_cdf<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> DrawResult<DB> {
     root.fill(&WHITE)?;
-    let all = r
-        .variants
-        .iter()
-        .flat_map(|v| v.latency_cdf.iter().map(|p| p.0))
-        .filter(|x| *x > 0.0);
-    let (lo, hi) = all.fold((f64::MAX, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    let (lo, hi) = if hi > 0.0 {
-        (lo * 0.8, hi * 1.25)
-    } else {
-        (0.1, 10.0)
-    };
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, font(22))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
-    chart
-        .configure_mesh()
-        .light_line_style(WHITE)
-        .x_desc("latency, ms (log scale)")
-        .y_desc("fraction of requests at or below")
-        .label_style(font(14))
-        .axis_desc_style(font(15))
-        .draw()?;
+    let (lo, hi) = log_range(
+        r.variants
+            .iter()
+            .flat_map(|v| v.latency_cdf.iter().map(|p| p.0)),
+    );
+    let mut chart = frame(root, title, 70).build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
+    mesh!(
+        chart,
+        "latency, ms (log scale)",
+        "fraction of requests at or below"
+    )
+    .draw()?;
     let curves = r
         .variants
         .iter()
@@ -539,27 +539,10 @@ fn p99_per_interval<DB: DrawingBackend>(
         .iter()
         .map(|v| series(v, |row| row.p99_ms.filter(|p| *p > 0.0)))
         .collect();
-    let ys = curves.iter().flatten().map(|p| p.1);
-    let (lo, hi) = ys.fold((f64::MAX, 0.0f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
-    let (lo, hi) = if hi > 0.0 {
-        (lo * 0.8, hi * 1.25)
-    } else {
-        (0.1, 10.0)
-    };
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, font(22))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..hours(r), (lo..hi).log_scale())?;
-    chart
-        .configure_mesh()
-        .light_line_style(WHITE)
-        .x_desc("hours")
-        .y_desc("p99 latency, ms (log scale)")
-        .label_style(font(14))
-        .axis_desc_style(font(15))
-        .draw()?;
+    let (lo, hi) = log_range(curves.iter().flatten().map(|p| p.1));
+    let mut chart =
+        frame(root, title, 70).build_cartesian_2d(0.0..hours(r), (lo..hi).log_scale())?;
+    mesh!(chart, "hours", "p99 latency, ms (log scale)").draw()?;
     variant_lines(&mut chart, r, curves)?;
     legend!(chart, SeriesLabelPosition::UpperLeft)
 }
