@@ -6,7 +6,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
 /// The browser, or `None` outside CI when it is not installed (CI must have it).
@@ -91,20 +90,8 @@ fn html_report_loads_without_errors_and_draws_every_chart() {
         "the console check sees nothing: {stderr}"
     );
 
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/steady-api.toml");
     let out = dir.path().join("report");
-    Command::cargo_bin("scalesim")
-        .unwrap()
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--horizon",
-            "2h",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    common::run_shipped("steady-api", "2h", &out);
     let page = out.join("report.html");
 
     let (dom, stderr) = headless(&browser, &profile, &page, &["--dump-dom"]);

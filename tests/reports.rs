@@ -106,20 +106,8 @@ fn verdicts_compare_serverless_with_servers() {
 #[test]
 fn report_command_rerenders_the_same_files() {
     let dir = TempDir::new().unwrap();
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-cycle.toml");
     let out = dir.path().join("r");
-    Command::cargo_bin("scalesim")
-        .unwrap()
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--horizon",
-            "3h",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    common::run_shipped("daily-cycle", "3h", &out);
     let read = |f: &str| std::fs::read(out.join(f)).unwrap();
     let names = [
         "report.md",

@@ -42,3 +42,18 @@ pub fn decode_png(bytes: &[u8]) -> (u32, u32, usize, Vec<u8>) {
     buf.truncate(info.buffer_size());
     (info.width, info.height, info.color_type.samples(), buf)
 }
+
+/// Run the binary on `scenarios/<name>.toml` over `horizon`, writing the report folder `out`.
+pub fn run_shipped(name: &str, horizon: &str, out: &std::path::Path) {
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.toml"));
+    assert_cmd::Command::cargo_bin("scalesim")
+        .unwrap()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--horizon", horizon, "--out"])
+        .arg(out)
+        .assert()
+        .success();
+}
