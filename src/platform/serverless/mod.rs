@@ -82,11 +82,9 @@ pub struct FunctionModel<'a> {
     idle: VecDeque<SimTime>,
     busy: u32,
     peak: u32,
-    /// Environment-µs alive within the horizon (credited to the horizon at creation, debited
-    /// at reclaim).
-    env_us: u64,
-    /// Request-µs being served within the horizon.
-    busy_us: u64,
+    /// Environment-µs alive and request-µs served in the intervals closed so far.
+    total_env_us: f64,
+    total_busy_us: f64,
     counters: Counters,
     usage: FunctionUsage,
     series: IntervalRecorder,
@@ -119,8 +117,8 @@ impl<'a> FunctionModel<'a> {
             idle: VecDeque::new(),
             busy: 0,
             peak: 0,
-            env_us: 0,
-            busy_us: 0,
+            total_env_us: 0.0,
+            total_busy_us: 0.0,
             counters: Counters::default(),
             usage: FunctionUsage {
                 memory_mb: cfg.memory_mb,
@@ -160,6 +158,8 @@ impl<'a> FunctionModel<'a> {
         self.env_area_us -=
             f64::from(self.alive()) * self.interval_end.saturating_since(now).as_micros() as f64;
         let busy_area = self.busy_area.take(now);
+        self.total_env_us += self.env_area_us;
+        self.total_busy_us += busy_area;
         let gb_s = self.interval_mb_ms as f64 / 1_024_000.0;
         self.series.close(
             now,
@@ -189,7 +189,6 @@ impl<'a> FunctionModel<'a> {
                 break;
             }
             self.idle.pop_front();
-            self.env_us -= self.horizon.saturating_since(expiry).as_micros();
             self.env_area_us -= self.interval_end.saturating_since(expiry).as_micros() as f64;
         }
     }
@@ -242,13 +241,13 @@ impl<'a> FunctionModel<'a> {
             latency: latency.summary(),
             latency_cdf: latency.cdf(),
             capacity: CapacityStats {
-                mean_instances: self.env_us as f64 / horizon_us,
-                mean_busy: self.busy_us as f64 / horizon_us,
+                mean_instances: self.total_env_us / horizon_us,
+                mean_busy: self.total_busy_us / horizon_us,
                 peak_instances: u64::from(self.peak),
-                mean_utilisation: if self.env_us == 0 {
+                mean_utilisation: if self.total_env_us == 0.0 {
                     0.0
                 } else {
-                    self.busy_us as f64 / self.env_us as f64
+                    self.total_busy_us / self.total_env_us
                 },
             },
             queueing: QueueStats::default(),
@@ -291,7 +290,6 @@ impl Model for FunctionModel<'_> {
         } else {
             self.counters.cold_starts += 1;
             self.series.cold_start();
-            self.env_us += self.horizon.saturating_since(now).as_micros();
             self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
             let init = SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng));
             self.usage.init_ms += init.ceil_millis();
@@ -301,8 +299,6 @@ impl Model for FunctionModel<'_> {
         self.busy_area.set(now, f64::from(self.busy));
         self.peak = self.peak.max(self.alive());
         let latency = init + self.exec_duration(work);
-        let end = now + latency;
-        self.busy_us += end.min(self.horizon).saturating_since(now).as_micros();
         self.usage.invocations += 1;
         self.usage.billed_ms += latency.ceil_millis();
         self.interval_invocations += 1;
