@@ -166,7 +166,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
     let stdout = match args.format {
-        Format::Table => report::summary_table(&report),
+        Format::Table => report::summary_table(&report) + &report::function_table(&report),
         Format::Json => json,
         Format::Csv => csv,
     };

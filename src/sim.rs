@@ -7,13 +7,14 @@ use rayon::prelude::*;
 use crate::autoscale::PolicySpec;
 use crate::billing::{
     Invoice, Period, accrue, ec2_interval_cost, ec2_invoice, lambda_interval_cost, lambda_invoice,
+    lambda_list_cost,
 };
 use crate::engine::{self, RngStreams, SimTime};
-use crate::metrics::{IntervalRow, RequestSink};
+use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
 use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
-use crate::platform::serverless::FunctionModel;
-use crate::report::{ReplaySummary, RunReport, TrafficSummary, VariantReport};
+use crate::platform::serverless::{FunctionModel, lambda_memory_for};
+use crate::report::{FunctionReport, ReplaySummary, RunReport, TrafficSummary, VariantReport};
 use crate::scenario::{PlatformSpec, Scenario, Variant};
 use crate::traffic::Arrivals;
 
@@ -70,8 +71,13 @@ pub fn run_logged(
             replay: match &scenario.traffic.arrivals {
                 Arrivals::Replay { spec, check } => Some(ReplaySummary {
                     file: spec.path.display().to_string(),
+                    format: spec.format.name().to_string(),
                     rows: check.rows,
                     skipped_rows: check.skipped,
+                    not_selected_rows: check.not_selected,
+                    functions_in_trace: check.functions_in_trace,
+                    functions_replayed: check.functions.len(),
+                    reordered_max_late_s: check.max_late_s,
                 }),
                 Arrivals::Process(_) => None,
             },
@@ -102,7 +108,23 @@ fn run_variant(
     match &variant.platform {
         PlatformSpec::Lambda { function, billing } => {
             let rng = streams.stream(&format!("cold-starts/{}", variant.name));
-            let mut model = FunctionModel::new(function, profile, rng, horizon, scenario.interval);
+            let fns = scenario.traffic.functions();
+            let memories: Vec<u32> = fns
+                .iter()
+                .map(|f| match f.memory_mb {
+                    Some(mb) if function.memory_from_trace => lambda_memory_for(mb),
+                    _ => function.memory_mb,
+                })
+                .collect();
+            let mut model = FunctionModel::new(
+                function,
+                profile,
+                &memories,
+                !fns.is_empty(),
+                rng,
+                horizon,
+                scenario.interval,
+            );
             if let Some(log) = log {
                 model.log_requests_to(log);
             }
@@ -114,7 +136,11 @@ fn run_variant(
             } else {
                 ""
             };
-            let description = format!("Lambda {arch} {} MB{gateway}", function.memory_mb);
+            let memory = match outcome.usage.memory_mb {
+                Some(mb) => format!("{mb} MB"),
+                None => "memory per function".to_string(),
+            };
+            let description = format!("Lambda {arch} {memory}{gateway}");
             variant_report(
                 scenario,
                 variant,
@@ -122,6 +148,11 @@ fn run_variant(
                 outcome,
                 |usage, period| lambda_invoice(usage, billing, period),
                 |row, _| lambda_interval_cost(row, billing),
+                |f| {
+                    let gb_s = f.mb_ms as f64 / 1_024_000.0;
+                    let c = &f.counters;
+                    lambda_list_cost(c.arrived - c.throttled, gb_s, c.arrived, billing)
+                },
             )
         }
         PlatformSpec::Ec2 {
@@ -133,6 +164,7 @@ fn run_variant(
             let mut model = FleetModel::new(
                 fleet,
                 profile,
+                scenario.traffic.functions().len(),
                 policy.build(),
                 rng,
                 horizon,
@@ -163,6 +195,8 @@ fn run_variant(
                 outcome,
                 |usage, period| ec2_invoice(usage, billing, period),
                 |row, interval_s| ec2_interval_cost(row, billing, interval_s),
+                // A shared fleet's cost goes to functions by the time it spent on each.
+                |f| f.busy_s,
             )
         }
     }
@@ -176,6 +210,7 @@ fn variant_report<U>(
     outcome: Outcome<U>,
     bill: impl Fn(&U, Period) -> Invoice,
     interval_cost: impl Fn(&IntervalRow, f64) -> f64,
+    function_weight: impl Fn(&FunctionOutcome) -> f64,
 ) -> VariantReport {
     let horizon_s = scenario.horizon.as_secs_f64();
     let cost = bill(&outcome.usage, Period::horizon(horizon_s));
@@ -195,6 +230,34 @@ fn variant_report<U>(
     for (row, c) in timeseries.iter_mut().zip(costs) {
         row.cost_usd = c;
     }
+    let pct = |n: u64, of: u64| {
+        if of == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / of as f64
+        }
+    };
+    let mut shares: Vec<f64> = outcome.functions.iter().map(&function_weight).collect();
+    accrue(&mut shares, cost.total_usd);
+    let functions = scenario
+        .traffic
+        .functions()
+        .iter()
+        .zip(&outcome.functions)
+        .zip(shares)
+        .map(|((info, f), cost_usd)| FunctionReport {
+            name: info.name.clone(),
+            requests: f.counters,
+            cold_start_pct: pct(
+                f.counters.cold_starts,
+                f.counters.arrived - f.counters.throttled,
+            ),
+            latency_ms: f.latency,
+            memory_mb: f.memory_mb,
+            busy_s: f.busy_s,
+            cost_usd,
+        })
+        .collect();
     let c = outcome.counters;
     let failed_pct = |c: &crate::metrics::Counters| {
         if c.arrived == 0 {
@@ -210,13 +273,6 @@ fn variant_report<U>(
                 .max_failed_pct
                 .is_none_or(|limit| failed_pct(&c) <= limit)
     });
-    let pct = |n: u64, of: u64| {
-        if of == 0 {
-            0.0
-        } else {
-            100.0 * n as f64 / of as f64
-        }
-    };
     VariantReport {
         name: variant.name.clone(),
         platform: variant.platform.kind().to_string(),
@@ -238,6 +294,7 @@ fn variant_report<U>(
         projection_30d,
         slo_met,
         scaling_activities: outcome.activities,
+        functions,
         timeseries,
     }
 }

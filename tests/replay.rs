@@ -1,5 +1,7 @@
-//! Replaying recorded request logs (CSV): counts and durations come out as logged, malformed
-//! rows fail with file, row and column or are skipped and counted, unsorted logs are refused.
+//! Replaying recorded request logs (CSV, Parquet) and access logs (combined, ALB): counts and
+//! durations come out as logged, functions are told apart, malformed rows fail with file, row
+//! and column or are skipped and counted, logs a little out of order are put in order and logs
+//! far out of order are refused.
 
 mod common;
 
@@ -40,13 +42,43 @@ cold_start = {{ dist = "constant", ms = 0 }}
 
 /// Write `log` and the scenario into a fresh folder; run `scalesim run` there.
 fn run_in(dir: &Path, log: &str, replay: &str) -> assert_cmd::assert::Assert {
-    fs::write(dir.join("log.csv"), log).unwrap();
-    fs::write(dir.join("s.toml"), scenario(replay)).unwrap();
+    run_file(dir, "log.csv", log, &scenario(replay))
+}
+
+/// Write `content` as `file` and `scenario` as s.toml into `dir`; run `scalesim run` there.
+fn run_file(dir: &Path, file: &str, content: &str, scenario: &str) -> assert_cmd::assert::Assert {
+    fs::write(dir.join(file), content).unwrap();
+    fs::write(dir.join("s.toml"), scenario).unwrap();
     Command::cargo_bin("scalesim")
         .unwrap()
         .current_dir(dir)
         .args(["run", "s.toml", "--format", "json", "--out", "out"])
         .assert()
+}
+
+/// Run `scenario` on `content` written as `file` in a fresh folder; its summary.json.
+fn replayed(file: &str, content: &str, scenario: &str) -> serde_json::Value {
+    let dir = TempDir::new().unwrap();
+    run_file(dir.path(), file, content, scenario).success();
+    summary(dir.path())
+}
+
+/// [`scenario`] on a function that runs one request at a time (concurrency 1).
+fn one_at_a_time(replay: &str) -> String {
+    scenario(replay).replace("memory_mb = 1769", "memory_mb = 1769\nconcurrency = 1")
+}
+
+/// `(function name, what)` for each function of a variant in summary.json, in report order.
+fn per_function<T>(
+    v: &serde_json::Value,
+    what: impl Fn(&serde_json::Value) -> T,
+) -> Vec<(&str, T)> {
+    v["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), what(f)))
+        .collect()
 }
 
 fn summary(dir: &Path) -> serde_json::Value {
@@ -111,11 +143,6 @@ fn bad_logs_are_rejected_with_pinned_messages() {
     let with_durations = r#"{ format = "csv", path = "log.csv", duration = "duration_ms" }"#;
     let cases = [
         (
-            "replay_unsorted",
-            "timestamp,duration_ms\n10,100\n12,100\n11,100\n",
-            with_durations,
-        ),
-        (
             "replay_bad_timestamp",
             "timestamp,duration_ms\n10,100\nsoon,100\n",
             with_durations,
@@ -141,9 +168,82 @@ fn bad_logs_are_rejected_with_pinned_messages() {
             r#"{ format = "csv", path = "nope.csv" }"#,
         ),
     ];
+    let access = |format: &str, extra: &str| {
+        format!(r#"{{ format = "{format}", path = "log.csv"{extra} }}"#)
+    };
+    let combined = access("combined", "");
+    let alb = access("alb", "");
+    let alb_line = fixture("access-alb.log")
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let more_cases = [
+        (
+            "combined_bad_line",
+            "this is not an access log\n".to_string(),
+            combined.clone(),
+        ),
+        (
+            "combined_bad_time",
+            "1.2.3.4 - - [28/Nov/2026:25:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\" 0.1\n"
+                .to_string(),
+            combined.clone(),
+        ),
+        (
+            "combined_bad_request_time",
+            "1.2.3.4 - - [28/Nov/2026:09:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\" fast\n"
+                .to_string(),
+            combined.clone(),
+        ),
+        (
+            "combined_function_by_host",
+            fixture("access-combined.log"),
+            access("combined", r#", function = "host""#),
+        ),
+        (
+            "alb_bad_processing_time",
+            alb_line.replacen(" 0.119 ", " 0.1.1 ", 1),
+            alb.clone(),
+        ),
+        (
+            "alb_short_line",
+            "http 2026-11-28T09:00:00.120000Z app/my-lb\n".to_string(),
+            alb,
+        ),
+        (
+            "replay_field_of_another_format",
+            "timestamp,duration_ms\n10,100\n".to_string(),
+            r#"{ format = "csv", path = "log.csv", duration = "duration_ms", within_minute = "poisson" }"#
+                .to_string(),
+        ),
+        (
+            "replay_unknown_function",
+            "timestamp,duration_ms,fn\n10,100,a\n11,100,b\n".to_string(),
+            r#"{ format = "csv", path = "log.csv", duration = "duration_ms", function = "fn", functions = ["c"] }"#
+                .to_string(),
+        ),
+        (
+            "replay_azure2019_no_folder",
+            String::new(),
+            r#"{ format = "azure2019", path = "no-such-folder" }"#.to_string(),
+        ),
+        (
+            "replay_too_disordered",
+            // 2.1 M rows, newest first: putting them in order would hold all of them.
+            std::iter::once("timestamp,duration_ms\n".to_string())
+                .chain((0..2_100_000u32).rev().map(|t| format!("{t},1\n")))
+                .collect(),
+            with_durations.to_string(),
+        ),
+    ];
+    let cases = cases
+        .into_iter()
+        .map(|(n, l, r)| (n, l.to_string(), r.to_string()))
+        .chain(more_cases);
     for (name, log, replay) in cases {
         let dir = TempDir::new().unwrap();
-        let out = run_in(dir.path(), log, replay).code(1);
+        let out = run_in(dir.path(), &log, &replay).code(1);
         assert!(
             !dir.path().join("out").exists(),
             "{name}: something was written"
@@ -210,4 +310,120 @@ fn fractional_multiplier_on_the_shipped_log() {
     let r = common::run(&s);
     let n = r.variants[0].requests.arrived as f64;
     assert!((n - 40_202.5).abs() < 5.0 * 63.5, "{n}");
+}
+
+/// An unsorted CSV (a few rows late) replays every row, in time order: the request log lists
+/// starts 0, 2, 1, 3 and 2.5 s; each request runs 1.2 s on a function allowed one at a time, so
+/// in time order 0 runs, 1 is throttled, 2 runs, 2.5 is throttled, 3 is throttled... unless the
+/// order were wrong. Expected: requests at 0 and 2 run, 1, 2.5 and 3 are throttled.
+#[test]
+fn rows_a_little_out_of_order_are_put_in_order() {
+    let s = replayed(
+        "log.csv",
+        "timestamp,duration_ms\n100,1200\n102,1200\n101,1200\n103,1200\n102.5,1200\n",
+        &one_at_a_time(r#"{ format = "csv", path = "log.csv", duration = "duration_ms" }"#),
+    );
+    let v = &s["variants"][0];
+    assert_eq!(v["requests"]["arrived"], 5);
+    assert_eq!(v["requests"]["completed"], 2);
+    assert_eq!(v["requests"]["throttled"], 3);
+    assert_eq!(s["traffic"]["replay"]["reordered_max_late_s"], 1.0);
+}
+
+/// nginx combined log with $request_time: 6 requests (a blank line is not one), one in another
+/// time zone; durations 120, 80, 200, 95, 310 and 1 ms (mean 806 / 6 ms). The first three share
+/// a second, so they are spread over it (0, ⅓, ⅔ s): one at a time is enough, nothing is
+/// throttled. By path: /api/orders 3, /api/items 2, /health 1.
+#[test]
+fn a_combined_access_log_replays_with_durations_and_paths() {
+    let s = replayed(
+        "access.log",
+        &fixture("access-combined.log"),
+        &one_at_a_time(r#"{ format = "combined", path = "access.log", function = "path" }"#),
+    );
+    let v = &s["variants"][0];
+    assert_eq!(v["requests"]["arrived"], 6);
+    assert_eq!(v["requests"]["throttled"], 0);
+    assert!((v["latency_ms"]["mean_ms"].as_f64().unwrap() - 806.0 / 6.0).abs() < 1e-9);
+    assert_eq!(
+        per_function(v, |f| f["requests"]["arrived"].as_u64().unwrap()),
+        vec![("/api/orders", 3), ("/api/items", 2), ("/health", 1)]
+    );
+    assert_eq!(s["traffic"]["replay"]["format"], "combined");
+}
+
+/// ALB log: 5 requests; a request starts at time − the three processing times; the target's
+/// processing time is the duration: 119, 100, 250 and 500 ms; the last (503, no target) takes the
+/// profile's 50 ms. The fourth started (0.8 s) before the third (1.0 s): put back in order.
+#[test]
+fn an_alb_log_replays_with_target_processing_times() {
+    let text = scenario(r#"{ format = "alb", path = "alb.log", function = "path" }"#).replace(
+        "cpu_fraction = 0.0",
+        "cpu_fraction = 0.0\nduration = { dist = \"constant\", ms = 50 }",
+    );
+    let s = replayed("alb.log", &fixture("access-alb.log"), &text);
+    let v = &s["variants"][0];
+    assert_eq!(v["requests"]["arrived"], 5);
+    assert_eq!(v["requests"]["completed"], 5);
+    assert!((v["latency_ms"]["mean_ms"].as_f64().unwrap() - 1_019.0 / 5.0).abs() < 1e-9);
+    // Epoch seconds in f64 resolve about 0.25 µs.
+    assert!(
+        (s["traffic"]["replay"]["reordered_max_late_s"]
+            .as_f64()
+            .unwrap()
+            - 0.2)
+            .abs()
+            < 1e-6
+    );
+    let orders = &v["functions"][0];
+    assert_eq!(orders["name"], "/api/orders");
+    assert_eq!(orders["requests"]["arrived"], 3);
+    // 119 + 250 + 50 ms.
+    assert!((orders["latency_ms"]["mean_ms"].as_f64().unwrap() - 419.0 / 3.0).abs() < 1e-9);
+}
+
+/// A Parquet request log in three row groups, with a function and a memory column: counts,
+/// durations and each function's memory (from the trace) come through.
+#[test]
+fn a_parquet_request_log_with_functions_and_memory() {
+    use polars::prelude::*;
+    let dir = TempDir::new().unwrap();
+    let mut df = df!(
+        "ts_ms" => [1_000i64, 1_500, 2_000, 2_250, 4_000, 6_750, 7_000],
+        "dur" => [120.0f64, 80.0, 200.0, 95.5, 310.0, 60.0, 140.0],
+        "fn" => ["a", "b", "a", "a", "b", "c", "a"],
+        "mb" => [256i64, 512, 256, 256, 512, 128, 256],
+    )
+    .unwrap();
+    let file = fs::File::create(dir.path().join("log.parquet")).unwrap();
+    ParquetWriter::new(file)
+        .with_row_group_size(Some(3))
+        .finish(&mut df)
+        .unwrap();
+    let text = scenario(
+        r#"{ format = "parquet", path = "log.parquet", timestamp = "ts_ms", timestamp_unit = "ms", duration = "dur", function = "fn", memory = "mb" }"#,
+    );
+    fs::write(dir.path().join("s.toml"), text).unwrap();
+    Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "s.toml", "--format", "json", "--out", "out"])
+        .assert()
+        .success();
+    let s = summary(dir.path());
+    let v = &s["variants"][0];
+    assert_eq!(v["requests"]["arrived"], 7);
+    assert!((v["latency_ms"]["mean_ms"].as_f64().unwrap() - 1_005.5 / 7.0).abs() < 1e-9);
+    assert_eq!(
+        per_function(v, |f| (
+            f["requests"]["arrived"].as_u64().unwrap(),
+            f["memory_mb"].as_u64().unwrap()
+        )),
+        vec![("a", (4, 256)), ("b", (2, 512)), ("c", (1, 128))]
+    );
+    // Billed per function at its own memory: a = (120+200+96+140) ms × 256 MB, b = (80+310) ×
+    // 512, c = 60 × 128 (no cold start, ceil to the ms).
+    let mb_ms = 556 * 256 + 390 * 512 + 60 * 128;
+    let gb_s = v["cost"]["lines"][1]["quantity"].as_f64().unwrap();
+    assert!((gb_s - mb_ms as f64 / 1_024_000.0).abs() < 1e-12, "{gb_s}");
 }

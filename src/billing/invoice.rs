@@ -131,7 +131,7 @@ pub fn lambda_invoice(usage: &FunctionUsage, billing: &LambdaBilling, period: Pe
     };
     let requests = usage.invocations as f64 * k;
     // ms × MB is exact in integers; one division then rounds once.
-    let mb_ms = u128::from(usage.billed_ms) * u128::from(usage.memory_mb);
+    let mb_ms = usage.mb_ms;
     let gb_s = mb_ms as f64 / 1_024_000.0 * k;
     let arch = billing.arch.name();
     let mut lines = vec![
@@ -143,10 +143,10 @@ pub fn lambda_invoice(usage: &FunctionUsage, billing: &LambdaBilling, period: Pe
             cost_usd: (requests - free(prices.free_requests)).max(0.0) * prices.request_usd,
         },
         InvoiceLine {
-            item: format!(
-                "Lambda duration incl. INIT ({arch}, {} MB)",
-                usage.memory_mb
-            ),
+            item: match usage.memory_mb {
+                Some(mb) => format!("Lambda duration incl. INIT ({arch}, {mb} MB)"),
+                None => format!("Lambda duration incl. INIT ({arch}, memory per function)"),
+            },
             category: CostCategory::Compute,
             quantity: gb_s,
             unit: "GB-s".into(),
@@ -224,18 +224,27 @@ pub fn ec2_invoice(usage: &FleetUsage, billing: &Ec2Billing, period: Period) -> 
 /// Cost of one interval's usage at list rates (first tier, no free tier, no minimums) for a
 /// function: the shape of cost over time, before [`accrue`] fits it to the invoice.
 pub fn lambda_interval_cost(row: &IntervalRow, billing: &LambdaBilling) -> f64 {
+    lambda_list_cost(row.usage_requests, row.usage_compute, row.arrivals, billing)
+}
+
+/// Cost at list rates (first tier, no free tier) of `invocations` using `gb_s`, with
+/// `front_door` requests through the gateway: the weight of a share of a Lambda bill.
+pub fn lambda_list_cost(
+    invocations: u64,
+    gb_s: f64,
+    front_door: u64,
+    billing: &LambdaBilling,
+) -> f64 {
     let prices = match billing.arch {
         Arch::X86_64 => &catalog::LAMBDA_X86_64,
         Arch::Arm64 => &catalog::LAMBDA_ARM64,
     };
     let gateway = if billing.api_gateway {
-        row.arrivals as f64 * API_GATEWAY_HTTP[0].usd_per_unit
+        front_door as f64 * API_GATEWAY_HTTP[0].usd_per_unit
     } else {
         0.0
     };
-    row.usage_requests as f64 * prices.request_usd
-        + row.usage_compute * prices.gb_s_tiers[0].usd_per_unit
-        + gateway
+    invocations as f64 * prices.request_usd + gb_s * prices.gb_s_tiers[0].usd_per_unit + gateway
 }
 
 /// Cost of one interval of `interval_s` seconds at list rates for a fleet (see

@@ -9,7 +9,7 @@ mod invoice;
 
 pub use invoice::{
     CostCategory, Invoice, InvoiceLine, Period, accrue, ec2_interval_cost, ec2_invoice,
-    lambda_interval_cost, lambda_invoice,
+    lambda_interval_cost, lambda_invoice, lambda_list_cost,
 };
 pub use invoice::{Ec2Billing, LambdaBilling};
 

@@ -1,8 +1,10 @@
 //! Metrics: exact request counters and latency histograms with bounded memory.
 
+mod functions;
 mod interval;
 mod request_log;
 
+pub use functions::{FunctionOutcome, FunctionTally};
 pub use interval::{Integral, IntervalRecorder, IntervalRow, Snapshot};
 pub use request_log::{RequestOutcome, RequestRecord, RequestSink};
 

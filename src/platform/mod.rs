@@ -6,7 +6,7 @@ pub mod serverless;
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{Counters, IntervalRow, LatencySummary};
+use crate::metrics::{Counters, FunctionOutcome, IntervalRow, LatencySummary};
 
 /// Capacity figures over the horizon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -41,6 +41,8 @@ pub struct Outcome<U> {
     pub timeseries: Vec<IntervalRow>,
     /// Every change of desired capacity (fleets).
     pub activities: Vec<ScalingActivity>,
+    /// Per function, in the traffic's function order (traffic that names functions only).
+    pub functions: Vec<FunctionOutcome>,
 }
 
 /// A change of desired capacity.

@@ -2,7 +2,7 @@
 //! comparison table, the charts, a one-sentence verdict per pair, links to the data files.
 
 use super::charts::{Chart, FONT, FONT_FAMILY};
-use super::table::{rows, usd};
+use super::table::{function_rows, replay_line, rows, usd};
 use super::{RunReport, VariantReport};
 
 /// What each file of a report folder holds, for both documents and README.
@@ -91,10 +91,7 @@ fn header(r: &RunReport) -> Vec<String> {
         ),
     ];
     if let Some(log) = &r.traffic.replay {
-        lines.push(format!(
-            "replayed {}: {} rows, {} skipped as malformed",
-            log.file, log.rows, log.skipped_rows
-        ));
+        lines.push(format!("replayed {}", replay_line(log)));
     }
     if let Some(slo) = r.slo {
         let mut limits = Vec::new();
@@ -136,6 +133,25 @@ pub fn markdown(r: &RunReport, charts: &[Chart]) -> String {
         }
         md += "\n";
     }
+    if let Some((header, rows, n)) = function_rows(r, 20) {
+        md += &format!(
+            "\n## Per function\n\n{}\n\n|",
+            function_caption(rows.len(), n)
+        );
+        for h in &header {
+            md += &format!(" {h} |");
+        }
+        md += "\n|---|";
+        md += &"---:|".repeat(header.len() - 1);
+        md += "\n";
+        for row in rows {
+            md += "|";
+            for cell in row {
+                md += &format!(" {} |", cell.replace('|', "\\|"));
+            }
+            md += "\n";
+        }
+    }
     md += "\n## Charts\n\n";
     for c in charts {
         md += &format!(
@@ -151,6 +167,17 @@ pub fn markdown(r: &RunReport, charts: &[Chart]) -> String {
         md += &format!("- `{file}`: {what}\n");
     }
     md
+}
+
+fn function_caption(shown: usize, n: usize) -> String {
+    let which = if shown < n {
+        format!("The {shown} functions with the most requests of {n} (all in summary.json).")
+    } else {
+        format!("All {n} functions.")
+    };
+    format!(
+        "{which} Serverless cost is each function's own usage; a fleet's is shared by the time it spent on each."
+    )
 }
 
 fn activity_markdown(r: &RunReport) -> String {
@@ -220,7 +247,26 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
         }
         h += "</tr>\n";
     }
-    h += "</table>\n<h2>Charts</h2>\n";
+    h += "</table>\n";
+    if let Some((header, rows, n)) = function_rows(r, 20) {
+        h += &format!(
+            "<h2>Per function</h2>\n<p>{}</p>\n<table>\n<tr>",
+            escape(&function_caption(rows.len(), n))
+        );
+        for cell in &header {
+            h += &format!("<th>{}</th>", escape(cell));
+        }
+        h += "</tr>\n";
+        for row in rows {
+            h += "<tr>";
+            for cell in row {
+                h += &format!("<td>{}</td>", escape(&cell));
+            }
+            h += "</tr>\n";
+        }
+        h += "</table>\n";
+    }
+    h += "<h2>Charts</h2>\n";
     for c in charts {
         h += &format!(
             "<figure class=\"chart\" id=\"chart-{}\" aria-label=\"{}\">\n{}\n</figure>\n",

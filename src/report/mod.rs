@@ -11,7 +11,7 @@ pub mod timeseries;
 
 pub use csv_out::summary_csv;
 pub use files::{ReportFile, render_files};
-pub use table::{activity_log, rows, summary_table, usd};
+pub use table::{activity_log, function_table, rows, summary_table, usd};
 
 use serde::{Deserialize, Serialize};
 
@@ -64,15 +64,50 @@ pub struct TrafficSummary {
     pub replay: Option<ReplaySummary>,
 }
 
-/// A replayed log: how many rows it had and how many were skipped as malformed.
+/// A replayed trace: its rows, what was skipped or left out, its functions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplaySummary {
-    /// The file.
+    /// The file (a folder for Azure 2019).
     pub file: String,
-    /// Data rows in it.
+    /// Its format.
+    #[serde(default)]
+    pub format: String,
+    /// Data rows in it (Azure 2019: invocations).
     pub rows: u64,
     /// Rows skipped because they did not parse (`on_error = "skip"`).
     pub skipped_rows: u64,
+    /// Rows of functions the selection left out.
+    #[serde(default)]
+    pub not_selected_rows: u64,
+    /// Functions named in the trace (0 when it names none).
+    #[serde(default)]
+    pub functions_in_trace: usize,
+    /// Functions replayed.
+    #[serde(default)]
+    pub functions_replayed: usize,
+    /// Rows were put in time order; the latest came this many seconds after a later start.
+    #[serde(default)]
+    pub reordered_max_late_s: f64,
+}
+
+/// One function of a replayed trace on one variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunctionReport {
+    /// Its name in the trace.
+    pub name: String,
+    /// Exact request counts.
+    pub requests: Counters,
+    /// Cold starts per invocation, %.
+    pub cold_start_pct: f64,
+    /// Latency of its completed requests.
+    pub latency_ms: LatencySummary,
+    /// Its configured memory (serverless).
+    pub memory_mb: Option<u32>,
+    /// Request-seconds served.
+    pub busy_s: f64,
+    /// Its share of the horizon's bill: its own usage on serverless (free tier and tiers shared
+    /// in proportion), its share of serving time on a fleet.
+    pub cost_usd: f64,
 }
 
 /// The result for one platform variant.
@@ -110,6 +145,9 @@ pub struct VariantReport {
     pub slo_met: Option<bool>,
     /// Every change of desired capacity (fleets).
     pub scaling_activities: Vec<ScalingActivity>,
+    /// Per function, most requests first (traffic that names functions only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<FunctionReport>,
     /// One row per reporting interval, written to `timeseries.csv`/`.parquet`, not to JSON.
     #[serde(skip, default)]
     pub timeseries: Vec<IntervalRow>,

@@ -106,10 +106,7 @@ pub fn summary_table(report: &RunReport) -> String {
         format!("{}\n", report.description)
     };
     if let Some(log) = &report.traffic.replay {
-        description += &format!(
-            "Replayed {} ({} rows, {} skipped as malformed)\n",
-            log.file, log.rows, log.skipped_rows
-        );
+        description += &format!("Replayed {}\n", replay_line(log));
     }
     if let Some(slo) = report.slo {
         let mut limits = Vec::new();
@@ -130,6 +127,84 @@ pub fn summary_table(report: &RunReport) -> String {
         humantime::format_duration(std::time::Duration::from_secs_f64(report.horizon_s)),
         rate(report.traffic.mean_rate_per_s),
     )
+}
+
+/// A function's name, short enough for a table: long hashes (the Azure traces') cut to 8
+/// characters.
+pub fn short_name(name: &str) -> String {
+    name.split('/')
+        .map(|part| {
+            if part.len() > 16 && part.chars().all(|c| c.is_ascii_hexdigit()) {
+                format!("{}…", &part[..8])
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The per-function table: a header and up to `limit` rows (most requests first), and how many
+/// functions there are in all; `None` when the traffic names no functions.
+pub fn function_rows(
+    report: &RunReport,
+    limit: usize,
+) -> Option<(Vec<String>, Vec<Vec<String>>, usize)> {
+    let first = report.variants.first()?;
+    if first.functions.is_empty() {
+        return None;
+    }
+    let mut header = vec!["function".to_string(), "requests".to_string()];
+    for v in &report.variants {
+        header.push(format!("{} p99 ms", v.name));
+        if v.platform == "lambda" {
+            header.push(format!("{} cold", v.name));
+        }
+        header.push(format!("{} cost", v.name));
+    }
+    let rows = (0..first.functions.len().min(limit))
+        .map(|i| {
+            let f = &first.functions[i];
+            let mut row = vec![short_name(&f.name), f.requests.arrived.to_string()];
+            for v in &report.variants {
+                let g = &v.functions[i];
+                row.push(ms(g.latency_ms.p99_ms));
+                if v.platform == "lambda" {
+                    row.push(format!("{:.1} %", g.cold_start_pct));
+                }
+                row.push(usd(g.cost_usd));
+            }
+            row
+        })
+        .collect();
+    Some((header, rows, first.functions.len()))
+}
+
+/// The per-function table for the terminal (top 10), or nothing.
+pub fn function_table(report: &RunReport) -> String {
+    let Some((header, rows, n)) = function_rows(report, 10) else {
+        return String::new();
+    };
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    let shown = rows.len();
+    for row in rows {
+        table.add_row(row);
+    }
+    for i in 1..table.column_count() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let title = if shown < n {
+        format!("Per function: the {shown} with the most requests of {n} (all in summary.json)")
+    } else {
+        format!("Per function ({n})")
+    };
+    format!("{title}\n{table}\nA fleet's cost is shared by the time it spent on each function.\n")
 }
 
 /// The scaling-activity log of every variant that scaled, one line per change.
@@ -156,6 +231,30 @@ pub fn activity_log(report: &RunReport) -> String {
         out = "No variant changed its capacity.\n".to_string();
     }
     out
+}
+
+/// What a replay read: rows, skipped, functions, selection and reordering.
+pub fn replay_line(log: &super::ReplaySummary) -> String {
+    let mut s = format!(
+        "{} ({}): {} rows, {} skipped as malformed",
+        log.file, log.format, log.rows, log.skipped_rows
+    );
+    if log.functions_in_trace > 0 {
+        s += &format!(
+            "; {} of {} functions replayed",
+            log.functions_replayed, log.functions_in_trace
+        );
+    }
+    if log.not_selected_rows > 0 {
+        s += &format!(" ({} rows of the others left out)", log.not_selected_rows);
+    }
+    if log.reordered_max_late_s > 0.0 {
+        s += &format!(
+            "; rows put in time order (up to {:.3} s late)",
+            log.reordered_max_late_s
+        );
+    }
+    s
 }
 
 /// A request rate, per second, or per hour when it is below one every ten seconds.

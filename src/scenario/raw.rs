@@ -79,6 +79,19 @@ pub enum RawOnError {
 #[serde(rename_all = "snake_case")]
 pub enum RawReplayFormat {
     Csv,
+    Parquet,
+    Combined,
+    Alb,
+    Azure2019,
+    Azure2021,
+}
+
+/// How an Azure 2019 minute's invocations are placed in it.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawWithinMinute {
+    Uniform,
+    Poisson,
 }
 
 /// `traffic.replay = { format = "csv", path = "...", ... }`.
@@ -89,12 +102,34 @@ pub struct RawReplay {
     pub path: String,
     pub timestamp: Option<String>,
     pub timestamp_unit: Option<RawTimestampUnit>,
+    pub timestamp_is_end: Option<bool>,
     pub duration: Option<String>,
     pub duration_unit: Option<RawDurationUnit>,
+    pub function: Option<String>,
+    pub memory: Option<String>,
+    pub within_minute: Option<RawWithinMinute>,
     pub on_error: Option<RawOnError>,
     pub window: Option<RawWindow>,
     pub speed: Option<f64>,
     pub rate_multiplier: Option<f64>,
+    pub functions: Option<Vec<String>>,
+    pub top_functions: Option<i64>,
+}
+
+impl RawReplay {
+    /// Every format-specific field and whether it was given.
+    pub fn present(&self) -> Vec<(&'static str, bool)> {
+        vec![
+            ("timestamp", self.timestamp.is_some()),
+            ("timestamp_unit", self.timestamp_unit.is_some()),
+            ("timestamp_is_end", self.timestamp_is_end.is_some()),
+            ("duration", self.duration.is_some()),
+            ("duration_unit", self.duration_unit.is_some()),
+            ("function", self.function.is_some()),
+            ("memory", self.memory.is_some()),
+            ("within_minute", self.within_minute.is_some()),
+        ]
+    }
 }
 
 /// `window = { from = "1h", to = "3h" }`: the part of a log to replay, from its first row.
@@ -250,6 +285,7 @@ pub struct RawVariant {
     pub concurrency: Option<i64>,
     pub api_gateway: Option<bool>,
     pub free_tier: Option<bool>,
+    pub memory_from_trace: Option<bool>,
     // ec2
     pub instance_type: Option<String>,
     pub count: Option<i64>,
@@ -397,6 +433,7 @@ impl RawVariant {
             ("concurrency", self.concurrency.is_some()),
             ("api_gateway", self.api_gateway.is_some()),
             ("free_tier", self.free_tier.is_some()),
+            ("memory_from_trace", self.memory_from_trace.is_some()),
             ("instance_type", self.instance_type.is_some()),
             ("count", self.count.is_some()),
             ("slots", self.slots.is_some()),

@@ -4,7 +4,7 @@ mod arrivals;
 pub mod replay;
 
 pub use arrivals::{ArrivalProcess, ArrivalTimes};
-pub use replay::{ReplayCheck, ReplayControls, ReplaySpec};
+pub use replay::{FunctionInfo, ReplayCheck, ReplayControls, ReplaySpec};
 
 use crate::dist::DurationDist;
 use crate::engine::{RngStreams, SimRng, SimTime};
@@ -14,6 +14,9 @@ use crate::engine::{RngStreams, SimRng, SimTime};
 pub struct Work {
     /// Wall-clock duration on the reference CPU (one Lambda vCPU, i.e. 1,769 MB), seconds.
     pub ref_duration_s: f64,
+    /// Which function of the traffic it calls (index into [`Traffic::functions`]; 0 when the
+    /// traffic has one unnamed function).
+    pub function: u32,
 }
 
 /// The shape of every request in a scenario.
@@ -65,11 +68,7 @@ impl Traffic {
                 rng,
             },
             Arrivals::Replay { spec, check } => Requests::Replay {
-                rows: Box::new(replay::rows(
-                    spec,
-                    check.first_s,
-                    streams.stream("traffic/replay"),
-                )),
+                rows: Box::new(replay::rows(spec, check, streams.stream("traffic/replay"))),
                 duration,
                 rng,
             },
@@ -84,9 +83,18 @@ impl Traffic {
                 // The log's own rate, through the window, compression and multiplier.
                 let c = spec.controls;
                 let span = (check.last_s - check.first_s).max(1e-9);
-                let rate = (check.rows - check.skipped) as f64 / span;
+                let rate = check.selected_rows() as f64 / span;
                 rate * c.speed * c.rate_multiplier
             }
+        }
+    }
+
+    /// The named functions requests call, most requests first; empty when the traffic does not
+    /// name functions (every request then calls function 0).
+    pub fn functions(&self) -> &[FunctionInfo] {
+        match &self.arrivals {
+            Arrivals::Replay { check, .. } if check.named => &check.functions,
+            _ => &[],
         }
     }
 
@@ -116,7 +124,7 @@ pub enum Requests<'a> {
     /// From a log; durations logged, else drawn from the profile.
     Replay {
         /// Rows of the log.
-        rows: Box<dyn Iterator<Item = (SimTime, Option<f64>)> + 'a>,
+        rows: Box<dyn Iterator<Item = replay::Replayed> + 'a>,
         /// Duration distribution for rows without one.
         duration: Option<&'a DurationDist>,
         /// Stream for durations.
@@ -137,17 +145,29 @@ impl Iterator for Requests<'_> {
             } => {
                 let t = times.next()?;
                 let ref_duration_s = duration.map_or(0.0, |d| d.sample(rng));
-                Some((t, Work { ref_duration_s }))
+                Some((
+                    t,
+                    Work {
+                        ref_duration_s,
+                        function: 0,
+                    },
+                ))
             }
             Requests::Replay {
                 rows,
                 duration,
                 rng,
             } => {
-                let (t, logged) = rows.next()?;
+                let (t, logged, function) = rows.next()?;
                 let ref_duration_s =
                     logged.unwrap_or_else(|| duration.map_or(0.0, |d| d.sample(rng)));
-                Some((t, Work { ref_duration_s }))
+                Some((
+                    t,
+                    Work {
+                        ref_duration_s,
+                        function,
+                    },
+                ))
             }
         }
     }

@@ -3,7 +3,7 @@
 use super::instance::State;
 use super::{FleetEvent, FleetModel, FleetUsage};
 use crate::engine::SimTime;
-use crate::metrics::{RequestOutcome, RequestRecord, RequestSink, Snapshot};
+use crate::metrics::{FunctionOutcome, RequestOutcome, RequestRecord, RequestSink, Snapshot};
 use crate::platform::{CapacityStats, Outcome, QueueStats};
 
 impl<'a> FleetModel<'a> {
@@ -131,6 +131,41 @@ impl<'a> FleetModel<'a> {
         }
     }
 
+    /// Per-function figures at the horizon: requests still running on a terminated instance
+    /// were dropped with it, queued ones past their timeout timed out, the rest are in flight.
+    fn function_outcomes(&mut self, pending: &[(SimTime, &FleetEvent)]) -> Vec<FunctionOutcome> {
+        let Some(tallies) = &mut self.tallies else {
+            return Vec::new();
+        };
+        let mut in_flight = vec![0u64; tallies.len()];
+        for (_, e) in pending {
+            if let FleetEvent::Done {
+                instance, function, ..
+            } = e
+            {
+                let f = *function as usize;
+                if self.instances[*instance as usize].terminated_at.is_some() {
+                    tallies[f].counters.timed_out += 1;
+                } else {
+                    in_flight[f] += 1;
+                }
+            }
+        }
+        for (arrival, work) in &self.queue {
+            let f = work.function as usize;
+            if *arrival + self.cfg.queue_timeout <= self.horizon {
+                tallies[f].counters.timed_out += 1;
+            } else {
+                in_flight[f] += 1;
+            }
+        }
+        tallies
+            .iter()
+            .zip(in_flight)
+            .map(|(t, n)| t.outcome(n, None))
+            .collect()
+    }
+
     /// Close the books at the horizon. `pending` are the events still scheduled.
     pub fn finish<'e>(
         mut self,
@@ -148,8 +183,10 @@ impl<'a> FleetModel<'a> {
             .filter(|(a, _)| *a + self.cfg.queue_timeout <= horizon)
             .count() as u64;
         counters.timed_out += timed_out_in_queue;
+        let pending: Vec<(SimTime, &FleetEvent)> = pending.collect();
+        let functions = self.function_outcomes(&pending);
         if self.log.is_some() {
-            self.log_at_horizon(pending);
+            self.log_at_horizon(pending.into_iter());
         }
         counters.in_flight_at_end =
             self.requests_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
@@ -194,6 +231,7 @@ impl<'a> FleetModel<'a> {
             },
             timeseries: self.series.into_rows(),
             activities: self.activities,
+            functions,
         }
     }
 }

@@ -27,7 +27,7 @@ use crate::autoscale::{Datapoint, HISTORY_LEN, Policy, ScheduledAction};
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{
-    Counters, Integral, IntervalRecorder, RequestOutcome, RequestRecord, RequestSink,
+    Counters, FunctionTally, Integral, IntervalRecorder, RequestOutcome, RequestRecord, RequestSink,
 };
 use crate::platform::{ScalingActivity, cpu_time};
 use crate::traffic::{RequestProfile, Work};
@@ -92,6 +92,8 @@ pub enum FleetEvent {
         start: SimTime,
         /// CPU core-seconds per second the request used.
         cpu_rate: f64,
+        /// Which function of the traffic.
+        function: u32,
     },
     /// An instance finished booting.
     Ready {
@@ -149,14 +151,19 @@ pub struct FleetModel<'a> {
     /// Running (billed) instances over the current reporting interval.
     alive_area: Integral,
     interval_cpu_core_s: f64,
+    /// Per-function tallies (traffic that names functions only).
+    tallies: Option<Vec<FunctionTally>>,
     log: Option<&'a mut dyn RequestSink>,
 }
 
 impl<'a> FleetModel<'a> {
-    /// A fleet with `cfg.initial` instances in service; `boot_rng` draws boot times.
+    /// A fleet with `cfg.initial` instances in service; `boot_rng` draws boot times;
+    /// `functions` named functions share it (0: the traffic names none) and get tallies.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: &'a FleetConfig,
         profile: &'a RequestProfile,
+        functions: usize,
         policy: Box<dyn Policy + 'a>,
         boot_rng: SimRng,
         horizon: SimTime,
@@ -198,6 +205,7 @@ impl<'a> FleetModel<'a> {
             in_service_area: Integral::default(),
             alive_area: Integral::default(),
             interval_cpu_core_s: 0.0,
+            tallies: (functions > 0).then(|| vec![FunctionTally::default(); functions]),
             log: None,
         }
     }
@@ -216,12 +224,15 @@ impl<'a> FleetModel<'a> {
     /// Drop queued requests whose wait reached the timeout by `now`.
     #[inline]
     pub(super) fn drop_timed_out(&mut self, now: SimTime) {
-        while let Some(&(arrival, _)) = self.queue.front() {
+        while let Some(&(arrival, work)) = self.queue.front() {
             if arrival + self.cfg.queue_timeout > now {
                 break;
             }
             self.queue.pop_front();
             self.counters.timed_out += 1;
+            if let Some(t) = &mut self.tallies {
+                t[work.function as usize].counters.timed_out += 1;
+            }
             self.series.timed_out(1);
             self.log_timed_out_in_queue(arrival);
         }
@@ -272,7 +283,11 @@ impl<'a> FleetModel<'a> {
         };
         self.instances[i].start(cpu_rate);
         let end = now + service;
-        self.busy_us += end.min(self.horizon).saturating_since(now).as_micros();
+        let busy_us = end.min(self.horizon).saturating_since(now).as_micros();
+        self.busy_us += busy_us;
+        if let Some(t) = &mut self.tallies {
+            t[work.function as usize].busy_s += busy_us as f64 / 1e6;
+        }
         sched.schedule_in(
             service,
             FleetEvent::Done {
@@ -280,6 +295,7 @@ impl<'a> FleetModel<'a> {
                 arrival,
                 start: now,
                 cpu_rate,
+                function: work.function,
             },
         );
     }
@@ -306,6 +322,9 @@ impl Model for FleetModel<'_> {
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
         self.counters.arrived += 1;
+        if let Some(t) = &mut self.tallies {
+            t[work.function as usize].counters.arrived += 1;
+        }
         self.period_arrivals += 1;
         self.series.arrival();
         let hour = (now.as_micros() / HOUR_US) as usize;
@@ -330,9 +349,14 @@ impl Model for FleetModel<'_> {
                 arrival,
                 start,
                 cpu_rate,
+                function,
             } => {
                 let i = instance as usize;
                 if let Some(dropped_at) = self.instances[i].terminated_at {
+                    // Counted in the run's totals when it was dropped.
+                    if let Some(t) = &mut self.tallies {
+                        t[function as usize].counters.timed_out += 1;
+                    }
                     // Dropped when its instance's deregistration delay ran out.
                     self.log(RequestRecord {
                         arrival,
@@ -347,6 +371,9 @@ impl Model for FleetModel<'_> {
                 self.instances[i].finish(cpu_rate);
                 self.counters.completed += 1;
                 self.series.completed(now - arrival);
+                if let Some(t) = &mut self.tallies {
+                    t[function as usize].completed(now - arrival);
+                }
                 self.log(RequestRecord {
                     arrival,
                     start: Some(start),

@@ -6,6 +6,8 @@
 //! - Memory sets the CPU share: 1,769 MB = 1 vCPU, linear, at most 6.
 //! - Beyond the concurrency limit a request is throttled (HTTP 429), never queued.
 //! - Metering: each invocation is billed `ceil_ms(INIT + duration)` × memory when it starts.
+//! - Traffic that names functions (a replayed trace) gets one function each: its own
+//!   environments, keep-alive, memory and concurrency limit, and its own tallies.
 //!
 //! Keep-alive is applied lazily. With one fixed timeout, idle environments expire in the order
 //! they became idle, so they sit in a deque (oldest idle at the front, most recently used at the
@@ -24,7 +26,8 @@ use std::collections::VecDeque;
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{
-    Counters, Integral, IntervalRecorder, RequestOutcome, RequestRecord, RequestSink, Snapshot,
+    Counters, FunctionTally, Integral, IntervalRecorder, RequestOutcome, RequestRecord,
+    RequestSink, Snapshot,
 };
 use crate::platform::{CapacityStats, Outcome, QueueStats, cpu_time};
 use crate::traffic::{RequestProfile, Work};
@@ -40,17 +43,27 @@ pub struct FunctionConfig {
     pub concurrency_limit: u32,
     /// Cold-start (INIT) latency.
     pub cold_start: DurationDist,
+    /// Give each function of a replayed trace the memory the trace records for it (when it
+    /// records one), instead of `memory_mb`.
+    pub memory_from_trace: bool,
+}
+
+/// The Lambda memory setting for a function a trace says uses `mb`: whole MB, 128–10,240.
+pub fn lambda_memory_for(mb: f64) -> u32 {
+    (mb.ceil() as u32).clamp(MIN_MEMORY_MB, MAX_MEMORY_MB)
 }
 
 /// What a function run consumed, as the provider meters it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FunctionUsage {
-    /// Configured memory, MB.
-    pub memory_mb: u32,
+    /// The configured memory, MB, when every function has the same (else `None`).
+    pub memory_mb: Option<u32>,
     /// Invocations started (throttled requests are not invocations).
     pub invocations: u64,
     /// Σ ceil_ms(INIT + duration) over invocations.
     pub billed_ms: u64,
+    /// Σ ceil_ms(INIT + duration) × configured MB over invocations.
+    pub mb_ms: u128,
     /// Σ ceil_ms(INIT) over cold starts (part of `billed_ms`, shown for information).
     pub init_ms: u64,
     /// Requests that reached the front door (API gateway), throttled ones included.
@@ -66,21 +79,34 @@ pub enum FunctionEvent {
         arrival: SimTime,
         /// Whether it started a new environment.
         cold: bool,
+        /// Which function.
+        function: u32,
     },
     /// A reporting interval ended.
     Tick,
 }
 
-/// The simulation state of one function.
-pub struct FunctionModel<'a> {
-    cfg: &'a FunctionConfig,
-    profile: &'a RequestProfile,
+/// One function's environments.
+struct Function {
+    memory_mb: u32,
     vcpus: f64,
-    rng: SimRng,
-    horizon: SimTime,
     /// Idle environments by the time they became idle, oldest first.
     idle: VecDeque<SimTime>,
     busy: u32,
+}
+
+/// The simulation state of the functions of a workload.
+pub struct FunctionModel<'a> {
+    cfg: &'a FunctionConfig,
+    profile: &'a RequestProfile,
+    fns: Vec<Function>,
+    /// Per-function tallies (traffic that names functions only).
+    tallies: Option<Vec<FunctionTally>>,
+    rng: SimRng,
+    horizon: SimTime,
+    /// Environments alive over all functions: busy and idle.
+    busy: u32,
+    idle: u32,
     peak: u32,
     /// Environment-µs alive and request-µs served in the intervals closed so far.
     total_env_us: f64,
@@ -100,28 +126,46 @@ pub struct FunctionModel<'a> {
 }
 
 impl<'a> FunctionModel<'a> {
-    /// A function with no environments yet; `rng` draws its cold starts.
+    /// Functions with no environments yet, one per entry of `memories` (its memory, MB);
+    /// `tally` keeps per-function figures; `rng` draws cold starts.
     pub fn new(
         cfg: &'a FunctionConfig,
         profile: &'a RequestProfile,
+        memories: &[u32],
+        tally: bool,
         rng: SimRng,
         horizon: SimTime,
         interval: SimDuration,
     ) -> Self {
+        let memories = if memories.is_empty() {
+            &[cfg.memory_mb][..]
+        } else {
+            memories
+        };
+        let same = memories.iter().all(|&m| m == memories[0]);
         FunctionModel {
             cfg,
             profile,
-            vcpus: vcpu_share(cfg.memory_mb),
+            fns: memories
+                .iter()
+                .map(|&memory_mb| Function {
+                    memory_mb,
+                    vcpus: vcpu_share(memory_mb),
+                    idle: VecDeque::new(),
+                    busy: 0,
+                })
+                .collect(),
+            tallies: tally.then(|| vec![FunctionTally::default(); memories.len()]),
             rng,
             horizon,
-            idle: VecDeque::new(),
             busy: 0,
+            idle: 0,
             peak: 0,
             total_env_us: 0.0,
             total_busy_us: 0.0,
             counters: Counters::default(),
             usage: FunctionUsage {
-                memory_mb: cfg.memory_mb,
+                memory_mb: same.then_some(memories[0]),
                 ..FunctionUsage::default()
             },
             series: IntervalRecorder::new(interval),
@@ -148,12 +192,14 @@ impl<'a> FunctionModel<'a> {
     }
 
     fn alive(&self) -> u32 {
-        self.busy + self.idle.len() as u32
+        self.busy + self.idle
     }
 
     /// Close the reporting interval at `now` (a tick, or the horizon).
     fn close_interval(&mut self, now: SimTime) {
-        self.reclaim_expired(now);
+        for f in 0..self.fns.len() {
+            self.reclaim_expired(f, now);
+        }
         // Credits ran to the interval's end; a partial last interval gives the rest back.
         self.env_area_us -=
             f64::from(self.alive()) * self.interval_end.saturating_since(now).as_micros() as f64;
@@ -166,7 +212,7 @@ impl<'a> FunctionModel<'a> {
             Snapshot {
                 in_service: self.busy,
                 booting: None,
-                idle: self.idle.len() as u32,
+                idle: self.idle,
                 utilisation: (self.env_area_us > 0.0).then(|| busy_area / self.env_area_us),
                 usage_requests: self.interval_invocations,
                 usage_compute: gb_s,
@@ -180,25 +226,28 @@ impl<'a> FunctionModel<'a> {
         self.env_area_us = f64::from(self.alive()) * self.series.interval.as_micros() as f64;
     }
 
-    /// Reclaim every environment whose keep-alive ran out at or before `now`.
+    /// Reclaim every environment of function `f` whose keep-alive ran out at or before `now`.
     #[inline]
-    fn reclaim_expired(&mut self, now: SimTime) {
-        while let Some(&idle_since) = self.idle.front() {
+    fn reclaim_expired(&mut self, f: usize, now: SimTime) {
+        let idle = &mut self.fns[f].idle;
+        while let Some(&idle_since) = idle.front() {
             let expiry = idle_since + self.cfg.keep_alive;
             if expiry > now {
                 break;
             }
-            self.idle.pop_front();
+            idle.pop_front();
+            self.idle -= 1;
             self.env_area_us -= self.interval_end.saturating_since(expiry).as_micros() as f64;
         }
     }
 
-    /// How long `work` runs in an environment of this function's size.
+    /// How long `work` runs in an environment of its function's size.
     #[inline]
     fn exec_duration(&self, work: Work) -> SimDuration {
         let p = self.profile;
         let cpu_work = work.ref_duration_s * p.cpu_fraction;
-        let (cpu_wall, _) = cpu_time(cpu_work, p.parallelism, self.vcpus, 1.0);
+        let vcpus = self.fns[work.function as usize].vcpus;
+        let (cpu_wall, _) = cpu_time(cpu_work, p.parallelism, vcpus, 1.0);
         SimDuration::from_secs_f64(work.ref_duration_s - cpu_work + cpu_wall)
     }
 
@@ -211,15 +260,36 @@ impl<'a> FunctionModel<'a> {
         if self.interval_start < horizon {
             self.close_interval(horizon);
         }
-        self.reclaim_expired(horizon);
-        let mut in_flight: Vec<(SimTime, bool)> = pending
+        for f in 0..self.fns.len() {
+            self.reclaim_expired(f, horizon);
+        }
+        let mut in_flight: Vec<(SimTime, bool, u32)> = pending
             .filter_map(|(_, e)| match e {
-                FunctionEvent::Done { arrival, cold } => Some((*arrival, *cold)),
+                FunctionEvent::Done {
+                    arrival,
+                    cold,
+                    function,
+                } => Some((*arrival, *cold, *function)),
                 FunctionEvent::Tick => None,
             })
             .collect();
         in_flight.sort_unstable();
-        for &(arrival, cold) in &in_flight {
+        let functions = match &self.tallies {
+            Some(tallies) => {
+                let mut left = vec![0u64; tallies.len()];
+                for &(_, _, f) in &in_flight {
+                    left[f as usize] += 1;
+                }
+                tallies
+                    .iter()
+                    .zip(&self.fns)
+                    .zip(left)
+                    .map(|((t, f), n)| t.outcome(n, Some(f.memory_mb)))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        for &(arrival, cold, _) in &in_flight {
             self.log(RequestRecord {
                 arrival,
                 start: Some(arrival),
@@ -254,6 +324,7 @@ impl<'a> FunctionModel<'a> {
             usage,
             timeseries: self.series.into_rows(),
             activities: Vec::new(),
+            functions,
         }
     }
 }
@@ -269,11 +340,18 @@ impl Model for FunctionModel<'_> {
     #[inline]
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FunctionEvent>) {
         let now = sched.now();
+        let f = work.function as usize;
         self.counters.arrived += 1;
         self.series.arrival();
-        if self.busy >= self.cfg.concurrency_limit {
+        if let Some(t) = &mut self.tallies {
+            t[f].counters.arrived += 1;
+        }
+        if self.fns[f].busy >= self.cfg.concurrency_limit {
             self.counters.throttled += 1;
             self.series.throttled();
+            if let Some(t) = &mut self.tallies {
+                t[f].counters.throttled += 1;
+            }
             self.log(RequestRecord {
                 arrival: now,
                 start: None,
@@ -283,8 +361,14 @@ impl Model for FunctionModel<'_> {
             });
             return;
         }
-        self.reclaim_expired(now);
-        let cold = self.idle.pop_back().is_none();
+        self.reclaim_expired(f, now);
+        let cold = match self.fns[f].idle.pop_back() {
+            Some(_) => {
+                self.idle -= 1;
+                false
+            }
+            None => true,
+        };
         let init = if !cold {
             SimDuration::ZERO
         } else {
@@ -295,27 +379,56 @@ impl Model for FunctionModel<'_> {
             self.usage.init_ms += init.ceil_millis();
             init
         };
+        self.fns[f].busy += 1;
         self.busy += 1;
         self.busy_area.set(now, f64::from(self.busy));
         self.peak = self.peak.max(self.alive());
         let latency = init + self.exec_duration(work);
+        let mb_ms = u128::from(latency.ceil_millis()) * u128::from(self.fns[f].memory_mb);
         self.usage.invocations += 1;
         self.usage.billed_ms += latency.ceil_millis();
+        self.usage.mb_ms += mb_ms;
         self.interval_invocations += 1;
-        self.interval_mb_ms += u128::from(latency.ceil_millis()) * u128::from(self.cfg.memory_mb);
-        sched.schedule_in(latency, FunctionEvent::Done { arrival: now, cold });
+        self.interval_mb_ms += mb_ms;
+        if let Some(t) = &mut self.tallies {
+            let t = &mut t[f];
+            t.counters.cold_starts += u64::from(cold);
+            t.mb_ms += mb_ms;
+            t.busy_s += (now + latency)
+                .min(self.horizon)
+                .saturating_since(now)
+                .as_secs_f64();
+        }
+        sched.schedule_in(
+            latency,
+            FunctionEvent::Done {
+                arrival: now,
+                cold,
+                function: work.function,
+            },
+        );
     }
 
     #[inline]
     fn on_event(&mut self, event: FunctionEvent, sched: &mut Scheduler<FunctionEvent>) {
         let now = sched.now();
         match event {
-            FunctionEvent::Done { arrival, cold } => {
+            FunctionEvent::Done {
+                arrival,
+                cold,
+                function,
+            } => {
+                let f = function as usize;
+                self.fns[f].busy -= 1;
                 self.busy -= 1;
                 self.busy_area.set(now, f64::from(self.busy));
-                self.idle.push_back(now);
+                self.fns[f].idle.push_back(now);
+                self.idle += 1;
                 self.counters.completed += 1;
                 self.series.completed(now - arrival);
+                if let Some(t) = &mut self.tallies {
+                    t[f].completed(now - arrival);
+                }
                 self.log(RequestRecord {
                     arrival,
                     start: Some(arrival),

@@ -28,6 +28,7 @@ use Seg::{I, K};
 
 mod autoscaling;
 mod platform;
+mod replay;
 mod traffic;
 
 pub(crate) type Result<T> = std::result::Result<T, ScenarioError>;

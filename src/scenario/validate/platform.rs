@@ -29,6 +29,7 @@ const LAMBDA_FIELDS: &[&str] = &[
     "concurrency",
     "api_gateway",
     "free_tier",
+    "memory_from_trace",
 ];
 
 const EC2_FIELDS: &[&str] = &[
@@ -121,6 +122,7 @@ pub(super) fn lambda(
                 keep_alive,
                 concurrency_limit,
                 cold_start,
+                memory_from_trace: raw.memory_from_trace.unwrap_or(true),
             },
             billing: LambdaBilling {
                 arch: match raw.arch {

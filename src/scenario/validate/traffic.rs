@@ -6,9 +6,6 @@ use crate::dist::DurationDist;
 use crate::engine::SimDuration;
 use crate::platform::serverless::MAX_MEMORY_MB;
 use crate::scenario::raw::*;
-use crate::traffic::replay::{
-    self, OnError, ReplayCheck, ReplayControls, ReplaySpec, TimestampUnit,
-};
 use crate::traffic::{ArrivalProcess, Arrivals, RequestProfile, Traffic};
 
 pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
@@ -55,11 +52,14 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
             Arrivals::Process(arrivals(cx, &a, process)?)
         }
         (None, Some(log)) => {
-            let (spec, check) = replay(cx, log)?;
-            if spec.duration_column.is_none() && duration.is_none() {
+            let (spec, check) = super::replay::replay(cx, log)?;
+            if check.without_duration > 0 && duration.is_none() {
                 return Err(cx.err(
                     &[K("traffic"), K("replay")],
-                    "the log has no duration column and [traffic.request] no duration",
+                    format!(
+                        "{} of the trace's requests have no duration and [traffic.request] has none",
+                        check.without_duration
+                    ),
                     "name the log's duration column (duration = \"...\") or give traffic.request.duration",
                 ));
             }
@@ -324,91 +324,5 @@ pub(super) fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist
             }
             DurationDist::Empirical { values_secs }
         }
-    })
-}
-
-/// Validate `traffic.replay` and check the log itself, so its errors come before any output.
-fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayCheck)> {
-    let RawReplayFormat::Csv = raw.format;
-    let spec = ReplaySpec {
-        path: replay::resolve(cx.file, &raw.path),
-        timestamp_column: raw
-            .timestamp
-            .clone()
-            .unwrap_or_else(|| "timestamp".to_string()),
-        timestamp_unit: match raw.timestamp_unit.unwrap_or(RawTimestampUnit::S) {
-            RawTimestampUnit::S => TimestampUnit::Seconds,
-            RawTimestampUnit::Ms => TimestampUnit::Millis,
-            RawTimestampUnit::Us => TimestampUnit::Micros,
-            RawTimestampUnit::Rfc3339 => TimestampUnit::Rfc3339,
-        },
-        duration_column: raw.duration.clone(),
-        duration_scale_s: match raw.duration_unit.unwrap_or(RawDurationUnit::Ms) {
-            RawDurationUnit::S => 1.0,
-            RawDurationUnit::Ms => 1e-3,
-            RawDurationUnit::Us => 1e-6,
-        },
-        on_error: match raw.on_error.unwrap_or(RawOnError::Fail) {
-            RawOnError::Fail => OnError::Fail,
-            RawOnError::Skip => OnError::Skip,
-        },
-        controls: controls(cx, raw)?,
-    };
-    let check = replay::check(&spec)
-        .map_err(|e| cx.err(&[K("traffic"), K("replay"), K("path")], e.to_string(), ""))?;
-    if check.rows == check.skipped {
-        return Err(cx.err(
-            &[K("traffic"), K("replay"), K("path")],
-            format!(
-                "{}: no request to replay ({} rows, {} skipped)",
-                spec.path.display(),
-                check.rows,
-                check.skipped
-            ),
-            "point at a log with at least one well-formed row",
-        ));
-    }
-    Ok((spec, check))
-}
-
-/// Window, compression and rate multiplier of a replay.
-fn controls(cx: &Ctx, raw: &RawReplay) -> Result<ReplayControls> {
-    let p = |f| [K("traffic"), K("replay"), K(f)];
-    let w = |f| [K("traffic"), K("replay"), K("window"), K(f)];
-    let secs = |path: &[Seg], text: &Option<String>| {
-        text.as_deref()
-            .map(|t| cx.duration(path, t).map(|d| d.as_secs_f64()))
-            .transpose()
-    };
-    let (from_s, to_s) = match &raw.window {
-        Some(win) => (
-            secs(&w("from"), &win.from)?.unwrap_or(0.0),
-            secs(&w("to"), &win.to)?,
-        ),
-        None => (0.0, None),
-    };
-    if let Some(to) = to_s
-        && to <= from_s
-    {
-        return Err(cx.err(
-            &w("to"),
-            "the window ends before it starts",
-            "give to later than from",
-        ));
-    }
-    let speed = cx.positive(&p("speed"), raw.speed.unwrap_or(1.0))?;
-    let rate_multiplier = cx.positive(&p("rate_multiplier"), raw.rate_multiplier.unwrap_or(1.0))?;
-    if rate_multiplier > 1_000.0 {
-        return Err(cx.err(
-            &p("rate_multiplier"),
-            format!("value {rate_multiplier} is out of range"),
-            "allowed: more than 0 and at most 1000",
-        ));
-    }
-    Ok(ReplayControls {
-        from_s,
-        to_s,
-        speed,
-        rate_multiplier,
     })
 }

@@ -1,0 +1,656 @@
+//! Replaying recorded traffic: request logs (CSV, Parquet), web access logs (nginx/Apache
+//! combined, AWS ALB) and the public Azure Functions traces (2019, 2021).
+//!
+//! Every format is read by a [`Source`] that yields rows — a start time, a duration if the
+//! format has one, a function — streaming with bounded memory. The input is checked once before
+//! anything is simulated ([`check`]: every row parses or is skipped and counted, the functions
+//! and their counts, how far rows are out of time order); each run then streams it again
+//! ([`rows`]) through the same pipeline: function selection, reordering, window, rate multiplier,
+//! time compression.
+
+mod access_log;
+mod azure2019;
+mod reorder;
+mod tabular;
+mod timestamp;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rand::RngExt;
+
+use crate::engine::{MICROS_PER_SEC, SimRng, SimTime};
+
+pub use timestamp::TimestampUnit;
+
+/// Most functions simulated one by one; more need `top_functions` or a filter.
+pub const MAX_FUNCTIONS: usize = 10_000;
+
+/// Most rows held back to put an out-of-order input in time order (about 100 MB).
+pub const MAX_REORDER_ROWS: u64 = 2_000_000;
+
+/// What to do with a row that does not parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnError {
+    /// Stop with an error naming the file, row and column.
+    Fail,
+    /// Skip it, and count it in the report.
+    Skip,
+}
+
+/// Where a tabular log (CSV, Parquet, Azure 2021) keeps what.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Columns {
+    /// Name of the timestamp column.
+    pub timestamp: String,
+    /// How timestamps are written.
+    pub unit: TimestampUnit,
+    /// The timestamp marks the request's end (start = timestamp − duration).
+    pub timestamp_is_end: bool,
+    /// Name of the duration column, if the log has durations.
+    pub duration: Option<String>,
+    /// Seconds per unit of the duration column (0.001 for milliseconds).
+    pub duration_scale_s: f64,
+    /// Columns naming the function, joined with `/` (none: one unnamed function).
+    pub function: Vec<String>,
+    /// Name of a column with each request's memory, MB.
+    pub memory: Option<String>,
+}
+
+/// How the requests of one minute of an Azure 2019 trace are placed in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WithinMinute {
+    /// Evenly spaced: request i of n at (i + ½)/n of the minute.
+    Uniform,
+    /// At random, uniformly (a Poisson process given the minute's count).
+    Poisson,
+}
+
+/// The formats a trace can be replayed from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Format {
+    /// A CSV request log.
+    Csv(Columns),
+    /// A Parquet request log.
+    Parquet(Columns),
+    /// nginx/Apache combined access log; a number after the user agent is the duration.
+    Combined {
+        /// Group requests into functions by URL path (query string dropped).
+        by_path: bool,
+        /// Seconds per unit of the trailing duration (nginx `$request_time`: 1; Apache `%D`: 1e-6).
+        duration_scale_s: f64,
+    },
+    /// AWS Application Load Balancer access log.
+    Alb {
+        /// Group requests into functions by URL path.
+        by_path: bool,
+    },
+    /// Azure Functions 2019: a folder with invocations.csv, durations.csv and memory.csv.
+    Azure2019 {
+        /// Placement of each minute's invocations.
+        within_minute: WithinMinute,
+    },
+    /// Azure Functions 2021: `app,func,end_timestamp,duration`, one row per invocation.
+    Azure2021,
+}
+
+impl Format {
+    /// The name used in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Csv(_) => "csv",
+            Format::Parquet(_) => "parquet",
+            Format::Combined { .. } => "combined",
+            Format::Alb { .. } => "alb",
+            Format::Azure2019 { .. } => "azure2019",
+            Format::Azure2021 => "azure2021",
+        }
+    }
+
+    /// Whether the trace's own clock starts at zero (Azure traces) rather than at its first row.
+    fn starts_at_zero(&self) -> bool {
+        matches!(self, Format::Azure2019 { .. } | Format::Azure2021)
+    }
+}
+
+/// Which functions of a trace to replay.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FunctionSelect {
+    /// Only these functions (empty: all).
+    pub only: Vec<String>,
+    /// Only the k functions with the most requests (after `only`).
+    pub top: Option<usize>,
+}
+
+/// A recorded trace to replay, as the scenario describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplaySpec {
+    /// The file (a folder for Azure 2019).
+    pub path: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// Malformed rows: fail or skip.
+    pub on_error: OnError,
+    /// Which part of the trace to replay and how fast, how much of it.
+    pub controls: ReplayControls,
+    /// Which functions.
+    pub select: FunctionSelect,
+}
+
+/// Replay controls: a window of the log, time compression and a rate multiplier.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayControls {
+    /// Start of the window, seconds after the trace's start; replay time zero.
+    pub from_s: f64,
+    /// End of the window, seconds after the trace's start (`None`: to the end).
+    pub to_s: Option<f64>,
+    /// Time compression: 24 replays a day in an hour (durations are not compressed).
+    pub speed: f64,
+    /// Traffic ×k: below 1 each row is kept with probability k; above 1 each row also yields
+    /// floor(k) − 1 copies (plus one more with probability frac(k)) spread evenly between it and
+    /// the next row.
+    pub rate_multiplier: f64,
+}
+
+impl Default for ReplayControls {
+    fn default() -> Self {
+        ReplayControls {
+            from_s: 0.0,
+            to_s: None,
+            speed: 1.0,
+            rate_multiplier: 1.0,
+        }
+    }
+}
+
+/// A function of a trace and what checking found about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionInfo {
+    /// Its name in the trace (Azure: the app and function hashes, `app/func`).
+    pub name: String,
+    /// Its requests in the trace (good rows; Azure 2019: invocations).
+    pub requests: u64,
+    /// Its memory from the trace, MB, if the trace has it (the largest value seen).
+    pub memory_mb: Option<f64>,
+}
+
+/// What the checking pass found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplayCheck {
+    /// Data rows in the input (Azure 2019: invocations).
+    pub rows: u64,
+    /// Rows skipped because they did not parse (`on_error = "skip"`).
+    pub skipped: u64,
+    /// Good rows of functions left out by the function selection.
+    pub not_selected: u64,
+    /// Good rows without a duration (they take the request profile's).
+    pub without_duration: u64,
+    /// The trace's time zero, seconds (its earliest start; 0 for Azure traces).
+    pub first_s: f64,
+    /// The latest start, seconds.
+    pub last_s: f64,
+    /// Mean logged duration of the selected rows, seconds (`None` without durations).
+    pub mean_duration_s: Option<f64>,
+    /// Whether the trace names functions.
+    pub named: bool,
+    /// The selected functions, most requests first (one unnamed function when not `named`).
+    pub functions: Vec<FunctionInfo>,
+    /// Functions in the whole trace.
+    pub functions_in_trace: usize,
+    /// How far, at most, a row's start comes before an earlier row's, seconds (0: sorted).
+    pub max_late_s: f64,
+    /// Most rows held back at once to replay in time order.
+    pub reorder_peak: u64,
+    /// Trace function index → selected index.
+    keep: Vec<Option<u32>>,
+}
+
+impl ReplayCheck {
+    /// Good rows that will be replayed (before window and multiplier).
+    pub fn selected_rows(&self) -> u64 {
+        self.rows - self.skipped - self.not_selected
+    }
+}
+
+/// Why a trace cannot be replayed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReplayError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {reason}")]
+    Io {
+        /// File.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A named column is not in the header.
+    #[error("{path}: no column \"{column}\"; the header has: {available}")]
+    MissingColumn {
+        /// File.
+        path: String,
+        /// Column asked for.
+        column: String,
+        /// Columns present.
+        available: String,
+    },
+    /// A value does not parse.
+    #[error(
+        "{at}: column \"{column}\": \"{value}\" is not {expected} (or set on_error = \"skip\")"
+    )]
+    BadValue {
+        /// File and line (`log.csv:12`) or row (`log.parquet row 12`).
+        at: String,
+        /// Column.
+        column: String,
+        /// The text found.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A line does not have the format's shape.
+    #[error("{at}: not a line of {format}: {reason} (or set on_error = \"skip\")")]
+    BadLine {
+        /// File and line.
+        at: String,
+        /// The format's name.
+        format: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Rows are too far out of time order to reorder in memory.
+    #[error(
+        "{path}: rows are out of time order by up to {late_s:.3} s; putting them in order would hold {rows} rows in memory (at most {max}); sort the file by time first (e.g. `sort -t, -k1,1 -g`)"
+    )]
+    TooDisordered {
+        /// File.
+        path: String,
+        /// How late the latest row is.
+        late_s: f64,
+        /// Rows that would be held back.
+        rows: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Too many functions to simulate one by one.
+    #[error(
+        "{path}: {count} functions; at most {max} are simulated one by one — set top_functions (e.g. top_functions = 100) or list functions = [...]"
+    )]
+    TooManyFunctions {
+        /// File.
+        path: String,
+        /// Functions found.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A function asked for is not in the trace.
+    #[error("{path}: no function \"{name}\" in the trace; it has: {some}")]
+    UnknownFunction {
+        /// File.
+        path: String,
+        /// Name asked for.
+        name: String,
+        /// Some names it has.
+        some: String,
+    },
+}
+
+/// One row of a trace: when the request started (seconds, the trace's clock), its duration
+/// (seconds) if known, its function (index in the [`Interner`]) and memory (MB) if known.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Row {
+    pub t: f64,
+    pub dur: Option<f64>,
+    pub func: u32,
+    pub mem: Option<f64>,
+}
+
+/// Function names to dense indices, in order of first appearance.
+#[derive(Default)]
+pub(crate) struct Interner {
+    map: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    pub fn id(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.map.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.map.insert(name.to_string(), i);
+        self.names.push(name.to_string());
+        i
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+}
+
+/// A reader of one format: yields rows in file order.
+pub(crate) trait Source: Send {
+    /// The next row: `None` at the end, `Err` for a row that does not parse.
+    fn next_row(&mut self, fns: &mut Interner) -> Option<Result<Row, ReplayError>>;
+    /// Whether rows carry function names.
+    fn named(&self) -> bool;
+}
+
+fn open(
+    spec: &ReplaySpec,
+    rng: SimRng,
+    fns: &mut Interner,
+) -> Result<Box<dyn Source>, ReplayError> {
+    let src: Box<dyn Source> = match &spec.format {
+        Format::Csv(cols) => Box::new(tabular::CsvSource::open(&spec.path, cols)?),
+        Format::Azure2021 => Box::new(tabular::CsvSource::open(&spec.path, &tabular::azure2021())?),
+        Format::Parquet(cols) => Box::new(tabular::ParquetSource::open(&spec.path, cols)?),
+        Format::Combined {
+            by_path,
+            duration_scale_s,
+        } => Box::new(access_log::AccessLog::open(
+            &spec.path,
+            access_log::Kind::Combined {
+                duration_scale_s: *duration_scale_s,
+            },
+            *by_path,
+        )?),
+        Format::Alb { by_path } => Box::new(access_log::AccessLog::open(
+            &spec.path,
+            access_log::Kind::Alb,
+            *by_path,
+        )?),
+        Format::Azure2019 { within_minute } => Box::new(azure2019::Azure2019::open(
+            &spec.path,
+            *within_minute,
+            rng,
+            fns,
+        )?),
+    };
+    if !src.named() {
+        // Every row calls function 0, the trace's one unnamed function.
+        fns.id("");
+    }
+    Ok(src)
+}
+
+/// Read the whole trace once: every row parses (or is skipped), the functions and their counts,
+/// how far rows are out of order (and whether reordering them fits in memory).
+pub fn check(spec: &ReplaySpec) -> Result<ReplayCheck, ReplayError> {
+    let path = spec.path.display().to_string();
+    let mut fns = Interner::default();
+    let mut out = ReplayCheck::default();
+    let mut per: Vec<PerFunction> = Vec::new();
+    let mut max_t = f64::NEG_INFINITY;
+    let mut min_t = f64::INFINITY;
+    if let Format::Azure2019 { .. } = spec.format {
+        // Counts are in the files: no need to expand a day of invocations to count them.
+        let trace = azure2019::Azure2019::read(&spec.path, &mut fns)?;
+        for f in 0..fns.len() {
+            let n = trace.invocations(f);
+            let mean = trace.mean_duration_s(f);
+            per.push(PerFunction {
+                rows: n,
+                memory_mb: trace.memory_mb(f),
+                duration_sum: mean.unwrap_or(0.0) * n as f64,
+                with_duration: if mean.is_some() { n } else { 0 },
+            });
+            out.rows += n;
+        }
+        min_t = 0.0;
+        max_t = trace.last_minute_end_s();
+        out.named = true;
+    } else {
+        let mut src = open(
+            spec,
+            crate::engine::RngStreams::new(0).stream("check"),
+            &mut fns,
+        )?;
+        out.named = src.named();
+        while let Some(row) = src.next_row(&mut fns) {
+            out.rows += 1;
+            let row = match row {
+                Ok(r) => r,
+                Err(ReplayError::BadValue { .. } | ReplayError::BadLine { .. })
+                    if spec.on_error == OnError::Skip =>
+                {
+                    out.skipped += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let f = row.func as usize;
+            if per.len() <= f {
+                per.resize(f + 1, PerFunction::default());
+            }
+            let p = &mut per[f];
+            p.rows += 1;
+            if let Some(m) = row.mem {
+                p.memory_mb = Some(p.memory_mb.map_or(m, |old| old.max(m)));
+            }
+            if let Some(d) = row.dur {
+                p.duration_sum += d;
+                p.with_duration += 1;
+            }
+            out.max_late_s = out.max_late_s.max(max_t - row.t);
+            max_t = max_t.max(row.t);
+            min_t = min_t.min(row.t);
+        }
+    }
+    per.resize(fns.len().max(per.len()), PerFunction::default());
+    out.functions_in_trace = fns.len();
+    out.first_s = if spec.format.starts_at_zero() {
+        0.0
+    } else if min_t.is_finite() {
+        min_t
+    } else {
+        0.0
+    };
+    out.last_s = if max_t.is_finite() {
+        max_t
+    } else {
+        out.first_s
+    };
+    select(spec, &path, &fns, &per, &mut out)?;
+    let chosen = || per.iter().zip(&out.keep).filter(|(_, k)| k.is_some());
+    let (sum, n) = chosen().fold((0.0, 0), |(s, n), (p, _)| {
+        (s + p.duration_sum, n + p.with_duration)
+    });
+    out.mean_duration_s = (n > 0).then(|| sum / n as f64);
+    out.without_duration = chosen().map(|(p, _)| p.rows - p.with_duration).sum();
+    if out.max_late_s > 0.0 {
+        let peak = reorder::peak(
+            open(
+                spec,
+                crate::engine::RngStreams::new(0).stream("check"),
+                &mut Interner::default(),
+            )?,
+            out.max_late_s,
+            MAX_REORDER_ROWS,
+        );
+        if peak > MAX_REORDER_ROWS {
+            return Err(ReplayError::TooDisordered {
+                path,
+                late_s: out.max_late_s,
+                rows: peak,
+                max: MAX_REORDER_ROWS,
+            });
+        }
+        out.reorder_peak = peak;
+    }
+    Ok(out)
+}
+
+/// What the check pass tallies per function.
+#[derive(Clone, Copy, Debug, Default)]
+struct PerFunction {
+    rows: u64,
+    memory_mb: Option<f64>,
+    duration_sum: f64,
+    with_duration: u64,
+}
+
+/// Apply the function selection to the functions found.
+fn select(
+    spec: &ReplaySpec,
+    path: &str,
+    fns: &Interner,
+    per: &[PerFunction],
+    out: &mut ReplayCheck,
+) -> Result<(), ReplayError> {
+    let mut chosen: Vec<usize> = if spec.select.only.is_empty() {
+        (0..fns.len()).collect()
+    } else {
+        let mut v = Vec::new();
+        for name in &spec.select.only {
+            // A full name, or (for the long Azure hashes) a unique prefix of one.
+            let hits: Vec<usize> = match fns.map.get(name.as_str()) {
+                Some(&i) => vec![i as usize],
+                None => (0..fns.len())
+                    .filter(|&i| fns.names[i].starts_with(name.as_str()))
+                    .collect(),
+            };
+            match hits.as_slice() {
+                [i] => v.push(*i),
+                _ => {
+                    return Err(ReplayError::UnknownFunction {
+                        path: path.to_string(),
+                        name: name.clone(),
+                        some: some_names(fns),
+                    });
+                }
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    // Most requests first; ties in order of appearance.
+    chosen.sort_by_key(|&i| (std::cmp::Reverse(per[i].rows), i));
+    if let Some(k) = spec.select.top {
+        chosen.truncate(k);
+    }
+    if chosen.len() > MAX_FUNCTIONS {
+        return Err(ReplayError::TooManyFunctions {
+            path: path.to_string(),
+            count: chosen.len(),
+            max: MAX_FUNCTIONS,
+        });
+    }
+    out.keep = vec![None; fns.len()];
+    out.functions = chosen
+        .iter()
+        .enumerate()
+        .map(|(new, &i)| {
+            out.keep[i] = Some(new as u32);
+            FunctionInfo {
+                name: fns.names[i].clone(),
+                requests: per[i].rows,
+                memory_mb: per[i].memory_mb,
+            }
+        })
+        .collect();
+    let kept: u64 = out.functions.iter().map(|f| f.requests).sum();
+    out.not_selected = out.rows - out.skipped - kept;
+    Ok(())
+}
+
+fn some_names(fns: &Interner) -> String {
+    let mut s = fns
+        .names
+        .iter()
+        .take(5)
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if fns.len() > 5 {
+        s.push_str(&format!(" and {} more", fns.len() - 5));
+    }
+    s
+}
+
+/// One request of a replay: arrival time, logged duration (s) if any, selected function index.
+pub type Replayed = (SimTime, Option<f64>, u32);
+
+/// The trace's requests with the spec's selection and controls applied, in time order,
+/// skipping rows that do not parse. Call [`check`] first: this assumes a checked trace.
+/// `rng` draws the rate multiplier's choices and whatever the format draws (Azure 2019).
+pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng) -> impl Iterator<Item = Replayed> {
+    let c = spec.controls;
+    let first_s = check.first_s;
+    let mut format_rng = rng.clone();
+    format_rng.long_jump();
+    let mut rng = rng;
+    // Good rows of selected functions, in file order, parsed on a thread of their own so that
+    // reading overlaps simulating; batches keep the hand-over cheap and memory bounded.
+    const BATCH: usize = 8_192;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(4);
+    let spec_for_reader = spec.clone();
+    let keep = check.keep.clone();
+    std::thread::spawn(move || {
+        let mut fns = Interner::default();
+        let Ok(mut src) = open(&spec_for_reader, format_rng, &mut fns) else {
+            return;
+        };
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(row) = src.next_row(&mut fns) {
+            let Ok(row) = row else { continue };
+            if let Some(Some(f)) = keep.get(row.func as usize) {
+                batch.push(Row { func: *f, ..row });
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if tx.send(full).is_err() {
+                        return; // the run stopped reading (its horizon came first)
+                    }
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
+    });
+    let good = rx.into_iter().flatten();
+    // In time order, then the window: (seconds since the window's start, duration, function).
+    let mut ordered = reorder::ordered(good, check.max_late_s)
+        .map(move |r| (r.t - first_s, r.dur, r.func))
+        .skip_while(move |r| r.0 < c.from_s)
+        .take_while(move |r| c.to_s.is_none_or(|to| r.0 < to))
+        .map(move |(t, d, f)| (t - c.from_s, d, f))
+        .peekable();
+    let mut pending: std::collections::VecDeque<(f64, Option<f64>, u32)> = Default::default();
+    std::iter::from_fn(move || {
+        loop {
+            if let Some((t, dur, f)) = pending.pop_front() {
+                let us = (t / c.speed * MICROS_PER_SEC as f64).round().max(0.0) as u64;
+                return Some((SimTime::from_micros(us), dur, f));
+            }
+            let (t, dur, f) = ordered.next()?;
+            let k = c.rate_multiplier;
+            if k < 1.0 {
+                if rng.random::<f64>() < k {
+                    pending.push_back((t, dur, f));
+                }
+                continue;
+            }
+            let extra = k.fract();
+            let copies = k.floor() as u64 + u64::from(extra > 0.0 && rng.random::<f64>() < extra);
+            let next_t = ordered.peek().map_or(t, |n| n.0);
+            for i in 0..copies {
+                let offset = (next_t - t) * i as f64 / copies as f64;
+                pending.push_back((t + offset, dur, f));
+            }
+        }
+    })
+}
+
+/// Resolve `path` against the scenario file's folder.
+pub fn resolve(scenario_file: &str, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    Path::new(scenario_file)
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(p)
+}
