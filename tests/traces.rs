@@ -187,6 +187,14 @@ fn azure2021_cold_starts_and_bill_by_hand() {
         m
     });
     assert_eq!(replayed_counts(v), counts);
+    // functions.csv has a row per function, its counts as in summary.json.
+    let csv = scalesim::report::functions_csv(&r).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 31);
+    let busiest = &v.functions[0];
+    assert!(csv.lines().nth(1).unwrap().starts_with(&format!(
+        "fn,{},1769,{},{}",
+        busiest.name, busiest.requests.arrived, busiest.requests.completed
+    )));
     let compute = &v.cost.lines[1];
     assert!(
         (compute.quantity - gb_s).abs() < 1e-9,

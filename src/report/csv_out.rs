@@ -90,3 +90,59 @@ pub fn summary_csv(report: &RunReport) -> String {
     String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
         .expect("CSV of UTF-8 fields is UTF-8")
 }
+
+#[derive(Serialize)]
+struct FunctionRow<'a> {
+    variant: &'a str,
+    function: &'a str,
+    memory_mb: Option<u32>,
+    arrived: u64,
+    completed: u64,
+    cold_starts: u64,
+    throttled: u64,
+    timed_out: u64,
+    in_flight_at_end: u64,
+    cold_start_pct: f64,
+    latency_mean_ms: f64,
+    latency_p50_ms: f64,
+    latency_p99_ms: f64,
+    latency_max_ms: f64,
+    busy_s: f64,
+    cost_usd: f64,
+}
+
+/// `functions.csv`: one row per variant and function; `None` when the traffic names none.
+pub fn functions_csv(report: &RunReport) -> Option<String> {
+    if report.variants.iter().all(|v| v.functions.is_empty()) {
+        return None;
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for v in &report.variants {
+        for f in &v.functions {
+            let (c, l) = (&f.requests, &f.latency_ms);
+            w.serialize(FunctionRow {
+                variant: &v.name,
+                function: &f.name,
+                memory_mb: f.memory_mb,
+                arrived: c.arrived,
+                completed: c.completed,
+                cold_starts: c.cold_starts,
+                throttled: c.throttled,
+                timed_out: c.timed_out,
+                in_flight_at_end: c.in_flight_at_end,
+                cold_start_pct: f.cold_start_pct,
+                latency_mean_ms: l.mean_ms,
+                latency_p50_ms: l.p50_ms,
+                latency_p99_ms: l.p99_ms,
+                latency_max_ms: l.max_ms,
+                busy_s: f.busy_s,
+                cost_usd: f.cost_usd,
+            })
+            .expect("writing CSV to memory cannot fail");
+        }
+    }
+    Some(
+        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
+            .expect("CSV of UTF-8 fields is UTF-8"),
+    )
+}

@@ -6,12 +6,16 @@ use super::table::{function_rows, replay_line, rows, usd};
 use super::{RunReport, VariantReport};
 
 /// What each file of a report folder holds, for both documents and README.
-pub const FILES: [(&str, &str); 7] = [
+pub const FILES: [(&str, &str); 8] = [
     (
         "summary.json",
         "everything per variant: counts, latency percentiles and CDF, capacity, invoice lines, scaling log",
     ),
     ("summary.csv", "one row per variant, the headline figures"),
+    (
+        "functions.csv",
+        "one row per variant and function (traces that name functions only)",
+    ),
     (
         "timeseries.parquet",
         "one row per variant and interval: traffic, latency, instances, utilisation, cost",

@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use super::{RunReport, charts, document, summary_csv, summary_json, timeseries};
+use super::{RunReport, charts, csv_out, document, summary_csv, summary_json, timeseries};
 
 /// One output file: its path inside the report folder and its bytes.
 #[derive(Clone, Debug)]
@@ -45,6 +45,9 @@ pub fn render_files(report: &RunReport) -> Result<Vec<ReportFile>, RenderError> 
         file("timeseries.parquet", parquet.into_inner()),
         file("timeseries.csv", csv),
     ];
+    if let Some(functions) = csv_out::functions_csv(report) {
+        files.push(file("functions.csv", functions.into_bytes()));
+    }
     for c in &charts {
         files.push(file(
             &format!("charts/{}.svg", c.name),

@@ -9,7 +9,7 @@ pub mod request_log;
 mod table;
 pub mod timeseries;
 
-pub use csv_out::summary_csv;
+pub use csv_out::{functions_csv, summary_csv};
 pub use files::{ReportFile, render_files};
 pub use table::{activity_log, function_table, rows, summary_table, usd};
 
