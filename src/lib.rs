@@ -59,6 +59,7 @@ pub mod autoscale;
 pub mod billing;
 pub mod dist;
 pub mod engine;
+pub mod experiment;
 pub mod metrics;
 pub mod platform;
 pub mod report;

@@ -39,7 +39,21 @@ slots = 8
 #[test]
 fn help_shows_examples() {
     let dir = TempDir::new().unwrap();
-    for args in [&["--help"][..], &["run", "--help"], &["validate", "--help"]] {
+    for cmd in [
+        "run",
+        "validate",
+        "report",
+        "presets",
+        "sweep",
+        "merge",
+        "breakeven",
+        "cheapest",
+    ]
+    .iter()
+    .map(|c| vec![*c, "--help"])
+    .chain([vec!["--help"]])
+    {
+        let args = cmd.as_slice();
         let out = scalesim(dir.path()).args(args).assert().success();
         let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
         assert!(text.contains("Examples:"), "{args:?}: {text}");
@@ -57,6 +71,22 @@ fn every_shipped_scenario_runs_over_a_short_horizon() {
         }
         count += 1;
         let out = TempDir::new().unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let file = path.to_str().unwrap();
+        if !scalesim::scenario::sweep::Sweep::parse(&text, file)
+            .unwrap()
+            .is_empty()
+        {
+            // A sweep: every point, through `scalesim sweep`.
+            scalesim(root)
+                .args(["sweep", file, "--horizon", "2h", "--out"])
+                .arg(out.path())
+                .assert()
+                .success();
+            let results = fs::read_to_string(out.path().join("results.csv")).unwrap();
+            assert!(results.lines().count() > 2, "{results}");
+            continue;
+        }
         scalesim(root)
             .args(["run", path.to_str().unwrap(), "--horizon", "2h", "--out"])
             .arg(out.path())

@@ -546,3 +546,76 @@ fn p99_per_interval<DB: DrawingBackend>(
     variant_lines(&mut chart, r, curves)?;
     legend!(chart, SeriesLabelPosition::UpperLeft)
 }
+
+/// The two cost curves of a break-even search, each point the mean of its replications with
+/// its 95 % interval, and the crossing marked.
+pub fn breakeven_chart(b: &crate::experiment::Breakeven) -> Result<Chart, ChartError> {
+    register_font();
+    Ok(render!(
+        "breakeven",
+        "Cost of each variant and where they cross",
+        b,
+        breakeven_curves
+    ))
+}
+
+fn breakeven_curves<DB: DrawingBackend>(
+    root: &Area<DB>,
+    b: &crate::experiment::Breakeven,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let e = &b.evaluations;
+    let (x0, x1) = (e[0].x, e[e.len() - 1].x);
+    let top = e
+        .iter()
+        .flat_map(|p| {
+            [p.cost_a, p.cost_b]
+                .into_iter()
+                .map(|c| c.ci95.map_or(c.mean, |ci| ci.1))
+        })
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let mut chart = frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?;
+    mesh!(chart, b.vary.as_str(), "USD over the horizon").draw()?;
+    for (i, (name, pick)) in [
+        (
+            &b.variant_a,
+            (|p: &crate::experiment::Evaluation| p.cost_a) as fn(&_) -> _,
+        ),
+        (&b.variant_b, |p: &crate::experiment::Evaluation| p.cost_b),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = colour(i);
+        chart
+            .draw_series(LineSeries::new(
+                e.iter().map(|p| (p.x, pick(p).mean)),
+                c.stroke_width(2),
+            ))?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        chart.draw_series(e.iter().filter_map(|p| {
+            pick(p)
+                .ci95
+                .map(|(lo, hi)| ErrorBar::new_vertical(p.x, lo, pick(p).mean, hi, c.filled(), 6))
+        }))?;
+    }
+    let marker = RGBColor(80, 80, 80);
+    chart
+        .draw_series(LineSeries::new(
+            [(b.crossing, 0.0), (b.crossing, top)],
+            marker.stroke_width(2),
+        ))?
+        .label(format!("break-even ≈ {:.4}", b.crossing))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], marker.stroke_width(2)));
+    if b.noise_band.1 > b.noise_band.0 {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(b.noise_band.0, 0.0), (b.noise_band.1, top)],
+            marker.mix(0.12).filled(),
+        )))?;
+    }
+    legend!(chart, SeriesLabelPosition::UpperLeft)
+}

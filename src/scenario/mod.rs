@@ -5,6 +5,7 @@
 mod error;
 mod locate;
 mod raw;
+pub mod sweep;
 mod validate;
 
 pub use error::{Located, ScenarioError};

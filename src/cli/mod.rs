@@ -1,5 +1,7 @@
 //! Command-line interface: argument parsing, progress and output files. No model internals.
 
+mod experiments;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -23,6 +25,8 @@ Examples:
   scalesim run scenarios/daily-cycle.toml --seed 7 --horizon 2d --out /tmp/daily
   scalesim run scenarios/bursty.toml --format json > bursty.json
   scalesim validate scenarios/low-traffic-job.toml
+  scalesim sweep scenarios/sweep-rate.toml --replications 5
+  scalesim breakeven scenarios/steady-api.toml --vary traffic.arrivals.rate_per_s --between 1,200 --variants lambda-512mb,ec2-2x-m7g.large
   scalesim presets";
 
 /// Simulate IaaS fleets and serverless functions on the same traffic, and compare what each
@@ -63,6 +67,44 @@ Examples:
         /// A folder written by `scalesim run`.
         dir: PathBuf,
     },
+    /// Run a scenario whose numeric fields are lists or ranges: every point of the grid,
+    /// optionally several seeds each, into one results table.
+    #[command(after_help = "\
+A field given as a list (rate_per_s = [10, 50, 100]) or a range
+(rate_per_s = { from = 1, to = 500, steps = 20, scale = \"log\" }) is swept; several make a
+grid. Writes results.csv/.parquet (a row per point and variant: every figure's mean, and with
+--replications its standard deviation and 95 % interval), runs.csv/.parquet (a row per run) and
+sweep.json under reports/<scenario-name>-sweep/ (or --out).
+
+Examples:
+  scalesim sweep scenarios/sweep-rate.toml
+  scalesim sweep scenarios/sweep-rate.toml --replications 10 --horizon 1h
+  scalesim sweep scenarios/sweep-rate.toml --shard 0/4 --out /tmp/s0   # one of four slices
+  scalesim merge /tmp/s0 /tmp/s1 /tmp/s2 /tmp/s3 --out /tmp/sweep")]
+    Sweep(experiments::SweepArgs),
+    /// Join the folders of a sweep's shards (written with --shard i/n) into the whole sweep.
+    #[command(after_help = "Examples:\n  scalesim merge shards/* --out reports/sweep")]
+    Merge(experiments::MergeArgs),
+    /// Find the value of one field at which two variants cost the same (bisection on runs).
+    #[command(after_help = "\
+Writes breakeven.json, breakeven.csv (every evaluation) and the cost curves with the crossing
+marked (breakeven.svg/.png) under reports/<scenario-name>-breakeven/ (or --out).
+
+Examples:
+  scalesim breakeven scenarios/steady-api.toml --vary traffic.arrivals.rate_per_s \\
+      --between 1,200 --variants lambda-512mb,ec2-2x-m7g.large --horizon 1h
+  scalesim breakeven scenarios/bursty.toml --vary traffic.arrivals.base_rate_per_s \\
+      --between 1,100 --variants lambda,ec2 --replications 5")]
+    Breakeven(experiments::BreakevenArgs),
+    /// Try values of one field of one variant and pick the cheapest within latency limits
+    /// (the memory size that minimises cost under a p99 limit, the smallest fleet meeting an SLO).
+    #[command(after_help = "\
+Examples:
+  scalesim cheapest scenarios/steady-api.toml --variant lambda-512mb \\
+      --vary variant[lambda-512mb].memory_mb --values 128,256,512,1024,1769,3008 --p99-max 300
+  scalesim cheapest scenarios/daily-cycle.toml --variant fixed-for-peak \\
+      --vary variant[fixed-for-peak].count --between 1,12 --step 1")]
+    Cheapest(experiments::CheapestArgs),
     /// List the instance types, Lambda prices and cold-start presets scenarios can use.
     #[command(after_help = "Examples:\n  scalesim presets")]
     Presets,
@@ -113,7 +155,7 @@ enum Format {
     Csv,
 }
 
-fn parse_horizon(text: &str) -> std::result::Result<SimDuration, String> {
+pub(crate) fn parse_horizon(text: &str) -> std::result::Result<SimDuration, String> {
     let d = humantime::parse_duration(text)
         .map_err(|e| format!("{e}; write a duration such as 90m, 6h or 7d"))?;
     if d.is_zero() {
@@ -128,7 +170,18 @@ fn parse_horizon(text: &str) -> std::result::Result<SimDuration, String> {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_scenario(args),
+        Command::Sweep(args) => experiments::sweep(args),
+        Command::Merge(args) => experiments::merge(args),
+        Command::Breakeven(args) => experiments::breakeven(args),
+        Command::Cheapest(args) => experiments::cheapest(args),
         Command::Validate { scenario } => {
+            if let Some(points) = sweep_points(&scenario)? {
+                println!(
+                    "{}: ok — a sweep of {points} points, each valid",
+                    scenario.display()
+                );
+                return Ok(());
+            }
             let s = scenario::load(&scenario)?;
             println!(
                 "{}: ok — scenario \"{}\", {} variant(s), horizon {}",
@@ -147,7 +200,38 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// When `path` is a sweep, validate every point and return how many there are.
+fn sweep_points(path: &Path) -> Result<Option<usize>> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(None); // `scenario::load` says why
+    };
+    let file = path.display().to_string();
+    let Ok(sweep) = scenario::sweep::Sweep::parse(&text, &file) else {
+        return Ok(None);
+    };
+    if sweep.is_empty() {
+        return Ok(None);
+    }
+    for i in 0..sweep.len() {
+        sweep.point(i)?;
+    }
+    Ok(Some(sweep.len()))
+}
+
 fn run_scenario(args: RunArgs) -> Result<()> {
+    if let Ok(text) = std::fs::read_to_string(&args.scenario) {
+        let file = args.scenario.display().to_string();
+        if let Ok(sweep) = scenario::sweep::Sweep::parse(&text, &file)
+            && let Some(axis) = sweep.axes.first()
+        {
+            anyhow::bail!(
+                "{file} is a sweep ({} takes {} values; {} points in all): run it with `scalesim sweep {file}`",
+                axis.name,
+                axis.values.len(),
+                sweep.len()
+            );
+        }
+    }
     let mut s: Scenario = scenario::load(&args.scenario)?;
     if let Some(seed) = args.seed {
         s.seed = seed;
@@ -296,7 +380,7 @@ fn rerender(dir: &Path) -> Result<()> {
 }
 
 /// Write via a temporary file and a rename, so a reader never sees half a file.
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))

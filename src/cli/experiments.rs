@@ -1,0 +1,455 @@
+//! The experiment commands: sweep, merge, breakeven, cheapest.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use scalesim::engine::SimDuration;
+use scalesim::experiment::{
+    self, BreakevenSpec, Limits, Overrides, Plan, Shard, SweepMeta, aggregate,
+};
+use scalesim::report::{self, charts, sweep as tables};
+use scalesim::scenario::sweep::Sweep;
+
+use super::{parse_horizon, write_atomically};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Common {
+    /// Seeds per point: the scenario's seed, then seeds derived from it; figures get a mean,
+    /// standard deviation and 95 % confidence interval.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    replications: u32,
+    /// Base seed (overrides the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Simulated time of every run (overrides the scenario's `horizon`).
+    #[arg(long, value_parser = parse_horizon)]
+    horizon: Option<SimDuration>,
+}
+
+impl Common {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            seed: self.seed,
+            horizon: self.horizon,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct SweepArgs {
+    /// Scenario file whose numeric fields are lists or ranges.
+    scenario: PathBuf,
+    #[command(flatten)]
+    common: Common,
+    /// Run only slice i of n (0-based): the points whose index is i modulo n. Merge the slices'
+    /// folders with `scalesim merge`.
+    #[arg(long, value_parser = Shard::parse, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Folder for the results [default: reports/<scenario-name>-sweep, or …/shard-I-of-N]
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct MergeArgs {
+    /// The shards' folders.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Folder for the merged sweep.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn parse_pair(text: &str) -> std::result::Result<(f64, f64), String> {
+    let bad = || format!("\"{text}\" is not two numbers A,B (e.g. 1,500)");
+    let (a, b) = text.split_once(',').ok_or_else(bad)?;
+    Ok((
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+fn parse_names(text: &str) -> std::result::Result<(String, String), String> {
+    match text.split_once(',') {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            Ok((a.trim().to_string(), b.trim().to_string()))
+        }
+        _ => Err(format!("\"{text}\" is not two variant names A,B")),
+    }
+}
+
+fn parse_values(text: &str) -> std::result::Result<Vec<f64>, String> {
+    text.split(',')
+        .map(|v| {
+            v.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("\"{v}\" in \"{text}\" is not a number"))
+        })
+        .collect()
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct BreakevenArgs {
+    /// Scenario file with (at least) the two variants to compare.
+    scenario: PathBuf,
+    /// The field to vary, e.g. traffic.arrivals.rate_per_s or variant[ec2].count.
+    #[arg(long)]
+    vary: String,
+    /// The range to search, A,B.
+    #[arg(long, value_parser = parse_pair, value_name = "A,B")]
+    between: (f64, f64),
+    /// The two variants, by name [default: the scenario's two].
+    #[arg(long, value_parser = parse_names, value_name = "A,B")]
+    variants: Option<(String, String)>,
+    /// Stop bisecting when the bracket is this narrow [default: 1/1000 of the range; 1 for whole
+    /// numbers].
+    #[arg(long)]
+    tolerance: Option<f64>,
+    /// Evenly spaced points drawn as the cost curves.
+    #[arg(long, default_value_t = 11, value_parser = clap::value_parser!(u32).range(2..=200))]
+    curve_points: u32,
+    #[command(flatten)]
+    common: Common,
+    /// Folder for the results [default: reports/<scenario-name>-breakeven]
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct CheapestArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// The variant to tune.
+    #[arg(long)]
+    variant: String,
+    /// The field to try values of, e.g. variant[lambda].memory_mb or variant[ec2].count.
+    #[arg(long)]
+    vary: String,
+    /// The values to try, e.g. 128,256,512,1024.
+    #[arg(long, value_name = "LIST", conflicts_with = "between")]
+    values: Option<String>,
+    /// Or a range A,B tried every --step.
+    #[arg(long, value_parser = parse_pair, value_name = "A,B", requires = "step")]
+    between: Option<(f64, f64)>,
+    /// Step through --between.
+    #[arg(long)]
+    step: Option<f64>,
+    /// Highest acceptable p99 latency, ms [default: the scenario's [slo]].
+    #[arg(long)]
+    p99_max: Option<f64>,
+    /// Highest acceptable share of throttled + timed-out requests, % [default: the scenario's
+    /// [slo]].
+    #[arg(long)]
+    max_failed_pct: Option<f64>,
+    #[command(flatten)]
+    common: Common,
+    /// Folder for the results [default: reports/<scenario-name>-cheapest]
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn read(path: &Path) -> Result<(String, String)> {
+    let file = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read scenario {file}"))?;
+    Ok((text, file))
+}
+
+fn write_all(out: &Path, files: Vec<report::ReportFile>) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for f in files {
+        write_atomically(&out.join(&f.path), &f.bytes)?;
+    }
+    Ok(())
+}
+
+/// A progress bar over `len` runs, drawn on stderr after a second (and only on a terminal).
+fn progress_bar(len: u64, what: &str) -> (ProgressBar, Instant, OnceLock<()>) {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} runs, eta {eta}")
+            .expect("the progress template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(what.to_string());
+    (bar, Instant::now(), OnceLock::new())
+}
+
+pub(super) fn sweep(args: SweepArgs) -> Result<()> {
+    let (text, file) = read(&args.scenario)?;
+    let sweep = Sweep::parse(&text, &file)?;
+    let plan = Plan::new(sweep, args.common.replications, args.common.overrides())?;
+    let meta = plan.meta(args.shard);
+    let out = args.out.unwrap_or_else(|| {
+        let base = Path::new("reports").join(format!("{}-sweep", meta.scenario));
+        match args.shard {
+            Some(s) => base.join(format!("shard-{}-of-{}", s.index, s.count)),
+            None => base,
+        }
+    });
+    let points = (0..plan.points.len())
+        .filter(|&p| args.shard.is_none_or(|s| s.has(p)))
+        .count();
+    let (bar, started, shown) = progress_bar(
+        points as u64 * u64::from(plan.replications),
+        &format!("sweeping {}", meta.scenario),
+    );
+    let runs = experiment::run(&plan, args.shard, &|| {
+        bar.inc(1);
+        if started.elapsed() > Duration::from_secs(1) {
+            shown.get_or_init(|| bar.set_draw_target(ProgressDrawTarget::stderr()));
+        }
+    });
+    bar.finish_and_clear();
+    if args.shard.is_some() {
+        write_all(&out, tables::sweep_files(&meta, &runs, None)?)?;
+        println!(
+            "Shard {}/{}: {points} of {} points, {} runs; merge the shards' folders with `scalesim merge DIR... --out DIR`.\nWrote {}",
+            meta.shard.map_or(0, |s| s.0),
+            meta.shard.map_or(1, |s| s.1),
+            meta.points,
+            runs.len(),
+            out.display()
+        );
+        return Ok(());
+    }
+    let results = aggregate(&runs, &meta.variants);
+    write_all(&out, tables::sweep_files(&meta, &runs, Some(&results))?)?;
+    print!("{}", tables::sweep_table(&meta, &results, 60));
+    println!(
+        "Wrote {} (and .parquet, runs.csv)",
+        out.join("results.csv").display()
+    );
+    Ok(())
+}
+
+pub(super) fn merge(args: MergeArgs) -> Result<()> {
+    let mut parts = Vec::new();
+    for dir in &args.shards {
+        let meta_path = dir.join("sweep.json");
+        let meta: SweepMeta =
+            serde_json::from_str(&std::fs::read_to_string(&meta_path).with_context(|| {
+                format!(
+                    "cannot read {} (is {} a sweep shard?)",
+                    meta_path.display(),
+                    dir.display()
+                )
+            })?)
+            .with_context(|| {
+                format!(
+                    "{} is not a scalesim sweep description",
+                    meta_path.display()
+                )
+            })?;
+        let runs_path = dir.join("runs.parquet");
+        let file = std::fs::File::open(&runs_path)
+            .with_context(|| format!("cannot read {}", runs_path.display()))?;
+        use polars::prelude::SerReader;
+        let df = polars::prelude::ParquetReader::new(file)
+            .finish()
+            .with_context(|| format!("cannot read {}", runs_path.display()))?;
+        let runs = tables::runs_from_frame(&meta, &df)
+            .with_context(|| format!("{} does not hold a sweep's runs", runs_path.display()))?;
+        parts.push((meta, runs));
+    }
+    let (meta, runs) = experiment::merge(parts).map_err(anyhow::Error::msg)?;
+    let results = aggregate(&runs, &meta.variants);
+    write_all(
+        &args.out,
+        tables::sweep_files(&meta, &runs, Some(&results))?,
+    )?;
+    print!("{}", tables::sweep_table(&meta, &results, 60));
+    println!(
+        "Merged {} shards into {}",
+        args.shards.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
+    let (text, file) = read(&args.scenario)?;
+    let spec = BreakevenSpec {
+        vary: args.vary,
+        between: args.between,
+        variants: args.variants,
+        replications: args.common.replications,
+        tolerance: args.tolerance,
+        curve_points: args.curve_points as usize,
+        overrides: args.common.overrides(),
+    };
+    let (bar, started, shown) = progress_bar(0, "searching");
+    bar.set_style(
+        ProgressStyle::with_template("{prefix}: {pos} evaluations, {msg}")
+            .expect("the progress template is valid"),
+    );
+    let b = experiment::breakeven(&text, &file, &spec, &|e| {
+        bar.inc(1);
+        bar.set_message(format!("last at {}", e.x));
+        if started.elapsed() > Duration::from_secs(1) {
+            shown.get_or_init(|| bar.set_draw_target(ProgressDrawTarget::stderr()));
+        }
+    })?;
+    bar.finish_and_clear();
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("reports").join(format!("{}-breakeven", b.scenario)));
+    let chart = charts::breakeven_chart(&b)?;
+    let mut json = serde_json::to_string_pretty(&b).expect("results serialise");
+    json.push('\n');
+    let mut csv = String::from(
+        "x,cost_a_usd,cost_a_ci95_low,cost_a_ci95_high,cost_b_usd,cost_b_ci95_low,cost_b_ci95_high,difference_usd\n",
+    );
+    let ci = |e: &experiment::stats::Estimate| {
+        e.ci95.map_or((String::new(), String::new()), |(l, h)| {
+            (l.to_string(), h.to_string())
+        })
+    };
+    for e in &b.evaluations {
+        let ((al, ah), (bl, bh)) = (ci(&e.cost_a), ci(&e.cost_b));
+        csv += &format!(
+            "{},{},{al},{ah},{},{bl},{bh},{}\n",
+            e.x, e.cost_a.mean, e.cost_b.mean, e.diff.mean
+        );
+    }
+    let file = |path: &str, bytes: Vec<u8>| report::ReportFile {
+        path: path.to_string(),
+        bytes,
+    };
+    write_all(
+        &out,
+        vec![
+            file("breakeven.json", json.into_bytes()),
+            file("breakeven.csv", csv.into_bytes()),
+            file("breakeven.svg", chart.svg.into_bytes()),
+            file("breakeven.png", chart.png),
+        ],
+    )?;
+    let other = if b.cheaper_below == b.variant_a {
+        &b.variant_b
+    } else {
+        &b.variant_a
+    };
+    println!(
+        "{}: {} and {} cost the same at {} ≈ {:.6}\n  bracket [{}, {}] (tolerance {}), {} evaluations, {} replication(s) each\n  below it {} is cheaper, above it {}",
+        b.scenario,
+        b.variant_a,
+        b.variant_b,
+        b.vary,
+        b.crossing,
+        b.bracket.0,
+        b.bracket.1,
+        b.tolerance,
+        b.evaluations.len(),
+        b.replications,
+        b.cheaper_below,
+        other
+    );
+    if b.noise_band != b.bracket {
+        println!(
+            "  within noise (95 % interval of the difference containing 0): {} to {}",
+            b.noise_band.0, b.noise_band.1
+        );
+    }
+    println!(
+        "Wrote {} (chart: breakeven.svg/.png)",
+        out.join("breakeven.json").display()
+    );
+    Ok(())
+}
+
+pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
+    let (text, file) = read(&args.scenario)?;
+    let values = match (args.values, args.between, args.step) {
+        (Some(v), _, _) => parse_values(&v).map_err(anyhow::Error::msg)?,
+        (None, Some((a, b)), Some(step)) => {
+            if !(step > 0.0 && a <= b) {
+                bail!("--between {a},{b} --step {step}: give A ≤ B and a step above 0");
+            }
+            let n = ((b - a) / step + 1e-9).floor() as usize + 1;
+            if n > 10_000 {
+                bail!("--between {a},{b} --step {step} makes {n} values; at most 10000");
+            }
+            (0..n).map(|i| a + step * i as f64).collect()
+        }
+        _ => bail!("give the values to try: --values 128,256,512 or --between A,B --step S"),
+    };
+    let limits = Limits {
+        p99_ms: args.p99_max,
+        max_failed_pct: args.max_failed_pct,
+    };
+    let (candidates, best) = experiment::cheapest(
+        &text,
+        &file,
+        &args.vary,
+        &values,
+        &args.variant,
+        limits,
+        args.common.replications,
+        args.common.overrides(),
+    )?;
+    let mut csv = String::from("value,cost_usd,p99_ms,failed_pct,feasible,cheapest\n");
+    println!(
+        "{:>12}  {:>14}  {:>10}  {:>9}  ok",
+        args.vary.rsplit('.').next().unwrap_or(""),
+        "cost USD",
+        "p99 ms",
+        "failed %"
+    );
+    for (i, c) in candidates.iter().enumerate() {
+        let mark = if Some(i) == best {
+            "  ← cheapest"
+        } else {
+            ""
+        };
+        println!(
+            "{:>12}  {:>14.6}  {:>10.1}  {:>9.3}  {}{mark}",
+            c.x,
+            c.cost.mean,
+            c.p99_ms.mean,
+            c.failed_pct.mean,
+            if c.feasible { "yes" } else { "no" }
+        );
+        csv += &format!(
+            "{},{},{},{},{},{}\n",
+            c.x,
+            c.cost.mean,
+            c.p99_ms.mean,
+            c.failed_pct.mean,
+            c.feasible,
+            Some(i) == best
+        );
+    }
+    let name = Path::new(&file)
+        .file_stem()
+        .map_or("scenario".to_string(), |s| s.to_string_lossy().to_string());
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("reports").join(format!("{name}-cheapest")));
+    write_all(
+        &out,
+        vec![report::ReportFile {
+            path: "cheapest.csv".into(),
+            bytes: csv.into_bytes(),
+        }],
+    )?;
+    match best {
+        Some(i) => println!(
+            "Cheapest within the limits: {} = {} (${:.6} over the horizon). Wrote {}",
+            args.vary,
+            candidates[i].x,
+            candidates[i].cost.mean,
+            out.join("cheapest.csv").display()
+        ),
+        None => bail!(
+            "no value of {} keeps within the limits; try larger values (results in {})",
+            args.vary,
+            out.join("cheapest.csv").display()
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,389 @@
+//! Experiments on top of single runs: parameter sweeps (grids of scenario values), replications
+//! with confidence intervals, shards of a sweep for a cluster, break-even and cheapest-setting
+//! searches. Every run is an ordinary simulation of a validated scenario; runs spread over the
+//! cores with rayon and come back in a fixed order, so results do not depend on the thread count.
+
+mod breakeven;
+mod cheapest;
+pub mod stats;
+
+pub use breakeven::{Breakeven, BreakevenSpec, Evaluation, breakeven};
+pub use cheapest::{Candidate, Limits, cheapest};
+
+use rand::Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{RngStreams, SimDuration};
+use crate::report::VariantReport;
+use crate::scenario::sweep::Sweep;
+use crate::scenario::{Scenario, ScenarioError};
+use stats::Estimate;
+
+/// Settings given on the command line that override every point's scenario.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides {
+    /// Base seed.
+    pub seed: Option<u64>,
+    /// Horizon.
+    pub horizon: Option<SimDuration>,
+}
+
+impl Overrides {
+    fn apply(&self, s: &mut Scenario) {
+        if let Some(seed) = self.seed {
+            s.seed = seed;
+        }
+        if let Some(h) = self.horizon {
+            s.horizon = h;
+        }
+    }
+}
+
+/// The seed of replication `r` of a scenario with seed `seed`: replication 0 is the scenario's
+/// own seed (so it equals `scalesim run`), the others are derived from it.
+pub fn replication_seed(seed: u64, r: u32) -> u64 {
+    if r == 0 {
+        seed
+    } else {
+        RngStreams::new(seed)
+            .stream(&format!("replication/{r}"))
+            .next_u64()
+    }
+}
+
+/// What is recorded of each variant in each run, with its name and unit in the name.
+pub type Figure = (&'static str, fn(&VariantReport) -> f64);
+
+/// Every figure a sweep records.
+pub const FIGURES: &[Figure] = &[
+    ("cost_usd", |v| v.cost.total_usd),
+    ("cost_30d_usd", |v| v.projection_30d.total_usd),
+    ("cost_per_million_usd", |v| v.cost_per_million_requests_usd),
+    ("latency_mean_ms", |v| v.latency_ms.mean_ms),
+    ("latency_p50_ms", |v| v.latency_ms.p50_ms),
+    ("latency_p90_ms", |v| v.latency_ms.p90_ms),
+    ("latency_p99_ms", |v| v.latency_ms.p99_ms),
+    ("latency_p999_ms", |v| v.latency_ms.p999_ms),
+    ("latency_max_ms", |v| v.latency_ms.max_ms),
+    ("cold_start_pct", |v| v.cold_start_pct),
+    ("throttled_pct", |v| v.throttled_pct),
+    ("timed_out_pct", |v| v.timed_out_pct),
+    ("arrived", |v| v.requests.arrived as f64),
+    ("completed", |v| v.requests.completed as f64),
+    ("mean_instances", |v| v.capacity.mean_instances),
+    ("peak_instances", |v| v.capacity.peak_instances as f64),
+    ("mean_utilisation", |v| v.capacity.mean_utilisation),
+    ("slo_met", |v| {
+        v.slo_met.map_or(f64::NAN, |m| f64::from(u8::from(m)))
+    }),
+];
+
+/// Index of figure `name` in [`FIGURES`].
+pub fn figure(name: &str) -> Option<usize> {
+    FIGURES.iter().position(|(n, _)| *n == name)
+}
+
+/// A sweep ready to run: its points validated, how many replications each.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The swept scenario.
+    pub sweep: Sweep,
+    /// Each point's scenario, overrides applied.
+    pub points: Vec<Scenario>,
+    /// Seeds per point.
+    pub replications: u32,
+}
+
+/// Describes a sweep so shards of it can be checked to belong together.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepMeta {
+    /// Scenario name.
+    pub scenario: String,
+    /// Hash of the scenario text and settings: shards of one sweep share it.
+    pub fingerprint: String,
+    /// Swept fields.
+    pub axes: Vec<String>,
+    /// Variant names, in scenario order.
+    pub variants: Vec<String>,
+    /// Points of the whole grid.
+    pub points: usize,
+    /// Seeds per point.
+    pub replications: u32,
+    /// This part of the sweep, `(index, count)`; `None` for the whole of it.
+    pub shard: Option<(u32, u32)>,
+}
+
+impl Plan {
+    /// Validate every point of `sweep` up front (errors name the point).
+    pub fn new(
+        sweep: Sweep,
+        replications: u32,
+        overrides: Overrides,
+    ) -> Result<Plan, ScenarioError> {
+        let points = (0..sweep.len())
+            .map(|i| {
+                let mut s = sweep.point(i)?;
+                overrides.apply(&mut s);
+                Ok(s)
+            })
+            .collect::<Result<Vec<_>, ScenarioError>>()?;
+        Ok(Plan {
+            sweep,
+            points,
+            replications: replications.max(1),
+        })
+    }
+
+    /// The sweep's description; `shard` when only a part runs.
+    pub fn meta(&self, shard: Option<Shard>) -> SweepMeta {
+        let first = &self.points[0];
+        let mut h = 0xcbf2_9ce4_8422_2325_u64;
+        let settings = format!(
+            "{}\u{0}{}\u{0}{}\u{0}{}",
+            self.sweep.text,
+            self.replications,
+            first.seed,
+            first.horizon.as_micros()
+        );
+        for b in settings.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        SweepMeta {
+            scenario: first.name.clone(),
+            fingerprint: format!("{h:016x}"),
+            axes: self.sweep.axes.iter().map(|a| a.name.clone()).collect(),
+            variants: first.variants.iter().map(|v| v.name.clone()).collect(),
+            points: self.points.len(),
+            replications: self.replications,
+            shard: shard.map(|s| (s.index, s.count)),
+        }
+    }
+}
+
+/// A deterministic slice of a sweep: the points whose index is `index` modulo `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which slice, 0-based.
+    pub index: u32,
+    /// How many slices.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parse `i/n` (0 ≤ i < n).
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("\"{text}\" is not i/n (e.g. 0/4 for the first of four)"))?;
+        let (index, count): (u32, u32) = match (i.trim().parse(), n.trim().parse()) {
+            (Ok(i), Ok(n)) => (i, n),
+            _ => {
+                return Err(format!(
+                    "\"{text}\" is not i/n with whole numbers, e.g. 0/4"
+                ));
+            }
+        };
+        if count == 0 || index >= count {
+            return Err(format!(
+                "shard {index}/{count}: the index counts from 0 and must be below the count (0/{count} … {}/{count})",
+                count.saturating_sub(1)
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether point `p` belongs to this shard.
+    pub fn has(&self, p: usize) -> bool {
+        p % self.count as usize == self.index as usize
+    }
+}
+
+/// One variant in one run of a sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRow {
+    /// Point of the grid.
+    pub point: u32,
+    /// The swept values at the point.
+    pub values: Vec<f64>,
+    /// Replication, from 0.
+    pub replication: u32,
+    /// Its seed.
+    pub seed: u64,
+    /// Variant name.
+    pub variant: String,
+    /// [`FIGURES`], in order.
+    pub figures: Vec<f64>,
+}
+
+/// Run `scenario` with `seed` and return one row per variant.
+fn run_once(scenario: &Scenario, seed: u64) -> crate::report::RunReport {
+    let mut s = scenario.clone();
+    s.seed = seed;
+    crate::sim::run(&s, &|_| {})
+}
+
+/// Run every point of the plan (of `shard`, if given) `replications` times; `done` is called
+/// after each run. Rows come sorted by point, replication and variant.
+pub fn run(plan: &Plan, shard: Option<Shard>, done: &(dyn Fn() + Sync)) -> Vec<RunRow> {
+    let jobs: Vec<(usize, u32)> = (0..plan.points.len())
+        .filter(|&p| shard.is_none_or(|s| s.has(p)))
+        .flat_map(|p| (0..plan.replications).map(move |r| (p, r)))
+        .collect();
+    jobs.par_iter()
+        .map(|&(p, r)| {
+            let scenario = &plan.points[p];
+            let seed = replication_seed(scenario.seed, r);
+            let report = run_once(scenario, seed);
+            done();
+            let values = plan.sweep.values(p);
+            report
+                .variants
+                .iter()
+                .map(|v| RunRow {
+                    point: p as u32,
+                    values: values.clone(),
+                    replication: r,
+                    seed,
+                    variant: v.name.clone(),
+                    figures: FIGURES.iter().map(|(_, f)| f(v)).collect(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// One variant at one point, over its replications.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultRow {
+    /// Point of the grid.
+    pub point: u32,
+    /// The swept values.
+    pub values: Vec<f64>,
+    /// Variant name.
+    pub variant: String,
+    /// Replications behind the figures.
+    pub replications: u32,
+    /// [`FIGURES`] over the replications.
+    pub figures: Vec<Estimate>,
+}
+
+/// Fold run rows (sorted by point, replication, variant in scenario order) into one row per
+/// point and variant, variants in `variants` order.
+pub fn aggregate(rows: &[RunRow], variants: &[String]) -> Vec<ResultRow> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let point = rows[i].point;
+        let end = rows[i..]
+            .iter()
+            .position(|r| r.point != point)
+            .map_or(rows.len(), |k| i + k);
+        let at_point = &rows[i..end];
+        for name in variants {
+            let mine: Vec<&RunRow> = at_point.iter().filter(|r| &r.variant == name).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let figures = (0..FIGURES.len())
+                .map(|f| {
+                    let values: Vec<f64> = mine.iter().map(|r| r.figures[f]).collect();
+                    Estimate::of(&values)
+                })
+                .collect();
+            out.push(ResultRow {
+                point,
+                values: mine[0].values.clone(),
+                variant: name.clone(),
+                replications: mine.len() as u32,
+                figures,
+            });
+        }
+        i = end;
+    }
+    out
+}
+
+/// Why an experiment cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// The scenario (or a point of it) is invalid.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// The request does not fit the scenario.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The runs of one scenario at `replications` seeds, in parallel: the reports in seed order.
+fn replicate(scenario: &Scenario, replications: u32) -> Vec<crate::report::RunReport> {
+    (0..replications.max(1))
+        .into_par_iter()
+        .map(|r| run_once(scenario, replication_seed(scenario.seed, r)))
+        .collect()
+}
+
+/// The index of variant `name` in `scenario`, or an error listing the variants.
+fn variant_index(scenario: &Scenario, name: &str) -> Result<usize, ExperimentError> {
+    scenario
+        .variants
+        .iter()
+        .position(|v| v.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
+            ExperimentError::Invalid(format!(
+                "no variant \"{name}\"; the scenario has: {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// Join the runs of a sweep's shards (each with its description) into the whole sweep's runs,
+/// sorted as an unsharded run sorts them. Every shard of one sweep must be there exactly once.
+pub fn merge(parts: Vec<(SweepMeta, Vec<RunRow>)>) -> Result<(SweepMeta, Vec<RunRow>), String> {
+    let Some((first, _)) = parts.first() else {
+        return Err("nothing to merge".into());
+    };
+    let mut meta = first.clone();
+    let count = match meta.shard {
+        Some((_, n)) => n,
+        None => return Err("the first folder holds a whole sweep, not a shard".into()),
+    };
+    let mut seen = vec![false; count as usize];
+    for (m, _) in &parts {
+        if m.fingerprint != meta.fingerprint {
+            return Err(format!(
+                "shards of different sweeps: fingerprint {} ({}) vs {} ({}); run every shard with the same scenario, --replications, --seed and --horizon",
+                m.fingerprint, m.scenario, meta.fingerprint, meta.scenario
+            ));
+        }
+        match m.shard {
+            Some((i, n)) if n == count => {
+                if std::mem::replace(&mut seen[i as usize], true) {
+                    return Err(format!("shard {i}/{n} is given twice"));
+                }
+            }
+            Some((i, n)) => {
+                return Err(format!(
+                    "shard {i}/{n} belongs to a split into {n}, the others into {count}"
+                ));
+            }
+            None => return Err("a folder holds a whole sweep, not a shard".into()),
+        }
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|&i| !seen[i as usize])
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("missing shard(s): {}", missing.join(", ")));
+    }
+    let order = |v: &str| meta.variants.iter().position(|n| n == v);
+    let mut rows: Vec<RunRow> = parts.into_iter().flat_map(|(_, r)| r).collect();
+    rows.sort_by_key(|r| (r.point, r.replication, order(&r.variant)));
+    meta.shard = None;
+    Ok((meta, rows))
+}

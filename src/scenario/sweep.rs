@@ -1,0 +1,549 @@
+//! Sweeps: a scenario where numeric fields are given as several values.
+//!
+//! Any numeric field can be a list, `rate_per_s = [10, 50, 100]`, or a range,
+//! `rate_per_s = { from = 1, to = 500, steps = 20, scale = "log" }` ("linear" by default;
+//! both ends included). Several such fields make a grid. Fields that are lists by nature
+//! (`hourly`, `at_s`, `values_ms`) are not sweeps. Each point of the grid is the scenario text
+//! with the swept values written in, parsed and validated like any scenario — so a point that
+//! makes no sense fails with the usual file, line and field.
+
+use std::ops::Range;
+
+use toml_edit::{DocumentMut, Item, Value};
+
+use super::{Located, Scenario, ScenarioError, parse};
+
+/// Fields whose value is a list of numbers by nature, never a sweep.
+const LIST_FIELDS: [&str; 3] = ["hourly", "at_s", "values_ms"];
+
+/// Most points a sweep may have.
+pub const MAX_POINTS: usize = 100_000;
+
+/// One step of a path into the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A key of a table.
+    Key(String),
+    /// An element of an array (of tables).
+    Index(usize),
+}
+
+/// A swept field and its values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// The field as a path, e.g. `traffic.arrivals.rate_per_s` or `variant[1].memory_mb`.
+    pub name: String,
+    /// Where it is.
+    pub path: Vec<Step>,
+    /// Its values, in order.
+    pub values: Vec<f64>,
+    /// Whether values are written as integers (both ends of a range, or every listed value, are).
+    pub integer: bool,
+}
+
+/// A scenario text with its sweep axes.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    /// The file, for errors.
+    pub file: String,
+    /// The text.
+    pub text: String,
+    /// The swept fields, in file order (empty: a single scenario).
+    pub axes: Vec<Axis>,
+}
+
+/// A path as text: `a.b[2].c`.
+pub fn path_name(path: &[Step]) -> String {
+    let mut s = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Step::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn err(
+    sweep_file: &str,
+    text: &str,
+    span: Option<Range<usize>>,
+    field: &str,
+    message: String,
+    help: &str,
+) -> ScenarioError {
+    ScenarioError::Invalid(Located::at(
+        sweep_file,
+        text,
+        span,
+        Some(field.to_string()),
+        message,
+        Some(help.to_string()),
+    ))
+}
+
+fn number(v: &Value) -> Option<(f64, bool)> {
+    match v {
+        Value::Integer(i) => Some((*i.value() as f64, true)),
+        Value::Float(f) => Some((*f.value(), false)),
+        _ => None,
+    }
+}
+
+/// Values of a `{ from, to, steps, scale }` range.
+fn range_values(
+    file: &str,
+    text: &str,
+    name: &str,
+    t: &toml_edit::InlineTable,
+) -> Result<(Vec<f64>, bool), ScenarioError> {
+    let span = t.span();
+    let bad = |message: String, help: &str| err(file, text, span.clone(), name, message, help);
+    const HELP: &str = "a range is { from = A, to = B, steps = N } with N ≥ 2, optionally scale = \"linear\" or \"log\"";
+    if let Some((k, _)) = t
+        .iter()
+        .find(|(k, _)| !["from", "to", "steps", "scale"].contains(k))
+    {
+        return Err(bad(format!("`{k}` is not part of a range"), HELP));
+    }
+    let get = |k: &str| t.get(k).and_then(number);
+    let (Some((from, from_int)), Some((to, to_int))) = (get("from"), get("to")) else {
+        return Err(bad("a range needs numbers `from` and `to`".into(), HELP));
+    };
+    let steps = match t.get("steps") {
+        Some(Value::Integer(n)) if *n.value() >= 2 && *n.value() <= MAX_POINTS as i64 => {
+            *n.value() as usize
+        }
+        Some(v) => {
+            return Err(bad(
+                format!(
+                    "steps = {} is not a whole number from 2 to {MAX_POINTS}",
+                    v.to_string().trim()
+                ),
+                HELP,
+            ));
+        }
+        None => return Err(bad("a range needs `steps`".into(), HELP)),
+    };
+    let log = match t.get("scale").map(|v| v.as_str()) {
+        None | Some(Some("linear")) => false,
+        Some(Some("log")) => true,
+        Some(_) => return Err(bad("scale must be \"linear\" or \"log\"".into(), HELP)),
+    };
+    if log && (from <= 0.0 || to <= 0.0) {
+        return Err(bad(
+            format!("a log range needs from and to above 0 (got {from} and {to})"),
+            HELP,
+        ));
+    }
+    let mut values: Vec<f64> = (0..steps)
+        .map(|i| {
+            let u = i as f64 / (steps - 1) as f64;
+            let v = if log {
+                (from.ln() + (to.ln() - from.ln()) * u).exp()
+            } else {
+                from + (to - from) * u
+            };
+            // 12 significant digits: 10 rather than 10.000000000000002 from exp(ln).
+            format!("{v:.11e}").parse().unwrap_or(v)
+        })
+        .collect();
+    // Ends exactly as written.
+    values[0] = from;
+    values[steps - 1] = to;
+    Ok((values, from_int && to_int))
+}
+
+fn walk_value(
+    file: &str,
+    text: &str,
+    path: &mut Vec<Step>,
+    key: Option<&str>,
+    v: &Value,
+    axes: &mut Vec<Axis>,
+    ranges: &mut Vec<usize>,
+) -> Result<(), ScenarioError> {
+    let name = || path_name(path);
+    match v {
+        Value::Array(a)
+            if key.is_some_and(|k| !LIST_FIELDS.contains(&k))
+                && !a.is_empty()
+                && a.iter().all(|x| number(x).is_some()) =>
+        {
+            let values: Vec<f64> = a.iter().filter_map(number).map(|(x, _)| x).collect();
+            let integer = a.iter().all(|x| matches!(x, Value::Integer(_)));
+            axes.push(Axis {
+                name: name(),
+                path: path.clone(),
+                values,
+                integer,
+            });
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                path.push(Step::Index(i));
+                walk_value(file, text, path, None, x, axes, ranges)?;
+                path.pop();
+            }
+        }
+        Value::InlineTable(t) if t.contains_key("from") && t.contains_key("to") => {
+            let (values, integer_ends) = range_values(file, text, &name(), t)?;
+            axes.push(Axis {
+                name: name(),
+                path: path.clone(),
+                values,
+                // Settled once every axis is known: see `Sweep::parse`.
+                integer: integer_ends,
+            });
+            ranges.push(axes.len() - 1);
+        }
+        Value::InlineTable(t) => {
+            for (k, x) in t.iter() {
+                path.push(Step::Key(k.to_string()));
+                walk_value(file, text, path, Some(k), x, axes, ranges)?;
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn walk_item(
+    file: &str,
+    text: &str,
+    path: &mut Vec<Step>,
+    key: Option<&str>,
+    item: &Item,
+    axes: &mut Vec<Axis>,
+    ranges: &mut Vec<usize>,
+) -> Result<(), ScenarioError> {
+    match item {
+        Item::Table(t) => {
+            for (k, x) in t.iter() {
+                path.push(Step::Key(k.to_string()));
+                walk_item(file, text, path, Some(k), x, axes, ranges)?;
+                path.pop();
+            }
+        }
+        Item::ArrayOfTables(a) => {
+            for (i, t) in a.iter().enumerate() {
+                path.push(Step::Index(i));
+                for (k, x) in t.iter() {
+                    path.push(Step::Key(k.to_string()));
+                    walk_item(file, text, path, Some(k), x, axes, ranges)?;
+                    path.pop();
+                }
+                path.pop();
+            }
+        }
+        Item::Value(v) => walk_value(file, text, path, key, v, axes, ranges)?,
+        Item::None => {}
+    }
+    Ok(())
+}
+
+impl Sweep {
+    /// Find the sweep axes of scenario `text`.
+    pub fn parse(text: &str, file: &str) -> Result<Sweep, ScenarioError> {
+        let doc = toml_edit::Document::parse(text).map_err(|e| {
+            ScenarioError::Syntax(Located::at(
+                file,
+                text,
+                e.span(),
+                None,
+                e.message().trim_end().to_string(),
+                None,
+            ))
+        })?;
+        let mut axes = Vec::new();
+        let mut ranges = Vec::new();
+        walk_item(
+            file,
+            text,
+            &mut Vec::new(),
+            None,
+            doc.as_item(),
+            &mut axes,
+            &mut ranges,
+        )?;
+        // A range with whole-number ends steps through whole numbers only if the field takes
+        // nothing else: try a fraction there (every other axis at its first value).
+        for &k in &ranges {
+            if !axes[k].integer {
+                continue;
+            }
+            let settings: Vec<(&[Step], f64, bool)> = axes
+                .iter()
+                .enumerate()
+                .map(|(j, a)| {
+                    if j == k {
+                        (a.path.as_slice(), a.values[0] + 0.5, false)
+                    } else {
+                        (a.path.as_slice(), a.values[0], a.integer)
+                    }
+                })
+                .collect();
+            let fractions_ok =
+                set_values(text, file, &settings).is_ok_and(|t| parse(&t, file).is_ok());
+            let axis = &mut axes[k];
+            if fractions_ok {
+                axis.integer = false;
+            } else {
+                axis.values.iter_mut().for_each(|v| *v = v.round());
+                axis.values.dedup();
+            }
+        }
+        let points = axes
+            .iter()
+            .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+        if points.is_none_or(|n| n > MAX_POINTS) {
+            return Err(ScenarioError::Invalid(Located::at(
+                file,
+                text,
+                None,
+                None,
+                format!("the sweep has more than {MAX_POINTS} points"),
+                Some("sweep fewer fields or fewer values at once".into()),
+            )));
+        }
+        Ok(Sweep {
+            file: file.to_string(),
+            text: text.to_string(),
+            axes,
+        })
+    }
+
+    /// Number of points of the grid.
+    pub fn len(&self) -> usize {
+        self.axes.iter().map(|a| a.values.len()).product()
+    }
+
+    /// Whether the grid is a single point (no axes).
+    pub fn is_empty(&self) -> bool {
+        self.axes.is_empty()
+    }
+
+    /// The values of point `i` (the last axis varies fastest).
+    pub fn values(&self, mut i: usize) -> Vec<f64> {
+        let mut out = vec![0.0; self.axes.len()];
+        for (k, a) in self.axes.iter().enumerate().rev() {
+            out[k] = a.values[i % a.values.len()];
+            i /= a.values.len();
+        }
+        out
+    }
+
+    /// The scenario at point `i`: the text with each axis's value written in, validated.
+    pub fn point(&self, i: usize) -> Result<Scenario, ScenarioError> {
+        let values = self.values(i);
+        let settings: Vec<(&[Step], f64, bool)> = self
+            .axes
+            .iter()
+            .zip(&values)
+            .map(|(a, &v)| (a.path.as_slice(), v, a.integer))
+            .collect();
+        let text = set_values(&self.text, &self.file, &settings)?;
+        parse(&text, &self.file).map_err(|e| at_point(e, &self.axes, &values))
+    }
+}
+
+/// Name the sweep point in an error found while validating it.
+fn at_point(e: ScenarioError, axes: &[Axis], values: &[f64]) -> ScenarioError {
+    let point: Vec<String> = axes
+        .iter()
+        .zip(values)
+        .map(|(a, v)| format!("{} = {v}", a.name))
+        .collect();
+    let note = format!(" (at the sweep point {})", point.join(", "));
+    match e {
+        ScenarioError::Invalid(mut l) => {
+            l.message += &note;
+            ScenarioError::Invalid(l)
+        }
+        ScenarioError::Syntax(mut l) => {
+            l.message += &note;
+            ScenarioError::Syntax(l)
+        }
+        other => other,
+    }
+}
+
+/// Parse a path like `traffic.arrivals.rate_per_s`, `variant[1].count` or
+/// `variant[lambda-512mb].memory_mb` (an array of tables indexed by its `name`) against `text`;
+/// also whether the field holds an integer.
+pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, bool), String> {
+    let doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
+    let mut steps = Vec::new();
+    let mut item: &Item = doc.as_item();
+    // Split on dots outside brackets: variant names may hold dots (`ec2-2x-m7g.large`).
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    for part in parts {
+        let (key, index) = match part.split_once('[') {
+            Some((k, rest)) => (
+                k,
+                Some(
+                    rest.strip_suffix(']')
+                        .ok_or_else(|| format!("\"{part}\" has a [ without a ]"))?,
+                ),
+            ),
+            None => (part, None),
+        };
+        let next = item.get(key).ok_or_else(|| {
+            format!(
+                "the scenario has no field `{}`",
+                path_name(&[steps.clone(), vec![Step::Key(key.to_string())]].concat())
+            )
+        })?;
+        steps.push(Step::Key(key.to_string()));
+        item = next;
+        if let Some(index) = index {
+            let i = match index.parse::<usize>() {
+                Ok(i) => i,
+                Err(_) => {
+                    // By name: the element whose `name` is `index`.
+                    let n = match item {
+                        Item::ArrayOfTables(a) => a.len(),
+                        _ => 0,
+                    };
+                    (0..n)
+                        .find(|&i| {
+                            item.get(i)
+                                .and_then(|t| t.get("name"))
+                                .and_then(|n| n.as_str())
+                                == Some(index)
+                        })
+                        .ok_or_else(|| format!("no `{key}` named \"{index}\""))?
+                }
+            };
+            item = item
+                .get(i)
+                .ok_or_else(|| format!("`{key}` has no element {i}"))?;
+            steps.push(Step::Index(i));
+        }
+    }
+    match item {
+        Item::Value(Value::Integer(_)) => Ok((steps, true)),
+        Item::Value(Value::Float(_)) => Ok((steps, false)),
+        _ => Err(format!("`{path}` is not a number in the scenario")),
+    }
+}
+
+/// `text` with the values at `settings` (path, value, written as an integer) replaced.
+pub fn set_values(
+    text: &str,
+    file: &str,
+    settings: &[(&[Step], f64, bool)],
+) -> Result<String, ScenarioError> {
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        ScenarioError::Syntax(Located::at(
+            file,
+            text,
+            e.span(),
+            None,
+            e.message().trim_end().to_string(),
+            None,
+        ))
+    })?;
+    for (path, v, integer) in settings {
+        let mut item: &mut Item = doc.as_item_mut();
+        for step in path.iter() {
+            let next = match step {
+                Step::Key(k) => item.get_mut(k.as_str()),
+                Step::Index(i) => item.get_mut(*i),
+            };
+            item = next.expect("bug: a sweep path that is not in its own scenario");
+        }
+        *item = if *integer {
+            toml_edit::value(v.round() as i64)
+        } else {
+            toml_edit::value(*v)
+        };
+    }
+    Ok(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+name = "s"
+horizon = "1h"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = { from = 1, to = 100, steps = 3, scale = "log" } }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+[[variant]]
+name = "fn"
+platform = "lambda"
+runtime = "python"
+memory_mb = [128, 256]
+"#;
+
+    #[test]
+    fn finds_axes_and_builds_every_point() {
+        let s = Sweep::parse(BASE, "s.toml").unwrap();
+        assert_eq!(s.axes.len(), 2);
+        assert_eq!(s.axes[0].name, "traffic.arrivals.rate_per_s");
+        assert_eq!(s.axes[0].values, vec![1.0, 10.0, 100.0]);
+        assert_eq!(s.axes[1].name, "variant[0].memory_mb");
+        assert_eq!(s.len(), 6);
+        assert_eq!(s.values(3), vec![10.0, 256.0]);
+        let p = s.point(5).unwrap();
+        match (&p.traffic.arrivals, &p.variants[0].platform) {
+            (
+                crate::traffic::Arrivals::Process(crate::traffic::ArrivalProcess::Poisson {
+                    rate_per_s,
+                }),
+                crate::scenario::PlatformSpec::Lambda { function, .. },
+            ) => {
+                assert_eq!(*rate_per_s, 100.0);
+                assert_eq!(function.memory_mb, 256);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lists_by_nature_are_not_sweeps_and_paths_resolve() {
+        let text = BASE.replace(
+            "rate_per_s = { from = 1, to = 100, steps = 3, scale = \"log\" }",
+            "rate_per_s = 5, hourly = [1, 2]",
+        );
+        let s = Sweep::parse(&text, "s.toml").unwrap();
+        assert_eq!(s.axes.len(), 1);
+        let (by_name, integer) = resolve_path(
+            &s.text.replace("[128, 256]", "512"),
+            "variant[fn].memory_mb",
+        )
+        .unwrap();
+        assert!(integer);
+        assert_eq!(path_name(&by_name), "variant[0].memory_mb");
+        assert!(resolve_path(&text, "traffic.nope").is_err());
+        let dotted = s
+            .text
+            .replace("name = \"fn\"", "name = \"fn.v2\"")
+            .replace("[128, 256]", "512");
+        let (p, _) = resolve_path(&dotted, "variant[fn.v2].memory_mb").unwrap();
+        assert_eq!(path_name(&p), "variant[0].memory_mb");
+    }
+}

@@ -1,0 +1,314 @@
+//! Experiments: sweeps give the same results on one thread or many and sharded-then-merged;
+//! break-even matches a crossing worked out by hand; the memory search finds a known optimum;
+//! replication confidence intervals cover a known mean at about the nominal rate.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+use scalesim::billing::catalog;
+use scalesim::experiment::{
+    self, BreakevenSpec, Limits, Overrides, Plan, aggregate, figure, stats::Estimate,
+};
+use scalesim::scenario::sweep::Sweep;
+
+const SWEEP: &str = r#"
+name = "sweep"
+seed = 3
+horizon = "10m"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = { from = 2, to = 40, steps = 5, scale = "log" } }
+[traffic.request]
+duration = { dist = "lognormal", median_ms = 80, p99_ms = 600 }
+cpu_fraction = 0.3
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = [512, 1024]
+runtime = "python"
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "t3.medium"
+count = 1
+slots = 8
+"#;
+
+fn plan(text: &str, replications: u32) -> Plan {
+    Plan::new(
+        Sweep::parse(text, "sweep.toml").unwrap(),
+        replications,
+        Overrides::default(),
+    )
+    .unwrap()
+}
+
+/// 5 rates × 2 memory sizes × 3 seeds: the same rows on one thread and on four.
+#[test]
+fn a_sweep_is_the_same_on_one_thread_and_many() {
+    let p = plan(SWEEP, 3);
+    assert_eq!(p.points.len(), 10);
+    let on = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| experiment::run(&p, None, &|| {}))
+    };
+    let one = on(1);
+    assert_eq!(one.len(), 10 * 3 * 2);
+    // Compared as text: `slo_met` is NaN without an SLO, and NaN != NaN.
+    assert_eq!(format!("{one:?}"), format!("{:?}", on(4)));
+    // Replication 0 is the scenario's own seed: it equals a plain run of that point.
+    let plain = scalesim::sim::run(&p.points[7], &|_| {});
+    let cost = figure("cost_usd").unwrap();
+    assert_eq!(one[7 * 6].figures[cost], plain.variants[0].cost.total_usd);
+}
+
+fn sweep_cli(dir: &Path, args: &[&str]) {
+    Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .assert()
+        .success();
+}
+
+/// The same sweep whole, and as three shards merged: byte-identical runs and results files.
+#[test]
+fn sharded_then_merged_equals_unsharded() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    fs::write(d.join("s.toml"), SWEEP).unwrap();
+    sweep_cli(
+        d,
+        &["sweep", "s.toml", "--replications", "2", "--out", "whole"],
+    );
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let out = format!("part{i}");
+        sweep_cli(
+            d,
+            &[
+                "sweep",
+                "s.toml",
+                "--replications",
+                "2",
+                "--shard",
+                &shard,
+                "--out",
+                &out,
+            ],
+        );
+        assert!(!d.join(&out).join("results.csv").exists());
+    }
+    // Shards in any order.
+    sweep_cli(d, &["merge", "part2", "part0", "part1", "--out", "merged"]);
+    for f in ["results.csv", "runs.csv", "sweep.json", "results.parquet"] {
+        assert_eq!(
+            fs::read(d.join("whole").join(f)).unwrap(),
+            fs::read(d.join("merged").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // A missing shard is refused.
+    let err = fails(d, &["merge", "part0", "part2", "--out", "bad"]);
+    assert!(err.contains("missing shard(s): 1/3"), "{err}");
+    assert!(!d.join("bad").exists());
+}
+
+/// Even arrivals at r per second for an hour, 100 ms each on 1,024 MB, no cold-start time, no
+/// free tier: Lambda costs N × ($0.20 / M + 0.1 s × 1 GB × $/GB-s) with N = 3,600 r requests.
+/// One m7g.large, no load balancer, costs one hour, whatever the rate. They cross at
+/// r* = hour price / (3,600 × per-request cost) ≈ 12.14 req/s. N is a whole number, so the
+/// simulated cost moves in steps of one request: the crossing found lies within the tolerance
+/// plus one request's worth of rate (1/3,600 req/s) of r*.
+#[test]
+fn break_even_matches_the_crossing_by_hand() {
+    let text = r#"
+name = "by-hand"
+horizon = "1h"
+[traffic]
+arrivals = { process = "even", rate_per_s = 5.0 }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 0.0
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 1024
+cold_start = { dist = "constant", ms = 0 }
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 1
+slots = 64
+load_balancer = false
+"#;
+    let prices = catalog::LAMBDA_X86_64;
+    let per_request = prices.request_usd + 0.1 * 1.0 * prices.gb_s_tiers[0].usd_per_unit;
+    let hour = catalog::instance_type("m7g.large").unwrap().usd_per_hour;
+    let r_star = hour / (3_600.0 * per_request);
+    let tolerance = 0.001;
+    let spec = BreakevenSpec {
+        vary: "traffic.arrivals.rate_per_s".into(),
+        between: (1.0, 100.0),
+        variants: None,
+        replications: 1,
+        tolerance: Some(tolerance),
+        curve_points: 5,
+        overrides: Overrides::default(),
+    };
+    let b = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap();
+    assert!(
+        (b.crossing - r_star).abs() <= tolerance + 1.0 / 3_600.0,
+        "found {} vs {r_star}",
+        b.crossing
+    );
+    assert!(b.bracket.1 - b.bracket.0 <= tolerance);
+    assert_eq!(b.cheaper_below, "fn");
+    // No crossing in a range where Lambda is always cheaper: a clear error.
+    let spec = BreakevenSpec {
+        between: (1.0, 10.0),
+        ..spec
+    };
+    let e = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap_err();
+    assert!(
+        e.to_string().contains("no crossing between 1 and 10"),
+        "{e}"
+    );
+}
+
+/// The memory search. Each request is 200 ms of single-threaded CPU work on one vCPU plus
+/// 50 ms of waiting; below 1,769 MB the CPU part stretches by 1,769 / m, so latency is
+/// 0.2 × 1,769 / m + 0.05 s (constant: the p99 is exactly that). Billed GB-s per request is
+/// that × m / 1,024 = (0.2 × 1,769 + 0.05 m) / 1,024: it grows with m. So the cheapest size
+/// under a 300 ms p99 is the smallest m with 0.2 × 1,769 / m + 0.05 ≤ 0.3, i.e. m ≥ 1,415.2 MB:
+/// of the sizes 128, 192, …, 3,008 that is 1,472 MB (1,408 MB gives 301.3 ms).
+#[test]
+fn memory_search_finds_the_known_optimum() {
+    let text = r#"
+name = "memory"
+horizon = "10m"
+[traffic]
+arrivals = { process = "even", rate_per_s = 1.0 }
+[traffic.request]
+duration = { dist = "constant", ms = 250 }
+cpu_fraction = 0.8
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 512
+cold_start = { dist = "constant", ms = 0 }
+"#;
+    let sizes: Vec<f64> = (0..)
+        .map(|k| 128.0 + 64.0 * f64::from(k))
+        .take_while(|m| *m <= 3_008.0)
+        .collect();
+    let closed_form = sizes
+        .iter()
+        .copied()
+        .find(|m| 0.2 * 1_769.0 / m + 0.05 <= 0.3)
+        .unwrap();
+    assert_eq!(closed_form, 1_472.0);
+    let limits = Limits {
+        p99_ms: Some(300.0),
+        max_failed_pct: None,
+    };
+    let (candidates, best) = experiment::cheapest(
+        text,
+        "memory.toml",
+        "variant[fn].memory_mb",
+        &sizes,
+        "fn",
+        limits,
+        1,
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(candidates[best.unwrap()].x, closed_form);
+    // And it is cheaper than every larger size that also meets the limit.
+    let chosen = candidates[best.unwrap()].cost.mean;
+    assert!(
+        candidates
+            .iter()
+            .filter(|c| c.feasible)
+            .all(|c| c.cost.mean >= chosen)
+    );
+}
+
+/// Confidence intervals. Poisson arrivals at 20/s for 60 s: the number arrived has mean exactly
+/// 1,200. 200 sweeps (base seeds 1–200) of 10 replications each give 200 Student-t 95 %
+/// intervals. Poisson(1,200) counts are very nearly normal, so each covers 1,200 with
+/// probability ≈ 0.95 and the number that do is Binomial(200, 0.95): mean 190, sd 3.1. We accept
+/// 180–199: below 180 is more than 3 sd short (probability < 0.1 %), and all 200 happen with
+/// probability 0.95^200 ≈ 3.5e-5 (intervals far too wide).
+#[test]
+fn intervals_cover_a_known_mean_at_the_nominal_rate() {
+    let text = r#"
+name = "ci"
+horizon = "60s"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 20.0 }
+[traffic.request]
+duration = { dist = "constant", ms = 10 }
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 512
+cold_start = { dist = "constant", ms = 0 }
+"#;
+    let arrived = figure("arrived").unwrap();
+    let covered = (1..=200u64)
+        .filter(|&seed| {
+            let p = Plan::new(
+                Sweep::parse(text, "ci.toml").unwrap(),
+                10,
+                Overrides {
+                    seed: Some(seed),
+                    horizon: None,
+                },
+            )
+            .unwrap();
+            let rows = experiment::run(&p, None, &|| {});
+            let result = &aggregate(&rows, &["fn".to_string()])[0];
+            let e: Estimate = result.figures[arrived];
+            let (lo, hi) = e.ci95.unwrap();
+            lo <= 1_200.0 && 1_200.0 <= hi
+        })
+        .count();
+    assert!(
+        (180..=199).contains(&covered),
+        "{covered} of 200 intervals cover the mean"
+    );
+}
+
+/// Run `scalesim` in `dir` expecting failure; its stderr.
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let out = Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .assert()
+        .code(1);
+    String::from_utf8(out.get_output().stderr.clone()).unwrap()
+}
+
+/// `scalesim run` on a sweep points to `scalesim sweep`; `validate` checks every point and names
+/// the one that fails; a bad range is refused with what a range is.
+#[test]
+fn run_and_validate_know_sweeps() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    fs::write(d.join("s.toml"), SWEEP).unwrap();
+    insta::assert_snapshot!("run_on_a_sweep", fails(d, &["run", "s.toml"]));
+    let bad = SWEEP.replace("memory_mb = [512, 1024]", "memory_mb = [512, 20000]");
+    fs::write(d.join("bad.toml"), bad).unwrap();
+    insta::assert_snapshot!("sweep_point_invalid", fails(d, &["validate", "bad.toml"]));
+    let range = SWEEP.replace("steps = 5, scale = \"log\"", "steps = 1");
+    fs::write(d.join("range.toml"), range).unwrap();
+    insta::assert_snapshot!("sweep_bad_range", fails(d, &["sweep", "range.toml"]));
+}
