@@ -85,6 +85,16 @@ fn every_shipped_scenario_runs_over_a_short_horizon() {
                 .success();
             let results = fs::read_to_string(out.path().join("results.csv")).unwrap();
             assert!(results.lines().count() > 2, "{results}");
+            // One swept field: cost and p99 charts against it.
+            for chart in [
+                "sweep-cost.svg",
+                "sweep-cost.png",
+                "sweep-p99.svg",
+                "sweep-p99.png",
+            ] {
+                let len = fs::metadata(out.path().join(chart)).unwrap().len();
+                assert!(len > 1_000, "{chart}: {len} bytes");
+            }
             continue;
         }
         scalesim(root)

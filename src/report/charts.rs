@@ -619,3 +619,114 @@ fn breakeven_curves<DB: DrawingBackend>(
     }
     legend!(chart, SeriesLabelPosition::UpperLeft)
 }
+
+/// What a sweep chart draws: the sweep, its results, which figure and how to label it.
+pub struct SweepFigure<'a> {
+    /// The sweep.
+    pub meta: &'a crate::experiment::SweepMeta,
+    /// One row per point and variant.
+    pub results: &'a [crate::experiment::ResultRow],
+    /// Index into [`crate::experiment::FIGURES`].
+    pub figure: usize,
+    /// The y axis' description.
+    pub y_desc: &'static str,
+}
+
+/// Charts of a one-field sweep: cost and p99 against the swept value, a line per variant, error
+/// bars from replications; a log x axis when the values span 20× or more. None for grids.
+pub fn sweep_charts(
+    meta: &crate::experiment::SweepMeta,
+    results: &[crate::experiment::ResultRow],
+) -> Result<Vec<Chart>, ChartError> {
+    if meta.axes.len() != 1 || results.is_empty() {
+        return Ok(Vec::new());
+    }
+    register_font();
+    let fig = |n| crate::experiment::figure(n).expect("a known figure");
+    let cost = SweepFigure {
+        meta,
+        results,
+        figure: fig("cost_usd"),
+        y_desc: "USD over the horizon",
+    };
+    let p99 = SweepFigure {
+        meta,
+        results,
+        figure: fig("latency_p99_ms"),
+        y_desc: "p99 latency, ms",
+    };
+    Ok(vec![
+        render!(
+            "sweep-cost",
+            "Cost at each point of the sweep",
+            &cost,
+            sweep_lines
+        ),
+        render!(
+            "sweep-p99",
+            "p99 latency at each point of the sweep",
+            &p99,
+            sweep_lines
+        ),
+    ])
+}
+
+fn sweep_lines<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: &SweepFigure,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let xs = s.results.iter().map(|r| r.values[0]);
+    let (x0, x1) = xs
+        .clone()
+        .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let (x0, x1) = if x1 > x0 {
+        (x0, x1)
+    } else {
+        (x0 - 1.0, x1 + 1.0)
+    };
+    let top = s
+        .results
+        .iter()
+        .map(|r| {
+            let e = r.figures[s.figure];
+            e.ci95.map_or(e.mean, |c| c.1)
+        })
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let log = x0 > 0.0 && x1 / x0 >= 20.0;
+    macro_rules! draw {
+        ($chart:expr) => {{
+            let mut chart = $chart;
+            mesh!(chart, s.meta.axes[0].as_str(), s.y_desc).draw()?;
+            for (i, name) in s.meta.variants.iter().enumerate() {
+                let c = colour(i);
+                let mine: Vec<_> = s.results.iter().filter(|r| &r.variant == name).collect();
+                chart
+                    .draw_series(LineSeries::new(
+                        mine.iter().map(|r| (r.values[0], r.figures[s.figure].mean)),
+                        c.stroke_width(2),
+                    ))?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                    });
+                chart.draw_series(mine.iter().filter_map(|r| {
+                    let e = r.figures[s.figure];
+                    e.ci95.map(|(lo, hi)| {
+                        ErrorBar::new_vertical(r.values[0], lo, e.mean, hi, c.filled(), 6)
+                    })
+                }))?;
+            }
+            legend!(chart, SeriesLabelPosition::UpperLeft)
+        }};
+    }
+    if log {
+        draw!(frame(root, title, 80).build_cartesian_2d((x0..x1).log_scale(), 0.0..top)?)
+    } else {
+        draw!(frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?)
+    }
+}

@@ -11,7 +11,7 @@ mod table;
 pub mod timeseries;
 
 pub use csv_out::{functions_csv, summary_csv};
-pub use files::{ReportFile, render_files};
+pub use files::{RenderError, ReportFile, render_files};
 pub use table::{activity_log, function_table, rows, summary_table, usd};
 
 use serde::{Deserialize, Serialize};

@@ -135,12 +135,12 @@ fn csv(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
 }
 
 /// The files of a sweep folder: sweep.json, runs and (for a whole sweep) results, each as CSV
-/// and Parquet.
+/// and Parquet, and for a one-field sweep the cost and p99 charts (SVG and PNG).
 pub fn sweep_files(
     meta: &SweepMeta,
     runs: &[RunRow],
     results: Option<&[ResultRow]>,
-) -> PolarsResult<Vec<ReportFile>> {
+) -> Result<Vec<ReportFile>, super::files::RenderError> {
     let file = |path: &str, bytes: Vec<u8>| ReportFile {
         path: path.to_string(),
         bytes,
@@ -157,6 +157,10 @@ pub fn sweep_files(
         let mut df = results_frame(meta, results)?;
         files.push(file("results.parquet", parquet(&mut df)?));
         files.push(file("results.csv", csv(&mut df)?));
+        for c in super::charts::sweep_charts(meta, results)? {
+            files.push(file(&format!("{}.svg", c.name), c.svg.into_bytes()));
+            files.push(file(&format!("{}.png", c.name), c.png));
+        }
     }
     Ok(files)
 }
