@@ -427,3 +427,46 @@ fn a_parquet_request_log_with_functions_and_memory() {
     let gb_s = v["cost"]["lines"][1]["quantity"].as_f64().unwrap();
     assert!((gb_s - mb_ms as f64 / 1_024_000.0).abs() < 1e-12, "{gb_s}");
 }
+
+/// With `--request-log`, a trace that names functions gets a `function` column: every request
+/// of the combined fixture, under its path.
+#[test]
+fn the_request_log_names_each_requests_function() {
+    use polars::prelude::*;
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    fs::write(d.join("access.log"), fixture("access-combined.log")).unwrap();
+    fs::write(
+        d.join("s.toml"),
+        scenario(r#"{ format = "combined", path = "access.log", function = "path" }"#),
+    )
+    .unwrap();
+    Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(d)
+        .args(["run", "s.toml", "--out", "out", "--request-log"])
+        .assert()
+        .success();
+    let file = fs::File::open(d.join("out/requests/fn.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    let mut names: Vec<&str> = df
+        .column("function")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "/api/items",
+            "/api/items",
+            "/api/orders",
+            "/api/orders",
+            "/api/orders",
+            "/health"
+        ]
+    );
+}

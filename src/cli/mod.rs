@@ -281,6 +281,12 @@ fn simulate_with_request_log(s: &Scenario, out: &Path, rate: f64) -> Result<RunR
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut logs = Vec::new();
     let mut finals = Vec::new();
+    let functions: Vec<String> = s
+        .traffic
+        .functions()
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
     for (i, v) in s.variants.iter().enumerate() {
         let file: String = v
             .name
@@ -296,7 +302,7 @@ fn simulate_with_request_log(s: &Scenario, out: &Path, rate: f64) -> Result<RunR
         let tmp = dir.join(format!(".{file}.parquet.tmp"));
         let seed = s.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         logs.push(
-            ParquetRequestLog::create(&tmp, &v.name, rate, seed)
+            ParquetRequestLog::create(&tmp, &v.name, functions.clone(), rate, seed)
                 .with_context(|| format!("cannot create {}", tmp.display()))?,
         );
         finals.push((tmp, dir.join(format!("{file}.parquet"))));

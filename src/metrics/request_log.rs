@@ -41,6 +41,8 @@ pub struct RequestRecord {
     pub cold: bool,
     /// How it ended.
     pub outcome: RequestOutcome,
+    /// Which function of the traffic it called (0 when the traffic names none).
+    pub function: u32,
 }
 
 /// Receives every request's record, in the order their fates are decided.

@@ -16,6 +16,9 @@ const BATCH: usize = 65_536;
 /// Writes request records to one Parquet file, keeping each with probability `rate`.
 pub struct ParquetRequestLog {
     variant: String,
+    /// Names of the traffic's functions (empty: it names none, and the file has no column).
+    functions: Vec<String>,
+    function: Vec<u32>,
     rate: f64,
     seed: u64,
     seen: u64,
@@ -29,15 +32,19 @@ pub struct ParquetRequestLog {
     error: Option<PolarsError>,
 }
 
-fn schema() -> Schema {
-    Schema::from_iter([
-        Field::new("variant".into(), DataType::String),
+fn schema(functions: bool) -> Schema {
+    let mut fields = vec![Field::new("variant".into(), DataType::String)];
+    if functions {
+        fields.push(Field::new("function".into(), DataType::String));
+    }
+    fields.extend([
         Field::new("arrival_s".into(), DataType::Float64),
         Field::new("start_s".into(), DataType::Float64),
         Field::new("end_s".into(), DataType::Float64),
         Field::new("cold".into(), DataType::Boolean),
         Field::new("outcome".into(), DataType::String),
-    ])
+    ]);
+    Schema::from_iter(fields)
 }
 
 /// A uniform number in [0, 1) from a counter, the same on every run (SplitMix64).
@@ -51,12 +58,21 @@ fn unit(seed: u64, n: u64) -> f64 {
 
 impl ParquetRequestLog {
     /// Start writing `path` for `variant`, keeping a fraction `rate` (0–1] of requests, chosen
-    /// from `seed` the same way on every run.
-    pub fn create(path: &Path, variant: &str, rate: f64, seed: u64) -> PolarsResult<Self> {
+    /// from `seed` the same way on every run; `functions` names the traffic's functions (a
+    /// `function` column), or is empty.
+    pub fn create(
+        path: &Path,
+        variant: &str,
+        functions: Vec<String>,
+        rate: f64,
+        seed: u64,
+    ) -> PolarsResult<Self> {
         let file = File::create(path)?;
-        let writer = ParquetWriter::new(file).batched(&schema())?;
+        let writer = ParquetWriter::new(file).batched(&schema(!functions.is_empty()))?;
         Ok(ParquetRequestLog {
             variant: variant.to_string(),
+            functions,
+            function: Vec::new(),
             rate,
             seed,
             seen: 0,
@@ -76,7 +92,7 @@ impl ParquetRequestLog {
             return Ok(());
         }
         let n = self.arrival_s.len();
-        let df = df!(
+        let mut df = df!(
             "variant" => vec![self.variant.as_str(); n],
             "arrival_s" => std::mem::take(&mut self.arrival_s),
             "start_s" => std::mem::take(&mut self.start_s),
@@ -84,6 +100,14 @@ impl ParquetRequestLog {
             "cold" => std::mem::take(&mut self.cold),
             "outcome" => std::mem::take(&mut self.outcome),
         )?;
+        if !self.functions.is_empty() {
+            let names: Vec<&str> = self
+                .function
+                .drain(..)
+                .map(|f| self.functions[f as usize].as_str())
+                .collect();
+            df.insert_column(1, Column::new("function".into(), names))?;
+        }
         if let Some(w) = &mut self.writer {
             w.write_batch(&df)?;
         }
@@ -115,6 +139,9 @@ impl RequestSink for ParquetRequestLog {
         self.end_s.push(r.end.map(|t| t.as_secs_f64()));
         self.cold.push(r.cold);
         self.outcome.push(r.outcome.name());
+        if !self.functions.is_empty() {
+            self.function.push(r.function);
+        }
         if self.arrival_s.len() >= BATCH
             && let Err(e) = self.flush()
         {

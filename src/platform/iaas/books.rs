@@ -19,7 +19,7 @@ impl<'a> FleetModel<'a> {
         }
     }
 
-    pub(super) fn log_timed_out_in_queue(&mut self, arrival: SimTime) {
+    pub(super) fn log_timed_out_in_queue(&mut self, arrival: SimTime, function: u32) {
         let end = arrival + self.cfg.queue_timeout;
         self.log(RequestRecord {
             arrival,
@@ -27,6 +27,7 @@ impl<'a> FleetModel<'a> {
             end: Some(end),
             cold: false,
             outcome: RequestOutcome::TimedOut,
+            function,
         });
     }
 
@@ -89,19 +90,20 @@ impl<'a> FleetModel<'a> {
         &mut self,
         pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>,
     ) {
-        let mut left: Vec<(SimTime, SimTime, usize)> = pending
+        let mut left: Vec<(SimTime, SimTime, usize, u32)> = pending
             .filter_map(|(_, e)| match e {
                 FleetEvent::Done {
                     instance,
                     arrival,
                     start,
+                    function,
                     ..
-                } => Some((*arrival, *start, *instance as usize)),
+                } => Some((*arrival, *start, *instance as usize, *function)),
                 _ => None,
             })
             .collect();
         left.sort_unstable();
-        for (arrival, start, i) in left {
+        for (arrival, start, i, function) in left {
             let dropped_at = self.instances[i].terminated_at;
             self.log(RequestRecord {
                 arrival,
@@ -113,12 +115,14 @@ impl<'a> FleetModel<'a> {
                 } else {
                     RequestOutcome::InFlight
                 },
+                function,
             });
         }
-        let queued: Vec<SimTime> = self.queue.iter().map(|(a, _)| *a).collect();
-        for arrival in queued {
+        let queued: Vec<(SimTime, u32)> =
+            self.queue.iter().map(|(a, w)| (*a, w.function)).collect();
+        for (arrival, function) in queued {
             if arrival + self.cfg.queue_timeout <= self.horizon {
-                self.log_timed_out_in_queue(arrival);
+                self.log_timed_out_in_queue(arrival, function);
             } else {
                 self.log(RequestRecord {
                     arrival,
@@ -126,6 +130,7 @@ impl<'a> FleetModel<'a> {
                     end: None,
                     cold: false,
                     outcome: RequestOutcome::InFlight,
+                    function,
                 });
             }
         }

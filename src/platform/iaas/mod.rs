@@ -234,7 +234,7 @@ impl<'a> FleetModel<'a> {
                 t[work.function as usize].counters.timed_out += 1;
             }
             self.series.timed_out(1);
-            self.log_timed_out_in_queue(arrival);
+            self.log_timed_out_in_queue(arrival, work.function);
         }
     }
 
@@ -364,6 +364,7 @@ impl Model for FleetModel<'_> {
                         end: Some(dropped_at),
                         cold: false,
                         outcome: RequestOutcome::TimedOut,
+                        function,
                     });
                     return;
                 }
@@ -380,6 +381,7 @@ impl Model for FleetModel<'_> {
                     end: Some(now),
                     cold: false,
                     outcome: RequestOutcome::Completed,
+                    function,
                 });
                 if self.instances[i].state == State::Draining && self.instances[i].in_flight == 0 {
                     self.terminate(i, now);

@@ -289,13 +289,14 @@ impl<'a> FunctionModel<'a> {
             }
             None => Vec::new(),
         };
-        for &(arrival, cold, _) in &in_flight {
+        for &(arrival, cold, function) in &in_flight {
             self.log(RequestRecord {
                 arrival,
                 start: Some(arrival),
                 end: None,
                 cold,
                 outcome: RequestOutcome::InFlight,
+                function,
             });
         }
         let mut counters = self.counters;
@@ -358,6 +359,7 @@ impl Model for FunctionModel<'_> {
                 end: Some(now),
                 cold: false,
                 outcome: RequestOutcome::Throttled,
+                function: work.function,
             });
             return;
         }
@@ -435,6 +437,7 @@ impl Model for FunctionModel<'_> {
                     end: Some(now),
                     cold,
                     outcome: RequestOutcome::Completed,
+                    function,
                 });
             }
             FunctionEvent::Tick => {
