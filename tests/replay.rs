@@ -236,6 +236,31 @@ fn bad_logs_are_rejected_with_pinned_messages() {
                 .collect(),
             with_durations.to_string(),
         ),
+        (
+            "replay_bad_memory",
+            "timestamp,duration_ms,mb\n10,100,256\n11,100,lots\n".to_string(),
+            r#"{ format = "csv", path = "log.csv", duration = "duration_ms", memory = "mb" }"#
+                .to_string(),
+        ),
+        (
+            "replay_too_many_functions",
+            // 10,001 functions, one request each.
+            std::iter::once("timestamp,duration_ms,fn\n".to_string())
+                .chain((0..10_001u32).map(|i| format!("{i},1,f{i}\n")))
+                .collect(),
+            r#"{ format = "csv", path = "log.csv", duration = "duration_ms", function = "fn" }"#
+                .to_string(),
+        ),
+        (
+            "azure2021_bad_duration",
+            "app,func,end_timestamp,duration\na1,f1,10.5,0.25\na1,f1,12.0,-\n".to_string(),
+            r#"{ format = "azure2021", path = "log.csv" }"#.to_string(),
+        ),
+        (
+            "replay_timestamp_is_end_without_duration",
+            "timestamp\n10\n".to_string(),
+            r#"{ format = "csv", path = "log.csv", timestamp_is_end = true }"#.to_string(),
+        ),
     ];
     let cases = cases
         .into_iter()
@@ -468,5 +493,58 @@ fn the_request_log_names_each_requests_function() {
             "/api/orders",
             "/health"
         ]
+    );
+}
+
+/// Malformed Parquet and Azure 2019 inputs, each with its error text pinned: a Parquet log
+/// without the named column, a null timestamp (named by row), an Azure 2019 count that is not a
+/// whole number.
+#[test]
+fn bad_parquet_and_azure2019_inputs_are_rejected_with_pinned_messages() {
+    use polars::prelude::*;
+    let run = |dir: &Path, replay: &str| {
+        fs::write(dir.join("s.toml"), scenario(replay)).unwrap();
+        let out = Command::cargo_bin("scalesim")
+            .unwrap()
+            .current_dir(dir)
+            .args(["run", "s.toml", "--out", "out"])
+            .assert()
+            .code(1);
+        assert!(!dir.join("out").exists());
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let mut df = df!(
+        "ts" => [Some(1.0f64), None, Some(3.0)],
+        "dur" => [100.0f64, 100.0, 100.0],
+    )
+    .unwrap();
+    ParquetWriter::new(fs::File::create(d.join("log.parquet")).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    insta::assert_snapshot!(
+        "parquet_missing_column",
+        run(
+            d,
+            r#"{ format = "parquet", path = "log.parquet", duration = "latency" }"#
+        )
+    );
+    insta::assert_snapshot!(
+        "parquet_null_timestamp",
+        run(
+            d,
+            r#"{ format = "parquet", path = "log.parquet", timestamp = "ts", duration = "dur" }"#
+        )
+    );
+    fs::create_dir(d.join("az")).unwrap();
+    fs::write(
+        d.join("az/invocations.csv"),
+        "HashOwner,HashApp,HashFunction,Trigger,1,2,3\no,a,f,http,5,2.5,1\n",
+    )
+    .unwrap();
+    insta::assert_snapshot!(
+        "azure2019_bad_count",
+        run(d, r#"{ format = "azure2019", path = "az" }"#)
     );
 }

@@ -113,7 +113,7 @@ impl Table {
         v.parse::<f64>()
             .ok()
             .filter(|x| x.is_finite() && *x >= 0.0)
-            .ok_or_else(|| ReplayError::BadValue {
+            .ok_or_else(|| ReplayError::BadTraceValue {
                 at: format!("{}:{line}", self.path),
                 column: self.header[i].clone(),
                 value: v.to_string(),
@@ -142,16 +142,18 @@ impl Azure2019 {
                 counts.resize(f + 1, vec![0; minutes]);
             }
             for (m, slot) in counts[f].iter_mut().enumerate() {
-                let n = inv.number(*line, r, first + m)?;
-                if n.fract() != 0.0 || n > f64::from(u32::MAX) {
-                    return Err(ReplayError::BadValue {
+                let text = r.get(first + m).unwrap_or("").trim();
+                let n = text
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(|n| slot.checked_add(n))
+                    .ok_or_else(|| ReplayError::BadTraceValue {
                         at: format!("{}:{line}", inv.path),
-                        column: inv.header[first + m].clone(),
-                        value: r.get(first + m).unwrap_or("").to_string(),
-                        expected: "a count of invocations (a whole number)",
-                    });
-                }
-                *slot += n as u32;
+                        column: format!("minute {}", inv.header[first + m]),
+                        value: text.to_string(),
+                        expected: "a count of invocations (a whole number, 0 or more)",
+                    })?;
+                *slot = n;
             }
         }
         let n = counts.len();

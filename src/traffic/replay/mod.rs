@@ -247,6 +247,18 @@ pub enum ReplayError {
         /// What was expected.
         expected: &'static str,
     },
+    /// A value of a trace that is read whole (Azure 2019) does not parse; rows cannot be skipped.
+    #[error("{at}: column \"{column}\": \"{value}\" is not {expected}")]
+    BadTraceValue {
+        /// File and line.
+        at: String,
+        /// Column.
+        column: String,
+        /// The text found.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
     /// A line does not have the format's shape.
     #[error("{at}: not a line of {format}: {reason} (or set on_error = \"skip\")")]
     BadLine {
