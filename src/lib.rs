@@ -7,25 +7,28 @@
 //! ```text
 //! scenario.toml ──parse──▶ RawScenario ──validate──▶ Scenario
 //!                                                      │  one run per platform variant
-//!                                                      ▼
-//!        traffic (arrivals + request profile) ──requests──▶ engine ──events──▶ platform model
+//!                                                      ▼    (× sweep point × seed: experiment)
+//! traffic (synthetic | replayed trace) + request profile ──requests──▶ engine ──▶ platform model
 //!                                                      │              (serverless | iaas)
 //!                                                      ▼
 //!                                          usage meter + metrics
 //!                                                      │
 //!                                 billing (price catalog → invoice lines)
 //!                                                      ▼
-//!                         RunReport ──▶ report/: table · JSON · CSV
+//!         RunReport ──▶ report/: table · JSON · CSV · Parquet · charts · Markdown · HTML
 //! ```
 //!
 //! Layers, each knowing nothing of the ones after it:
 //! - [`engine`]: integer simulated time, the event heap, the run loop, seeded random streams.
-//! - [`traffic`]: arrival processes and request profiles.
+//! - [`traffic`]: arrival processes, request profiles, and readers of recorded traces (request
+//!   logs, access logs, the Azure Functions traces), streamed with bounded memory.
 //! - [`platform`]: Lambda-style functions and server fleets; they meter usage, never prices.
 //! - [`billing`]: the price catalog and invoices.
 //! - [`scenario`]: TOML files, validated with errors that point at file:line:column.
 //! - [`sim`]: runs a scenario's variants (in parallel) and builds the [`report::RunReport`].
-//! - [`report`]: the table, JSON and CSV.
+//! - [`experiment`]: sweeps over scenario fields, replications with confidence intervals,
+//!   shards, break-even and cheapest-setting searches — all made of ordinary runs.
+//! - [`report`]: the table, JSON, CSV and Parquet, charts, report.md and report.html.
 //!
 //! The same scenario and seed give byte-identical report files, on one thread or many.
 //!

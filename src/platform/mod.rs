@@ -15,7 +15,7 @@ pub struct CapacityStats {
     pub mean_instances: f64,
     /// Most instances alive at once.
     pub peak_instances: u64,
-    /// Time-weighted mean number of requests being served (Little's law: λ·E[S]).
+    /// Time-weighted mean number of requests being served (Little's law: λ·E\[S\]).
     pub mean_busy: f64,
     /// Mean utilisation, 0–1: for serverless the fraction of environment time spent on
     /// requests; for a fleet the CPU utilisation (CPU-seconds used ÷ vCPU-seconds available).

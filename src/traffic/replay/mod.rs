@@ -1,7 +1,7 @@
 //! Replaying recorded traffic: request logs (CSV, Parquet), web access logs (nginx/Apache
 //! combined, AWS ALB) and the public Azure Functions traces (2019, 2021).
 //!
-//! Every format is read by a [`Source`] that yields rows — a start time, a duration if the
+//! Every format is read by a `Source` that yields rows — a start time, a duration if the
 //! format has one, a function — streaming with bounded memory. The input is checked once before
 //! anything is simulated ([`check`]: every row parses or is skipped and counted, the functions
 //! and their counts, how far rows are out of time order); each run then streams it again
