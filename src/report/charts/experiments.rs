@@ -1,0 +1,193 @@
+//! Charts of experiments: a break-even search's cost curves, a sweep's cost and p99 against the
+//! swept field.
+
+use plotters::prelude::*;
+
+use super::{
+    Area, Chart, ChartError, DrawResult, SIZE, colour, embed_font, encode_png, font, frame,
+    register_font,
+};
+
+/// The two cost curves of a break-even search, each point the mean of its replications with
+/// its 95 % interval, and the crossing marked.
+pub fn breakeven_chart(b: &crate::experiment::Breakeven) -> Result<Chart, ChartError> {
+    register_font();
+    Ok(render!(
+        "breakeven",
+        "Cost of each variant and where they cross",
+        b,
+        breakeven_curves
+    ))
+}
+
+fn breakeven_curves<DB: DrawingBackend>(
+    root: &Area<DB>,
+    b: &crate::experiment::Breakeven,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let e = &b.evaluations;
+    let (x0, x1) = (e[0].x, e[e.len() - 1].x);
+    let top = e
+        .iter()
+        .flat_map(|p| {
+            [p.cost_a, p.cost_b]
+                .into_iter()
+                .map(|c| c.ci95.map_or(c.mean, |ci| ci.1))
+        })
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let mut chart = frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?;
+    mesh!(chart, b.vary.as_str(), "USD over the horizon").draw()?;
+    for (i, (name, pick)) in [
+        (
+            &b.variant_a,
+            (|p: &crate::experiment::Evaluation| p.cost_a) as fn(&_) -> _,
+        ),
+        (&b.variant_b, |p: &crate::experiment::Evaluation| p.cost_b),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = colour(i);
+        chart
+            .draw_series(LineSeries::new(
+                e.iter().map(|p| (p.x, pick(p).mean)),
+                c.stroke_width(2),
+            ))?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        chart.draw_series(e.iter().filter_map(|p| {
+            pick(p)
+                .ci95
+                .map(|(lo, hi)| ErrorBar::new_vertical(p.x, lo, pick(p).mean, hi, c.filled(), 6))
+        }))?;
+    }
+    let marker = RGBColor(80, 80, 80);
+    chart
+        .draw_series(LineSeries::new(
+            [(b.crossing, 0.0), (b.crossing, top)],
+            marker.stroke_width(2),
+        ))?
+        .label(format!("break-even ≈ {:.4}", b.crossing))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], marker.stroke_width(2)));
+    if b.noise_band.1 > b.noise_band.0 {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(b.noise_band.0, 0.0), (b.noise_band.1, top)],
+            marker.mix(0.12).filled(),
+        )))?;
+    }
+    legend!(chart, SeriesLabelPosition::UpperLeft)
+}
+
+/// What a sweep chart draws: the sweep, its results, which figure and how to label it.
+pub struct SweepFigure<'a> {
+    /// The sweep.
+    pub meta: &'a crate::experiment::SweepMeta,
+    /// One row per point and variant.
+    pub results: &'a [crate::experiment::ResultRow],
+    /// Index into [`crate::experiment::FIGURES`].
+    pub figure: usize,
+    /// The y axis' description.
+    pub y_desc: &'static str,
+}
+
+/// Charts of a one-field sweep: cost and p99 against the swept value, a line per variant, error
+/// bars from replications; a log x axis when the values span 20× or more. None for grids.
+pub fn sweep_charts(
+    meta: &crate::experiment::SweepMeta,
+    results: &[crate::experiment::ResultRow],
+) -> Result<Vec<Chart>, ChartError> {
+    if meta.axes.len() != 1 || results.is_empty() {
+        return Ok(Vec::new());
+    }
+    register_font();
+    let fig = |n| crate::experiment::figure(n).expect("a known figure");
+    let cost = SweepFigure {
+        meta,
+        results,
+        figure: fig("cost_usd"),
+        y_desc: "USD over the horizon",
+    };
+    let p99 = SweepFigure {
+        meta,
+        results,
+        figure: fig("latency_p99_ms"),
+        y_desc: "p99 latency, ms",
+    };
+    Ok(vec![
+        render!(
+            "sweep-cost",
+            "Cost at each point of the sweep",
+            &cost,
+            sweep_lines
+        ),
+        render!(
+            "sweep-p99",
+            "p99 latency at each point of the sweep",
+            &p99,
+            sweep_lines
+        ),
+    ])
+}
+
+fn sweep_lines<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: &SweepFigure,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let xs = s.results.iter().map(|r| r.values[0]);
+    let (x0, x1) = xs
+        .clone()
+        .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let (x0, x1) = if x1 > x0 {
+        (x0, x1)
+    } else {
+        (x0 - 1.0, x1 + 1.0)
+    };
+    let top = s
+        .results
+        .iter()
+        .map(|r| {
+            let e = r.figures[s.figure];
+            e.ci95.map_or(e.mean, |c| c.1)
+        })
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let log = x0 > 0.0 && x1 / x0 >= 20.0;
+    macro_rules! draw {
+        ($chart:expr) => {{
+            let mut chart = $chart;
+            mesh!(chart, s.meta.axes[0].as_str(), s.y_desc).draw()?;
+            for (i, name) in s.meta.variants.iter().enumerate() {
+                let c = colour(i);
+                let mine: Vec<_> = s.results.iter().filter(|r| &r.variant == name).collect();
+                chart
+                    .draw_series(LineSeries::new(
+                        mine.iter().map(|r| (r.values[0], r.figures[s.figure].mean)),
+                        c.stroke_width(2),
+                    ))?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                    });
+                chart.draw_series(mine.iter().filter_map(|r| {
+                    let e = r.figures[s.figure];
+                    e.ci95.map(|(lo, hi)| {
+                        ErrorBar::new_vertical(r.values[0], lo, e.mean, hi, c.filled(), 6)
+                    })
+                }))?;
+            }
+            legend!(chart, SeriesLabelPosition::UpperLeft)
+        }};
+    }
+    if log {
+        draw!(frame(root, title, 80).build_cartesian_2d((x0..x1).log_scale(), 0.0..top)?)
+    } else {
+        draw!(frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?)
+    }
+}
