@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::stats::Estimate;
 use super::{ExperimentError, Overrides, replicate, variant_index};
-use crate::scenario::sweep::{self, Step, Sweep};
+use crate::scenario::sweep::{self, Form, Step, Sweep};
 use crate::scenario::{Scenario, parse};
 
 /// What to search.
@@ -87,7 +87,7 @@ pub fn breakeven(
             sweep.axes[0].name
         )));
     }
-    let (path, integer_field) = sweep::resolve_path(text, &spec.vary)
+    let (path, form) = sweep::resolve_path(text, &spec.vary)
         .map_err(|e| ExperimentError::Invalid(format!("--vary {}: {e}", spec.vary)))?;
     let (a, b) = spec.between;
     if !(a.is_finite() && b.is_finite() && a < b) {
@@ -96,12 +96,16 @@ pub fn breakeven(
         )));
     }
     // Whole numbers only where the field takes nothing else (a fraction fails to validate).
-    let integer = integer_field
+    let integer = form == Form::Integer
         && a.fract() == 0.0
         && b.fract() == 0.0
-        && at(text, file, &path, false, a + 0.5, spec.overrides).is_err();
+        && at(text, file, &path, Form::Float, a + 0.5, spec.overrides).is_err();
+    let form = match form {
+        Form::Integer if !integer => Form::Float,
+        f => f,
+    };
     // Validate once at the low end, and pick the variants.
-    let base = at(text, file, &path, integer, a, spec.overrides)?;
+    let base = at(text, file, &path, form, a, spec.overrides)?;
     let (name_a, name_b) = match &spec.variants {
         Some((x, y)) => (x.clone(), y.clone()),
         None if base.variants.len() == 2 => {
@@ -117,7 +121,7 @@ pub fn breakeven(
     variant_index(&base, &name_a)?;
     variant_index(&base, &name_b)?;
     let eval = |x: f64| -> Result<Evaluation, ExperimentError> {
-        let mut s = at(text, file, &path, integer, x, spec.overrides)?;
+        let mut s = at(text, file, &path, form, x, spec.overrides)?;
         s.variants.retain(|v| v.name == name_a || v.name == name_b);
         let ia = variant_index(&s, &name_a)?;
         let ib = variant_index(&s, &name_b)?;
@@ -231,11 +235,11 @@ pub(super) fn at(
     text: &str,
     file: &str,
     path: &[Step],
-    integer: bool,
+    form: Form,
     x: f64,
     overrides: Overrides,
 ) -> Result<Scenario, ExperimentError> {
-    let t = sweep::set_values(text, file, &[(path, x, integer)])?;
+    let t = sweep::set_values(text, file, &[(path, x, form)])?;
     let mut s = parse(&t, file)?;
     overrides.apply(&mut s);
     Ok(s)

@@ -57,9 +57,9 @@ pub fn cheapest(
     if values.is_empty() {
         return Err(ExperimentError::Invalid("no values to try".into()));
     }
-    let (path, integer) = sweep::resolve_path(text, vary)
+    let (path, form) = sweep::resolve_path(text, vary)
         .map_err(|e| ExperimentError::Invalid(format!("--vary {vary}: {e}")))?;
-    let base = at(text, file, &path, integer, values[0], overrides)?;
+    let base = at(text, file, &path, form, values[0], overrides)?;
     variant_index(&base, variant)?;
     let limits = Limits {
         p99_ms: limits.p99_ms.or(base.slo.and_then(|s| s.p99_ms)),
@@ -76,7 +76,7 @@ pub fn cheapest(
     let candidates: Vec<Candidate> = values
         .par_iter()
         .map(|&x| {
-            let mut s = at(text, file, &path, integer, x, overrides)?;
+            let mut s = at(text, file, &path, form, x, overrides)?;
             s.variants.retain(|v| v.name == variant);
             let reports = replicate(&s, replications);
             let of = |f: fn(&crate::report::VariantReport) -> f64| {

@@ -13,8 +13,36 @@ use toml_edit::{DocumentMut, Item, Value};
 
 use super::{Located, Scenario, ScenarioError, parse};
 
-/// Fields whose value is a list of numbers by nature, never a sweep.
-const LIST_FIELDS: [&str; 3] = ["hourly", "at_s", "values_ms"];
+/// Fields whose value is a list by nature, never a sweep.
+const LIST_FIELDS: [&str; 4] = ["hourly", "at_s", "values_ms", "functions"];
+
+/// How a swept value is written into the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// A TOML integer (the value rounded).
+    Integer,
+    /// A TOML float.
+    Float,
+    /// A duration string; the value is in seconds, written as whole milliseconds (`"90000ms"`).
+    Duration,
+}
+
+impl Form {
+    fn write(self, v: f64) -> toml_edit::Item {
+        match self {
+            Form::Integer => toml_edit::value(v.round() as i64),
+            Form::Float => toml_edit::value(v),
+            Form::Duration => toml_edit::value(format!("{}ms", (v * 1_000.0).round() as u64)),
+        }
+    }
+}
+
+/// Seconds of a duration string as scenarios write them (`"10m"`, `"250ms"`).
+fn duration_s(v: &Value) -> Option<f64> {
+    v.as_str()
+        .and_then(|t| humantime::parse_duration(t.trim()).ok())
+        .map(|d| d.as_secs_f64())
+}
 
 /// Most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
@@ -35,10 +63,10 @@ pub struct Axis {
     pub name: String,
     /// Where it is.
     pub path: Vec<Step>,
-    /// Its values, in order.
+    /// Its values, in order (durations in seconds).
     pub values: Vec<f64>,
-    /// Whether values are written as integers (both ends of a range, or every listed value, are).
-    pub integer: bool,
+    /// How values are written: integers where the field takes only whole numbers.
+    pub form: Form,
 }
 
 /// A scenario text with its sweep axes.
@@ -87,10 +115,12 @@ fn err(
     ))
 }
 
-fn number(v: &Value) -> Option<(f64, bool)> {
+/// A number, or a duration string (in seconds), and its form.
+fn number(v: &Value) -> Option<(f64, Form)> {
     match v {
-        Value::Integer(i) => Some((*i.value() as f64, true)),
-        Value::Float(f) => Some((*f.value(), false)),
+        Value::Integer(i) => Some((*i.value() as f64, Form::Integer)),
+        Value::Float(f) => Some((*f.value(), Form::Float)),
+        Value::String(_) => duration_s(v).map(|s| (s, Form::Duration)),
         _ => None,
     }
 }
@@ -101,7 +131,7 @@ fn range_values(
     text: &str,
     name: &str,
     t: &toml_edit::InlineTable,
-) -> Result<(Vec<f64>, bool), ScenarioError> {
+) -> Result<(Vec<f64>, Form), ScenarioError> {
     let span = t.span();
     let bad = |message: String, help: &str| err(file, text, span.clone(), name, message, help);
     const HELP: &str = "a range is { from = A, to = B, steps = N } with N ≥ 2, optionally scale = \"linear\" or \"log\"";
@@ -112,8 +142,22 @@ fn range_values(
         return Err(bad(format!("`{k}` is not part of a range"), HELP));
     }
     let get = |k: &str| t.get(k).and_then(number);
-    let (Some((from, from_int)), Some((to, to_int))) = (get("from"), get("to")) else {
-        return Err(bad("a range needs numbers `from` and `to`".into(), HELP));
+    let (Some((from, from_form)), Some((to, to_form))) = (get("from"), get("to")) else {
+        return Err(bad(
+            "a range needs `from` and `to`, both numbers or both durations (\"5m\")".into(),
+            HELP,
+        ));
+    };
+    let form = match (from_form, to_form) {
+        (Form::Integer, Form::Integer) => Form::Integer,
+        (Form::Duration, Form::Duration) => Form::Duration,
+        (Form::Duration, _) | (_, Form::Duration) => {
+            return Err(bad(
+                "`from` and `to` must both be numbers or both durations".into(),
+                HELP,
+            ));
+        }
+        _ => Form::Float,
     };
     let steps = match t.get("steps") {
         Some(Value::Integer(n)) if *n.value() >= 2 && *n.value() <= MAX_POINTS as i64 => {
@@ -156,7 +200,7 @@ fn range_values(
     // Ends exactly as written.
     values[0] = from;
     values[steps - 1] = to;
-    Ok((values, from_int && to_int))
+    Ok((values, form))
 }
 
 fn walk_value(
@@ -175,13 +219,29 @@ fn walk_value(
                 && !a.is_empty()
                 && a.iter().all(|x| number(x).is_some()) =>
         {
-            let values: Vec<f64> = a.iter().filter_map(number).map(|(x, _)| x).collect();
-            let integer = a.iter().all(|x| matches!(x, Value::Integer(_)));
+            let parsed: Vec<(f64, Form)> = a.iter().filter_map(number).collect();
+            let forms = |f: Form| parsed.iter().filter(|(_, g)| *g == f).count();
+            let form = if forms(Form::Duration) == parsed.len() {
+                Form::Duration
+            } else if forms(Form::Duration) > 0 {
+                return Err(err(
+                    file,
+                    text,
+                    v.span(),
+                    &name(),
+                    "a swept list mixes numbers and durations".into(),
+                    "list only numbers ([64, 128]) or only durations ([\"5m\", \"10m\"])",
+                ));
+            } else if forms(Form::Integer) == parsed.len() {
+                Form::Integer
+            } else {
+                Form::Float
+            };
             axes.push(Axis {
                 name: name(),
                 path: path.clone(),
-                values,
-                integer,
+                values: parsed.iter().map(|(x, _)| *x).collect(),
+                form,
             });
         }
         Value::Array(a) => {
@@ -192,13 +252,13 @@ fn walk_value(
             }
         }
         Value::InlineTable(t) if t.contains_key("from") && t.contains_key("to") => {
-            let (values, integer_ends) = range_values(file, text, &name(), t)?;
+            let (values, form) = range_values(file, text, &name(), t)?;
             axes.push(Axis {
                 name: name(),
                 path: path.clone(),
                 values,
-                // Settled once every axis is known: see `Sweep::parse`.
-                integer: integer_ends,
+                // Integer ends: settled once every axis is known, see `Sweep::parse`.
+                form,
             });
             ranges.push(axes.len() - 1);
         }
@@ -275,17 +335,17 @@ impl Sweep {
         // A range with whole-number ends steps through whole numbers only if the field takes
         // nothing else: try a fraction there (every other axis at its first value).
         for &k in &ranges {
-            if !axes[k].integer {
+            if axes[k].form != Form::Integer {
                 continue;
             }
-            let settings: Vec<(&[Step], f64, bool)> = axes
+            let settings: Vec<(&[Step], f64, Form)> = axes
                 .iter()
                 .enumerate()
                 .map(|(j, a)| {
                     if j == k {
-                        (a.path.as_slice(), a.values[0] + 0.5, false)
+                        (a.path.as_slice(), a.values[0] + 0.5, Form::Float)
                     } else {
-                        (a.path.as_slice(), a.values[0], a.integer)
+                        (a.path.as_slice(), a.values[0], a.form)
                     }
                 })
                 .collect();
@@ -293,7 +353,7 @@ impl Sweep {
                 set_values(text, file, &settings).is_ok_and(|t| parse(&t, file).is_ok());
             let axis = &mut axes[k];
             if fractions_ok {
-                axis.integer = false;
+                axis.form = Form::Float;
             } else {
                 axis.values.iter_mut().for_each(|v| *v = v.round());
                 axis.values.dedup();
@@ -342,11 +402,11 @@ impl Sweep {
     /// The scenario at point `i`: the text with each axis's value written in, validated.
     pub fn point(&self, i: usize) -> Result<Scenario, ScenarioError> {
         let values = self.values(i);
-        let settings: Vec<(&[Step], f64, bool)> = self
+        let settings: Vec<(&[Step], f64, Form)> = self
             .axes
             .iter()
             .zip(&values)
-            .map(|(a, &v)| (a.path.as_slice(), v, a.integer))
+            .map(|(a, &v)| (a.path.as_slice(), v, a.form))
             .collect();
         let text = set_values(&self.text, &self.file, &settings)?;
         parse(&text, &self.file).map_err(|e| at_point(e, &self.axes, &values))
@@ -376,8 +436,8 @@ fn at_point(e: ScenarioError, axes: &[Axis], values: &[f64]) -> ScenarioError {
 
 /// Parse a path like `traffic.arrivals.rate_per_s`, `variant[1].count` or
 /// `variant[lambda-512mb].memory_mb` (an array of tables indexed by its `name`) against `text`;
-/// also whether the field holds an integer.
-pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, bool), String> {
+/// also how its value is written (a duration field's values are seconds).
+pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, Form), String> {
     let doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
     let mut steps = Vec::new();
     let mut item: &Item = doc.as_item();
@@ -440,18 +500,19 @@ pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, bool), String>
             steps.push(Step::Index(i));
         }
     }
-    match item {
-        Item::Value(Value::Integer(_)) => Ok((steps, true)),
-        Item::Value(Value::Float(_)) => Ok((steps, false)),
-        _ => Err(format!("`{path}` is not a number in the scenario")),
+    match item.as_value().and_then(number) {
+        Some((_, form)) => Ok((steps, form)),
+        None => Err(format!(
+            "`{path}` is not a number or a duration in the scenario"
+        )),
     }
 }
 
-/// `text` with the values at `settings` (path, value, written as an integer) replaced.
+/// `text` with the values at `settings` (path, value, how to write it) replaced.
 pub fn set_values(
     text: &str,
     file: &str,
-    settings: &[(&[Step], f64, bool)],
+    settings: &[(&[Step], f64, Form)],
 ) -> Result<String, ScenarioError> {
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         ScenarioError::Syntax(Located::at(
@@ -463,7 +524,7 @@ pub fn set_values(
             None,
         ))
     })?;
-    for (path, v, integer) in settings {
+    for (path, v, form) in settings {
         let mut item: &mut Item = doc.as_item_mut();
         for step in path.iter() {
             let next = match step {
@@ -472,11 +533,7 @@ pub fn set_values(
             };
             item = next.expect("bug: a sweep path that is not in its own scenario");
         }
-        *item = if *integer {
-            toml_edit::value(v.round() as i64)
-        } else {
-            toml_edit::value(*v)
-        };
+        *item = form.write(*v);
     }
     Ok(doc.to_string())
 }
@@ -531,14 +588,31 @@ memory_mb = [128, 256]
         );
         let s = Sweep::parse(&text, "s.toml").unwrap();
         assert_eq!(s.axes.len(), 1);
-        let (by_name, integer) = resolve_path(
+        let (by_name, form) = resolve_path(
             &s.text.replace("[128, 256]", "512"),
             "variant[fn].memory_mb",
         )
         .unwrap();
-        assert!(integer);
+        assert_eq!(form, Form::Integer);
         assert_eq!(path_name(&by_name), "variant[0].memory_mb");
         assert!(resolve_path(&text, "traffic.nope").is_err());
+        // Durations sweep too: values in seconds, written back as milliseconds.
+        let ka = BASE.replace(
+            "runtime = \"python\"",
+            "runtime = \"python\"\nkeep_alive = [\"5m\", \"10m\"]",
+        );
+        let k = Sweep::parse(&ka, "s.toml").unwrap();
+        let axis = &k.axes[1];
+        assert_eq!(axis.name, "variant[0].keep_alive");
+        assert_eq!(axis.values, vec![300.0, 600.0]);
+        assert_eq!(axis.form, Form::Duration);
+        // Point 2 of 3 × 2 × 2: the first rate, 10 minutes, 128 MB.
+        match &k.point(2).unwrap().variants[0].platform {
+            crate::scenario::PlatformSpec::Lambda { function, .. } => {
+                assert_eq!(function.keep_alive.as_micros(), 600_000_000)
+            }
+            other => panic!("{other:?}"),
+        }
         let dotted = s
             .text
             .replace("name = \"fn\"", "name = \"fn.v2\"")
