@@ -44,7 +44,7 @@ pub fn run_logged(
         "bug: one log slot per variant"
     );
     let streams = RngStreams::new(scenario.seed);
-    let variants = scenario
+    let (variants, problems): (Vec<VariantReport>, Vec<Option<String>>) = scenario
         .variants
         .par_iter()
         .zip(logs.par_iter_mut())
@@ -53,7 +53,9 @@ pub fn run_logged(
             let log = log.as_mut().map(|l| &mut **l as &mut dyn RequestSink);
             run_variant(scenario, v, &streams, progress, log)
         })
-        .collect();
+        .unzip();
+    let mut problems: Vec<String> = problems.into_iter().flatten().collect();
+    problems.dedup();
     let profile = &scenario.traffic.profile;
     RunReport {
         scalesim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -87,6 +89,7 @@ pub fn run_logged(
         },
         slo: scenario.slo,
         variants,
+        problems,
     }
 }
 
@@ -96,10 +99,10 @@ fn run_variant(
     streams: &RngStreams,
     progress: ProgressFn,
     log: Option<&mut dyn RequestSink>,
-) -> VariantReport {
+) -> (VariantReport, Option<String>) {
     let horizon = SimTime::ZERO + scenario.horizon;
     let profile = &scenario.traffic.profile;
-    let requests = scenario.traffic.requests(streams);
+    let mut requests = scenario.traffic.requests(streams);
     let mut reported_us = 0;
     let mut tick = |t: SimTime| {
         progress(t.as_micros() - reported_us);
@@ -128,7 +131,7 @@ fn run_variant(
             if let Some(log) = log {
                 model.log_requests_to(log);
             }
-            let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
+            let (_, sched) = engine::run(&mut model, &mut requests, horizon, &mut tick);
             let outcome = model.finish(sched.pending_events());
             let arch = billing.arch.name();
             let gateway = if billing.api_gateway {
@@ -141,7 +144,7 @@ fn run_variant(
                 None => "memory per function".to_string(),
             };
             let description = format!("Lambda {arch} {memory}{gateway}");
-            variant_report(
+            let report = variant_report(
                 scenario,
                 variant,
                 description,
@@ -153,7 +156,8 @@ fn run_variant(
                     let c = &f.counters;
                     lambda_list_cost(c.arrived - c.throttled, gb_s, c.arrived, billing)
                 },
-            )
+            );
+            (report, requests.problem())
         }
         PlatformSpec::Ec2 {
             fleet,
@@ -173,7 +177,7 @@ fn run_variant(
             if let Some(log) = log {
                 model.log_requests_to(log);
             }
-            let (_, sched) = engine::run(&mut model, requests, horizon, &mut tick);
+            let (_, sched) = engine::run(&mut model, &mut requests, horizon, &mut tick);
             let outcome = model.finish(sched.pending_events());
             let lb = if billing.load_balancer { " + ALB" } else { "" };
             let size = if matches!(policy, PolicySpec::Fixed { .. }) {
@@ -188,7 +192,7 @@ fn run_variant(
                 format!("{lo}–{hi} × {name}, {}", policy.name())
             };
             let description = format!("{size}, {} slots each{lb}", fleet.slots);
-            variant_report(
+            let report = variant_report(
                 scenario,
                 variant,
                 description,
@@ -197,7 +201,8 @@ fn run_variant(
                 |row, interval_s| ec2_interval_cost(row, billing, interval_s),
                 // A shared fleet's cost goes to functions by the time it spent on each.
                 |f| f.busy_s,
-            )
+            );
+            (report, requests.problem())
         }
     }
 }

@@ -55,7 +55,7 @@ fn a_sweep_is_the_same_on_one_thread_and_many() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| experiment::run(&p, None, &|| {}))
+            .install(|| experiment::run(&p, None, &|| {}).unwrap())
     };
     let one = on(1);
     assert_eq!(one.len(), 10 * 3 * 2);
@@ -273,7 +273,7 @@ cold_start = { dist = "constant", ms = 0 }
                 },
             )
             .unwrap();
-            let rows = experiment::run(&p, None, &|| {});
+            let rows = experiment::run(&p, None, &|| {}).unwrap();
             let result = &aggregate(&rows, &["fn".to_string()])[0];
             let e: Estimate = result.figures[arrived];
             let (lo, hi) = e.ci95.unwrap();

@@ -548,3 +548,30 @@ fn bad_parquet_and_azure2019_inputs_are_rejected_with_pinned_messages() {
         run(d, r#"{ format = "azure2019", path = "az" }"#)
     );
 }
+
+/// A trace that changes between the check and the replay is not replayed silently: the run
+/// reports the problem (and the CLI then writes nothing).
+#[test]
+fn a_trace_changed_after_its_check_is_reported() {
+    let dir = TempDir::new().unwrap();
+    let log = dir.path().join("log.csv");
+    fs::write(&log, fixture("requests.csv")).unwrap();
+    let file = dir.path().join("s.toml");
+    let text = scenario(r#"{ format = "csv", path = "log.csv", duration = "duration_ms" }"#);
+    let s = scalesim::scenario::parse(&text, file.to_str().unwrap()).unwrap();
+    // One row fewer, and one that no longer parses.
+    let original = fixture("requests.csv");
+    let changed: Vec<&str> = original.lines().take(8).collect();
+    fs::write(&log, changed.join("\n").replace(",140,", ",soon,")).unwrap();
+    let r = common::run(&s);
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert!(
+        r.problems[0].contains("changed after it was checked"),
+        "{}",
+        r.problems[0]
+    );
+    fs::remove_file(&log).unwrap();
+    let r = common::run(&s);
+    assert!(r.problems[0].contains("cannot reopen"), "{}", r.problems[0]);
+    assert_eq!(r.variants[0].requests.arrived, 0);
+}

@@ -203,7 +203,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
         if started.elapsed() > Duration::from_secs(1) {
             shown.get_or_init(|| bar.set_draw_target(ProgressDrawTarget::stderr()));
         }
-    });
+    })?;
     bar.finish_and_clear();
     if args.shard.is_some() {
         write_all(&out, tables::sweep_files(&meta, &runs, None)?)?;

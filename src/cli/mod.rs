@@ -246,6 +246,12 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         None => simulate_with_progress(&s, &mut []),
         Some(rate) => simulate_with_request_log(&s, &out, rate)?,
     };
+    if !report.problems.is_empty() {
+        anyhow::bail!(
+            "{}; nothing was written — run again",
+            report.problems.join("; ")
+        );
+    }
     write_report(&out, &report)?;
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
@@ -313,6 +319,14 @@ fn simulate_with_request_log(s: &Scenario, out: &Path, rate: f64) -> Result<RunR
         .collect();
     let report = simulate_with_progress(s, &mut sinks);
     drop(sinks);
+    if !report.problems.is_empty() {
+        // The caller refuses the run: leave no request log behind either.
+        for (log, (tmp, _)) in logs.into_iter().zip(finals) {
+            drop(log);
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Ok(report);
+    }
     for (log, (tmp, done)) in logs.into_iter().zip(finals) {
         log.finish()
             .with_context(|| format!("cannot write {}", tmp.display()))?;

@@ -125,7 +125,7 @@ pub fn breakeven(
         s.variants.retain(|v| v.name == name_a || v.name == name_b);
         let ia = variant_index(&s, &name_a)?;
         let ib = variant_index(&s, &name_b)?;
-        let reports = replicate(&s, spec.replications);
+        let reports = replicate(&s, spec.replications)?;
         let ca: Vec<f64> = reports
             .iter()
             .map(|r| r.variants[ia].cost.total_usd)

@@ -78,7 +78,7 @@ pub fn cheapest(
         .map(|&x| {
             let mut s = at(text, file, &path, form, x, overrides)?;
             s.variants.retain(|v| v.name == variant);
-            let reports = replicate(&s, replications);
+            let reports = replicate(&s, replications)?;
             let of = |f: fn(&crate::report::VariantReport) -> f64| {
                 Estimate::of(
                     &reports

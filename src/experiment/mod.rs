@@ -216,28 +216,38 @@ pub struct RunRow {
     pub figures: Vec<f64>,
 }
 
-/// Run `scenario` with `seed` and return one row per variant.
-fn run_once(scenario: &Scenario, seed: u64) -> crate::report::RunReport {
+/// Run `scenario` with `seed`; an error if its results cannot be trusted.
+fn run_once(scenario: &Scenario, seed: u64) -> Result<crate::report::RunReport, ExperimentError> {
     let mut s = scenario.clone();
     s.seed = seed;
-    crate::sim::run(&s, &|_| {})
+    let report = crate::sim::run(&s, &|_| {});
+    match report.problems.first() {
+        Some(p) => Err(ExperimentError::Invalid(p.clone())),
+        None => Ok(report),
+    }
 }
 
 /// Run every point of the plan (of `shard`, if given) `replications` times; `done` is called
-/// after each run. Rows come sorted by point, replication and variant.
-pub fn run(plan: &Plan, shard: Option<Shard>, done: &(dyn Fn() + Sync)) -> Vec<RunRow> {
+/// after each run. Rows come sorted by point, replication and variant. A run whose results
+/// cannot be trusted (a replayed trace changed under it) fails the whole sweep.
+pub fn run(
+    plan: &Plan,
+    shard: Option<Shard>,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<RunRow>, ExperimentError> {
     let jobs: Vec<(usize, u32)> = (0..plan.points.len())
         .filter(|&p| shard.is_none_or(|s| s.has(p)))
         .flat_map(|p| (0..plan.replications).map(move |r| (p, r)))
         .collect();
-    jobs.par_iter()
+    let per_job = jobs
+        .par_iter()
         .map(|&(p, r)| {
             let scenario = &plan.points[p];
             let seed = replication_seed(scenario.seed, r);
-            let report = run_once(scenario, seed);
+            let report = run_once(scenario, seed)?;
             done();
             let values = plan.sweep.values(p);
-            report
+            Ok(report
                 .variants
                 .iter()
                 .map(|v| RunRow {
@@ -248,12 +258,10 @@ pub fn run(plan: &Plan, shard: Option<Shard>, done: &(dyn Fn() + Sync)) -> Vec<R
                     variant: v.name.clone(),
                     figures: FIGURES.iter().map(|(_, f)| f(v)).collect(),
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>())
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect()
+        .collect::<Result<Vec<_>, ExperimentError>>()?;
+    Ok(per_job.into_iter().flatten().collect())
 }
 
 /// One variant at one point, over its replications.
@@ -319,7 +327,10 @@ pub enum ExperimentError {
 }
 
 /// The runs of one scenario at `replications` seeds, in parallel: the reports in seed order.
-fn replicate(scenario: &Scenario, replications: u32) -> Vec<crate::report::RunReport> {
+fn replicate(
+    scenario: &Scenario,
+    replications: u32,
+) -> Result<Vec<crate::report::RunReport>, ExperimentError> {
     (0..replications.max(1))
         .into_par_iter()
         .map(|r| run_once(scenario, replication_seed(scenario.seed, r)))

@@ -45,6 +45,10 @@ pub struct RunReport {
     pub slo: Option<Slo>,
     /// One entry per platform variant, in scenario order.
     pub variants: Vec<VariantReport>,
+    /// Problems that make the run's results untrustworthy (a replayed trace that changed after
+    /// it was checked); the CLI refuses to write a report that has any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// The traffic of a run, as configured.

@@ -67,11 +67,15 @@ impl Traffic {
                 duration,
                 rng,
             },
-            Arrivals::Replay { spec, check } => Requests::Replay {
-                rows: Box::new(replay::rows(spec, check, streams.stream("traffic/replay"))),
-                duration,
-                rng,
-            },
+            Arrivals::Replay { spec, check } => {
+                let (rows, watch) = replay::rows(spec, check, streams.stream("traffic/replay"));
+                Requests::Replay {
+                    rows: Box::new(rows),
+                    watch,
+                    duration,
+                    rng,
+                }
+            }
         }
     }
 
@@ -125,11 +129,23 @@ pub enum Requests<'a> {
     Replay {
         /// Rows of the log.
         rows: Box<dyn Iterator<Item = replay::Replayed> + 'a>,
+        /// Says whether the trace changed after it was checked.
+        watch: replay::ReplayWatch,
         /// Duration distribution for rows without one.
         duration: Option<&'a DurationDist>,
         /// Stream for durations.
         rng: SimRng,
     },
+}
+
+impl Requests<'_> {
+    /// A problem met while reading a replayed trace (it changed after it was checked).
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Requests::Replay { watch, .. } => watch.problem(),
+            Requests::Synthetic { .. } => None,
+        }
+    }
 }
 
 impl Iterator for Requests<'_> {
@@ -157,6 +173,7 @@ impl Iterator for Requests<'_> {
                 rows,
                 duration,
                 rng,
+                ..
             } => {
                 let (t, logged, function) = rows.next()?;
                 let ref_duration_s =

@@ -44,9 +44,7 @@ pub fn check(spec: &ReplaySpec) -> Result<ReplayCheck, ReplayError> {
             out.rows += 1;
             let row = match row {
                 Ok(r) => r,
-                Err(ReplayError::BadValue { .. } | ReplayError::BadLine { .. })
-                    if spec.on_error == OnError::Skip =>
-                {
+                Err(e) if spec.on_error == OnError::Skip && e.is_row_error() => {
                     out.skipped += 1;
                     continue;
                 }

@@ -309,6 +309,16 @@ pub enum ReplayError {
     },
 }
 
+impl ReplayError {
+    /// Whether this is one malformed row (which `on_error = "skip"` skips).
+    pub fn is_row_error(&self) -> bool {
+        matches!(
+            self,
+            ReplayError::BadValue { .. } | ReplayError::BadLine { .. }
+        )
+    }
+}
+
 /// One row of a trace: when the request started (seconds, the trace's clock), its duration
 /// (seconds) if known, its function (index in the [`Interner`]) and memory (MB) if known.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -391,29 +401,72 @@ fn open(
 /// One request of a replay: arrival time, logged duration (s) if any, selected function index.
 pub type Replayed = (SimTime, Option<f64>, u32);
 
+/// Whether a replay met a trace that changed after it was checked (reopened, a row no longer
+/// parses, fewer or more rows): results of such a run must not be trusted.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayWatch(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl ReplayWatch {
+    fn report(&self, problem: String) {
+        if let Ok(mut p) = self.0.lock() {
+            p.get_or_insert(problem);
+        }
+    }
+
+    /// The problem met, if any.
+    pub fn problem(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|p| p.clone())
+    }
+}
+
 /// The trace's requests with the spec's selection and controls applied, in time order,
-/// skipping rows that do not parse. Call [`check`] first: this assumes a checked trace.
+/// skipping rows that do not parse. Call [`check`] first: this assumes a checked trace, and
+/// reports through the returned [`ReplayWatch`] if the trace turns out to have changed since.
 /// `rng` draws the rate multiplier's choices and whatever the format draws (Azure 2019).
-pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng) -> impl Iterator<Item = Replayed> {
+pub fn rows(
+    spec: &ReplaySpec,
+    check: &ReplayCheck,
+    rng: SimRng,
+) -> (impl Iterator<Item = Replayed> + use<>, ReplayWatch) {
     let c = spec.controls;
     let first_s = check.first_s;
     let mut format_rng = rng.clone();
     format_rng.long_jump();
     let mut rng = rng;
+    let watch = ReplayWatch::default();
     // Good rows of selected functions, in file order, parsed on a thread of their own so that
     // reading overlaps simulating; batches keep the hand-over cheap and memory bounded.
     const BATCH: usize = 8_192;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(4);
     let spec_for_reader = spec.clone();
     let keep = check.keep.clone();
+    let (checked_rows, checked_skipped) = (check.rows, check.skipped);
+    let reader_watch = watch.clone();
     std::thread::spawn(move || {
+        let spec = spec_for_reader;
+        let path = spec.path.display().to_string();
         let mut fns = Interner::default();
-        let Ok(mut src) = open(&spec_for_reader, format_rng, &mut fns) else {
-            return;
+        let mut src = match open(&spec, format_rng, &mut fns) {
+            Ok(src) => src,
+            Err(e) => {
+                return reader_watch.report(format!("cannot reopen the trace to replay it: {e}"));
+            }
         };
+        let (mut read, mut skipped) = (0u64, 0u64);
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(row) = src.next_row(&mut fns) {
-            let Ok(row) = row else { continue };
+            read += 1;
+            let row = match row {
+                Ok(row) => row,
+                Err(e) if spec.on_error == OnError::Skip && e.is_row_error() => {
+                    skipped += 1;
+                    continue;
+                }
+                Err(e) => {
+                    return reader_watch
+                        .report(format!("{path} changed after it was checked: {e}"));
+                }
+            };
             if let Some(Some(f)) = keep.get(row.func as usize) {
                 batch.push(Row { func: *f, ..row });
                 if batch.len() == BATCH {
@@ -423,6 +476,11 @@ pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng) -> impl Iterato
                     }
                 }
             }
+        }
+        if (read, skipped) != (checked_rows, checked_skipped) {
+            reader_watch.report(format!(
+                "{path} changed after it was checked: {read} rows ({skipped} malformed) now, {checked_rows} ({checked_skipped}) then"
+            ));
         }
         if !batch.is_empty() {
             let _ = tx.send(batch);
@@ -437,7 +495,7 @@ pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng) -> impl Iterato
         .map(move |(t, d, f)| (t - c.from_s, d, f))
         .peekable();
     let mut pending: std::collections::VecDeque<(f64, Option<f64>, u32)> = Default::default();
-    std::iter::from_fn(move || {
+    let requests = std::iter::from_fn(move || {
         loop {
             if let Some((t, dur, f)) = pending.pop_front() {
                 let us = (t / c.speed * MICROS_PER_SEC as f64).round().max(0.0) as u64;
@@ -459,7 +517,8 @@ pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng) -> impl Iterato
                 pending.push_back((t + offset, dur, f));
             }
         }
-    })
+    });
+    (requests, watch)
 }
 
 /// Resolve `path` against the scenario file's folder.
