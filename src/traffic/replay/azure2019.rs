@@ -4,8 +4,8 @@
 //! A folder holds `invocations.csv` (`HashOwner,HashApp,HashFunction,Trigger,1,…,1440`),
 //! `durations.csv` (`…,Average,Count,Minimum,Maximum,percentile_Average_{0,1,25,50,75,99,100}`,
 //! milliseconds) and `memory.csv` (`…,AverageAllocatedMb,…`; keyed by app in the public
-//! dataset, by function in some redistributions — both are read). The counts are kept (a few KB a
-//! function); each minute's invocations are expanded when the replay reaches it, placed evenly or
+//! dataset, by function in some redistributions — both are read). The counts are kept sparse (an
+//! entry per minute in which a function ran); each minute's invocations are expanded when the replay reaches it, placed evenly or
 //! at random within the minute, each with a duration drawn from the function's percentiles by
 //! linear interpolation between them. The durations file is optional (functions without one
 //! take the request profile's duration), so is the memory file.
@@ -51,8 +51,12 @@ impl Durations {
 
 /// The trace, read.
 pub(super) struct Azure2019 {
-    /// Invocations per minute, per function (interned order).
-    counts: Vec<Vec<u32>>,
+    /// Per minute, `(function, invocations)` for the functions invoked in it, by function: the
+    /// trace is sparse (most functions run in few minutes), so this is much smaller than a
+    /// function × minute table.
+    minutes: Vec<Vec<(u32, u32)>>,
+    /// Invocations of each function over the day.
+    totals: Vec<u64>,
     durations: Vec<Option<Durations>>,
     memory: Vec<Option<f64>>,
     minute: usize,
@@ -134,29 +138,42 @@ impl Azure2019 {
         let func = inv.col("HashFunction")?;
         let first = inv.col("1")?;
         let minutes = inv.header.len() - first;
-        let mut counts: Vec<Vec<u32>> = Vec::new();
+        let mut by_minute: Vec<Vec<(u32, u32)>> = vec![Vec::new(); minutes];
+        let mut totals: Vec<u64> = Vec::new();
         for (line, r) in &inv.rows {
             let name = format!("{}/{}", &r[app], &r[func]);
-            let f = fns.id(&name) as usize;
-            if counts.len() <= f {
-                counts.resize(f + 1, vec![0; minutes]);
+            let f = fns.id(&name);
+            if totals.len() <= f as usize {
+                totals.resize(f as usize + 1, 0);
             }
-            for (m, slot) in counts[f].iter_mut().enumerate() {
+            for (m, list) in by_minute.iter_mut().enumerate() {
                 let text = r.get(first + m).unwrap_or("").trim();
                 let n = text
                     .parse::<u32>()
-                    .ok()
-                    .and_then(|n| slot.checked_add(n))
-                    .ok_or_else(|| ReplayError::BadTraceValue {
+                    .map_err(|_| ReplayError::BadTraceValue {
                         at: format!("{}:{line}", inv.path),
                         column: format!("minute {}", inv.header[first + m]),
                         value: text.to_string(),
                         expected: "a count of invocations (a whole number, 0 or more)",
                     })?;
-                *slot = n;
+                if n > 0 {
+                    list.push((f, n));
+                    totals[f as usize] += u64::from(n);
+                }
             }
         }
-        let n = counts.len();
+        // A function listed twice (with two triggers) counts once per minute, summed.
+        for list in &mut by_minute {
+            list.sort_by_key(|&(f, _)| f);
+            list.dedup_by(|next, kept| {
+                let same = next.0 == kept.0;
+                if same {
+                    kept.1 = kept.1.saturating_add(next.1);
+                }
+                same
+            });
+        }
+        let n = totals.len();
         let mut durations = vec![None; n];
         if let Some(t) = read_table(&dir.join("durations.csv"))? {
             let (app, func) = (t.col("HashApp")?, t.col("HashFunction")?);
@@ -213,7 +230,8 @@ impl Azure2019 {
             }
         }
         Ok(Azure2019 {
-            counts,
+            minutes: by_minute,
+            totals,
             durations,
             memory,
             minute: 0,
@@ -238,7 +256,7 @@ impl Azure2019 {
 
     /// Invocations of function `f` over the day.
     pub(super) fn invocations(&self, f: usize) -> u64 {
-        self.counts[f].iter().map(|&c| u64::from(c)).sum()
+        self.totals[f]
     }
 
     /// Function `f`'s mean duration, seconds, if the trace has its durations.
@@ -253,23 +271,23 @@ impl Azure2019 {
 
     /// End of the last minute with an invocation, seconds.
     pub(super) fn last_minute_end_s(&self) -> f64 {
-        let minutes = self.counts.first().map_or(0, Vec::len);
-        let last = (0..minutes)
-            .rev()
-            .find(|&m| self.counts.iter().any(|c| c[m] > 0))
+        let last = self
+            .minutes
+            .iter()
+            .rposition(|list| !list.is_empty())
             .map_or(0, |m| m + 1);
         last as f64 * 60.0
     }
 
     /// Expand the next minute with invocations into `buf`; false when the day is over.
     fn expand(&mut self) -> bool {
-        let minutes = self.counts.first().map_or(0, Vec::len);
-        while self.buf.is_empty() && self.minute < minutes {
+        while self.buf.is_empty() && self.minute < self.minutes.len() {
             let m = self.minute;
             self.minute += 1;
             let start = m as f64 * 60.0;
-            for f in 0..self.counts.len() {
-                let n = self.counts[f][m];
+            for k in 0..self.minutes[m].len() {
+                let (f, n) = self.minutes[m][k];
+                let f = f as usize;
                 for i in 0..n {
                     let offset = match self.within {
                         WithinMinute::Uniform => (f64::from(i) + 0.5) / f64::from(n),
