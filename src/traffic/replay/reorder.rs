@@ -36,35 +36,62 @@ impl Ord for Held {
     }
 }
 
+/// Rows held back until no row still to come can start before them.
+struct Buffer {
+    heap: BinaryHeap<Reverse<Held>>,
+    seq: u64,
+    latest: f64,
+    late_s: f64,
+}
+
+impl Buffer {
+    fn new(late_s: f64) -> Self {
+        Buffer {
+            heap: BinaryHeap::new(),
+            seq: 0,
+            latest: f64::NEG_INFINITY,
+            late_s,
+        }
+    }
+
+    fn push(&mut self, row: Row) {
+        self.latest = self.latest.max(row.t);
+        self.heap.push(Reverse(Held { seq: self.seq, row }));
+        self.seq += 1;
+    }
+
+    /// The earliest row held, if no row still to come can start before it (or `all`).
+    fn pop(&mut self, all: bool) -> Option<Row> {
+        let Reverse(top) = self.heap.peek()?;
+        if all || top.row.t <= self.latest - self.late_s {
+            self.heap.pop().map(|Reverse(h)| h.row)
+        } else {
+            None
+        }
+    }
+}
+
 /// `rows` in time order (equal starts keep file order), given that none is more than `late_s`
 /// earlier than a row before it.
 pub(super) fn ordered(
     mut rows: impl Iterator<Item = Row>,
     late_s: f64,
 ) -> impl Iterator<Item = Row> {
-    let mut heap: BinaryHeap<Reverse<Held>> = BinaryHeap::new();
-    let mut seq = 0u64;
-    let mut latest = f64::NEG_INFINITY;
+    let mut held = Buffer::new(late_s);
     let mut done = false;
     std::iter::from_fn(move || {
         if late_s <= 0.0 {
             return rows.next();
         }
         loop {
-            if let Some(Reverse(top)) = heap.peek()
-                && (done || top.row.t <= latest - late_s)
-            {
-                return heap.pop().map(|Reverse(h)| h.row);
+            if let Some(row) = held.pop(done) {
+                return Some(row);
             }
             if done {
                 return None;
             }
             match rows.next() {
-                Some(row) => {
-                    latest = latest.max(row.t);
-                    heap.push(Reverse(Held { seq, row }));
-                    seq += 1;
-                }
+                Some(row) => held.push(row),
                 None => done = true,
             }
         }
@@ -74,20 +101,13 @@ pub(super) fn ordered(
 /// Most rows [`ordered`] holds at once for this source (stops counting past `cap`).
 pub(super) fn peak(mut src: Box<dyn Source>, late_s: f64, cap: u64) -> u64 {
     let mut fns = Interner::default();
-    let mut heap: BinaryHeap<Reverse<Held>> = BinaryHeap::new();
-    let mut latest = f64::NEG_INFINITY;
+    let mut held = Buffer::new(late_s);
     let mut peak = 0u64;
     while let Some(row) = src.next_row(&mut fns) {
         let Ok(row) = row else { continue };
-        latest = latest.max(row.t);
-        heap.push(Reverse(Held { seq: 0, row }));
-        while heap
-            .peek()
-            .is_some_and(|Reverse(h)| h.row.t <= latest - late_s)
-        {
-            heap.pop();
-        }
-        peak = peak.max(heap.len() as u64);
+        held.push(row);
+        while held.pop(false).is_some() {}
+        peak = peak.max(held.heap.len() as u64);
         if peak > cap {
             break;
         }
