@@ -60,12 +60,8 @@ pub struct FunctionUsage {
     pub memory_mb: Option<u32>,
     /// Invocations started (throttled requests are not invocations).
     pub invocations: u64,
-    /// Σ ceil_ms(INIT + duration) over invocations.
-    pub billed_ms: u64,
     /// Σ ceil_ms(INIT + duration) × configured MB over invocations.
     pub mb_ms: u128,
-    /// Σ ceil_ms(INIT) over cold starts (part of `billed_ms`, shown for information).
-    pub init_ms: u64,
     /// Requests that reached the front door (API gateway), throttled ones included.
     pub front_door_requests: u64,
 }
@@ -377,9 +373,7 @@ impl Model for FunctionModel<'_> {
             self.counters.cold_starts += 1;
             self.series.cold_start();
             self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
-            let init = SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng));
-            self.usage.init_ms += init.ceil_millis();
-            init
+            SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng))
         };
         self.fns[f].busy += 1;
         self.busy += 1;
@@ -388,7 +382,6 @@ impl Model for FunctionModel<'_> {
         let latency = init + self.exec_duration(work);
         let mb_ms = u128::from(latency.ceil_millis()) * u128::from(self.fns[f].memory_mb);
         self.usage.invocations += 1;
-        self.usage.billed_ms += latency.ceil_millis();
         self.usage.mb_ms += mb_ms;
         self.interval_invocations += 1;
         self.interval_mb_ms += mb_ms;
