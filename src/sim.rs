@@ -108,7 +108,7 @@ fn run_variant(
         progress(t.as_micros() - reported_us);
         reported_us = t.as_micros();
     };
-    match &variant.platform {
+    let report = match &variant.platform {
         PlatformSpec::Lambda { function, billing } => {
             let rng = streams.stream(&format!("cold-starts/{}", variant.name));
             let fns = scenario.traffic.functions();
@@ -144,7 +144,7 @@ fn run_variant(
                 None => "memory per function".to_string(),
             };
             let description = format!("Lambda {arch} {memory}{gateway}");
-            let report = variant_report(
+            variant_report(
                 scenario,
                 variant,
                 description,
@@ -156,8 +156,7 @@ fn run_variant(
                     let c = &f.counters;
                     lambda_list_cost(c.arrived - c.throttled, gb_s, c.arrived, billing)
                 },
-            );
-            (report, requests.problem())
+            )
         }
         PlatformSpec::Ec2 {
             fleet,
@@ -192,7 +191,7 @@ fn run_variant(
                 format!("{lo}–{hi} × {name}, {}", policy.name())
             };
             let description = format!("{size}, {} slots each{lb}", fleet.slots);
-            let report = variant_report(
+            variant_report(
                 scenario,
                 variant,
                 description,
@@ -201,10 +200,10 @@ fn run_variant(
                 |row, interval_s| ec2_interval_cost(row, billing, interval_s),
                 // A shared fleet's cost goes to functions by the time it spent on each.
                 |f| f.busy_s,
-            );
-            (report, requests.problem())
+            )
         }
-    }
+    };
+    (report, requests.problem())
 }
 
 /// Bill `outcome` for the horizon and the 30-day projection and assemble the variant's report.
