@@ -2,6 +2,8 @@
 //! (or is skipped and counted), the functions and their counts, the selection, how far rows are
 //! out of time order and whether putting them in order fits in memory.
 
+use crate::engine::RngStreams;
+
 use super::{
     Format, FunctionInfo, Interner, MAX_FUNCTIONS, MAX_REORDER_ROWS, OnError, ReplayCheck,
     ReplayError, ReplaySpec, azure2019, open, reorder,
@@ -16,6 +18,8 @@ pub fn check(spec: &ReplaySpec) -> Result<ReplayCheck, ReplayError> {
     let mut per: Vec<PerFunction> = Vec::new();
     let mut max_t = f64::NEG_INFINITY;
     let mut min_t = f64::INFINITY;
+    // Checking draws nothing (Azure 2019 is counted from its files, not expanded).
+    let reopen = |fns: &mut Interner| open(spec, RngStreams::new(0).stream("check"), fns);
     if let Format::Azure2019 { .. } = spec.format {
         // Counts are in the files: no need to expand a day of invocations to count them.
         let trace = azure2019::Azure2019::read(&spec.path, &mut fns)?;
@@ -34,11 +38,7 @@ pub fn check(spec: &ReplaySpec) -> Result<ReplayCheck, ReplayError> {
         max_t = trace.last_minute_end_s();
         out.named = true;
     } else {
-        let mut src = open(
-            spec,
-            crate::engine::RngStreams::new(0).stream("check"),
-            &mut fns,
-        )?;
+        let mut src = reopen(&mut fns)?;
         out.named = src.named();
         while let Some(row) = src.next_row(&mut fns) {
             out.rows += 1;
@@ -91,11 +91,7 @@ pub fn check(spec: &ReplaySpec) -> Result<ReplayCheck, ReplayError> {
     out.without_duration = chosen().map(|(p, _)| p.rows - p.with_duration).sum();
     if out.max_late_s > 0.0 {
         let peak = reorder::peak(
-            open(
-                spec,
-                crate::engine::RngStreams::new(0).stream("check"),
-                &mut Interner::default(),
-            )?,
+            reopen(&mut Interner::default())?,
             out.max_late_s,
             MAX_REORDER_ROWS,
         );

@@ -419,6 +419,61 @@ impl ReplayWatch {
     }
 }
 
+/// Good rows of selected functions, in file order, parsed on a thread of their own so that
+/// reading overlaps simulating; batches keep the hand-over cheap and memory bounded. A trace
+/// that no longer matches its check is reported to `watch`.
+fn read_on_thread(
+    spec: &ReplaySpec,
+    check: &ReplayCheck,
+    rng: SimRng,
+    watch: ReplayWatch,
+) -> impl Iterator<Item = Row> + use<> {
+    const BATCH: usize = 8_192;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(4);
+    let spec = spec.clone();
+    let keep = check.keep.clone();
+    let (checked_rows, checked_skipped) = (check.rows, check.skipped);
+    std::thread::spawn(move || {
+        let path = spec.path.display().to_string();
+        let mut fns = Interner::default();
+        let mut src = match open(&spec, rng, &mut fns) {
+            Ok(src) => src,
+            Err(e) => return watch.report(format!("cannot reopen the trace to replay it: {e}")),
+        };
+        let (mut read, mut skipped) = (0u64, 0u64);
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(row) = src.next_row(&mut fns) {
+            read += 1;
+            let row = match row {
+                Ok(row) => row,
+                Err(e) if spec.on_error == OnError::Skip && e.is_row_error() => {
+                    skipped += 1;
+                    continue;
+                }
+                Err(e) => return watch.report(format!("{path} changed after it was checked: {e}")),
+            };
+            if let Some(Some(f)) = keep.get(row.func as usize) {
+                batch.push(Row { func: *f, ..row });
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if tx.send(full).is_err() {
+                        return; // the run stopped reading (its horizon came first)
+                    }
+                }
+            }
+        }
+        if (read, skipped) != (checked_rows, checked_skipped) {
+            watch.report(format!(
+                "{path} changed after it was checked: {read} rows ({skipped} malformed) now, {checked_rows} ({checked_skipped}) then"
+            ));
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
+    });
+    rx.into_iter().flatten()
+}
+
 /// The trace's requests with the spec's selection and controls applied, in time order,
 /// skipping rows that do not parse. Call [`check`] first: this assumes a checked trace, and
 /// reports through the returned [`ReplayWatch`] if the trace turns out to have changed since.
@@ -434,59 +489,7 @@ pub fn rows(
     format_rng.long_jump();
     let mut rng = rng;
     let watch = ReplayWatch::default();
-    // Good rows of selected functions, in file order, parsed on a thread of their own so that
-    // reading overlaps simulating; batches keep the hand-over cheap and memory bounded.
-    const BATCH: usize = 8_192;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(4);
-    let spec_for_reader = spec.clone();
-    let keep = check.keep.clone();
-    let (checked_rows, checked_skipped) = (check.rows, check.skipped);
-    let reader_watch = watch.clone();
-    std::thread::spawn(move || {
-        let spec = spec_for_reader;
-        let path = spec.path.display().to_string();
-        let mut fns = Interner::default();
-        let mut src = match open(&spec, format_rng, &mut fns) {
-            Ok(src) => src,
-            Err(e) => {
-                return reader_watch.report(format!("cannot reopen the trace to replay it: {e}"));
-            }
-        };
-        let (mut read, mut skipped) = (0u64, 0u64);
-        let mut batch = Vec::with_capacity(BATCH);
-        while let Some(row) = src.next_row(&mut fns) {
-            read += 1;
-            let row = match row {
-                Ok(row) => row,
-                Err(e) if spec.on_error == OnError::Skip && e.is_row_error() => {
-                    skipped += 1;
-                    continue;
-                }
-                Err(e) => {
-                    return reader_watch
-                        .report(format!("{path} changed after it was checked: {e}"));
-                }
-            };
-            if let Some(Some(f)) = keep.get(row.func as usize) {
-                batch.push(Row { func: *f, ..row });
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if tx.send(full).is_err() {
-                        return; // the run stopped reading (its horizon came first)
-                    }
-                }
-            }
-        }
-        if (read, skipped) != (checked_rows, checked_skipped) {
-            reader_watch.report(format!(
-                "{path} changed after it was checked: {read} rows ({skipped} malformed) now, {checked_rows} ({checked_skipped}) then"
-            ));
-        }
-        if !batch.is_empty() {
-            let _ = tx.send(batch);
-        }
-    });
-    let good = rx.into_iter().flatten();
+    let good = read_on_thread(spec, check, format_rng, watch.clone());
     // In time order, then the window: (seconds since the window's start, duration, function).
     let mut ordered = reorder::ordered(good, check.max_late_s)
         .map(move |r| (r.t - first_s, r.dur, r.func))
