@@ -23,6 +23,20 @@ pub enum ScenarioError {
     Invalid(Box<Located>),
 }
 
+impl ScenarioError {
+    /// A TOML syntax error in `text` of `file`.
+    pub(crate) fn toml(file: &str, text: &str, e: &toml_edit::TomlError) -> Self {
+        ScenarioError::Syntax(Located::at(
+            file,
+            text,
+            e.span(),
+            None,
+            e.message().trim_end().to_string(),
+            None,
+        ))
+    }
+}
+
 /// An error message tied to a place in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {

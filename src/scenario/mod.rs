@@ -109,7 +109,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let message = message.trim_end().to_string();
         ScenarioError::Syntax(Located::at(file, text, span, field, message, None))
     };
-    let doc = toml_edit::Document::parse(text).map_err(|e| syntax(e.span(), None, e.message()))?;
+    let doc = toml_edit::Document::parse(text).map_err(|e| ScenarioError::toml(file, text, &e))?;
     let raw: raw::RawScenario = toml::from_str(text).map_err(|e| {
         let field = e.span().and_then(|s| locate::path_at(&doc, s.start));
         syntax(e.span(), field, e.message())

@@ -203,135 +203,120 @@ fn range_values(
     Ok((values, form))
 }
 
-fn walk_value(
-    file: &str,
-    text: &str,
-    path: &mut Vec<Step>,
-    key: Option<&str>,
-    v: &Value,
-    axes: &mut Vec<Axis>,
-    ranges: &mut Vec<usize>,
-) -> Result<(), ScenarioError> {
-    let name = || path_name(path);
-    match v {
-        Value::Array(a)
-            if key.is_some_and(|k| !LIST_FIELDS.contains(&k))
-                && !a.is_empty()
-                && a.iter().all(|x| number(x).is_some()) =>
-        {
-            let parsed: Vec<(f64, Form)> = a.iter().filter_map(number).collect();
-            let forms = |f: Form| parsed.iter().filter(|(_, g)| *g == f).count();
-            let form = if forms(Form::Duration) == parsed.len() {
-                Form::Duration
-            } else if forms(Form::Duration) > 0 {
-                return Err(err(
-                    file,
-                    text,
-                    v.span(),
-                    &name(),
-                    "a swept list mixes numbers and durations".into(),
-                    "list only numbers ([64, 128]) or only durations ([\"5m\", \"10m\"])",
-                ));
-            } else if forms(Form::Integer) == parsed.len() {
-                Form::Integer
-            } else {
-                Form::Float
-            };
-            axes.push(Axis {
-                name: name(),
-                path: path.clone(),
-                values: parsed.iter().map(|(x, _)| *x).collect(),
-                form,
-            });
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                path.push(Step::Index(i));
-                walk_value(file, text, path, None, x, axes, ranges)?;
-                path.pop();
-            }
-        }
-        Value::InlineTable(t) if t.contains_key("from") && t.contains_key("to") => {
-            let (values, form) = range_values(file, text, &name(), t)?;
-            axes.push(Axis {
-                name: name(),
-                path: path.clone(),
-                values,
-                // Integer ends: settled once every axis is known, see `Sweep::parse`.
-                form,
-            });
-            ranges.push(axes.len() - 1);
-        }
-        Value::InlineTable(t) => {
-            for (k, x) in t.iter() {
-                path.push(Step::Key(k.to_string()));
-                walk_value(file, text, path, Some(k), x, axes, ranges)?;
-                path.pop();
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+/// Walks a scenario document collecting its sweep axes.
+struct Finder<'a> {
+    file: &'a str,
+    text: &'a str,
+    path: Vec<Step>,
+    axes: Vec<Axis>,
+    /// Axes given as ranges (whose integer rounding is settled later).
+    ranges: Vec<usize>,
 }
 
-fn walk_item(
-    file: &str,
-    text: &str,
-    path: &mut Vec<Step>,
-    key: Option<&str>,
-    item: &Item,
-    axes: &mut Vec<Axis>,
-    ranges: &mut Vec<usize>,
-) -> Result<(), ScenarioError> {
-    match item {
-        Item::Table(t) => {
-            for (k, x) in t.iter() {
-                path.push(Step::Key(k.to_string()));
-                walk_item(file, text, path, Some(k), x, axes, ranges)?;
-                path.pop();
-            }
-        }
-        Item::ArrayOfTables(a) => {
-            for (i, t) in a.iter().enumerate() {
-                path.push(Step::Index(i));
-                for (k, x) in t.iter() {
-                    path.push(Step::Key(k.to_string()));
-                    walk_item(file, text, path, Some(k), x, axes, ranges)?;
-                    path.pop();
-                }
-                path.pop();
-            }
-        }
-        Item::Value(v) => walk_value(file, text, path, key, v, axes, ranges)?,
-        Item::None => {}
+impl Finder<'_> {
+    fn axis(&mut self, values: Vec<f64>, form: Form) {
+        self.axes.push(Axis {
+            name: path_name(&self.path),
+            path: self.path.clone(),
+            values,
+            form,
+        });
     }
-    Ok(())
+
+    fn under<T>(&mut self, step: Step, walk: impl FnOnce(&mut Self) -> T) -> T {
+        self.path.push(step);
+        let out = walk(self);
+        self.path.pop();
+        out
+    }
+
+    fn value(&mut self, key: Option<&str>, v: &Value) -> Result<(), ScenarioError> {
+        match v {
+            Value::Array(a)
+                if key.is_some_and(|k| !LIST_FIELDS.contains(&k))
+                    && !a.is_empty()
+                    && a.iter().all(|x| number(x).is_some()) =>
+            {
+                let parsed: Vec<(f64, Form)> = a.iter().filter_map(number).collect();
+                let forms = |f: Form| parsed.iter().filter(|(_, g)| *g == f).count();
+                let form = if forms(Form::Duration) == parsed.len() {
+                    Form::Duration
+                } else if forms(Form::Duration) > 0 {
+                    return Err(err(
+                        self.file,
+                        self.text,
+                        v.span(),
+                        &path_name(&self.path),
+                        "a swept list mixes numbers and durations".into(),
+                        "list only numbers ([64, 128]) or only durations ([\"5m\", \"10m\"])",
+                    ));
+                } else if forms(Form::Integer) == parsed.len() {
+                    Form::Integer
+                } else {
+                    Form::Float
+                };
+                self.axis(parsed.iter().map(|(x, _)| *x).collect(), form);
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    self.under(Step::Index(i), |w| w.value(None, x))?;
+                }
+            }
+            Value::InlineTable(t) if t.contains_key("from") && t.contains_key("to") => {
+                let (values, form) = range_values(self.file, self.text, &path_name(&self.path), t)?;
+                // Integer ends: settled once every axis is known, see `Sweep::parse`.
+                self.axis(values, form);
+                self.ranges.push(self.axes.len() - 1);
+            }
+            Value::InlineTable(t) => {
+                for (k, x) in t.iter() {
+                    self.under(Step::Key(k.to_string()), |w| w.value(Some(k), x))?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, key: Option<&str>, item: &Item) -> Result<(), ScenarioError> {
+        match item {
+            Item::Table(t) => {
+                for (k, x) in t.iter() {
+                    self.under(Step::Key(k.to_string()), |w| w.item(Some(k), x))?;
+                }
+            }
+            Item::ArrayOfTables(a) => {
+                for (i, t) in a.iter().enumerate() {
+                    self.under(Step::Index(i), |w| {
+                        t.iter().try_for_each(|(k, x)| {
+                            w.under(Step::Key(k.to_string()), |w| w.item(Some(k), x))
+                        })
+                    })?;
+                }
+            }
+            Item::Value(v) => self.value(key, v)?,
+            Item::None => {}
+        }
+        Ok(())
+    }
 }
 
 impl Sweep {
     /// Find the sweep axes of scenario `text`.
     pub fn parse(text: &str, file: &str) -> Result<Sweep, ScenarioError> {
-        let doc = toml_edit::Document::parse(text).map_err(|e| {
-            ScenarioError::Syntax(Located::at(
-                file,
-                text,
-                e.span(),
-                None,
-                e.message().trim_end().to_string(),
-                None,
-            ))
-        })?;
-        let mut axes = Vec::new();
-        let mut ranges = Vec::new();
-        walk_item(
+        let doc =
+            toml_edit::Document::parse(text).map_err(|e| ScenarioError::toml(file, text, &e))?;
+        let mut finder = Finder {
             file,
             text,
-            &mut Vec::new(),
-            None,
-            doc.as_item(),
-            &mut axes,
-            &mut ranges,
-        )?;
+            path: Vec::new(),
+            axes: Vec::new(),
+            ranges: Vec::new(),
+        };
+        finder.item(None, doc.as_item())?;
+        let Finder {
+            mut axes, ranges, ..
+        } = finder;
         // A range with whole-number ends steps through whole numbers only if the field takes
         // nothing else: try a fraction there (every other axis at its first value).
         for &k in &ranges {
@@ -514,16 +499,9 @@ pub fn set_values(
     file: &str,
     settings: &[(&[Step], f64, Form)],
 ) -> Result<String, ScenarioError> {
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        ScenarioError::Syntax(Located::at(
-            file,
-            text,
-            e.span(),
-            None,
-            e.message().trim_end().to_string(),
-            None,
-        ))
-    })?;
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| ScenarioError::toml(file, text, &e))?;
     for (path, v, form) in settings {
         let mut item: &mut Item = doc.as_item_mut();
         for step in path.iter() {
