@@ -279,9 +279,6 @@ impl Values {
             TimeUnit::Milliseconds => 1e-3,
         };
         Ok(match col.dtype() {
-            DataType::String => {
-                Values::Text(col.str()?.iter().map(|v| v.map(str::to_string)).collect())
-            }
             DataType::Datetime(tu, _) | DataType::Duration(tu) => {
                 let k = unit_s(tu);
                 let ints = col.cast(&DataType::Int64)?;
@@ -296,10 +293,7 @@ impl Values {
                 let f = col.cast(&DataType::Float64)?;
                 Values::Num(f.f64()?.iter().map(|v| v.map(|v| v * scale)).collect())
             }
-            _ => {
-                let s = col.cast(&DataType::String)?;
-                Values::Text(s.str()?.iter().map(|v| v.map(str::to_string)).collect())
-            }
+            _ => Self::text(df, name)?,
         })
     }
 }
@@ -311,6 +305,15 @@ fn field_at(v: &Values, i: usize) -> Field<'_> {
     }
 }
 
+/// One row group's columns, as [`Columns`] names them.
+struct Chunk {
+    ts: Values,
+    dur: Option<Values>,
+    func: Vec<Values>,
+    mem: Option<Values>,
+    len: usize,
+}
+
 /// A Parquet request log, read one row group at a time.
 pub(super) struct ParquetSource {
     path: std::path::PathBuf,
@@ -320,8 +323,8 @@ pub(super) struct ParquetSource {
     /// Rows in each row group not yet read.
     groups: std::collections::VecDeque<usize>,
     offset: usize,
-    chunk: Vec<Values>,
-    chunk_len: usize,
+    /// The row group being read (none before the first).
+    chunk: Option<Chunk>,
     next: usize,
     buf: String,
 }
@@ -342,8 +345,7 @@ impl ParquetSource {
             groups: metadata.row_groups.iter().map(|g| g.num_rows()).collect(),
             metadata,
             offset: 0,
-            chunk: Vec::new(),
-            chunk_len: 0,
+            chunk: None,
             next: 0,
             buf: String::new(),
         })
@@ -377,36 +379,32 @@ impl ParquetSource {
             .read_parallel(ParallelStrategy::None)
             .finish()
             .map_err(|e| io(p, &e))?;
-        let scales = self.scales();
-        let nf = self.cols.function.len();
-        let first_func = 1 + usize::from(self.cols.duration.is_some());
-        self.chunk = names
-            .iter()
-            .zip(scales)
-            .enumerate()
-            .map(|(k, (name, scale))| {
-                if (first_func..first_func + nf).contains(&k) {
-                    Values::text(&df, name)
-                } else {
-                    Values::of(&df, name, scale)
-                }
+        let c = &self.cols;
+        let chunk = || -> PolarsResult<Chunk> {
+            Ok(Chunk {
+                ts: Values::of(&df, &c.timestamp, c.unit.scale_s())?,
+                dur: c
+                    .duration
+                    .as_deref()
+                    .map(|d| Values::of(&df, d, c.duration_scale_s))
+                    .transpose()?,
+                func: c
+                    .function
+                    .iter()
+                    .map(|f| Values::text(&df, f))
+                    .collect::<PolarsResult<_>>()?,
+                mem: c
+                    .memory
+                    .as_deref()
+                    .map(|m| Values::of(&df, m, 1.0))
+                    .transpose()?,
+                len: df.height(),
             })
-            .collect::<PolarsResult<_>>()
-            .map_err(|e| io(p, &e))?;
-        self.chunk_len = df.height();
+        };
+        self.chunk = Some(chunk().map_err(|e| io(p, &e))?);
         self.next = 0;
         self.offset += n;
         Ok(true)
-    }
-
-    /// Seconds per unit of each column in [`Self::names`] order (1 where not a time).
-    fn scales(&self) -> Vec<f64> {
-        let c = &self.cols;
-        let mut v = vec![c.unit.scale_s()];
-        v.extend(c.duration.as_ref().map(|_| c.duration_scale_s));
-        v.extend(c.function.iter().map(|_| 1.0));
-        v.extend(c.memory.as_ref().map(|_| 1.0));
-        v
     }
 }
 
@@ -416,7 +414,7 @@ impl Source for ParquetSource {
     }
 
     fn next_row(&mut self, fns: &mut Interner) -> Option<Result<Row, ReplayError>> {
-        while self.next >= self.chunk_len {
+        while self.next >= self.chunk.as_ref().map_or(0, |c| c.len) {
             match self.load() {
                 Ok(true) => {}
                 Ok(false) => return None,
@@ -428,35 +426,27 @@ impl Source for ParquetSource {
         }
         let i = self.next;
         self.next += 1;
-        let row_no = self.offset - self.chunk_len + i + 1;
-        let c = &self.cols;
-        let mut k = 0;
-        let mut take = || {
-            k += 1;
-            &self.chunk[k - 1]
-        };
-        let ts = take();
-        let dur = c.duration.as_ref().map(|_| take());
-        let func: Vec<&Values> = c.function.iter().map(|_| take()).collect();
-        let mem = c.memory.as_ref().map(|_| take());
+        let chunk = self.chunk.as_ref()?;
+        let row_no = self.offset - chunk.len + i + 1;
         let display = &self.display;
         let at = || format!("{display} row {row_no}");
         let field = |v| field_at(v, i);
-        let func_text: Vec<Option<&str>> = func
+        let func_text: Vec<Option<&str>> = chunk
+            .func
             .iter()
-            .map(|v| match v {
-                Values::Text(t) => t[i].as_deref(),
-                Values::Num(_) => None,
+            .map(|v| match field(v) {
+                Field::Text(t) => t,
+                Field::Num(_) => None,
             })
             .collect();
         Some(row_from(
-            c,
+            &self.cols,
             &at,
             Fields {
-                ts: field(ts),
-                dur: dur.map(field),
+                ts: field(&chunk.ts),
+                dur: chunk.dur.as_ref().map(field),
                 func: &func_text,
-                mem: mem.map(field),
+                mem: chunk.mem.as_ref().map(field),
             },
             fns,
             &mut self.buf,
