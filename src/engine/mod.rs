@@ -11,7 +11,7 @@ mod rng;
 mod time;
 
 pub use queue::Scheduler;
-pub use rng::{RngStreams, SimRng};
+pub use rng::{RngStreams, SimRng, fnv1a};
 pub use time::{MICROS_PER_SEC, SimDuration, SimTime};
 
 /// A simulated system driven by the engine.

@@ -22,11 +22,15 @@ impl RngStreams {
     /// The stream for one concern, e.g. `"arrivals"` or `"cold-starts/lambda-512mb"`.
     /// The same seed and name always give the same stream.
     pub fn stream(&self, name: &str) -> SimRng {
-        let name_hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-        SimRng::seed_from_u64(splitmix64(self.seed ^ splitmix64(name_hash)))
+        SimRng::seed_from_u64(splitmix64(self.seed ^ splitmix64(fnv1a(name.as_bytes()))))
     }
+}
+
+/// FNV-1a: a small, stable hash of bytes (the same on every platform and version).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fn splitmix64(mut z: u64) -> u64 {

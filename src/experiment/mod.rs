@@ -138,7 +138,6 @@ impl Plan {
     /// The sweep's description; `shard` when only a part runs.
     pub fn meta(&self, shard: Option<Shard>) -> SweepMeta {
         let first = &self.points[0];
-        let mut h = 0xcbf2_9ce4_8422_2325_u64;
         let settings = format!(
             "{}\u{0}{}\u{0}{}\u{0}{}",
             self.sweep.text,
@@ -146,9 +145,7 @@ impl Plan {
             first.seed,
             first.horizon.as_micros()
         );
-        for b in settings.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        let h = crate::engine::fnv1a(settings.as_bytes());
         SweepMeta {
             scenario: first.name.clone(),
             fingerprint: format!("{h:016x}"),
