@@ -1,11 +1,8 @@
 //! The experiment commands: sweep, merge, breakeven, cheapest.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use scalesim::engine::SimDuration;
 use scalesim::experiment::{
@@ -14,7 +11,7 @@ use scalesim::experiment::{
 use scalesim::report::{self, charts, sweep as tables};
 use scalesim::scenario::sweep::Sweep;
 
-use super::{parse_horizon, write_atomically};
+use super::{LateBar, parse_horizon, write_atomically};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Common {
@@ -167,18 +164,6 @@ fn write_all(out: &Path, files: Vec<report::ReportFile>) -> Result<()> {
     Ok(())
 }
 
-/// A progress bar over `len` runs, drawn on stderr after a second (and only on a terminal).
-fn progress_bar(len: u64, what: &str) -> (ProgressBar, Instant, OnceLock<()>) {
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} runs, eta {eta}")
-            .expect("the progress template is valid")
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(what.to_string());
-    (bar, Instant::now(), OnceLock::new())
-}
-
 pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     let (text, file) = read(&args.scenario)?;
     let sweep = Sweep::parse(&text, &file)?;
@@ -194,17 +179,13 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     let points = (0..plan.points.len())
         .filter(|&p| args.shard.is_none_or(|s| s.has(p)))
         .count();
-    let (bar, started, shown) = progress_bar(
-        points as u64 * u64::from(plan.replications),
-        &format!("sweeping {}", meta.scenario),
+    let bar = LateBar::new(
+        Some(points as u64 * u64::from(plan.replications)),
+        "{prefix} [{bar:40}] {pos}/{len} runs, eta {eta}",
+        format!("sweeping {}", meta.scenario),
     );
-    let runs = experiment::run(&plan, args.shard, &|| {
-        bar.inc(1);
-        if started.elapsed() > Duration::from_secs(1) {
-            shown.get_or_init(|| bar.set_draw_target(ProgressDrawTarget::stderr()));
-        }
-    })?;
-    bar.finish_and_clear();
+    let runs = experiment::run(&plan, args.shard, &|| bar.inc(1))?;
+    bar.finish();
     if args.shard.is_some() {
         write_all(&out, tables::sweep_files(&meta, &runs, None)?)?;
         println!(
@@ -282,19 +263,16 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
         curve_points: args.curve_points as usize,
         overrides: args.common.overrides(),
     };
-    let (bar, started, shown) = progress_bar(0, "searching");
-    bar.set_style(
-        ProgressStyle::with_template("{prefix}: {pos} evaluations, {msg}")
-            .expect("the progress template is valid"),
+    let bar = LateBar::new(
+        None,
+        "{prefix}: {pos} evaluations, {msg}",
+        "searching".into(),
     );
     let b = experiment::breakeven(&text, &file, &spec, &|e| {
+        bar.message(format!("last at {}", e.x));
         bar.inc(1);
-        bar.set_message(format!("last at {}", e.x));
-        if started.elapsed() > Duration::from_secs(1) {
-            shown.get_or_init(|| bar.set_draw_target(ProgressDrawTarget::stderr()));
-        }
     })?;
-    bar.finish_and_clear();
+    bar.finish();
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(format!("{}-breakeven", b.scenario)));

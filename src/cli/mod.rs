@@ -335,34 +335,69 @@ fn simulate_with_request_log(s: &Scenario, out: &Path, rate: f64) -> Result<RunR
     Ok(report)
 }
 
-/// Run the simulation with a progress bar on stderr that appears only after a second, and only
-/// when stderr is a terminal.
+/// A progress bar on stderr that appears only once a second has passed, and only when stderr
+/// is a terminal.
+pub(crate) struct LateBar {
+    bar: ProgressBar,
+    started: Instant,
+    shown: OnceLock<()>,
+}
+
+impl LateBar {
+    /// A bar over `len` units (`None`: a counter), drawn with indicatif `template`.
+    pub(crate) fn new(len: Option<u64>, template: &str, prefix: String) -> Self {
+        let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(template)
+                .expect("the progress template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(prefix);
+        LateBar {
+            bar,
+            started: Instant::now(),
+            shown: OnceLock::new(),
+        }
+    }
+
+    /// Advance by `n`; show the bar if a second has passed.
+    pub(crate) fn inc(&self, n: u64) {
+        self.bar.inc(n);
+        if self.started.elapsed() > Duration::from_secs(1) {
+            self.shown
+                .get_or_init(|| self.bar.set_draw_target(ProgressDrawTarget::stderr()));
+        }
+    }
+
+    /// Set the `{msg}` part.
+    pub(crate) fn message(&self, msg: String) {
+        self.bar.set_message(msg);
+    }
+
+    /// Remove the bar.
+    pub(crate) fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Run the simulation with a progress bar.
 fn simulate_with_progress(s: &Scenario, logs: &mut [Option<&mut dyn RequestSink>]) -> RunReport {
     let total_us = s
         .horizon
         .as_micros()
         .saturating_mul(s.variants.len() as u64);
-    let bar = ProgressBar::with_draw_target(Some(total_us), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("simulating {prefix} [{bar:40}] {percent:>3}% eta {eta}")
-            .expect("the progress template is valid")
-            .progress_chars("=> "),
+    let bar = LateBar::new(
+        Some(total_us),
+        "simulating {prefix} [{bar:40}] {percent:>3}% eta {eta}",
+        s.name.clone(),
     );
-    bar.set_prefix(s.name.clone());
-    let started = Instant::now();
-    let shown = OnceLock::new();
-    let progress = |delta_us| {
-        bar.inc(delta_us);
-        if started.elapsed() > Duration::from_secs(1) {
-            shown.get_or_init(|| bar.set_draw_target(ProgressDrawTarget::stderr()));
-        }
-    };
+    let progress = |delta_us| bar.inc(delta_us);
     let report = if logs.is_empty() {
         scalesim::sim::run(s, &progress)
     } else {
         scalesim::sim::run_logged(s, &progress, logs)
     };
-    bar.finish_and_clear();
+    bar.finish();
     report
 }
 
