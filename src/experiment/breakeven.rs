@@ -80,15 +80,7 @@ pub fn breakeven(
     spec: &BreakevenSpec,
     progress: &(dyn Fn(&Evaluation) + Sync),
 ) -> Result<Breakeven, ExperimentError> {
-    let sweep = Sweep::parse(text, file)?;
-    if !sweep.axes.is_empty() {
-        return Err(ExperimentError::Invalid(format!(
-            "{file} sweeps {}; break-even varies one field itself — give the field a single value",
-            sweep.axes[0].name
-        )));
-    }
-    let (path, form) = sweep::resolve_path(text, &spec.vary)
-        .map_err(|e| ExperimentError::Invalid(format!("--vary {}: {e}", spec.vary)))?;
+    let (path, form) = field_to_vary(text, file, &spec.vary, "break-even")?;
     let (a, b) = spec.between;
     if !(a.is_finite() && b.is_finite() && a < b) {
         return Err(ExperimentError::Invalid(format!(
@@ -99,7 +91,7 @@ pub fn breakeven(
     let integer = form == Form::Integer
         && a.fract() == 0.0
         && b.fract() == 0.0
-        && at(text, file, &path, Form::Float, a + 0.5, spec.overrides).is_err();
+        && !sweep::takes_fractions(text, file, &[], &path, a);
     let form = match form {
         Form::Integer if !integer => Form::Float,
         f => f,
@@ -228,6 +220,24 @@ pub fn breakeven(
         noise_band: band,
         evaluations,
     })
+}
+
+/// The field `vary` names in a scenario without sweeps (`what` varies it, for the message).
+pub(super) fn field_to_vary(
+    text: &str,
+    file: &str,
+    vary: &str,
+    what: &str,
+) -> Result<(Vec<Step>, Form), ExperimentError> {
+    let sweep = Sweep::parse(text, file)?;
+    if let Some(axis) = sweep.axes.first() {
+        return Err(ExperimentError::Invalid(format!(
+            "{file} sweeps {}; {what} varies one field itself — give the field a single value",
+            axis.name
+        )));
+    }
+    sweep::resolve_path(text, vary)
+        .map_err(|e| ExperimentError::Invalid(format!("--vary {vary}: {e}")))
 }
 
 /// The scenario with the field at `path` set to `x`.

@@ -4,10 +4,9 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::breakeven::at;
+use super::breakeven::{at, field_to_vary};
 use super::stats::Estimate;
 use super::{ExperimentError, Overrides, replicate, variant_index};
-use crate::scenario::sweep::{self, Sweep};
 
 /// The limits a setting must keep (each on the mean over replications).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -47,18 +46,10 @@ pub fn cheapest(
     replications: u32,
     overrides: Overrides,
 ) -> Result<(Vec<Candidate>, Option<usize>), ExperimentError> {
-    let sweep = Sweep::parse(text, file)?;
-    if !sweep.axes.is_empty() {
-        return Err(ExperimentError::Invalid(format!(
-            "{file} sweeps {}; the search varies one field itself — give the field a single value",
-            sweep.axes[0].name
-        )));
-    }
+    let (path, form) = field_to_vary(text, file, vary, "the search")?;
     if values.is_empty() {
         return Err(ExperimentError::Invalid("no values to try".into()));
     }
-    let (path, form) = sweep::resolve_path(text, vary)
-        .map_err(|e| ExperimentError::Invalid(format!("--vary {vary}: {e}")))?;
     let base = at(text, file, &path, form, values[0], overrides)?;
     variant_index(&base, variant)?;
     let limits = Limits {

@@ -179,12 +179,7 @@ fn value(v: f64) -> String {
 /// width of their 95 % interval with replications), at most `limit` rows.
 pub fn sweep_table(meta: &SweepMeta, results: &[ResultRow], limit: usize) -> String {
     use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-    let fig = |n: &str| {
-        FIGURES
-            .iter()
-            .position(|(name, _)| *name == n)
-            .expect("a known figure")
-    };
+    let fig = |n| crate::experiment::figure(n).expect("a known figure");
     let (cost, p99, cold) = (
         fig("cost_usd"),
         fig("latency_p99_ms"),

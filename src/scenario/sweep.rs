@@ -323,19 +323,14 @@ impl Sweep {
             if axes[k].form != Form::Integer {
                 continue;
             }
-            let settings: Vec<(&[Step], f64, Form)> = axes
+            let others: Vec<(&[Step], f64, Form)> = axes
                 .iter()
                 .enumerate()
-                .map(|(j, a)| {
-                    if j == k {
-                        (a.path.as_slice(), a.values[0] + 0.5, Form::Float)
-                    } else {
-                        (a.path.as_slice(), a.values[0], a.form)
-                    }
-                })
+                .filter(|&(j, _)| j != k)
+                .map(|(_, a)| (a.path.as_slice(), a.values[0], a.form))
                 .collect();
             let fractions_ok =
-                set_values(text, file, &settings).is_ok_and(|t| parse(&t, file).is_ok());
+                takes_fractions(text, file, &others, &axes[k].path, axes[k].values[0]);
             let axis = &mut axes[k];
             if fractions_ok {
                 axis.form = Form::Float;
@@ -491,6 +486,20 @@ pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, Form), String>
             "`{path}` is not a number or a duration in the scenario"
         )),
     }
+}
+
+/// Whether the number at `path` may be a fraction: `text` with a fraction just above `x` there
+/// (and `others` set) still validates. Whole-number fields (`memory_mb`, `count`) refuse one.
+pub fn takes_fractions(
+    text: &str,
+    file: &str,
+    others: &[(&[Step], f64, Form)],
+    path: &[Step],
+    x: f64,
+) -> bool {
+    let mut settings = others.to_vec();
+    settings.push((path, x + 0.5, Form::Float));
+    set_values(text, file, &settings).is_ok_and(|t| parse(&t, file).is_ok())
 }
 
 /// `text` with the values at `settings` (path, value, how to write it) replaced.
