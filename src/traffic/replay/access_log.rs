@@ -143,108 +143,100 @@ impl AccessLog {
             }
         }
         let at = format!("{}:{}", self.path, self.line);
-        let bad_line = |reason: String| ReplayError::BadLine {
-            at: at.clone(),
-            format: self.kind.name(),
-            reason,
-        };
-        let bad = |column: &str, value: &str, expected| ReplayError::BadValue {
-            at: at.clone(),
-            column: column.to_string(),
-            value: value.to_string(),
-            expected,
-        };
-        let f = match fields(&self.text) {
-            Ok(f) => f,
-            Err(reason) => return Some(Err(bad_line(reason))),
-        };
-        let row = match self.kind {
-            Kind::Combined { duration_scale_s } => {
-                if f.len() < 7 {
-                    return Some(Err(bad_line(format!(
-                        "{} fields, expected at least 7 (host ident user [time] \"request\" status bytes)",
-                        f.len()
-                    ))));
-                }
-                let Some(t) = timestamp::clf(f[3]) else {
-                    return Some(Err(bad(
-                        "time",
-                        f[3],
-                        "a log time like 10/Oct/2000:13:55:36 -0700",
-                    )));
-                };
-                // After the referer and user agent, the first field is the duration.
-                let dur = match f.get(9) {
-                    Some(d) => match d.parse::<f64>() {
-                        Ok(v) if v.is_finite() && v >= 0.0 => Some(v * duration_scale_s),
-                        _ => {
-                            return Some(Err(bad(
-                                "request time",
-                                d,
-                                "a duration (a number, 0 or more)",
-                            )));
-                        }
-                    },
-                    None => None,
-                };
-                Row {
-                    t,
-                    dur,
-                    func: 0,
-                    mem: None,
-                }
+        Some(
+            parse_line(&self.text, self.kind, &at).map(|(row, request)| Row {
+                func: if self.by_path {
+                    fns.id(request_path(request))
+                } else {
+                    0
+                },
+                ..row
+            }),
+        )
+    }
+}
+
+/// One line of an access log of `kind` (`at` names it in errors): its row (function 0) and its
+/// request line.
+fn parse_line<'a>(line: &'a str, kind: Kind, at: &str) -> Result<(Row, &'a str), ReplayError> {
+    let bad_line = |reason: String| ReplayError::BadLine {
+        at: at.to_string(),
+        format: kind.name(),
+        reason,
+    };
+    let bad = |column: &str, value: &str, expected| ReplayError::BadValue {
+        at: at.to_string(),
+        column: column.to_string(),
+        value: value.to_string(),
+        expected,
+    };
+    let f = fields(line).map_err(bad_line)?;
+    let (min_fields, shape) = match kind {
+        Kind::Combined { .. } => (7, "host ident user [time] \"request\" status bytes"),
+        Kind::Alb => (
+            13,
+            "type time elb client target three processing times status codes bytes \"request\"",
+        ),
+    };
+    if f.len() < min_fields {
+        return Err(bad_line(format!(
+            "{} fields, expected at least {min_fields} ({shape})",
+            f.len()
+        )));
+    }
+    match kind {
+        Kind::Combined { duration_scale_s } => {
+            let t = timestamp::clf(f[3])
+                .ok_or_else(|| bad("time", f[3], "a log time like 10/Oct/2000:13:55:36 -0700"))?;
+            // After the referer and user agent, the first field is the duration.
+            let dur = f
+                .get(9)
+                .map(|d| {
+                    d.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite() && *v >= 0.0)
+                        .map(|v| v * duration_scale_s)
+                        .ok_or_else(|| bad("request time", d, "a duration (a number, 0 or more)"))
+                })
+                .transpose()?;
+            let row = Row {
+                t,
+                dur,
+                func: 0,
+                mem: None,
+            };
+            Ok((row, f[4]))
+        }
+        Kind::Alb => {
+            let end = timestamp::rfc3339(f[1]).ok_or_else(|| {
+                bad(
+                    "time",
+                    f[1],
+                    "an ISO 8601 time like 2026-11-28T09:00:00.123456Z",
+                )
+            })?;
+            let names = [
+                "request_processing_time",
+                "target_processing_time",
+                "response_processing_time",
+            ];
+            let mut times = [0.0; 3];
+            for (k, name) in names.iter().enumerate() {
+                times[k] = f[5 + k]
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && (*v >= 0.0 || *v == -1.0))
+                    .ok_or_else(|| bad(name, f[5 + k], "seconds (a number, 0 or more, or -1)"))?;
             }
-            Kind::Alb => {
-                if f.len() < 13 {
-                    return Some(Err(bad_line(format!(
-                        "{} fields, expected at least 13 (type time elb client target three processing times status codes bytes \"request\")",
-                        f.len()
-                    ))));
-                }
-                let Some(end) = timestamp::rfc3339(f[1]) else {
-                    return Some(Err(bad(
-                        "time",
-                        f[1],
-                        "an ISO 8601 time like 2026-11-28T09:00:00.123456Z",
-                    )));
-                };
-                let names = [
-                    "request_processing_time",
-                    "target_processing_time",
-                    "response_processing_time",
-                ];
-                let mut times = [0.0; 3];
-                for k in 0..3 {
-                    match f[5 + k].parse::<f64>() {
-                        Ok(v) if v.is_finite() && (v >= 0.0 || v == -1.0) => times[k] = v,
-                        _ => {
-                            return Some(Err(bad(
-                                names[k],
-                                f[5 + k],
-                                "seconds (a number, 0 or more, or -1)",
-                            )));
-                        }
-                    }
-                }
-                let spent: f64 = times.iter().filter(|v| **v > 0.0).sum();
-                Row {
-                    t: end - spent,
-                    dur: (times[1] >= 0.0).then_some(times[1]),
-                    func: 0,
-                    mem: None,
-                }
-            }
-        };
-        let request = match self.kind {
-            Kind::Combined { .. } => f[4],
-            Kind::Alb => f[12],
-        };
-        let func = if self.by_path {
-            fns.id(request_path(request))
-        } else {
-            0
-        };
-        Some(Ok(Row { func, ..row }))
+            let spent: f64 = times.iter().filter(|v| **v > 0.0).sum();
+            let row = Row {
+                t: end - spent,
+                dur: (times[1] >= 0.0).then_some(times[1]),
+                func: 0,
+                mem: None,
+            };
+            Ok((row, f[12]))
+        }
     }
 }
 
