@@ -8,7 +8,7 @@ use scalesim::engine::SimDuration;
 use scalesim::experiment::{
     self, BreakevenSpec, Limits, Overrides, Plan, Shard, SweepMeta, aggregate,
 };
-use scalesim::report::{self, charts, sweep as tables};
+use scalesim::report::{self, sweep as tables};
 use scalesim::scenario::sweep::Sweep;
 
 use super::{LateBar, parse_horizon, write_atomically};
@@ -227,11 +227,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
                 )
             })?;
         let runs_path = dir.join("runs.parquet");
-        let file = std::fs::File::open(&runs_path)
-            .with_context(|| format!("cannot read {}", runs_path.display()))?;
-        use polars::prelude::SerReader;
-        let df = polars::prelude::ParquetReader::new(file)
-            .finish()
+        let df = report::timeseries::read_parquet(&runs_path)
             .with_context(|| format!("cannot read {}", runs_path.display()))?;
         let runs = tables::runs_from_frame(&meta, &df)
             .with_context(|| format!("{} does not hold a sweep's runs", runs_path.display()))?;
@@ -276,37 +272,7 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(format!("{}-breakeven", b.scenario)));
-    let chart = charts::breakeven_chart(&b)?;
-    let mut json = serde_json::to_string_pretty(&b).expect("results serialise");
-    json.push('\n');
-    let mut csv = String::from(
-        "x,cost_a_usd,cost_a_ci95_low,cost_a_ci95_high,cost_b_usd,cost_b_ci95_low,cost_b_ci95_high,difference_usd\n",
-    );
-    let ci = |e: &experiment::stats::Estimate| {
-        e.ci95.map_or((String::new(), String::new()), |(l, h)| {
-            (l.to_string(), h.to_string())
-        })
-    };
-    for e in &b.evaluations {
-        let ((al, ah), (bl, bh)) = (ci(&e.cost_a), ci(&e.cost_b));
-        csv += &format!(
-            "{},{},{al},{ah},{},{bl},{bh},{}\n",
-            e.x, e.cost_a.mean, e.cost_b.mean, e.diff.mean
-        );
-    }
-    let file = |path: &str, bytes: Vec<u8>| report::ReportFile {
-        path: path.to_string(),
-        bytes,
-    };
-    write_all(
-        &out,
-        vec![
-            file("breakeven.json", json.into_bytes()),
-            file("breakeven.csv", csv.into_bytes()),
-            file("breakeven.svg", chart.svg.into_bytes()),
-            file("breakeven.png", chart.png),
-        ],
-    )?;
+    write_all(&out, report::search::breakeven_files(&b)?)?;
     let other = if b.cheaper_below == b.variant_a {
         &b.variant_b
     } else {
@@ -370,7 +336,6 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
         args.common.replications,
         args.common.overrides(),
     )?;
-    let mut csv = String::from("value,cost_usd,p99_ms,failed_pct,feasible,cheapest\n");
     println!(
         "{:>12}  {:>14}  {:>10}  {:>9}  ok",
         args.vary.rsplit('.').next().unwrap_or(""),
@@ -392,15 +357,6 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
             c.failed_pct.mean,
             if c.feasible { "yes" } else { "no" }
         );
-        csv += &format!(
-            "{},{},{},{},{},{}\n",
-            c.x,
-            c.cost.mean,
-            c.p99_ms.mean,
-            c.failed_pct.mean,
-            c.feasible,
-            Some(i) == best
-        );
     }
     let name = Path::new(&file)
         .file_stem()
@@ -410,10 +366,10 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
         .unwrap_or_else(|| Path::new("reports").join(format!("{name}-cheapest")));
     write_all(
         &out,
-        vec![report::ReportFile {
-            path: "cheapest.csv".into(),
-            bytes: csv.into_bytes(),
-        }],
+        vec![report::ReportFile::new(
+            "cheapest.csv",
+            report::search::cheapest_csv(&candidates, best).into_bytes(),
+        )],
     )?;
     match best {
         Some(i) => println!(

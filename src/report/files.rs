@@ -13,6 +13,16 @@ pub struct ReportFile {
     pub bytes: Vec<u8>,
 }
 
+impl ReportFile {
+    /// The file at `path` with `bytes`.
+    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Self {
+        ReportFile {
+            path: path.into(),
+            bytes,
+        }
+    }
+}
+
 /// Why a report could not be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -26,10 +36,6 @@ pub enum RenderError {
 
 /// Render summary, time series, charts and documents.
 pub fn render_files(report: &RunReport) -> Result<Vec<ReportFile>, RenderError> {
-    let file = |path: &str, bytes: Vec<u8>| ReportFile {
-        path: path.to_string(),
-        bytes,
-    };
     let mut frame = timeseries::frame(report)?;
     let mut parquet = Cursor::new(Vec::new());
     polars::prelude::ParquetWriter::new(&mut parquet).finish(&mut frame)?;
@@ -40,26 +46,29 @@ pub fn render_files(report: &RunReport) -> Result<Vec<ReportFile>, RenderError> 
     }
     let charts = charts::render_all(report)?;
     let mut files = vec![
-        file("summary.json", summary_json(report).into_bytes()),
-        file("summary.csv", summary_csv(report).into_bytes()),
-        file("timeseries.parquet", parquet.into_inner()),
-        file("timeseries.csv", csv),
+        ReportFile::new("summary.json", summary_json(report).into_bytes()),
+        ReportFile::new("summary.csv", summary_csv(report).into_bytes()),
+        ReportFile::new("timeseries.parquet", parquet.into_inner()),
+        ReportFile::new("timeseries.csv", csv),
     ];
     if let Some(functions) = csv_out::functions_csv(report) {
-        files.push(file("functions.csv", functions.into_bytes()));
+        files.push(ReportFile::new("functions.csv", functions.into_bytes()));
     }
     for c in &charts {
-        files.push(file(
-            &format!("charts/{}.svg", c.name),
+        files.push(ReportFile::new(
+            format!("charts/{}.svg", c.name),
             c.svg.clone().into_bytes(),
         ));
-        files.push(file(&format!("charts/{}.png", c.name), c.png.clone()));
+        files.push(ReportFile::new(
+            format!("charts/{}.png", c.name),
+            c.png.clone(),
+        ));
     }
-    files.push(file(
+    files.push(ReportFile::new(
         "report.md",
         document::markdown(report, &charts).into_bytes(),
     ));
-    files.push(file(
+    files.push(ReportFile::new(
         "report.html",
         document::html(report, &charts).into_bytes(),
     ));

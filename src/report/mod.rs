@@ -6,6 +6,7 @@ mod csv_out;
 pub mod document;
 mod files;
 pub mod request_log;
+pub mod search;
 pub mod sweep;
 mod table;
 pub mod timeseries;

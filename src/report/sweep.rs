@@ -141,25 +141,24 @@ pub fn sweep_files(
     runs: &[RunRow],
     results: Option<&[ResultRow]>,
 ) -> Result<Vec<ReportFile>, super::files::RenderError> {
-    let file = |path: &str, bytes: Vec<u8>| ReportFile {
-        path: path.to_string(),
-        bytes,
-    };
     let mut json = serde_json::to_string_pretty(meta).expect("sweep metadata serialises");
     json.push('\n');
     let mut r = runs_frame(meta, runs)?;
     let mut files = vec![
-        file("sweep.json", json.into_bytes()),
-        file("runs.parquet", parquet(&mut r)?),
-        file("runs.csv", csv(&mut r)?),
+        ReportFile::new("sweep.json", json.into_bytes()),
+        ReportFile::new("runs.parquet", parquet(&mut r)?),
+        ReportFile::new("runs.csv", csv(&mut r)?),
     ];
     if let Some(results) = results {
         let mut df = results_frame(meta, results)?;
-        files.push(file("results.parquet", parquet(&mut df)?));
-        files.push(file("results.csv", csv(&mut df)?));
+        files.push(ReportFile::new("results.parquet", parquet(&mut df)?));
+        files.push(ReportFile::new("results.csv", csv(&mut df)?));
         for c in super::charts::sweep_charts(meta, results)? {
-            files.push(file(&format!("{}.svg", c.name), c.svg.into_bytes()));
-            files.push(file(&format!("{}.png", c.name), c.png));
+            files.push(ReportFile::new(
+                format!("{}.svg", c.name),
+                c.svg.into_bytes(),
+            ));
+            files.push(ReportFile::new(format!("{}.png", c.name), c.png));
         }
     }
     Ok(files)
