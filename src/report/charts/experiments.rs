@@ -1,12 +1,51 @@
 //! Charts of experiments: a break-even search's cost curves, a sweep's cost and p99 against the
 //! swept field.
 
+use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
 
 use super::{
     Area, Chart, ChartError, DrawResult, SIZE, colour, embed_font, encode_png, font, frame,
     register_font,
 };
+
+use crate::experiment::stats::Estimate;
+
+/// A labelled line through the means of `points`, in colour `c`, their 95 % intervals (when
+/// there are replications) as error bars.
+fn estimate_line<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    points: &[(f64, Estimate)],
+    label: &str,
+    c: RGBColor,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().map(|(x, e)| (*x, e.mean)),
+            c.stroke_width(2),
+        ))?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    chart.draw_series(points.iter().filter_map(|(x, e)| {
+        e.ci95
+            .map(|(lo, hi)| ErrorBar::new_vertical(*x, lo, e.mean, hi, c.filled(), 6))
+    }))?;
+    Ok(())
+}
+
+/// Room above the highest mean or interval end of `estimates`.
+fn top_of<'e>(estimates: impl Iterator<Item = &'e Estimate>) -> f64 {
+    estimates
+        .map(|e| e.ci95.map_or(e.mean, |c| c.1))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1
+}
 
 /// The two cost curves of a break-even search, each point the mean of its replications with
 /// its 95 % interval, and the crossing marked.
@@ -28,42 +67,13 @@ fn breakeven_curves<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let e = &b.evaluations;
     let (x0, x1) = (e[0].x, e[e.len() - 1].x);
-    let top = e
-        .iter()
-        .flat_map(|p| {
-            [p.cost_a, p.cost_b]
-                .into_iter()
-                .map(|c| c.ci95.map_or(c.mean, |ci| ci.1))
-        })
-        .fold(0.0, f64::max)
-        .max(1e-9)
-        * 1.1;
+    let top = top_of(e.iter().flat_map(|p| [&p.cost_a, &p.cost_b]));
     let mut chart = frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?;
     mesh!(chart, b.vary.as_str(), "USD over the horizon").draw()?;
-    for (i, (name, pick)) in [
-        (
-            &b.variant_a,
-            (|p: &crate::experiment::Evaluation| p.cost_a) as fn(&_) -> _,
-        ),
-        (&b.variant_b, |p: &crate::experiment::Evaluation| p.cost_b),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let c = colour(i);
-        chart
-            .draw_series(LineSeries::new(
-                e.iter().map(|p| (p.x, pick(p).mean)),
-                c.stroke_width(2),
-            ))?
-            .label(name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        chart.draw_series(e.iter().filter_map(|p| {
-            pick(p)
-                .ci95
-                .map(|(lo, hi)| ErrorBar::new_vertical(p.x, lo, pick(p).mean, hi, c.filled(), 6))
-        }))?;
-    }
+    let a: Vec<_> = e.iter().map(|p| (p.x, p.cost_a)).collect();
+    let bb: Vec<_> = e.iter().map(|p| (p.x, p.cost_b)).collect();
+    estimate_line(&mut chart, &a, &b.variant_a, colour(0))?;
+    estimate_line(&mut chart, &bb, &b.variant_b, colour(1))?;
     let marker = RGBColor(80, 80, 80);
     chart
         .draw_series(LineSeries::new(
@@ -147,40 +157,20 @@ fn sweep_lines<DB: DrawingBackend>(
     } else {
         (x0 - 1.0, x1 + 1.0)
     };
-    let top = s
-        .results
-        .iter()
-        .map(|r| {
-            let e = r.figures[s.figure];
-            e.ci95.map_or(e.mean, |c| c.1)
-        })
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max)
-        .max(1e-9)
-        * 1.1;
+    let top = top_of(s.results.iter().map(|r| &r.figures[s.figure]));
     let log = x0 > 0.0 && x1 / x0 >= 20.0;
     macro_rules! draw {
         ($chart:expr) => {{
             let mut chart = $chart;
             mesh!(chart, s.meta.axes[0].as_str(), s.y_desc).draw()?;
             for (i, name) in s.meta.variants.iter().enumerate() {
-                let c = colour(i);
-                let mine: Vec<_> = s.results.iter().filter(|r| &r.variant == name).collect();
-                chart
-                    .draw_series(LineSeries::new(
-                        mine.iter().map(|r| (r.values[0], r.figures[s.figure].mean)),
-                        c.stroke_width(2),
-                    ))?
-                    .label(name.as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
-                    });
-                chart.draw_series(mine.iter().filter_map(|r| {
-                    let e = r.figures[s.figure];
-                    e.ci95.map(|(lo, hi)| {
-                        ErrorBar::new_vertical(r.values[0], lo, e.mean, hi, c.filled(), 6)
-                    })
-                }))?;
+                let points: Vec<_> = s
+                    .results
+                    .iter()
+                    .filter(|r| &r.variant == name)
+                    .map(|r| (r.values[0], r.figures[s.figure]))
+                    .collect();
+                estimate_line(&mut chart, &points, name, colour(i))?;
             }
             legend!(chart, SeriesLabelPosition::UpperLeft)
         }};
