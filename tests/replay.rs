@@ -48,6 +48,11 @@ fn run_in(dir: &Path, log: &str, replay: &str) -> assert_cmd::assert::Assert {
 /// Write `content` as `file` and `scenario` as s.toml into `dir`; run `scalesim run` there.
 fn run_file(dir: &Path, file: &str, content: &str, scenario: &str) -> assert_cmd::assert::Assert {
     fs::write(dir.join(file), content).unwrap();
+    run_scenario(dir, scenario)
+}
+
+/// Write `scenario` as s.toml into `dir` and run it there, the summary to out/.
+fn run_scenario(dir: &Path, scenario: &str) -> assert_cmd::assert::Assert {
     fs::write(dir.join("s.toml"), scenario).unwrap();
     Command::cargo_bin("scalesim")
         .unwrap()
@@ -286,17 +291,11 @@ fn arrived_with(controls: &str, horizon: &str) -> u64 {
     let replay =
         format!(r#"{{ format = "csv", path = "log.csv", duration = "duration_ms"{controls} }}"#);
     fs::write(dir.path().join("log.csv"), fixture("requests.csv")).unwrap();
-    fs::write(
-        dir.path().join("s.toml"),
-        scenario(&replay).replace("horizon = \"1h\"", &format!("horizon = \"{horizon}\"")),
+    run_scenario(
+        dir.path(),
+        &scenario(&replay).replace("horizon = \"1h\"", &format!("horizon = \"{horizon}\"")),
     )
-    .unwrap();
-    Command::cargo_bin("scalesim")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["run", "s.toml", "--format", "json", "--out", "out"])
-        .assert()
-        .success();
+    .success();
     summary(dir.path())["variants"][0]["requests"]["arrived"]
         .as_u64()
         .unwrap()
@@ -428,13 +427,7 @@ fn a_parquet_request_log_with_functions_and_memory() {
     let text = scenario(
         r#"{ format = "parquet", path = "log.parquet", timestamp = "ts_ms", timestamp_unit = "ms", duration = "dur", function = "fn", memory = "mb" }"#,
     );
-    fs::write(dir.path().join("s.toml"), text).unwrap();
-    Command::cargo_bin("scalesim")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["run", "s.toml", "--format", "json", "--out", "out"])
-        .assert()
-        .success();
+    run_scenario(dir.path(), &text).success();
     let s = summary(dir.path());
     let v = &s["variants"][0];
     assert_eq!(v["requests"]["arrived"], 7);
