@@ -1,4 +1,4 @@
-//! The public Azure Functions traces (samples under ../shared/traces): every sample replays with
+//! The public Azure Functions traces (samples shipped under scenarios/traces): every sample replays with
 //! each function's request count equal to the trace's, and the 2021 sample's cold starts and
 //! bill under a 10-minute keep-alive agree with an independent computation.
 
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use common::{run, scenario};
 
 fn traces() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/traces")
 }
 
 /// A scenario replaying `replay` on one Lambda function with a fixed 250 ms cold start and no
