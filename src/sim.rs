@@ -13,7 +13,7 @@ use crate::engine::{self, RngStreams, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
 use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
-use crate::platform::serverless::{FunctionModel, lambda_memory_for};
+use crate::platform::serverless::{FunctionModel, FunctionSetup, lambda_memory_for};
 use crate::report::{FunctionReport, ReplaySummary, RunReport, TrafficSummary, VariantReport};
 use crate::scenario::{PlatformSpec, Scenario, Variant};
 use crate::traffic::Arrivals;
@@ -56,6 +56,12 @@ pub fn run_logged(
         .unzip();
     let mut problems: Vec<String> = problems.into_iter().flatten().collect();
     problems.dedup();
+    let warnings = scenario
+        .variants
+        .iter()
+        .zip(&variants)
+        .filter_map(|(v, r)| timeout_warning(v, r))
+        .collect();
     let profile = &scenario.traffic.profile;
     RunReport {
         scalesim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -90,7 +96,28 @@ pub fn run_logged(
         slo: scenario.slo,
         variants,
         problems,
+        warnings,
     }
+}
+
+/// A warning when every invocation of a Lambda variant ran into its function timeout: the
+/// workload does not fit in a function as configured (at most 15 minutes on Lambda).
+fn timeout_warning(variant: &Variant, report: &VariantReport) -> Option<String> {
+    let PlatformSpec::Lambda { function, .. } = &variant.platform else {
+        return None;
+    };
+    let c = &report.requests;
+    let invocations = c.arrived - c.throttled - c.in_flight_at_end;
+    (invocations > 0 && c.timed_out == invocations).then(|| {
+        format!(
+            "variant {}: every one of its {} finished invocations ran into the function timeout \
+             of {} s and was stopped there (billed up to it); Lambda allows at most 900 s — the \
+             work does not fit in a function as configured",
+            variant.name,
+            invocations,
+            function.timeout.as_secs_f64()
+        )
+    })
 }
 
 fn run_variant(
@@ -112,17 +139,22 @@ fn run_variant(
         PlatformSpec::Lambda { function, billing } => {
             let rng = streams.stream(&format!("cold-starts/{}", variant.name));
             let fns = scenario.traffic.functions();
-            let memories: Vec<u32> = fns
+            let reserved = function.reserved_concurrency.per_function(fns.len());
+            let setups: Vec<FunctionSetup> = fns
                 .iter()
-                .map(|f| match f.memory_mb {
-                    Some(mb) if function.memory_from_trace => lambda_memory_for(mb),
-                    _ => function.memory_mb,
+                .zip(reserved)
+                .map(|(f, reserved)| FunctionSetup {
+                    memory_mb: match f.memory_mb {
+                        Some(mb) if function.memory_from_trace => lambda_memory_for(mb),
+                        _ => function.memory_mb,
+                    },
+                    reserved,
                 })
                 .collect();
             let mut model = FunctionModel::new(
                 function,
                 profile,
-                &memories,
+                &setups,
                 !fns.is_empty(),
                 rng,
                 horizon,

@@ -253,6 +253,9 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         );
     }
     write_report(&out, &report)?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
     let stdout = match args.format {
@@ -468,6 +471,22 @@ fn presets_text() -> String {
             "  {arch:<7} ${:.2} per million requests, GB-s tiers {}\n",
             p.request_usd * 1e6,
             tiers.join(" / ")
+        );
+    }
+    {
+        use scalesim::platform::serverless::limits as l;
+        s += &format!(
+            "  limits: account concurrency (concurrency) default {}, shared by functions, at least {} \
+             unreserved;\n          {} invocations per second per unit of it; {} new environments per \
+             function per {} s;\n          timeout {}–{} s (default {} s)\n",
+            scalesim::scenario::DEFAULT_CONCURRENCY,
+            l::MIN_UNRESERVED_CONCURRENCY,
+            l::REQUESTS_PER_SECOND_PER_CONCURRENCY,
+            l::SCALE_OUT_ENVIRONMENTS,
+            l::SCALE_OUT_WINDOW.as_secs_f64(),
+            l::MIN_TIMEOUT.as_secs_f64(),
+            l::MAX_TIMEOUT.as_secs_f64(),
+            l::MAX_TIMEOUT.as_secs_f64(),
         );
     }
     s += "\nCold-start presets (runtime = ...), lognormal INIT latency:\n";

@@ -55,22 +55,32 @@ pub struct LatencySummary {
     pub max_ms: f64,
 }
 
-/// Records latencies in an HDR histogram: 3 significant digits (≤ 0.1 % relative error), memory
-/// bounded by the range of values, not their number.
-#[derive(Clone, Debug)]
+/// Latencies kept exactly while there are few of them.
+const EXACT_UP_TO: usize = 64;
+
+/// Records latencies: exactly while there are at most 64 of them (a function of a trace that ran
+/// a few times costs a few hundred bytes), then in an HDR histogram with 3 significant digits
+/// (≤ 0.1 % relative error) whose memory is bounded by the range of values, not their number.
+/// Percentiles never exceed the exact maximum nor fall below the exact minimum.
+#[derive(Clone, Debug, Default)]
 pub struct LatencyRecorder {
-    hist: Histogram<u64>,
+    /// The latencies, µs, while there are at most [`EXACT_UP_TO`] and no histogram.
+    exact: Vec<u64>,
+    hist: Option<Box<Histogram<u64>>>,
     sum_us: u128,
+    min_us: u64,
     max_us: u64,
 }
 
-impl Default for LatencyRecorder {
-    fn default() -> Self {
-        LatencyRecorder {
-            hist: Histogram::new(3).expect("3 significant digits is a valid histogram precision"),
-            sum_us: 0,
-            max_us: 0,
-        }
+fn new_histogram() -> Box<Histogram<u64>> {
+    Box::new(Histogram::new(3).expect("3 significant digits is a valid histogram precision"))
+}
+
+fn record_in(hist: &mut Histogram<u64>, us: u64) {
+    // The histogram resizes itself to fit; `saturating_record` would clamp to its initial
+    // range instead.
+    if hist.record(us).is_err() {
+        hist.saturating_record(us);
     }
 }
 
@@ -79,65 +89,129 @@ impl LatencyRecorder {
     #[inline]
     pub fn record(&mut self, latency: SimDuration) {
         let us = latency.as_micros();
-        // The histogram resizes itself to fit; `saturating_record` would clamp to its initial
-        // range instead.
-        if self.hist.record(us).is_err() {
-            self.hist.saturating_record(us);
+        match &mut self.hist {
+            Some(h) => record_in(h, us),
+            None if self.exact.len() < EXACT_UP_TO => self.exact.push(us),
+            None => {
+                let mut h = new_histogram();
+                for &v in &self.exact {
+                    record_in(&mut h, v);
+                }
+                record_in(&mut h, us);
+                self.exact = Vec::new();
+                self.hist = Some(h);
+            }
         }
+        self.min_us = if self.count() == 1 {
+            us
+        } else {
+            self.min_us.min(us)
+        };
         self.sum_us += u128::from(us);
         self.max_us = self.max_us.max(us);
     }
 
     /// Add everything `other` recorded.
     pub fn add(&mut self, other: &LatencyRecorder) {
-        self.hist
-            .add(&other.hist)
-            .expect("auto-resizing histograms accept any values");
+        if other.count() == 0 {
+            return;
+        }
+        let was_empty = self.count() == 0;
+        match (&mut self.hist, &other.hist) {
+            (Some(h), Some(o)) => h
+                .add(o.as_ref())
+                .expect("auto-resizing histograms accept any values"),
+            (Some(h), None) => other.exact.iter().for_each(|&v| record_in(h, v)),
+            (None, _)
+                if self.exact.len() + other.exact.len() <= EXACT_UP_TO && other.hist.is_none() =>
+            {
+                self.exact.extend_from_slice(&other.exact)
+            }
+            (None, _) => {
+                let mut h = new_histogram();
+                for &v in self.exact.iter().chain(&other.exact) {
+                    record_in(&mut h, v);
+                }
+                if let Some(o) = &other.hist {
+                    h.add(o.as_ref())
+                        .expect("auto-resizing histograms accept any values");
+                }
+                self.exact = Vec::new();
+                self.hist = Some(h);
+            }
+        }
         self.sum_us += other.sum_us;
+        self.min_us = if was_empty {
+            other.min_us
+        } else {
+            self.min_us.min(other.min_us)
+        };
         self.max_us = self.max_us.max(other.max_us);
     }
 
-    /// Forget everything recorded, keeping the histogram's memory.
+    /// Forget everything recorded, keeping the memory it uses.
     pub fn reset(&mut self) {
-        self.hist.reset();
+        self.exact.clear();
+        if let Some(h) = &mut self.hist {
+            h.reset();
+        }
         self.sum_us = 0;
+        self.min_us = 0;
         self.max_us = 0;
     }
 
     /// Number of latencies recorded.
     pub fn count(&self) -> u64 {
-        self.hist.len()
+        match &self.hist {
+            Some(h) => h.len(),
+            None => self.exact.len() as u64,
+        }
+    }
+
+    /// The latency at quantile `q` (0–1), µs: exact (nearest rank, ⌈q·n⌉) while few were
+    /// recorded, else the histogram's value, clamped to the exact minimum and maximum.
+    fn quantile_us(&self, q: f64, sorted: &[u64]) -> u64 {
+        let v = match &self.hist {
+            Some(h) => h.value_at_quantile(q),
+            None => {
+                let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+                sorted[rank - 1]
+            }
+        };
+        v.clamp(self.min_us, self.max_us)
+    }
+
+    fn sorted_exact(&self) -> Vec<u64> {
+        let mut v = self.exact.clone();
+        v.sort_unstable();
+        v
     }
 
     /// Points of the latency distribution, `(latency ms, fraction of requests at or below)`, at
-    /// quantiles spaced evenly on a log scale of the tail (0.5 … 0.99999) plus the maximum.
+    /// quantiles spaced evenly on a log scale of the tail (0.5 … 0.99999) plus the maximum;
+    /// non-decreasing in both coordinates, never past the maximum.
     pub fn cdf(&self) -> Vec<(f64, f64)> {
-        if self.hist.is_empty() {
+        if self.count() == 0 {
             return Vec::new();
         }
-        let mut points: Vec<(f64, f64)> = (0..=40)
-            .map(|i| {
-                // Tail fraction from 0.5 down to 1e-5, evenly in log space; plus the body.
-                let q = 1.0 - 0.5 * 10f64.powf(-f64::from(i) / 8.0);
-                (self.hist.value_at_quantile(q) as f64 / 1_000.0, q)
-            })
-            .collect();
-        let body = (1..10).map(|i| {
-            let q = f64::from(i) * 0.05;
-            (self.hist.value_at_quantile(q) as f64 / 1_000.0, q)
-        });
-        points.splice(0..0, body);
+        let sorted = self.sorted_exact();
+        let at = |q: f64| (self.quantile_us(q, &sorted) as f64 / 1_000.0, q);
+        let body = (1..10).map(|i| f64::from(i) * 0.05);
+        // Tail fraction from 0.5 down to 1e-5, evenly in log space.
+        let tail = (0..=40).map(|i| 1.0 - 0.5 * 10f64.powf(-f64::from(i) / 8.0));
+        let mut points: Vec<(f64, f64)> = body.chain(tail).map(at).collect();
         points.push((self.max_us as f64 / 1_000.0, 1.0));
         points
     }
 
     /// Percentiles in milliseconds; all zero when nothing was recorded.
     pub fn summary(&self) -> LatencySummary {
-        let n = self.hist.len();
+        let n = self.count();
         if n == 0 {
             return LatencySummary::default();
         }
-        let q = |q: f64| self.hist.value_at_quantile(q) as f64 / 1_000.0;
+        let sorted = self.sorted_exact();
+        let q = |q: f64| self.quantile_us(q, &sorted) as f64 / 1_000.0;
         LatencySummary {
             mean_ms: (self.sum_us as f64 / n as f64) / 1_000.0,
             p50_ms: q(0.50),
@@ -152,6 +226,46 @@ impl LatencyRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentiles_never_pass_the_maximum() {
+        // 100 latencies of exactly 1,001 ms: the histogram's bucket holding 1,001,000 µs spans
+        // 512 µs (values in [2^19, 2^20) µs share a sub-bucket 2^9 µs wide at 3 significant
+        // digits) and reads up to 1,001.471 ms; every percentile must read the exact 1,001.
+        let mut r = LatencyRecorder::default();
+        for _ in 0..100 {
+            r.record(SimDuration::from_millis(1_001));
+        }
+        let s = r.summary();
+        for p in [s.p50_ms, s.p90_ms, s.p99_ms, s.p999_ms, s.max_ms] {
+            assert_eq!(p, 1_001.0);
+        }
+        let cdf = r.cdf();
+        assert!(cdf.iter().all(|&(ms, _)| ms == 1_001.0));
+        assert!(cdf.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    #[test]
+    fn few_latencies_are_exact_and_cost_no_histogram() {
+        let mut r = LatencyRecorder::default();
+        // Nearest rank: of 1..=10 ms, p50 is the 5th (⌈0.5·10⌉), p90 the 9th, p99 the 10th.
+        for ms in 1..=10 {
+            r.record(SimDuration::from_millis(ms));
+        }
+        let s = r.summary();
+        assert_eq!((s.p50_ms, s.p90_ms, s.p99_ms), (5.0, 9.0, 10.0));
+        assert!(r.hist.is_none());
+        // An idle recorder allocates nothing.
+        assert_eq!(LatencyRecorder::default().exact.capacity(), 0);
+        // Merging past 64 values moves to the histogram and keeps every value.
+        let mut big = LatencyRecorder::default();
+        for _ in 0..7 {
+            big.add(&r);
+        }
+        assert!(big.hist.is_some());
+        assert_eq!(big.count(), 70);
+        assert_eq!(big.summary().max_ms, 10.0);
+    }
 
     #[test]
     fn percentiles_within_a_tenth_of_a_percent() {

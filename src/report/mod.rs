@@ -50,6 +50,10 @@ pub struct RunReport {
     /// it was checked); the CLI refuses to write a report that has any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Things the results are right about but a planner should know (every request of a variant
+    /// ran past its function timeout, say); the CLI prints them on stderr.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The traffic of a run, as configured.

@@ -283,6 +283,8 @@ pub struct RawVariant {
     pub cold_start: Option<RawDist>,
     pub keep_alive: Option<String>,
     pub concurrency: Option<i64>,
+    pub reserved_concurrency: Option<RawReserved>,
+    pub timeout: Option<String>,
     pub api_gateway: Option<bool>,
     pub free_tier: Option<bool>,
     pub memory_from_trace: Option<bool>,
@@ -297,6 +299,15 @@ pub struct RawVariant {
     pub deregistration_delay: Option<String>,
     pub autoscaling: Option<RawAutoscaling>,
     pub schedule: Option<Vec<RawScheduledAction>>,
+}
+
+/// `reserved_concurrency = 100` (every function of the variant) or
+/// `reserved_concurrency = { checkout = 200, search = 50 }` (by function name or unique prefix).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum RawReserved {
+    Each(i64),
+    ByFunction(std::collections::BTreeMap<String, i64>),
 }
 
 /// `[[variant.schedule]]`: a daily scheduled action.
@@ -431,6 +442,8 @@ impl RawVariant {
             ("cold_start", self.cold_start.is_some()),
             ("keep_alive", self.keep_alive.is_some()),
             ("concurrency", self.concurrency.is_some()),
+            ("reserved_concurrency", self.reserved_concurrency.is_some()),
+            ("timeout", self.timeout.is_some()),
             ("api_gateway", self.api_gateway.is_some()),
             ("free_tier", self.free_tier.is_some()),
             ("memory_from_trace", self.memory_from_trace.is_some()),

@@ -136,15 +136,22 @@ impl ArrivalTimes<'_> {
     }
 
     /// Next arrival of a Poisson process whose rate is constant on segments: draw within the
-    /// segment and, by memorylessness, restart at its end when the draw falls beyond it.
-    fn next_piecewise(&mut self, segment: impl Fn(&mut Self) -> (f64, f64)) -> f64 {
+    /// segment and, by memorylessness, restart at its end when the draw falls beyond it. `None`
+    /// once time has no end left to reach: a last segment that never ends with no rate (traffic
+    /// that stopped for good), or time past any finite instant.
+    fn next_piecewise(&mut self, segment: impl Fn(&mut Self) -> (f64, f64)) -> Option<f64> {
         loop {
             let (rate, ends_s) = segment(self);
             if rate > 0.0 {
                 let candidate = self.t_s + self.exp() / rate;
                 if candidate < ends_s {
-                    return candidate;
+                    return candidate.is_finite().then_some(candidate);
                 }
+            }
+            if !ends_s.is_finite() || ends_s <= self.t_s {
+                // Every later segment is this one: no arrival ever again. (`ends_s <= t_s` cannot
+                // happen for valid segments; stopping beats spinning if it ever does.)
+                return None;
             }
             self.t_s = ends_s;
         }
@@ -190,19 +197,18 @@ impl Iterator for ArrivalTimes<'_> {
             ArrivalProcess::Poisson { rate_per_s } => self.t_s + self.exp() / rate_per_s,
             ArrivalProcess::Even { rate_per_s } => self.index as f64 / rate_per_s,
             ArrivalProcess::List { at_s } => *at_s.get(self.index as usize)?,
-            ArrivalProcess::Hourly { rates_per_s } => self.next_piecewise(|s| {
-                let hour = (s.t_s / HOUR_S).floor();
-                let rate = rates_per_s[(hour as u64 % 24) as usize];
-                (rate, (hour + 1.0) * HOUR_S)
-            }),
-            ArrivalProcess::Steps { steps } => {
-                if steps.iter().all(|s| s.1 <= 0.0) {
+            ArrivalProcess::Hourly { rates_per_s } => {
+                if rates_per_s.iter().all(|r| *r <= 0.0) {
                     return None;
                 }
-                let last = steps.len() - 1;
-                if self.t_s >= steps[last].0 && steps[last].1 <= 0.0 {
-                    return None; // traffic stopped for good
-                }
+                self.next_piecewise(|s| {
+                    let hour = (s.t_s / HOUR_S).floor();
+                    let rate = rates_per_s[(hour as u64 % 24) as usize];
+                    (rate, (hour + 1.0) * HOUR_S)
+                })?
+            }
+            ArrivalProcess::Steps { steps } => {
+                let last = steps.len().checked_sub(1)?;
                 self.next_piecewise(|s| {
                     let i = steps.iter().rposition(|st| st.0 <= s.t_s);
                     match i {
@@ -210,13 +216,16 @@ impl Iterator for ArrivalTimes<'_> {
                         Some(i) if i == last => (steps[i].1, f64::INFINITY),
                         Some(i) => (steps[i].1, steps[i + 1].0),
                     }
-                })
+                })?
             }
             ArrivalProcess::DailyCycle {
                 min_rate_per_s,
                 max_rate_per_s,
                 peak_hour,
             } => {
+                if *max_rate_per_s <= 0.0 || !max_rate_per_s.is_finite() {
+                    return None;
+                }
                 // Thinning (Lewis–Shedler) against the peak rate.
                 let mut t = self.t_s;
                 loop {
@@ -235,15 +244,23 @@ impl Iterator for ArrivalTimes<'_> {
                 burst_rate_per_s,
                 mean_base_s,
                 mean_burst_s,
-            } => self.next_piecewise(|s| {
-                s.bursty_segment(
-                    *base_rate_per_s,
-                    *burst_rate_per_s,
-                    *mean_base_s,
-                    *mean_burst_s,
-                )
-            }),
+            } => {
+                if *base_rate_per_s <= 0.0 && *burst_rate_per_s <= 0.0 {
+                    return None;
+                }
+                self.next_piecewise(|s| {
+                    s.bursty_segment(
+                        *base_rate_per_s,
+                        *burst_rate_per_s,
+                        *mean_base_s,
+                        *mean_burst_s,
+                    )
+                })?
+            }
         };
+        if !t_s.is_finite() {
+            return None; // a rate so small that the next arrival never comes
+        }
         self.t_s = t_s;
         self.index += 1;
         Some(SimTime::from_micros(
@@ -327,6 +344,40 @@ mod tests {
         let second = times.iter().filter(|t| **t >= 1_100.0).count() as f64;
         assert!((first / 10_000.0 - 1.0).abs() < 0.05, "{first}");
         assert!((second / 100_000.0 - 1.0).abs() < 0.02, "{second}");
+    }
+
+    #[test]
+    fn processes_that_stop_end_their_stream() {
+        // 1 req/s for 30 s, then 0 for good: about 30 arrivals, then the stream ends (it used to
+        // spin forever looking for the next one).
+        let stops = ArrivalProcess::Steps {
+            steps: vec![(0.0, 1.0), (30.0, 0.0)],
+        };
+        let n = stops.times(RngStreams::new(1).stream("a")).count();
+        assert!((15..=50).contains(&n), "{n}");
+        // A process with no rate at all yields nothing, whatever its shape.
+        let silent = [
+            ArrivalProcess::Steps {
+                steps: vec![(0.0, 0.0), (10.0, 0.0)],
+            },
+            ArrivalProcess::Hourly {
+                rates_per_s: [0.0; 24],
+            },
+            ArrivalProcess::Bursty {
+                base_rate_per_s: 0.0,
+                burst_rate_per_s: 0.0,
+                mean_base_s: 1.0,
+                mean_burst_s: 1.0,
+            },
+            ArrivalProcess::DailyCycle {
+                min_rate_per_s: 0.0,
+                max_rate_per_s: 0.0,
+                peak_hour: 12.0,
+            },
+        ];
+        for p in &silent {
+            assert_eq!(p.times(RngStreams::new(1).stream("a")).count(), 0, "{p:?}");
+        }
     }
 
     #[test]

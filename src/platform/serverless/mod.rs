@@ -4,24 +4,38 @@
 //!   environment, else starts a new one and waits for its cold start (INIT).
 //! - Fixed keep-alive: an environment idle for `keep_alive` is reclaimed.
 //! - Memory sets the CPU share: 1,769 MB = 1 vCPU, linear, at most 6.
-//! - Beyond the concurrency limit a request is throttled (HTTP 429), never queued.
-//! - Metering: each invocation is billed `ceil_ms(INIT + duration)` × memory when it starts.
+//! - Lambda's documented limits ([`limits`]): the account's concurrency limit is shared by its
+//!   functions, less what functions reserve (`reserved_concurrency`: a function's guaranteed
+//!   share and its cap); the account invokes at most 10 × its concurrency limit per second; each
+//!   function adds at most 1,000 environments per 10 s. A request beyond any of them is
+//!   throttled (HTTP 429), never queued.
+//! - The function timeout: an invocation still running at `timeout` is stopped, counted as timed
+//!   out, billed for the time it ran, and its environment is reset (not reused).
+//! - Metering: each invocation is billed `ceil_ms(INIT + duration)` × memory when it starts
+//!   (the duration cut at the timeout).
 //! - Traffic that names functions (a replayed trace) gets one function each: its own
-//!   environments, keep-alive, memory and concurrency limit, and its own tallies.
+//!   environments, keep-alive, memory, scale-out rate and reservation, and its own tallies.
 //!
 //! Keep-alive is applied lazily. With one fixed timeout, idle environments expire in the order
 //! they became idle, so they sit in a deque (oldest idle at the front, most recently used at the
 //! back) and expired ones are dropped — with their exact expiry time — before each arrival looks
 //! for one. This gives the same answer as a timer per idle period without putting tens of
-//! thousands of timers in the event heap.
+//! thousands of timers in the event heap. With many functions, a heap holds one entry per
+//! function that has idle environments (keyed no later than its oldest), so expired
+//! environments of *every* function are reclaimed before a new one is counted: the peak is the
+//! peak of the total alive at once.
 
 mod cpu_share;
+pub mod limits;
 mod runtimes;
 
 pub use cpu_share::{MAX_MEMORY_MB, MAX_VCPU, MB_PER_VCPU, MIN_MEMORY_MB, vcpu_share};
 pub use runtimes::{RUNTIMES, RuntimePreset, runtime_cold_start, runtime_names};
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use limits::{RequestRate, ScaleOutWindow};
 
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
@@ -39,13 +53,59 @@ pub struct FunctionConfig {
     pub memory_mb: u32,
     /// Idle time after which an environment is reclaimed.
     pub keep_alive: SimDuration,
-    /// Most requests in flight at once (account limit or reserved concurrency).
-    pub concurrency_limit: u32,
+    /// The account's concurrency limit: most requests in flight at once over all functions.
+    pub account_concurrency: u32,
+    /// Functions' reserved concurrency.
+    pub reserved_concurrency: ReservedConcurrency,
+    /// The function timeout (1–900 s).
+    pub timeout: SimDuration,
     /// Cold-start (INIT) latency.
     pub cold_start: DurationDist,
     /// Give each function of a replayed trace the memory the trace records for it (when it
     /// records one), instead of `memory_mb`.
     pub memory_from_trace: bool,
+}
+
+/// Reserved concurrency (AWS's `ReservedConcurrentExecutions`): a function's guaranteed share of
+/// the account's concurrency, and its cap.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ReservedConcurrency {
+    /// No function reserves any.
+    #[default]
+    None,
+    /// Every function of the variant reserves this much.
+    Each(u32),
+    /// The functions at these indices (into the traffic's functions) reserve this much.
+    ByFunction(Vec<(u32, u32)>),
+}
+
+impl ReservedConcurrency {
+    /// The reservation of each of `functions` functions (at least one).
+    pub fn per_function(&self, functions: usize) -> Vec<Option<u32>> {
+        let n = functions.max(1);
+        match self {
+            ReservedConcurrency::None => vec![None; n],
+            ReservedConcurrency::Each(r) => vec![Some(*r); n],
+            ReservedConcurrency::ByFunction(list) => {
+                let mut v = vec![None; n];
+                for &(f, r) in list {
+                    if let Some(slot) = v.get_mut(f as usize) {
+                        *slot = Some(r);
+                    }
+                }
+                v
+            }
+        }
+    }
+}
+
+/// How one function of a workload is set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FunctionSetup {
+    /// Configured memory, MB.
+    pub memory_mb: u32,
+    /// Its reserved concurrency, if any.
+    pub reserved: Option<u32>,
 }
 
 /// The Lambda memory setting for a function a trace says uses `mb`: whole MB, 128–10,240.
@@ -77,6 +137,8 @@ pub enum FunctionEvent {
         cold: bool,
         /// Which function.
         function: u32,
+        /// Whether it was stopped at the function timeout.
+        timed_out: bool,
     },
     /// A reporting interval ended.
     Tick,
@@ -89,6 +151,12 @@ struct Function {
     /// Idle environments by the time they became idle, oldest first.
     idle: VecDeque<SimTime>,
     busy: u32,
+    /// Its reserved concurrency (else it draws on the unreserved pool).
+    reserved: Option<u32>,
+    /// Its scale-out rate.
+    scale_out: ScaleOutWindow,
+    /// Whether it has an entry in `FunctionModel::expiry` (many functions only).
+    in_expiry: bool,
 }
 
 /// The simulation state of the functions of a workload.
@@ -104,6 +172,14 @@ pub struct FunctionModel<'a> {
     busy: u32,
     idle: u32,
     peak: u32,
+    /// Requests in flight in functions without a reservation, and the most they may have.
+    unreserved_busy: u32,
+    unreserved_limit: u32,
+    /// The account's request rate.
+    rate: RequestRate,
+    /// With many functions: `(no later than the oldest idle since, function)` for each function
+    /// with idle environments, earliest first.
+    expiry: BinaryHeap<Reverse<(SimTime, u32)>>,
     /// Environment-µs alive and request-µs served in the intervals closed so far.
     total_env_us: f64,
     total_busy_us: f64,
@@ -122,46 +198,63 @@ pub struct FunctionModel<'a> {
 }
 
 impl<'a> FunctionModel<'a> {
-    /// Functions with no environments yet, one per entry of `memories` (its memory, MB);
-    /// `tally` keeps per-function figures; `rng` draws cold starts.
+    /// Functions with no environments yet, one per entry of `setups` (one function with the
+    /// configured memory and no reservation when empty); `tally` keeps per-function figures;
+    /// `rng` draws cold starts.
+    ///
+    /// The unreserved pool is the account's concurrency less every reservation (validation keeps
+    /// at least [`limits::MIN_UNRESERVED_CONCURRENCY`] of it; here it saturates at 0).
     pub fn new(
         cfg: &'a FunctionConfig,
         profile: &'a RequestProfile,
-        memories: &[u32],
+        setups: &[FunctionSetup],
         tally: bool,
         rng: SimRng,
         horizon: SimTime,
         interval: SimDuration,
     ) -> Self {
-        let memories = if memories.is_empty() {
-            &[cfg.memory_mb][..]
-        } else {
-            memories
-        };
-        let same = memories.iter().all(|&m| m == memories[0]);
+        let one = [FunctionSetup {
+            memory_mb: cfg.memory_mb,
+            reserved: cfg.reserved_concurrency.per_function(1)[0],
+        }];
+        let setups = if setups.is_empty() { &one[..] } else { setups };
+        let same = setups.iter().all(|s| s.memory_mb == setups[0].memory_mb);
+        let reserved: u64 = setups
+            .iter()
+            .filter_map(|s| s.reserved)
+            .map(u64::from)
+            .sum();
+        let unreserved_limit = u64::from(cfg.account_concurrency).saturating_sub(reserved) as u32;
         FunctionModel {
             cfg,
             profile,
-            fns: memories
+            fns: setups
                 .iter()
-                .map(|&memory_mb| Function {
-                    memory_mb,
-                    vcpus: vcpu_share(memory_mb),
+                .map(|s| Function {
+                    memory_mb: s.memory_mb,
+                    vcpus: vcpu_share(s.memory_mb),
                     idle: VecDeque::new(),
                     busy: 0,
+                    reserved: s.reserved,
+                    scale_out: ScaleOutWindow::default(),
+                    in_expiry: false,
                 })
                 .collect(),
-            tallies: tally.then(|| vec![FunctionTally::default(); memories.len()]),
+            tallies: tally.then(|| vec![FunctionTally::default(); setups.len()]),
             rng,
             horizon,
             busy: 0,
             idle: 0,
             peak: 0,
+            unreserved_busy: 0,
+            unreserved_limit,
+            rate: RequestRate::for_account(cfg.account_concurrency),
+            expiry: BinaryHeap::new(),
             total_env_us: 0.0,
             total_busy_us: 0.0,
             counters: Counters::default(),
             usage: FunctionUsage {
-                memory_mb: same.then_some(memories[0]),
+                memory_mb: same.then_some(setups[0].memory_mb),
                 ..FunctionUsage::default()
             },
             series: IntervalRecorder::new(interval),
@@ -193,9 +286,7 @@ impl<'a> FunctionModel<'a> {
 
     /// Close the reporting interval at `now` (a tick, or the horizon).
     fn close_interval(&mut self, now: SimTime) {
-        for f in 0..self.fns.len() {
-            self.reclaim_expired(f, now);
-        }
+        self.reclaim_all_expired(now);
         // Credits ran to the interval's end; a partial last interval gives the rest back.
         self.env_area_us -=
             f64::from(self.alive()) * self.interval_end.saturating_since(now).as_micros() as f64;
@@ -237,6 +328,54 @@ impl<'a> FunctionModel<'a> {
         }
     }
 
+    /// Reclaim the expired environments of every function by `now`, so that `self.idle` counts
+    /// only environments still alive.
+    fn reclaim_all_expired(&mut self, now: SimTime) {
+        if self.fns.len() == 1 {
+            self.reclaim_expired(0, now);
+            return;
+        }
+        while let Some(&Reverse((since, f))) = self.expiry.peek() {
+            if since + self.cfg.keep_alive > now {
+                break;
+            }
+            self.expiry.pop();
+            let f = f as usize;
+            self.reclaim_expired(f, now);
+            match self.fns[f].idle.front() {
+                Some(&oldest) => self.expiry.push(Reverse((oldest, f as u32))),
+                None => self.fns[f].in_expiry = false,
+            }
+        }
+    }
+
+    /// Refuse a request at `now`: HTTP 429.
+    fn throttle(&mut self, now: SimTime, function: u32) {
+        self.counters.throttled += 1;
+        self.series.throttled();
+        if let Some(t) = &mut self.tallies {
+            t[function as usize].counters.throttled += 1;
+        }
+        self.log(RequestRecord {
+            arrival: now,
+            start: None,
+            end: Some(now),
+            cold: false,
+            outcome: RequestOutcome::Throttled,
+            function,
+        });
+    }
+
+    /// Whether function `f` may run one more request under its reservation or the unreserved
+    /// pool.
+    #[inline]
+    fn has_concurrency(&self, f: usize) -> bool {
+        match self.fns[f].reserved {
+            Some(r) => self.fns[f].busy < r,
+            None => self.unreserved_busy < self.unreserved_limit,
+        }
+    }
+
     /// How long `work` runs in an environment of its function's size.
     #[inline]
     fn exec_duration(&self, work: Work) -> SimDuration {
@@ -256,15 +395,14 @@ impl<'a> FunctionModel<'a> {
         if self.interval_start < horizon {
             self.close_interval(horizon);
         }
-        for f in 0..self.fns.len() {
-            self.reclaim_expired(f, horizon);
-        }
+        self.reclaim_all_expired(horizon);
         let mut in_flight: Vec<(SimTime, bool, u32)> = pending
             .filter_map(|(_, e)| match e {
                 FunctionEvent::Done {
                     arrival,
                     cold,
                     function,
+                    ..
                 } => Some((*arrival, *cold, *function)),
                 FunctionEvent::Tick => None,
             })
@@ -343,43 +481,39 @@ impl Model for FunctionModel<'_> {
         if let Some(t) = &mut self.tallies {
             t[f].counters.arrived += 1;
         }
-        if self.fns[f].busy >= self.cfg.concurrency_limit {
-            self.counters.throttled += 1;
-            self.series.throttled();
-            if let Some(t) = &mut self.tallies {
-                t[f].counters.throttled += 1;
-            }
-            self.log(RequestRecord {
-                arrival: now,
-                start: None,
-                end: Some(now),
-                cold: false,
-                outcome: RequestOutcome::Throttled,
-                function: work.function,
-            });
-            return;
+        if !self.has_concurrency(f) || !self.rate.allows(now) {
+            return self.throttle(now, work.function);
         }
         self.reclaim_expired(f, now);
-        let cold = match self.fns[f].idle.pop_back() {
-            Some(_) => {
-                self.idle -= 1;
-                false
-            }
-            None => true,
-        };
+        let cold = self.fns[f].idle.is_empty();
+        // A new environment needs a unit of the function's scale-out rate.
+        if cold && !self.fns[f].scale_out.try_create(now) {
+            return self.throttle(now, work.function);
+        }
+        self.rate.invoked();
         let init = if !cold {
+            self.fns[f].idle.pop_back();
+            self.idle -= 1;
             SimDuration::ZERO
         } else {
+            // Expired environments of other functions are gone by now: the peak counts only
+            // environments alive at once.
+            self.reclaim_all_expired(now);
             self.counters.cold_starts += 1;
             self.series.cold_start();
             self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
             SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng))
         };
         self.fns[f].busy += 1;
+        if self.fns[f].reserved.is_none() {
+            self.unreserved_busy += 1;
+        }
         self.busy += 1;
         self.busy_area.set(now, f64::from(self.busy));
         self.peak = self.peak.max(self.alive());
-        let latency = init + self.exec_duration(work);
+        let run = self.exec_duration(work);
+        let timed_out = run > self.cfg.timeout;
+        let latency = init + run.min(self.cfg.timeout);
         let mb_ms = u128::from(latency.ceil_millis()) * u128::from(self.fns[f].memory_mb);
         self.usage.invocations += 1;
         self.usage.mb_ms += mb_ms;
@@ -400,6 +534,7 @@ impl Model for FunctionModel<'_> {
                 arrival: now,
                 cold,
                 function: work.function,
+                timed_out,
             },
         );
     }
@@ -412,24 +547,45 @@ impl Model for FunctionModel<'_> {
                 arrival,
                 cold,
                 function,
+                timed_out,
             } => {
                 let f = function as usize;
                 self.fns[f].busy -= 1;
+                if self.fns[f].reserved.is_none() {
+                    self.unreserved_busy -= 1;
+                }
                 self.busy -= 1;
                 self.busy_area.set(now, f64::from(self.busy));
-                self.fns[f].idle.push_back(now);
-                self.idle += 1;
-                self.counters.completed += 1;
-                self.series.completed(now - arrival);
-                if let Some(t) = &mut self.tallies {
-                    t[f].completed(now - arrival);
-                }
+                let outcome = if timed_out {
+                    // "Task timed out": Lambda resets the environment; the next request on
+                    // this function starts a new one.
+                    self.env_area_us -= self.interval_end.saturating_since(now).as_micros() as f64;
+                    self.counters.timed_out += 1;
+                    self.series.timed_out(1);
+                    if let Some(t) = &mut self.tallies {
+                        t[f].counters.timed_out += 1;
+                    }
+                    RequestOutcome::TimedOut
+                } else {
+                    self.fns[f].idle.push_back(now);
+                    self.idle += 1;
+                    if self.fns.len() > 1 && !self.fns[f].in_expiry {
+                        self.fns[f].in_expiry = true;
+                        self.expiry.push(Reverse((now, function)));
+                    }
+                    self.counters.completed += 1;
+                    self.series.completed(now - arrival);
+                    if let Some(t) = &mut self.tallies {
+                        t[f].completed(now - arrival);
+                    }
+                    RequestOutcome::Completed
+                };
                 self.log(RequestRecord {
                     arrival,
                     start: Some(arrival),
                     end: Some(now),
                     cold,
-                    outcome: RequestOutcome::Completed,
+                    outcome,
                     function,
                 });
             }

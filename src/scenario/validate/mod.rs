@@ -229,7 +229,7 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
     for (i, v) in raw.variants.iter().enumerate() {
         let base = [K("variant"), I(i)];
         let variant = match v.platform {
-            PlatformKind::Lambda => platform::lambda(cx, &base, v, &traffic.profile)?,
+            PlatformKind::Lambda => platform::lambda(cx, &base, v, &traffic)?,
             PlatformKind::Ec2 => platform::ec2(cx, &base, v, &traffic.profile)?,
         };
         if variant.name.is_empty() || !names.insert(variant.name.clone()) {

@@ -9,14 +9,16 @@ use crate::billing::catalog::{self, Arch};
 use crate::billing::{Ec2Billing, LambdaBilling};
 use crate::engine::SimDuration;
 use crate::platform::iaas::{DEFAULT_DEREGISTRATION_DELAY, FleetConfig, default_boot_time};
+use crate::platform::serverless::limits::{MAX_TIMEOUT, MIN_TIMEOUT, MIN_UNRESERVED_CONCURRENCY};
 use crate::platform::serverless::{
-    FunctionConfig, MAX_MEMORY_MB, MIN_MEMORY_MB, runtime_cold_start, runtime_names,
+    FunctionConfig, MAX_MEMORY_MB, MIN_MEMORY_MB, ReservedConcurrency, runtime_cold_start,
+    runtime_names,
 };
 use crate::scenario::raw::*;
 use crate::scenario::{
     DEFAULT_CONCURRENCY, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_TIMEOUT, PlatformSpec, Variant,
 };
-use crate::traffic::RequestProfile;
+use crate::traffic::{FunctionInfo, RequestProfile, Traffic};
 
 const LAMBDA_FIELDS: &[&str] = &[
     "name",
@@ -27,6 +29,8 @@ const LAMBDA_FIELDS: &[&str] = &[
     "cold_start",
     "keep_alive",
     "concurrency",
+    "reserved_concurrency",
+    "timeout",
     "api_gateway",
     "free_tier",
     "memory_from_trace",
@@ -51,8 +55,9 @@ pub(super) fn lambda(
     cx: &Ctx,
     base: &[Seg],
     raw: &RawVariant,
-    profile: &RequestProfile,
+    traffic: &Traffic,
 ) -> Result<Variant> {
+    let profile = &traffic.profile;
     let kind = "platform = \"lambda\"";
     cx.only(base, kind, &raw.present(), LAMBDA_FIELDS)?;
     let p = |f| join(base, &[K(f)]);
@@ -107,20 +112,46 @@ pub(super) fn lambda(
             "allowed: a duration greater than 0",
         ));
     }
-    let concurrency_limit = cx.int_in(
+    let account_concurrency = cx.int_in(
         &p("concurrency"),
         raw.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
         1,
         1_000_000,
-        " concurrent executions",
+        " concurrent executions (the account's limit, shared by its functions)",
     )?;
+    let reserved_concurrency = match &raw.reserved_concurrency {
+        None => ReservedConcurrency::None,
+        Some(r) => reserved(
+            cx,
+            &p("reserved_concurrency"),
+            r,
+            traffic.functions(),
+            account_concurrency,
+        )?,
+    };
+    let timeout = match &raw.timeout {
+        None => MAX_TIMEOUT,
+        Some(text) => {
+            let t = cx.duration(&p("timeout"), text)?;
+            if !(MIN_TIMEOUT..=MAX_TIMEOUT).contains(&t) {
+                return Err(cx.err(
+                    &p("timeout"),
+                    format!("timeout \"{text}\" is out of range"),
+                    "allowed: 1s to 900s (15 minutes), Lambda's function timeout",
+                ));
+            }
+            t
+        }
+    };
     Ok(Variant {
         name: raw.name.clone(),
         platform: PlatformSpec::Lambda {
             function: FunctionConfig {
                 memory_mb,
                 keep_alive,
-                concurrency_limit,
+                account_concurrency,
+                reserved_concurrency,
+                timeout,
                 cold_start,
                 memory_from_trace: raw.memory_from_trace.unwrap_or(true),
             },
@@ -134,6 +165,82 @@ pub(super) fn lambda(
             },
         },
     })
+}
+
+/// `reserved_concurrency`: a number for every function, or a table by function name (or unique
+/// prefix of one). At least 100 of the account's concurrency must stay unreserved (AWS,
+/// configuration-concurrency.html).
+fn reserved(
+    cx: &Ctx,
+    path: &[Seg],
+    raw: &RawReserved,
+    functions: &[FunctionInfo],
+    account: u32,
+) -> Result<ReservedConcurrency> {
+    let range = |v: i64| cx.int_in(path, v, 0, i64::from(account), " concurrent executions");
+    let (spec, total) = match raw {
+        RawReserved::Each(v) => {
+            let r = range(*v)?;
+            (
+                ReservedConcurrency::Each(r),
+                u64::from(r) * functions.len().max(1) as u64,
+            )
+        }
+        RawReserved::ByFunction(map) => {
+            if functions.is_empty() {
+                return Err(cx.err(
+                    path,
+                    "a table of reservations needs traffic that names functions",
+                    "the traffic has one function: write reserved_concurrency = <number>",
+                ));
+            }
+            let mut list = Vec::with_capacity(map.len());
+            for (name, v) in map {
+                let r = range(*v)?;
+                let hits: Vec<usize> = match functions.iter().position(|f| &f.name == name) {
+                    Some(i) => vec![i],
+                    None => (0..functions.len())
+                        .filter(|&i| functions[i].name.starts_with(name.as_str()))
+                        .collect(),
+                };
+                match hits.as_slice() {
+                    [i] => list.push((*i as u32, r)),
+                    _ => {
+                        let some: Vec<&str> =
+                            functions.iter().take(5).map(|f| f.name.as_str()).collect();
+                        return Err(cx.err(
+                            path,
+                            format!(
+                                "\"{name}\" names {} of the replayed functions",
+                                if hits.is_empty() { "none" } else { "several" }
+                            ),
+                            format!(
+                                "give a function's full name or a unique prefix, e.g. {}",
+                                some.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            let total = list.iter().map(|&(_, r)| u64::from(r)).sum();
+            (ReservedConcurrency::ByFunction(list), total)
+        }
+    };
+    let unreserved = u64::from(account).saturating_sub(total);
+    if total > u64::from(account) || unreserved < u64::from(MIN_UNRESERVED_CONCURRENCY) {
+        return Err(cx.err(
+            path,
+            format!(
+                "{total} reserved of an account concurrency of {account} leaves {unreserved} unreserved"
+            ),
+            format!(
+                "AWS keeps at least {MIN_UNRESERVED_CONCURRENCY} unreserved: reserve at most {} in \
+                 all, or raise `concurrency` (the account's limit)",
+                u64::from(account).saturating_sub(u64::from(MIN_UNRESERVED_CONCURRENCY))
+            ),
+        ));
+    }
+    Ok(spec)
 }
 
 pub(super) fn ec2(
