@@ -151,8 +151,7 @@ pub(super) struct CheapestArgs {
 
 fn read(path: &Path) -> Result<(String, String)> {
     let file = path.display().to_string();
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read scenario {file}"))?;
+    let text = scalesim::scenario::read_text(path)?;
     Ok((text, file))
 }
 

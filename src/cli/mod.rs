@@ -202,7 +202,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// When `path` is a sweep, validate every point and return how many there are.
 fn sweep_points(path: &Path) -> Result<Option<usize>> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = scenario::read_text(path) else {
         return Ok(None); // `scenario::load` says why
     };
     let file = path.display().to_string();
@@ -219,7 +219,7 @@ fn sweep_points(path: &Path) -> Result<Option<usize>> {
 }
 
 fn run_scenario(args: RunArgs) -> Result<()> {
-    if let Ok(text) = std::fs::read_to_string(&args.scenario) {
+    if let Ok(text) = scenario::read_text(&args.scenario) {
         let file = args.scenario.display().to_string();
         if let Ok(sweep) = scenario::sweep::Sweep::parse(&text, &file)
             && let Some(axis) = sweep.axes.first()

@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+use super::input::{self, LineLimit};
 use super::timestamp;
 use super::{Interner, ReplayError, Row, Source};
 
@@ -93,7 +94,7 @@ fn request_path(request: &str) -> &str {
 
 /// An access log, line by line.
 pub(super) struct AccessLog {
-    lines: BufReader<File>,
+    lines: BufReader<LineLimit<File>>,
     text: String,
     path: String,
     line: u64,
@@ -107,12 +108,9 @@ pub(super) struct AccessLog {
 impl AccessLog {
     pub(super) fn open(path: &Path, kind: Kind, by_path: bool) -> Result<Self, ReplayError> {
         let p = path.display().to_string();
-        let file = File::open(path).map_err(|e| ReplayError::Io {
-            path: p.clone(),
-            reason: e.to_string(),
-        })?;
+        let (file, _) = input::open_regular(path)?;
         Ok(AccessLog {
-            lines: BufReader::with_capacity(1 << 16, file),
+            lines: BufReader::with_capacity(1 << 16, LineLimit::new(file)),
             text: String::new(),
             path: p,
             line: 0,
@@ -186,8 +184,13 @@ fn parse_line<'a>(line: &'a str, kind: Kind, at: &str) -> Result<(Row, &'a str),
     }
     match kind {
         Kind::Combined { duration_scale_s } => {
-            let t = timestamp::clf(f[3])
-                .ok_or_else(|| bad("time", f[3], "a log time like 10/Oct/2000:13:55:36 -0700"))?;
+            let t = timestamp::clf(f[3]).ok_or_else(|| {
+                bad(
+                    "time",
+                    f[3],
+                    "a log time like 10/Oct/2000:13:55:36 -0700 (a real date, years 1970–9999, zone −2359 to +2359)",
+                )
+            })?;
             // After the referer and user agent, the first field is the duration.
             let dur = f
                 .get(9)
@@ -212,7 +215,7 @@ fn parse_line<'a>(line: &'a str, kind: Kind, at: &str) -> Result<(Row, &'a str),
                 bad(
                     "time",
                     f[1],
-                    "an ISO 8601 time like 2026-11-28T09:00:00.123456Z",
+                    "an ISO 8601 time like 2026-11-28T09:00:00.123456Z (a real date, years 1970–9999)",
                 )
             })?;
             let names = [

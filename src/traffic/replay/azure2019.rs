@@ -4,19 +4,33 @@
 //! A folder holds `invocations.csv` (`HashOwner,HashApp,HashFunction,Trigger,1,…,1440`),
 //! `durations.csv` (`…,Average,Count,Minimum,Maximum,percentile_Average_{0,1,25,50,75,99,100}`,
 //! milliseconds) and `memory.csv` (`…,AverageAllocatedMb,…`; keyed by app in the public
-//! dataset, by function in some redistributions — both are read). The counts are kept sparse (an
-//! entry per minute in which a function ran); each minute's invocations are expanded when the replay reaches it, placed evenly or
-//! at random within the minute, each with a duration drawn from the function's percentiles by
-//! linear interpolation between them. The durations file is optional (functions without one
-//! take the request profile's duration), so is the memory file.
+//! dataset, by function in some redistributions — both are read). The files are streamed, row by
+//! row; the counts are kept sparse (an entry per minute in which a function ran). Each minute's
+//! invocations are generated one at a time when the replay reaches them — merged across
+//! functions in time order, so memory holds one pending invocation per function, whatever the
+//! counts — placed evenly or at random within the minute, each with a duration drawn from the
+//! function's percentiles by linear interpolation between them. The durations file is optional
+//! (functions without one take the request profile's duration), so is the memory file.
+//!
+//! A count above [`MAX_PER_MINUTE`] is refused with its file, line and minute.
 
-use std::collections::HashMap;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::fs::File;
 use std::path::Path;
 
 use rand::RngExt;
 
+use super::input::{self, LineLimit};
 use super::{Interner, ReplayError, Row, Source, WithinMinute};
 use crate::engine::SimRng;
+
+/// Most invocations of one function in one minute: 10,000,000 (≈ 167,000 per second). The
+/// public trace's busiest functions peak far below it (the shipped samples at 15,001 per
+/// minute), and it is 16× what one Lambda function may serve at AWS's default account
+/// concurrency of 1,000 (10 requests per second per unit of concurrency: 10,000 per second;
+/// AWS Lambda Developer Guide, "Lambda quotas", 2026). A larger count is corrupt data.
+pub const MAX_PER_MINUTE: u32 = 10_000_000;
 
 /// Quantiles of the duration percentile columns.
 const QUANTILES: [f64; 7] = [0.0, 0.01, 0.25, 0.50, 0.75, 0.99, 1.0];
@@ -59,48 +73,108 @@ pub(super) struct Azure2019 {
     totals: Vec<u64>,
     durations: Vec<Option<Durations>>,
     memory: Vec<Option<f64>>,
+    /// The next minute to expand.
     minute: usize,
-    /// The current minute's rows, latest first.
-    buf: Vec<Row>,
+    /// The expanded minute's next invocation of each of its functions, earliest on top.
+    pending: BinaryHeap<Next>,
     within: WithinMinute,
     rng: SimRng,
 }
 
+/// The next invocation of one function within the minute being replayed.
+#[derive(Clone, Copy, Debug)]
+struct Next {
+    /// Its time, seconds.
+    t: f64,
+    func: u32,
+    /// Invocations of the function in the minute, and how many come before this one.
+    n: u32,
+    done: u32,
+    /// Its place in the minute, 0–1.
+    x: f64,
+}
+
+impl Ord for Next {
+    /// Reversed, so that the max-heap yields the earliest first (ties: lower function first).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.t.total_cmp(&self.t).then(other.func.cmp(&self.func))
+    }
+}
+
+impl PartialOrd for Next {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Next {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Next {}
+
+/// A CSV file of the trace, streamed row by row (lines of at most [`input::MAX_LINE_BYTES`]).
 struct Table {
     path: String,
     header: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
+    rdr: csv::Reader<LineLimit<File>>,
+    record: csv::StringRecord,
 }
 
-fn read_table(path: &Path) -> Result<Option<Table>, ReplayError> {
+/// Open a table of the trace; `None` when the file does not exist.
+fn open_table(path: &Path) -> Result<Option<Table>, ReplayError> {
     let p = path.display().to_string();
-    let io = |e: &dyn std::fmt::Display| ReplayError::Io {
-        path: p.clone(),
-        reason: e.to_string(),
-    };
     if !path.exists() {
         return Ok(None);
     }
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| io(&e))?;
-    let header = rdr
+    let (file, _) = input::open_regular(path)?;
+    let mut rdr = csv::Reader::from_reader(LineLimit::new(file));
+    let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| io(&e))?
+        .map_err(|e| input::io_error(&p, &e))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let mut rows = Vec::new();
-    for r in rdr.records() {
-        let r = r.map_err(|e| io(&e))?;
-        rows.push((r.position().map_or(0, |p| p.line()), r));
+    if header.iter().any(|h| h.contains(['\n', '\r'])) {
+        return Err(input::open_quote(&p, 1));
     }
     Ok(Some(Table {
         path: p,
         header,
-        rows,
+        rdr,
+        record: csv::StringRecord::new(),
     }))
 }
 
 impl Table {
+    /// Read the next row; its line, or `None` at the end.
+    fn next(&mut self) -> Result<Option<u64>, ReplayError> {
+        let more = self
+            .rdr
+            .read_record(&mut self.record)
+            .map_err(|e| input::io_error(&self.path, &e))?;
+        if !more {
+            return Ok(None);
+        }
+        let line = self.record.position().map_or(0, |p| p.line());
+        if self.record.iter().any(|f| f.contains(['\n', '\r'])) {
+            return Err(input::open_quote(&self.path, line));
+        }
+        Ok(Some(line))
+    }
+
+    /// Field `i` of the current row ("" if it has none).
+    fn field(&self, i: usize) -> &str {
+        self.record.get(i).unwrap_or("")
+    }
+
+    /// `app/func` of the current row.
+    fn name(&self, app: usize, func: usize) -> String {
+        format!("{}/{}", self.field(app), self.field(func))
+    }
+
     fn col(&self, name: &str) -> Result<usize, ReplayError> {
         self.header
             .iter()
@@ -112,8 +186,8 @@ impl Table {
             })
     }
 
-    fn number(&self, line: u64, r: &csv::StringRecord, i: usize) -> Result<f64, ReplayError> {
-        let v = r.get(i).unwrap_or("").trim();
+    fn number(&self, line: u64, i: usize) -> Result<f64, ReplayError> {
+        let v = self.field(i).trim();
         v.parse::<f64>()
             .ok()
             .filter(|x| x.is_finite() && *x >= 0.0)
@@ -130,7 +204,7 @@ impl Azure2019 {
     /// Read the folder, interning functions (`HashApp/HashFunction`) in file order.
     pub(super) fn read(dir: &Path, fns: &mut Interner) -> Result<Self, ReplayError> {
         let inv_path = dir.join("invocations.csv");
-        let inv = read_table(&inv_path)?.ok_or_else(|| ReplayError::Io {
+        let mut inv = open_table(&inv_path)?.ok_or_else(|| ReplayError::Io {
             path: inv_path.display().to_string(),
             reason: "no such file (an Azure 2019 folder holds invocations.csv, durations.csv and memory.csv)".into(),
         })?;
@@ -140,21 +214,22 @@ impl Azure2019 {
         let minutes = inv.header.len() - first;
         let mut by_minute: Vec<Vec<(u32, u32)>> = vec![Vec::new(); minutes];
         let mut totals: Vec<u64> = Vec::new();
-        for (line, r) in &inv.rows {
-            let name = format!("{}/{}", &r[app], &r[func]);
-            let f = fns.id(&name);
+        while let Some(line) = inv.next()? {
+            let f = fns.id(&inv.name(app, func));
             if totals.len() <= f as usize {
                 totals.resize(f as usize + 1, 0);
             }
             for (m, list) in by_minute.iter_mut().enumerate() {
-                let text = r.get(first + m).unwrap_or("").trim();
+                let text = inv.field(first + m).trim();
                 let n = text
                     .parse::<u32>()
-                    .map_err(|_| ReplayError::BadTraceValue {
+                    .ok()
+                    .filter(|n| *n <= MAX_PER_MINUTE)
+                    .ok_or_else(|| ReplayError::BadTraceValue {
                         at: format!("{}:{line}", inv.path),
                         column: format!("minute {}", inv.header[first + m]),
                         value: text.to_string(),
-                        expected: "a count of invocations (a whole number, 0 or more)",
+                        expected: "a count of invocations (a whole number from 0 to 10000000 per minute)",
                     })?;
                 if n > 0 {
                     list.push((f, n));
@@ -175,21 +250,20 @@ impl Azure2019 {
         }
         let n = totals.len();
         let mut durations = vec![None; n];
-        if let Some(t) = read_table(&dir.join("durations.csv"))? {
+        if let Some(mut t) = open_table(&dir.join("durations.csv"))? {
             let (app, func) = (t.col("HashApp")?, t.col("HashFunction")?);
             let avg = t.col("Average")?;
             let cols = PERCENTILE_COLUMNS
                 .iter()
                 .map(|c| t.col(c))
                 .collect::<Result<Vec<_>, _>>()?;
-            for (line, r) in &t.rows {
-                let name = format!("{}/{}", &r[app], &r[func]);
-                let Some(&f) = fns.map.get(&name) else {
+            while let Some(line) = t.next()? {
+                let Some(&f) = fns.map.get(&t.name(app, func)) else {
                     continue; // a function with no invocations that day
                 };
                 let mut points = [0.0; 7];
                 for (k, &c) in cols.iter().enumerate() {
-                    points[k] = t.number(*line, r, c)? / 1_000.0;
+                    points[k] = t.number(line, c)? / 1_000.0;
                 }
                 // Percentiles of averages are monotone; guard against rounding in the data.
                 for k in 1..7 {
@@ -197,26 +271,26 @@ impl Azure2019 {
                 }
                 durations[f as usize] = Some(Durations {
                     points,
-                    mean_s: t.number(*line, r, avg)? / 1_000.0,
+                    mean_s: t.number(line, avg)? / 1_000.0,
                 });
             }
         }
         let mut memory = vec![None; n];
-        if let Some(t) = read_table(&dir.join("memory.csv"))? {
+        if let Some(mut t) = open_table(&dir.join("memory.csv"))? {
             let app = t.col("HashApp")?;
             let func = t.col("HashFunction").ok();
             let avg = t.col("AverageAllocatedMb")?;
             let mut by_app: HashMap<String, f64> = HashMap::new();
-            for (line, r) in &t.rows {
-                let mb = t.number(*line, r, avg)?;
+            while let Some(line) = t.next()? {
+                let mb = t.number(line, avg)?;
                 match func {
                     Some(fc) => {
-                        if let Some(&f) = fns.map.get(&format!("{}/{}", &r[app], &r[fc])) {
+                        if let Some(&f) = fns.map.get(&t.name(app, fc)) {
                             memory[f as usize] = Some(mb);
                         }
                     }
                     None => {
-                        by_app.insert(r[app].to_string(), mb);
+                        by_app.insert(t.field(app).to_string(), mb);
                     }
                 }
             }
@@ -235,7 +309,7 @@ impl Azure2019 {
             durations,
             memory,
             minute: 0,
-            buf: Vec::new(),
+            pending: BinaryHeap::new(),
             within: WithinMinute::Uniform,
             rng: crate::engine::RngStreams::new(0).stream("unused"),
         })
@@ -279,36 +353,39 @@ impl Azure2019 {
         last as f64 * 60.0
     }
 
-    /// Expand the next minute with invocations into `buf`; false when the day is over.
+    /// Where in its minute (0–1) the invocation after `done` of `n` comes, the previous at
+    /// `x`. Uniform: (i + ½)/n for the i-th (0-based). Poisson: the n times are n uniform draws
+    /// in time order, generated one after another as order statistics — given the previous at
+    /// x and r still to come, the next is the least of r uniforms on (x, 1):
+    /// x + (1 − x)(1 − V^(1/r)), V uniform on (0, 1] — so no minute is ever held whole.
+    fn place(&mut self, n: u32, done: u32, x: f64) -> f64 {
+        match self.within {
+            WithinMinute::Uniform => (f64::from(done) + 0.5) / f64::from(n),
+            WithinMinute::Poisson => {
+                let v = 1.0 - self.rng.random::<f64>();
+                x + (1.0 - x) * (1.0 - v.powf(1.0 / f64::from(n - done)))
+            }
+        }
+    }
+
+    /// Start the next minute with invocations; false when the day is over.
     fn expand(&mut self) -> bool {
-        while self.buf.is_empty() && self.minute < self.minutes.len() {
+        while self.pending.is_empty() && self.minute < self.minutes.len() {
             let m = self.minute;
             self.minute += 1;
-            let start = m as f64 * 60.0;
             for k in 0..self.minutes[m].len() {
-                let (f, n) = self.minutes[m][k];
-                let f = f as usize;
-                for i in 0..n {
-                    let offset = match self.within {
-                        WithinMinute::Uniform => (f64::from(i) + 0.5) / f64::from(n),
-                        WithinMinute::Poisson => self.rng.random::<f64>(),
-                    };
-                    let dur = self.durations[f]
-                        .as_ref()
-                        .map(|d| d.at(self.rng.random::<f64>()));
-                    self.buf.push(Row {
-                        t: start + offset * 60.0,
-                        dur,
-                        func: f as u32,
-                        mem: self.memory[f],
-                    });
-                }
+                let (func, n) = self.minutes[m][k];
+                let x = self.place(n, 0, 0.0);
+                self.pending.push(Next {
+                    t: m as f64 * 60.0 + x * 60.0,
+                    func,
+                    n,
+                    done: 0,
+                    x,
+                });
             }
-            // Latest first, so rows pop off the end in time order (ties: lower function first).
-            self.buf
-                .sort_unstable_by(|a, b| b.t.total_cmp(&a.t).then(b.func.cmp(&a.func)));
         }
-        !self.buf.is_empty()
+        !self.pending.is_empty()
     }
 }
 
@@ -318,10 +395,32 @@ impl Source for Azure2019 {
     }
 
     fn next_row(&mut self, _fns: &mut Interner) -> Option<Result<Row, ReplayError>> {
-        if self.buf.is_empty() && !self.expand() {
+        if self.pending.is_empty() && !self.expand() {
             return None;
         }
-        self.buf.pop().map(Ok)
+        let next = self.pending.pop()?;
+        let f = next.func as usize;
+        let dur = self.durations[f]
+            .as_ref()
+            .map(|d| d.at(self.rng.random::<f64>()));
+        let done = next.done + 1;
+        if done < next.n {
+            let x = self.place(next.n, done, next.x);
+            // The minute being replayed is the one before `self.minute`.
+            let start = (self.minute - 1) as f64 * 60.0;
+            self.pending.push(Next {
+                t: start + x * 60.0,
+                done,
+                x,
+                ..next
+            });
+        }
+        Some(Ok(Row {
+            t: next.t,
+            dur,
+            func: next.func,
+            mem: self.memory[f],
+        }))
     }
 }
 

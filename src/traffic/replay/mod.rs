@@ -11,6 +11,8 @@
 mod access_log;
 mod azure2019;
 mod check;
+mod input;
+mod parquet_pages;
 mod reorder;
 mod tabular;
 mod timestamp;

@@ -5,8 +5,11 @@
 use std::fs::File;
 use std::path::Path;
 
+use polars::io::parquet::metadata::FileMetadata;
 use polars::prelude::*;
 
+use super::input::{self, LineLimit};
+use super::parquet_pages;
 use super::timestamp::{self, TimestampUnit};
 use super::{Columns, Interner, ReplayError, Row, Source};
 
@@ -24,7 +27,10 @@ pub(super) fn azure2021() -> Columns {
     }
 }
 
-const DURATION: &str = "a duration (a number, 0 or more)";
+/// Longest duration of a trace row, seconds: 366 days, the longest horizon a scenario may have
+/// (a longer request could never end within a run; larger numbers are corrupt data).
+const MAX_DURATION_S: f64 = 366.0 * 86_400.0;
+const DURATION: &str = "a duration (a number, 0 or more, at most 366 days)";
 const MEMORY: &str = "a memory size in MB (a number above 0)";
 
 fn io(path: &str, e: &dyn std::fmt::Display) -> ReplayError {
@@ -115,7 +121,9 @@ fn row_from(
     };
     let t =
         f.ts.value(|v| timestamp::parse(v, cols.unit))
-            .map_err(|v| bad(&cols.timestamp, v, cols.unit.expected()))?;
+            .ok()
+            .filter(|&t| timestamp::in_range(t))
+            .ok_or_else(|| bad(&cols.timestamp, text_of(f.ts), cols.unit.expected()))?;
     let number = |v: &str| v.parse::<f64>().ok();
     let dur = match (f.dur, &cols.duration) {
         (Some(field), Some(name)) => {
@@ -127,9 +135,9 @@ fn row_from(
                 field
                     .value(number)
                     .ok()
-                    .filter(|d| d.is_finite() && *d >= 0.0)
-                    .ok_or_else(|| bad(name, text_of(field), DURATION))?
-                    * scale,
+                    .map(|d| d * scale)
+                    .filter(|d| (0.0..=MAX_DURATION_S).contains(d))
+                    .ok_or_else(|| bad(name, text_of(field), DURATION))?,
             )
         }
         _ => None,
@@ -158,6 +166,7 @@ fn row_from(
             fns.id(buf)
         }
     };
+    // Within range: |t| ≤ 2.6e11 s and d ≤ 3.2e7 s, so t − d is finite.
     let t = match (cols.timestamp_is_end, dur) {
         (true, Some(d)) => t - d,
         _ => t,
@@ -176,7 +185,7 @@ fn text_of(f: Field) -> String {
 
 /// A CSV request log.
 pub(super) struct CsvSource {
-    rdr: csv::Reader<File>,
+    rdr: csv::Reader<LineLimit<File>>,
     record: csv::ByteRecord,
     path: String,
     cols: Columns,
@@ -187,16 +196,19 @@ pub(super) struct CsvSource {
 impl CsvSource {
     pub(super) fn open(path: &Path, cols: &Columns) -> Result<Self, ReplayError> {
         let p = path.display().to_string();
+        let (file, _) = input::open_regular(path)?;
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_path(path)
-            .map_err(|e| io(&p, &e))?;
+            .from_reader(LineLimit::new(file));
         let header: Vec<String> = rdr
             .headers()
             .map_err(|e| io(&p, &e))?
             .iter()
             .map(str::to_string)
             .collect();
+        if header.iter().any(|h| h.contains(['\n', '\r'])) {
+            return Err(input::open_quote(&p, 1));
+        }
         let pos = Positions::find(&p, &header, cols)?;
         Ok(CsvSource {
             rdr,
@@ -221,6 +233,9 @@ impl Source for CsvSource {
             Err(e) => return Some(Err(io(&self.path, &e))),
         }
         let line = self.record.position().map_or(0, |p| p.line());
+        if input::spans_lines(&self.record) {
+            return Some(Err(input::open_quote(&self.path, line)));
+        }
         let r = &self.record;
         let field = |i: usize| r.get(i).and_then(|b| std::str::from_utf8(b).ok());
         // One function column (the usual case) without allocating; several joined by row_from.
@@ -270,7 +285,9 @@ impl Values {
         ))
     }
 
-    /// Read `name` from `df`: temporal types to seconds, numbers to f64 times `scale`, text as is.
+    /// Read `name` from `df`: timestamps (Datetime, seconds since the epoch in UTC whatever the
+    /// column's zone) and durations to seconds from their integer ticks, numbers to f64 times
+    /// `scale`, text as is.
     fn of(df: &DataFrame, name: &str, scale: f64) -> PolarsResult<Values> {
         let col = df.column(name)?;
         let unit_s = |tu: &TimeUnit| match tu {
@@ -281,9 +298,10 @@ impl Values {
         Ok(match col.dtype() {
             DataType::Datetime(tu, _) | DataType::Duration(tu) => {
                 let k = unit_s(tu);
-                let ints = col.cast(&DataType::Int64)?;
+                let ticks = col.to_physical_repr();
                 Values::Num(
-                    ints.i64()?
+                    ticks
+                        .i64()?
                         .iter()
                         .map(|v| v.map(|v| v as f64 * k))
                         .collect(),
@@ -296,12 +314,19 @@ impl Values {
             _ => Self::text(df, name)?,
         })
     }
+
+    fn len(&self) -> usize {
+        match self {
+            Values::Num(v) => v.len(),
+            Values::Text(v) => v.len(),
+        }
+    }
 }
 
 fn field_at(v: &Values, i: usize) -> Field<'_> {
     match v {
-        Values::Num(n) => Field::Num(n[i]),
-        Values::Text(t) => Field::Text(t[i].as_deref()),
+        Values::Num(n) => Field::Num(n.get(i).copied().flatten()),
+        Values::Text(t) => Field::Text(t.get(i).and_then(|s| s.as_deref())),
     }
 }
 
@@ -314,14 +339,109 @@ struct Chunk {
     len: usize,
 }
 
-/// A Parquet request log, read one row group at a time.
+/// Most rows of one Parquet row group: 2^26 = 67,108,864, pyarrow's former default
+/// `row_group_size` (polars writes 512² = 262,144, pyarrow today 1,048,576). A row group is
+/// read whole, so this bounds the memory a replay takes (some GB at the limit); a file claiming
+/// more is refused before anything is allocated for it.
+pub const MAX_ROW_GROUP_ROWS: usize = 1 << 26;
+
+/// The footer of a Parquet file of `size` bytes: where its data ends (the metadata starts).
+fn parquet_data_end(file: &mut File, size: u64) -> Result<u64, String> {
+    use std::io::{Read, Seek, SeekFrom};
+    if size < 12 {
+        return Err(format!(
+            "{size} bytes; a Parquet file has at least 12 (PAR1, footer, PAR1)"
+        ));
+    }
+    let mut head = [0u8; 4];
+    let mut tail = [0u8; 8];
+    file.read_exact(&mut head).map_err(|e| e.to_string())?;
+    file.seek(SeekFrom::End(-8)).map_err(|e| e.to_string())?;
+    file.read_exact(&mut tail).map_err(|e| e.to_string())?;
+    if &head != b"PAR1" || &tail[4..] != b"PAR1" {
+        return Err("it does not start and end with PAR1".into());
+    }
+    let meta_len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    (size - 8)
+        .checked_sub(meta_len)
+        .filter(|&end| end >= 4)
+        .ok_or_else(|| {
+            format!("its footer claims {meta_len} bytes of metadata in a {size}-byte file")
+        })
+}
+
+/// Check what polars trusts in a Parquet footer before it reads any data: every column chunk
+/// within the file's data (between the leading PAR1 and the metadata) with sizes and counts of
+/// 0 or more, every row group within [`MAX_ROW_GROUP_ROWS`], and the row groups' rows adding
+/// up to the file's. Corrupt values here made polars index out of bounds or abort allocating
+/// exabytes.
+fn check_parquet(md: &FileMetadata, data_end: u64) -> Result<(), String> {
+    let mut rows: usize = 0;
+    for (g, rg) in md.row_groups.iter().enumerate() {
+        let g = g + 1;
+        let n = rg.num_rows();
+        if n > MAX_ROW_GROUP_ROWS {
+            return Err(format!(
+                "row group {g} has {n} rows; at most {MAX_ROW_GROUP_ROWS} are read at once (write the file with smaller row groups)"
+            ));
+        }
+        rows = rows.saturating_add(n);
+        if n == 0 {
+            continue; // never read (writers leave its offsets at 0)
+        }
+        for c in rg.parquet_columns() {
+            let name = c.descriptor().path_in_schema.join(".");
+            let at = |what: &str, v: i64| format!("row group {g}, column \"{name}\": {what} {v}");
+            let start = c.dictionary_page_offset().unwrap_or(c.data_page_offset());
+            for (what, v) in [
+                ("data page offset", c.data_page_offset()),
+                (
+                    "dictionary page offset",
+                    c.dictionary_page_offset().unwrap_or(4),
+                ),
+            ] {
+                if v < 4 || v as u64 >= data_end {
+                    return Err(at(what, v));
+                }
+            }
+            let len = c.compressed_size();
+            if len < 0 || (start as u64).saturating_add(len as u64) > data_end {
+                return Err(at("compressed size", len));
+            }
+            if c.uncompressed_size() < 0 {
+                return Err(at("uncompressed size", c.uncompressed_size()));
+            }
+            let values = c.num_values();
+            if values < 0 || values as u64 > MAX_ROW_GROUP_ROWS as u64 {
+                return Err(at("number of values", values));
+            }
+        }
+    }
+    if rows != md.num_rows {
+        return Err(format!(
+            "its row groups hold {rows} rows, its footer says {}",
+            md.num_rows
+        ));
+    }
+    Ok(())
+}
+
+/// A Parquet request log, read one row group at a time: each read is given the metadata of
+/// that row group alone, so reading a file takes time linear in its rows whatever the number
+/// of row groups. The footer is checked first ([`check_parquet`]) and every call into polars
+/// runs [`input::guarded`], so corrupt bytes give an error, never a panic.
 pub(super) struct ParquetSource {
     path: std::path::PathBuf,
     display: String,
     cols: Columns,
+    /// The file's size when opened (a different size later: the file changed).
+    size: u64,
     metadata: polars::io::parquet::metadata::FileMetadataRef,
-    /// Rows in each row group not yet read.
-    groups: std::collections::VecDeque<usize>,
+    /// The metadata without its row groups; each read adds the one it reads.
+    template: FileMetadata,
+    /// The next row group to read.
+    group: usize,
+    /// Rows in the row groups read so far.
     offset: usize,
     /// The row group being read (none before the first).
     chunk: Option<Chunk>,
@@ -329,21 +449,48 @@ pub(super) struct ParquetSource {
     buf: String,
 }
 
+/// `len` bytes of `file` from `start`.
+fn read_range(file: &mut File, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::new();
+    file.take(len).read_to_end(&mut bytes)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(bytes)
+}
+
+/// "not a valid Parquet file" with `why`.
+fn corrupt(path: &str, why: &str) -> ReplayError {
+    io(path, &format!("not a valid Parquet file: {why}"))
+}
+
 impl ParquetSource {
     pub(super) fn open(path: &Path, cols: &Columns) -> Result<Self, ReplayError> {
         let p = path.display().to_string();
-        let file = File::open(path).map_err(|e| io(&p, &e))?;
-        let mut reader = ParquetReader::new(file);
-        let metadata = reader.get_metadata().map_err(|e| io(&p, &e))?.clone();
-        let schema = reader.schema().map_err(|e| io(&p, &e))?;
+        let (mut file, size) = input::open_regular(path)?;
+        let data_end = parquet_data_end(&mut file, size).map_err(|e| corrupt(&p, &e))?;
+        let read = input::guarded(|| -> PolarsResult<_> {
+            let mut reader = ParquetReader::new(file);
+            let metadata = reader.get_metadata()?.clone();
+            let schema = reader.schema()?;
+            Ok((metadata, schema))
+        });
+        let (metadata, schema) = read
+            .map_err(|panic| corrupt(&p, &format!("its footer cannot be decoded ({panic})")))?
+            .map_err(|e| io(&p, &e))?;
+        check_parquet(&metadata, data_end).map_err(|e| corrupt(&p, &e))?;
         let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
         Positions::find(&p, &header, cols)?;
+        let mut template = (*metadata).clone();
+        template.row_groups = Vec::new();
         Ok(ParquetSource {
             path: path.to_path_buf(),
             display: p,
             cols: cols.clone(),
-            groups: metadata.row_groups.iter().map(|g| g.num_rows()).collect(),
+            size,
             metadata,
+            template,
+            group: 0,
             offset: 0,
             chunk: None,
             next: 0,
@@ -360,28 +507,56 @@ impl ParquetSource {
         v
     }
 
-    /// Read the next row group; `Ok(false)` at the end.
+    /// Read the next row group that has rows; `Ok(false)` at the end.
     fn load(&mut self) -> Result<bool, ReplayError> {
-        let Some(n) = self.groups.pop_front() else {
-            return Ok(false);
+        let (g, n) = loop {
+            let Some(rg) = self.metadata.row_groups.get(self.group) else {
+                return Ok(false);
+            };
+            self.group += 1;
+            if rg.num_rows() > 0 {
+                break (self.group - 1, rg.num_rows());
+            }
         };
         let p = &self.display;
-        let file = File::open(&self.path).map_err(|e| io(p, &e))?;
-        let mut reader = ParquetReader::new(file);
-        reader.set_metadata(self.metadata.clone());
-        let names = self.names();
-        let mut unique: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let (file, size) = input::open_regular(&self.path)?;
+        if size != self.size {
+            return Err(io(
+                p,
+                &format!(
+                    "the file changed while being read ({size} bytes now, {} before)",
+                    self.size
+                ),
+            ));
+        }
+        let mut unique: Vec<String> = self.names().iter().map(|s| s.to_string()).collect();
         unique.sort();
         unique.dedup();
-        let df = reader
-            .with_columns(Some(unique))
-            .with_slice(Some((self.offset, n)))
-            .read_parallel(ParallelStrategy::None)
-            .finish()
-            .map_err(|e| io(p, &e))?;
+        let rg = &self.metadata.row_groups[g];
+        let mut file = file;
+        for name in &unique {
+            for c in rg.columns_under_root_iter(name).into_iter().flatten() {
+                let r = c.byte_range(); // within the file: checked by check_parquet
+                let bytes =
+                    read_range(&mut file, r.start, r.end - r.start).map_err(|e| io(p, &e))?;
+                parquet_pages::check_chunk(&bytes, n).map_err(|e| {
+                    corrupt(p, &format!("row group {}, column \"{name}\": {e}", g + 1))
+                })?;
+            }
+        }
+        let mut one = self.template.clone();
+        one.row_groups.push(self.metadata.row_groups[g].clone());
+        one.num_rows = n;
+        one.max_row_group_height = n;
         let c = &self.cols;
-        let chunk = || -> PolarsResult<Chunk> {
-            Ok(Chunk {
+        let read = input::guarded(|| -> PolarsResult<Chunk> {
+            let mut reader = ParquetReader::new(file);
+            reader.set_metadata(Arc::new(one));
+            let df = reader
+                .with_columns(Some(unique))
+                .read_parallel(ParallelStrategy::None)
+                .finish()?;
+            let chunk = Chunk {
                 ts: Values::of(&df, &c.timestamp, c.unit.scale_s())?,
                 dur: c
                     .duration
@@ -399,9 +574,33 @@ impl ParquetSource {
                     .map(|m| Values::of(&df, m, 1.0))
                     .transpose()?,
                 len: df.height(),
-            })
-        };
-        self.chunk = Some(chunk().map_err(|e| io(p, &e))?);
+            };
+            Ok(chunk)
+        });
+        let chunk = read
+            .map_err(|panic| {
+                corrupt(
+                    p,
+                    &format!("row group {} cannot be decoded ({panic})", g + 1),
+                )
+            })?
+            .map_err(|e| io(p, &e))?;
+        let short = [Some(&chunk.ts), chunk.dur.as_ref(), chunk.mem.as_ref()]
+            .into_iter()
+            .flatten()
+            .chain(&chunk.func)
+            .any(|v| v.len() != n);
+        if chunk.len != n || short {
+            return Err(corrupt(
+                p,
+                &format!(
+                    "row group {} holds {} rows, its metadata says {n}",
+                    g + 1,
+                    chunk.len
+                ),
+            ));
+        }
+        self.chunk = Some(chunk);
         self.next = 0;
         self.offset += n;
         Ok(true)
@@ -419,7 +618,7 @@ impl Source for ParquetSource {
                 Ok(true) => {}
                 Ok(false) => return None,
                 Err(e) => {
-                    self.groups.clear();
+                    self.group = self.metadata.row_groups.len(); // no more rows after an error
                     return Some(Err(e));
                 }
             }
