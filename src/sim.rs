@@ -16,11 +16,15 @@ use crate::platform::iaas::FleetModel;
 use crate::platform::serverless::{FunctionModel, FunctionSetup, lambda_memory_for};
 use crate::report::{FunctionReport, ReplaySummary, RunReport, TrafficSummary, VariantReport};
 use crate::scenario::{PlatformSpec, Scenario, Variant};
-use crate::traffic::Arrivals;
+use crate::traffic::{Arrivals, ReplayTally};
 
 /// Receives simulated microseconds as they pass, summed over variants; called from several
 /// threads at once.
 pub type ProgressFn<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// What a variant's run met in a replayed trace: a problem (it changed after it was checked) and
+/// what the replay did with its rows (`None` for an arrival process).
+type TraceRead = (Option<String>, Option<ReplayTally>);
 
 /// Simulate every variant of `scenario` and bill it.
 ///
@@ -44,7 +48,7 @@ pub fn run_logged(
         "bug: one log slot per variant"
     );
     let streams = RngStreams::new(scenario.seed);
-    let (variants, problems): (Vec<VariantReport>, Vec<Option<String>>) = scenario
+    let (variants, read): (Vec<VariantReport>, Vec<TraceRead>) = scenario
         .variants
         .par_iter()
         .zip(logs.par_iter_mut())
@@ -54,6 +58,7 @@ pub fn run_logged(
             run_variant(scenario, v, &streams, progress, log)
         })
         .unzip();
+    let (problems, tallies): (Vec<_>, Vec<_>) = read.into_iter().unzip();
     let mut problems: Vec<String> = problems.into_iter().flatten().collect();
     problems.dedup();
     let warnings = scenario
@@ -62,19 +67,25 @@ pub fn run_logged(
         .zip(&variants)
         .filter_map(|(v, r)| timeout_warning(v, r))
         .collect();
+    // Every variant replays the same requests; the first says what the replay did.
+    let tally = tallies.into_iter().flatten().next();
+    let horizon_s = scenario.horizon.as_secs_f64();
     let profile = &scenario.traffic.profile;
     RunReport {
         scalesim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: scenario.name.clone(),
         description: scenario.description.clone(),
         seed: scenario.seed,
-        horizon_s: scenario.horizon.as_secs_f64(),
+        horizon_s,
         interval_s: scenario.interval.as_secs_f64(),
         scenario_toml: scenario.source.clone(),
         traffic: TrafficSummary {
-            mean_rate_per_s: scenario
-                .traffic
-                .mean_rate_per_s(scenario.horizon.as_secs_f64()),
+            // A replay's rate over the span its bill and projection cover: the horizon.
+            mean_rate_per_s: match (scenario.traffic.mean_rate_per_s(horizon_s), tally) {
+                (Some(rate), _) => rate,
+                (None, Some(t)) => t.requests as f64 / horizon_s,
+                (None, None) => 0.0,
+            },
             mean_duration_ms: scenario.traffic.mean_duration_s() * 1_000.0,
             replay: match &scenario.traffic.arrivals {
                 Arrivals::Replay { spec, check } => Some(ReplaySummary {
@@ -82,7 +93,13 @@ pub fn run_logged(
                     format: spec.format.name().to_string(),
                     rows: check.rows,
                     skipped_rows: check.skipped,
+                    not_dispatched_rows: check.not_dispatched,
                     not_selected_rows: check.not_selected,
+                    before_window_rows: tally.map_or(0, |t| t.before_window),
+                    after_window_rows: tally.map_or(0, |t| t.after_window),
+                    after_horizon_rows: tally.map_or(0, |t| t.after_horizon),
+                    replayed_rows: tally.map_or(0, |t| t.replayed),
+                    replayed_requests: tally.map_or(0, |t| t.requests),
                     functions_in_trace: check.functions_in_trace,
                     functions_replayed: check.functions.len(),
                     reordered_max_late_s: check.max_late_s,
@@ -126,10 +143,10 @@ fn run_variant(
     streams: &RngStreams,
     progress: ProgressFn,
     log: Option<&mut dyn RequestSink>,
-) -> (VariantReport, Option<String>) {
+) -> (VariantReport, TraceRead) {
     let horizon = SimTime::ZERO + scenario.horizon;
     let profile = &scenario.traffic.profile;
-    let mut requests = scenario.traffic.requests(streams);
+    let mut requests = scenario.traffic.requests(streams, horizon);
     let mut reported_us = 0;
     let mut tick = |t: SimTime| {
         progress(t.as_micros() - reported_us);
@@ -235,7 +252,7 @@ fn run_variant(
             )
         }
     };
-    (report, requests.problem())
+    (report, (requests.problem(), requests.replay_tally()))
 }
 
 /// Bill `outcome` for the horizon and the 30-day projection and assemble the variant's report.

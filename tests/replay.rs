@@ -376,9 +376,12 @@ fn a_combined_access_log_replays_with_durations_and_paths() {
     assert_eq!(s["traffic"]["replay"]["format"], "combined");
 }
 
-/// ALB log: 5 requests; a request starts at time − the three processing times; the target's
-/// processing time is the duration: 119, 100, 250 and 500 ms; the last (503, no target) takes the
-/// profile's 50 ms. The fourth started (0.8 s) before the third (1.0 s): put back in order.
+/// ALB log: 5 rows; a request starts at time − the three processing times; the target's
+/// processing time is the duration: 119, 100, 250 and 500 ms. The last row is a 503 the balancer
+/// answered itself (all three times −1): no target served it, so it is counted as never
+/// dispatched and not replayed — not given the profile's 50 ms as if it had been served. The
+/// fourth started (0.8 s) before the third (1.0 s): put back in order. Mean latency
+/// (119 + 100 + 250 + 500) / 4 = 242.25 ms.
 #[test]
 fn an_alb_log_replays_with_target_processing_times() {
     let text = scenario(r#"{ format = "alb", path = "alb.log", function = "path" }"#).replace(
@@ -387,9 +390,13 @@ fn an_alb_log_replays_with_target_processing_times() {
     );
     let s = replayed("alb.log", &fixture("access-alb.log"), &text);
     let v = &s["variants"][0];
-    assert_eq!(v["requests"]["arrived"], 5);
-    assert_eq!(v["requests"]["completed"], 5);
-    assert!((v["latency_ms"]["mean_ms"].as_f64().unwrap() - 1_019.0 / 5.0).abs() < 1e-9);
+    assert_eq!(v["requests"]["arrived"], 4);
+    assert_eq!(v["requests"]["completed"], 4);
+    assert!((v["latency_ms"]["mean_ms"].as_f64().unwrap() - 969.0 / 4.0).abs() < 1e-9);
+    let replay = &s["traffic"]["replay"];
+    assert_eq!(replay["rows"], 5);
+    assert_eq!(replay["not_dispatched_rows"], 1);
+    assert_eq!(replay["replayed_rows"], 4);
     // Epoch seconds in f64 resolve about 0.25 µs.
     assert!(
         (s["traffic"]["replay"]["reordered_max_late_s"]
@@ -399,11 +406,116 @@ fn an_alb_log_replays_with_target_processing_times() {
             .abs()
             < 1e-6
     );
+    // Two functions, two requests each; /api/orders: 119 and 250 ms.
+    let orders = per_function(v, |f| f["requests"]["arrived"].as_u64().unwrap());
+    assert_eq!(orders, vec![("/api/orders", 2), ("/api/items", 2)]);
     let orders = &v["functions"][0];
-    assert_eq!(orders["name"], "/api/orders");
-    assert_eq!(orders["requests"]["arrived"], 3);
-    // 119 + 250 + 50 ms.
-    assert!((orders["latency_ms"]["mean_ms"].as_f64().unwrap() - 419.0 / 3.0).abs() < 1e-9);
+    assert!((orders["latency_ms"]["mean_ms"].as_f64().unwrap() - 369.0 / 2.0).abs() < 1e-9);
+}
+
+/// Only rows no target served: nothing to replay, said with the count.
+#[test]
+fn an_alb_log_of_only_undispatched_rows_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let line = fixture("access-alb.log")
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let out = run_file(
+        dir.path(),
+        "alb.log",
+        &format!("{line}\n{line}\n"),
+        &scenario(r#"{ format = "alb", path = "alb.log" }"#),
+    )
+    .failure();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(
+            "no request to replay (2 rows, 0 skipped as malformed, 2 never dispatched to a target"
+        ),
+        "{stderr}"
+    );
+}
+
+/// summary.json's replay counts for `controls` on the fixture over `horizon`.
+fn replay_counts(controls: &str, horizon: &str) -> serde_json::Value {
+    let dir = TempDir::new().unwrap();
+    let replay =
+        format!(r#"{{ format = "csv", path = "log.csv", duration = "duration_ms"{controls} }}"#);
+    fs::write(dir.path().join("log.csv"), fixture("requests.csv")).unwrap();
+    run_scenario(
+        dir.path(),
+        &scenario(&replay).replace("horizon = \"1h\"", &format!("horizon = \"{horizon}\"")),
+    )
+    .success();
+    summary(dir.path())["traffic"].clone()
+}
+
+/// Every row is accounted for. The fixture's 8 rows start at 0, 0.5, 1, 1.25, 3, 5.75, 6, 10 s.
+/// - Over 4 s: 5 replayed (0 … 3 s), 3 after the horizon (5.75, 6, 10).
+/// - Window 1 s – 6 s over 1 h: 2 before the window (0, 0.5), 4 replayed, 2 after it (6, 10).
+/// - Window 1 s – 6 s over 2 s (replay time = start − 1 s): 2 before, 2 replayed (0, 0.25 s),
+///   4 after the horizon (3 s → 2 s, 5.75, 6, 10): the horizon came before the window's end.
+#[test]
+fn rows_after_the_horizon_or_outside_the_window_are_counted() {
+    let counts = |controls: &str, horizon: &str| {
+        let t = replay_counts(controls, horizon);
+        let r = &t["replay"];
+        let n = |k: &str| r[k].as_u64().unwrap();
+        let all = [
+            "skipped_rows",
+            "not_dispatched_rows",
+            "not_selected_rows",
+            "before_window_rows",
+            "replayed_rows",
+            "after_window_rows",
+            "after_horizon_rows",
+        ];
+        assert_eq!(all.iter().map(|k| n(k)).sum::<u64>(), n("rows"), "{r}");
+        (
+            n("before_window_rows"),
+            n("replayed_rows"),
+            n("after_window_rows"),
+            n("after_horizon_rows"),
+        )
+    };
+    assert_eq!(counts("", "4s"), (0, 5, 0, 3));
+    let window = r#", window = { from = "1s", to = "6s" }"#;
+    assert_eq!(counts(window, "1h"), (2, 4, 2, 0));
+    assert_eq!(counts(window, "2s"), (2, 2, 0, 4));
+}
+
+/// A replay's rate, bill and projection cover one span, the horizon. The fixture's 8 rows span
+/// 10 s (the old rate, first → last row, was 8 / 10 = 0.8 req/s).
+/// - Over 20 s every row is replayed: 8 / 20 = 0.4 req/s.
+/// - Over 4 s: 5 rows, 5 / 4 = 1.25 req/s.
+/// - ×3 over 20 s: 24 requests / 20 s = 1.2 req/s (copies spread towards the next row, the
+///   last row's three at 10 s).
+/// - Over 1 h: 8 / 3,600 req/s, and the bill's period is the same 3,600 s.
+#[test]
+fn a_replays_rate_is_over_the_horizon_its_bill_covers() {
+    let rate = |controls: &str, horizon: &str| {
+        let t = replay_counts(controls, horizon);
+        (
+            t["mean_rate_per_s"].as_f64().unwrap(),
+            t["replay"]["replayed_requests"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(rate("", "20s"), (0.4, 8));
+    assert_eq!(rate("", "4s"), (1.25, 5));
+    assert_eq!(rate(", rate_multiplier = 3.0", "20s"), (1.2, 24));
+    let dir = TempDir::new().unwrap();
+    run_in(
+        dir.path(),
+        &fixture("requests.csv"),
+        r#"{ format = "csv", path = "log.csv", duration = "duration_ms" }"#,
+    )
+    .success();
+    let s = summary(dir.path());
+    assert_eq!(s["horizon_s"], 3_600.0);
+    assert_eq!(s["variants"][0]["cost"]["period"]["seconds"], 3_600.0);
+    assert_eq!(s["traffic"]["mean_rate_per_s"], 8.0 / 3_600.0);
 }
 
 /// A Parquet request log in three row groups, with a function and a memory column: counts,
@@ -567,4 +679,47 @@ fn a_trace_changed_after_its_check_is_reported() {
     let r = common::run(&s);
     assert!(r.problems[0].contains("cannot reopen"), "{}", r.problems[0]);
     assert_eq!(r.variants[0].requests.arrived, 0);
+}
+
+/// A row moved earlier after the check (same number of rows, all well formed) is a change too:
+/// the run reports it, and the engine never sees time go back (it used to panic, "arrivals out
+/// of order"). Sorted log (nothing held back): the last row, 10 s, moved to 1 s. Slightly
+/// unsorted log (rows held back 1 s): a row moved 5 s back, more than the check measured. And a
+/// row moved before the trace's first start (the timeline would shift).
+#[test]
+fn a_row_moved_earlier_after_the_check_is_a_change_not_a_panic() {
+    let dir = TempDir::new().unwrap();
+    let log = dir.path().join("log.csv");
+    let file = dir.path().join("s.toml");
+    let text = scenario(r#"{ format = "csv", path = "log.csv", duration = "duration_ms" }"#);
+    let sorted = "timestamp,duration_ms\n100,10\n101,10\n102,10\n110,10\n";
+    let unsorted = "timestamp,duration_ms\n100,10\n102,10\n101,10\n108,10\n110,10\n";
+    for (before, after, what) in [
+        (
+            sorted,
+            sorted.replace("110,", "101,"),
+            "before an earlier row",
+        ),
+        (
+            unsorted,
+            unsorted.replace("110,", "103,"),
+            "before an earlier row",
+        ),
+        (
+            sorted,
+            sorted.replace("101,", "99,"),
+            "before the trace's first start",
+        ),
+    ] {
+        fs::write(&log, before).unwrap();
+        let s = scalesim::scenario::parse(&text, file.to_str().unwrap()).unwrap();
+        fs::write(&log, &after).unwrap();
+        let r = common::run(&s);
+        assert_eq!(r.problems.len(), 1, "{after}: {:?}", r.problems);
+        let p = &r.problems[0];
+        assert!(
+            p.contains("changed after it was checked") && p.contains(what),
+            "{p}"
+        );
+    }
 }

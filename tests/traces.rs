@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use common::{run, scenario};
@@ -88,11 +88,11 @@ fn every_azure2019_sample_replays_its_counts_per_function() {
     }
 }
 
-/// One Azure 2021 invocation: function, start and duration in µs, as the engine rounds them.
+/// One Azure 2021 invocation: function, start in µs and duration in seconds as logged.
 struct Invocation {
     function: String,
     start_us: u64,
-    duration_us: u64,
+    duration_s: f64,
 }
 
 fn azure2021() -> Vec<Invocation> {
@@ -106,40 +106,50 @@ fn azure2021() -> Vec<Invocation> {
             Invocation {
                 function: format!("{}/{}", &r[0], &r[1]),
                 start_us: ((end - duration) * 1e6).round() as u64,
-                duration_us: (duration * 1e6).round() as u64,
+                duration_s: duration,
             }
         })
         .collect()
 }
 
-/// The 2021 sample: 199 invocations of 31 functions, each function with its own environments.
+/// What the step-by-step computation gives: cold starts (in all, per function) and billed ms.
+struct ByHand {
+    cold: u64,
+    cold_by_function: BTreeMap<String, u64>,
+    billed_ms: u64,
+}
+
+/// The Lambda model by hand, function by function, on `invocations`: each runs
+/// `run_us(duration_s)` µs; a cold one first waits `init_us`; environments idle for
+/// `keep_alive_us` are reclaimed.
 ///
-/// By hand (done here step by step, independently of the simulator): take one function's
-/// invocations in start order. An invocation is warm when one of the function's environments is
-/// idle at its start and has been idle for less than 10 minutes; it takes the most recently
-/// freed one. Otherwise it is cold: a new environment, busy for 250 ms of INIT plus the
-/// duration. Lambda bills each invocation ceil-to-ms(INIT + duration) × 1,769 MB, plus $0.20 per
-/// million requests; no free tier.
-#[test]
-fn azure2021_cold_starts_and_bill_by_hand() {
-    let invocations = azure2021();
-    assert_eq!(invocations.len(), 199);
-    let mut by_function: HashMap<&str, Vec<&Invocation>> = HashMap::new();
-    for i in &invocations {
+/// Take one function's invocations in start order. An invocation is warm when one of the
+/// function's environments is idle at its start and has been idle for less than the keep-alive;
+/// it takes the most recently freed one. Otherwise it is cold: a new environment, busy for INIT
+/// plus the run time. Lambda bills each invocation ceil-to-ms(INIT + run time).
+fn by_hand(
+    invocations: &[Invocation],
+    init_us: u64,
+    keep_alive_us: u64,
+    run_us: impl Fn(f64) -> u64,
+) -> ByHand {
+    let mut by_function: BTreeMap<&str, Vec<&Invocation>> = BTreeMap::new();
+    for i in invocations {
         by_function.entry(&i.function).or_default().push(i);
     }
-    assert_eq!(by_function.len(), 31);
-    const INIT_US: u64 = 250_000;
-    const KEEP_ALIVE_US: u64 = 600_000_000;
-    let (mut cold, mut billed_ms) = (0u64, 0u64);
-    let mut cold_by_function: BTreeMap<String, u64> = BTreeMap::new();
+    let mut out = ByHand {
+        cold: 0,
+        cold_by_function: BTreeMap::new(),
+        billed_ms: 0,
+    };
     for (name, mut calls) in by_function {
         calls.sort_by_key(|i| i.start_us);
         // Each environment: when it is next free.
         let mut free_at: Vec<u64> = Vec::new();
         for call in calls {
             let t = call.start_us;
-            free_at.retain(|&f| f > t || f + KEEP_ALIVE_US > t); // reclaim expired idle ones
+            let run = run_us(call.duration_s);
+            free_at.retain(|&f| f > t || f + keep_alive_us > t); // reclaim expired idle ones
             let warm = free_at
                 .iter()
                 .enumerate()
@@ -148,19 +158,43 @@ fn azure2021_cold_starts_and_bill_by_hand() {
                 .map(|(k, _)| k);
             let busy_us = match warm {
                 Some(k) => {
-                    free_at[k] = t + call.duration_us;
-                    call.duration_us
+                    free_at[k] = t + run;
+                    run
                 }
                 None => {
-                    cold += 1;
-                    *cold_by_function.entry(name.to_string()).or_default() += 1;
-                    free_at.push(t + INIT_US + call.duration_us);
-                    INIT_US + call.duration_us
+                    out.cold += 1;
+                    *out.cold_by_function.entry(name.to_string()).or_default() += 1;
+                    free_at.push(t + init_us + run);
+                    init_us + run
                 }
             };
-            billed_ms += busy_us.div_ceil(1_000);
+            out.billed_ms += busy_us.div_ceil(1_000);
         }
     }
+    out
+}
+
+/// A logged duration as the engine rounds it, µs.
+fn as_logged(duration_s: f64) -> u64 {
+    (duration_s * 1e6).round() as u64
+}
+
+/// The 2021 sample: 199 invocations of 31 functions, each function with its own environments.
+///
+/// By hand ([`by_hand`], step by step, independently of the simulator): 250 ms of INIT, a
+/// 10-minute keep-alive, durations as logged. Lambda bills each invocation
+/// ceil-to-ms(INIT + duration) × 1,769 MB, plus $0.20 per million requests; no free tier.
+#[test]
+fn azure2021_cold_starts_and_bill_by_hand() {
+    let invocations = azure2021();
+    assert_eq!(invocations.len(), 199);
+    let functions: HashSet<&str> = invocations.iter().map(|i| i.function.as_str()).collect();
+    assert_eq!(functions.len(), 31);
+    let ByHand {
+        cold,
+        cold_by_function,
+        billed_ms,
+    } = by_hand(&invocations, 250_000, 600_000_000, as_logged);
     // The figures this gives, written down so a change in the trace reading shows here too.
     assert_eq!(cold, 51);
     assert_eq!(billed_ms, 10_611_920);
@@ -203,6 +237,79 @@ fn azure2021_cold_starts_and_bill_by_hand() {
     );
     assert!(
         (v.cost.total_usd - bill).abs() < 1e-12,
+        "${} vs ${bill}",
+        v.cost.total_usd
+    );
+}
+
+/// The case `replay-not-stretched`: the 2021 sample on 128 MB functions, keep-alive 600 s, no
+/// INIT, `cpu_fraction` left at its default (1). A logged duration was measured where it ran:
+/// it is replayed as it is, not stretched as if it were reference-CPU time.
+///
+/// By hand ([`by_hand`] with INIT 0 and durations as logged): 49 cold starts. With no INIT every
+/// invocation, cold or warm, bills ceil_ms(duration): Σ = 10,599,170 ms. At 128 MB that is
+/// 10,599,170 × 128 / 1,024,000 = 1,324.89625 GB-s × $0.0000166667 = $0.022081648, plus
+/// 199 × $0.20 / 1,000,000 = $0.0000398: $0.022121448 (no free tier by default).
+///
+/// Asked for (`durations = "reference_cpu"`), the durations stretch as reference-CPU time: at
+/// 128 MB a request gets 128 / 1,769 of a vCPU, so with all of it CPU-bound it runs
+/// d ÷ (128 / 1,769) ≈ 13.82 d — the same computation on those run times gives 85 cold starts
+/// and about $0.3052 (the figures the case states for the old default).
+#[test]
+fn recorded_durations_are_replayed_as_recorded() {
+    let invocations = azure2021();
+    let hand = by_hand(&invocations, 0, 600_000_000, as_logged);
+    assert_eq!(hand.cold, 49);
+    assert_eq!(hand.billed_ms, 10_599_170);
+    let path = traces().join("azure2021-sample/Azure2021_200.csv");
+    let case = |durations: &str| {
+        format!(
+            r#"
+name = "replay-not-stretched"
+horizon = "30m"
+[traffic]
+replay = {{ format = "azure2021", path = "{}"{durations} }}
+[traffic.request]
+memory_mb = 128
+[[variant]]
+name = "lambda-128"
+platform = "lambda"
+memory_mb = 128
+keep_alive = "600s"
+cold_start = {{ dist = "constant", ms = 0 }}
+"#,
+            path.display()
+        )
+    };
+    let r = run(&scenario(&case("")));
+    let v = &r.variants[0];
+    assert_eq!(v.requests.arrived, 199);
+    assert_eq!(v.requests.completed, 199);
+    assert_eq!(v.requests.cold_starts, 49);
+    let gb_s = 10_599_170.0 * 128.0 / 1_024_000.0;
+    assert!((gb_s - 1_324.896_25_f64).abs() < 1e-9);
+    assert!((v.cost.lines[1].quantity - gb_s).abs() < 1e-9);
+    assert!(
+        (v.cost.total_usd - 0.022_121_448).abs() < 5e-10,
+        "${}",
+        v.cost.total_usd
+    );
+    // As recorded by default, and the same when said explicitly.
+    let explicit = run(&scenario(&case(r#", durations = "as_recorded""#)));
+    assert_eq!(explicit.variants[0].cost.total_usd, v.cost.total_usd);
+
+    let share = 128.0 / 1_769.0;
+    let stretched = by_hand(&invocations, 0, 600_000_000, |d| {
+        ((d / share) * 1e6).round() as u64
+    });
+    assert_eq!(stretched.cold, 85);
+    let r = run(&scenario(&case(r#", durations = "reference_cpu""#)));
+    let v = &r.variants[0];
+    assert_eq!(v.requests.cold_starts, stretched.cold);
+    let bill = 199.0 * 0.20e-6 + stretched.billed_ms as f64 * 128.0 / 1_024_000.0 * 0.000_016_666_7;
+    assert!((bill - 0.3052).abs() < 5e-5, "${bill}");
+    assert!(
+        (v.cost.total_usd - bill).abs() < 1e-9,
         "${} vs ${bill}",
         v.cost.total_usd
     );

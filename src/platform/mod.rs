@@ -7,6 +7,7 @@ pub mod serverless;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Counters, FunctionOutcome, IntervalRow, LatencySummary};
+use crate::traffic::{RequestProfile, Work};
 
 /// Capacity figures over the horizon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -77,6 +78,22 @@ pub fn cpu_time(cpu_work_s: f64, parallelism: f64, cores: f64, speed: f64) -> (f
     let usable = parallelism.min(cores);
     let core_s = cpu_work_s / speed;
     (core_s / usable, core_s)
+}
+
+/// How long `work` runs, alone, on hardware that gives it `cores` at `speed` (see
+/// [`cpu_time`]), and the CPU core-seconds it uses: `(wall seconds, CPU core-seconds)`.
+///
+/// Its CPU-bound part is `cpu_fraction` of its duration. A duration on the reference CPU
+/// stretches that part with the hardware; a recorded one (`work.as_recorded`: a replayed trace's
+/// measured time) runs as it is, its CPU part counted as core-seconds at face value.
+#[inline]
+pub fn run_time(work: Work, profile: &RequestProfile, cores: f64, speed: f64) -> (f64, f64) {
+    let cpu_work_s = work.duration_s * profile.cpu_fraction;
+    if work.as_recorded {
+        return (work.duration_s, cpu_work_s);
+    }
+    let (cpu_wall_s, core_s) = cpu_time(cpu_work_s, profile.parallelism, cores, speed);
+    (work.duration_s - cpu_work_s + cpu_wall_s, core_s)
 }
 
 #[cfg(test)]

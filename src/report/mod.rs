@@ -59,9 +59,10 @@ pub struct RunReport {
 /// The traffic of a run, as configured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrafficSummary {
-    /// Long-run mean arrival rate.
+    /// Mean arrival rate: an arrival process's long-run rate; a replay's requests before the
+    /// horizon ÷ the horizon (the span its bill and projection cover).
     pub mean_rate_per_s: f64,
-    /// Mean duration on the reference CPU.
+    /// Mean duration: on the reference CPU, or a replay's logged mean.
     pub mean_duration_ms: f64,
     /// CPU-bound fraction of a request.
     pub cpu_fraction: f64,
@@ -75,6 +76,10 @@ pub struct TrafficSummary {
 }
 
 /// A replayed trace: its rows, what was skipped or left out, its functions.
+///
+/// Every row is accounted for: `rows` = `skipped_rows` + `not_dispatched_rows` +
+/// `not_selected_rows` + `before_window_rows` + `replayed_rows` + `after_window_rows` +
+/// `after_horizon_rows`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplaySummary {
     /// The file (a folder for Azure 2019).
@@ -86,9 +91,27 @@ pub struct ReplaySummary {
     pub rows: u64,
     /// Rows skipped because they did not parse (`on_error = "skip"`).
     pub skipped_rows: u64,
+    /// Rows of requests no target served (an ALB log's −1 processing times): not replayed.
+    #[serde(default)]
+    pub not_dispatched_rows: u64,
     /// Rows of functions the selection left out.
     #[serde(default)]
     pub not_selected_rows: u64,
+    /// Rows before the window's `from`.
+    #[serde(default)]
+    pub before_window_rows: u64,
+    /// Rows replayed: in the window, starting before the horizon.
+    #[serde(default)]
+    pub replayed_rows: u64,
+    /// Requests those rows became (after `rate_multiplier`), all arriving before the horizon.
+    #[serde(default)]
+    pub replayed_requests: u64,
+    /// Rows at or after the window's `to` (when it ends before the horizon).
+    #[serde(default)]
+    pub after_window_rows: u64,
+    /// Rows at or after the horizon, in replay time (when it comes before the window's end).
+    #[serde(default)]
+    pub after_horizon_rows: u64,
     /// Functions named in the trace (0 when it names none).
     #[serde(default)]
     pub functions_in_trace: usize,

@@ -233,12 +233,23 @@ pub fn activity_log(report: &RunReport) -> String {
     out
 }
 
-/// What a replay read: rows, skipped, functions, selection and reordering.
+/// What a replay read: every row (replayed, malformed, never dispatched, left out by the
+/// selection, outside the window, after the horizon), functions and reordering.
 pub fn replay_line(log: &super::ReplaySummary) -> String {
     let mut s = format!(
-        "{} ({}): {} rows, {} skipped as malformed",
-        log.file, log.format, log.rows, log.skipped_rows
+        "{} ({}): {} rows, {} replayed, {} skipped as malformed",
+        log.file, log.format, log.rows, log.replayed_rows, log.skipped_rows
     );
+    for (n, what) in [
+        (log.not_dispatched_rows, "never dispatched to a target"),
+        (log.before_window_rows, "before the window"),
+        (log.after_window_rows, "after the window"),
+        (log.after_horizon_rows, "after the horizon"),
+    ] {
+        if n > 0 {
+            s += &format!(", {n} {what}");
+        }
+    }
     if log.functions_in_trace > 0 {
         s += &format!(
             "; {} of {} functions replayed",
@@ -274,6 +285,33 @@ mod tests {
     fn low_rates_read_per_hour() {
         assert_eq!(rate(50.0), "50.0 req/s");
         assert_eq!(rate(4.0 / 3_600.0), "4.0 req/h");
+    }
+
+    /// Every row of a trace shows up in the line under the table: 10 = 5 replayed + 1 malformed
+    /// + 1 never dispatched + 1 before the window + 2 after the horizon.
+    #[test]
+    fn the_replay_line_accounts_for_every_row() {
+        let log = crate::report::ReplaySummary {
+            file: "alb.log".into(),
+            format: "alb".into(),
+            rows: 10,
+            skipped_rows: 1,
+            not_dispatched_rows: 1,
+            not_selected_rows: 0,
+            before_window_rows: 1,
+            replayed_rows: 5,
+            replayed_requests: 5,
+            after_window_rows: 0,
+            after_horizon_rows: 2,
+            functions_in_trace: 0,
+            functions_replayed: 1,
+            reordered_max_late_s: 0.0,
+        };
+        assert_eq!(
+            super::replay_line(&log),
+            "alb.log (alb): 10 rows, 5 replayed, 1 skipped as malformed, 1 never dispatched to a \
+             target, 1 before the window, 2 after the horizon"
+        );
     }
 
     #[test]

@@ -74,6 +74,14 @@ pub enum RawOnError {
     Skip,
 }
 
+/// What a trace's logged durations are.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDurations {
+    AsRecorded,
+    ReferenceCpu,
+}
+
 /// Formats a log can be replayed from.
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +117,7 @@ pub struct RawReplay {
     pub memory: Option<String>,
     pub within_minute: Option<RawWithinMinute>,
     pub on_error: Option<RawOnError>,
+    pub durations: Option<RawDurations>,
     pub window: Option<RawWindow>,
     pub speed: Option<f64>,
     pub rate_multiplier: Option<f64>,

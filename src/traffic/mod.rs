@@ -4,7 +4,7 @@ mod arrivals;
 pub mod replay;
 
 pub use arrivals::{ArrivalProcess, ArrivalTimes};
-pub use replay::{FunctionInfo, ReplayCheck, ReplayControls, ReplaySpec};
+pub use replay::{Durations, FunctionInfo, ReplayCheck, ReplayControls, ReplaySpec, ReplayTally};
 
 use crate::dist::DurationDist;
 use crate::engine::{RngStreams, SimRng, SimTime};
@@ -12,8 +12,13 @@ use crate::engine::{RngStreams, SimRng, SimTime};
 /// What a request needs, independent of where it runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Work {
-    /// Wall-clock duration on the reference CPU (one Lambda vCPU, i.e. 1,769 MB), seconds.
-    pub ref_duration_s: f64,
+    /// Wall-clock duration, seconds: on the reference CPU (one Lambda vCPU, i.e. 1,769 MB), or
+    /// as recorded when `as_recorded`.
+    pub duration_s: f64,
+    /// The duration is a trace's recorded wall-clock time, to be run as it is on any platform
+    /// (its CPU part, `cpu_fraction` of it, still counts as CPU core-seconds); otherwise its
+    /// CPU-bound part stretches with the CPU a platform gives it.
+    pub as_recorded: bool,
     /// Which function of the traffic it calls (index into [`Traffic::functions`]; 0 when the
     /// traffic has one unnamed function).
     pub function: u32,
@@ -56,9 +61,9 @@ pub struct Traffic {
 }
 
 impl Traffic {
-    /// The stream of requests, identical for every platform variant of a run: arrival times and
-    /// durations each come from their own stream of `streams`.
-    pub fn requests<'a>(&'a self, streams: &RngStreams) -> Requests<'a> {
+    /// The stream of requests before `horizon`, identical for every platform variant of a run:
+    /// arrival times and durations each come from their own stream of `streams`.
+    pub fn requests<'a>(&'a self, streams: &RngStreams, horizon: SimTime) -> Requests<'a> {
         let rng = streams.stream("traffic/durations");
         let duration = self.profile.duration.as_ref();
         match &self.arrivals {
@@ -67,29 +72,22 @@ impl Traffic {
                 duration,
                 rng,
             },
-            Arrivals::Replay { spec, check } => {
-                let (rows, watch) = replay::rows(spec, check, streams.stream("traffic/replay"));
-                Requests::Replay {
-                    rows: Box::new(rows),
-                    watch,
-                    duration,
-                    rng,
-                }
-            }
+            Arrivals::Replay { spec, check } => Requests::Replay {
+                rows: replay::rows(spec, check, streams.stream("traffic/replay"), horizon),
+                as_recorded: spec.durations == Durations::AsRecorded,
+                duration,
+                rng,
+            },
         }
     }
 
-    /// Mean arrival rate over `[0, horizon_s)`, per second.
-    pub fn mean_rate_per_s(&self, horizon_s: f64) -> f64 {
+    /// Mean arrival rate over `[0, horizon_s)`, per second, of an arrival process. A replay's
+    /// is known once it has run — the requests it replayed before the horizon ÷ the horizon
+    /// ([`ReplayTally::requests`]), the span its bill covers too — so this is `None` for one.
+    pub fn mean_rate_per_s(&self, horizon_s: f64) -> Option<f64> {
         match &self.arrivals {
-            Arrivals::Process(p) => p.mean_rate_per_s(horizon_s),
-            Arrivals::Replay { spec, check } => {
-                // The log's own rate, through the window, compression and multiplier.
-                let c = spec.controls;
-                let span = (check.last_s - check.first_s).max(1e-9);
-                let rate = check.selected_rows() as f64 / span;
-                rate * c.speed * c.rate_multiplier
-            }
+            Arrivals::Process(p) => Some(p.mean_rate_per_s(horizon_s)),
+            Arrivals::Replay { .. } => None,
         }
     }
 
@@ -102,7 +100,8 @@ impl Traffic {
         }
     }
 
-    /// Mean duration on the reference CPU, seconds.
+    /// Mean duration, seconds: a replay's logged mean (as recorded, or on the reference CPU
+    /// with `durations = "reference_cpu"`), else the profile's, on the reference CPU.
     pub fn mean_duration_s(&self) -> f64 {
         match (&self.arrivals, &self.profile.duration) {
             (Arrivals::Replay { check, .. }, _) if check.mean_duration_s.is_some() => {
@@ -128,9 +127,9 @@ pub enum Requests<'a> {
     /// From a log; durations logged, else drawn from the profile.
     Replay {
         /// Rows of the log.
-        rows: Box<dyn Iterator<Item = replay::Replayed> + 'a>,
-        /// Says whether the trace changed after it was checked.
-        watch: replay::ReplayWatch,
+        rows: replay::Replay,
+        /// Whether logged durations run as recorded.
+        as_recorded: bool,
         /// Duration distribution for rows without one.
         duration: Option<&'a DurationDist>,
         /// Stream for durations.
@@ -142,7 +141,16 @@ impl Requests<'_> {
     /// A problem met while reading a replayed trace (it changed after it was checked).
     pub fn problem(&self) -> Option<String> {
         match self {
-            Requests::Replay { watch, .. } => watch.problem(),
+            Requests::Replay { rows, .. } => rows.problem(),
+            Requests::Synthetic { .. } => None,
+        }
+    }
+
+    /// What a replay did with the trace's rows (`None` for an arrival process); complete once
+    /// the requests have run out.
+    pub fn replay_tally(&self) -> Option<ReplayTally> {
+        match self {
+            Requests::Replay { rows, .. } => Some(rows.tally()),
             Requests::Synthetic { .. } => None,
         }
     }
@@ -160,31 +168,37 @@ impl Iterator for Requests<'_> {
                 rng,
             } => {
                 let t = times.next()?;
-                let ref_duration_s = duration.map_or(0.0, |d| d.sample(rng));
+                let duration_s = duration.map_or(0.0, |d| d.sample(rng));
                 Some((
                     t,
                     Work {
-                        ref_duration_s,
+                        duration_s,
+                        as_recorded: false,
                         function: 0,
                     },
                 ))
             }
             Requests::Replay {
                 rows,
+                as_recorded,
                 duration,
                 rng,
-                ..
             } => {
                 let (t, logged, function) = rows.next()?;
-                let ref_duration_s =
-                    logged.unwrap_or_else(|| duration.map_or(0.0, |d| d.sample(rng)));
-                Some((
-                    t,
-                    Work {
-                        ref_duration_s,
+                // A row without a duration takes the profile's, on the reference CPU.
+                let work = match logged {
+                    Some(duration_s) => Work {
+                        duration_s,
+                        as_recorded: *as_recorded,
                         function,
                     },
-                ))
+                    None => Work {
+                        duration_s: duration.map_or(0.0, |d| d.sample(rng)),
+                        as_recorded: false,
+                        function,
+                    },
+                };
+                Some((t, work))
             }
         }
     }

@@ -29,7 +29,7 @@ use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{
     Counters, FunctionTally, Integral, IntervalRecorder, RequestOutcome, RequestRecord, RequestSink,
 };
-use crate::platform::{ScalingActivity, cpu_time};
+use crate::platform::{ScalingActivity, run_time};
 use crate::traffic::{RequestProfile, Work};
 
 const HOUR_US: u64 = 3_600_000_000;
@@ -266,14 +266,10 @@ impl<'a> FleetModel<'a> {
         self.advance_cpu(i, now);
         self.started += 1;
         self.wait_us += u128::from((now - arrival).as_micros());
-        let p = self.profile;
-        let cpu_work = work.ref_duration_s * p.cpu_fraction;
-        let (cpu_wall, core_s) =
-            cpu_time(cpu_work, p.parallelism, self.cfg.vcpus, self.cfg.cpu_speed);
+        let (alone_s, core_s) = run_time(work, self.profile, self.cfg.vcpus, self.cfg.cpu_speed);
         // Processor sharing, fixed at start: with n requests in flight, alike requests can only
         // finish as fast as n × (core-seconds each) ÷ vCPUs allows.
         let in_flight = f64::from(self.instances[i].in_flight + 1);
-        let alone_s = work.ref_duration_s - cpu_work + cpu_wall;
         let shared_s = in_flight * core_s / self.cfg.vcpus;
         let service = SimDuration::from_secs_f64(alone_s.max(shared_s));
         let cpu_rate = if service > SimDuration::ZERO {

@@ -43,7 +43,7 @@ use crate::metrics::{
     Counters, FunctionTally, Integral, IntervalRecorder, RequestOutcome, RequestRecord,
     RequestSink, Snapshot,
 };
-use crate::platform::{CapacityStats, Outcome, QueueStats, cpu_time};
+use crate::platform::{CapacityStats, Outcome, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
 
 /// Configuration of one function.
@@ -379,11 +379,9 @@ impl<'a> FunctionModel<'a> {
     /// How long `work` runs in an environment of its function's size.
     #[inline]
     fn exec_duration(&self, work: Work) -> SimDuration {
-        let p = self.profile;
-        let cpu_work = work.ref_duration_s * p.cpu_fraction;
         let vcpus = self.fns[work.function as usize].vcpus;
-        let (cpu_wall, _) = cpu_time(cpu_work, p.parallelism, vcpus, 1.0);
-        SimDuration::from_secs_f64(work.ref_duration_s - cpu_work + cpu_wall)
+        let (wall_s, _) = run_time(work, self.profile, vcpus, 1.0);
+        SimDuration::from_secs_f64(wall_s)
     }
 
     /// Close the books at the horizon. `pending` are the completions still scheduled.

@@ -5,8 +5,8 @@ use super::Seg::K;
 use super::{Ctx, Result, Seg};
 use crate::scenario::raw::*;
 use crate::traffic::replay::{
-    self, Columns, Format, FunctionSelect, OnError, ReplayCheck, ReplayControls, ReplaySpec,
-    TimestampUnit, WithinMinute,
+    self, Columns, Durations, Format, FunctionSelect, OnError, ReplayCheck, ReplayControls,
+    ReplaySpec, TimestampUnit, WithinMinute,
 };
 
 fn at(f: &'static str) -> [Seg; 3] {
@@ -132,6 +132,10 @@ pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayChe
             RawOnError::Fail => OnError::Fail,
             RawOnError::Skip => OnError::Skip,
         },
+        durations: match raw.durations.unwrap_or(RawDurations::AsRecorded) {
+            RawDurations::AsRecorded => Durations::AsRecorded,
+            RawDurations::ReferenceCpu => Durations::ReferenceCpu,
+        },
         controls: controls(cx, raw)?,
         select: FunctionSelect {
             only: raw.functions.clone().unwrap_or_default(),
@@ -143,10 +147,11 @@ pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayChe
         return Err(cx.err(
             &at("path"),
             format!(
-                "{}: no request to replay ({} rows, {} skipped as malformed, {} of functions not selected)",
+                "{}: no request to replay ({} rows, {} skipped as malformed, {} never dispatched to a target, {} of functions not selected)",
                 spec.path.display(),
                 check.rows,
                 check.skipped,
+                check.not_dispatched,
                 check.not_selected
             ),
             "point at a trace with at least one well-formed row (and select functions it has)",

@@ -8,7 +8,10 @@
 //! - ALB: `type time elb client target request_processing_time target_processing_time
 //!   response_processing_time ... "request" ...`. The time is when the response went out, so a
 //!   request started at time − (the three processing times); the target's processing time is
-//!   its duration (−1 when no target answered: the duration is then unknown).
+//!   its duration. A processing time of −1 means the balancer could not dispatch the request to
+//!   a target (a 460, 502, 503… it answered itself) or the target never answered before the idle
+//!   timeout (AWS, "Access log entries", Elastic Load Balancing User Guide, 2024): no target
+//!   served it, so the row is counted as never dispatched and not replayed.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -103,6 +106,8 @@ pub(super) struct AccessLog {
     /// Rows of one second (combined), times not yet spread; and the first row of the next.
     group: VecDeque<Result<Row, ReplayError>>,
     ahead: Option<Result<Row, ReplayError>>,
+    /// ALB rows read that no target served (−1 processing times).
+    not_dispatched: u64,
 }
 
 impl AccessLog {
@@ -118,11 +123,23 @@ impl AccessLog {
             by_path,
             group: VecDeque::new(),
             ahead: None,
+            not_dispatched: 0,
         })
     }
 
-    /// The next non-blank line, parsed.
+    /// The next non-blank line, parsed (ALB: skipping, and counting, rows no target served).
     fn parse_next(&mut self, fns: &mut Interner) -> Option<Result<Row, ReplayError>> {
+        loop {
+            match self.parse_any(fns)? {
+                Ok(None) => self.not_dispatched += 1,
+                Ok(Some(row)) => return Some(Ok(row)),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    /// The next non-blank line, parsed: `Ok(None)` for a request no target served.
+    fn parse_any(&mut self, fns: &mut Interner) -> Option<Result<Option<Row>, ReplayError>> {
         loop {
             self.text.clear();
             self.line += 1;
@@ -141,22 +158,26 @@ impl AccessLog {
             }
         }
         let at = format!("{}:{}", self.path, self.line);
-        Some(
-            parse_line(&self.text, self.kind, &at).map(|(row, request)| Row {
+        Some(parse_line(&self.text, self.kind, &at).map(|parsed| {
+            parsed.map(|(row, request)| Row {
                 func: if self.by_path {
                     fns.id(request_path(request))
                 } else {
                     0
                 },
                 ..row
-            }),
-        )
+            })
+        }))
     }
 }
 
 /// One line of an access log of `kind` (`at` names it in errors): its row (function 0) and its
-/// request line.
-fn parse_line<'a>(line: &'a str, kind: Kind, at: &str) -> Result<(Row, &'a str), ReplayError> {
+/// request line; `None` for an ALB request no target served.
+fn parse_line<'a>(
+    line: &'a str,
+    kind: Kind,
+    at: &str,
+) -> Result<Option<(Row, &'a str)>, ReplayError> {
     let bad_line = |reason: String| ReplayError::BadLine {
         at: at.to_string(),
         format: kind.name(),
@@ -208,7 +229,7 @@ fn parse_line<'a>(line: &'a str, kind: Kind, at: &str) -> Result<(Row, &'a str),
                 func: 0,
                 mem: None,
             };
-            Ok((row, f[4]))
+            Ok(Some((row, f[4])))
         }
         Kind::Alb => {
             let end = timestamp::rfc3339(f[1]).ok_or_else(|| {
@@ -231,14 +252,16 @@ fn parse_line<'a>(line: &'a str, kind: Kind, at: &str) -> Result<(Row, &'a str),
                     .filter(|v| v.is_finite() && (*v >= 0.0 || *v == -1.0))
                     .ok_or_else(|| bad(name, f[5 + k], "seconds (a number, 0 or more, or -1)"))?;
             }
-            let spent: f64 = times.iter().filter(|v| **v > 0.0).sum();
+            if times.contains(&-1.0) {
+                return Ok(None);
+            }
             let row = Row {
-                t: end - spent,
-                dur: (times[1] >= 0.0).then_some(times[1]),
+                t: end - times.iter().sum::<f64>(),
+                dur: Some(times[1]),
                 func: 0,
                 mem: None,
             };
-            Ok((row, f[12]))
+            Ok(Some((row, f[12])))
         }
     }
 }
@@ -246,6 +269,10 @@ fn parse_line<'a>(line: &'a str, kind: Kind, at: &str) -> Result<(Row, &'a str),
 impl Source for AccessLog {
     fn named(&self) -> bool {
         self.by_path
+    }
+
+    fn not_dispatched(&self) -> u64 {
+        self.not_dispatched
     }
 
     fn next_row(&mut self, fns: &mut Interner) -> Option<Result<Row, ReplayError>> {

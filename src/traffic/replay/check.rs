@@ -1,6 +1,7 @@
 //! The check pass: read the whole trace once before anything is simulated — every row parses
-//! (or is skipped and counted), the functions and their counts, the selection, how far rows are
-//! out of time order and whether putting them in order fits in memory.
+//! (or is skipped and counted), rows no target served (counted), the functions and their
+//! counts, the selection, how far rows are out of time order and whether putting them in order
+//! fits in memory.
 
 use crate::engine::RngStreams;
 
@@ -67,6 +68,9 @@ pub fn check(spec: &ReplaySpec) -> Result<ReplayCheck, ReplayError> {
             max_t = max_t.max(row.t);
             min_t = min_t.min(row.t);
         }
+        // Rows no target served are read and counted, not yielded.
+        out.not_dispatched = src.not_dispatched();
+        out.rows += out.not_dispatched;
     }
     per.resize(fns.len().max(per.len()), PerFunction::default());
     out.functions_in_trace = fns.len();
@@ -178,7 +182,7 @@ fn select(
         })
         .collect();
     let kept: u64 = out.functions.iter().map(|f| f.requests).sum();
-    out.not_selected = out.rows - out.skipped - kept;
+    out.not_selected = out.rows - out.skipped - out.not_dispatched - kept;
     Ok(())
 }
 

@@ -117,6 +117,19 @@ impl Format {
     }
 }
 
+/// What a trace's logged durations are, and so how they run on a platform.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durations {
+    /// Wall-clock times measured where the requests ran (the memory size or machine they ran
+    /// on): replayed as they are, on every platform. The request profile's `cpu_fraction` only
+    /// says how much of them is CPU work (a fleet's CPU core-seconds and utilisation).
+    #[default]
+    AsRecorded,
+    /// Durations on the reference CPU (one Lambda vCPU, 1,769 MB): the CPU-bound part
+    /// stretches or shrinks with the CPU a platform gives a request, like a synthetic profile's.
+    ReferenceCpu,
+}
+
 /// Which functions of a trace to replay.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FunctionSelect {
@@ -135,6 +148,8 @@ pub struct ReplaySpec {
     pub format: Format,
     /// Malformed rows: fail or skip.
     pub on_error: OnError,
+    /// What the logged durations are.
+    pub durations: Durations,
     /// Which part of the trace to replay and how fast, how much of it.
     pub controls: ReplayControls,
     /// Which functions.
@@ -187,6 +202,10 @@ pub struct ReplayCheck {
     pub skipped: u64,
     /// Good rows of functions left out by the function selection.
     pub not_selected: u64,
+    /// Rows of requests the load balancer never dispatched to a target (an ALB log's `-1`
+    /// processing times: a 460, 502, 503… answered by the balancer itself). Counted, not
+    /// replayed: no target served them.
+    pub not_dispatched: u64,
     /// Good rows without a duration (they take the request profile's).
     pub without_duration: u64,
     /// The trace's time zero, seconds (its earliest start; 0 for Azure traces).
@@ -210,9 +229,9 @@ pub struct ReplayCheck {
 }
 
 impl ReplayCheck {
-    /// Good rows that will be replayed (before window and multiplier).
+    /// Good rows that will be replayed (before window, horizon and multiplier).
     pub fn selected_rows(&self) -> u64 {
-        self.rows - self.skipped - self.not_selected
+        self.rows - self.skipped - self.not_dispatched - self.not_selected
     }
 }
 
@@ -360,6 +379,10 @@ pub(crate) trait Source: Send {
     fn next_row(&mut self, fns: &mut Interner) -> Option<Result<Row, ReplayError>>;
     /// Whether rows carry function names.
     fn named(&self) -> bool;
+    /// Rows read so far that stand for requests never dispatched to a target (not yielded).
+    fn not_dispatched(&self) -> u64 {
+        0
+    }
 }
 
 fn open(
@@ -404,7 +427,8 @@ fn open(
 pub type Replayed = (SimTime, Option<f64>, u32);
 
 /// Whether a replay met a trace that changed after it was checked (reopened, a row no longer
-/// parses, fewer or more rows): results of such a run must not be trusted.
+/// parses, fewer or more rows, a row earlier than the check allowed): results of such a run
+/// must not be trusted.
 #[derive(Clone, Debug, Default)]
 pub struct ReplayWatch(std::sync::Arc<std::sync::Mutex<Option<String>>>);
 
@@ -421,9 +445,40 @@ impl ReplayWatch {
     }
 }
 
+/// Whether a row read during a replay is one the check allowed: not before the trace's time
+/// zero, not after its latest start, not more than the measured lateness before an earlier
+/// row (else the reorder buffer could not put it in order). `latest` is the latest start so far.
+fn out_of_bounds(
+    row: &Row,
+    latest: f64,
+    check: &ReplayCheck,
+    starts_at_zero: bool,
+) -> Option<String> {
+    if !starts_at_zero && row.t < check.first_s {
+        Some(format!(
+            "a row starts at {:.6} s, before the trace's first start then ({:.6} s)",
+            row.t, check.first_s
+        ))
+    } else if row.t > check.last_s {
+        Some(format!(
+            "a row starts at {:.6} s, after the trace's last start then ({:.6} s)",
+            row.t, check.last_s
+        ))
+    } else if latest - row.t > check.max_late_s {
+        Some(format!(
+            "a row starts {:.6} s before an earlier row, more than the {:.6} s the check measured",
+            latest - row.t,
+            check.max_late_s
+        ))
+    } else {
+        None
+    }
+}
+
 /// Good rows of selected functions, in file order, parsed on a thread of their own so that
 /// reading overlaps simulating; batches keep the hand-over cheap and memory bounded. A trace
-/// that no longer matches its check is reported to `watch`.
+/// that no longer matches its check is reported to `watch` before any row that breaks it is
+/// handed over, and the rows stop there.
 fn read_on_thread(
     spec: &ReplaySpec,
     check: &ReplayCheck,
@@ -433,16 +488,18 @@ fn read_on_thread(
     const BATCH: usize = 8_192;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(4);
     let spec = spec.clone();
-    let keep = check.keep.clone();
-    let (checked_rows, checked_skipped) = (check.rows, check.skipped);
+    let check = check.clone();
     std::thread::spawn(move || {
         let path = spec.path.display().to_string();
+        let changed = |what: String| format!("{path} changed after it was checked: {what}");
+        let starts_at_zero = spec.format.starts_at_zero();
         let mut fns = Interner::default();
         let mut src = match open(&spec, rng, &mut fns) {
             Ok(src) => src,
             Err(e) => return watch.report(format!("cannot reopen the trace to replay it: {e}")),
         };
         let (mut read, mut skipped) = (0u64, 0u64);
+        let mut latest = f64::NEG_INFINITY;
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(row) = src.next_row(&mut fns) {
             read += 1;
@@ -452,9 +509,13 @@ fn read_on_thread(
                     skipped += 1;
                     continue;
                 }
-                Err(e) => return watch.report(format!("{path} changed after it was checked: {e}")),
+                Err(e) => return watch.report(changed(e.to_string())),
             };
-            if let Some(Some(f)) = keep.get(row.func as usize) {
+            if let Some(what) = out_of_bounds(&row, latest, &check, starts_at_zero) {
+                return watch.report(changed(what));
+            }
+            latest = latest.max(row.t);
+            if let Some(Some(f)) = check.keep.get(row.func as usize) {
                 batch.push(Row { func: *f, ..row });
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -464,10 +525,16 @@ fn read_on_thread(
                 }
             }
         }
-        if (read, skipped) != (checked_rows, checked_skipped) {
-            watch.report(format!(
-                "{path} changed after it was checked: {read} rows ({skipped} malformed) now, {checked_rows} ({checked_skipped}) then"
-            ));
+        // Rows never dispatched are read but not yielded: count them in.
+        let not_dispatched = src.not_dispatched();
+        read += not_dispatched;
+        let now = (read, skipped, not_dispatched);
+        let then = (check.rows, check.skipped, check.not_dispatched);
+        if now != then {
+            return watch.report(changed(format!(
+                "{} rows ({} malformed, {} never dispatched) now, {} ({}, {}) then",
+                now.0, now.1, now.2, then.0, then.1, then.2
+            )));
         }
         if !batch.is_empty() {
             let _ = tx.send(batch);
@@ -476,54 +543,191 @@ fn read_on_thread(
     rx.into_iter().flatten()
 }
 
-/// The trace's requests with the spec's selection and controls applied, in time order,
-/// skipping rows that do not parse. Call [`check`] first: this assumes a checked trace, and
-/// reports through the returned [`ReplayWatch`] if the trace turns out to have changed since.
-/// `rng` draws the rate multiplier's choices and whatever the format draws (Azure 2019).
-pub fn rows(
-    spec: &ReplaySpec,
-    check: &ReplayCheck,
+/// What one replay did with the trace's selected rows (those of selected functions that parse
+/// and were dispatched): every one is before the window, replayed, after the window or after the
+/// horizon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplayTally {
+    /// Rows before the window's `from`.
+    pub before_window: u64,
+    /// Rows replayed: in the window, starting before the horizon.
+    pub replayed: u64,
+    /// Rows at or after the window's `to`, when the window ends before the horizon.
+    pub after_window: u64,
+    /// Rows at or after the horizon (in replay time), when the horizon comes first.
+    pub after_horizon: u64,
+    /// Requests the replayed rows became (`rate_multiplier` thins or copies them), all
+    /// arriving before the horizon.
+    pub requests: u64,
+}
+
+/// Which end stopped a replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// The trace ran out (or the run stopped reading).
+    Trace,
+    /// A row at or after the window's `to`.
+    Window,
+    /// A row at or after the horizon.
+    Horizon,
+}
+
+/// The requests of a replay, in time order: see [`rows`].
+pub struct Replay {
+    ordered: Box<dyn Iterator<Item = Row>>,
+    controls: ReplayControls,
+    first_s: f64,
+    horizon: SimTime,
+    selected_rows: u64,
     rng: SimRng,
-) -> (impl Iterator<Item = Replayed> + use<>, ReplayWatch) {
-    let c = spec.controls;
-    let first_s = check.first_s;
-    let mut format_rng = rng.clone();
-    format_rng.long_jump();
-    let mut rng = rng;
-    let watch = ReplayWatch::default();
-    let good = read_on_thread(spec, check, format_rng, watch.clone());
-    // In time order, then the window: (seconds since the window's start, duration, function).
-    let mut ordered = reorder::ordered(good, check.max_late_s)
-        .map(move |r| (r.t - first_s, r.dur, r.func))
-        .skip_while(move |r| r.0 < c.from_s)
-        .take_while(move |r| c.to_s.is_none_or(|to| r.0 < to))
-        .map(move |(t, d, f)| (t - c.from_s, d, f))
-        .peekable();
-    let mut pending: std::collections::VecDeque<(f64, Option<f64>, u32)> = Default::default();
-    let requests = std::iter::from_fn(move || {
+    watch: ReplayWatch,
+    /// The latest start handed on (trace clock), to refuse a row that goes back in time.
+    last_t: f64,
+    /// The next row in the window (seconds since the window's start), read ahead.
+    ahead: Option<(f64, Option<f64>, u32)>,
+    /// The first row at or after the horizon (seconds since the window's start): the last
+    /// replayed row's copies spread towards it.
+    beyond: Option<f64>,
+    pending: std::collections::VecDeque<Replayed>,
+    end: Option<End>,
+    tally: ReplayTally,
+}
+
+impl Replay {
+    /// A time in the window (seconds since its start) as replay time.
+    fn replay_time(&self, t: f64) -> SimTime {
+        let us = (t / self.controls.speed * MICROS_PER_SEC as f64)
+            .round()
+            .max(0.0) as u64;
+        SimTime::from_micros(us)
+    }
+
+    /// The next row in the window and before the horizon: (seconds since the window's start,
+    /// duration, function).
+    fn next_in_window(&mut self) -> Option<(f64, Option<f64>, u32)> {
+        let c = self.controls;
         loop {
-            if let Some((t, dur, f)) = pending.pop_front() {
-                let us = (t / c.speed * MICROS_PER_SEC as f64).round().max(0.0) as u64;
-                return Some((SimTime::from_micros(us), dur, f));
+            if self.end.is_some() {
+                return None;
             }
-            let (t, dur, f) = ordered.next()?;
-            let k = c.rate_multiplier;
+            let Some(r) = self.ordered.next() else {
+                self.end = Some(End::Trace);
+                return None;
+            };
+            if r.t < self.last_t {
+                // The reader thread checks every row against the check's bounds first; this is
+                // the last line of defence, so that the engine never sees time go back.
+                self.watch.report(format!(
+                    "the trace changed after it was checked: a row starting at {:.6} s came after one at {:.6} s",
+                    r.t, self.last_t
+                ));
+                self.end = Some(End::Trace);
+                return None;
+            }
+            self.last_t = r.t;
+            let t = r.t - self.first_s;
+            if t < c.from_s {
+                self.tally.before_window += 1;
+                continue;
+            }
+            if c.to_s.is_some_and(|to| t >= to) {
+                self.end = Some(End::Window);
+                return None;
+            }
+            let t = t - c.from_s;
+            if self.replay_time(t) >= self.horizon {
+                self.end = Some(End::Horizon);
+                self.beyond = Some(t);
+                return None;
+            }
+            self.tally.replayed += 1;
+            return Some((t, r.dur, r.func));
+        }
+    }
+
+    /// What this replay did with the selected rows so far; complete once it has ended.
+    pub fn tally(&self) -> ReplayTally {
+        let mut tally = self.tally;
+        // (A trace that changed since the check may not add up: its run is refused anyway.)
+        let rest = self
+            .selected_rows
+            .saturating_sub(tally.before_window + tally.replayed);
+        match self.end {
+            Some(End::Horizon) => tally.after_horizon = rest,
+            Some(End::Window) => tally.after_window = rest,
+            Some(End::Trace) | None => {}
+        }
+        tally
+    }
+
+    /// A problem met while reading the trace (it changed after it was checked).
+    pub fn problem(&self) -> Option<String> {
+        self.watch.problem()
+    }
+}
+
+impl Iterator for Replay {
+    type Item = Replayed;
+
+    fn next(&mut self) -> Option<Replayed> {
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                self.tally.requests += 1;
+                return Some(r);
+            }
+            let (t, dur, f) = match self.ahead.take() {
+                Some(row) => row,
+                None => self.next_in_window()?,
+            };
+            let k = self.controls.rate_multiplier;
             if k < 1.0 {
-                if rng.random::<f64>() < k {
-                    pending.push_back((t, dur, f));
+                if self.rng.random::<f64>() < k {
+                    self.pending.push_back((self.replay_time(t), dur, f));
                 }
                 continue;
             }
             let extra = k.fract();
-            let copies = k.floor() as u64 + u64::from(extra > 0.0 && rng.random::<f64>() < extra);
-            let next_t = ordered.peek().map_or(t, |n| n.0);
+            let copies =
+                k.floor() as u64 + u64::from(extra > 0.0 && self.rng.random::<f64>() < extra);
+            self.ahead = self.next_in_window();
+            let next_t = self.ahead.map(|n| n.0).or(self.beyond).unwrap_or(t);
             for i in 0..copies {
                 let offset = (next_t - t) * i as f64 / copies as f64;
-                pending.push_back((t + offset, dur, f));
+                let at = self.replay_time(t + offset);
+                // Copies spread towards a next row past the horizon stop at the horizon.
+                if at < self.horizon {
+                    self.pending.push_back((at, dur, f));
+                }
             }
         }
-    });
-    (requests, watch)
+    }
+}
+
+/// The trace's requests with the spec's selection and controls applied, in time order,
+/// skipping rows that do not parse, up to `horizon` (replay time). Call [`check`] first: this
+/// assumes a checked trace, and reports through [`Replay::problem`] if the trace turns out to
+/// have changed since (the requests then stop). [`Replay::tally`] accounts for every selected row.
+/// `rng` draws the rate multiplier's choices and whatever the format draws (Azure 2019).
+pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng, horizon: SimTime) -> Replay {
+    let mut format_rng = rng.clone();
+    format_rng.long_jump();
+    let watch = ReplayWatch::default();
+    let good = read_on_thread(spec, check, format_rng, watch.clone());
+    Replay {
+        ordered: Box::new(reorder::ordered(good, check.max_late_s)),
+        controls: spec.controls,
+        first_s: check.first_s,
+        horizon,
+        selected_rows: check.selected_rows(),
+        rng,
+        watch,
+        last_t: f64::NEG_INFINITY,
+        ahead: None,
+        beyond: None,
+        pending: Default::default(),
+        end: None,
+        tally: ReplayTally::default(),
+    }
 }
 
 /// Resolve `path` against the scenario file's folder.
@@ -536,4 +740,77 @@ pub fn resolve(scenario_file: &str, path: &str) -> PathBuf {
         .parent()
         .unwrap_or(Path::new("."))
         .join(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    fn replay_of(starts: &[f64], horizon_s: u64, controls: ReplayControls) -> Replay {
+        let rows: Vec<Row> = starts
+            .iter()
+            .map(|&t| Row {
+                t,
+                dur: Some(0.1),
+                func: 0,
+                mem: None,
+            })
+            .collect();
+        Replay {
+            ordered: Box::new(rows.into_iter()),
+            controls,
+            first_s: 0.0,
+            horizon: SimTime::from_micros(horizon_s * MICROS_PER_SEC),
+            selected_rows: starts.len() as u64,
+            rng: RngStreams::new(1).stream("test"),
+            watch: ReplayWatch::default(),
+            last_t: f64::NEG_INFINITY,
+            ahead: None,
+            beyond: None,
+            pending: Default::default(),
+            end: None,
+            tally: ReplayTally::default(),
+        }
+    }
+
+    /// Should a row that goes back in time get past the reader's checks, the replay stops there
+    /// and says the trace changed: the engine never sees arrivals out of order.
+    #[test]
+    fn a_row_back_in_time_stops_the_replay_with_a_problem() {
+        let mut r = replay_of(&[1.0, 3.0, 2.0, 4.0], 60, ReplayControls::default());
+        let times: Vec<u64> = r.by_ref().map(|(t, _, _)| t.as_micros()).collect();
+        assert_eq!(times, vec![1_000_000, 3_000_000]);
+        assert!(
+            r.problem()
+                .unwrap()
+                .contains("changed after it was checked")
+        );
+    }
+
+    /// Rows 0, 1, 2, 5, 8, 9 s over a 6 s horizon with a window from 1 s: 1 row before the
+    /// window, 3 replayed (at 0, 1, 4 s), 2 after the horizon (7 and 8 s of replay time).
+    /// ×2: each replayed row twice, spread towards the next (0, 0.5, 1, 2.5, 4, 5.5 s): 6.
+    #[test]
+    fn the_tally_accounts_for_every_row() {
+        let controls = ReplayControls {
+            from_s: 1.0,
+            rate_multiplier: 2.0,
+            ..ReplayControls::default()
+        };
+        let mut r = replay_of(&[0.0, 1.0, 2.0, 5.0, 8.0, 9.0], 6, controls);
+        let times: Vec<u64> = r.by_ref().map(|(t, _, _)| t.as_micros() / 1_000).collect();
+        assert_eq!(times, vec![0, 500, 1_000, 2_500, 4_000, 5_500]);
+        assert_eq!(
+            r.tally(),
+            ReplayTally {
+                before_window: 1,
+                replayed: 3,
+                after_window: 0,
+                after_horizon: 2,
+                requests: 6,
+            }
+        );
+        assert!(r.problem().is_none());
+    }
 }
