@@ -27,7 +27,8 @@ Examples:
   scalesim run scenarios/bursty.toml --format json > bursty.json
   scalesim validate scenarios/low-traffic-job.toml
   scalesim sweep scenarios/sweep-rate.toml --replications 5
-  scalesim breakeven scenarios/steady-api.toml --vary traffic.arrivals.rate_per_s --between 1,200 --variants lambda-512mb,ec2-2x-m7g.large
+  scalesim breakeven scenarios/steady-api.toml --vary traffic.arrivals.rate_per_s \\
+      --between 1,200 --variants lambda-512mb,ec2-2x-m7g.large
   scalesim presets";
 
 /// Simulate IaaS fleets and serverless functions on the same traffic, and compare what each
@@ -80,13 +81,15 @@ sweep.json under reports/<scenario-name>-sweep/ (or --out).
 Examples:
   scalesim sweep scenarios/sweep-rate.toml
   scalesim sweep scenarios/sweep-rate.toml --replications 10 --horizon 1h
-  for i in 0 1 2 3; do scalesim sweep scenarios/sweep-rate.toml --shard $i/4 --out /tmp/s$i; done
+  for i in 0 1 2 3; do \\
+      scalesim sweep scenarios/sweep-rate.toml --shard $i/4 --out /tmp/s$i; done
   scalesim merge /tmp/s0 /tmp/s1 /tmp/s2 /tmp/s3 --out /tmp/sweep")]
     Sweep(experiments::SweepArgs),
     /// Join the folders of a sweep's shards (written with --shard i/n) into the whole sweep.
     #[command(after_help = "\
 Examples:
-  for i in 0 1; do scalesim sweep scenarios/sweep-rate.toml --shard $i/2 --out shards/$i; done
+  for i in 0 1; do \\
+      scalesim sweep scenarios/sweep-rate.toml --shard $i/2 --out shards/$i; done
   scalesim merge shards/* --out reports/sweep")]
     Merge(experiments::MergeArgs),
     /// Find the value of one field at which two variants cost the same (bisection on runs).
@@ -105,7 +108,8 @@ Examples:
     #[command(after_help = "\
 Examples:
   scalesim cheapest scenarios/steady-api.toml --variant lambda-512mb \\
-      --vary 'variant[lambda-512mb].memory_mb' --values 128,256,512,1024,1769,3008 --p99-max 300
+      --vary 'variant[lambda-512mb].memory_mb' --values 128,256,512,1024,1769,3008 \\
+      --p99-max 300
   scalesim cheapest scenarios/daily-cycle.toml --variant ec2-fixed-4x-c7g.large \\
       --vary 'variant[ec2-fixed-4x-c7g.large].count' --between 1,12 --step 1")]
     Cheapest(experiments::CheapestArgs),
