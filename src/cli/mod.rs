@@ -183,19 +183,20 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Validate { scenario } => {
             let text = read_scenario(&scenario)?;
             let file = scenario.display().to_string();
-            let sweep = scenario::sweep::Sweep::parse(&text, &file)?;
-            if !sweep.is_empty() {
-                for i in 0..sweep.len() {
-                    sweep.point(i)?;
+            let s = match scenario_or_sweep(&text, &file)? {
+                Ok(s) => s,
+                Err(sweep) => {
+                    for i in 0..sweep.len() {
+                        sweep.point(i)?;
+                    }
+                    println!(
+                        "{}: ok — a sweep of {} points, each valid",
+                        scenario.display(),
+                        sweep.len()
+                    );
+                    return Ok(());
                 }
-                println!(
-                    "{}: ok — a sweep of {} points, each valid",
-                    scenario.display(),
-                    sweep.len()
-                );
-                return Ok(());
-            }
-            let s = scenario::parse(&text, &file)?;
+            };
             println!(
                 "{}: ok — scenario \"{}\", {} variant(s), horizon {}",
                 scenario.display(),
@@ -238,19 +239,39 @@ pub(crate) fn read_scenario(path: &Path) -> Result<String> {
         .with_context(|| format!("{} is not UTF-8 text, so not a scenario", path.display()))
 }
 
+/// The scenario of `text`, or the sweep it is (`Err`). A table with `from` and `to` may be a
+/// field's own (a replay `window`) rather than a range: when reading it as a sweep fails but
+/// the scenario validates, it is a scenario; when both fail, the sweep's error says more (it
+/// names a field that cannot be swept, such as `seed`, or a range that lacks `steps`).
+fn scenario_or_sweep(
+    text: &str,
+    file: &str,
+) -> Result<std::result::Result<Scenario, scenario::sweep::Sweep>> {
+    match scenario::sweep::Sweep::parse(text, file) {
+        Ok(sweep) if !sweep.is_empty() => Ok(Err(sweep)),
+        Ok(_) => Ok(Ok(scenario::parse(text, file)?)),
+        Err(sweep_error) => match scenario::parse(text, file) {
+            Ok(s) => Ok(Ok(s)),
+            Err(_) => Err(sweep_error.into()),
+        },
+    }
+}
+
 fn run_scenario(args: RunArgs) -> Result<()> {
     let text = read_scenario(&args.scenario)?;
     let file = args.scenario.display().to_string();
-    let sweep = scenario::sweep::Sweep::parse(&text, &file)?;
-    if let Some(axis) = sweep.axes.first() {
-        anyhow::bail!(
-            "{file} is a sweep ({} takes {} values; {} points in all): run it with `scalesim sweep {file}`",
-            axis.name,
-            axis.values.len(),
-            sweep.len()
-        );
-    }
-    let mut s: Scenario = scenario::parse(&text, &file)?;
+    let mut s: Scenario = match scenario_or_sweep(&text, &file)? {
+        Ok(s) => s,
+        Err(sweep) => {
+            let axis = &sweep.axes[0];
+            anyhow::bail!(
+                "{file} is a sweep ({} takes {} values; {} points in all): run it with `scalesim sweep {file}`",
+                axis.name,
+                axis.values.len(),
+                sweep.len()
+            );
+        }
+    };
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
