@@ -14,6 +14,7 @@ use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
 use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
 use crate::platform::serverless::{FunctionModel, FunctionSetup, lambda_memory_for};
+use crate::report::verdict::slo_misses;
 use crate::report::{FunctionReport, ReplaySummary, RunReport, TrafficSummary, VariantReport};
 use crate::scenario::{PlatformSpec, Scenario, Variant};
 use crate::traffic::{Arrivals, ReplayTally};
@@ -255,7 +256,7 @@ fn run_variant(
     (report, (requests.problem(), requests.replay_tally()))
 }
 
-/// Bill `outcome` for the horizon and the 30-day projection and assemble the variant's report.
+/// Bill `outcome` for the horizon and the 730-hour month and assemble the variant's report.
 fn variant_report<U>(
     scenario: &Scenario,
     variant: &Variant,
@@ -267,7 +268,7 @@ fn variant_report<U>(
 ) -> VariantReport {
     let horizon_s = scenario.horizon.as_secs_f64();
     let cost = bill(&outcome.usage, Period::horizon(horizon_s));
-    let projection_30d = bill(&outcome.usage, Period::projection_30d(horizon_s));
+    let projection_monthly = bill(&outcome.usage, Period::monthly(horizon_s));
     let slo = scenario.slo;
     let mut timeseries = outcome.timeseries;
     let mut start_s = 0.0;
@@ -312,42 +313,36 @@ fn variant_report<U>(
         })
         .collect();
     let c = outcome.counters;
-    let failed_pct = |c: &crate::metrics::Counters| {
-        if c.arrived == 0 {
-            0.0
-        } else {
-            100.0 * (c.throttled + c.timed_out) as f64 / c.arrived as f64
-        }
-    };
-    let slo_met = slo.map(|slo| {
-        slo.p99_ms
-            .is_none_or(|limit| outcome.latency.p99_ms <= limit)
-            && slo
-                .max_failed_pct
-                .is_none_or(|limit| failed_pct(&c) <= limit)
+    let (throttled_pct, timed_out_pct) = (pct(c.throttled, c.arrived), pct(c.timed_out, c.arrived));
+    let slo_missed_by = slo.map_or_else(Vec::new, |slo| {
+        slo_misses(&slo, outcome.latency.p99_ms, throttled_pct, timed_out_pct)
     });
+    let slo_met = slo.map(|_| slo_missed_by.is_empty());
     VariantReport {
         name: variant.name.clone(),
         platform: variant.platform.kind().to_string(),
         description,
         requests: c,
         cold_start_pct: pct(c.cold_starts, c.arrived - c.throttled),
-        throttled_pct: pct(c.throttled, c.arrived),
-        timed_out_pct: pct(c.timed_out, c.arrived),
+        throttled_pct,
+        timed_out_pct,
         latency_ms: outcome.latency,
         latency_cdf: outcome.latency_cdf,
         capacity: outcome.capacity,
         queueing: outcome.queueing,
-        cost_per_million_requests_usd: if c.completed == 0 {
-            0.0
-        } else {
-            cost.total_usd / c.completed as f64 * 1e6
-        },
+        cost_per_million_arrived_usd: cost_per_million_arrived(cost.total_usd, c.arrived),
         cost,
-        projection_30d,
+        projection_monthly,
         slo_met,
+        slo_missed_by,
         scaling_activities: outcome.activities,
         functions,
         timeseries,
     }
+}
+
+/// The one definition of cost per million requests: the horizon's bill over the requests that
+/// *arrived* (served, throttled, timed out or in flight), × 10^6; `None` when none arrived.
+pub fn cost_per_million_arrived(cost_usd: f64, arrived: u64) -> Option<f64> {
+    (arrived > 0).then(|| cost_usd / arrived as f64 * 1e6)
 }

@@ -89,9 +89,12 @@ fn lambda_bill_by_hand() {
     // later, before the 45 s horizon): 21.4508 s over 45 s.
     close(v.capacity.mean_instances, 21.4508 / 45.0);
     assert_eq!(v.capacity.peak_instances, 1);
-    // 30 days are 57,600 horizons; no tier boundary is crossed, so the projection scales exactly.
-    let projected = v.projection_30d.total_usd;
-    assert!((projected / (57_600.0 * v.cost.total_usd) - 1.0).abs() < 1e-12);
+    // A 730-hour month is 2,628,000 s = 58,400 horizons of 45 s; no tier boundary is crossed
+    // (the free tier is off here), so the projection scales exactly.
+    let projected = v.projection_monthly.total_usd;
+    assert_eq!(v.projection_monthly.period.label, "monthly (730 h)");
+    assert_eq!(v.projection_monthly.period.seconds, 2_628_000.0);
+    assert!((projected / (58_400.0 * v.cost.total_usd) - 1.0).abs() < 1e-12);
 }
 
 /// The free tier, prorated to the horizon: 400,000 GB-s × 45 / 2,628,000 = 6.849315068 GB-s and

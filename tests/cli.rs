@@ -132,7 +132,8 @@ fn run_writes_reports_under_the_scenario_name_and_prints_the_table() {
         .success();
     let table = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     for row in [
-        "cost per million requests",
+        "cost per million arrived",
+        "monthly (730 h)",
         "latency p99.9 ms",
         "cold starts",
         "mean utilisation",
@@ -344,4 +345,250 @@ fn validate_accepts_good_and_rejects_bad() {
         .args(["validate", "bad.toml"])
         .assert()
         .code(1);
+}
+
+/// `--horizon` takes exactly the rule of a scenario's `horizon`: 1 ns is 0 µs (the engine's
+/// tick) and 500,000 years is past 366 days; both are refused on the command line (exit 2) with
+/// the same words as in a file (exit 1).
+#[test]
+fn the_command_line_horizon_follows_the_file_rule() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    for horizon in ["1ns", "500000y"] {
+        let cli = scalesim(dir.path())
+            .args(["run", "good.toml", "--horizon", horizon])
+            .assert()
+            .code(2);
+        let cli = String::from_utf8(cli.get_output().stderr.clone()).unwrap();
+        let file = rejected(&bad(
+            "horizon = \"10m\"",
+            &format!("horizon = \"{horizon}\""),
+        ));
+        let rule = format!("\"{horizon}\" is not a usable horizon");
+        for text in [&cli, &file] {
+            assert!(text.contains(&rule), "{text}");
+            assert!(
+                text.contains("at least 1 µs and at most 366 days"),
+                "{text}"
+            );
+        }
+        for cmd in ["sweep", "breakeven", "cheapest"] {
+            scalesim(dir.path())
+                .args([cmd, "good.toml", "--horizon", horizon])
+                .assert()
+                .code(2);
+        }
+    }
+    assert!(!dir.path().join("reports").exists());
+}
+
+/// 1,000 req/s for 200 days on two variants: 1,000 × 200 × 86,400 × 2 = 3.456 × 10^10
+/// simulated requests, above the 10^10 a command starts without --force. It says so up front,
+/// with its estimate, and writes nothing. A sweep of two such points doubles it.
+#[test]
+fn huge_work_is_refused_up_front_with_its_estimate() {
+    let dir = TempDir::new().unwrap();
+    let huge = bad("rate_per_s = 20", "rate_per_s = 1000").replace("\"10m\"", "\"200d\"");
+    fs::write(dir.path().join("huge.toml"), &huge).unwrap();
+    let out = scalesim(dir.path())
+        .args(["run", "huge.toml"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("about 3.5e10 requests"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    let sweep = huge.replace("rate_per_s = 1000", "rate_per_s = [999, 1000]");
+    fs::write(dir.path().join("sweep.toml"), sweep).unwrap();
+    let out = scalesim(dir.path())
+        .args(["sweep", "sweep.toml"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    // (999 + 1,000) × 200 × 86,400 × 2 = 6.9 × 10^10.
+    assert!(err.contains("about 6.9e10 requests (2 run(s)"), "{err}");
+    assert!(!dir.path().join("reports").exists());
+}
+
+/// `seed = [1, 2]` is refused by validate, at its line, before anything runs.
+#[test]
+fn sweeping_the_seed_is_refused_where_it_stands() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("s.toml"), bad("seed = 4", "seed = [1, 2]")).unwrap();
+    for cmd in ["validate", "sweep", "run"] {
+        let out = scalesim(dir.path()).args([cmd, "s.toml"]).assert().code(1);
+        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(err.contains("s.toml:3:"), "{cmd}: {err}");
+        assert!(err.contains("`seed` cannot be swept"), "{cmd}: {err}");
+    }
+}
+
+/// A scenario file that is not one is refused without reading it all.
+#[test]
+fn validate_dev_zero_ends_at_once() {
+    let dir = TempDir::new().unwrap();
+    let out = scalesim(dir.path())
+        .args(["validate", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("larger than 16 MiB"), "{err}");
+}
+
+/// The folder is replaced as a whole: a stale file of the old report is gone, nothing is left
+/// beside it, and a folder that scalesim did not write is not touched.
+#[test]
+fn a_report_folder_is_replaced_as_a_whole() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir_all(out.join("charts")).unwrap();
+    fs::write(out.join("summary.json"), "{}").unwrap();
+    fs::write(out.join("charts/stale.svg"), "old").unwrap();
+    scalesim(dir.path())
+        .args(["run", "good.toml", "--out", "out"])
+        .assert()
+        .success();
+    assert!(!out.join("charts/stale.svg").exists());
+    assert!(out.join("report.html").is_file());
+    let beside: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+    // `scalesim report` rewrites the folder the same way, keeping the request logs.
+    scalesim(dir.path())
+        .args(["run", "good.toml", "--out", "out", "--request-log", "0.5"])
+        .assert()
+        .success();
+    fs::write(out.join("stale.txt"), "old").unwrap();
+    scalesim(dir.path())
+        .args(["report", "out"])
+        .assert()
+        .success();
+    assert!(!out.join("stale.txt").exists());
+    assert!(out.join("requests/ec2.parquet").is_file());
+    assert!(out.join("report.html").is_file());
+    // Not a scalesim folder: refused, untouched.
+    let mine = dir.path().join("mine");
+    fs::create_dir(&mine).unwrap();
+    fs::write(mine.join("notes.txt"), "keep").unwrap();
+    let refused = scalesim(dir.path())
+        .args(["run", "good.toml", "--out", "mine"])
+        .assert()
+        .code(1);
+    let err = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("is not a scalesim output folder"), "{err}");
+    assert_eq!(fs::read_to_string(mine.join("notes.txt")).unwrap(), "keep");
+}
+
+/// Two runs into one folder at once, with different seeds: whichever finishes last wins, and
+/// every file of the folder comes from that one run (the seed in summary.json, summary.csv and
+/// report.md agrees).
+#[test]
+fn two_runs_into_one_folder_leave_one_whole_report() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    let bin = env!("CARGO_BIN_EXE_scalesim");
+    for _ in 0..3 {
+        let children: Vec<std::process::Child> = ["1", "2"]
+            .iter()
+            .map(|seed| {
+                std::process::Command::new(bin)
+                    .current_dir(dir.path())
+                    .args(["run", "good.toml", "--out", "out", "--seed", seed])
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        let out = dir.path().join("out");
+        let json: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        let seed = json["seed"].as_u64().unwrap();
+        let csv = fs::read_to_string(out.join("summary.csv")).unwrap();
+        assert!(csv.starts_with("scenario,seed,"), "{csv}");
+        for row in csv.lines().skip(1) {
+            assert_eq!(row.split(',').nth(1).unwrap(), seed.to_string(), "{csv}");
+        }
+        let md = fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(md.contains(&format!(", seed {seed}")), "{md}");
+    }
+}
+
+/// `merge --out` naming one of its inputs (or a folder holding one) is refused; the shard is
+/// left as it was.
+#[test]
+fn merge_refuses_to_write_over_its_inputs() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("s.toml"),
+        bad("rate_per_s = 20", "rate_per_s = [10, 20]"),
+    )
+    .unwrap();
+    for i in 0..2 {
+        scalesim(dir.path())
+            .args(["sweep", "s.toml", "--horizon", "1m", "--shard"])
+            .arg(format!("{i}/2"))
+            .args(["--out", &format!("shards/{i}")])
+            .assert()
+            .success();
+    }
+    let before = fs::read(dir.path().join("shards/0/sweep.json")).unwrap();
+    for out in ["shards/0", "shards"] {
+        let refused = scalesim(dir.path())
+            .args(["merge", "shards/0", "shards/1", "--out", out])
+            .assert()
+            .code(1);
+        let err = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
+        assert!(err.contains("would replace the input"), "{err}");
+    }
+    assert_eq!(
+        fs::read(dir.path().join("shards/0/sweep.json")).unwrap(),
+        before
+    );
+    scalesim(dir.path())
+        .args(["merge", "shards/0", "shards/1", "--out", "all"])
+        .assert()
+        .success();
+}
+
+/// "No crossing" is an answer: exit 0, the reason on stdout, the files written.
+#[test]
+fn no_crossing_is_an_answer() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    let out = scalesim(dir.path())
+        .args([
+            "breakeven",
+            "good.toml",
+            "--vary",
+            "variant[ec2].count",
+            "--between",
+            "20,30",
+            "--curve-points",
+            "2",
+            "--horizon",
+            "1m",
+        ])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    // 20 m7g.large for a minute cost 20 × $0.0816 / 60 = $0.0272; Lambda serves the minute's
+    // ~1,200 requests for a few tenths of a cent: cheaper at both ends.
+    assert!(
+        text.contains("No crossing between 20 and 30: lambda-512mb is cheaper"),
+        "{text}"
+    );
+    assert!(
+        dir.path()
+            .join("reports/good-breakeven/breakeven.csv")
+            .is_file()
+    );
 }

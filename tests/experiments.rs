@@ -163,23 +163,103 @@ load_balancer = false
         overrides: Overrides::default(),
     };
     let b = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap();
+    let crossing = b.crossing.unwrap();
     assert!(
-        (b.crossing - r_star).abs() <= tolerance + 1.0 / 3_600.0,
-        "found {} vs {r_star}",
-        b.crossing
+        (crossing - r_star).abs() <= tolerance + 1.0 / 3_600.0,
+        "found {crossing} vs {r_star}"
     );
-    assert!(b.bracket.1 - b.bracket.0 <= tolerance);
-    assert_eq!(b.cheaper_below, "fn");
-    // No crossing in a range where Lambda is always cheaper: a clear error.
+    let bracket = b.bracket.unwrap();
+    assert!(bracket.1 - bracket.0 <= tolerance);
+    assert_eq!(b.cheaper_below.as_deref(), Some("fn"));
+    // Every point feasible: nothing dropped, no SLO.
+    assert!(b.evaluations.iter().all(|e| e.comparable()));
+    // No crossing in a range where Lambda is always cheaper: an answer, not an error.
     let spec = BreakevenSpec {
         between: (1.0, 10.0),
         ..spec
     };
-    let e = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap_err();
+    let b = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap();
+    assert_eq!((b.crossing, b.bracket), (None, None));
     assert!(
-        e.to_string().contains("no crossing between 1 and 10"),
-        "{e}"
+        b.finding
+            .contains("No crossing between 1 and 10: fn is cheaper at every value tried where both are feasible (5 of 5)"),
+        "{}",
+        b.finding
     );
+}
+
+/// The scenario above with the function held to one concurrent environment. Even arrivals at
+/// r req/s, 100 ms each, need r × 0.1 environments: above 10 req/s some must be throttled, so
+/// Lambda drops requests and is not a feasible choice there (no SLO is set: the failure limit
+/// is then 0 %). Of the curve 1, 25.75, 50.5, 75.25, 100 req/s only 1 req/s keeps Lambda
+/// feasible, where it is cheaper (see above: the costs cross near 12.14 req/s). The pure cost
+/// crossing lies beyond the feasible range, so there is no crossing: the answer says so and
+/// names where Lambda is not feasible.
+#[test]
+fn break_even_ignores_points_where_a_variant_drops_requests() {
+    let text = r#"
+name = "by-hand"
+horizon = "10m"
+[traffic]
+arrivals = { process = "even", rate_per_s = 5.0 }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 0.0
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 1024
+concurrency = 1
+cold_start = { dist = "constant", ms = 0 }
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 1
+slots = 64
+load_balancer = false
+"#;
+    let spec = BreakevenSpec {
+        vary: "traffic.arrivals.rate_per_s".into(),
+        between: (1.0, 100.0),
+        variants: None,
+        replications: 1,
+        tolerance: None,
+        curve_points: 5,
+        overrides: Overrides::default(),
+    };
+    let b = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap();
+    assert_eq!(b.crossing, None);
+    assert_eq!(b.limits.max_failed_pct, Some(0.0));
+    let xs: Vec<f64> = b.evaluations.iter().map(|e| e.x).collect();
+    assert_eq!(xs, vec![1.0, 25.75, 50.5, 75.25, 100.0]);
+    assert!(b.evaluations[0].comparable());
+    for e in &b.evaluations[1..] {
+        let why = e.infeasible_a.as_deref().unwrap_or_default();
+        assert!(why.contains("throttled"), "{}: {why}", e.x);
+        assert_eq!(e.infeasible_b, None);
+    }
+    assert!(
+        b.finding
+            .contains("fn is cheaper at every value tried where both are feasible (1 of 5)")
+            && b.finding.contains("fn is not feasible at: 25.75 ("),
+        "{}",
+        b.finding
+    );
+    // The table says so too.
+    let files = scalesim::report::search::breakeven_files(&b).unwrap();
+    let csv = String::from_utf8(files[1].bytes.clone()).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with("feasible_a,why_not_a,feasible_b,why_not_b,invalid")
+    );
+    assert!(
+        csv.lines().nth(1).unwrap().contains(",true,,true,,"),
+        "{csv}"
+    );
+    assert!(csv.lines().nth(2).unwrap().contains(",false,"), "{csv}");
 }
 
 /// The memory search. Each request is 200 ms of single-threaded CPU work on one vCPU plus
@@ -230,6 +310,13 @@ cold_start = { dist = "constant", ms = 0 }
     )
     .unwrap();
     assert_eq!(candidates[best.unwrap()].x, closed_form);
+    // 1,408 MB misses the limit by its p99 of 0.2 × 1,769 / 1,408 + 0.05 s = 301.3 ms.
+    let smaller = candidates.iter().find(|c| c.x == 1_408.0).unwrap();
+    assert!(
+        smaller.why_not.as_deref().unwrap().starts_with("p99 301"),
+        "{:?}",
+        smaller.why_not
+    );
     // And it is cheaper than every larger size that also meets the limit.
     let chosen = candidates[best.unwrap()].cost.mean;
     assert!(
@@ -311,4 +398,61 @@ fn run_and_validate_know_sweeps() {
     let range = SWEEP.replace("steps = 5, scale = \"log\"", "steps = 1");
     fs::write(d.join("range.toml"), range).unwrap();
     insta::assert_snapshot!("sweep_bad_range", fails(d, &["sweep", "range.toml"]));
+}
+
+/// A value at which the scenario does not validate (64 MB: Lambda takes 128 MB to 10,240 MB)
+/// is an infeasible candidate carrying the error with the value, and the search goes on: of
+/// 64, 1,472 and 3,008 MB under the 300 ms p99 of the test above, 1,472 MB is cheapest. With a
+/// 100 ms limit no size qualifies (from 1,769 MB on, one thread runs at full speed: 200 ms of
+/// CPU + 50 ms of waiting = 250 ms at 3,008 MB): an answer with no choice, not an error.
+#[test]
+fn a_search_reports_invalid_values_and_goes_on() {
+    let text = r#"
+name = "memory"
+horizon = "10m"
+[traffic]
+arrivals = { process = "even", rate_per_s = 1.0 }
+[traffic.request]
+duration = { dist = "constant", ms = 250 }
+cpu_fraction = 0.8
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 512
+cold_start = { dist = "constant", ms = 0 }
+"#;
+    let search = |p99: f64| {
+        experiment::cheapest(
+            text,
+            "memory.toml",
+            "variant[fn].memory_mb",
+            &[64.0, 1_472.0, 3_008.0],
+            "fn",
+            Limits {
+                p99_ms: Some(p99),
+                max_failed_pct: None,
+            },
+            1,
+            Overrides::default(),
+        )
+        .unwrap()
+    };
+    let (candidates, best) = search(300.0);
+    assert_eq!(best, Some(1));
+    let invalid = &candidates[0];
+    assert!(!invalid.feasible && invalid.cost.mean.is_nan());
+    let why = invalid.why_not.as_deref().unwrap();
+    assert!(
+        why.contains("variant[fn].memory_mb = 64 is not valid") && why.contains("memory.toml:"),
+        "{why}"
+    );
+    let (candidates, best) = search(100.0);
+    assert_eq!(best, None);
+    assert!(
+        candidates[2]
+            .why_not
+            .as_deref()
+            .unwrap()
+            .starts_with("p99 250 ms > 100 ms")
+    );
 }

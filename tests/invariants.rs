@@ -46,7 +46,7 @@ fn every_request_is_accounted_for_over_100_seeds() {
             let c = v.requests;
             assert!(c.is_conserved(), "seed {seed}, {}: {c:?}", v.name);
             assert!(c.arrived > 0);
-            assert!(v.cost.total_usd >= 0.0 && v.projection_30d.total_usd >= 0.0);
+            assert!(v.cost.total_usd >= 0.0 && v.projection_monthly.total_usd >= 0.0);
             assert!(
                 v.cost
                     .lines

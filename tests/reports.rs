@@ -260,3 +260,105 @@ fn every_report_file_is_byte_identical_across_runs_and_threads() {
         assert!(x.bytes == y.bytes, "{} differs", x.path);
     }
 }
+
+/// Cost per million is per *arrived* request. One t3.micro ($0.0104/h) for 2.5 s bills its
+/// 60-second minimum: 60 × 0.0104 / 3,600 = $0.000173333. Four requests arrive (one served,
+/// two time out in the queue, one in flight at the end: `tests/bills.rs`), so
+/// 0.000173333 / 4 × 10^6 = $43.3333 per million — not $173.33 per million served.
+/// The projection covers a 730-hour month, 2,628,000 s.
+#[test]
+fn cost_per_million_counts_arrived_requests_and_a_month_is_730_hours() {
+    let v = common::run_one(
+        r#"
+name = "timeouts"
+horizon = "2500ms"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 0.01, 0.02, 2.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "t3.micro"
+count = 1
+slots = 1
+queue_timeout = "500ms"
+load_balancer = false
+"#,
+    );
+    assert_eq!(v.requests.arrived, 4);
+    let per_million = v.cost_per_million_arrived_usd.unwrap();
+    assert!((per_million - 43.333_333).abs() < 1e-3, "{per_million}");
+    assert_eq!(v.projection_monthly.period.label, "monthly (730 h)");
+    assert_eq!(v.projection_monthly.period.seconds, 730.0 * 3_600.0);
+}
+
+/// Lambda held to one environment, even arrivals every 50 ms of 100 ms each: about every other
+/// request is throttled (≈ 50 % > 0.1 %), so although it is the cheaper (~6,000 requests ×
+/// ~$0.85 per million ≈ $0.005 against a m7g.large's 10 minutes, $0.0816 / 6 = $0.0136) it
+/// misses the SLO, and the verdict names the server. With a 50 ms p99 limit neither meets the
+/// SLO (both take 100 ms), and the verdict says why for each.
+#[test]
+fn the_verdict_names_the_cheapest_variant_that_meets_the_slo() {
+    let text = |p99: u32| {
+        format!(
+            r#"
+name = "slo"
+horizon = "10m"
+[slo]
+p99_ms = {p99}
+max_failed_pct = 0.1
+[traffic]
+arrivals = {{ process = "even", rate_per_s = 20.0 }}
+[traffic.request]
+duration = {{ dist = "constant", ms = 100 }}
+cpu_fraction = 0.0
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 512
+concurrency = 1
+cold_start = {{ dist = "constant", ms = 0 }}
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 1
+slots = 64
+load_balancer = false
+"#
+        )
+    };
+    let r = common::run(&common::scenario(&text(1000)));
+    let (f, e) = (&r.variants[0], &r.variants[1]);
+    assert!(f.throttled_pct > 40.0, "{}", f.throttled_pct);
+    assert!(f.cost.total_usd < e.cost.total_usd);
+    assert_eq!((f.slo_met, e.slo_met), (Some(false), Some(true)));
+    assert!(
+        f.slo_missed_by[0].ends_with("throttled > 0.1 % failed"),
+        "{:?}",
+        f.slo_missed_by
+    );
+    let line = scalesim::report::verdict::headline(&r);
+    assert!(
+        line.starts_with("Cheapest that meets the SLO (p99 ≤ 1000 ms, throttled + timed out ≤ 0.1 %): ec2 at $0.01360"),
+        "{line}"
+    );
+    // The same line in the table, the Markdown and the HTML report.
+    assert!(scalesim::report::summary_table(&r).contains(&line));
+    let md = document::markdown(&r, &[]);
+    assert!(md.contains(&format!("**{line}**")));
+    let r = common::run(&common::scenario(&text(50)));
+    let line = scalesim::report::verdict::headline(&r);
+    assert!(
+        line.starts_with(
+            "No variant meets the SLO (p99 ≤ 50 ms, throttled + timed out ≤ 0.1 %) — fn: p99 "
+        ),
+        "{line}"
+    );
+    assert!(
+        line.contains("throttled > 0.1 % failed; ec2: p99 "),
+        "{line}"
+    );
+}

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{self, ALB, API_GATEWAY_HTTP, Arch, InstanceType, LambdaPrices};
-use super::{MONTH_S, tiered_cost};
+use super::{MONTH_S, MONTHLY_LABEL, tiered_cost};
 use crate::metrics::IntervalRow;
 use crate::platform::iaas::FleetUsage;
 use crate::platform::serverless::FunctionUsage;
@@ -40,7 +40,7 @@ pub struct InvoiceLine {
 /// The billing period an invoice covers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Period {
-    /// `"simulated horizon"` or `"30-day projection"`.
+    /// `"simulated horizon"` or `"monthly (730 h)"`.
     pub label: String,
     /// Length, seconds.
     pub seconds: f64,
@@ -58,12 +58,13 @@ impl Period {
         }
     }
 
-    /// 30 days at the simulated horizon's average usage.
-    pub fn projection_30d(horizon_s: f64) -> Self {
+    /// A 730-hour month ([`MONTH_S`]) at the simulated horizon's average usage: a projection,
+    /// not a simulation. `horizon_s` must be above 0 (validation refuses a 0 s horizon).
+    pub fn monthly(horizon_s: f64) -> Self {
         Period {
-            label: "30-day projection".into(),
-            seconds: super::PROJECTION_S,
-            usage_scale: super::PROJECTION_S / horizon_s,
+            label: MONTHLY_LABEL.into(),
+            seconds: MONTH_S,
+            usage_scale: MONTH_S / horizon_s,
         }
     }
 

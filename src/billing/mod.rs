@@ -13,10 +13,12 @@ pub use invoice::{
 };
 pub use invoice::{Ec2Billing, LambdaBilling};
 
-/// Seconds in a billing month (730 hours).
-pub const MONTH_S: f64 = 2_628_000.0;
-/// Seconds in the 30-day projection.
-pub const PROJECTION_S: f64 = 30.0 * 86_400.0;
+/// Seconds in a month: 730 hours (365 days × 24 h / 12), the month of AWS's Pricing Calculator
+/// and Google Cloud's Pricing Calculator (calculator.aws "730 hours in a month"; checked
+/// 2026-08). Used for the monthly projection and to prorate monthly allowances alike.
+pub const MONTH_S: f64 = 730.0 * 3_600.0;
+/// How every output labels the projection over [`MONTH_S`].
+pub const MONTHLY_LABEL: &str = "monthly (730 h)";
 
 /// Cost of `quantity` units under `tiers` whose monthly bounds are scaled by `month_fraction`.
 pub fn tiered_cost(quantity: f64, tiers: &[catalog::Tier], month_fraction: f64) -> f64 {

@@ -8,10 +8,12 @@ use scalesim::engine::SimDuration;
 use scalesim::experiment::{
     self, BreakevenSpec, Limits, Overrides, Plan, Shard, SweepMeta, aggregate,
 };
+use scalesim::report::ReportFile;
 use scalesim::report::{self, sweep as tables};
 use scalesim::scenario::sweep::Sweep;
 
-use super::{LateBar, parse_horizon, write_atomically};
+use super::folder::{refuse_over_inputs, write_folder};
+use super::{LateBar, parse_horizon, read_scenario};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Common {
@@ -25,6 +27,10 @@ pub(super) struct Common {
     /// Simulated time of every run (overrides the scenario's `horizon`).
     #[arg(long, value_parser = parse_horizon)]
     horizon: Option<SimDuration>,
+    /// Run even when the estimated work is above 10^10 simulated requests (arrivals ×
+    /// variants, summed over every run), which takes hours.
+    #[arg(long)]
+    force: bool,
 }
 
 impl Common {
@@ -150,23 +156,19 @@ pub(super) struct CheapestArgs {
 }
 
 fn read(path: &Path) -> Result<(String, String)> {
-    let file = path.display().to_string();
-    let text = scalesim::scenario::read_text(path)?;
-    Ok((text, file))
+    let text = read_scenario(path)?;
+    Ok((text, path.display().to_string()))
 }
 
-fn write_all(out: &Path, files: Vec<report::ReportFile>) -> Result<()> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for f in files {
-        write_atomically(&out.join(&f.path), &f.bytes)?;
-    }
-    Ok(())
+fn write_all(out: &Path, files: Vec<ReportFile>) -> Result<()> {
+    write_folder(out, &files)
 }
 
 pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     let (text, file) = read(&args.scenario)?;
     let sweep = Sweep::parse(&text, &file)?;
     let plan = Plan::new(sweep, args.common.replications, args.common.overrides())?;
+    plan.work(args.shard).check(args.common.force)?;
     let meta = plan.meta(args.shard);
     let out = args.out.unwrap_or_else(|| {
         let base = Path::new("reports").join(format!("{}-sweep", meta.scenario));
@@ -208,6 +210,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
 }
 
 pub(super) fn merge(args: MergeArgs) -> Result<()> {
+    refuse_over_inputs(&args.out, &args.shards)?;
     let mut parts = Vec::new();
     for dir in &args.shards {
         let meta_path = dir.join("sweep.json");
@@ -258,6 +261,7 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
         curve_points: args.curve_points as usize,
         overrides: args.common.overrides(),
     };
+    experiment::breakeven_work(&text, &file, &spec)?.check(args.common.force)?;
     let bar = LateBar::new(
         None,
         "{prefix}: {pos} evaluations, {msg}",
@@ -272,34 +276,25 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
         .out
         .unwrap_or_else(|| Path::new("reports").join(format!("{}-breakeven", b.scenario)));
     write_all(&out, report::search::breakeven_files(&b)?)?;
-    let other = if b.cheaper_below == b.variant_a {
-        &b.variant_b
-    } else {
-        &b.variant_a
-    };
-    println!(
-        "{}: {} and {} cost the same at {} ≈ {:.6}\n  bracket [{}, {}] (tolerance {}), {} evaluations, {} replication(s) each\n  below it {} is cheaper, above it {}",
-        b.scenario,
-        b.variant_a,
-        b.variant_b,
-        b.vary,
-        b.crossing,
-        b.bracket.0,
-        b.bracket.1,
-        b.tolerance,
-        b.evaluations.len(),
-        b.replications,
-        b.cheaper_below,
-        other
-    );
-    if b.noise_band != b.bracket {
+    println!("{}: {}", b.scenario, b.finding);
+    if let (Some(bracket), Some(band)) = (b.bracket, b.noise_band) {
         println!(
-            "  within noise (95 % interval of the difference containing 0): {} to {}",
-            b.noise_band.0, b.noise_band.1
+            "  bracket [{}, {}] (tolerance {}), {} evaluations, {} replication(s) each",
+            bracket.0,
+            bracket.1,
+            b.tolerance,
+            b.evaluations.len(),
+            b.replications,
         );
+        if band != bracket {
+            println!(
+                "  within noise (95 % interval of the difference containing 0): {} to {}",
+                band.0, band.1
+            );
+        }
     }
     println!(
-        "Wrote {} (chart: breakeven.svg/.png)",
+        "Wrote {} (table: breakeven.csv, chart: breakeven.svg/.png)",
         out.join("breakeven.json").display()
     );
     Ok(())
@@ -325,6 +320,18 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
         p99_ms: args.p99_max,
         max_failed_pct: args.max_failed_pct,
     };
+    let overrides = args.common.overrides();
+    let replications = args.common.replications;
+    experiment::cheapest_work(
+        &text,
+        &file,
+        &args.vary,
+        &values,
+        &args.variant,
+        replications,
+        overrides,
+    )?
+    .check(args.common.force)?;
     let (candidates, best) = experiment::cheapest(
         &text,
         &file,
@@ -332,8 +339,8 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
         &values,
         &args.variant,
         limits,
-        args.common.replications,
-        args.common.overrides(),
+        replications,
+        overrides,
     )?;
     println!(
         "{:>12}  {:>14}  {:>10}  {:>9}  ok",
@@ -343,18 +350,14 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
         "failed %"
     );
     for (i, c) in candidates.iter().enumerate() {
-        let mark = if Some(i) == best {
-            "  ← cheapest"
-        } else {
-            ""
+        let verdict = match (Some(i) == best, &c.why_not) {
+            (true, _) => "yes  ← cheapest".to_string(),
+            (false, None) => "yes".to_string(),
+            (false, Some(why)) => format!("no: {why}"),
         };
         println!(
-            "{:>12}  {:>14.6}  {:>10.1}  {:>9.3}  {}{mark}",
-            c.x,
-            c.cost.mean,
-            c.p99_ms.mean,
-            c.failed_pct.mean,
-            if c.feasible { "yes" } else { "no" }
+            "{:>12}  {:>14.6}  {:>10.1}  {:>9.3}  {verdict}",
+            c.x, c.cost.mean, c.p99_ms.mean, c.failed_pct.mean,
         );
     }
     let name = Path::new(&file)
@@ -365,7 +368,7 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
         .unwrap_or_else(|| Path::new("reports").join(format!("{name}-cheapest")));
     write_all(
         &out,
-        vec![report::ReportFile::new(
+        vec![ReportFile::new(
             "cheapest.csv",
             report::search::cheapest_csv(&candidates, best).into_bytes(),
         )],
@@ -378,8 +381,9 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
             candidates[i].cost.mean,
             out.join("cheapest.csv").display()
         ),
-        None => bail!(
-            "no value of {} keeps within the limits; try larger values (results in {})",
+        // An answer, not an error: the table says why each value fails.
+        None => println!(
+            "No value of {} keeps within the limits (why each fails: above); try other values. Wrote {}",
             args.vary,
             out.join("cheapest.csv").display()
         ),

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, progress and output files. No model internals.
 
 mod experiments;
+mod folder;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,8 @@ Examples:
   scalesim run scenarios/bursty.toml --format json > bursty.json
   scalesim validate scenarios/low-traffic-job.toml
   scalesim sweep scenarios/sweep-rate.toml --replications 5
-  scalesim breakeven scenarios/steady-api.toml --vary traffic.arrivals.rate_per_s --between 1,200 --variants lambda-512mb,ec2-2x-m7g.large
+  scalesim breakeven scenarios/steady-api.toml --vary traffic.arrivals.rate_per_s \\
+      --between 1,200 --variants lambda-512mb,ec2-2x-m7g.large
   scalesim presets";
 
 /// Simulate IaaS fleets and serverless functions on the same traffic, and compare what each
@@ -79,11 +81,16 @@ sweep.json under reports/<scenario-name>-sweep/ (or --out).
 Examples:
   scalesim sweep scenarios/sweep-rate.toml
   scalesim sweep scenarios/sweep-rate.toml --replications 10 --horizon 1h
-  scalesim sweep scenarios/sweep-rate.toml --shard 0/4 --out /tmp/s0   # one of four slices
+  for i in 0 1 2 3; do \\
+      scalesim sweep scenarios/sweep-rate.toml --shard $i/4 --out /tmp/s$i; done
   scalesim merge /tmp/s0 /tmp/s1 /tmp/s2 /tmp/s3 --out /tmp/sweep")]
     Sweep(experiments::SweepArgs),
     /// Join the folders of a sweep's shards (written with --shard i/n) into the whole sweep.
-    #[command(after_help = "Examples:\n  scalesim merge shards/* --out reports/sweep")]
+    #[command(after_help = "\
+Examples:
+  for i in 0 1; do \\
+      scalesim sweep scenarios/sweep-rate.toml --shard $i/2 --out shards/$i; done
+  scalesim merge shards/* --out reports/sweep")]
     Merge(experiments::MergeArgs),
     /// Find the value of one field at which two variants cost the same (bisection on runs).
     #[command(after_help = "\
@@ -94,16 +101,17 @@ Examples:
   scalesim breakeven scenarios/steady-api.toml --vary traffic.arrivals.rate_per_s \\
       --between 1,200 --variants lambda-512mb,ec2-2x-m7g.large --horizon 1h
   scalesim breakeven scenarios/bursty.toml --vary traffic.arrivals.base_rate_per_s \\
-      --between 1,100 --variants lambda,ec2 --replications 5")]
+      --between 1,100 --variants lambda-512mb,ec2-2x-m6i.large --replications 5")]
     Breakeven(experiments::BreakevenArgs),
     /// Try values of one field of one variant and pick the cheapest within latency limits
     /// (the memory size that minimises cost under a p99 limit, the smallest fleet meeting an SLO).
     #[command(after_help = "\
 Examples:
   scalesim cheapest scenarios/steady-api.toml --variant lambda-512mb \\
-      --vary variant[lambda-512mb].memory_mb --values 128,256,512,1024,1769,3008 --p99-max 300
-  scalesim cheapest scenarios/daily-cycle.toml --variant fixed-for-peak \\
-      --vary variant[fixed-for-peak].count --between 1,12 --step 1")]
+      --vary 'variant[lambda-512mb].memory_mb' --values 128,256,512,1024,1769,3008 \\
+      --p99-max 300
+  scalesim cheapest scenarios/daily-cycle.toml --variant ec2-fixed-4x-c7g.large \\
+      --vary 'variant[ec2-fixed-4x-c7g.large].count' --between 1,12 --step 1")]
     Cheapest(experiments::CheapestArgs),
     /// List the instance types, Lambda prices and cold-start presets scenarios can use.
     #[command(after_help = "Examples:\n  scalesim presets")]
@@ -134,6 +142,10 @@ struct RunArgs {
     /// give a fraction, e.g. 0.01, to keep a deterministic sample instead.
     #[arg(long, value_name = "RATE", num_args = 0..=1, default_missing_value = "1", value_parser = parse_rate)]
     request_log: Option<f64>,
+    /// Run even when the estimated work is above 10^10 simulated requests (arrivals ×
+    /// variants), which takes hours.
+    #[arg(long)]
+    force: bool,
 }
 
 fn parse_rate(text: &str) -> std::result::Result<f64, String> {
@@ -155,15 +167,9 @@ enum Format {
     Csv,
 }
 
+/// `--horizon`: exactly the rule of a scenario file's `horizon` ([`scenario::horizon`]).
 pub(crate) fn parse_horizon(text: &str) -> std::result::Result<SimDuration, String> {
-    let d = humantime::parse_duration(text)
-        .map_err(|e| format!("{e}; write a duration such as 90m, 6h or 7d"))?;
-    if d.is_zero() {
-        return Err("the horizon must be longer than 0".into());
-    }
-    Ok(SimDuration::from_micros(
-        u64::try_from(d.as_micros()).map_err(|_| "the horizon is too long".to_string())?,
-    ))
+    scenario::horizon(text).map_err(|(what, allowed)| format!("{what}; {allowed}"))
 }
 
 /// Run the command line.
@@ -175,14 +181,22 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Breakeven(args) => experiments::breakeven(args),
         Command::Cheapest(args) => experiments::cheapest(args),
         Command::Validate { scenario } => {
-            if let Some(points) = sweep_points(&scenario)? {
-                println!(
-                    "{}: ok — a sweep of {points} points, each valid",
-                    scenario.display()
-                );
-                return Ok(());
-            }
-            let s = scenario::load(&scenario)?;
+            let text = read_scenario(&scenario)?;
+            let file = scenario.display().to_string();
+            let s = match scenario_or_sweep(&text, &file)? {
+                Ok(s) => s,
+                Err(sweep) => {
+                    for i in 0..sweep.len() {
+                        sweep.point(i)?;
+                    }
+                    println!(
+                        "{}: ok — a sweep of {} points, each valid",
+                        scenario.display(),
+                        sweep.len()
+                    );
+                    return Ok(());
+                }
+            };
             println!(
                 "{}: ok — scenario \"{}\", {} variant(s), horizon {}",
                 scenario.display(),
@@ -200,30 +214,37 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// When `path` is a sweep, validate every point and return how many there are.
-fn sweep_points(path: &Path) -> Result<Option<usize>> {
-    let Ok(text) = scenario::read_text(path) else {
-        return Ok(None); // `scenario::load` says why
-    };
-    let file = path.display().to_string();
-    let Ok(sweep) = scenario::sweep::Sweep::parse(&text, &file) else {
-        return Ok(None);
-    };
-    if sweep.is_empty() {
-        return Ok(None);
+/// The text of a scenario file (a regular UTF-8 file of at most 10 MiB: see
+/// [`scenario::read_text`]).
+pub(crate) fn read_scenario(path: &Path) -> Result<String> {
+    Ok(scenario::read_text(path)?)
+}
+
+/// The scenario of `text`, or the sweep it is (`Err`). A table with `from` and `to` may be a
+/// field's own (a replay `window`) rather than a range: when reading it as a sweep fails but
+/// the scenario validates, it is a scenario; when both fail, the sweep's error says more (it
+/// names a field that cannot be swept, such as `seed`, or a range that lacks `steps`).
+fn scenario_or_sweep(
+    text: &str,
+    file: &str,
+) -> Result<std::result::Result<Scenario, scenario::sweep::Sweep>> {
+    match scenario::sweep::Sweep::parse(text, file) {
+        Ok(sweep) if !sweep.is_empty() => Ok(Err(sweep)),
+        Ok(_) => Ok(Ok(scenario::parse(text, file)?)),
+        Err(sweep_error) => match scenario::parse(text, file) {
+            Ok(s) => Ok(Ok(s)),
+            Err(_) => Err(sweep_error.into()),
+        },
     }
-    for i in 0..sweep.len() {
-        sweep.point(i)?;
-    }
-    Ok(Some(sweep.len()))
 }
 
 fn run_scenario(args: RunArgs) -> Result<()> {
-    if let Ok(text) = scenario::read_text(&args.scenario) {
-        let file = args.scenario.display().to_string();
-        if let Ok(sweep) = scenario::sweep::Sweep::parse(&text, &file)
-            && let Some(axis) = sweep.axes.first()
-        {
+    let text = read_scenario(&args.scenario)?;
+    let file = args.scenario.display().to_string();
+    let mut s: Scenario = match scenario_or_sweep(&text, &file)? {
+        Ok(s) => s,
+        Err(sweep) => {
+            let axis = &sweep.axes[0];
             anyhow::bail!(
                 "{file} is a sweep ({} takes {} values; {} points in all): run it with `scalesim sweep {file}`",
                 axis.name,
@@ -231,20 +252,22 @@ fn run_scenario(args: RunArgs) -> Result<()> {
                 sweep.len()
             );
         }
-    }
-    let mut s: Scenario = scenario::load(&args.scenario)?;
+    };
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
     if let Some(h) = args.horizon {
         s.horizon = h;
     }
+    scalesim::experiment::Work::of(&s).check(args.force)?;
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(&s.name));
+    // The whole folder is written beside `out` and renamed into place at the end.
+    let staged = folder::Staged::new(&out)?;
     let report = match args.request_log {
         None => simulate_with_progress(&s, &mut []),
-        Some(rate) => simulate_with_request_log(&s, &out, rate)?,
+        Some(rate) => simulate_with_request_log(&s, staged.path(), rate)?,
     };
     if !report.problems.is_empty() {
         anyhow::bail!(
@@ -252,7 +275,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
             report.problems.join("; ")
         );
     }
-    write_report(&out, &report)?;
+    write_report(staged, &report)?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
@@ -404,15 +427,12 @@ fn simulate_with_progress(s: &Scenario, logs: &mut [Option<&mut dyn RequestSink>
     report
 }
 
-/// Render every file of the report in memory first, then write each through a rename.
-fn write_report(out: &Path, report: &RunReport) -> Result<()> {
+/// Render every file of the report in memory, write them into the staged folder and move it
+/// into place.
+fn write_report(staged: folder::Staged, report: &RunReport) -> Result<()> {
     let files = report::render_files(report).context("cannot render the report")?;
-    std::fs::create_dir_all(out.join("charts"))
-        .with_context(|| format!("cannot create {}", out.display()))?;
-    for f in files {
-        write_atomically(&out.join(&f.path), &f.bytes)?;
-    }
-    Ok(())
+    staged.write(&files)?;
+    staged.commit()
 }
 
 /// `scalesim report DIR`: re-render from summary.json and timeseries.parquet.
@@ -432,16 +452,14 @@ fn rerender(dir: &Path) -> Result<()> {
         .with_context(|| format!("cannot read {}", parquet.display()))?;
     report::timeseries::attach(&mut rep, &frame)
         .with_context(|| format!("{} does not hold a scalesim time series", parquet.display()))?;
-    write_report(dir, &rep)?;
+    let files = report::render_files(&rep).context("cannot render the report")?;
+    // A new folder: what is rendered, plus the request logs (not rendered) carried over.
+    let staged = folder::Staged::new(dir)?;
+    folder::carry_over(dir, staged.path(), &["requests"])?;
+    staged.write(&files)?;
+    staged.commit()?;
     println!("Re-rendered {}", dir.join("report.html").display());
     Ok(())
-}
-
-/// Write via a temporary file and a rename, so a reader never sees half a file.
-pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn presets_text() -> String {

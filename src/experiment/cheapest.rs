@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::breakeven::{at, field_to_vary};
 use super::stats::Estimate;
-use super::{ExperimentError, Overrides, replicate, variant_index};
+use super::{ExperimentError, Overrides, Work, invalid_at, replicate, variant_index};
+use crate::report::VariantReport;
+use crate::report::verdict::slo_misses;
+use crate::scenario::{Scenario, Slo, parse};
 
 /// The limits a setting must keep (each on the mean over replications).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -17,12 +20,67 @@ pub struct Limits {
     pub max_failed_pct: Option<f64>,
 }
 
+impl Limits {
+    /// These limits, or where one is missing the scenario's `[slo]`'s; a failure limit that
+    /// neither gives is 0 %: a point that drops any request (throttled or timed out) is not
+    /// feasible.
+    pub fn or_slo(self, slo: Option<Slo>) -> Limits {
+        Limits {
+            p99_ms: self.p99_ms.or(slo.and_then(|s| s.p99_ms)),
+            max_failed_pct: self
+                .max_failed_pct
+                .or(slo.and_then(|s| s.max_failed_pct))
+                .or(Some(0.0)),
+        }
+    }
+
+    /// Why the means of `reports`' variant `i` miss the limits (empty: feasible), by the rule
+    /// of [`slo_misses`]; also the means of p99 and failed %.
+    pub(super) fn judge(&self, reports: &[crate::report::RunReport], i: usize) -> Judged {
+        let of = |f: fn(&VariantReport) -> f64| {
+            Estimate::of(
+                &reports
+                    .iter()
+                    .map(|r| f(&r.variants[i]))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let cost = of(|v| v.cost.total_usd);
+        let p99_ms = of(|v| v.latency_ms.p99_ms);
+        let throttled = of(|v| v.throttled_pct);
+        let timed_out = of(|v| v.timed_out_pct);
+        let slo = Slo {
+            p99_ms: self.p99_ms,
+            max_failed_pct: self.max_failed_pct,
+        };
+        Judged {
+            cost,
+            p99_ms,
+            failed_pct: Estimate::of(
+                &reports
+                    .iter()
+                    .map(|r| r.variants[i].throttled_pct + r.variants[i].timed_out_pct)
+                    .collect::<Vec<_>>(),
+            ),
+            misses: slo_misses(&slo, p99_ms.mean, throttled.mean, timed_out.mean),
+        }
+    }
+}
+
+/// One variant's figures at one point, and why it is not feasible there.
+pub(super) struct Judged {
+    pub cost: Estimate,
+    pub p99_ms: Estimate,
+    pub failed_pct: Estimate,
+    pub misses: Vec<String>,
+}
+
 /// One value tried.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// The value.
     pub x: f64,
-    /// Cost over the horizon, USD.
+    /// Cost over the horizon, USD (NaN when the value did not validate).
     pub cost: Estimate,
     /// p99 latency, ms.
     pub p99_ms: Estimate,
@@ -30,11 +88,23 @@ pub struct Candidate {
     pub failed_pct: Estimate,
     /// Whether it keeps the limits.
     pub feasible: bool,
+    /// Why not: the limits missed, or the validation error of the scenario at this value.
+    pub why_not: Option<String>,
+}
+
+fn nan() -> Estimate {
+    Estimate::of(&[f64::NAN])
 }
 
 /// Try every value of `vary` for `variant` (in parallel) and return the candidates in the
-/// order given and the index of the cheapest feasible one (ties: the first). Limits default to
-/// the scenario's `[slo]`.
+/// order given and the index of the cheapest feasible one (ties: the first); `None` is an
+/// answer (no value keeps the limits), not an error. Limits default to the scenario's `[slo]`,
+/// the failure limit to 0 % ([`Limits::or_slo`]). A value at which the scenario does not
+/// validate is an infeasible candidate carrying the error; the others still run.
+///
+/// # Errors
+/// The field or variant does not exist, there are no values, or a run's results cannot be
+/// trusted (a replayed trace changed under it).
 #[allow(clippy::too_many_arguments)]
 pub fn cheapest(
     text: &str,
@@ -50,45 +120,36 @@ pub fn cheapest(
     if values.is_empty() {
         return Err(ExperimentError::Invalid("no values to try".into()));
     }
-    let base = at(text, file, &path, form, values[0], overrides)?;
+    let base = parse(text, file)?;
     variant_index(&base, variant)?;
-    let limits = Limits {
-        p99_ms: limits.p99_ms.or(base.slo.and_then(|s| s.p99_ms)),
-        max_failed_pct: limits
-            .max_failed_pct
-            .or(base.slo.and_then(|s| s.max_failed_pct)),
-    };
-    if limits.p99_ms.is_none() && limits.max_failed_pct.is_none() {
-        return Err(ExperimentError::Invalid(
-            "no limit to keep: give --p99-max (and/or --max-failed-pct) or an [slo] in the scenario"
-                .into(),
-        ));
-    }
+    let limits = limits.or_slo(base.slo);
     let candidates: Vec<Candidate> = values
         .par_iter()
         .map(|&x| {
-            let mut s = at(text, file, &path, form, x, overrides)?;
+            let mut s = match at(text, file, &path, form, x, overrides) {
+                Ok(s) => s,
+                Err(ExperimentError::Scenario(e)) => {
+                    return Ok(Candidate {
+                        x,
+                        cost: nan(),
+                        p99_ms: nan(),
+                        failed_pct: nan(),
+                        feasible: false,
+                        why_not: Some(invalid_at(vary, x, &e)),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
             s.variants.retain(|v| v.name == variant);
             let reports = replicate(&s, replications)?;
-            let of = |f: fn(&crate::report::VariantReport) -> f64| {
-                Estimate::of(
-                    &reports
-                        .iter()
-                        .map(|r| f(&r.variants[0]))
-                        .collect::<Vec<_>>(),
-                )
-            };
-            let cost = of(|v| v.cost.total_usd);
-            let p99_ms = of(|v| v.latency_ms.p99_ms);
-            let failed_pct = of(|v| v.throttled_pct + v.timed_out_pct);
-            let feasible = limits.p99_ms.is_none_or(|l| p99_ms.mean <= l)
-                && limits.max_failed_pct.is_none_or(|l| failed_pct.mean <= l);
+            let j = limits.judge(&reports, 0);
             Ok(Candidate {
                 x,
-                cost,
-                p99_ms,
-                failed_pct,
-                feasible,
+                cost: j.cost,
+                p99_ms: j.p99_ms,
+                failed_pct: j.failed_pct,
+                feasible: j.misses.is_empty(),
+                why_not: (!j.misses.is_empty()).then(|| j.misses.join(", ")),
             })
         })
         .collect::<Result<_, ExperimentError>>()?;
@@ -99,4 +160,38 @@ pub fn cheapest(
         .min_by(|(i, p), (j, q)| p.cost.mean.total_cmp(&q.cost.mean).then(i.cmp(j)))
         .map(|(i, _)| i);
     Ok((candidates, best))
+}
+
+/// The work of a cheapest-setting search, estimated from the smallest and largest value's
+/// scenario (one variant), the larger of the two × the number of values × replications.
+/// Values that do not validate count nothing.
+///
+/// # Errors
+/// The field does not exist.
+pub fn cheapest_work(
+    text: &str,
+    file: &str,
+    vary: &str,
+    values: &[f64],
+    variant: &str,
+    replications: u32,
+    overrides: Overrides,
+) -> Result<Work, ExperimentError> {
+    let (path, form) = field_to_vary(text, file, vary, "the search")?;
+    let ends = [
+        values.iter().copied().fold(f64::INFINITY, f64::min),
+        values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    ];
+    let per_run = ends
+        .iter()
+        .filter_map(|&x| at(text, file, &path, form, x, overrides).ok())
+        .map(|mut s: Scenario| {
+            s.variants.retain(|v| v.name == variant);
+            Work::of(&s).requests
+        })
+        .fold(0.0, f64::max);
+    Ok(Work {
+        requests: per_run * values.len() as f64 * f64::from(replications.max(1)),
+        runs: values.len() as u64 * u64::from(replications.max(1)),
+    })
 }

@@ -7,8 +7,8 @@ mod breakeven;
 mod cheapest;
 pub mod stats;
 
-pub use breakeven::{Breakeven, BreakevenSpec, Evaluation, breakeven};
-pub use cheapest::{Candidate, Limits, cheapest};
+pub use breakeven::{Breakeven, BreakevenSpec, Evaluation, breakeven, breakeven_work};
+pub use cheapest::{Candidate, Limits, cheapest, cheapest_work};
 
 use rand::Rng;
 use rayon::prelude::*;
@@ -19,6 +19,60 @@ use crate::report::VariantReport;
 use crate::scenario::sweep::Sweep;
 use crate::scenario::{Scenario, ScenarioError};
 use stats::Estimate;
+
+/// Most simulated requests (arrivals × variants, summed over every run) a command starts
+/// without `--force`: about 10^10, hours of simulation on a laptop at a few million per second.
+pub const MAX_WORK_REQUESTS: f64 = 1e10;
+
+/// An estimate of a command's work, made before anything runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Work {
+    /// Requests simulated: arrivals × variants, summed over runs.
+    pub requests: f64,
+    /// Runs (scenario × seed).
+    pub runs: u64,
+}
+
+impl Work {
+    /// One run of `s`: its traffic's mean arrival rate × the horizon (for a replayed trace at
+    /// most its selected rows × the rate multiplier, rounded up), × its variants.
+    pub fn of(s: &Scenario) -> Work {
+        let horizon_s = s.horizon.as_secs_f64();
+        let arrivals = match &s.traffic.arrivals {
+            crate::traffic::Arrivals::Replay { spec, check } => {
+                check.selected_rows() as f64 * spec.controls.rate_multiplier.ceil()
+            }
+            crate::traffic::Arrivals::Process(p) => p.mean_rate_per_s(horizon_s) * horizon_s,
+        };
+        Work {
+            requests: arrivals.max(0.0) * s.variants.len() as f64,
+            runs: 1,
+        }
+    }
+
+    /// Add `replications` runs of `s`.
+    pub fn add(&mut self, s: &Scenario, replications: u32) {
+        let one = Work::of(s);
+        self.requests += one.requests * f64::from(replications.max(1));
+        self.runs += u64::from(replications.max(1));
+    }
+
+    /// Refuse more than [`MAX_WORK_REQUESTS`] unless `force`.
+    ///
+    /// # Errors
+    /// [`ExperimentError::TooMuchWork`], with the estimate.
+    pub fn check(&self, force: bool) -> Result<(), ExperimentError> {
+        if force || self.requests.is_nan() || self.requests <= MAX_WORK_REQUESTS {
+            return Ok(());
+        }
+        Err(ExperimentError::TooMuchWork(format!(
+            "this would simulate about {:.1e} requests ({} run(s), arrivals × variants); more than \
+             {MAX_WORK_REQUESTS:.0e} takes hours. Shorten --horizon, lower the rate or the \
+             replications, or give --force to run it anyway",
+            self.requests, self.runs
+        )))
+    }
+}
 
 /// Settings given on the command line that override every point's scenario.
 #[derive(Clone, Copy, Debug, Default)]
@@ -58,8 +112,10 @@ pub type Figure = (&'static str, fn(&VariantReport) -> f64);
 /// Every figure a sweep records.
 pub const FIGURES: &[Figure] = &[
     ("cost_usd", |v| v.cost.total_usd),
-    ("cost_30d_usd", |v| v.projection_30d.total_usd),
-    ("cost_per_million_usd", |v| v.cost_per_million_requests_usd),
+    ("monthly_730h_usd", |v| v.projection_monthly.total_usd),
+    ("cost_per_million_arrived_usd", |v| {
+        v.cost_per_million_arrived_usd.unwrap_or(f64::NAN)
+    }),
     ("latency_mean_ms", |v| v.latency_ms.mean_ms),
     ("latency_p50_ms", |v| v.latency_ms.p50_ms),
     ("latency_p90_ms", |v| v.latency_ms.p90_ms),
@@ -133,6 +189,18 @@ impl Plan {
             points,
             replications: replications.max(1),
         })
+    }
+
+    /// The estimated work of the points of `shard` (all without one), each `replications`
+    /// times.
+    pub fn work(&self, shard: Option<Shard>) -> Work {
+        let mut w = Work::default();
+        for (p, s) in self.points.iter().enumerate() {
+            if shard.is_none_or(|sh| sh.has(p)) {
+                w.add(s, self.replications);
+            }
+        }
+        w
     }
 
     /// The sweep's description; `shard` when only a part runs.
@@ -321,6 +389,24 @@ pub enum ExperimentError {
     /// The request does not fit the scenario.
     #[error("{0}")]
     Invalid(String),
+    /// The estimated work is too large to start without `--force`.
+    #[error("{0}")]
+    TooMuchWork(String),
+}
+
+/// A search's point at which the scenario does not validate, in one line: the value that
+/// caused it, then the error's place, field and message and its help.
+fn invalid_at(vary: &str, x: f64, e: &ScenarioError) -> String {
+    let text = e.to_string();
+    let mut lines = text.lines();
+    let mut s = format!(
+        "{vary} = {x} is not valid: {}",
+        lines.next().unwrap_or_default()
+    );
+    if let Some(help) = lines.find_map(|l| l.trim().strip_prefix("= help: ")) {
+        s += &format!(" ({help})");
+    }
+    s
 }
 
 /// The runs of one scenario at `replications` seeds, in parallel: the reports in seed order.

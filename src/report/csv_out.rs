@@ -38,8 +38,8 @@ struct Row<'a> {
     cost_requests_usd: f64,
     cost_gateway_usd: f64,
     cost_load_balancer_usd: f64,
-    cost_per_million_requests_usd: f64,
-    projection_30d_usd: f64,
+    cost_per_million_arrived_usd: Option<f64>,
+    monthly_730h_usd: f64,
 }
 
 /// The summary as CSV text.
@@ -82,8 +82,8 @@ pub fn summary_csv(report: &RunReport) -> String {
                 .cost
                 .category_usd(CostCategory::LoadBalancer)
                 .unwrap_or(0.0),
-            cost_per_million_requests_usd: v.cost_per_million_requests_usd,
-            projection_30d_usd: v.projection_30d.total_usd,
+            cost_per_million_arrived_usd: v.cost_per_million_arrived_usd,
+            monthly_730h_usd: v.projection_monthly.total_usd,
         })
         .expect("writing CSV to memory cannot fail");
     }

@@ -3,6 +3,7 @@
 
 use super::charts::{Chart, FONT, FONT_FAMILY};
 use super::table::{function_rows, replay_line, rows, usd};
+use super::verdict::{headline, slo_text};
 use super::{RunReport, VariantReport};
 
 /// What each file of a report folder holds, for both documents and README.
@@ -67,7 +68,7 @@ fn verdict(a: &VariantReport, b: &VariantReport) -> String {
     } else {
         format!("is {:.0} ms faster at p99", pb - pa)
     };
-    format!(
+    let mut s = format!(
         "{} {cost} than {} and {speed} ({:.0} vs {:.0} ms; {} vs {}).",
         a.name,
         b.name,
@@ -75,7 +76,17 @@ fn verdict(a: &VariantReport, b: &VariantReport) -> String {
         pb,
         usd(ca),
         usd(cb)
-    )
+    );
+    for v in [a, b] {
+        if !v.slo_missed_by.is_empty() {
+            s += &format!(
+                " {} misses the SLO: {}.",
+                v.name,
+                v.slo_missed_by.join(", ")
+            );
+        }
+    }
+    s
 }
 
 fn header(r: &RunReport) -> Vec<String> {
@@ -98,14 +109,7 @@ fn header(r: &RunReport) -> Vec<String> {
         lines.push(format!("replayed {}", replay_line(log)));
     }
     if let Some(slo) = r.slo {
-        let mut limits = Vec::new();
-        if let Some(p) = slo.p99_ms {
-            limits.push(format!("p99 ≤ {p} ms"));
-        }
-        if let Some(f) = slo.max_failed_pct {
-            limits.push(format!("throttled + timed out ≤ {f} %"));
-        }
-        lines.push(format!("SLO: {}", limits.join(", ")));
+        lines.push(format!("SLO: {}", slo_text(&slo)));
     }
     lines
 }
@@ -119,7 +123,7 @@ pub fn markdown(r: &RunReport, charts: &[Chart]) -> String {
     for line in header(r) {
         md += &format!("- {line}\n");
     }
-    md += "\n## Verdict\n\n";
+    md += &format!("\n## Verdict\n\n**{}**\n\n", headline(r));
     for v in verdicts(r) {
         md += &format!("- {v}\n");
     }
@@ -235,7 +239,10 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
     for line in header(r) {
         h += &format!("<li>{}</li>\n", escape(&line));
     }
-    h += "</ul>\n<h2>Verdict</h2>\n<ul>\n";
+    h += &format!(
+        "</ul>\n<h2>Verdict</h2>\n<p><strong>{}</strong></p>\n<ul>\n",
+        escape(&headline(r))
+    );
     for v in verdicts(r) {
         h += &format!("<li>{}</li>\n", escape(&v));
     }

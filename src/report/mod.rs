@@ -10,6 +10,7 @@ pub mod search;
 pub mod sweep;
 mod table;
 pub mod timeseries;
+pub mod verdict;
 
 pub use csv_out::{functions_csv, summary_csv};
 pub use files::{RenderError, ReportFile, render_files};
@@ -170,12 +171,19 @@ pub struct VariantReport {
     pub queueing: QueueStats,
     /// The bill for the simulated horizon.
     pub cost: Invoice,
-    /// Horizon cost per million completed requests.
-    pub cost_per_million_requests_usd: f64,
-    /// The bill for 30 days at the horizon's average usage (a projection, not a simulation).
-    pub projection_30d: Invoice,
+    /// The horizon's bill per million *arrived* requests (served, throttled, timed out or still
+    /// in flight alike): what a planner budgets for the traffic offered, so a variant that
+    /// drops requests does not look cheaper per request. `None` when no request arrived.
+    pub cost_per_million_arrived_usd: Option<f64>,
+    /// The bill for a 730-hour month at the horizon's average usage (a projection, not a
+    /// simulation), labelled "monthly (730 h)".
+    pub projection_monthly: Invoice,
     /// Whether the variant met the scenario's SLO (`None` without one).
     pub slo_met: Option<bool>,
+    /// Why it misses the SLO, one reason per limit (p99, throttled + timed out); empty when it
+    /// meets it or there is none. The rule: [`verdict::slo_misses`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slo_missed_by: Vec<String>,
     /// Every change of desired capacity (fleets).
     pub scaling_activities: Vec<ScalingActivity>,
     /// Per function, most requests first (traffic that names functions only).

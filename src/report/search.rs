@@ -19,6 +19,15 @@ fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String 
         .expect("CSV of UTF-8 fields is UTF-8")
 }
 
+/// A number as CSV text; empty for NaN (a value at which nothing ran).
+fn number(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        v.to_string()
+    }
+}
+
 /// The ends of an estimate's 95 % interval as text (empty without one).
 fn ci(e: &Estimate) -> [String; 2] {
     e.ci95.map_or([String::new(), String::new()], |(l, h)| {
@@ -40,18 +49,30 @@ pub fn breakeven_files(b: &Breakeven) -> Result<Vec<ReportFile>, RenderError> {
         "cost_b_ci95_low",
         "cost_b_ci95_high",
         "difference_usd",
+        "feasible_a",
+        "why_not_a",
+        "feasible_b",
+        "why_not_b",
+        "invalid",
     ];
     let rows = b.evaluations.iter().map(|e| {
         let ([al, ah], [bl, bh]) = (ci(&e.cost_a), ci(&e.cost_b));
+        let why = |w: &Option<String>| w.clone().unwrap_or_default();
+        let valid = e.invalid.is_none();
         vec![
-            e.x.to_string(),
-            e.cost_a.mean.to_string(),
+            number(e.x),
+            number(e.cost_a.mean),
             al,
             ah,
-            e.cost_b.mean.to_string(),
+            number(e.cost_b.mean),
             bl,
             bh,
-            e.diff.mean.to_string(),
+            number(e.diff.mean),
+            (valid && e.infeasible_a.is_none()).to_string(),
+            why(&e.infeasible_a),
+            (valid && e.infeasible_b.is_none()).to_string(),
+            why(&e.infeasible_b),
+            why(&e.invalid),
         ]
     });
     Ok(vec![
@@ -71,15 +92,17 @@ pub fn cheapest_csv(candidates: &[Candidate], best: Option<usize>) -> String {
         "failed_pct",
         "feasible",
         "cheapest",
+        "why_not",
     ];
     let rows = candidates.iter().enumerate().map(|(i, c)| {
         vec![
-            c.x.to_string(),
-            c.cost.mean.to_string(),
-            c.p99_ms.mean.to_string(),
-            c.failed_pct.mean.to_string(),
+            number(c.x),
+            number(c.cost.mean),
+            number(c.p99_ms.mean),
+            number(c.failed_pct.mean),
             c.feasible.to_string(),
             (Some(i) == best).to_string(),
+            c.why_not.clone().unwrap_or_default(),
         ]
     });
     csv_text(&header, rows)

@@ -3,7 +3,7 @@
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::{RunReport, VariantReport};
-use crate::billing::CostCategory;
+use crate::billing::{CostCategory, MONTHLY_LABEL};
 
 /// Format dollars: cents above $1, four significant digits below.
 pub fn usd(v: f64) -> String {
@@ -41,10 +41,11 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowFn)> {
         ("  load balancer", |v| {
             category(v, CostCategory::LoadBalancer)
         }),
-        ("cost per million requests", |v| {
-            usd(v.cost_per_million_requests_usd)
+        ("cost per million arrived", |v| {
+            v.cost_per_million_arrived_usd
+                .map_or_else(|| "—".to_string(), usd)
         }),
-        ("30-day projection", |v| usd(v.projection_30d.total_usd)),
+        (MONTHLY_LABEL, |v| usd(v.projection_monthly.total_usd)),
         ("requests arrived", |v| v.requests.arrived.to_string()),
         ("latency p50 ms", |v| ms(v.latency_ms.p50_ms)),
         ("latency p90 ms", |v| ms(v.latency_ms.p90_ms)),
@@ -109,23 +110,18 @@ pub fn summary_table(report: &RunReport) -> String {
         description += &format!("Replayed {}\n", replay_line(log));
     }
     if let Some(slo) = report.slo {
-        let mut limits = Vec::new();
-        if let Some(p99) = slo.p99_ms {
-            limits.push(format!("p99 ≤ {p99} ms"));
-        }
-        if let Some(failed) = slo.max_failed_pct {
-            limits.push(format!("throttled + timed out ≤ {failed} %"));
-        }
-        description += &format!("SLO: {}\n", limits.join(", "));
+        description += &format!("SLO: {}\n", super::verdict::slo_text(&slo));
     }
     format!(
         "{} — seed {}, {} simulated, {} on average\n{description}{table}\n\
          Utilisation: busy share of environment time (serverless), CPU (fleets). \
-         The 30-day projection scales the horizon's usage; it is not simulated.\n",
+         Monthly (730 h) scales the horizon's usage to a 730-hour month; it is not \
+         simulated. Cost per million counts every arrived request, failed ones too.\n{}\n",
         report.scenario,
         report.seed,
         humantime::format_duration(std::time::Duration::from_secs_f64(report.horizon_s)),
         rate(report.traffic.mean_rate_per_s),
+        super::verdict::headline(report),
     )
 }
 

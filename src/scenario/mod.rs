@@ -9,7 +9,7 @@ pub mod sweep;
 mod validate;
 
 pub use error::{Located, ScenarioError};
-pub use validate::{DEFAULT_CONCURRENCY, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_TIMEOUT};
+pub use validate::{DEFAULT_CONCURRENCY, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_TIMEOUT, horizon};
 
 use std::path::Path;
 

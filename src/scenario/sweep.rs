@@ -16,6 +16,13 @@ use super::{Located, Scenario, ScenarioError, parse};
 /// Fields whose value is a list by nature, never a sweep.
 const LIST_FIELDS: [&str; 4] = ["hourly", "at_s", "values_ms", "functions"];
 
+/// Top-level fields that cannot be swept, and what to do instead. A sweep of `seed` would give
+/// every point its own seed and mix two sources of variation into one figure.
+const UNSWEPT: [(&str, &str); 1] = [(
+    "seed",
+    "give one seed; for several seeds per point use `scalesim sweep --replications N` (seeds derived from it, with 95 % intervals)",
+)];
+
 /// How a swept value is written into the scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -231,6 +238,21 @@ impl Finder<'_> {
     }
 
     fn value(&mut self, key: Option<&str>, v: &Value) -> Result<(), ScenarioError> {
+        let swept = matches!(v, Value::Array(_))
+            || matches!(v, Value::InlineTable(t) if t.contains_key("from") && t.contains_key("to"));
+        if swept
+            && let [Step::Key(k)] = self.path.as_slice()
+            && let Some((field, help)) = UNSWEPT.iter().find(|(f, _)| f == k)
+        {
+            return Err(err(
+                self.file,
+                self.text,
+                v.span(),
+                field,
+                format!("`{field}` cannot be swept"),
+                help,
+            ));
+        }
         match v {
             Value::Array(a)
                 if key.is_some_and(|k| !LIST_FIELDS.contains(&k))
@@ -480,6 +502,11 @@ pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, Form), String>
             steps.push(Step::Index(i));
         }
     }
+    if let [Step::Key(k)] = steps.as_slice()
+        && let Some((field, help)) = UNSWEPT.iter().find(|(f, _)| f == k)
+    {
+        return Err(format!("`{field}` cannot be varied: {help}"));
+    }
     match item.as_value().and_then(number) {
         Some((_, form)) => Ok((steps, form)),
         None => Err(format!(
@@ -542,6 +569,27 @@ platform = "lambda"
 runtime = "python"
 memory_mb = [128, 256]
 "#;
+
+    /// `seed = [1, 2]` (line 3 of this text) is refused where it stands, as is `--vary seed`.
+    #[test]
+    fn seed_cannot_be_swept() {
+        let text = BASE.replace("horizon = \"1h\"", "seed = [1, 2]\nhorizon = \"1h\"");
+        let e = Sweep::parse(&text, "s.toml").unwrap_err().to_string();
+        assert!(e.contains("s.toml:3"), "{e}");
+        assert!(e.contains("`seed` cannot be swept"), "{e}");
+        assert!(e.contains("--replications"), "{e}");
+        let ranged = BASE.replace(
+            "horizon = \"1h\"",
+            "seed = { from = 1, to = 9, steps = 3 }\nhorizon = \"1h\"",
+        );
+        assert!(Sweep::parse(&ranged, "s.toml").is_err());
+        let one = BASE.replace("horizon = \"1h\"", "seed = 7\nhorizon = \"1h\"");
+        assert!(
+            resolve_path(&one, "seed")
+                .unwrap_err()
+                .contains("cannot be varied")
+        );
+    }
 
     #[test]
     fn finds_axes_and_builds_every_point() {

@@ -67,24 +67,56 @@ fn breakeven_curves<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let e = &b.evaluations;
     let (x0, x1) = (e[0].x, e[e.len() - 1].x);
-    let top = top_of(e.iter().flat_map(|p| [&p.cost_a, &p.cost_b]));
+    let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
+    // Values at which the scenario did not validate have no cost to draw.
+    let valid: Vec<_> = e.iter().filter(|p| p.invalid.is_none()).collect();
+    let top = top_of(valid.iter().flat_map(|p| [&p.cost_a, &p.cost_b]));
     let mut chart = frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?;
     mesh!(chart, b.vary.as_str(), "USD over the horizon").draw()?;
-    let a: Vec<_> = e.iter().map(|p| (p.x, p.cost_a)).collect();
-    let bb: Vec<_> = e.iter().map(|p| (p.x, p.cost_b)).collect();
+    let a: Vec<_> = valid.iter().map(|p| (p.x, p.cost_a)).collect();
+    let bb: Vec<_> = valid.iter().map(|p| (p.x, p.cost_b)).collect();
     estimate_line(&mut chart, &a, &b.variant_a, colour(0))?;
     estimate_line(&mut chart, &bb, &b.variant_b, colour(1))?;
+    // A cross on each point where that variant is not feasible (misses the SLO or drops
+    // requests): its cost there is no option.
+    let red = RGBColor(200, 30, 30);
+    let crosses: Vec<(f64, f64)> = valid
+        .iter()
+        .flat_map(|p| {
+            [
+                p.infeasible_a.as_ref().map(|_| (p.x, p.cost_a.mean)),
+                p.infeasible_b.as_ref().map(|_| (p.x, p.cost_b.mean)),
+            ]
+        })
+        .flatten()
+        .collect();
+    if !crosses.is_empty() {
+        chart
+            .draw_series(
+                crosses
+                    .iter()
+                    .map(|&(x, y)| Cross::new((x, y), 6, red.stroke_width(2))),
+            )?
+            .label("not feasible (misses the SLO or drops requests)")
+            .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
+    }
     let marker = RGBColor(80, 80, 80);
-    chart
-        .draw_series(LineSeries::new(
-            [(b.crossing, 0.0), (b.crossing, top)],
-            marker.stroke_width(2),
-        ))?
-        .label(format!("break-even ≈ {:.4}", b.crossing))
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], marker.stroke_width(2)));
-    if b.noise_band.1 > b.noise_band.0 {
+    if let Some(crossing) = b.crossing {
+        chart
+            .draw_series(LineSeries::new(
+                [(crossing, 0.0), (crossing, top)],
+                marker.stroke_width(2),
+            ))?
+            .label(format!("break-even ≈ {crossing:.4}"))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], marker.stroke_width(2))
+            });
+    }
+    if let Some(band) = b.noise_band
+        && band.1 > band.0
+    {
         chart.draw_series(std::iter::once(Rectangle::new(
-            [(b.noise_band.0, 0.0), (b.noise_band.1, top)],
+            [(band.0, 0.0), (band.1, top)],
             marker.mix(0.12).filled(),
         )))?;
     }

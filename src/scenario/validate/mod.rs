@@ -182,6 +182,30 @@ pub(crate) fn join(base: &[Seg], tail: &[Seg]) -> Vec<Seg> {
     base.iter().chain(tail).copied().collect()
 }
 
+/// The horizon rule, in one place for the scenario file's `horizon` and the command line's
+/// `--horizon`: a duration such as `"90m"` or `"7d"` of at least 1 µs (the engine's tick; `1ns`
+/// would be 0 s and a month projected from 0 s is infinite) and at most 366 days.
+///
+/// # Errors
+/// `(what is wrong with the text, what is allowed)`.
+pub fn horizon(text: &str) -> std::result::Result<SimDuration, (String, String)> {
+    let d = humantime::parse_duration(text).map_err(|e| {
+        (
+            format!("\"{text}\" is not a duration ({e})"),
+            "write a duration such as \"250ms\", \"90s\", \"10m\", \"6h\" or \"7d\"".to_string(),
+        )
+    })?;
+    let allowed = "allowed: at least 1 µs and at most 366 days";
+    let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+    if micros == 0 || micros > MAX_HORIZON_S * 1_000_000 {
+        return Err((
+            format!("\"{text}\" is not a usable horizon"),
+            allowed.to_string(),
+        ));
+    }
+    Ok(SimDuration::from_micros(micros))
+}
+
 /// Validate a whole raw scenario.
 pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
     let name_ok = !raw.name.is_empty()
@@ -197,14 +221,7 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
             "allowed: letters, digits, '-', '_' and '.', not starting with '.'",
         ));
     }
-    let horizon = cx.duration(&[K("horizon")], &raw.horizon)?;
-    if horizon == SimDuration::ZERO || horizon > SimDuration::from_secs(MAX_HORIZON_S) {
-        return Err(cx.err(
-            &[K("horizon")],
-            format!("\"{}\" is not a usable horizon", raw.horizon),
-            "allowed: more than 0 and at most 366 days",
-        ));
-    }
+    let horizon = horizon(&raw.horizon).map_err(|(m, h)| cx.err(&[K("horizon")], m, h))?;
     let interval = cx.duration(&[K("interval")], raw.interval.as_deref().unwrap_or("60s"))?;
     if interval < SimDuration::from_secs(1) {
         return Err(cx.err(
