@@ -723,3 +723,61 @@ fn a_row_moved_earlier_after_the_check_is_a_change_not_a_panic() {
         );
     }
 }
+
+/// On a fleet a recorded duration runs as recorded too; `cpu_fraction` says how much of it is
+/// CPU work. Two requests at 0 s of 2,000 ms each on one t3.medium (2 vCPUs) whose CPU is twice
+/// the reference (`cpu_speed = 2`), half of each duration CPU work, over 10 s:
+/// - as recorded: each runs 2,000 ms (the faster CPU does not change a measured time) and uses
+///   1 CPU core-second; two in flight need 2 × 1 / 2 vCPUs = 1 s < 2 s, no slow-down. CPU
+///   utilisation = 2 core-s ÷ (2 vCPUs × 10 s) = 10 %.
+/// - `durations = "reference_cpu"`: 1 s of CPU work at speed 2 takes 0.5 s and 0.5 core-s, plus
+///   1 s of waiting: 1,500 ms each; utilisation = 1 ÷ 20 = 5 %.
+#[test]
+fn a_fleet_runs_recorded_durations_as_recorded_and_counts_their_cpu() {
+    let dir = TempDir::new().unwrap();
+    let log = dir.path().join("log.csv");
+    fs::write(&log, "timestamp,duration_ms\n100,2000\n100,2000\n").unwrap();
+    let fleet = |durations: &str| {
+        common::run_one(&format!(
+            r#"
+name = "fleet"
+horizon = "10s"
+[traffic]
+replay = {{ format = "csv", path = "{}", duration = "duration_ms"{durations} }}
+[traffic.request]
+cpu_fraction = 0.5
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "t3.medium"
+count = 1
+slots = 4
+cpu_speed = 2.0
+"#,
+            log.display()
+        ))
+    };
+    let v = fleet("");
+    assert_eq!(v.requests.completed, 2);
+    assert!(
+        (v.latency_ms.mean_ms - 2_000.0).abs() < 1e-9,
+        "{:?}",
+        v.latency_ms
+    );
+    assert!(
+        (v.capacity.mean_utilisation - 0.10).abs() < 1e-9,
+        "{:?}",
+        v.capacity
+    );
+    let v = fleet(r#", durations = "reference_cpu""#);
+    assert!(
+        (v.latency_ms.mean_ms - 1_500.0).abs() < 1e-9,
+        "{:?}",
+        v.latency_ms
+    );
+    assert!(
+        (v.capacity.mean_utilisation - 0.05).abs() < 1e-9,
+        "{:?}",
+        v.capacity
+    );
+}
