@@ -161,7 +161,8 @@ fn scenario_files_that_are_not_small_regular_files_are_refused() {
 }
 
 /// A Parquet trace with zero rows (a datetime or an int16 column) panicked inside polars, in
-/// `validate` too: now the clean "no request to replay" error.
+/// `validate` too: now a clean error — "no request to replay" for the int16 one, the message
+/// for temporal columns (below) for the datetime one.
 #[test]
 fn empty_parquet_traces_are_refused_cleanly() {
     for case in ["empty-datetime", "empty-int16"] {
@@ -187,4 +188,18 @@ fn many_row_groups_read_in_linear_time() {
         "{:?}",
         start.elapsed()
     );
+}
+
+/// Parquet timestamp (datetime) and duration columns were refused with an internal type error
+/// ("cannot create series from Timestamp(Millisecond, None)"). This build of polars has no
+/// temporal types, so they are refused with a clear message naming the column and what to
+/// write instead.
+#[test]
+fn parquet_timestamp_and_duration_columns_are_refused_clearly() {
+    for case in ["datetime-2rows", "duration-col-2rows"] {
+        insta::assert_snapshot!(
+            format!("fuzz_parquet_{case}"),
+            refused(&fuzz_dir("parquet"), &format!("{case}.toml"))
+        );
+    }
 }

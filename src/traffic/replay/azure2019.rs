@@ -428,6 +428,64 @@ impl Source for Azure2019 {
 mod tests {
     use super::*;
 
+    /// A trace folder with `invocations` as invocations.csv; the trace read with `within`.
+    fn trace(invocations: &str, within: WithinMinute) -> (Azure2019, tempfile::TempDir) {
+        let dir = tempfile::TempDir::new().unwrap();
+        std::fs::write(dir.path().join("invocations.csv"), invocations).unwrap();
+        let mut fns = Interner::default();
+        let rng = crate::engine::RngStreams::new(7).stream("test");
+        let t = Azure2019::open(dir.path(), within, rng, &mut fns).unwrap();
+        (t, dir)
+    }
+
+    fn rows(t: &mut Azure2019) -> Vec<(f64, u32)> {
+        let mut fns = Interner::default();
+        std::iter::from_fn(|| t.next_row(&mut fns))
+            .map(|r| r.map(|r| (r.t, r.func)).unwrap())
+            .collect()
+    }
+
+    /// Uniform: the i-th of n invocations in minute m at (m + (i + ½)/n) × 60 s. f (function 0)
+    /// runs 3 times in minute 0: 10, 30, 50 s; g (function 1) twice: 15, 45 s, and once in
+    /// minute 1: 90 s. Merged in time order.
+    #[test]
+    fn minutes_expand_one_invocation_at_a_time_in_time_order() {
+        let csv = "HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f,http,3,0\no,a,g,http,2,1\n";
+        let (mut t, _dir) = trace(csv, WithinMinute::Uniform);
+        assert_eq!(
+            rows(&mut t),
+            [
+                (10.0, 0),
+                (15.0, 1),
+                (30.0, 0),
+                (45.0, 1),
+                (50.0, 0),
+                (90.0, 1)
+            ]
+        );
+    }
+
+    /// Poisson: 10,000 invocations in minute 0, drawn one after another as order statistics:
+    /// in time order, within [0, 60), mean 30 s (standard error 60/√12/√10,000 ≈ 0.17 s).
+    /// And the largest count allowed, 10,000,000, holds one pending invocation, not a minute.
+    #[test]
+    fn poisson_minutes_are_sorted_uniform_draws_and_memory_stays_flat() {
+        let csv = "HashOwner,HashApp,HashFunction,Trigger,1\no,a,f,http,10000\n";
+        let (mut t, _dir) = trace(csv, WithinMinute::Poisson);
+        let r = rows(&mut t);
+        assert_eq!(r.len(), 10_000);
+        assert!(r.windows(2).all(|w| w[0].0 <= w[1].0));
+        assert!(r.iter().all(|&(x, _)| (0.0..60.0).contains(&x)));
+        let mean = r.iter().map(|x| x.0).sum::<f64>() / 1e4;
+        assert!((mean - 30.0).abs() < 1.0, "{mean}");
+        let csv = "HashOwner,HashApp,HashFunction,Trigger,1\no,a,f,http,10000000\n";
+        let (mut t, _dir) = trace(csv, WithinMinute::Poisson);
+        assert_eq!(t.invocations(0), 10_000_000);
+        let mut fns = Interner::default();
+        assert!(t.next_row(&mut fns).is_some());
+        assert_eq!(t.pending.len(), 1);
+    }
+
     #[test]
     fn durations_interpolate_between_percentiles() {
         let d = Durations {

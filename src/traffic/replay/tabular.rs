@@ -481,6 +481,34 @@ impl ParquetSource {
         check_parquet(&metadata, data_end).map_err(|e| corrupt(&p, &e))?;
         let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
         Positions::find(&p, &header, cols)?;
+        // polars is built without its temporal types (see Cargo.toml), so it cannot make a
+        // column of a Parquet timestamp or duration: say so, and what to write instead.
+        for name in [
+            Some(&cols.timestamp),
+            cols.duration.as_ref(),
+            cols.memory.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let dtype = schema.get(name.as_str()).map(|f| f.dtype());
+            if let Some(
+                dt @ (ArrowDataType::Timestamp(..)
+                | ArrowDataType::Duration(_)
+                | ArrowDataType::Date32
+                | ArrowDataType::Date64
+                | ArrowDataType::Time32(_)
+                | ArrowDataType::Time64(_)),
+            ) = dtype
+            {
+                return Err(io(
+                    &p,
+                    &format!(
+                        "column \"{name}\" is a Parquet {dt:?} column, which scalesim does not read yet; store times as numbers (seconds, ms or µs since the epoch, with timestamp_unit) and durations as numbers (with duration_unit)"
+                    ),
+                ));
+            }
+        }
         let mut template = (*metadata).clone();
         template.row_groups = Vec::new();
         Ok(ParquetSource {
