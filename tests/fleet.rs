@@ -195,3 +195,41 @@ fn absurd_durations_are_refused_with_the_allowed_range() {
         .replace("load_balancer = false", "queue_timeout = \"400d\"");
     assert!(parse_error(&queue).contains("allowed: 0s to 366d"));
 }
+
+/// Over 20 seeds of bursts on a fleet whose 8 slots per 2-vCPU instance let CPU-bound requests
+/// ask for up to 4× its vCPUs, and that scales on CPU: no interval, no run shows more than
+/// 100 % CPU, and every request is accounted for exactly once.
+#[test]
+fn utilisation_never_exceeds_100_percent_over_seeds() {
+    let text = r#"
+name = "oversubscribed"
+horizon = "20m"
+[traffic]
+arrivals = { process = "bursty", base_rate_per_s = 5, burst_rate_per_s = 60, mean_base = "3m", mean_burst = "1m" }
+[traffic.request]
+duration = { dist = "lognormal", median_ms = 300, p99_ms = 4000 }
+cpu_fraction = 1.0
+parallelism = 2
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "c7g.large"
+slots = 8
+queue_timeout = "5s"
+deregistration_delay = "10s"
+autoscaling = { policy = "target_tracking", predefined_metric_type = "ASGAverageCPUUtilization", target_value = 50, min_size = 1, max_size = 6, instance_warmup = "30s" }
+"#;
+    let base = scenario(text);
+    for seed in 1..=20 {
+        let mut s = base.clone();
+        s.seed = seed;
+        let mut r = common::run(&s);
+        let v = r.variants.remove(0);
+        assert!(v.requests.is_conserved(), "seed {seed}: {:?}", v.requests);
+        assert!(v.capacity.mean_utilisation <= 1.0 + 1e-9, "seed {seed}");
+        for row in &v.timeseries {
+            let u = row.utilisation.unwrap_or(0.0);
+            assert!(u <= 1.0 + 1e-9, "seed {seed}: {u} at {} s", row.end_s);
+        }
+    }
+}
