@@ -8,7 +8,15 @@ use crate::engine::SimRng;
 /// z such that P(N(0,1) ≤ z) = 0.99, to place a lognormal's p99.
 const Z_99: f64 = 2.326_347_874_040_840_8;
 
-/// A distribution of durations, in seconds. Every variant is validated non-negative and finite.
+/// Longest duration a distribution may have or draw, seconds: a week. Longer than any request a
+/// load balancer or a function serves (an ALB closes a connection idle for its idle timeout, at
+/// most 4,000 s; Lambda stops at 900 s), long enough for batch jobs modelled as requests, and far
+/// from the sums that lose precision or overflow (a 10^20 ms duration once billed billions).
+/// Scenario validation refuses parameters above it; draws from unbounded tails are capped at it.
+pub const MAX_DURATION_S: f64 = 7.0 * 86_400.0;
+
+/// A distribution of durations, in seconds. Every variant is validated non-negative, finite and
+/// at most [`MAX_DURATION_S`]; draws never exceed it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DurationDist {
     /// Always the same value.
@@ -60,18 +68,18 @@ impl DurationDist {
         }
     }
 
-    /// Draw one value, seconds.
+    /// Draw one value, seconds (at most [`MAX_DURATION_S`]).
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
         match self {
             DurationDist::Constant { secs } => *secs,
             DurationDist::Exponential { mean_secs } => {
                 let e: f64 = Exp1.sample(rng);
-                e * mean_secs
+                (e * mean_secs).min(MAX_DURATION_S)
             }
             DurationDist::LogNormal { median_secs, sigma } => {
                 let z: f64 = StandardNormal.sample(rng);
-                median_secs * (z * sigma).exp()
+                (median_secs * (z * sigma).exp()).min(MAX_DURATION_S)
             }
             DurationDist::Empirical { values_secs } => {
                 values_secs[rng.random_range(0..values_secs.len())]

@@ -202,7 +202,7 @@ fn short_lived_instances_pay_the_60_second_minimum() {
 
     let usage = FleetUsage {
         instance_runs: vec![SimDuration::from_secs(30), SimDuration::from_secs(90)],
-        requests_per_hour: vec![0],
+        balancer_hours: vec![Default::default()],
     };
     let billing = Ec2Billing {
         instance: catalog::instance_type("m7g.large").unwrap(),
@@ -247,4 +247,139 @@ autoscaling = { policy = "target_tracking", predefined_metric_type = "ALBRequest
     let lived = v.capacity.mean_instances * 2_400.0;
     assert!(billed >= lived && billed >= 60.0 * (1 + acts[0].to - acts[0].from) as f64);
     close(v.cost.total_usd, billed * 0.0816 / 3_600.0);
+}
+
+/// AWS's own ALB pricing example (aws.amazon.com/elasticloadbalancing/pricing/, us-east-1;
+/// the case `alb-lcu-example.toml`): 1 new connection per second, each open 2 minutes and
+/// carrying 5 requests (5 requests per second), 60 KB per request and response together,
+/// 60 listener rules. Over one hour, 18,000 requests (even arrivals at 0, 0.2, … 3,599.8 s):
+/// - new connections: 18,000 / 5 = 3,600 in the hour = 1 per second → 1 / 25 = 0.04 LCU;
+/// - active connections: 3,600 × 120 s / 3,600 s = 120 → 120 / 3,000 = 0.04 LCU;
+/// - processed bytes: 18,000 × 60,000 B = 1.08 GB → 1.08 / 1 = 1.08 LCU;
+/// - rule evaluations: 5/s × (60 − 10 free) = 250/s → 250 / 1,000 = 0.25 LCU.
+///
+/// The largest is 1.08 LCU; the hour costs $0.0225 + 1.08 × $0.008 = $0.03114.
+const ALB_EXAMPLE: &str = r#"
+name = "alb-lcu-example"
+horizon = "1h"
+seed = 1
+
+[traffic]
+arrivals = { process = "even", rate_per_s = 5 }
+
+[traffic.request]
+duration = { dist = "constant", ms = 20 }
+cpu_fraction = 0.5
+memory_mb = 64
+request_bytes = 10000
+response_bytes = 50000
+
+[[variant]]
+name = "ec2-behind-alb"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 1
+slots = 16
+load_balancer = { rules = 60, requests_per_connection = 5, connection_duration = "2m" }
+"#;
+
+#[test]
+fn alb_lcus_follow_aws_worked_example() {
+    // The case file, as shipped in tests/fixtures, is the same scenario.
+    let case = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/cases/alb-lcu-example.toml"
+    );
+    let case = std::fs::read_to_string(case).unwrap();
+    assert_eq!(scenario(&case).variants, scenario(ALB_EXAMPLE).variants);
+    assert_eq!(scenario(&case).traffic, scenario(ALB_EXAMPLE).traffic);
+    let r = run(&scenario(ALB_EXAMPLE));
+    let v = variant(&r, "ec2-behind-alb");
+    assert_eq!(v.requests.arrived, 18_000);
+    let lcu = v.cost.lines.iter().find(|l| l.unit == "LCU-hours").unwrap();
+    close(lcu.quantity, 1.08);
+    close(lcu.cost_usd, 1.08 * 0.008);
+    close(
+        v.cost.category_usd(CostCategory::LoadBalancer).unwrap(),
+        0.031_14,
+    );
+}
+
+/// Each dimension can be the largest. 5 requests per second for an hour (18,000), no bytes:
+/// - defaults (1 request per connection, connections open 60 s, 1 rule): new connections
+///   5/s / 25 = 0.2 LCU; active 18,000 × 60 s / 3,600 s = 300 → 0.1; rules (1 − 10) < 0 → 0.
+///   0.2 LCU: $0.0225 + 0.2 × $0.008 = $0.0241;
+/// - connections open 10 minutes: active 18,000 × 600 s / 3,600 s = 3,000 → 1.0 LCU (new 0.2):
+///   $0.0225 + $0.008 = $0.0305;
+/// - 100 rules, 5 requests per connection: rules 5/s × 90 = 450/s → 0.45 LCU (new 1/s → 0.04,
+///   active 3,600 × 60 / 3,600 = 60 → 0.02): $0.0225 + 0.45 × $0.008 = $0.0261.
+#[test]
+fn alb_lcus_take_the_largest_dimension() {
+    let variants = [
+        ("defaults", "true", 0.024_1),
+        (
+            "long-connections",
+            "{ connection_duration = \"10m\" }",
+            0.030_5,
+        ),
+        (
+            "many-rules",
+            "{ rules = 100, requests_per_connection = 5 }",
+            0.026_1,
+        ),
+    ];
+    let mut text = String::from(
+        r#"
+name = "alb-dimensions"
+horizon = "1h"
+[traffic]
+arrivals = { process = "even", rate_per_s = 5 }
+[traffic.request]
+duration = { dist = "constant", ms = 20 }
+"#,
+    );
+    for (name, lb, _) in variants {
+        text.push_str(&format!(
+            "[[variant]]\nname = \"{name}\"\nplatform = \"ec2\"\ninstance_type = \"m7g.large\"\n\
+             count = 1\nslots = 16\nload_balancer = {lb}\n"
+        ));
+    }
+    let r = run(&scenario(&text));
+    for (name, _, usd) in variants {
+        let v = variant(&r, name);
+        close(
+            v.cost.category_usd(CostCategory::LoadBalancer).unwrap(),
+            usd,
+        );
+    }
+}
+
+/// The load balancer's settings are checked with their location and the allowed range.
+#[test]
+fn alb_settings_out_of_range_are_refused() {
+    for (lb, field, allowed) in [
+        ("{ rules = 0 }", "load_balancer.rules", "allowed: 1 to 1000"),
+        (
+            "{ requests_per_connection = 0.5 }",
+            "load_balancer.requests_per_connection",
+            "allowed: 1 to 1,000,000",
+        ),
+        (
+            "{ connection_duration = \"0s\" }",
+            "load_balancer.connection_duration",
+            "at most 7d",
+        ),
+        ("{ rule = 5 }", "unknown field `rule`", "rules"),
+    ] {
+        let text = ALB_EXAMPLE.replace(
+            "{ rules = 60, requests_per_connection = 5, connection_duration = \"2m\" }",
+            lb,
+        );
+        let err = scalesim::scenario::parse(&text, "alb.toml")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(field), "{err}");
+        assert!(err.contains(allowed), "{err}");
+    }
 }

@@ -317,7 +317,8 @@ cold_start = {{ dist = "constant", ms = 0 }}
     // (billed up to it) and their environment is reset.
     let unbounded = by_hand(&invocations, 0, 600_000_000, u64::MAX, stretch);
     assert_eq!(unbounded.cold, 85);
-    let today = 199.0 * 0.20e-6 + unbounded.billed_ms as f64 * 128.0 / 1_024_000.0 * 0.000_016_666_7;
+    let today =
+        199.0 * 0.20e-6 + unbounded.billed_ms as f64 * 128.0 / 1_024_000.0 * 0.000_016_666_7;
     assert!((today - 0.3052).abs() < 5e-5, "${today}");
     let stretched = by_hand(&invocations, 0, 600_000_000, TIMEOUT_US, stretch);
     let r = run(&scenario(&case(r#", durations = "reference_cpu""#)));

@@ -91,7 +91,13 @@ pub const API_GATEWAY_HTTP: &[Tier] = &[
     },
 ];
 
-/// Application Load Balancer prices.
+/// Application Load Balancer prices and the size of one load balancer capacity unit (LCU).
+///
+/// Each hour (a partial hour billed whole) costs `hour_usd` plus `lcu_hour_usd` per LCU, the
+/// LCUs being the largest of four dimensions measured over the hour: new connections per second
+/// ÷ 25, active connections per minute ÷ 3,000, processed GB ÷ 1 (EC2, container and IP
+/// targets; 0.4 GB for Lambda targets) and rule evaluations per second ÷ 1,000 (the first 10
+/// rules evaluated for a request are free).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AlbPrices {
     /// Per ALB-hour (partial hours billed as whole).
@@ -100,16 +106,47 @@ pub struct AlbPrices {
     pub lcu_hour_usd: f64,
     /// New connections per second that make one LCU.
     pub new_conns_per_s_per_lcu: f64,
+    /// Active connections (mean over the hour, sampled per minute) that make one LCU.
+    pub active_conns_per_lcu: f64,
+    /// Bytes processed in an hour that make one LCU (EC2 targets; 1 GB = 10^9 bytes, as AWS's
+    /// example counts: 300 KB/s × 3,600 s = 1.08 GB).
+    pub bytes_per_hour_per_lcu: f64,
+    /// Rule evaluations per second that make one LCU.
+    pub rule_evals_per_s_per_lcu: f64,
+    /// Rules evaluated for each request that are free.
+    pub free_rules_per_request: f64,
 }
 
-// ALB $0.0225/h: cloud-horizons.com/blog/alb-the-line-item-nobody-watches (May 2026).
-// LCU $0.008/LCU-h, 25 new connections/s per LCU: handbook.vantage.sh/aws/services/elb-pricing.
+// Source: aws.amazon.com/elasticloadbalancing/pricing/ (us-east-1 and its worked example:
+// $0.0225 per ALB-hour, $0.008 per LCU-hour; "25 new connections per second, 3,000 active
+// connections per minute, 1 GB per hour for EC2 instances, containers and IP addresses as
+// targets, 1,000 rule evaluations per second"; first 10 rules free), as transcribed on
+// 2026-09-20 (github api-evangelist/amazon-elastic-load-balancing,
+// plans/amazon-elastic-load-balancing-plans-pricing.yml); the same in
+// handbook.vantage.sh/aws/services/elb-pricing and cloud-horizons.com (May 2026).
 /// Application Load Balancer, us-east-1.
 pub const ALB: AlbPrices = AlbPrices {
     hour_usd: 0.0225,
     lcu_hour_usd: 0.008,
     new_conns_per_s_per_lcu: 25.0,
+    active_conns_per_lcu: 3_000.0,
+    bytes_per_hour_per_lcu: 1.0e9,
+    rule_evals_per_s_per_lcu: 1_000.0,
+    free_rules_per_request: 10.0,
 };
+
+impl AlbPrices {
+    /// LCUs of one hour of load balancer usage: the largest of the four dimensions.
+    pub fn lcus(&self, hour: &crate::platform::iaas::BalancerHour) -> f64 {
+        let new_conns = hour.new_connections / 3_600.0 / self.new_conns_per_s_per_lcu;
+        let active = hour.connection_s / 3_600.0 / self.active_conns_per_lcu;
+        let bytes = hour.processed_bytes / self.bytes_per_hour_per_lcu;
+        let billable_rules =
+            (hour.rule_evaluations - hour.requests as f64 * self.free_rules_per_request).max(0.0);
+        let rules = billable_rules / 3_600.0 / self.rule_evals_per_s_per_lcu;
+        new_conns.max(active).max(bytes).max(rules)
+    }
+}
 
 /// CPU architecture of an instance type or function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

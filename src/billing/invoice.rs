@@ -199,9 +199,9 @@ pub fn ec2_invoice(usage: &FleetUsage, billing: &Ec2Billing, period: Period) -> 
     if billing.load_balancer {
         let alb_hours = (period.seconds / 3_600.0).ceil();
         let lcu_hours: f64 = usage
-            .requests_per_hour
+            .balancer_hours
             .iter()
-            .map(|&n| n as f64 / 3_600.0 / ALB.new_conns_per_s_per_lcu)
+            .map(|hour| ALB.lcus(hour))
             .sum::<f64>()
             * k;
         lines.push(InvoiceLine {
@@ -212,7 +212,7 @@ pub fn ec2_invoice(usage: &FleetUsage, billing: &Ec2Billing, period: Period) -> 
             cost_usd: alb_hours * ALB.hour_usd,
         });
         lines.push(InvoiceLine {
-            item: "Application Load Balancer LCUs (new connections)".into(),
+            item: "Application Load Balancer LCUs (largest of 4 dimensions, per hour)".into(),
             category: CostCategory::LoadBalancer,
             quantity: lcu_hours,
             unit: "LCU-hours".into(),
@@ -249,7 +249,8 @@ pub fn lambda_list_cost(
 }
 
 /// Cost of one interval of `interval_s` seconds at list rates for a fleet (see
-/// [`lambda_interval_cost`]).
+/// [`lambda_interval_cost`]); the load balancer's LCUs are weighed by requests (one connection
+/// each): a shape only, [`accrue`] fits it to the invoice.
 pub fn ec2_interval_cost(row: &IntervalRow, billing: &Ec2Billing, interval_s: f64) -> f64 {
     let compute = row.usage_compute * billing.instance.usd_per_hour / 3_600.0;
     let lb = if billing.load_balancer {

@@ -217,6 +217,8 @@ pub struct RawRequest {
     pub parallelism: f64,
     #[serde(default = "default_request_memory")]
     pub memory_mb: i64,
+    pub request_bytes: Option<f64>,
+    pub response_bytes: Option<f64>,
 }
 
 fn one() -> f64 {
@@ -303,7 +305,7 @@ pub struct RawVariant {
     pub slots: Option<i64>,
     pub queue_timeout: Option<String>,
     pub cpu_speed: Option<f64>,
-    pub load_balancer: Option<bool>,
+    pub load_balancer: Option<RawLoadBalancer>,
     pub boot_time: Option<RawDist>,
     pub deregistration_delay: Option<String>,
     pub autoscaling: Option<RawAutoscaling>,
@@ -317,6 +319,51 @@ pub struct RawVariant {
 pub enum RawReserved {
     Each(i64),
     ByFunction(std::collections::BTreeMap<String, i64>),
+}
+
+/// `load_balancer` of an EC2 variant: `true`/`false`, or a table describing the Application
+/// Load Balancer (which implies `true`).
+#[derive(Debug)]
+pub enum RawLoadBalancer {
+    /// `load_balancer = true` or `false`: defaults for every setting.
+    Enabled(bool),
+    /// `load_balancer = { rules = 60, ... }`.
+    Alb(RawAlb),
+}
+
+/// `load_balancer = { rules = ..., requests_per_connection = ..., connection_duration = ... }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlb {
+    pub rules: Option<i64>,
+    pub requests_per_connection: Option<f64>,
+    pub connection_duration: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawLoadBalancer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawLoadBalancer;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "true, false or a table such as { rules = 10, requests_per_connection = 1, \
+                     connection_duration = \"60s\" }",
+                )
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RawLoadBalancer, E> {
+                Ok(RawLoadBalancer::Enabled(v))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<RawLoadBalancer, M::Error> {
+                RawAlb::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawLoadBalancer::Alb)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// `[[variant.schedule]]`: a daily scheduled action.

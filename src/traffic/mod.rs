@@ -35,6 +35,10 @@ pub struct RequestProfile {
     pub parallelism: f64,
     /// Memory a request uses, MB.
     pub memory_mb: u32,
+    /// Bytes of a request as a load balancer processes it (headers and body).
+    pub request_bytes: u64,
+    /// Bytes of its response (headers and body).
+    pub response_bytes: u64,
 }
 
 /// Where requests come from.

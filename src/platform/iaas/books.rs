@@ -83,38 +83,22 @@ impl<'a> FleetModel<'a> {
             .sum()
     }
 
-    /// Close the books at the horizon.
-    /// Log what is left at the horizon: requests still running (or dropped with their draining
-    /// instance), and the queue.
-    pub(super) fn log_at_horizon<'e>(
-        &mut self,
-        pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>,
-    ) {
-        let mut left: Vec<(SimTime, SimTime, usize, u32)> = pending
-            .filter_map(|(_, e)| match e {
-                FleetEvent::Done {
-                    instance,
-                    arrival,
-                    start,
-                    function,
-                    ..
-                } => Some((*arrival, *start, *instance as usize, *function)),
-                _ => None,
-            })
+    /// Log what is left at the horizon: requests still running, and the queue.
+    fn log_at_horizon(&mut self) {
+        let mut left: Vec<(SimTime, SimTime, u32)> = self
+            .instances
+            .iter()
+            .flat_map(|inst| inst.work.running())
+            .map(|r| (r.arrival, r.start, r.function))
             .collect();
         left.sort_unstable();
-        for (arrival, start, i, function) in left {
-            let dropped_at = self.instances[i].terminated_at;
+        for (arrival, start, function) in left {
             self.log(RequestRecord {
                 arrival,
                 start: Some(start),
-                end: dropped_at,
+                end: None,
                 cold: false,
-                outcome: if dropped_at.is_some() {
-                    RequestOutcome::TimedOut
-                } else {
-                    RequestOutcome::InFlight
-                },
+                outcome: RequestOutcome::InFlight,
                 function,
             });
         }
@@ -136,25 +120,17 @@ impl<'a> FleetModel<'a> {
         }
     }
 
-    /// Per-function figures at the horizon: requests still running on a terminated instance
-    /// were dropped with it, queued ones past their timeout timed out, the rest are in flight.
-    fn function_outcomes(&mut self, pending: &[(SimTime, &FleetEvent)]) -> Vec<FunctionOutcome> {
+    /// Per-function figures at the horizon: requests still running are in flight (and were
+    /// busy from their start), queued ones past their timeout timed out, the rest in flight.
+    fn function_outcomes(&mut self) -> Vec<FunctionOutcome> {
         let Some(tallies) = &mut self.tallies else {
             return Vec::new();
         };
         let mut in_flight = vec![0u64; tallies.len()];
-        for (_, e) in pending {
-            if let FleetEvent::Done {
-                instance, function, ..
-            } = e
-            {
-                let f = *function as usize;
-                if self.instances[*instance as usize].terminated_at.is_some() {
-                    tallies[f].counters.timed_out += 1;
-                } else {
-                    in_flight[f] += 1;
-                }
-            }
+        for r in self.instances.iter().flat_map(|inst| inst.work.running()) {
+            let f = r.function as usize;
+            in_flight[f] += 1;
+            tallies[f].busy_s += self.horizon.saturating_since(r.start).as_secs_f64();
         }
         for (arrival, work) in &self.queue {
             let f = work.function as usize;
@@ -171,10 +147,11 @@ impl<'a> FleetModel<'a> {
             .collect()
     }
 
-    /// Close the books at the horizon. `pending` are the events still scheduled.
+    /// Close the books at the horizon. `pending` are the events still scheduled (the fleet
+    /// keeps what is left in its own books; the argument stays for the runner's sake).
     pub fn finish<'e>(
         mut self,
-        pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>,
+        _pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>,
     ) -> Outcome<FleetUsage> {
         let horizon = self.horizon;
         if self.interval_start < horizon {
@@ -188,11 +165,17 @@ impl<'a> FleetModel<'a> {
             .filter(|(a, _)| *a + self.cfg.queue_timeout <= horizon)
             .count() as u64;
         counters.timed_out += timed_out_in_queue;
-        let pending: Vec<(SimTime, &FleetEvent)> = pending.collect();
-        let functions = self.function_outcomes(&pending);
+        let functions = self.function_outcomes();
         if self.log.is_some() {
-            self.log_at_horizon(pending.into_iter());
+            self.log_at_horizon();
         }
+        // Requests still running were busy from their start to the horizon.
+        self.busy_us += self
+            .instances
+            .iter()
+            .flat_map(|inst| inst.work.running())
+            .map(|r| horizon.saturating_since(r.start).as_micros())
+            .sum::<u64>();
         counters.in_flight_at_end =
             self.requests_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
         for i in 0..self.instances.len() {
@@ -204,6 +187,7 @@ impl<'a> FleetModel<'a> {
         let horizon_s = horizon.as_secs_f64().max(1e-6);
         let instance_s: f64 = self.runs.iter().map(|r| r.as_secs_f64()).sum();
         let latency = self.series.total_latency();
+        let bytes_per_request = (self.profile.request_bytes + self.profile.response_bytes) as f64;
         Outcome {
             counters,
             latency: latency.summary(),
@@ -232,7 +216,11 @@ impl<'a> FleetModel<'a> {
             },
             usage: FleetUsage {
                 instance_runs: self.runs,
-                requests_per_hour: self.requests_per_hour,
+                balancer_hours: self
+                    .requests_per_hour
+                    .iter()
+                    .map(|&n| self.cfg.balancer.meter(n, bytes_per_request))
+                    .collect(),
             },
             timeseries: self.series.into_rows(),
             activities: self.activities,

@@ -1,5 +1,6 @@
 //! One server's lifecycle: booting → in service → draining → terminated, and the CPU it used.
 
+use super::sharing::{Running, Sharing};
 use crate::engine::SimTime;
 
 /// Where an instance is in its life.
@@ -24,12 +25,14 @@ pub struct Instance {
     pub launched: SimTime,
     /// Requests running on it.
     pub in_flight: u32,
-    /// CPU core-seconds per second that its running requests use.
-    cpu_rate: f64,
+    /// The running requests, sharing its vCPUs.
+    pub work: Sharing,
+    /// Stamp of the one valid `Done` event; older ones are stale and ignored.
+    pub generation: u32,
+    /// When that event falls due, if one is scheduled.
+    pub due: Option<SimTime>,
     /// CPU core-seconds used since the current metric period began.
     pub period_cpu_core_s: f64,
-    /// When `period_cpu_core_s` was last brought up to date.
-    cpu_since: SimTime,
     /// When it entered service, if it has.
     pub in_service_since: Option<SimTime>,
     /// From when its metrics count and it counts as current capacity (the end of its warm-up).
@@ -45,47 +48,37 @@ impl Instance {
             state,
             launched: now,
             in_flight: 0,
-            cpu_rate: 0.0,
+            work: Sharing::new(now),
+            generation: 0,
+            due: None,
             period_cpu_core_s: 0.0,
-            cpu_since: now,
             in_service_since: (state == State::InService).then_some(now),
             warm_from,
             terminated_at: None,
         }
     }
 
-    /// Bring the CPU account up to `now`; returns the core-seconds added.
+    /// Bring the CPU account up to `now` on `vcpus`; returns the core-seconds added.
     #[inline]
-    pub fn advance(&mut self, now: SimTime) -> f64 {
-        let used = self.cpu_rate * now.saturating_since(self.cpu_since).as_secs_f64();
+    pub fn advance(&mut self, now: SimTime, vcpus: f64) -> f64 {
+        let used = self.work.advance(now, vcpus);
         self.period_cpu_core_s += used;
-        self.cpu_since = now;
         used
     }
 
-    /// A request using `rate` core-seconds per second starts (call `advance` first).
+    /// The request that finishes next is done (call `advance` first).
     #[inline]
-    pub fn start(&mut self, rate: f64) {
-        self.in_flight += 1;
-        self.cpu_rate += rate;
-    }
-
-    /// A request using `rate` core-seconds per second ends (call `advance` first).
-    #[inline]
-    pub fn finish(&mut self, rate: f64) {
+    pub fn finish_next(&mut self) -> Option<Running> {
+        let r = self.work.pop_next()?;
         self.in_flight -= 1;
-        self.cpu_rate = if self.in_flight == 0 {
-            0.0
-        } else {
-            (self.cpu_rate - rate).max(0.0)
-        };
+        Some(r)
     }
 
     /// Drop every running request (at the end of the deregistration delay).
-    pub fn abandon_all(&mut self) -> u32 {
-        let n = self.in_flight;
+    pub fn abandon_all(&mut self) -> Vec<Running> {
         self.in_flight = 0;
-        self.cpu_rate = 0.0;
-        n
+        self.generation = self.generation.wrapping_add(1);
+        self.due = None;
+        self.work.drain()
     }
 }

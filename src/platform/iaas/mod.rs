@@ -4,23 +4,29 @@
 //!   boot time drawn from a distribution; billing runs from launch to termination.
 //! - The load balancer sends a request to the in-service instance with the fewest in flight
 //!   (lowest index on ties). When no in-service slot is free the request waits in one FIFO queue;
-//!   a request that has waited `queue_timeout` is dropped and counted as timed out.
+//!   a request that has waited `queue_timeout` is dropped and counted as timed out. The queue
+//!   holds at most [`MAX_QUEUE`] requests: one arriving when it is full is dropped at once
+//!   (timed out, waiting 0), so memory stays flat however overloaded the fleet is.
 //! - A request's CPU-bound part runs at the instance's speed on min(parallelism, vCPUs) cores.
-//!   When the vCPUs are oversubscribed, a starting request takes at least n × its core-seconds ÷
-//!   vCPUs, n being the requests in flight (processor sharing, fixed when the request starts).
+//!   The requests on an instance share its vCPUs (processor sharing, see `sharing.rs`): when
+//!   their demands exceed the vCPUs, all of them slow down alike, a start slowing those already
+//!   running; CPU use never exceeds the vCPUs and every request gets all its CPU work.
 //! - Every metric period the fleet publishes a datapoint (CPU of in-service instances past
 //!   warm-up, requests per target, queue) and asks its policy for a decision: policies see
 //!   completed periods only. Scale-in drains instances: no new requests, in-flight ones finish,
 //!   and whatever still runs at the end of the deregistration delay is dropped (timed out).
-//! - Metering: each launch's run time (billing applies the per-second, 60 s minimum rule) and
-//!   requests seen by the load balancer per hour.
+//! - Metering: each launch's run time (billing applies the per-second, 60 s minimum rule) and,
+//!   per hour, what the load balancer handled: requests, connections, bytes, rule evaluations.
 
+mod balancer;
 mod books;
 mod instance;
 mod scaling;
+mod sharing;
 
 use std::collections::VecDeque;
 
+pub use balancer::{Balancer, BalancerHour};
 use instance::{Instance, State};
 
 use crate::autoscale::{Datapoint, HISTORY_LEN, Policy, ScheduledAction};
@@ -33,6 +39,11 @@ use crate::platform::{ScalingActivity, run_time};
 use crate::traffic::{RequestProfile, Work};
 
 const HOUR_US: u64 = 3_600_000_000;
+
+/// Most requests the fleet's queue holds: a million. A real server's accept queue holds a few
+/// thousand connections (Linux `somaxconn`, 4,096 since 5.4) and an ALB queues none (it answers
+/// 503), so no real fleet gets near it; it keeps an overloaded run's memory flat (~25 MB).
+pub const MAX_QUEUE: usize = 1_000_000;
 
 /// Default time from launch to serving: lognormal, median 60 s, p99 160 s (the reference file's
 /// preset "median 60 s, p95 120 s" — launch 25–40 s + application 5–30 s + first health check
@@ -68,32 +79,28 @@ pub struct FleetConfig {
     pub deregistration_delay: SimDuration,
     /// Daily actions that set min, max or desired capacity.
     pub schedule: Vec<ScheduledAction>,
+    /// How clients use the load balancer in front (what it meters).
+    pub balancer: Balancer,
 }
 
 /// What a fleet run consumed, as the provider meters it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetUsage {
     /// Run time of each instance launch, launch to termination (or the horizon).
     pub instance_runs: Vec<SimDuration>,
-    /// Requests that reached the load balancer in each hour of the horizon.
-    pub requests_per_hour: Vec<u64>,
+    /// What the load balancer handled in each hour of the horizon (the last may be partial).
+    pub balancer_hours: Vec<BalancerHour>,
 }
 
 /// Events of the fleet model.
 #[derive(Clone, Copy, Debug)]
 pub enum FleetEvent {
-    /// A request finished on an instance.
+    /// The next request to finish on an instance is done (if `generation` is still current).
     Done {
         /// Index of the instance.
         instance: u32,
-        /// When the request arrived.
-        arrival: SimTime,
-        /// When it started on the instance.
-        start: SimTime,
-        /// CPU core-seconds per second the request used.
-        cpu_rate: f64,
-        /// Which function of the traffic.
-        function: u32,
+        /// The instance's event stamp when this was scheduled.
+        generation: u32,
     },
     /// An instance finished booting.
     Ready {
@@ -238,6 +245,24 @@ impl<'a> FleetModel<'a> {
         }
     }
 
+    /// Drop a request that finds the queue full: timed out at once, never started.
+    #[cold]
+    fn drop_at_once(&mut self, now: SimTime, function: u32) {
+        self.counters.timed_out += 1;
+        if let Some(t) = &mut self.tallies {
+            t[function as usize].counters.timed_out += 1;
+        }
+        self.series.timed_out(1);
+        self.log(RequestRecord {
+            arrival: now,
+            start: None,
+            end: Some(now),
+            cold: false,
+            outcome: RequestOutcome::TimedOut,
+            function,
+        });
+    }
+
     /// Start queued requests while an in-service slot is free.
     pub(super) fn dispatch_queue(&mut self, sched: &mut Scheduler<FleetEvent>) {
         self.drop_timed_out(sched.now());
@@ -250,7 +275,7 @@ impl<'a> FleetModel<'a> {
     }
 
     pub(super) fn advance_cpu(&mut self, i: usize, now: SimTime) {
-        let used = self.instances[i].advance(now);
+        let used = self.instances[i].advance(now, self.cfg.vcpus);
         self.cpu_core_s += used;
         self.interval_cpu_core_s += used;
     }
@@ -264,36 +289,109 @@ impl<'a> FleetModel<'a> {
     ) {
         let now = sched.now();
         self.advance_cpu(i, now);
-        self.started += 1;
         self.wait_us += u128::from((now - arrival).as_micros());
-        let (alone_s, core_s) = run_time(work, self.profile, self.cfg.vcpus, self.cfg.cpu_speed);
-        // Processor sharing, fixed at start: with n requests in flight, alike requests can only
-        // finish as fast as n × (core-seconds each) ÷ vCPUs allows.
-        let in_flight = f64::from(self.instances[i].in_flight + 1);
-        let shared_s = in_flight * core_s / self.cfg.vcpus;
-        let service = SimDuration::from_secs_f64(alone_s.max(shared_s));
-        let cpu_rate = if service > SimDuration::ZERO {
-            core_s / service.as_secs_f64()
-        } else {
-            0.0
+        // Alone on the instance: the I/O part, then the CPU part on the cores it can use (a
+        // recorded duration as recorded).
+        let (solo_s, core_s) = run_time(work, self.profile, self.cfg.vcpus, self.cfg.cpu_speed);
+        let inst = &mut self.instances[i];
+        inst.work
+            .start(solo_s, core_s, self.started, (arrival, now, work.function));
+        inst.in_flight += 1;
+        self.started += 1;
+        self.reschedule(i, sched);
+    }
+
+    /// Schedule instance `i`'s next completion after its running requests changed (call
+    /// `advance_cpu` first). The pending event is kept when its time is unchanged (to the
+    /// microsecond); otherwise a new one is stamped and the old one goes stale.
+    #[inline]
+    fn reschedule(&mut self, i: usize, sched: &mut Scheduler<FleetEvent>) {
+        let now = sched.now();
+        let inst = &mut self.instances[i];
+        let next = inst.work.next_finish(now, self.cfg.vcpus);
+        let same = match (next, inst.due) {
+            (Some(t), Some(d)) => t.as_micros().abs_diff(d.as_micros()) <= 1,
+            (None, None) => true,
+            _ => false,
         };
-        self.instances[i].start(cpu_rate);
-        let end = now + service;
-        let busy_us = end.min(self.horizon).saturating_since(now).as_micros();
-        self.busy_us += busy_us;
-        if let Some(t) = &mut self.tallies {
-            t[work.function as usize].busy_s += busy_us as f64 / 1e6;
+        if same {
+            return;
         }
-        sched.schedule_in(
-            service,
-            FleetEvent::Done {
-                instance: i as u32,
-                arrival,
-                start: now,
-                cpu_rate,
-                function: work.function,
-            },
-        );
+        inst.generation = inst.generation.wrapping_add(1);
+        inst.due = next;
+        if let Some(t) = next {
+            sched.schedule_in(
+                t - now,
+                FleetEvent::Done {
+                    instance: i as u32,
+                    generation: inst.generation,
+                },
+            );
+        }
+    }
+
+    /// Instance `i`'s next request (and any due at the same microsecond) completed at `now`.
+    fn complete_due(&mut self, i: usize, sched: &mut Scheduler<FleetEvent>) {
+        let now = sched.now();
+        self.advance_cpu(i, now);
+        self.instances[i].due = None;
+        let mut first = true;
+        while first || self.instances[i].work.next_is_due(self.cfg.vcpus) {
+            first = false;
+            let Some(r) = self.instances[i].finish_next() else {
+                break;
+            };
+            let busy_us = now.saturating_since(r.start).as_micros();
+            self.busy_us += busy_us;
+            self.counters.completed += 1;
+            self.series.completed(now - r.arrival);
+            if let Some(t) = &mut self.tallies {
+                let t = &mut t[r.function as usize];
+                t.busy_s += busy_us as f64 / 1e6;
+                t.completed(now - r.arrival);
+            }
+            self.log(RequestRecord {
+                arrival: r.arrival,
+                start: Some(r.start),
+                end: Some(now),
+                cold: false,
+                outcome: RequestOutcome::Completed,
+                function: r.function,
+            });
+        }
+        if self.instances[i].state == State::Draining && self.instances[i].in_flight == 0 {
+            self.terminate(i, now);
+        } else {
+            self.reschedule(i, sched);
+        }
+        self.dispatch_queue(sched);
+    }
+
+    /// Drop the requests still running on draining instance `i` at the end of its
+    /// deregistration delay: each is timed out.
+    fn abandon(&mut self, i: usize, now: SimTime) {
+        self.advance_cpu(i, now);
+        let dropped = self.instances[i].abandon_all();
+        self.counters.timed_out += dropped.len() as u64;
+        self.series.timed_out(dropped.len() as u64);
+        for r in dropped {
+            let busy_us = now.saturating_since(r.start).as_micros();
+            self.busy_us += busy_us;
+            if let Some(t) = &mut self.tallies {
+                let t = &mut t[r.function as usize];
+                t.busy_s += busy_us as f64 / 1e6;
+                t.counters.timed_out += 1;
+            }
+            self.log(RequestRecord {
+                arrival: r.arrival,
+                start: Some(r.start),
+                end: Some(now),
+                cold: false,
+                outcome: RequestOutcome::TimedOut,
+                function: r.function,
+            });
+        }
+        self.terminate(i, now);
     }
 }
 
@@ -330,6 +428,7 @@ impl Model for FleetModel<'_> {
         self.drop_timed_out(now);
         match self.least_loaded() {
             Some(i) if self.queue.is_empty() => self.start_request(i, now, work, sched),
+            _ if self.queue.len() >= MAX_QUEUE => self.drop_at_once(now, work.function),
             _ => {
                 self.queued += 1;
                 self.queue.push_back((now, work));
@@ -342,47 +441,12 @@ impl Model for FleetModel<'_> {
         match event {
             FleetEvent::Done {
                 instance,
-                arrival,
-                start,
-                cpu_rate,
-                function,
+                generation,
             } => {
                 let i = instance as usize;
-                if let Some(dropped_at) = self.instances[i].terminated_at {
-                    // Counted in the run's totals when it was dropped.
-                    if let Some(t) = &mut self.tallies {
-                        t[function as usize].counters.timed_out += 1;
-                    }
-                    // Dropped when its instance's deregistration delay ran out.
-                    self.log(RequestRecord {
-                        arrival,
-                        start: Some(start),
-                        end: Some(dropped_at),
-                        cold: false,
-                        outcome: RequestOutcome::TimedOut,
-                        function,
-                    });
-                    return;
+                if self.instances[i].generation == generation {
+                    self.complete_due(i, sched);
                 }
-                self.advance_cpu(i, now);
-                self.instances[i].finish(cpu_rate);
-                self.counters.completed += 1;
-                self.series.completed(now - arrival);
-                if let Some(t) = &mut self.tallies {
-                    t[function as usize].completed(now - arrival);
-                }
-                self.log(RequestRecord {
-                    arrival,
-                    start: Some(start),
-                    end: Some(now),
-                    cold: false,
-                    outcome: RequestOutcome::Completed,
-                    function,
-                });
-                if self.instances[i].state == State::Draining && self.instances[i].in_flight == 0 {
-                    self.terminate(i, now);
-                }
-                self.dispatch_queue(sched);
             }
             FleetEvent::Ready { instance } => {
                 let i = instance as usize;
@@ -400,11 +464,7 @@ impl Model for FleetModel<'_> {
                 if self.instances[i].state != State::Draining {
                     return;
                 }
-                self.advance_cpu(i, now);
-                let dropped = u64::from(self.instances[i].abandon_all());
-                self.counters.timed_out += dropped;
-                self.series.timed_out(dropped);
-                self.terminate(i, now);
+                self.abandon(i, now);
             }
             FleetEvent::Tick => self.tick(sched),
             FleetEvent::ReportTick => {

@@ -8,7 +8,9 @@ use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction};
 use crate::billing::catalog::{self, Arch};
 use crate::billing::{Ec2Billing, LambdaBilling};
 use crate::engine::SimDuration;
-use crate::platform::iaas::{DEFAULT_DEREGISTRATION_DELAY, FleetConfig, default_boot_time};
+use crate::platform::iaas::{
+    Balancer, DEFAULT_DEREGISTRATION_DELAY, FleetConfig, default_boot_time,
+};
 use crate::platform::serverless::limits::{MAX_TIMEOUT, MIN_TIMEOUT, MIN_UNRESERVED_CONCURRENCY};
 use crate::platform::serverless::{
     FunctionConfig, MAX_MEMORY_MB, MIN_MEMORY_MB, ReservedConcurrency, runtime_cold_start,
@@ -281,21 +283,39 @@ pub(super) fn ec2(
             ),
         ));
     }
-    let queue_timeout = cx.duration(
-        &p("queue_timeout"),
-        raw.queue_timeout
-            .as_deref()
-            .unwrap_or(DEFAULT_QUEUE_TIMEOUT),
-    )?;
+    let queue_timeout_text = raw
+        .queue_timeout
+        .as_deref()
+        .unwrap_or(DEFAULT_QUEUE_TIMEOUT);
+    let queue_timeout = cx.duration(&p("queue_timeout"), queue_timeout_text)?;
+    if queue_timeout > MAX_QUEUE_TIMEOUT {
+        return Err(cx.err(
+            &p("queue_timeout"),
+            format!("\"{queue_timeout_text}\" is longer than the longest horizon"),
+            "allowed: 0s to 366d (how long a request may wait for a free slot; a timeout \
+             longer than the horizon already means never)",
+        ));
+    }
     let cpu_speed = cx.positive(&p("cpu_speed"), raw.cpu_speed.unwrap_or(1.0))?;
     let boot_time = match &raw.boot_time {
         Some(d) => dist(cx, &p("boot_time"), d)?,
         None => default_boot_time(),
     };
     let deregistration_delay = match &raw.deregistration_delay {
-        Some(text) => cx.duration(&p("deregistration_delay"), text)?,
+        Some(text) => {
+            let d = cx.duration(&p("deregistration_delay"), text)?;
+            if d > MAX_DEREGISTRATION_DELAY {
+                return Err(cx.err(
+                    &p("deregistration_delay"),
+                    format!("\"{text}\" is more than an hour"),
+                    "allowed: 0s to 3600s (the target group's deregistration_delay.timeout_seconds)",
+                ));
+            }
+            d
+        }
         None => DEFAULT_DEREGISTRATION_DELAY,
     };
+    let (load_balancer, balancer) = balancer(cx, &p("load_balancer"), raw.load_balancer.as_ref())?;
     let (policy, min, max, initial) = match &raw.autoscaling {
         None => {
             let count = cx.need(base, kind, "count", &raw.count)?;
@@ -343,15 +363,81 @@ pub(super) fn ec2(
                     Some(actions) => schedule(cx, base, actions)?,
                     None => Vec::new(),
                 },
+                balancer,
             },
             policy,
             billing: Ec2Billing {
                 instance,
-                load_balancer: raw.load_balancer.unwrap_or(true),
+                load_balancer,
             },
         },
     })
 }
+
+/// Longest queue timeout accepted: 366 days, the longest horizon (a longer one changes nothing).
+const MAX_QUEUE_TIMEOUT: SimDuration = SimDuration::from_secs(366 * 86_400);
+
+/// Longest deregistration delay ELB accepts: `deregistration_delay.timeout_seconds` is 0–3,600
+/// (docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes).
+const MAX_DEREGISTRATION_DELAY: SimDuration = SimDuration::from_secs(3_600);
+
+/// Most listener rules a request may be evaluated against. ALB's quota is 100 rules per load
+/// balancer by default (adjustable): 1,000 leaves room for a raised quota.
+const MAX_RULES: i64 = 1_000;
+
+/// `load_balancer = true | false | { rules, requests_per_connection, connection_duration }`:
+/// whether an ALB is billed, and how clients use it. The table form implies `true`.
+fn balancer(cx: &Ctx, path: &[Seg], raw: Option<&RawLoadBalancer>) -> Result<(bool, Balancer)> {
+    let alb = match raw {
+        None => return Ok((true, Balancer::default())),
+        Some(RawLoadBalancer::Enabled(on)) => return Ok((*on, Balancer::default())),
+        Some(RawLoadBalancer::Alb(alb)) => alb,
+    };
+    let p = |f| join(path, &[K(f)]);
+    let rules = cx.int_in(
+        &p("rules"),
+        alb.rules.unwrap_or(i64::from(Balancer::DEFAULT_RULES)),
+        1,
+        MAX_RULES,
+        " listener rules evaluated per request (the default rule counts)",
+    )?;
+    let requests_per_connection = alb
+        .requests_per_connection
+        .unwrap_or(Balancer::DEFAULT_REQUESTS_PER_CONNECTION);
+    if !(requests_per_connection.is_finite() && (1.0..=1.0e6).contains(&requests_per_connection)) {
+        return Err(cx.err(
+            &p("requests_per_connection"),
+            format!("value {requests_per_connection} is out of range"),
+            "allowed: 1 to 1,000,000 requests per connection (1 = no keep-alive reuse)",
+        ));
+    }
+    let connection_duration = match &alb.connection_duration {
+        None => Balancer::DEFAULT_CONNECTION_DURATION,
+        Some(text) => {
+            let d = cx.duration(&p("connection_duration"), text)?;
+            if d == SimDuration::ZERO || d > MAX_CONNECTION_DURATION {
+                return Err(cx.err(
+                    &p("connection_duration"),
+                    format!("\"{text}\" is out of range"),
+                    "allowed: more than 0 and at most 7d (how long a client keeps a connection open)",
+                ));
+            }
+            d
+        }
+    };
+    Ok((
+        true,
+        Balancer {
+            requests_per_connection,
+            connection_duration,
+            rules,
+        },
+    ))
+}
+
+/// Longest connection accepted: a week (ALB's idle timeout is at most 4,000 s; only a
+/// connection that is never idle lives longer).
+const MAX_CONNECTION_DURATION: SimDuration = SimDuration::from_secs(7 * 86_400);
 
 /// Largest fleet accepted.
 pub(super) const MAX_FLEET: i64 = 100_000;

@@ -2,7 +2,7 @@
 
 use super::Seg::{I, K};
 use super::{Ctx, Result, Seg, join};
-use crate::dist::DurationDist;
+use crate::dist::{DurationDist, MAX_DURATION_S};
 use crate::engine::SimDuration;
 use crate::platform::serverless::MAX_MEMORY_MB;
 use crate::scenario::raw::*;
@@ -34,6 +34,20 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
         i64::from(MAX_MEMORY_MB),
         " MB",
     )?;
+    let bytes = |field, v: Option<f64>| -> Result<u64> {
+        let v = v.unwrap_or(0.0);
+        if v.is_finite() && (0.0..=MAX_MESSAGE_BYTES).contains(&v) && v.fract() == 0.0 {
+            Ok(v as u64)
+        } else {
+            Err(cx.err(
+                &q(field),
+                format!("value {v} is out of range"),
+                "allowed: a whole number of bytes from 0 to 10,000,000,000 (10 GB)",
+            ))
+        }
+    };
+    let request_bytes = bytes("request_bytes", raw.request.request_bytes)?;
+    let response_bytes = bytes("response_bytes", raw.request.response_bytes)?;
     let duration = raw
         .request
         .duration
@@ -87,9 +101,47 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
             cpu_fraction,
             parallelism,
             memory_mb,
+            request_bytes,
+            response_bytes,
         },
     })
 }
+
+/// Refuse a duration in ms above [`MAX_DURATION_S`] (a week).
+fn at_most_a_week(cx: &Ctx, path: &[Seg], ms: f64) -> Result<()> {
+    if ms > MAX_DURATION_S * 1_000.0 {
+        return Err(cx.err(
+            path,
+            format!("{ms} ms is more than a week"),
+            "allowed: 0 to 604,800,000 ms (7 days; longer than any request a load balancer or \
+             a function serves)",
+        ));
+    }
+    Ok(())
+}
+
+/// Highest arrival rate accepted, requests per second: a million. Above the busiest single
+/// services (Lambda's default account limit allows 10,000 requests per second: 10 × 1,000
+/// concurrency) and already 3.6 billion events per simulated hour; beyond it a run cannot
+/// finish, and a rate of 10^9/s once ran a fleet's queue out of memory.
+pub(crate) const MAX_RATE_PER_S: f64 = 1.0e6;
+
+/// Refuse an arrival rate above [`MAX_RATE_PER_S`].
+fn rate_at_most(cx: &Ctx, path: &[Seg], rate: f64) -> Result<f64> {
+    if rate > MAX_RATE_PER_S {
+        return Err(cx.err(
+            path,
+            format!("{rate} requests per second is too high"),
+            "allowed: at most 1,000,000 requests per second (3.6 billion events per simulated \
+             hour already); scale the result of a lower rate instead",
+        ));
+    }
+    Ok(rate)
+}
+
+/// Largest request or response accepted, bytes: 10 GB, far beyond what an HTTP request through
+/// a load balancer carries (it bounds the bytes metered per hour).
+const MAX_MESSAGE_BYTES: f64 = 1.0e10;
 
 fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
     let p = |f| join(a, &[K(f)]);
@@ -122,10 +174,18 @@ fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
     let need_f64 = |field, v: &Option<f64>| cx.need(a, kind, field, v);
     Ok(match raw.process {
         Process::Poisson => ArrivalProcess::Poisson {
-            rate_per_s: cx.positive(&p("rate_per_s"), need_f64("rate_per_s", &raw.rate_per_s)?)?,
+            rate_per_s: rate_at_most(
+                cx,
+                &p("rate_per_s"),
+                cx.positive(&p("rate_per_s"), need_f64("rate_per_s", &raw.rate_per_s)?)?,
+            )?,
         },
         Process::Even => ArrivalProcess::Even {
-            rate_per_s: cx.positive(&p("rate_per_s"), need_f64("rate_per_s", &raw.rate_per_s)?)?,
+            rate_per_s: rate_at_most(
+                cx,
+                &p("rate_per_s"),
+                cx.positive(&p("rate_per_s"), need_f64("rate_per_s", &raw.rate_per_s)?)?,
+            )?,
         },
         Process::Daily => daily(cx, a, raw)?,
         Process::Bursty => {
@@ -133,10 +193,12 @@ fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
                 &p("base_rate_per_s"),
                 need_f64("base_rate_per_s", &raw.base_rate_per_s)?,
             )?;
+            rate_at_most(cx, &p("base_rate_per_s"), base)?;
             let burst = cx.non_negative(
                 &p("burst_rate_per_s"),
                 need_f64("burst_rate_per_s", &raw.burst_rate_per_s)?,
             )?;
+            rate_at_most(cx, &p("burst_rate_per_s"), burst)?;
             if base + burst <= 0.0 {
                 return Err(cx.err(
                     &p("burst_rate_per_s"),
@@ -174,10 +236,8 @@ fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
                 let at = cx
                     .duration(&join(a, &[K("steps"), I(i), K("at")]), &st.at)?
                     .as_secs_f64();
-                let rate = cx.non_negative(
-                    &join(a, &[K("steps"), I(i), K("rate_per_s")]),
-                    st.rate_per_s,
-                )?;
+                let path = join(a, &[K("steps"), I(i), K("rate_per_s")]);
+                let rate = rate_at_most(cx, &path, cx.non_negative(&path, st.rate_per_s)?)?;
                 if let Some(&(before, _)) = steps.last()
                     && at <= before
                 {
@@ -238,7 +298,18 @@ fn daily(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
             }
             let mut rates_per_s = [0.0; 24];
             for (h, m) in hourly.iter().enumerate() {
-                rates_per_s[h] = rate * cx.non_negative(&join(a, &[K("hourly"), I(h)]), *m)?;
+                let path = join(a, &[K("hourly"), I(h)]);
+                rates_per_s[h] = rate * cx.non_negative(&path, *m)?;
+                if rates_per_s[h] > MAX_RATE_PER_S {
+                    return Err(cx.err(
+                        &path,
+                        format!(
+                            "rate_per_s × {m} = {} requests per second is too high",
+                            rates_per_s[h]
+                        ),
+                        "allowed: at most 1,000,000 requests per second in any hour",
+                    ));
+                }
             }
             if rates_per_s.iter().all(|r| *r == 0.0) {
                 return Err(cx.err(
@@ -251,7 +322,11 @@ fn daily(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
         }
         (None, None, Some(min), Some(max), Some(peak)) => {
             let min = cx.non_negative(&p("min_rate_per_s"), min)?;
-            let max = cx.positive(&p("max_rate_per_s"), max)?;
+            let max = rate_at_most(
+                cx,
+                &p("max_rate_per_s"),
+                cx.positive(&p("max_rate_per_s"), max)?,
+            )?;
             if min > max {
                 return Err(cx.err(
                     &p("min_rate_per_s"),
@@ -278,6 +353,19 @@ fn daily(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
 
 pub(super) fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist> {
     let p = |f| join(path, &[K(f)]);
+    for (field, v) in [
+        ("ms", raw.ms),
+        ("mean_ms", raw.mean_ms),
+        ("median_ms", raw.median_ms),
+        ("p99_ms", raw.p99_ms),
+    ] {
+        if let Some(v) = v {
+            at_most_a_week(cx, &p(field), v)?;
+        }
+    }
+    for (i, v) in raw.values_ms.iter().flatten().enumerate() {
+        at_most_a_week(cx, &join(path, &[K("values_ms"), I(i)]), *v)?;
+    }
     let (kind, allowed): (&str, &[&str]) = match raw.dist {
         DistKind::Constant => ("dist = \"constant\"", &["ms"]),
         DistKind::Exponential => ("dist = \"exponential\"", &["mean_ms"]),
