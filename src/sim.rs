@@ -90,6 +90,7 @@ pub fn run_logged(
         slo: scenario.slo,
         variants,
         problems,
+        warnings: scenario.warnings.clone(),
     }
 }
 

@@ -183,6 +183,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             let s = scenario::load(&scenario)?;
+            print_warnings(&s.warnings);
             println!(
                 "{}: ok — scenario \"{}\", {} variant(s), horizon {}",
                 scenario.display(),
@@ -233,6 +234,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         }
     }
     let mut s: Scenario = scenario::load(&args.scenario)?;
+    print_warnings(&s.warnings);
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
@@ -381,6 +383,13 @@ impl LateBar {
 }
 
 /// Run the simulation with a progress bar.
+/// Print a scenario's warnings on stderr, one `warning: …` line each.
+fn print_warnings(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 fn simulate_with_progress(s: &Scenario, logs: &mut [Option<&mut dyn RequestSink>]) -> RunReport {
     let total_us = s
         .horizon

@@ -119,6 +119,12 @@ pub fn markdown(r: &RunReport, charts: &[Chart]) -> String {
     for line in header(r) {
         md += &format!("- {line}\n");
     }
+    if !r.warnings.is_empty() {
+        md += "\n## Warnings\n\n";
+        for w in &r.warnings {
+            md += &format!("- {w}\n");
+        }
+    }
     md += "\n## Verdict\n\n";
     for v in verdicts(r) {
         md += &format!("- {v}\n");
@@ -235,7 +241,15 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
     for line in header(r) {
         h += &format!("<li>{}</li>\n", escape(&line));
     }
-    h += "</ul>\n<h2>Verdict</h2>\n<ul>\n";
+    h += "</ul>\n";
+    if !r.warnings.is_empty() {
+        h += "<h2>Warnings</h2>\n<ul>\n";
+        for w in &r.warnings {
+            h += &format!("<li>{}</li>\n", escape(w));
+        }
+        h += "</ul>\n";
+    }
+    h += "<h2>Verdict</h2>\n<ul>\n";
     for v in verdicts(r) {
         h += &format!("<li>{}</li>\n", escape(&v));
     }

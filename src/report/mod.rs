@@ -50,6 +50,10 @@ pub struct RunReport {
     /// it was checked); the CLI refuses to write a report that has any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Values of the scenario that are valid but almost certainly not meant (a CPU target of
+    /// 0.5 %); the CLI prints them on stderr and the report shows them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The traffic of a run, as configured.
