@@ -923,3 +923,42 @@ average_utilization = 50
     .to_string();
     assert!(e.contains("Kubernetes requires at least 1"), "{e}");
 }
+
+/// The CLI prints a scenario's warnings on stderr, one `warning:` line each, and still
+/// validates it (exit 0).
+#[test]
+fn validate_prints_the_fractional_target_warning_on_stderr() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("fraction.toml");
+    std::fs::write(
+        &path,
+        r#"name = "fraction"
+horizon = "1m"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 1 }
+[traffic.request]
+duration = { dist = "constant", ms = 10 }
+[[variant]]
+name = "k8s"
+platform = "ec2"
+instance_type = "m7g.large"
+slots = 4
+autoscaling = { policy = "hpa", average_utilization = 0.5, min_replicas = 1, max_replicas = 4 }
+"#,
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("scalesim")
+        .unwrap()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: ")
+            && stderr.contains("fraction.toml:12:55:")
+            && stderr.contains("average_utilization: 0.5 means 0.5 % CPU, not 50 %"),
+        "{stderr}"
+    );
+}
