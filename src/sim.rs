@@ -62,12 +62,14 @@ pub fn run_logged(
     let (problems, tallies): (Vec<_>, Vec<_>) = read.into_iter().unzip();
     let mut problems: Vec<String> = problems.into_iter().flatten().collect();
     problems.dedup();
-    let warnings = scenario
-        .variants
-        .iter()
-        .zip(&variants)
-        .filter_map(|(v, r)| timeout_warning(v, r))
-        .collect();
+    let mut warnings = scenario.warnings.clone();
+    warnings.extend(
+        scenario
+            .variants
+            .iter()
+            .zip(&variants)
+            .filter_map(|(v, r)| timeout_warning(v, r)),
+    );
     // Every variant replays the same requests; the first says what the replay did.
     let tally = tallies.into_iter().flatten().next();
     let horizon_s = scenario.horizon.as_secs_f64();

@@ -2,15 +2,19 @@
 //! completed periods only, so metric lag is real — and returns a decision. It never touches the
 //! event queue or the instances: the fleet model applies the decision.
 
+mod behavior;
 mod fixed;
 mod hpa;
 mod scheduled;
+mod simple;
 mod step;
 mod target_tracking;
 
+pub use behavior::{HpaScalingPolicy, HpaScalingRules, PolicyType, SelectPolicy};
 pub use fixed::Fixed;
 pub use hpa::{Hpa, HpaConfig};
 pub use scheduled::ScheduledAction;
+pub use simple::{SimpleAdjustment, SimpleScaling, SimpleScalingConfig};
 pub use step::{
     AdjustmentType, StepAdjustment, StepPolicyConfig, StepScaling, StepScalingConfig,
     apply_adjustment,
@@ -44,14 +48,33 @@ pub struct Capacity {
     pub desired: u32,
     /// Instances still booting (launched, not yet in service).
     pub booting: u32,
-    /// Instances in service but still within the warm-up time since launch.
+    /// Instances in service but still within their warm-up (counted from entering service).
     pub warming: u32,
     /// Instances in service and past warm-up.
     pub in_service: u32,
+    /// Instances deregistered and still finishing their requests.
+    pub draining: u32,
     /// Lower bound on desired capacity.
     pub min: u32,
     /// Upper bound on desired capacity.
     pub max: u32,
+    /// The latest time an instance entered service or terminated (a scaling activity's last
+    /// step), if any has since time zero.
+    pub last_change: Option<SimTime>,
+}
+
+/// One instance as a Kubernetes pod, as the HPA's metrics pipeline sees it at a sync (pods
+/// being deleted — draining instances — are left out, as the controller ignores them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PodSample {
+    /// When the pod started (`status.startTime`): the instance's launch.
+    pub started: SimTime,
+    /// When the pod last became ready (the `Ready` condition's `lastTransitionTime`): when the
+    /// instance entered service. `None`: still starting (phase `Pending`).
+    pub ready_since: Option<SimTime>,
+    /// CPU utilisation (0–1 of the pod's request, the instance's vCPUs) over the part of the
+    /// last period it was ready; `None` when there is no sample (a missing metric).
+    pub cpu_utilisation: Option<f64>,
 }
 
 /// What a policy sees at an evaluation.
@@ -63,6 +86,8 @@ pub struct Observation<'a> {
     pub capacity: Capacity,
     /// Completed datapoints, oldest first (a bounded recent window).
     pub history: &'a [Datapoint],
+    /// Booting and in-service instances, one sample each, for per-pod policies (the HPA).
+    pub pods: &'a [PodSample],
 }
 
 /// What a policy decided.
@@ -83,8 +108,9 @@ pub enum Decision {
 pub trait Policy: Send {
     /// How often the policy is evaluated; also the length of a metric period.
     fn period(&self) -> SimDuration;
-    /// Instances launched less than this long ago are warming: their metrics are left out of
-    /// the datapoints and they do not count as current capacity when scaling out.
+    /// Instances in service for less than this long are warming (the warm-up counts from
+    /// InService, not from launch): their metrics are left out of the datapoints and they do
+    /// not count as current capacity when scaling out.
     fn warmup(&self) -> SimDuration;
     /// Evaluate at the end of a period.
     fn decide(&mut self, obs: &Observation) -> Decision;
@@ -104,6 +130,8 @@ pub enum PolicySpec {
     Hpa(HpaConfig),
     /// EC2 Auto Scaling step scaling.
     Step(StepScalingConfig),
+    /// EC2 Auto Scaling simple scaling (with a cooldown).
+    Simple(SimpleScalingConfig),
 }
 
 impl PolicySpec {
@@ -112,8 +140,9 @@ impl PolicySpec {
         match self {
             PolicySpec::Fixed { period } => Box::new(Fixed { period: *period }),
             PolicySpec::TargetTracking(c) => Box::new(TargetTracking::new(*c)),
-            PolicySpec::Hpa(c) => Box::new(Hpa::new(*c)),
+            PolicySpec::Hpa(c) => Box::new(Hpa::new(c.clone())),
             PolicySpec::Step(c) => Box::new(StepScaling::new(c.clone())),
+            PolicySpec::Simple(c) => Box::new(SimpleScaling::new(c.clone())),
         }
     }
 
@@ -124,8 +153,31 @@ impl PolicySpec {
             PolicySpec::TargetTracking(_) => "target tracking",
             PolicySpec::Hpa(_) => "HPA",
             PolicySpec::Step(_) => "step scaling",
+            PolicySpec::Simple(_) => "simple scaling",
         }
     }
+}
+
+/// A metric value as a person reads it: CPU as a percentage ("65.0 %"), requests per target
+/// as a count.
+pub fn show_metric(metric: TargetMetric, value: f64) -> String {
+    match metric {
+        TargetMetric::Cpu => format!("CPU {:.1} %", value * 100.0),
+        TargetMetric::RequestsPerTarget => format!("{value:.1} requests per target"),
+    }
+}
+
+/// A threshold or target of `metric` as a person reads it: CPU as a percentage ("50 %").
+pub fn show_threshold(metric: TargetMetric, value: f64) -> String {
+    match metric {
+        TargetMetric::Cpu => format!("{} %", round_display(value * 100.0)),
+        TargetMetric::RequestsPerTarget => format!("{}", round_display(value)),
+    }
+}
+
+/// Drop the float noise of a percentage computed from a fraction (0.29 × 100 = 28.999…).
+fn round_display(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
 }
 
 /// Default metric period: one minute (EC2 detailed monitoring).

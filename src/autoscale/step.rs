@@ -4,11 +4,14 @@
 //! Each direction has its own alarm: the metric beyond `threshold` for `evaluation_periods`
 //! consecutive datapoints. The step whose interval (relative to the threshold: lower bound
 //! inclusive and upper exclusive above it, the reverse below) holds the breach gives the
-//! adjustment. Warming instances do not count as current capacity when scaling out, so a breach
-//! that persists adds capacity once, and a deeper breach during warm-up adds only the difference
-//! (AWS's example: 10 → desired 11, then a 30 % step of 10 → desired 13).
+//! adjustment; an adjustment of 0 (AWS's own example has one) does nothing. Warming instances —
+//! warm-up counted from when an instance enters service — do not count as current capacity when
+//! scaling out, so a breach that persists adds capacity once, and a deeper breach during warm-up
+//! adds only the difference (AWS's example: 10 → desired 11, then a 30 % step of 10 → desired
+//! 13). Step scaling has no cooldown. Source: Amazon EC2 Auto Scaling user guide, "Step and
+//! simple scaling policies" ("Step adjustments", "Instance warmup"), 2024.
 
-use super::{Datapoint, Decision, Observation, Policy, TargetMetric};
+use super::{Datapoint, Decision, Observation, Policy, TargetMetric, show_metric, show_threshold};
 use crate::engine::SimDuration;
 
 /// How a step's adjustment changes capacity (`AdjustmentType`).
@@ -110,24 +113,36 @@ impl StepScaling {
     pub fn new(cfg: StepScalingConfig) -> Self {
         StepScaling { cfg }
     }
+}
 
-    /// The latest metric value if the last `n` datapoints all satisfy `breach`.
-    fn alarm(&self, history: &[Datapoint], n: usize, breach: impl Fn(f64) -> bool) -> Option<f64> {
-        if n == 0 || history.len() < n {
+/// The latest value of `metric` if the last `n` datapoints all exist and satisfy `breach` (a
+/// CloudWatch alarm of `n` out of `n` datapoints; missing data never breaches).
+pub(super) fn latest_if_all(
+    history: &[Datapoint],
+    metric: TargetMetric,
+    n: usize,
+    breach: impl Fn(f64) -> bool,
+) -> Option<f64> {
+    if n == 0 || history.len() < n {
+        return None;
+    }
+    let mut last = None;
+    for d in &history[history.len() - n..] {
+        let v = metric.of(d)?;
+        if !breach(v) {
             return None;
         }
-        let values: Option<Vec<f64>> = history[history.len() - n..]
-            .iter()
-            .map(|d| match self.cfg.metric {
-                TargetMetric::Cpu => d.cpu_utilisation,
-                TargetMetric::RequestsPerTarget => d.requests_per_target,
-            })
-            .collect();
-        let values = values?;
-        values
-            .iter()
-            .all(|v| breach(*v))
-            .then(|| values[values.len() - 1])
+        last = Some(v);
+    }
+    last
+}
+
+/// An adjustment as AWS states it: "+10 %", "-1", "= 4".
+fn show_adjustment(kind: AdjustmentType, adjustment: i64) -> String {
+    match kind {
+        AdjustmentType::ChangeInCapacity => format!("{adjustment:+}"),
+        AdjustmentType::ExactCapacity => format!("= {adjustment}"),
+        AdjustmentType::PercentChangeInCapacity => format!("{adjustment:+} %"),
     }
 }
 
@@ -156,8 +171,11 @@ impl Policy for StepScaling {
 
     fn decide(&mut self, obs: &Observation) -> Decision {
         let cap = obs.capacity;
+        let metric = self.cfg.metric;
         if let Some(out) = &self.cfg.scale_out
-            && let Some(m) = self.alarm(obs.history, out.evaluation_periods, |v| v > out.threshold)
+            && let Some(m) = latest_if_all(obs.history, metric, out.evaluation_periods, |v| {
+                v > out.threshold
+            })
             && let Some(step) = step_for(&out.steps, m - out.threshold, true)
         {
             let wanted = apply_adjustment(
@@ -170,15 +188,20 @@ impl Policy for StepScaling {
                 return Decision::SetDesired {
                     desired: wanted,
                     reason: format!(
-                        "metric {m:.3} above {} (step {:+})",
-                        out.threshold, step.adjustment
+                        "{} above {} (step {}) over {} instances past warm-up",
+                        show_metric(metric, m),
+                        show_threshold(metric, out.threshold),
+                        show_adjustment(out.adjustment_type, step.adjustment),
+                        cap.in_service
                     ),
                 };
             }
             return Decision::Hold;
         }
         if let Some(inn) = &self.cfg.scale_in
-            && let Some(m) = self.alarm(obs.history, inn.evaluation_periods, |v| v < inn.threshold)
+            && let Some(m) = latest_if_all(obs.history, metric, inn.evaluation_periods, |v| {
+                v < inn.threshold
+            })
             && let Some(step) = step_for(&inn.steps, m - inn.threshold, false)
         {
             let wanted = apply_adjustment(
@@ -191,8 +214,10 @@ impl Policy for StepScaling {
                 return Decision::SetDesired {
                     desired: wanted,
                     reason: format!(
-                        "metric {m:.3} below {} (step {:+})",
-                        inn.threshold, step.adjustment
+                        "{} below {} (step {})",
+                        show_metric(metric, m),
+                        show_threshold(metric, inn.threshold),
+                        show_adjustment(inn.adjustment_type, step.adjustment)
                     ),
                 };
             }
@@ -281,8 +306,10 @@ mod tests {
                 in_service,
                 min: 1,
                 max: 100,
+                ..Capacity::default()
             },
             history: &history,
+            pods: &[],
         };
         match p.decide(&obs) {
             Decision::SetDesired { desired, .. } => Some(desired),

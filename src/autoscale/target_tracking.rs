@@ -14,7 +14,7 @@
 //!   target-tracking-scaling-policy-overview.html). Near a peak the metric then sits just under
 //!   the target after a scale-in, and noise can trigger the next scale-out a few minutes later.
 
-use super::{Datapoint, Decision, Observation, Policy};
+use super::{Datapoint, Decision, Observation, Policy, show_metric, show_threshold};
 use crate::engine::SimDuration;
 
 /// The metric a target-tracking policy follows (AWS's predefined metric types).
@@ -27,17 +27,11 @@ pub enum TargetMetric {
 }
 
 impl TargetMetric {
-    fn of(self, d: &Datapoint) -> Option<f64> {
+    /// The metric's value in a datapoint.
+    pub(super) fn of(self, d: &Datapoint) -> Option<f64> {
         match self {
             TargetMetric::Cpu => d.cpu_utilisation,
             TargetMetric::RequestsPerTarget => d.requests_per_target,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            TargetMetric::Cpu => "CPU",
-            TargetMetric::RequestsPerTarget => "requests per target",
         }
     }
 }
@@ -109,9 +103,9 @@ impl Policy for TargetTracking {
                 return Decision::SetDesired {
                     desired: wanted,
                     reason: format!(
-                        "{} {:.3} above target {target} for {} periods",
-                        c.metric.name(),
-                        metric,
+                        "{} above target {} for {} periods",
+                        show_metric(c.metric, metric),
+                        show_threshold(c.metric, target),
                         c.scale_out_datapoints
                     ),
                 };
@@ -131,10 +125,11 @@ impl Policy for TargetTracking {
                 return Decision::SetDesired {
                     desired: wanted,
                     reason: format!(
-                        "{} {:.3} below {:.3} for {} periods",
-                        c.metric.name(),
-                        metric,
-                        target * c.scale_in_ratio,
+                        "{} below {} ({} × target {}) for {} periods",
+                        show_metric(c.metric, metric),
+                        show_threshold(c.metric, target * c.scale_in_ratio),
+                        c.scale_in_ratio,
+                        show_threshold(c.metric, target),
                         c.scale_in_datapoints
                     ),
                 };
@@ -178,6 +173,7 @@ mod tests {
             now: SimTime::ZERO,
             capacity: cap,
             history,
+            pods: &[],
         })
     }
 
@@ -189,6 +185,7 @@ mod tests {
             in_service,
             min: 1,
             max: 100,
+            ..Capacity::default()
         }
     }
 

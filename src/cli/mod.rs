@@ -197,6 +197,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     return Ok(());
                 }
             };
+            print_warnings(&s.warnings);
             println!(
                 "{}: ok — scenario \"{}\", {} variant(s), horizon {}",
                 scenario.display(),
@@ -276,9 +277,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         );
     }
     write_report(staged, &report)?;
-    for w in &report.warnings {
-        eprintln!("warning: {w}");
-    }
+    print_warnings(&report.warnings);
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
     let stdout = match args.format {
@@ -407,6 +406,13 @@ impl LateBar {
 }
 
 /// Run the simulation with a progress bar.
+/// Print a scenario's warnings on stderr, one `warning: …` line each.
+fn print_warnings(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 fn simulate_with_progress(s: &Scenario, logs: &mut [Option<&mut dyn RequestSink>]) -> RunReport {
     let total_us = s
         .horizon

@@ -123,6 +123,12 @@ pub fn markdown(r: &RunReport, charts: &[Chart]) -> String {
     for line in header(r) {
         md += &format!("- {line}\n");
     }
+    if !r.warnings.is_empty() {
+        md += "\n## Warnings\n\n";
+        for w in &r.warnings {
+            md += &format!("- {w}\n");
+        }
+    }
     md += &format!("\n## Verdict\n\n**{}**\n\n", headline(r));
     for v in verdicts(r) {
         md += &format!("- {v}\n");
@@ -239,8 +245,16 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
     for line in header(r) {
         h += &format!("<li>{}</li>\n", escape(&line));
     }
+    h += "</ul>\n";
+    if !r.warnings.is_empty() {
+        h += "<h2>Warnings</h2>\n<ul>\n";
+        for w in &r.warnings {
+            h += &format!("<li>{}</li>\n", escape(w));
+        }
+        h += "</ul>\n";
+    }
     h += &format!(
-        "</ul>\n<h2>Verdict</h2>\n<p><strong>{}</strong></p>\n<ul>\n",
+        "<h2>Verdict</h2>\n<p><strong>{}</strong></p>\n<ul>\n",
         escape(&headline(r))
     );
     for v in verdicts(r) {

@@ -51,8 +51,10 @@ pub struct RunReport {
     /// it was checked); the CLI refuses to write a report that has any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
-    /// Things the results are right about but a planner should know (every request of a variant
-    /// ran past its function timeout, say); the CLI prints them on stderr.
+    /// What a planner should know about the run: values of the scenario that are valid but
+    /// almost certainly not meant (a CPU target of 0.5 %), and results that are right but say
+    /// the setup does not fit (every invocation of a variant ran into its function timeout).
+    /// The CLI prints them on stderr and the report shows them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }

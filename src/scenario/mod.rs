@@ -41,6 +41,9 @@ pub struct Scenario {
     pub variants: Vec<Variant>,
     /// The TOML text it was read from.
     pub source: String,
+    /// Values that are valid but almost certainly not meant, one line each with their
+    /// location (`file:line:column: field: message`).
+    pub warnings: Vec<String>,
 }
 
 /// A service-level objective: limits a variant must stay within to be acceptable.
@@ -165,6 +168,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         file,
         text,
         doc: &doc,
+        warnings: Default::default(),
     };
     validate::scenario(&cx, raw)
 }

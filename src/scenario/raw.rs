@@ -385,7 +385,8 @@ pub enum RawAdjustmentType {
     PercentChangeInCapacity,
 }
 
-/// One direction of step scaling: its alarm and step adjustments.
+/// One direction of step scaling (its alarm and `step_adjustments`) or simple scaling (its
+/// alarm, `scaling_adjustment` and optional `cooldown`).
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawStepPolicy {
@@ -393,7 +394,9 @@ pub struct RawStepPolicy {
     pub evaluation_periods: Option<i64>,
     pub adjustment_type: Option<RawAdjustmentType>,
     pub min_adjustment_magnitude: Option<i64>,
-    pub step_adjustments: Vec<RawStepAdjustment>,
+    pub step_adjustments: Option<Vec<RawStepAdjustment>>,
+    pub scaling_adjustment: Option<i64>,
+    pub cooldown: Option<String>,
 }
 
 /// AWS's `StepAdjustment`.
@@ -413,6 +416,49 @@ pub enum PolicyKind {
     TargetTracking,
     Hpa,
     Step,
+    Simple,
+}
+
+/// The HPA's `behavior` (autoscaling/v2), its names in snake_case.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawHpaBehavior {
+    pub scale_up: Option<RawHpaScalingRules>,
+    pub scale_down: Option<RawHpaScalingRules>,
+}
+
+/// `HPAScalingRules`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawHpaScalingRules {
+    pub stabilization_window_seconds: Option<i64>,
+    pub select_policy: Option<RawSelectPolicy>,
+    pub policies: Option<Vec<RawHpaScalingPolicy>>,
+}
+
+/// `HPAScalingPolicy`.
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct RawHpaScalingPolicy {
+    #[serde(rename = "type")]
+    pub kind: RawHpaPolicyType,
+    pub value: i64,
+    pub period_seconds: i64,
+}
+
+/// `HPAScalingPolicyType`, as Kubernetes spells it.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum RawHpaPolicyType {
+    Pods,
+    Percent,
+}
+
+/// `ScalingPolicySelect`, as Kubernetes spells it.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum RawSelectPolicy {
+    Max,
+    Min,
+    Disabled,
 }
 
 /// AWS's names for the target-tracking metrics.
@@ -443,6 +489,7 @@ pub struct RawAutoscaling {
     pub scale_in_datapoints: Option<i64>,
     pub scale_out: Option<RawStepPolicy>,
     pub scale_in: Option<RawStepPolicy>,
+    pub cooldown: Option<String>,
     // Kubernetes HPA
     pub min_replicas: Option<i64>,
     pub max_replicas: Option<i64>,
@@ -452,6 +499,8 @@ pub struct RawAutoscaling {
     pub scale_down_stabilization_window: Option<String>,
     pub scale_up_percent: Option<f64>,
     pub scale_up_pods: Option<i64>,
+    pub cpu_initialization_period: Option<String>,
+    pub behavior: Option<RawHpaBehavior>,
 }
 
 impl RawAutoscaling {
@@ -473,6 +522,7 @@ impl RawAutoscaling {
             ("scale_in_datapoints", self.scale_in_datapoints.is_some()),
             ("scale_out", self.scale_out.is_some()),
             ("scale_in", self.scale_in.is_some()),
+            ("cooldown", self.cooldown.is_some()),
             ("min_replicas", self.min_replicas.is_some()),
             ("max_replicas", self.max_replicas.is_some()),
             ("average_utilization", self.average_utilization.is_some()),
@@ -484,6 +534,11 @@ impl RawAutoscaling {
             ),
             ("scale_up_percent", self.scale_up_percent.is_some()),
             ("scale_up_pods", self.scale_up_pods.is_some()),
+            (
+                "cpu_initialization_period",
+                self.cpu_initialization_period.is_some(),
+            ),
+            ("behavior", self.behavior.is_some()),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! One server's lifecycle: booting → in service → draining → terminated, and the CPU it used.
 
 use super::sharing::{Running, Sharing};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 
 /// Where an instance is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,15 +35,16 @@ pub struct Instance {
     pub period_cpu_core_s: f64,
     /// When it entered service, if it has.
     pub in_service_since: Option<SimTime>,
-    /// From when its metrics count and it counts as current capacity (the end of its warm-up).
-    pub warm_from: SimTime,
+    /// Its warm-up (EC2 Auto Scaling `InstanceWarmup`), counted from when it enters service.
+    pub warmup: SimDuration,
     /// When it terminated, if it has.
     pub terminated_at: Option<SimTime>,
 }
 
 impl Instance {
-    /// A new instance, launched at `now`, in the given state, warm from `warm_from`.
-    pub fn launch(now: SimTime, state: State, warm_from: SimTime) -> Self {
+    /// A new instance, launched at `now`, in the given state, with a warm-up that starts when it
+    /// enters service.
+    pub fn launch(now: SimTime, state: State, warmup: SimDuration) -> Self {
         Instance {
             state,
             launched: now,
@@ -53,9 +54,18 @@ impl Instance {
             due: None,
             period_cpu_core_s: 0.0,
             in_service_since: (state == State::InService).then_some(now),
-            warm_from,
+            warmup,
             terminated_at: None,
         }
+    }
+
+    /// From when its metrics count and it counts as current capacity: the end of its warm-up,
+    /// which starts when it enters service (InService), not at launch (Amazon EC2 Auto Scaling
+    /// user guide, "Set the default instance warmup for an Auto Scaling group", 2024: the warm-up
+    /// is how long after an instance reaches the InService state it waits before contributing
+    /// usage data; 0–3,600 s). `None` while it has not entered service.
+    pub fn warm_from(&self) -> Option<SimTime> {
+        self.in_service_since.map(|t| t + self.warmup)
     }
 
     /// Bring the CPU account up to `now` on `vcpus`; returns the core-seconds added.

@@ -186,7 +186,7 @@ impl<'a> FleetModel<'a> {
             horizon,
             instances: (0..initial)
                 // The fleet at time zero is already running: no warm-up.
-                .map(|_| Instance::launch(SimTime::ZERO, State::InService, SimTime::ZERO))
+                .map(|_| Instance::launch(SimTime::ZERO, State::InService, SimDuration::ZERO))
                 .collect(),
             in_service: (0..initial).collect(),
             desired: initial,

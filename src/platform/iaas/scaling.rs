@@ -3,7 +3,7 @@
 
 use super::instance::{Instance, State};
 use super::{FleetEvent, FleetModel};
-use crate::autoscale::{Capacity, Datapoint, Decision, HISTORY_LEN, Observation};
+use crate::autoscale::{Capacity, Datapoint, Decision, HISTORY_LEN, Observation, PodSample};
 use crate::engine::{Scheduler, SimDuration, SimTime};
 use crate::platform::ScalingActivity;
 
@@ -44,9 +44,9 @@ impl FleetModel<'_> {
         if new > self.desired {
             for _ in self.desired..new {
                 let i = self.instances.len() as u32;
-                let warm_from = now + self.policy.warmup();
+                let warmup = self.policy.warmup();
                 self.instances
-                    .push(Instance::launch(now, State::Booting, warm_from));
+                    .push(Instance::launch(now, State::Booting, warmup));
                 let boot =
                     SimDuration::from_secs_f64(self.cfg.boot_time.sample(&mut self.boot_rng));
                 sched.schedule_in(boot, FleetEvent::Ready { instance: i });
@@ -103,26 +103,58 @@ impl FleetModel<'_> {
         for inst in &self.instances {
             match inst.state {
                 State::Booting => c.booting += 1,
-                State::InService if inst.warm_from > now => c.warming += 1,
+                State::InService if !is_warm(inst, now) => c.warming += 1,
                 State::InService => c.in_service += 1,
-                State::Draining | State::Terminated => {}
+                State::Draining => c.draining += 1,
+                State::Terminated => {}
+            }
+            let changed = inst.terminated_at.or(inst.in_service_since);
+            if changed > Some(SimTime::ZERO) {
+                c.last_change = c.last_change.max(changed);
             }
         }
         c
     }
 
+    /// Booting and in-service instances as the HPA sees pods; call before the period's CPU
+    /// accounts are reset.
+    fn pods(&self, now: SimTime) -> Vec<PodSample> {
+        let vcpus = self.cfg.vcpus;
+        self.instances
+            .iter()
+            .filter(|inst| matches!(inst.state, State::Booting | State::InService))
+            .map(|inst| {
+                let ready_s = inst.in_service_since.map(|since| {
+                    now.saturating_since(since.max(self.period_start))
+                        .as_secs_f64()
+                });
+                PodSample {
+                    started: inst.launched,
+                    ready_since: inst.in_service_since,
+                    cpu_utilisation: ready_s
+                        .filter(|s| *s > 0.0)
+                        .map(|s| (inst.period_cpu_core_s / (vcpus * s)).min(1.0)),
+                }
+            })
+            .collect()
+    }
+
     /// End of a metric period: publish the datapoint, record the period, ask the policy.
     pub(super) fn tick(&mut self, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
-        let (mut cpu_used, mut cpu_available) = (0.0, 0.0);
         for i in 0..self.instances.len() {
-            if self.instances[i].state == State::Terminated {
+            if self.instances[i].state != State::Terminated {
+                self.advance_cpu(i, now);
+            }
+        }
+        let pods = self.pods(now);
+        let (mut cpu_used, mut cpu_available) = (0.0, 0.0);
+        for inst in &mut self.instances {
+            if inst.state == State::Terminated {
                 continue;
             }
-            self.advance_cpu(i, now);
-            let inst = &mut self.instances[i];
             if let (State::InService, Some(since)) = (inst.state, inst.in_service_since)
-                && inst.warm_from <= now
+                && is_warm(inst, now)
             {
                 cpu_used += inst.period_cpu_core_s;
                 cpu_available += self.cfg.vcpus
@@ -152,6 +184,7 @@ impl FleetModel<'_> {
             now,
             capacity: obs_capacity,
             history,
+            pods: &pods,
         });
         if let Decision::SetDesired { desired, reason } = decision {
             self.set_desired(desired, reason, sched);
@@ -160,4 +193,9 @@ impl FleetModel<'_> {
         self.period_start = now;
         sched.schedule_in(self.policy.period(), FleetEvent::Tick);
     }
+}
+
+/// Whether an instance is in service and past its warm-up.
+fn is_warm(inst: &Instance, now: SimTime) -> bool {
+    inst.warm_from().is_some_and(|t| t <= now)
 }

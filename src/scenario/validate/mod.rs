@@ -33,14 +33,33 @@ mod traffic;
 
 pub(crate) type Result<T> = std::result::Result<T, ScenarioError>;
 
-/// Where errors are reported: the file's name, its text and its parsed document (for spans).
+/// Where errors are reported: the file's name, its text and its parsed document (for spans);
+/// and the warnings gathered on the way.
 pub(crate) struct Ctx<'a> {
     pub file: &'a str,
     pub text: &'a str,
     pub doc: &'a toml_edit::Document<&'a str>,
+    pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl Ctx<'_> {
+    /// Note a value that is valid but almost certainly not meant, on one line:
+    /// `file:line:column: field: message (help)`.
+    pub(crate) fn warn(&self, path: &[Seg], message: impl Into<String>, help: impl Into<String>) {
+        let text = match self.err(path, message, help) {
+            ScenarioError::Invalid(l) => {
+                let field = l.field.map(|f| format!("{f}: ")).unwrap_or_default();
+                let help = l.help.map(|h| format!(" ({h})")).unwrap_or_default();
+                format!(
+                    "{}:{}:{}: {field}{}{help}",
+                    l.file, l.line, l.column, l.message
+                )
+            }
+            other => other.to_string(),
+        };
+        self.warnings.borrow_mut().push(text);
+    }
+
     pub(crate) fn err(
         &self,
         path: &[Seg],
@@ -293,5 +312,6 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
         slo,
         variants,
         source: cx.text.to_string(),
+        warnings: cx.warnings.take(),
     })
 }
