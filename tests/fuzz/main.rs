@@ -10,7 +10,6 @@
 //! first by every later run) and the harness writes the shrunk input to a folder it names.
 
 use std::fmt;
-use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,15 +17,20 @@ use std::sync::{Once, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use proptest::sample::{Index, select};
+use proptest::sample::Index;
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
 use scalesim::engine::SimDuration;
-use scalesim::report::{RunReport, VariantReport};
 use scalesim::scenario::sweep::Sweep;
 use scalesim::scenario::{self, Scenario};
 use scalesim::traffic::Arrivals;
+
+mod checks;
+mod mutate;
+
+use checks::check_report;
+use mutate::{ByteEdit, apply_byte_edit, apply_text_edit, byte_edit, text_edit};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Folders searched for `*.toml` scenarios, relative to the repository.
@@ -289,123 +293,6 @@ fn estimated_work(s: &Scenario) -> f64 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// What a report must satisfy.
-
-/// Every problem of a report, one line each; empty when it makes sense.
-fn check_report(report: &RunReport) -> Vec<String> {
-    let mut problems = Vec::new();
-    match serde_json::from_str(&scalesim::report::summary_json(report)) {
-        Ok(json) => check_amounts(&json, "", &mut problems),
-        Err(e) => problems.push(format!("summary.json does not read back: {e}")),
-    }
-    for v in &report.variants {
-        let mut found = Vec::new();
-        check_variant(v, &mut found);
-        problems.extend(
-            found
-                .into_iter()
-                .map(|p| format!("variant {}: {p}", v.name)),
-        );
-    }
-    problems
-}
-
-/// Every amount of money, billed quantity and billing period in the summary (the horizon's bill
-/// and the projection alike) is a finite number ≥ 0; serde_json writes NaN and ∞ as `null`.
-fn check_amounts(v: &serde_json::Value, key: &str, problems: &mut Vec<String>) {
-    use serde_json::Value;
-    match v {
-        Value::Object(m) => m.iter().for_each(|(k, v)| check_amounts(v, k, problems)),
-        Value::Array(a) => a.iter().for_each(|v| check_amounts(v, key, problems)),
-        _ if (key.ends_with("_usd") || ["quantity", "seconds", "usage_scale"].contains(&key))
-            && !v.as_f64().is_some_and(|x| x.is_finite() && x >= 0.0) =>
-        {
-            problems.push(format!("{key} = {v}, not a finite amount ≥ 0"));
-        }
-        _ => {}
-    }
-}
-
-/// Utilisation 100 %, give or take floating-point rounding.
-const FULL: f64 = 1.0 + 1e-6;
-
-fn check_variant(v: &VariantReport, problems: &mut Vec<String>) {
-    let mut ensure = |ok: bool, what: &dyn Fn() -> String| {
-        if !ok {
-            problems.push(what());
-        }
-    };
-    let c = &v.requests;
-    ensure(c.is_conserved(), &|| {
-        format!("requests not conserved: {c:?}")
-    });
-    for f in &v.functions {
-        let c = &f.requests;
-        ensure(c.is_conserved(), &|| {
-            format!("function {}: not conserved: {c:?}", f.name)
-        });
-    }
-    let l = &v.latency_ms;
-    let ladder = [l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms];
-    ensure(
-        ladder
-            .iter()
-            .chain([&l.mean_ms])
-            .all(|x| x.is_finite() && *x >= 0.0),
-        &|| format!("latency not finite ≥ 0: {l:?}"),
-    );
-    ensure(
-        ladder.windows(2).all(|w| w[0] <= w[1]) && l.mean_ms <= l.max_ms,
-        &|| format!("percentiles out of order or above the maximum: {l:?}"),
-    );
-    let cdf = &v.latency_cdf;
-    ensure(
-        cdf.iter()
-            .all(|(ms, p)| ms.is_finite() && (0.0..=1.0).contains(p))
-            && cdf.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
-        &|| format!("latency CDF not monotone within [0, 1]: {cdf:?}"),
-    );
-    let k = &v.capacity;
-    ensure((0.0..=FULL).contains(&k.mean_utilisation), &|| {
-        format!("utilisation {} outside 0–100 %", k.mean_utilisation)
-    });
-    ensure(
-        k.mean_instances.is_finite()
-            && k.mean_instances >= 0.0
-            && k.peak_instances as f64 >= k.mean_instances * (1.0 - 1e-9),
-        &|| {
-            format!(
-                "peak {} below mean {} instances",
-                k.peak_instances, k.mean_instances
-            )
-        },
-    );
-    ensure(k.mean_busy.is_finite() && k.mean_busy >= 0.0, &|| {
-        format!("mean busy {}", k.mean_busy)
-    });
-    for (name, pct) in [
-        ("cold_start_pct", v.cold_start_pct),
-        ("throttled_pct", v.throttled_pct),
-        ("timed_out_pct", v.timed_out_pct),
-    ] {
-        ensure((0.0..=100.0).contains(&pct), &|| format!("{name} = {pct}"));
-    }
-    if let Some(row) = v
-        .timeseries
-        .iter()
-        .find(|r| !(0.0..=FULL).contains(&r.utilisation.unwrap_or(0.0)))
-    {
-        let u = row.utilisation.unwrap_or_default();
-        ensure(false, &|| {
-            format!(
-                "interval ending {} s: utilisation {u} outside 0–100 %",
-                row.end_s
-            )
-        });
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The corpus.
 
 fn corpus_scenarios() -> Vec<PathBuf> {
@@ -550,132 +437,7 @@ fn trace_path(text: &str) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Mutations of scenario text.
-
-/// Numbers put in place of a number of a scenario (TOML allows nan and inf in floats).
-const NUMBERS: &[&str] = &[
-    "0",
-    "-1",
-    "-0.0",
-    "1e-300",
-    "1e300",
-    "1e9",
-    "1e20",
-    "0.000001",
-    "4294967296",
-    "9223372036854775807",
-    "18446744073709551616",
-    "nan",
-    "inf",
-    "-inf",
-    "1.5",
-];
-/// Strings put in place of a string that starts with a digit (a duration, mostly).
-const DURATIONS: &[&str] = &[
-    "0s",
-    "1ns",
-    "1us",
-    "1ms",
-    "-5s",
-    "500000y",
-    "18446744073709551615s",
-    "99999999999d",
-    "1e9h",
-    "",
-    "1",
-    "15 s",
-    "2026-11-28T09:00:00Z",
-];
-
-#[derive(Clone, Debug)]
-enum TextEdit {
-    Number(Index, &'static str),
-    Duration(Index, &'static str),
-    DropLine(Index),
-    DupLine(Index),
-    Bytes(Index, Vec<u8>),
-}
-
-fn text_edit() -> impl Strategy<Value = TextEdit> {
-    prop_oneof![
-        4 => (any::<Index>(), select(NUMBERS)).prop_map(|(i, n)| TextEdit::Number(i, n)),
-        2 => (any::<Index>(), select(DURATIONS)).prop_map(|(i, d)| TextEdit::Duration(i, d)),
-        1 => any::<Index>().prop_map(TextEdit::DropLine),
-        1 => any::<Index>().prop_map(TextEdit::DupLine),
-        1 => (any::<Index>(), prop::collection::vec(any::<u8>(), 1..6))
-            .prop_map(|(i, b)| TextEdit::Bytes(i, b)),
-    ]
-}
-
-/// Byte ranges of the bare numbers and of the contents of quoted strings that start with a
-/// digit in TOML text; comments and keys are skipped.
-fn tokens(text: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
-    let b = text.as_bytes();
-    let word = |c: u8| c.is_ascii_alphanumeric() || b"_.+-".contains(&c);
-    let (mut numbers, mut strings, mut i) = (Vec::new(), Vec::new(), 0);
-    while i < b.len() {
-        let start = i;
-        match b[i] {
-            b'#' => {
-                i += b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .unwrap_or(b.len() - i)
-            }
-            b'"' => {
-                i += 1;
-                i += b[i..]
-                    .iter()
-                    .position(|&c| c == b'"' || c == b'\n')
-                    .unwrap_or(b.len() - i);
-                if b.get(start + 1).is_some_and(u8::is_ascii_digit) {
-                    strings.push(start + 1..i);
-                }
-                i += 1;
-            }
-            c if word(c) => {
-                i += b[i..].iter().position(|&c| !word(c)).unwrap_or(b.len() - i);
-                if c.is_ascii_digit()
-                    || (c == b'-' && b.get(start + 1).is_some_and(u8::is_ascii_digit))
-                {
-                    numbers.push(start..i);
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    (numbers, strings)
-}
-
-fn apply_text_edit(text: &str, edit: &TextEdit) -> String {
-    let replace = |ranges: Vec<Range<usize>>, i: &Index, by: &str| {
-        if ranges.is_empty() {
-            return text.to_string();
-        }
-        let r = &ranges[i.index(ranges.len())];
-        format!("{}{by}{}", &text[..r.start], &text[r.end..])
-    };
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    match edit {
-        TextEdit::Number(i, n) => replace(tokens(text).0, i, n),
-        TextEdit::Duration(i, d) => replace(tokens(text).1, i, d),
-        TextEdit::DropLine(i) if !lines.is_empty() => {
-            let k = i.index(lines.len());
-            [&lines[..k], &lines[k + 1..]].concat().concat()
-        }
-        TextEdit::DupLine(i) if !lines.is_empty() => {
-            let k = i.index(lines.len());
-            [&lines[..=k], &lines[k..]].concat().concat()
-        }
-        TextEdit::Bytes(i, bytes) => {
-            let mut b = text.as_bytes().to_vec();
-            let at = i.index(b.len() + 1);
-            b.splice(at..at, bytes.iter().copied());
-            String::from_utf8_lossy(&b).into_owned()
-        }
-        _ => text.to_string(),
-    }
-}
+// Mutated inputs.
 
 #[test]
 fn mutated_scenario_text_is_refused_or_runs_sanely() {
@@ -693,87 +455,6 @@ fn mutated_scenario_text_is_refused_or_runs_sanely() {
         .map_err(|e| Fault::Panic(format!("cannot save the case: {e}")))?;
         try_input(text, path.display().to_string(), MUTANT_BUDGET)
     });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Mutations of trace files.
-
-/// Bytes inserted into traces: separators, quotes, extremes, impossible dates.
-const TRACE_BYTES: &[&str] = &[
-    "\"",
-    ",",
-    "\n",
-    "\r\n",
-    "\0",
-    "-1",
-    "0",
-    "4294967295",
-    "18446744073709551616",
-    "1e300",
-    "NaN",
-    "2026-02-31T09:00:00Z",
-    "+9999",
-    "2026-11-28T10:00:00+01:00",
-    "[31/Feb/2026:09:00:00 +0000]",
-];
-
-#[derive(Clone, Debug)]
-enum ByteEdit {
-    Flip(Index, u8),
-    Truncate(Index),
-    Delete(Index, usize),
-    Insert(Index, &'static str),
-    InsertBytes(Index, Vec<u8>),
-    DupLine(Index),
-}
-
-fn byte_edit() -> impl Strategy<Value = ByteEdit> {
-    prop_oneof![
-        3 => (any::<Index>(), 1..=255u8).prop_map(|(i, m)| ByteEdit::Flip(i, m)),
-        1 => any::<Index>().prop_map(ByteEdit::Truncate),
-        1 => (any::<Index>(), 1..64usize).prop_map(|(i, n)| ByteEdit::Delete(i, n)),
-        2 => (any::<Index>(), select(TRACE_BYTES)).prop_map(|(i, s)| ByteEdit::Insert(i, s)),
-        1 => (any::<Index>(), prop::collection::vec(any::<u8>(), 1..8))
-            .prop_map(|(i, b)| ByteEdit::InsertBytes(i, b)),
-        1 => any::<Index>().prop_map(ByteEdit::DupLine),
-    ]
-}
-
-fn apply_byte_edit(b: &mut Vec<u8>, edit: &ByteEdit) {
-    let at = |i: &Index| i.index(b.len() + 1);
-    match edit {
-        ByteEdit::Flip(i, mask) if !b.is_empty() => {
-            let k = i.index(b.len());
-            b[k] ^= mask;
-        }
-        ByteEdit::Truncate(i) => b.truncate(at(i)),
-        ByteEdit::Delete(i, n) => {
-            let k = at(i);
-            b.drain(k..(k + n).min(b.len()));
-        }
-        ByteEdit::Insert(i, s) => {
-            let k = at(i);
-            b.splice(k..k, s.bytes());
-        }
-        ByteEdit::InsertBytes(i, bytes) => {
-            let k = at(i);
-            b.splice(k..k, bytes.iter().copied());
-        }
-        ByteEdit::DupLine(i) => {
-            let k = at(i);
-            let start = b[..k]
-                .iter()
-                .rposition(|&c| c == b'\n')
-                .map_or(0, |p| p + 1);
-            let end = b[k..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(b.len(), |p| k + p + 1);
-            let line = b[start..end].to_vec();
-            b.splice(start..start, line);
-        }
-        ByteEdit::Flip(..) => {}
-    }
 }
 
 /// Seeds that replay a trace: `(scenario path, text, the trace as written in it)`.
