@@ -24,7 +24,6 @@ use proptest::test_runner::{
 use scalesim::engine::SimDuration;
 use scalesim::scenario::sweep::Sweep;
 use scalesim::scenario::{self, Scenario};
-use scalesim::traffic::Arrivals;
 
 mod checks;
 mod mutate;
@@ -47,6 +46,7 @@ const QUICK_CASES: u32 = 32;
 
 /// How a corpus input is known to fail until the fix on another branch of issue 10 merges.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[allow(dead_code)] // constructed only while an input is listed in KNOWN_FAILING
 enum Known {
     /// Panics or gives nonsense: run, and must still fail (else remove the entry).
     Fails,
@@ -56,114 +56,15 @@ enum Known {
     Hangs,
 }
 
-/// Corpus inputs that still fail on this branch: how, why, which (paths from the repository).
-/// Empty it as the fixes merge.
-const KNOWN_FAILING: &[(Known, &str, &[&str])] = &[
-    (
-        Known::Hangs,
-        "steps ending at 0 req/s never end",
-        &["fuzz/corpus/cases/steps-last-zero.toml"],
-    ),
-    (
-        Known::Aborts,
-        "polars allocates 2^61 bytes: abort",
-        &["fuzz/corpus/cases/fuzz/parquet-corrupt/s-2.toml"],
-    ),
-    (
-        Known::Aborts,
-        "a count of 2^32-1 per minute: gigabytes of memory (over budget, but a mutant with \
-         horizon = \"1us\" runs it and grows past 10 GB)",
-        &["fuzz/corpus/cases/fuzz/azure2019-huge-count/s.toml"],
-    ),
-    (
-        Known::Fails,
-        "a percentile above the maximum (cases/percentile-above-max.toml)",
-        &[
-            "fuzz/corpus/cases/account-concurrency.toml",
-            "fuzz/corpus/cases/fuzz/clf-bad-dates/feb31.toml",
-            "fuzz/corpus/cases/fuzz/clf-bad-dates/tz9999.toml",
-            "fuzz/corpus/cases/fuzz/csv-open-quote/s.toml",
-            "fuzz/corpus/cases/fuzz/parquet-row-groups/rg800.toml",
-            "fuzz/corpus/cases/fuzz/rfc3339-offset/ignored-offset.toml",
-            "fuzz/corpus/cases/lambda-timeout.toml",
-            "fuzz/corpus/cases/peak-instances.toml",
-            "fuzz/corpus/cases/percentile-above-max.toml",
-            "fuzz/corpus/cases/replay-not-stretched.toml",
-            "fuzz/corpus/fixtures/access-alb.toml",
-            "fuzz/corpus/fixtures/access-combined.toml",
-            "fuzz/corpus/fixtures/requests-rfc3339.toml",
-            "fuzz/corpus/fixtures/requests.toml",
-            "scenarios/azure-2021.toml",
-            "scenarios/low-traffic-job.toml",
-        ],
-    ),
-    (
-        Known::Fails,
-        "CPU utilisation above 100 % (cases/cpu-over-100.toml)",
-        &[
-            "fuzz/corpus/cases/cpu-over-100.toml",
-            "fuzz/corpus/cases/fuzz/huge-duration.toml",
-            "fuzz/corpus/cases/fuzz/scenarios/case-19.toml",
-            "fuzz/corpus/cases/fuzz/scenarios/case-34.toml",
-            "scenarios/bench-fleet.toml",
-        ],
-    ),
-    (
-        Known::Fails,
-        "an overflow on the year 2^63-1 in an access log",
-        &["fuzz/corpus/cases/fuzz/clf-bad-dates/yearmax.toml"],
-    ),
-    (
-        Known::Fails,
-        "a panic inside polars on an empty or corrupt Parquet file",
-        &[
-            "fuzz/corpus/cases/fuzz/parquet/empty-datetime.toml",
-            "fuzz/corpus/cases/fuzz/parquet/empty-int16.toml",
-            "fuzz/corpus/cases/fuzz/parquet-corrupt/s-1.toml",
-            "fuzz/corpus/cases/fuzz/parquet-corrupt/s-3.toml",
-            "fuzz/corpus/cases/fuzz/parquet-corrupt/s-4.toml",
-            "fuzz/corpus/cases/fuzz/parquet-corrupt/s-5.toml",
-            "fuzz/corpus/cases/fuzz/parquet-corrupt/s-6.toml",
-            "fuzz/corpus/cases/fuzz/parquet-corrupt/s-7.toml",
-        ],
-    ),
-    (
-        Known::Fails,
-        "the CDF's last point below the one before (cases/percentile-above-max.toml)",
-        &[
-            "fuzz/corpus/cases/hpa-window-zero.toml",
-            "scenarios/daily-cycle.toml",
-            "scenarios/replay-request-log.toml",
-            "scenarios/sweep-rate.toml",
-        ],
-    ),
-];
+/// Corpus inputs known to fail: how, why, which (paths from the repository). Empty: every
+/// input of the corpus is refused cleanly or runs to a report that passes every check. List an
+/// input here only while its fix is on the way.
+const KNOWN_FAILING: &[(Known, &str, &[&str])] = &[];
 
-/// Kinds of fault that mutations still find on this branch — text found in the fault's message,
-/// and what it is — fixed on other branches of issue 10. A mutant showing one is counted, not
-/// failed, so that a long run looks for new kinds. Empty it as the fixes merge.
-const KNOWN_FAULTS: &[(&str, &str)] = &[
-    (
-        "above the maximum",
-        "percentiles above the maximum (cases/percentile-above-max.toml)",
-    ),
-    (
-        "CDF not monotone",
-        "the CDF's last point below the one before it (the same fault)",
-    ),
-    (
-        "outside 0–100 %",
-        "CPU utilisation above 100 % (cases/cpu-over-100.toml)",
-    ),
-    (
-        "polars-",
-        "panics inside the Parquet reader (cases/fuzz/parquet*)",
-    ),
-    (
-        "timestamp.rs",
-        "overflow on absurd access-log dates (cases/fuzz/clf-bad-dates)",
-    ),
-];
+/// Kinds of fault that mutations may still find — text found in the fault's message, and what it
+/// is. A mutant showing one is counted, not failed, so that a long run looks for new kinds.
+/// Empty: every fault is a failure.
+const KNOWN_FAULTS: &[(&str, &str)] = &[];
 
 /// Why an input failed.
 #[derive(Debug)]
@@ -281,15 +182,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Events a run will simulate, roughly: per variant, its requests and reporting intervals.
+/// Events a run will simulate, roughly: per variant, its requests (the CLI's own estimate,
+/// [`scalesim::experiment::Work`]) and reporting intervals.
 fn estimated_work(s: &Scenario) -> f64 {
     let horizon_s = s.horizon.as_secs_f64();
-    let mut requests = s.traffic.mean_rate_per_s(horizon_s) * horizon_s;
-    if let Arrivals::Replay { spec, check } = &s.traffic.arrivals {
-        requests = requests.min(check.rows as f64 * spec.controls.rate_multiplier.max(1.0));
-    }
-    let intervals = horizon_s / s.interval.as_secs_f64();
-    (requests + intervals) * s.variants.len() as f64
+    let intervals = horizon_s / s.interval.as_secs_f64() * s.variants.len() as f64;
+    scalesim::experiment::Work::of(s).requests + intervals
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -481,8 +481,8 @@ impl ParquetSource {
         check_parquet(&metadata, data_end).map_err(|e| corrupt(&p, &e))?;
         let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
         Positions::find(&p, &header, cols)?;
-        // polars is built without its temporal types (see Cargo.toml), so it cannot make a
-        // column of a Parquet timestamp or duration: say so, and what to write instead.
+        // Timestamps and durations are read (polars' dtype-datetime and dtype-duration); dates
+        // and times of day carry no instant a replay could use: say so, and what to write.
         for name in [
             Some(&cols.timestamp),
             cols.duration.as_ref(),
@@ -493,9 +493,7 @@ impl ParquetSource {
         {
             let dtype = schema.get(name.as_str()).map(|f| f.dtype());
             if let Some(
-                dt @ (ArrowDataType::Timestamp(..)
-                | ArrowDataType::Duration(_)
-                | ArrowDataType::Date32
+                dt @ (ArrowDataType::Date32
                 | ArrowDataType::Date64
                 | ArrowDataType::Time32(_)
                 | ArrowDataType::Time64(_)),
@@ -504,7 +502,7 @@ impl ParquetSource {
                 return Err(io(
                     &p,
                     &format!(
-                        "column \"{name}\" is a Parquet {dt:?} column, which scalesim does not read yet; store times as numbers (seconds, ms or µs since the epoch, with timestamp_unit) and durations as numbers (with duration_unit)"
+                        "column \"{name}\" is a Parquet {dt:?} column, which holds no instant to replay; store times as Parquet timestamps or as numbers (seconds, ms or µs since the epoch, with timestamp_unit) and durations as numbers (with duration_unit)"
                     ),
                 ));
             }
