@@ -62,14 +62,27 @@ const EXACT_UP_TO: usize = 64;
 /// a few times costs a few hundred bytes), then in an HDR histogram with 3 significant digits
 /// (≤ 0.1 % relative error) whose memory is bounded by the range of values, not their number.
 /// Percentiles never exceed the exact maximum nor fall below the exact minimum.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LatencyRecorder {
     /// The latencies, µs, while there are at most [`EXACT_UP_TO`] and no histogram.
     exact: Vec<u64>,
     hist: Option<Box<Histogram<u64>>>,
     sum_us: u128,
+    /// The exact minimum (`u64::MAX` while empty) and maximum.
     min_us: u64,
     max_us: u64,
+}
+
+impl Default for LatencyRecorder {
+    fn default() -> Self {
+        LatencyRecorder {
+            exact: Vec::new(),
+            hist: None,
+            sum_us: 0,
+            min_us: u64::MAX,
+            max_us: 0,
+        }
+    }
 }
 
 fn new_histogram() -> Box<Histogram<u64>> {
@@ -91,24 +104,27 @@ impl LatencyRecorder {
         let us = latency.as_micros();
         match &mut self.hist {
             Some(h) => record_in(h, us),
-            None if self.exact.len() < EXACT_UP_TO => self.exact.push(us),
-            None => {
-                let mut h = new_histogram();
-                for &v in &self.exact {
-                    record_in(&mut h, v);
-                }
-                record_in(&mut h, us);
-                self.exact = Vec::new();
-                self.hist = Some(h);
-            }
+            None => self.record_exact(us),
         }
-        self.min_us = if self.count() == 1 {
-            us
-        } else {
-            self.min_us.min(us)
-        };
+        self.min_us = self.min_us.min(us);
         self.sum_us += u128::from(us);
         self.max_us = self.max_us.max(us);
+    }
+
+    /// Keep `us` exactly, or move to the histogram once there are too many.
+    #[cold]
+    fn record_exact(&mut self, us: u64) {
+        if self.exact.len() < EXACT_UP_TO {
+            self.exact.push(us);
+            return;
+        }
+        let mut h = new_histogram();
+        for &v in &self.exact {
+            record_in(&mut h, v);
+        }
+        record_in(&mut h, us);
+        self.exact = Vec::new();
+        self.hist = Some(h);
     }
 
     /// Add everything `other` recorded.
@@ -116,7 +132,6 @@ impl LatencyRecorder {
         if other.count() == 0 {
             return;
         }
-        let was_empty = self.count() == 0;
         match (&mut self.hist, &other.hist) {
             (Some(h), Some(o)) => h
                 .add(o.as_ref())
@@ -141,11 +156,7 @@ impl LatencyRecorder {
             }
         }
         self.sum_us += other.sum_us;
-        self.min_us = if was_empty {
-            other.min_us
-        } else {
-            self.min_us.min(other.min_us)
-        };
+        self.min_us = self.min_us.min(other.min_us);
         self.max_us = self.max_us.max(other.max_us);
     }
 
@@ -156,7 +167,7 @@ impl LatencyRecorder {
             h.reset();
         }
         self.sum_us = 0;
-        self.min_us = 0;
+        self.min_us = u64::MAX;
         self.max_us = 0;
     }
 
