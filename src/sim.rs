@@ -13,6 +13,7 @@ use crate::engine::{self, RngStreams, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
 use crate::platform::Outcome;
 use crate::platform::iaas::FleetModel;
+use crate::platform::serverless::limits::MAX_TIMEOUT;
 use crate::platform::serverless::{FunctionModel, FunctionSetup, lambda_memory_for};
 use crate::report::verdict::slo_misses;
 use crate::report::{FunctionReport, ReplaySummary, RunReport, TrafficSummary, VariantReport};
@@ -129,13 +130,19 @@ fn timeout_warning(variant: &Variant, report: &VariantReport) -> Option<String> 
     let c = &report.requests;
     let invocations = c.arrived - c.throttled - c.in_flight_at_end;
     (invocations > 0 && c.timed_out == invocations).then(|| {
+        let timeout_s = function.timeout.as_secs_f64();
+        let fix = if function.timeout < MAX_TIMEOUT {
+            format!(
+                "raise `timeout` (at most {} s, Lambda's maximum) or split the work",
+                MAX_TIMEOUT.as_secs_f64()
+            )
+        } else {
+            "Lambda allows no more than 900 s: the work does not fit in a function".to_string()
+        };
         format!(
-            "variant {}: every one of its {} finished invocations ran into the function timeout \
-             of {} s and was stopped there (billed up to it); Lambda allows at most 900 s — the \
-             work does not fit in a function as configured",
+            "variant {}: every one of its {invocations} finished invocations ran into its \
+             function timeout of {timeout_s} s and was stopped there (billed up to it); {fix}",
             variant.name,
-            invocations,
-            function.timeout.as_secs_f64()
         )
     })
 }

@@ -202,6 +202,7 @@ fn short_lived_instances_pay_the_60_second_minimum() {
 
     let usage = FleetUsage {
         instance_runs: vec![SimDuration::from_secs(30), SimDuration::from_secs(90)],
+        open_at_end: 0,
         balancer_hours: vec![Default::default()],
     };
     let billing = Ec2Billing {
@@ -211,6 +212,52 @@ fn short_lived_instances_pay_the_60_second_minimum() {
     let invoice = ec2_invoice(&usage, &billing, Period::horizon(3_600.0));
     assert_eq!(invoice.lines[0].quantity, 150.0);
     close(invoice.total_usd, 0.003_4);
+}
+
+/// The month projection scales an instance still running at the horizon by its time, not by its
+/// 60 s minimum. One c7g.large ($0.0725/h) running through a 30 s horizon: the horizon bills the
+/// minimum, 60 s; a 730-hour month of it is 730 × $0.0725 = $52.925 (scaling the minimum would
+/// say 60 s × 87,600 = 1,460 h = $105.85). A launch that ended inside the horizon (20 s, billed
+/// 60 s) recurs in the month with its minimum: 87,600 × 60 s = 1,460 h more, 2,190 h in all =
+/// 3 × $52.925.
+#[test]
+fn the_monthly_projection_scales_time_not_minimums() {
+    use scalesim::billing::{Ec2Billing, Period, catalog, ec2_invoice};
+    use scalesim::engine::SimDuration;
+    use scalesim::platform::iaas::FleetUsage;
+
+    let billing = Ec2Billing {
+        instance: catalog::instance_type("c7g.large").unwrap(),
+        load_balancer: false,
+    };
+    let running = FleetUsage {
+        instance_runs: vec![SimDuration::from_secs(30)],
+        open_at_end: 1,
+        balancer_hours: vec![Default::default()],
+    };
+    assert_eq!(
+        ec2_invoice(&running, &billing, Period::horizon(30.0)).lines[0].quantity,
+        60.0
+    );
+    let month = ec2_invoice(&running, &billing, Period::monthly(30.0));
+    assert!((month.lines[0].quantity - 2_628_000.0).abs() < 1e-6);
+    assert!(
+        (month.total_usd - 52.925).abs() < 1e-9,
+        "{}",
+        month.total_usd
+    );
+    let with_a_short_launch = FleetUsage {
+        instance_runs: vec![SimDuration::from_secs(20), SimDuration::from_secs(30)],
+        open_at_end: 1,
+        balancer_hours: vec![Default::default()],
+    };
+    let month = ec2_invoice(&with_a_short_launch, &billing, Period::monthly(30.0));
+    assert!((month.lines[0].quantity - 3.0 * 2_628_000.0).abs() < 1e-6);
+    assert!(
+        (month.total_usd - 3.0 * 52.925).abs() < 1e-9,
+        "{}",
+        month.total_usd
+    );
 }
 
 /// The same rule through the fleet model: 1 instance, then a traffic step makes target tracking

@@ -382,6 +382,39 @@ fn the_command_line_horizon_follows_the_file_rule() {
     assert!(!dir.path().join("reports").exists());
 }
 
+/// A fleet's work grows with its instances × its periods, whatever its traffic: 10,000 fixed
+/// instances over 366 days, metric period 60 s and 60 s intervals, are 10,000 × (527,040 +
+/// 527,040) = 1.05 × 10^10 instance-periods — over the 10^10 a command starts without --force,
+/// though only ~30 requests arrive. Said up front, nothing written.
+#[test]
+fn a_huge_fleet_over_a_long_horizon_is_refused_up_front() {
+    let dir = TempDir::new().unwrap();
+    let text = r#"
+name = "big-fleet"
+horizon = "366d"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 0.000001 }
+[traffic.request]
+duration = { dist = "constant", ms = 10 }
+[[variant]]
+name = "fleet"
+platform = "ec2"
+instance_type = "t3.nano"
+count = 10000
+slots = 1
+load_balancer = false
+"#;
+    fs::write(dir.path().join("big.toml"), text).unwrap();
+    let out = scalesim(dir.path())
+        .args(["run", "big.toml"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("1.1e10 fleet instance-periods"), "{err}");
+    assert!(!dir.path().join("reports").exists());
+}
+
 /// 1,000 req/s for 200 days on two variants: 1,000 × 200 × 86,400 × 2 = 3.456 × 10^10
 /// simulated requests, above the 10^10 a command starts without --force. It says so up front,
 /// with its estimate, and writes nothing. A sweep of two such points doubles it.

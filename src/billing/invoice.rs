@@ -183,12 +183,22 @@ pub struct Ec2Billing {
 /// The invoice of one EC2 fleet.
 pub fn ec2_invoice(usage: &FleetUsage, billing: &Ec2Billing, period: Period) -> Invoice {
     let k = period.usage_scale;
-    let instance_s: u64 = usage
-        .instance_runs
+    // Each launch is billed per second with a 60 s minimum. A projection repeats the horizon's
+    // launches (minimum and all) k times, but an instance still running at the horizon simply
+    // keeps running: its seconds scale, its one minimum does not (else a 30 s horizon would bill
+    // a fixed fleet's month twice over).
+    let closed = usage.instance_runs.len() - usage.open_at_end.min(usage.instance_runs.len());
+    let (terminated, open) = usage.instance_runs.split_at(closed);
+    let terminated_s: u64 = terminated
         .iter()
         .map(|run| run.ceil_secs().max(catalog::EC2_MIN_BILLED_S))
         .sum();
-    let instance_s = instance_s as f64 * k;
+    let open_s: f64 = open
+        .iter()
+        .map(|run| (run.as_secs_f64() * k).max(catalog::EC2_MIN_BILLED_S as f64))
+        .map(|s| if k == 1.0 { s.ceil() } else { s })
+        .sum();
+    let instance_s = terminated_s as f64 * k + open_s;
     let mut lines = vec![InvoiceLine {
         item: format!("EC2 {} on-demand", billing.instance.name),
         category: CostCategory::Compute,

@@ -393,14 +393,17 @@ pub fn breakeven_work(
     let (a, b) = spec.between;
     let base = parse(text, file)?;
     let (name_a, name_b) = pick_variants(&base, &spec.variants)?;
-    let per_run = [a, b]
+    let (per_run, periods_per_run) = [a, b]
         .iter()
         .filter_map(|&x| at(text, file, &path, form, x, spec.overrides).ok())
         .map(|mut s| {
             s.variants.retain(|v| v.name == name_a || v.name == name_b);
-            Work::of(&s).requests
+            let w = Work::of(&s);
+            (w.requests, w.instance_periods)
         })
-        .fold(0.0, f64::max);
+        .fold((0.0, 0.0), |(r, i), (a, b)| {
+            (f64::max(r, a), f64::max(i, b))
+        });
     let width = (b - a).abs();
     let tolerance = spec
         .tolerance
@@ -410,6 +413,7 @@ pub fn breakeven_work(
     let runs = (spec.curve_points.max(2) as u64 + steps) * u64::from(spec.replications.max(1));
     Ok(Work {
         requests: per_run * runs as f64,
+        instance_periods: periods_per_run * runs as f64,
         runs,
     })
 }

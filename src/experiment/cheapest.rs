@@ -182,16 +182,20 @@ pub fn cheapest_work(
         values.iter().copied().fold(f64::INFINITY, f64::min),
         values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     ];
-    let per_run = ends
+    let (per_run, periods_per_run) = ends
         .iter()
         .filter_map(|&x| at(text, file, &path, form, x, overrides).ok())
         .map(|mut s: Scenario| {
             s.variants.retain(|v| v.name == variant);
-            Work::of(&s).requests
+            let w = Work::of(&s);
+            (w.requests, w.instance_periods)
         })
-        .fold(0.0, f64::max);
+        .fold((0.0, 0.0), |(r, i), (a, b)| {
+            (f64::max(r, a), f64::max(i, b))
+        });
     Ok(Work {
         requests: per_run * values.len() as f64 * f64::from(replications.max(1)),
+        instance_periods: periods_per_run * values.len() as f64 * f64::from(replications.max(1)),
         runs: values.len() as u64 * u64::from(replications.max(1)),
     })
 }

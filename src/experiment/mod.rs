@@ -29,6 +29,11 @@ pub const MAX_WORK_REQUESTS: f64 = 1e10;
 pub struct Work {
     /// Requests simulated: arrivals × variants, summed over runs.
     pub requests: f64,
+    /// Fleet instance-periods: a fleet's work grows with its instances × its metric periods and
+    /// reporting intervals, whatever its traffic (100,000 instances over a year is ~10^11 of
+    /// them): the most instances × (horizon ÷ 60 s + horizon ÷ interval), summed over fleets
+    /// and runs.
+    pub instance_periods: f64,
     /// Runs (scenario × seed).
     pub runs: u64,
 }
@@ -44,8 +49,20 @@ impl Work {
             }
             crate::traffic::Arrivals::Process(p) => p.mean_rate_per_s(horizon_s) * horizon_s,
         };
+        let periods = horizon_s / 60.0 + horizon_s / s.interval.as_secs_f64().max(1.0);
+        let instance_periods = s
+            .variants
+            .iter()
+            .filter_map(|v| match &v.platform {
+                crate::scenario::PlatformSpec::Ec2 { fleet, .. } => {
+                    Some(f64::from(fleet.max.max(fleet.initial)) * periods)
+                }
+                _ => None,
+            })
+            .sum();
         Work {
             requests: arrivals.max(0.0) * s.variants.len() as f64,
+            instance_periods,
             runs: 1,
         }
     }
@@ -54,22 +71,26 @@ impl Work {
     pub fn add(&mut self, s: &Scenario, replications: u32) {
         let one = Work::of(s);
         self.requests += one.requests * f64::from(replications.max(1));
+        self.instance_periods += one.instance_periods * f64::from(replications.max(1));
         self.runs += u64::from(replications.max(1));
     }
 
-    /// Refuse more than [`MAX_WORK_REQUESTS`] unless `force`.
+    /// Refuse more than [`MAX_WORK_REQUESTS`] requests and fleet instance-periods in all
+    /// unless `force`.
     ///
     /// # Errors
     /// [`ExperimentError::TooMuchWork`], with the estimate.
     pub fn check(&self, force: bool) -> Result<(), ExperimentError> {
-        if force || self.requests.is_nan() || self.requests <= MAX_WORK_REQUESTS {
+        let total = self.requests + self.instance_periods;
+        if force || total.is_nan() || total <= MAX_WORK_REQUESTS {
             return Ok(());
         }
         Err(ExperimentError::TooMuchWork(format!(
-            "this would simulate about {:.1e} requests ({} run(s), arrivals × variants); more than \
-             {MAX_WORK_REQUESTS:.0e} takes hours. Shorten --horizon, lower the rate or the \
-             replications, or give --force to run it anyway",
-            self.requests, self.runs
+            "this would simulate about {:.1e} requests ({} run(s), arrivals × variants) and \
+             {:.1e} fleet instance-periods (instances × metric periods and intervals); more than \
+             {MAX_WORK_REQUESTS:.0e} in all takes hours. Shorten --horizon, lower the rate, the \
+             fleet's size or the replications, or give --force to run it anyway",
+            self.requests, self.runs, self.instance_periods
         )))
     }
 }

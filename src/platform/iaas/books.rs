@@ -178,12 +178,14 @@ impl<'a> FleetModel<'a> {
             .sum::<u64>();
         counters.in_flight_at_end =
             self.requests_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
+        let terminated = self.runs.len();
         for i in 0..self.instances.len() {
             if self.instances[i].state != State::Terminated {
                 self.advance_cpu(i, horizon);
                 self.runs.push(horizon - self.instances[i].launched);
             }
         }
+        let open_at_end = self.runs.len() - terminated;
         let horizon_s = horizon.as_secs_f64().max(1e-6);
         let instance_s: f64 = self.runs.iter().map(|r| r.as_secs_f64()).sum();
         let latency = self.series.total_latency();
@@ -216,6 +218,7 @@ impl<'a> FleetModel<'a> {
             },
             usage: FleetUsage {
                 instance_runs: self.runs,
+                open_at_end,
                 balancer_hours: self
                     .requests_per_hour
                     .iter()

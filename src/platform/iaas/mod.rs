@@ -88,6 +88,9 @@ pub struct FleetConfig {
 pub struct FleetUsage {
     /// Run time of each instance launch, launch to termination (or the horizon).
     pub instance_runs: Vec<SimDuration>,
+    /// How many of the last `instance_runs` were still running at the horizon (cut by it, not
+    /// terminated): a projection scales their time, not their launch.
+    pub open_at_end: usize,
     /// What the load balancer handled in each hour of the horizon (the last may be partial).
     pub balancer_hours: Vec<BalancerHour>,
 }
