@@ -115,6 +115,17 @@ fn changed_within(events: &[ScaleEvent], now: SimTime, period: SimDuration) -> i
         .sum()
 }
 
+/// The replicas `period` ago: `current` less what was added since, plus what was removed.
+fn replicas_at_period_start(
+    current: u32,
+    now: SimTime,
+    period: SimDuration,
+    ups: &[ScaleEvent],
+    downs: &[ScaleEvent],
+) -> i64 {
+    i64::from(current) - changed_within(ups, now, period) + changed_within(downs, now, period)
+}
+
 /// The most replicas scale-up rules allow now (`calculateScaleUpLimitWithScalingRules`): per
 /// policy, from the replicas at the start of its period (current − added + removed since),
 /// `Pods` adds `value`, `Percent` multiplies by 1 + value/100 rounded up; `Max` takes the
@@ -130,8 +141,7 @@ pub(super) fn scale_up_limit(
         return current;
     }
     let proposals = rules.policies.iter().map(|p| {
-        let start = i64::from(current) - changed_within(ups, now, p.period)
-            + changed_within(downs, now, p.period);
+        let start = replicas_at_period_start(current, now, p.period, ups, downs);
         match p.kind {
             PolicyType::Pods => start + i64::from(p.value),
             PolicyType::Percent => {
@@ -163,8 +173,7 @@ pub(super) fn scale_down_limit(
         return current;
     }
     let proposals = rules.policies.iter().map(|p| {
-        let start = i64::from(current) - changed_within(ups, now, p.period)
-            + changed_within(downs, now, p.period);
+        let start = replicas_at_period_start(current, now, p.period, ups, downs);
         match p.kind {
             PolicyType::Pods => start - i64::from(p.value),
             PolicyType::Percent => (start as f64 * (1.0 - f64::from(p.value) / 100.0)) as i64,

@@ -494,9 +494,11 @@ impl Model for FunctionModel<'_> {
             self.idle -= 1;
             SimDuration::ZERO
         } else {
-            // Expired environments of other functions are gone by now: the peak counts only
-            // environments alive at once.
-            self.reclaim_all_expired(now);
+            // Expired environments of other functions are gone by now (this one's already
+            // are): the peak counts only environments alive at once.
+            if self.fns.len() > 1 {
+                self.reclaim_all_expired(now);
+            }
             self.counters.cold_starts += 1;
             self.series.cold_start();
             self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
