@@ -22,13 +22,19 @@
 //! - [`engine`]: integer simulated time, the event heap, the run loop, seeded random streams.
 //! - [`traffic`]: arrival processes, request profiles, and readers of recorded traces (request
 //!   logs, access logs, the Azure Functions traces), streamed with bounded memory.
-//! - [`platform`]: Lambda-style functions and server fleets; they meter usage, never prices.
-//! - [`billing`]: the price catalog and invoices.
+//! - [`usage`]: what a run consumed, as neutral facts, and the meters that round them as a
+//!   provider does (MB·ms → GB-s once).
+//! - [`platform`]: Lambda-style functions and server fleets; they record usage, never prices.
+//! - [`billing`]: the price catalog, generic pricing schemes and invoices; no platform types.
 //! - [`scenario`]: TOML files, validated with errors that point at file:line:column.
-//! - [`sim`]: runs a scenario's variants (in parallel) and builds the [`report::RunReport`].
+//! - [`results`]: the run's result as plain data ([`results::RunReport`] and its parts).
+//! - [`offering`]: one file per product (Lambda, EC2): its model built from its spec, its meter,
+//!   invoice lines, description, family and presets.
+//! - [`sim`]: runs a scenario's variants (in parallel) and builds the [`results::RunReport`].
 //! - [`experiment`]: sweeps over scenario fields, replications with confidence intervals,
 //!   shards, break-even and cheapest-setting searches — all made of ordinary runs.
-//! - [`report`]: the table, JSON, CSV and Parquet, charts, report.md and report.html.
+//! - [`report`]: renders results: the table, JSON, CSV and Parquet, charts, report.md and
+//!   report.html.
 //!
 //! The same scenario and seed give byte-identical report files, on one thread or many.
 //!
@@ -64,8 +70,11 @@ pub mod dist;
 pub mod engine;
 pub mod experiment;
 pub mod metrics;
+pub mod offering;
 pub mod platform;
 pub mod report;
+pub mod results;
 pub mod scenario;
 pub mod sim;
 pub mod traffic;
+pub mod usage;

@@ -1,23 +1,14 @@
 //! Runs a scenario: every variant on the same traffic, each in its own engine, in parallel.
-//! This is the one place that joins scenario, traffic, platform, engine and billing; the result
-//! is plain report data.
+//! Each variant's product ([`crate::offering`]) builds its model, runs it and bills it; this file
+//! names no product. The result is plain data ([`crate::results`]).
 
 use rayon::prelude::*;
 
-use crate::autoscale::PolicySpec;
-use crate::billing::{
-    Invoice, Period, accrue, ec2_interval_cost, ec2_invoice, lambda_interval_cost, lambda_invoice,
-    lambda_list_cost,
-};
-use crate::engine::{self, RngStreams, SimTime};
-use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
-use crate::platform::Outcome;
-use crate::platform::iaas::FleetModel;
-use crate::platform::serverless::limits::MAX_TIMEOUT;
-use crate::platform::serverless::{FunctionModel, FunctionSetup, lambda_memory_for};
-use crate::report::verdict::slo_misses;
-use crate::report::{FunctionReport, ReplaySummary, RunReport, TrafficSummary, VariantReport};
-use crate::scenario::{PlatformSpec, Scenario, Variant};
+use crate::engine::{RngStreams, SimTime};
+use crate::metrics::RequestSink;
+use crate::offering::{self, RunCtx};
+use crate::results::{ReplaySummary, RunReport, TrafficSummary, VariantReport};
+use crate::scenario::{Scenario, Variant};
 use crate::traffic::{Arrivals, ReplayTally};
 
 /// Receives simulated microseconds as they pass, summed over variants; called from several
@@ -69,7 +60,7 @@ pub fn run_logged(
             .variants
             .iter()
             .zip(&variants)
-            .filter_map(|(v, r)| timeout_warning(v, r)),
+            .filter_map(|(v, r)| offering::warning(&v.platform, &v.name, r)),
     );
     // Every variant replays the same requests; the first says what the replay did.
     let tally = tallies.into_iter().flatten().next();
@@ -121,32 +112,6 @@ pub fn run_logged(
     }
 }
 
-/// A warning when every invocation of a Lambda variant ran into its function timeout: the
-/// workload does not fit in a function as configured (at most 15 minutes on Lambda).
-fn timeout_warning(variant: &Variant, report: &VariantReport) -> Option<String> {
-    let PlatformSpec::Lambda { function, .. } = &variant.platform else {
-        return None;
-    };
-    let c = &report.requests;
-    let invocations = c.arrived - c.throttled - c.in_flight_at_end;
-    (invocations > 0 && c.timed_out == invocations).then(|| {
-        let timeout_s = function.timeout.as_secs_f64();
-        let fix = if function.timeout < MAX_TIMEOUT {
-            format!(
-                "raise `timeout` (at most {} s, Lambda's maximum) or split the work",
-                MAX_TIMEOUT.as_secs_f64()
-            )
-        } else {
-            "Lambda allows no more than 900 s: the work does not fit in a function".to_string()
-        };
-        format!(
-            "variant {}: every one of its {invocations} finished invocations ran into its \
-             function timeout of {timeout_s} s and was stopped there (billed up to it); {fix}",
-            variant.name,
-        )
-    })
-}
-
 fn run_variant(
     scenario: &Scenario,
     variant: &Variant,
@@ -155,203 +120,21 @@ fn run_variant(
     log: Option<&mut dyn RequestSink>,
 ) -> (VariantReport, TraceRead) {
     let horizon = SimTime::ZERO + scenario.horizon;
-    let profile = &scenario.traffic.profile;
     let mut requests = scenario.traffic.requests(streams, horizon);
     let mut reported_us = 0;
     let mut tick = |t: SimTime| {
         progress(t.as_micros() - reported_us);
         reported_us = t.as_micros();
     };
-    let report = match &variant.platform {
-        PlatformSpec::Lambda { function, billing } => {
-            let rng = streams.stream(&format!("cold-starts/{}", variant.name));
-            let fns = scenario.traffic.functions();
-            let reserved = function.reserved_concurrency.per_function(fns.len());
-            let setups: Vec<FunctionSetup> = fns
-                .iter()
-                .zip(reserved)
-                .map(|(f, reserved)| FunctionSetup {
-                    memory_mb: match f.memory_mb {
-                        Some(mb) if function.memory_from_trace => lambda_memory_for(mb),
-                        _ => function.memory_mb,
-                    },
-                    reserved,
-                })
-                .collect();
-            let mut model = FunctionModel::new(
-                function,
-                profile,
-                &setups,
-                !fns.is_empty(),
-                rng,
-                horizon,
-                scenario.interval,
-            );
-            if let Some(log) = log {
-                model.log_requests_to(log);
-            }
-            let (_, sched) = engine::run(&mut model, &mut requests, horizon, &mut tick);
-            let outcome = model.finish(sched.pending_events());
-            let arch = billing.arch.name();
-            let gateway = if billing.api_gateway {
-                " + API Gateway"
-            } else {
-                ""
-            };
-            let memory = match outcome.usage.memory_mb {
-                Some(mb) => format!("{mb} MB"),
-                None => "memory per function".to_string(),
-            };
-            let description = format!("Lambda {arch} {memory}{gateway}");
-            variant_report(
-                scenario,
-                variant,
-                description,
-                outcome,
-                |usage, period| lambda_invoice(usage, billing, period),
-                |row, _| lambda_interval_cost(row, billing),
-                |f| {
-                    let gb_s = f.mb_ms as f64 / 1_024_000.0;
-                    let c = &f.counters;
-                    lambda_list_cost(c.arrived - c.throttled, gb_s, c.arrived, billing)
-                },
-            )
-        }
-        PlatformSpec::Ec2 {
-            fleet,
-            policy,
-            billing,
-        } => {
-            let rng = streams.stream(&format!("boot/{}", variant.name));
-            let mut model = FleetModel::new(
-                fleet,
-                profile,
-                scenario.traffic.functions().len(),
-                policy.build(),
-                rng,
-                horizon,
-                scenario.interval,
-            );
-            if let Some(log) = log {
-                model.log_requests_to(log);
-            }
-            let (_, sched) = engine::run(&mut model, &mut requests, horizon, &mut tick);
-            let outcome = model.finish(sched.pending_events());
-            let lb = if billing.load_balancer { " + ALB" } else { "" };
-            let size = if matches!(policy, PolicySpec::Fixed { .. }) {
-                let scheduled = if fleet.schedule.is_empty() {
-                    ""
-                } else {
-                    ", scheduled actions"
-                };
-                format!("{} × {}{scheduled}", fleet.initial, billing.instance.name)
-            } else {
-                let (lo, hi, name) = (fleet.min, fleet.max, billing.instance.name);
-                format!("{lo}–{hi} × {name}, {}", policy.name())
-            };
-            let description = format!("{size}, {} slots each{lb}", fleet.slots);
-            variant_report(
-                scenario,
-                variant,
-                description,
-                outcome,
-                |usage, period| ec2_invoice(usage, billing, period),
-                |row, interval_s| ec2_interval_cost(row, billing, interval_s),
-                // A shared fleet's cost goes to functions by the time it spent on each.
-                |f| f.busy_s,
-            )
-        }
+    let cx = RunCtx {
+        scenario,
+        variant,
+        streams,
+        requests: &mut requests,
+        progress: &mut tick,
+        // Reborrow for this call, shortening the trait object's lifetime to it.
+        log: log.map(|l| &mut *l as &mut dyn RequestSink),
     };
+    let report = offering::run(&variant.platform, cx);
     (report, (requests.problem(), requests.replay_tally()))
-}
-
-/// Bill `outcome` for the horizon and the 730-hour month and assemble the variant's report.
-fn variant_report<U>(
-    scenario: &Scenario,
-    variant: &Variant,
-    description: String,
-    outcome: Outcome<U>,
-    bill: impl Fn(&U, Period) -> Invoice,
-    interval_cost: impl Fn(&IntervalRow, f64) -> f64,
-    function_weight: impl Fn(&FunctionOutcome) -> f64,
-) -> VariantReport {
-    let horizon_s = scenario.horizon.as_secs_f64();
-    let cost = bill(&outcome.usage, Period::horizon(horizon_s));
-    let projection_monthly = bill(&outcome.usage, Period::monthly(horizon_s));
-    let slo = scenario.slo;
-    let mut timeseries = outcome.timeseries;
-    let mut start_s = 0.0;
-    let mut costs: Vec<f64> = timeseries
-        .iter()
-        .map(|row| {
-            let cost = interval_cost(row, row.end_s - start_s);
-            start_s = row.end_s;
-            cost
-        })
-        .collect();
-    accrue(&mut costs, cost.total_usd);
-    for (row, c) in timeseries.iter_mut().zip(costs) {
-        row.cost_usd = c;
-    }
-    let pct = |n: u64, of: u64| {
-        if of == 0 {
-            0.0
-        } else {
-            100.0 * n as f64 / of as f64
-        }
-    };
-    let mut shares: Vec<f64> = outcome.functions.iter().map(&function_weight).collect();
-    accrue(&mut shares, cost.total_usd);
-    let functions = scenario
-        .traffic
-        .functions()
-        .iter()
-        .zip(&outcome.functions)
-        .zip(shares)
-        .map(|((info, f), cost_usd)| FunctionReport {
-            name: info.name.clone(),
-            requests: f.counters,
-            cold_start_pct: pct(
-                f.counters.cold_starts,
-                f.counters.arrived - f.counters.throttled,
-            ),
-            latency_ms: f.latency,
-            memory_mb: f.memory_mb,
-            busy_s: f.busy_s,
-            cost_usd,
-        })
-        .collect();
-    let c = outcome.counters;
-    let (throttled_pct, timed_out_pct) = (pct(c.throttled, c.arrived), pct(c.timed_out, c.arrived));
-    let slo_missed_by = slo.map_or_else(Vec::new, |slo| {
-        slo_misses(&slo, outcome.latency.p99_ms, throttled_pct, timed_out_pct)
-    });
-    let slo_met = slo.map(|_| slo_missed_by.is_empty());
-    VariantReport {
-        name: variant.name.clone(),
-        platform: variant.platform.kind().to_string(),
-        description,
-        requests: c,
-        cold_start_pct: pct(c.cold_starts, c.arrived - c.throttled),
-        throttled_pct,
-        timed_out_pct,
-        latency_ms: outcome.latency,
-        latency_cdf: outcome.latency_cdf,
-        capacity: outcome.capacity,
-        queueing: outcome.queueing,
-        cost_per_million_arrived_usd: cost_per_million_arrived(cost.total_usd, c.arrived),
-        cost,
-        projection_monthly,
-        slo_met,
-        slo_missed_by,
-        scaling_activities: outcome.activities,
-        functions,
-        timeseries,
-    }
-}
-
-/// The one definition of cost per million requests: the horizon's bill over the requests that
-/// *arrived* (served, throttled, timed out or in flight), × 10^6; `None` when none arrived.
-pub fn cost_per_million_arrived(cost_usd: f64, arrived: u64) -> Option<f64> {
-    (arrived > 0).then(|| cost_usd / arrived as f64 * 1e6)
 }

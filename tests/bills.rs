@@ -191,25 +191,38 @@ queue_timeout = "500ms"
     assert_eq!(r.variants[0].queueing.wait_probability, 0.5);
 }
 
+/// Instance runs of `secs` seconds each from time zero, the last `running` of them still running
+/// at the horizon.
+fn instance_runs(secs: &[u64], running: usize) -> scalesim::usage::Instances {
+    let first_running = secs.len() - running;
+    scalesim::usage::Instances {
+        runs: secs
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| scalesim::usage::InstanceRun {
+                launch_us: 0,
+                end_us: s * 1_000_000,
+                running_at_end: i >= first_running,
+            })
+            .collect(),
+        requests_by_hour: vec![0],
+    }
+}
+
 /// Instances terminated after 30 s and after 90 s, billed from launch to termination per
 /// second with a 60-second minimum: 60 s + 90 s = 150 instance-seconds.
 /// m7g.large $0.0816/h: 150 × 0.0816 / 3600 = $0.0034.
 #[test]
 fn short_lived_instances_pay_the_60_second_minimum() {
-    use scalesim::billing::{Ec2Billing, Period, catalog, ec2_invoice};
-    use scalesim::engine::SimDuration;
-    use scalesim::platform::iaas::FleetUsage;
+    use scalesim::billing::{Ec2Billing, Period, catalog};
+    use scalesim::offering::ec2;
 
-    let usage = FleetUsage {
-        instance_runs: vec![SimDuration::from_secs(30), SimDuration::from_secs(90)],
-        open_at_end: 0,
-        balancer_hours: vec![Default::default()],
-    };
+    let usage = instance_runs(&[30, 90], 0);
     let billing = Ec2Billing {
         instance: catalog::instance_type("m7g.large").unwrap(),
         load_balancer: false,
     };
-    let invoice = ec2_invoice(&usage, &billing, Period::horizon(3_600.0));
+    let invoice = ec2::invoice(&usage, &[], &billing, Period::horizon(3_600.0));
     assert_eq!(invoice.lines[0].quantity, 150.0);
     close(invoice.total_usd, 0.003_4);
 }
@@ -222,36 +235,27 @@ fn short_lived_instances_pay_the_60_second_minimum() {
 /// 3 × $52.925.
 #[test]
 fn the_monthly_projection_scales_time_not_minimums() {
-    use scalesim::billing::{Ec2Billing, Period, catalog, ec2_invoice};
-    use scalesim::engine::SimDuration;
-    use scalesim::platform::iaas::FleetUsage;
+    use scalesim::billing::{Ec2Billing, Period, catalog};
+    use scalesim::offering::ec2;
 
     let billing = Ec2Billing {
         instance: catalog::instance_type("c7g.large").unwrap(),
         load_balancer: false,
     };
-    let running = FleetUsage {
-        instance_runs: vec![SimDuration::from_secs(30)],
-        open_at_end: 1,
-        balancer_hours: vec![Default::default()],
-    };
+    let running = instance_runs(&[30], 1);
     assert_eq!(
-        ec2_invoice(&running, &billing, Period::horizon(30.0)).lines[0].quantity,
+        ec2::invoice(&running, &[], &billing, Period::horizon(30.0)).lines[0].quantity,
         60.0
     );
-    let month = ec2_invoice(&running, &billing, Period::monthly(30.0));
+    let month = ec2::invoice(&running, &[], &billing, Period::monthly(30.0));
     assert!((month.lines[0].quantity - 2_628_000.0).abs() < 1e-6);
     assert!(
         (month.total_usd - 52.925).abs() < 1e-9,
         "{}",
         month.total_usd
     );
-    let with_a_short_launch = FleetUsage {
-        instance_runs: vec![SimDuration::from_secs(20), SimDuration::from_secs(30)],
-        open_at_end: 1,
-        balancer_hours: vec![Default::default()],
-    };
-    let month = ec2_invoice(&with_a_short_launch, &billing, Period::monthly(30.0));
+    let with_a_short_launch = instance_runs(&[20, 30], 1);
+    let month = ec2::invoice(&with_a_short_launch, &[], &billing, Period::monthly(30.0));
     assert!((month.lines[0].quantity - 3.0 * 2_628_000.0).abs() < 1e-6);
     assert!(
         (month.total_usd - 3.0 * 52.925).abs() < 1e-9,

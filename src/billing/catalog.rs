@@ -137,7 +137,7 @@ pub const ALB: AlbPrices = AlbPrices {
 
 impl AlbPrices {
     /// LCUs of one hour of load balancer usage: the largest of the four dimensions.
-    pub fn lcus(&self, hour: &crate::platform::iaas::BalancerHour) -> f64 {
+    pub fn lcus(&self, hour: &crate::usage::BalancerHour) -> f64 {
         let new_conns = hour.new_connections / 3_600.0 / self.new_conns_per_s_per_lcu;
         let active = hour.connection_s / 3_600.0 / self.active_conns_per_lcu;
         let bytes = hour.processed_bytes / self.bytes_per_hour_per_lcu;

@@ -1,16 +1,16 @@
-//! Billing: metered usage → invoice lines, from the price catalog. Tiers, free tier and minimums
-//! are applied per billing period, the way a real invoice is made.
+//! Billing: metered usage ([`crate::usage`]) → invoice lines, from the price catalog. Tiers, free
+//! tier and minimums are applied per billing period, the way a real invoice is made. Billing knows
+//! neither the platforms nor the engine: a product's [`crate::offering`] names the schemes
+//! ([`schemes`]) and prices it is billed by.
 //!
 //! Monthly allowances (free tier, tier thresholds) are prorated to the period's length against a
 //! 730-hour month, the month AWS's and Google's calculators use.
 
 pub mod catalog;
 mod invoice;
+pub mod schemes;
 
-pub use invoice::{
-    CostCategory, Invoice, InvoiceLine, Period, accrue, ec2_interval_cost, ec2_invoice,
-    lambda_interval_cost, lambda_invoice, lambda_list_cost,
-};
+pub use invoice::{CostCategory, Invoice, InvoiceLine, Period, accrue};
 pub use invoice::{Ec2Billing, LambdaBilling};
 
 /// Seconds in a month: 730 hours (365 days × 24 h / 12), the month of AWS's Pricing Calculator

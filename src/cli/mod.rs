@@ -12,10 +12,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use scalesim::billing::catalog::{self, CATALOG_AS_OF};
 use scalesim::engine::SimDuration;
 use scalesim::metrics::RequestSink;
-use scalesim::platform::serverless::RUNTIMES;
 use scalesim::report::request_log::ParquetRequestLog;
 use scalesim::report::{self, RunReport};
 use scalesim::scenario::{self, Scenario};
@@ -209,7 +207,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Report { dir } => rerender(&dir),
         Command::Presets => {
-            print!("{}", presets_text());
+            print!("{}", scalesim::offering::presets_text());
             Ok(())
         }
     }
@@ -453,6 +451,9 @@ fn rerender(dir: &Path) -> Result<()> {
     })?;
     let mut rep: RunReport = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a scalesim summary", summary.display()))?;
+    scalesim::offering::restore_families(&mut rep)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("{} is not a scalesim summary", summary.display()))?;
     let parquet = dir.join("timeseries.parquet");
     let frame = report::timeseries::read_parquet(&parquet)
         .with_context(|| format!("cannot read {}", parquet.display()))?;
@@ -466,64 +467,4 @@ fn rerender(dir: &Path) -> Result<()> {
     staged.commit()?;
     println!("Re-rendered {}", dir.join("report.html").display());
     Ok(())
-}
-
-fn presets_text() -> String {
-    let mut s = format!("Price catalog (USD, us-east-1, on-demand, checked {CATALOG_AS_OF})\n\n");
-    s += "EC2 instance types (instance_type = ...):\n";
-    for t in catalog::EC2_INSTANCE_TYPES {
-        s += &format!(
-            "  {:<12} {:>2} vCPU {:>5} GiB  ${:.4}/h  {}\n",
-            t.name,
-            t.vcpus,
-            t.memory_gib,
-            t.usd_per_hour,
-            t.arch.name()
-        );
-    }
-    s += "\nLambda (platform = \"lambda\"):\n";
-    for (arch, p) in [
-        ("x86_64", &catalog::LAMBDA_X86_64),
-        ("arm64", &catalog::LAMBDA_ARM64),
-    ] {
-        let tiers: Vec<String> = p
-            .gb_s_tiers
-            .iter()
-            .map(|t| format!("${}", t.usd_per_unit))
-            .collect();
-        s += &format!(
-            "  {arch:<7} ${:.2} per million requests, GB-s tiers {}\n",
-            p.request_usd * 1e6,
-            tiers.join(" / ")
-        );
-    }
-    {
-        use scalesim::platform::serverless::limits as l;
-        s += &format!(
-            "  limits: account concurrency (concurrency) default {}, shared by functions, at least {} \
-             unreserved;\n          {} invocations per second per unit of it; {} new environments per \
-             function per {} s;\n          timeout {}–{} s (default {} s)\n",
-            scalesim::scenario::DEFAULT_CONCURRENCY,
-            l::MIN_UNRESERVED_CONCURRENCY,
-            l::REQUESTS_PER_SECOND_PER_CONCURRENCY,
-            l::SCALE_OUT_ENVIRONMENTS,
-            l::SCALE_OUT_WINDOW.as_secs_f64(),
-            l::MIN_TIMEOUT.as_secs_f64(),
-            l::MAX_TIMEOUT.as_secs_f64(),
-            l::MAX_TIMEOUT.as_secs_f64(),
-        );
-    }
-    s += "\nCold-start presets (runtime = ...), lognormal INIT latency:\n";
-    for r in RUNTIMES {
-        s += &format!(
-            "  {:<7} median {:>6.1} ms  p99 {:>6.1} ms\n",
-            r.name, r.median_ms, r.p99_ms
-        );
-    }
-    s += &format!(
-        "\nLoad balancer: ALB ${}/h + ${}/LCU-h. API Gateway HTTP API: $1.00 per million requests (first 300M).\n",
-        catalog::ALB.hour_usd,
-        catalog::ALB.lcu_hour_usd
-    );
-    s
 }

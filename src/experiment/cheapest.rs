@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::breakeven::{at, field_to_vary};
 use super::stats::Estimate;
 use super::{ExperimentError, Overrides, Work, invalid_at, replicate, variant_index};
-use crate::report::VariantReport;
-use crate::report::verdict::slo_misses;
+use crate::results::VariantReport;
+use crate::results::slo_misses;
 use crate::scenario::{Scenario, Slo, parse};
 
 /// The limits a setting must keep (each on the mean over replications).
@@ -36,7 +36,7 @@ impl Limits {
 
     /// Why the means of `reports`' variant `i` miss the limits (empty: feasible), by the rule
     /// of [`slo_misses`]; also the means of p99 and failed %.
-    pub(super) fn judge(&self, reports: &[crate::report::RunReport], i: usize) -> Judged {
+    pub(super) fn judge(&self, reports: &[crate::results::RunReport], i: usize) -> Judged {
         let of = |f: fn(&VariantReport) -> f64| {
             Estimate::of(
                 &reports

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{RngStreams, SimDuration};
-use crate::report::VariantReport;
+use crate::results::VariantReport;
 use crate::scenario::sweep::Sweep;
 use crate::scenario::{Scenario, ScenarioError};
 use stats::Estimate;
@@ -303,7 +303,7 @@ pub struct RunRow {
 }
 
 /// Run `scenario` with `seed`; an error if its results cannot be trusted.
-fn run_once(scenario: &Scenario, seed: u64) -> Result<crate::report::RunReport, ExperimentError> {
+fn run_once(scenario: &Scenario, seed: u64) -> Result<crate::results::RunReport, ExperimentError> {
     let mut s = scenario.clone();
     s.seed = seed;
     let report = crate::sim::run(&s, &|_| {});
@@ -434,7 +434,7 @@ fn invalid_at(vary: &str, x: f64, e: &ScenarioError) -> String {
 fn replicate(
     scenario: &Scenario,
     replications: u32,
-) -> Result<Vec<crate::report::RunReport>, ExperimentError> {
+) -> Result<Vec<crate::results::RunReport>, ExperimentError> {
     (0..replications.max(1))
         .into_par_iter()
         .map(|r| run_once(scenario, replication_seed(scenario.seed, r)))

@@ -9,6 +9,52 @@ use serde::{Deserialize, Serialize};
 use crate::metrics::{Counters, FunctionOutcome, IntervalRow, LatencySummary};
 use crate::traffic::{RequestProfile, Work};
 
+/// The kind of machinery a product runs on: what reports ask instead of a product's name.
+///
+/// A product (an [`crate::offering`]) names its family; renderers decide what to show from it
+/// (a cold-start column, idle capacity, scaling actions), so a new product of a known family
+/// needs no change in `report/`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PlatformFamily {
+    /// Functions: one request per execution environment, environments made on demand and
+    /// reclaimed when idle, billed per use (AWS Lambda).
+    #[default]
+    Function,
+    /// Serverless containers: replicas that serve several requests each, scaled on requests
+    /// (Cloud Run, Knative, Azure Functions). No product yet.
+    Container,
+    /// A fleet of provisioned servers behind a load balancer, fixed or autoscaled, billed while
+    /// they run (EC2).
+    Fleet,
+    /// Pods on nodes with a cluster autoscaler (Kubernetes). No product yet.
+    Cluster,
+}
+
+impl PlatformFamily {
+    /// Whether capacity follows requests and is billed per use (functions, serverless
+    /// containers): the side a report compares against provisioned capacity.
+    pub fn is_serverless(self) -> bool {
+        matches!(self, Self::Function | Self::Container)
+    }
+
+    /// Whether a request can wait for a new environment or replica (a cold start worth a
+    /// column of its own).
+    pub fn has_cold_starts(self) -> bool {
+        matches!(self, Self::Function | Self::Container)
+    }
+
+    /// Whether a policy changes the desired capacity (and its scaling activities are recorded).
+    pub fn has_scaling_policy(self) -> bool {
+        matches!(self, Self::Fleet | Self::Container | Self::Cluster)
+    }
+
+    /// Whether capacity is billed while it runs, used or not, so a bill has idle capacity in
+    /// it (compute × (1 − utilisation)).
+    pub fn bills_idle_capacity(self) -> bool {
+        matches!(self, Self::Fleet | Self::Cluster)
+    }
+}
+
 /// Capacity figures over the horizon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CapacityStats {

@@ -35,8 +35,8 @@ pub const FILES: [(&str, &str); 8] = [
 pub fn verdicts(report: &RunReport) -> Vec<String> {
     let v = &report.variants;
     let mut pairs: Vec<(&VariantReport, &VariantReport)> = Vec::new();
-    for a in v.iter().filter(|x| x.platform == "lambda") {
-        for b in v.iter().filter(|x| x.platform != "lambda") {
+    for a in v.iter().filter(|x| x.family.is_serverless()) {
+        for b in v.iter().filter(|x| !x.family.is_serverless()) {
             pairs.push((a, b));
         }
     }

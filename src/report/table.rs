@@ -60,7 +60,7 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowFn)> {
         }),
         ("peak instances", |v| v.capacity.peak_instances.to_string()),
         ("scaling actions", |v| {
-            if v.platform == "ec2" {
+            if v.family.has_scaling_policy() {
                 v.scaling_activities.len().to_string()
             } else {
                 "—".to_string()
@@ -153,7 +153,7 @@ pub fn function_rows(
     let mut header = vec!["function".to_string(), "requests".to_string()];
     for v in &report.variants {
         header.push(format!("{} p99 ms", v.name));
-        if v.platform == "lambda" {
+        if v.family.has_cold_starts() {
             header.push(format!("{} cold", v.name));
         }
         header.push(format!("{} cost", v.name));
@@ -165,7 +165,7 @@ pub fn function_rows(
             for v in &report.variants {
                 let g = &v.functions[i];
                 row.push(ms(g.latency_ms.p99_ms));
-                if v.platform == "lambda" {
+                if v.family.has_cold_starts() {
                     row.push(format!("{:.1} %", g.cold_start_pct));
                 }
                 row.push(usd(g.cost_usd));

@@ -3,57 +3,9 @@
 //! HTML and Markdown reports, and the searches (`breakeven`, `cheapest`).
 
 use super::{RunReport, VariantReport, usd};
+use crate::results::pct_text as pct;
+pub use crate::results::slo_misses;
 use crate::scenario::Slo;
-
-/// Why figures miss `slo`, one reason per limit missed (empty: they meet it).
-///
-/// `p99_ms` is the 99th-percentile latency of completed requests; `throttled_pct` and
-/// `timed_out_pct` are shares of arrived requests, %. The failure limit applies to throttled +
-/// timed out together, as the scenario's `[slo] max_failed_pct` is documented. A limit that is
-/// `None` is not checked; a NaN figure (nothing completed) misses any p99 limit.
-pub fn slo_misses(slo: &Slo, p99_ms: f64, throttled_pct: f64, timed_out_pct: f64) -> Vec<String> {
-    let mut why = Vec::new();
-    if let Some(limit) = slo.p99_ms
-        && (p99_ms.is_nan() || p99_ms > limit)
-    {
-        why.push(if p99_ms.is_nan() {
-            format!("no p99 (nothing completed), limit {limit} ms")
-        } else {
-            format!("p99 {} ms > {limit} ms", round_ms(p99_ms))
-        });
-    }
-    let failed = throttled_pct + timed_out_pct;
-    if let Some(limit) = slo.max_failed_pct
-        && failed > limit
-    {
-        let mut parts = Vec::new();
-        if throttled_pct > 0.0 {
-            parts.push(format!("{} throttled", pct(throttled_pct)));
-        }
-        if timed_out_pct > 0.0 {
-            parts.push(format!("{} timed out", pct(timed_out_pct)));
-        }
-        why.push(format!("{} > {limit} % failed", parts.join(" + ")));
-    }
-    why
-}
-
-fn round_ms(v: f64) -> String {
-    if v >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-/// A percentage with enough digits to tell a few requests in a million from none.
-fn pct(v: f64) -> String {
-    if v >= 1.0 {
-        format!("{v:.1} %")
-    } else {
-        format!("{v:.3} %").replace("0.000 %", "< 0.001 %")
-    }
-}
 
 /// The limits of `slo` as text: `p99 ≤ 600 ms, throttled + timed out ≤ 0.1 %`.
 pub fn slo_text(slo: &Slo) -> String {
@@ -133,30 +85,5 @@ pub fn headline(report: &RunReport) -> String {
                 why.join("; ")
             )
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn misses_name_each_limit() {
-        let slo = Slo {
-            p99_ms: Some(600.0),
-            max_failed_pct: Some(0.1),
-        };
-        assert!(slo_misses(&slo, 600.0, 0.05, 0.05).is_empty());
-        assert_eq!(
-            slo_misses(&slo, 1041.2, 0.2, 0.0),
-            vec!["p99 1041 ms > 600 ms", "0.200 % throttled > 0.1 % failed"]
-        );
-        assert_eq!(
-            slo_misses(&slo, f64::NAN, 0.0, 2.5),
-            vec![
-                "no p99 (nothing completed), limit 600 ms",
-                "2.5 % timed out > 0.1 % failed"
-            ]
-        );
     }
 }

@@ -1,8 +1,10 @@
 //! The load balancer in front of a fleet, as the provider meters it: connections opened, how
 //! long they stay open, bytes processed and listener rules evaluated, per hour. Raw quantities
-//! only; `billing/` turns them into load balancer capacity units (LCUs) and money.
+//! only ([`BalancerHour`], in [`crate::usage`]); `billing/` turns them into load balancer
+//! capacity units (LCUs) and money.
 
 use crate::engine::SimDuration;
+use crate::usage::BalancerHour;
 
 /// How clients use the load balancer: the settings that decide what it meters.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -36,22 +38,6 @@ impl Default for Balancer {
             rules: Self::DEFAULT_RULES,
         }
     }
-}
-
-/// What the load balancer handled in one hour of the run.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct BalancerHour {
-    /// Requests that reached it.
-    pub requests: u64,
-    /// Connections clients opened (requests ÷ requests per connection).
-    pub new_connections: f64,
-    /// Connection-seconds of the connections opened in the hour (each open for the connection
-    /// duration); ÷ 3,600 s it is the mean number of active connections.
-    pub connection_s: f64,
-    /// Bytes of requests and responses processed.
-    pub processed_bytes: f64,
-    /// Listener rule evaluations (requests × rules, before any allowance).
-    pub rule_evaluations: f64,
 }
 
 impl Balancer {

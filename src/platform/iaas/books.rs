@@ -5,6 +5,7 @@ use super::{FleetEvent, FleetModel, FleetUsage};
 use crate::engine::SimTime;
 use crate::metrics::{FunctionOutcome, RequestOutcome, RequestRecord, RequestSink, Snapshot};
 use crate::platform::{CapacityStats, Outcome, QueueStats};
+use crate::usage::InstanceRun;
 
 impl<'a> FleetModel<'a> {
     /// Hand every request's record to `sink`.
@@ -178,18 +179,19 @@ impl<'a> FleetModel<'a> {
             .sum::<u64>();
         counters.in_flight_at_end =
             self.requests_in_flight() + self.queue.len() as u64 - timed_out_in_queue;
-        let terminated = self.runs.len();
         for i in 0..self.instances.len() {
             if self.instances[i].state != State::Terminated {
                 self.advance_cpu(i, horizon);
-                self.runs.push(horizon - self.instances[i].launched);
+                self.runs.push(InstanceRun {
+                    launch_us: self.instances[i].launched.as_micros(),
+                    end_us: horizon.as_micros(),
+                    running_at_end: true,
+                });
             }
         }
-        let open_at_end = self.runs.len() - terminated;
         let horizon_s = horizon.as_secs_f64().max(1e-6);
-        let instance_s: f64 = self.runs.iter().map(|r| r.as_secs_f64()).sum();
+        let instance_s: f64 = self.runs.iter().map(|r| r.run_us() as f64 / 1e6).sum();
         let latency = self.series.total_latency();
-        let bytes_per_request = (self.profile.request_bytes + self.profile.response_bytes) as f64;
         Outcome {
             counters,
             latency: latency.summary(),
@@ -217,13 +219,8 @@ impl<'a> FleetModel<'a> {
                 },
             },
             usage: FleetUsage {
-                instance_runs: self.runs,
-                open_at_end,
-                balancer_hours: self
-                    .requests_per_hour
-                    .iter()
-                    .map(|&n| self.cfg.balancer.meter(n, bytes_per_request))
-                    .collect(),
+                runs: self.runs,
+                requests_by_hour: self.requests_per_hour,
             },
             timeseries: self.series.into_rows(),
             activities: self.activities,

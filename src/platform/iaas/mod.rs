@@ -15,8 +15,9 @@
 //!   warm-up, requests per target, queue) and asks its policy for a decision: policies see
 //!   completed periods only. Scale-in drains instances: no new requests, in-flight ones finish,
 //!   and whatever still runs at the end of the deregistration delay is dropped (timed out).
-//! - Metering: each launch's run time (billing applies the per-second, 60 s minimum rule) and,
-//!   per hour, what the load balancer handled: requests, connections, bytes, rule evaluations.
+//! - Metering: each launch's launch and end (the product's meter applies the per-second, 60 s
+//!   minimum rule) and the requests that reached the fleet in each hour (what an hourly-billed
+//!   load balancer meters).
 
 mod balancer;
 mod books;
@@ -26,7 +27,8 @@ mod sharing;
 
 use std::collections::VecDeque;
 
-pub use balancer::{Balancer, BalancerHour};
+pub use crate::usage::BalancerHour;
+pub use balancer::Balancer;
 use instance::{Instance, State};
 
 use crate::autoscale::{Datapoint, HISTORY_LEN, Policy, ScheduledAction};
@@ -37,8 +39,7 @@ use crate::metrics::{
 };
 use crate::platform::{ScalingActivity, run_time};
 use crate::traffic::{RequestProfile, Work};
-
-const HOUR_US: u64 = 3_600_000_000;
+use crate::usage::{HOUR_US, InstanceRun, Instances};
 
 /// Most requests the fleet's queue holds: a million. A real server's accept queue holds a few
 /// thousand connections (Linux `somaxconn`, 4,096 since 5.4) and an ALB queues none (it answers
@@ -83,17 +84,8 @@ pub struct FleetConfig {
     pub balancer: Balancer,
 }
 
-/// What a fleet run consumed, as the provider meters it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FleetUsage {
-    /// Run time of each instance launch, launch to termination (or the horizon).
-    pub instance_runs: Vec<SimDuration>,
-    /// How many of the last `instance_runs` were still running at the horizon (cut by it, not
-    /// terminated): a projection scales their time, not their launch.
-    pub open_at_end: usize,
-    /// What the load balancer handled in each hour of the horizon (the last may be partial).
-    pub balancer_hours: Vec<BalancerHour>,
-}
+/// What a fleet run consumed: [`Instances`] (moved to [`crate::usage`]).
+pub type FleetUsage = Instances;
 
 /// Events of the fleet model.
 #[derive(Clone, Copy, Debug)]
@@ -148,7 +140,7 @@ pub struct FleetModel<'a> {
     wait_us: u128,
     busy_us: u64,
     cpu_core_s: f64,
-    runs: Vec<SimDuration>,
+    runs: Vec<InstanceRun>,
     requests_per_hour: Vec<u64>,
     period_start: SimTime,
     period_arrivals: u64,

@@ -6,6 +6,7 @@ use super::{FleetEvent, FleetModel};
 use crate::autoscale::{Capacity, Datapoint, Decision, HISTORY_LEN, Observation, PodSample};
 use crate::engine::{Scheduler, SimDuration, SimTime};
 use crate::platform::ScalingActivity;
+use crate::usage::InstanceRun;
 
 impl FleetModel<'_> {
     pub(super) fn terminate(&mut self, i: usize, now: SimTime) {
@@ -13,7 +14,11 @@ impl FleetModel<'_> {
         let inst = &mut self.instances[i];
         inst.state = State::Terminated;
         inst.terminated_at = Some(now);
-        self.runs.push(now - inst.launched);
+        self.runs.push(InstanceRun {
+            launch_us: inst.launched.as_micros(),
+            end_us: now.as_micros(),
+            running_at_end: false,
+        });
         self.alive -= 1;
         self.capacity_changed(now);
     }

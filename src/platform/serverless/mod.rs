@@ -11,8 +11,9 @@
 //!   throttled (HTTP 429), never queued.
 //! - The function timeout: an invocation still running at `timeout` is stopped, counted as timed
 //!   out, billed for the time it ran, and its environment is reset (not reused).
-//! - Metering: each invocation is billed `ceil_ms(INIT + duration)` × memory when it starts
-//!   (the duration cut at the timeout).
+//! - Metering: each invocation's run time (INIT + duration, the duration cut at the timeout) and
+//!   its configured and observed memory go to the product's [`Meter`] when it starts (Lambda's:
+//!   `ceil_ms(run)` × configured memory).
 //! - Traffic that names functions (a replayed trace) gets one function each: its own
 //!   environments, keep-alive, memory, scale-out rate and reservation, and its own tallies.
 //!
@@ -45,6 +46,10 @@ use crate::metrics::{
 };
 use crate::platform::{CapacityStats, Outcome, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
+use crate::usage::{Invocations, Meter, gb_s};
+
+/// What a function run consumed, metered: [`Invocations`] (moved to [`crate::usage`]).
+pub type FunctionUsage = Invocations;
 
 /// Configuration of one function.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,19 +116,6 @@ pub struct FunctionSetup {
 /// The Lambda memory setting for a function a trace says uses `mb`: whole MB, 128–10,240.
 pub fn lambda_memory_for(mb: f64) -> u32 {
     (mb.ceil() as u32).clamp(MIN_MEMORY_MB, MAX_MEMORY_MB)
-}
-
-/// What a function run consumed, as the provider meters it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FunctionUsage {
-    /// The configured memory, MB, when every function has the same (else `None`).
-    pub memory_mb: Option<u32>,
-    /// Invocations started (throttled requests are not invocations).
-    pub invocations: u64,
-    /// Σ ceil_ms(INIT + duration) × configured MB over invocations.
-    pub mb_ms: u128,
-    /// Requests that reached the front door (API gateway), throttled ones included.
-    pub front_door_requests: u64,
 }
 
 /// Events of the function model.
@@ -200,10 +192,11 @@ pub struct FunctionModel<'a> {
 impl<'a> FunctionModel<'a> {
     /// Functions with no environments yet, one per entry of `setups` (one function with the
     /// configured memory and no reservation when empty); `tally` keeps per-function figures;
-    /// `rng` draws cold starts.
+    /// `rng` draws cold starts; `meter` is the product's metering rule.
     ///
     /// The unreserved pool is the account's concurrency less every reservation (validation keeps
     /// at least [`limits::MIN_UNRESERVED_CONCURRENCY`] of it; here it saturates at 0).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: &'a FunctionConfig,
         profile: &'a RequestProfile,
@@ -212,6 +205,7 @@ impl<'a> FunctionModel<'a> {
         rng: SimRng,
         horizon: SimTime,
         interval: SimDuration,
+        meter: Meter,
     ) -> Self {
         let one = [FunctionSetup {
             memory_mb: cfg.memory_mb,
@@ -253,10 +247,7 @@ impl<'a> FunctionModel<'a> {
             total_env_us: 0.0,
             total_busy_us: 0.0,
             counters: Counters::default(),
-            usage: FunctionUsage {
-                memory_mb: same.then_some(setups[0].memory_mb),
-                ..FunctionUsage::default()
-            },
+            usage: Invocations::new(meter, same.then_some(setups[0].memory_mb)),
             series: IntervalRecorder::new(interval),
             interval_start: SimTime::ZERO,
             interval_end: SimTime::ZERO + interval,
@@ -293,7 +284,7 @@ impl<'a> FunctionModel<'a> {
         let busy_area = self.busy_area.take(now);
         self.total_env_us += self.env_area_us;
         self.total_busy_us += busy_area;
-        let gb_s = self.interval_mb_ms as f64 / 1_024_000.0;
+        let gb_s = gb_s(self.interval_mb_ms);
         self.series.close(
             now,
             Snapshot {
@@ -514,9 +505,11 @@ impl Model for FunctionModel<'_> {
         let run = self.exec_duration(work);
         let timed_out = run > self.cfg.timeout;
         let latency = init + run.min(self.cfg.timeout);
-        let mb_ms = u128::from(latency.ceil_millis()) * u128::from(self.fns[f].memory_mb);
-        self.usage.invocations += 1;
-        self.usage.mb_ms += mb_ms;
+        let mb_ms = self.usage.record(
+            latency.as_micros(),
+            self.fns[f].memory_mb,
+            self.profile.memory_mb,
+        );
         self.interval_invocations += 1;
         self.interval_mb_ms += mb_ms;
         if let Some(t) = &mut self.tallies {

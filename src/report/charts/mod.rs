@@ -266,7 +266,7 @@ mod base64_lite {
 /// not used by requests (compute × (1 − utilisation)); functions bill no idle time.
 pub fn cost_pieces(v: &VariantReport) -> [(&'static str, f64); 5] {
     let compute = v.cost.category_usd(CostCategory::Compute).unwrap_or(0.0);
-    let idle = if v.platform == "ec2" {
+    let idle = if v.family.bills_idle_capacity() {
         compute * (1.0 - v.capacity.mean_utilisation.clamp(0.0, 1.0))
     } else {
         0.0
