@@ -22,7 +22,9 @@
 //! - [`engine`]: integer simulated time, the event heap, the run loop, seeded random streams.
 //! - [`traffic`]: arrival processes, request profiles, and readers of recorded traces (request
 //!   logs, access logs, the Azure Functions traces), streamed with bounded memory.
-//! - [`platform`]: Lambda-style functions and server fleets; they meter usage, never prices.
+//! - [`platform`]: Lambda-style functions and server fleets (a fleet is a pool of replicas,
+//!   [`platform::pool`]); one set of books for both ([`platform::books`]); they meter usage,
+//!   never prices.
 //! - [`billing`]: the price catalog and invoices.
 //! - [`scenario`]: TOML files, validated with errors that point at file:line:column.
 //! - [`sim`]: runs a scenario's variants (in parallel) and builds the [`report::RunReport`].
