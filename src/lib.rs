@@ -24,7 +24,9 @@
 //!   logs, access logs, the Azure Functions traces), streamed with bounded memory.
 //! - [`usage`]: what a run consumed, as neutral facts, and the meters that round them as a
 //!   provider does (MB·ms → GB-s once).
-//! - [`platform`]: Lambda-style functions and server fleets; they record usage, never prices.
+//! - [`platform`]: Lambda-style functions and server fleets (a fleet is a pool of replicas,
+//!   [`platform::pool`]); one set of books for both ([`platform::books`]); they record usage,
+//!   never prices.
 //! - [`billing`]: the price catalog, generic pricing schemes and invoices; no platform types.
 //! - [`scenario`]: TOML files, validated with errors that point at file:line:column.
 //! - [`results`]: the run's result as plain data ([`results::RunReport`] and its parts).

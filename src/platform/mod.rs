@@ -1,7 +1,16 @@
 //! Platform models: where requests run. They meter usage as a provider does, but know nothing of
 //! prices or output formats.
+//!
+//! - [`books`]: one set of books for every model (each request's fate → counters, interval
+//!   series, per-function tallies, request log; conservation checked once).
+//! - [`serverless`]: Lambda's fast path (one request per environment, the lazy keep-alive deque).
+//! - [`pool`]: a reusable pool of replicas serving requests in slots (dispatch, queue, processor
+//!   sharing) — the base of server fleets, container services and pods.
+//! - [`iaas`]: the EC2 fleet, built on the pool.
 
+pub mod books;
 pub mod iaas;
+pub mod pool;
 pub mod serverless;
 
 use serde::{Deserialize, Serialize};

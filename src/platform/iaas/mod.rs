@@ -1,4 +1,5 @@
-//! A fleet of provisioned servers behind a load balancer, fixed or autoscaled.
+//! A fleet of provisioned servers behind a load balancer, fixed or autoscaled, built on the
+//! replica [`Pool`](crate::platform::pool::Pool) (an instance is a replica).
 //!
 //! - Instances live through booting → in service → draining → terminated. A launch takes a
 //!   boot time drawn from a distribution; billing runs from launch to termination.
@@ -8,9 +9,13 @@
 //!   holds at most [`MAX_QUEUE`] requests: one arriving when it is full is dropped at once
 //!   (timed out, waiting 0), so memory stays flat however overloaded the fleet is.
 //! - A request's CPU-bound part runs at the instance's speed on min(parallelism, vCPUs) cores.
-//!   The requests on an instance share its vCPUs (processor sharing, see `sharing.rs`): when
-//!   their demands exceed the vCPUs, all of them slow down alike, a start slowing those already
-//!   running; CPU use never exceeds the vCPUs and every request gets all its CPU work.
+//!   The requests on an instance share its vCPUs (processor sharing, see `pool/sharing.rs`):
+//!   when their demands exceed the vCPUs, all of them slow down alike, a start slowing those
+//!   already running; CPU use never exceeds the vCPUs and every request gets all its CPU work.
+//!
+//! Dispatch, the queue, processor sharing and the request books are the pool's; the fleet adds
+//! the boot time, draining with the deregistration delay, the policy tick, scheduled actions and
+//! the metering (instance runs, the load balancer's hours).
 //! - Every metric period the fleet publishes a datapoint (CPU of in-service instances past
 //!   warm-up, requests per target, queue) and asks its policy for a decision: policies see
 //!   completed periods only. Scale-in drains instances: no new requests, in-flight ones finish,
@@ -21,23 +26,19 @@
 
 mod balancer;
 mod books;
-mod instance;
 mod scaling;
-mod sharing;
 
 use std::collections::VecDeque;
 
 pub use crate::usage::BalancerHour;
 pub use balancer::Balancer;
-use instance::{Instance, State};
 
 use crate::autoscale::{Datapoint, HISTORY_LEN, Policy, ScheduledAction};
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
-use crate::metrics::{
-    Counters, FunctionTally, Integral, IntervalRecorder, RequestOutcome, RequestRecord, RequestSink,
-};
-use crate::platform::{ScalingActivity, run_time};
+use crate::platform::ScalingActivity;
+use crate::platform::books::Books;
+use crate::platform::pool::{Done, Pool, PoolConfig, State};
 use crate::traffic::{RequestProfile, Work};
 use crate::usage::{HOUR_US, InstanceRun, Instances};
 
@@ -87,6 +88,20 @@ pub struct FleetConfig {
 /// What a fleet run consumed: [`Instances`] (moved to [`crate::usage`]).
 pub type FleetUsage = Instances;
 
+impl FleetConfig {
+    /// How the fleet's instances serve, as a replica pool: `slots` per instance, its vCPUs
+    /// and speed, the queue's timeout, at most [`MAX_QUEUE`] waiting.
+    pub fn pool(&self) -> PoolConfig {
+        PoolConfig {
+            slots: self.slots,
+            vcpus: self.vcpus,
+            cpu_speed: self.cpu_speed,
+            queue_timeout: self.queue_timeout,
+            queue_cap: MAX_QUEUE,
+        }
+    }
+}
+
 /// Events of the fleet model.
 #[derive(Clone, Copy, Debug)]
 pub enum FleetEvent {
@@ -118,6 +133,16 @@ pub enum FleetEvent {
     },
 }
 
+impl From<Done> for FleetEvent {
+    #[inline]
+    fn from(d: Done) -> Self {
+        FleetEvent::Done {
+            instance: d.replica,
+            generation: d.generation,
+        }
+    }
+}
+
 /// The simulation state of a fleet.
 pub struct FleetModel<'a> {
     cfg: &'a FleetConfig,
@@ -125,37 +150,18 @@ pub struct FleetModel<'a> {
     policy: Box<dyn Policy + 'a>,
     boot_rng: SimRng,
     horizon: SimTime,
-    instances: Vec<Instance>,
-    /// Indices of in-service instances, for the load balancer.
-    in_service: Vec<u32>,
+    /// The instances, their queue and the request books.
+    pool: Pool<'a>,
     desired: u32,
     min: u32,
     max: u32,
-    alive: u32,
-    peak: u32,
-    queue: VecDeque<(SimTime, Work)>,
-    counters: Counters,
-    queued: u64,
-    started: u64,
-    wait_us: u128,
-    busy_us: u64,
-    cpu_core_s: f64,
     runs: Vec<InstanceRun>,
     requests_per_hour: Vec<u64>,
     period_start: SimTime,
     period_arrivals: u64,
     history: VecDeque<Datapoint>,
     activities: Vec<ScalingActivity>,
-    series: IntervalRecorder,
     interval_start: SimTime,
-    /// In-service instances over the current reporting interval.
-    in_service_area: Integral,
-    /// Running (billed) instances over the current reporting interval.
-    alive_area: Integral,
-    interval_cpu_core_s: f64,
-    /// Per-function tallies (traffic that names functions only).
-    tallies: Option<Vec<FunctionTally>>,
-    log: Option<&'a mut dyn RequestSink>,
 }
 
 impl<'a> FleetModel<'a> {
@@ -173,220 +179,39 @@ impl<'a> FleetModel<'a> {
     ) -> Self {
         let hours = horizon.as_micros().div_ceil(HOUR_US).max(1) as usize;
         let initial = cfg.initial.clamp(cfg.min, cfg.max);
+        let mut pool = Pool::new(cfg.pool(), profile, Books::new(interval, functions));
+        for _ in 0..initial {
+            // The fleet at time zero is already running: no warm-up.
+            pool.launch(SimTime::ZERO, State::InService, SimDuration::ZERO);
+        }
         FleetModel {
             cfg,
             profile,
             policy,
             boot_rng,
             horizon,
-            instances: (0..initial)
-                // The fleet at time zero is already running: no warm-up.
-                .map(|_| Instance::launch(SimTime::ZERO, State::InService, SimDuration::ZERO))
-                .collect(),
-            in_service: (0..initial).collect(),
+            pool,
             desired: initial,
             min: cfg.min,
             max: cfg.max,
-            alive: initial,
-            peak: initial,
-            queue: VecDeque::new(),
-            counters: Counters::default(),
-            queued: 0,
-            started: 0,
-            wait_us: 0,
-            busy_us: 0,
-            cpu_core_s: 0.0,
             runs: Vec::new(),
             requests_per_hour: vec![0; hours],
             period_start: SimTime::ZERO,
             period_arrivals: 0,
             history: VecDeque::with_capacity(HISTORY_LEN),
             activities: Vec::new(),
-            series: IntervalRecorder::new(interval),
             interval_start: SimTime::ZERO,
-            in_service_area: Integral::default(),
-            alive_area: Integral::default(),
-            interval_cpu_core_s: 0.0,
-            tallies: (functions > 0).then(|| vec![FunctionTally::default(); functions]),
-            log: None,
         }
     }
 
-    /// The in-service instance with the fewest requests in flight, if it has a free slot.
+    /// Record the run of an instance launched at `launched` that terminated at `now`.
     #[inline]
-    pub(super) fn least_loaded(&self) -> Option<usize> {
-        let (n, i) = self
-            .in_service
-            .iter()
-            .map(|&i| (self.instances[i as usize].in_flight, i))
-            .min()?;
-        (n < self.cfg.slots).then_some(i as usize)
-    }
-
-    /// Drop queued requests whose wait reached the timeout by `now`.
-    #[inline]
-    pub(super) fn drop_timed_out(&mut self, now: SimTime) {
-        while let Some(&(arrival, work)) = self.queue.front() {
-            if arrival + self.cfg.queue_timeout > now {
-                break;
-            }
-            self.queue.pop_front();
-            self.counters.timed_out += 1;
-            if let Some(t) = &mut self.tallies {
-                t[work.function as usize].counters.timed_out += 1;
-            }
-            self.series.timed_out(1);
-            self.log_timed_out_in_queue(arrival, work.function);
-        }
-    }
-
-    /// Drop a request that finds the queue full: timed out at once, never started.
-    #[cold]
-    fn drop_at_once(&mut self, now: SimTime, function: u32) {
-        self.counters.timed_out += 1;
-        if let Some(t) = &mut self.tallies {
-            t[function as usize].counters.timed_out += 1;
-        }
-        self.series.timed_out(1);
-        self.log(RequestRecord {
-            arrival: now,
-            start: None,
-            end: Some(now),
-            cold: false,
-            outcome: RequestOutcome::TimedOut,
-            function,
+    fn terminated(&mut self, launched: SimTime, now: SimTime) {
+        self.runs.push(InstanceRun {
+            launch_us: launched.as_micros(),
+            end_us: now.as_micros(),
+            running_at_end: false,
         });
-    }
-
-    /// Start queued requests while an in-service slot is free.
-    pub(super) fn dispatch_queue(&mut self, sched: &mut Scheduler<FleetEvent>) {
-        self.drop_timed_out(sched.now());
-        while !self.queue.is_empty() {
-            let Some(i) = self.least_loaded() else { break };
-            if let Some((arrival, work)) = self.queue.pop_front() {
-                self.start_request(i, arrival, work, sched);
-            }
-        }
-    }
-
-    pub(super) fn advance_cpu(&mut self, i: usize, now: SimTime) {
-        let used = self.instances[i].advance(now, self.cfg.vcpus);
-        self.cpu_core_s += used;
-        self.interval_cpu_core_s += used;
-    }
-
-    pub(super) fn start_request(
-        &mut self,
-        i: usize,
-        arrival: SimTime,
-        work: Work,
-        sched: &mut Scheduler<FleetEvent>,
-    ) {
-        let now = sched.now();
-        self.advance_cpu(i, now);
-        self.wait_us += u128::from((now - arrival).as_micros());
-        // Alone on the instance: the I/O part, then the CPU part on the cores it can use (a
-        // recorded duration as recorded).
-        let (solo_s, core_s) = run_time(work, self.profile, self.cfg.vcpus, self.cfg.cpu_speed);
-        let inst = &mut self.instances[i];
-        inst.work
-            .start(solo_s, core_s, self.started, (arrival, now, work.function));
-        inst.in_flight += 1;
-        self.started += 1;
-        self.reschedule(i, sched);
-    }
-
-    /// Schedule instance `i`'s next completion after its running requests changed (call
-    /// `advance_cpu` first). The pending event is kept when its time is unchanged (to the
-    /// microsecond); otherwise a new one is stamped and the old one goes stale.
-    #[inline]
-    fn reschedule(&mut self, i: usize, sched: &mut Scheduler<FleetEvent>) {
-        let now = sched.now();
-        let inst = &mut self.instances[i];
-        let next = inst.work.next_finish(now, self.cfg.vcpus);
-        let same = match (next, inst.due) {
-            (Some(t), Some(d)) => t.as_micros().abs_diff(d.as_micros()) <= 1,
-            (None, None) => true,
-            _ => false,
-        };
-        if same {
-            return;
-        }
-        inst.generation = inst.generation.wrapping_add(1);
-        inst.due = next;
-        if let Some(t) = next {
-            sched.schedule_in(
-                t - now,
-                FleetEvent::Done {
-                    instance: i as u32,
-                    generation: inst.generation,
-                },
-            );
-        }
-    }
-
-    /// Instance `i`'s next request (and any due at the same microsecond) completed at `now`.
-    fn complete_due(&mut self, i: usize, sched: &mut Scheduler<FleetEvent>) {
-        let now = sched.now();
-        self.advance_cpu(i, now);
-        self.instances[i].due = None;
-        let mut first = true;
-        while first || self.instances[i].work.next_is_due(self.cfg.vcpus) {
-            first = false;
-            let Some(r) = self.instances[i].finish_next() else {
-                break;
-            };
-            let busy_us = now.saturating_since(r.start).as_micros();
-            self.busy_us += busy_us;
-            self.counters.completed += 1;
-            self.series.completed(now - r.arrival);
-            if let Some(t) = &mut self.tallies {
-                let t = &mut t[r.function as usize];
-                t.busy_s += busy_us as f64 / 1e6;
-                t.completed(now - r.arrival);
-            }
-            self.log(RequestRecord {
-                arrival: r.arrival,
-                start: Some(r.start),
-                end: Some(now),
-                cold: false,
-                outcome: RequestOutcome::Completed,
-                function: r.function,
-            });
-        }
-        if self.instances[i].state == State::Draining && self.instances[i].in_flight == 0 {
-            self.terminate(i, now);
-        } else {
-            self.reschedule(i, sched);
-        }
-        self.dispatch_queue(sched);
-    }
-
-    /// Drop the requests still running on draining instance `i` at the end of its
-    /// deregistration delay: each is timed out.
-    fn abandon(&mut self, i: usize, now: SimTime) {
-        self.advance_cpu(i, now);
-        let dropped = self.instances[i].abandon_all();
-        self.counters.timed_out += dropped.len() as u64;
-        self.series.timed_out(dropped.len() as u64);
-        for r in dropped {
-            let busy_us = now.saturating_since(r.start).as_micros();
-            self.busy_us += busy_us;
-            if let Some(t) = &mut self.tallies {
-                let t = &mut t[r.function as usize];
-                t.busy_s += busy_us as f64 / 1e6;
-                t.counters.timed_out += 1;
-            }
-            self.log(RequestRecord {
-                arrival: r.arrival,
-                start: Some(r.start),
-                end: Some(now),
-                cold: false,
-                outcome: RequestOutcome::TimedOut,
-                function: r.function,
-            });
-        }
-        self.terminate(i, now);
     }
 }
 
@@ -395,9 +220,8 @@ impl Model for FleetModel<'_> {
     type Event = FleetEvent;
 
     fn init(&mut self, sched: &mut Scheduler<FleetEvent>) {
-        self.capacity_changed(SimTime::ZERO);
         sched.schedule_in(self.policy.period(), FleetEvent::Tick);
-        sched.schedule_in(self.series.interval, FleetEvent::ReportTick);
+        sched.schedule_in(self.pool.books().interval(), FleetEvent::ReportTick);
         for (i, action) in self.cfg.schedule.iter().enumerate() {
             let first = action.next_after(SimTime::ZERO);
             sched.schedule_in(
@@ -410,25 +234,12 @@ impl Model for FleetModel<'_> {
     #[inline]
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
-        self.counters.arrived += 1;
-        if let Some(t) = &mut self.tallies {
-            t[work.function as usize].counters.arrived += 1;
-        }
         self.period_arrivals += 1;
-        self.series.arrival();
         let hour = (now.as_micros() / HOUR_US) as usize;
         if let Some(h) = self.requests_per_hour.get_mut(hour) {
             *h += 1;
         }
-        self.drop_timed_out(now);
-        match self.least_loaded() {
-            Some(i) if self.queue.is_empty() => self.start_request(i, now, work, sched),
-            _ if self.queue.len() >= MAX_QUEUE => self.drop_at_once(now, work.function),
-            _ => {
-                self.queued += 1;
-                self.queue.push_back((now, work));
-            }
-        }
+        self.pool.admit(work, sched);
     }
 
     fn on_event(&mut self, event: FleetEvent, sched: &mut Scheduler<FleetEvent>) {
@@ -438,33 +249,29 @@ impl Model for FleetModel<'_> {
                 instance,
                 generation,
             } => {
-                let i = instance as usize;
-                if self.instances[i].generation == generation {
-                    self.complete_due(i, sched);
+                let done = Done {
+                    replica: instance,
+                    generation,
+                };
+                // A draining instance whose last request finished has terminated.
+                if let Some(launched) = self.pool.done(done, sched) {
+                    self.terminated(launched, now);
                 }
             }
             FleetEvent::Ready { instance } => {
-                let i = instance as usize;
-                if self.instances[i].state != State::Booting {
-                    return; // retired while booting
-                }
-                self.instances[i].state = State::InService;
-                self.instances[i].in_service_since = Some(now);
-                self.in_service.push(instance);
-                self.capacity_changed(now);
-                self.dispatch_queue(sched);
+                // Ignored when it was retired while booting.
+                self.pool.ready(instance, sched);
             }
             FleetEvent::DrainDeadline { instance } => {
-                let i = instance as usize;
-                if self.instances[i].state != State::Draining {
-                    return;
+                // Whatever still runs at the end of the deregistration delay is dropped.
+                if let Some(launched) = self.pool.abandon(instance, now) {
+                    self.terminated(launched, now);
                 }
-                self.abandon(i, now);
             }
             FleetEvent::Tick => self.tick(sched),
             FleetEvent::ReportTick => {
                 self.close_interval(now);
-                sched.schedule_in(self.series.interval, FleetEvent::ReportTick);
+                sched.schedule_in(self.pool.books().interval(), FleetEvent::ReportTick);
             }
             FleetEvent::Scheduled { action } => {
                 let a = self.cfg.schedule[action as usize];

@@ -1,33 +1,13 @@
-//! How the fleet changes size: launching, retiring and draining instances, and the metric
-//! period at which the policy is asked.
+//! How the fleet changes size: launching and retiring instances (the pool drains them), and the
+//! metric period at which the policy is asked.
 
-use super::instance::{Instance, State};
 use super::{FleetEvent, FleetModel};
 use crate::autoscale::{Capacity, Datapoint, Decision, HISTORY_LEN, Observation, PodSample};
 use crate::engine::{Scheduler, SimDuration, SimTime};
 use crate::platform::ScalingActivity;
-use crate::usage::InstanceRun;
+use crate::platform::pool::{Retired, State};
 
 impl FleetModel<'_> {
-    pub(super) fn terminate(&mut self, i: usize, now: SimTime) {
-        self.advance_cpu(i, now);
-        let inst = &mut self.instances[i];
-        inst.state = State::Terminated;
-        inst.terminated_at = Some(now);
-        self.runs.push(InstanceRun {
-            launch_us: inst.launched.as_micros(),
-            end_us: now.as_micros(),
-            running_at_end: false,
-        });
-        self.alive -= 1;
-        self.capacity_changed(now);
-    }
-
-    pub(super) fn remove_from_service(&mut self, i: usize, now: SimTime) {
-        self.in_service.retain(|&j| j as usize != i);
-        self.capacity_changed(now);
-    }
-
     /// Change the desired capacity: launch or retire instances.
     pub(super) fn set_desired(
         &mut self,
@@ -48,17 +28,12 @@ impl FleetModel<'_> {
         });
         if new > self.desired {
             for _ in self.desired..new {
-                let i = self.instances.len() as u32;
                 let warmup = self.policy.warmup();
-                self.instances
-                    .push(Instance::launch(now, State::Booting, warmup));
+                let i = self.pool.launch(now, State::Booting, warmup);
                 let boot =
                     SimDuration::from_secs_f64(self.cfg.boot_time.sample(&mut self.boot_rng));
                 sched.schedule_in(boot, FleetEvent::Ready { instance: i });
-                self.alive += 1;
             }
-            self.peak = self.peak.max(self.alive);
-            self.capacity_changed(now);
         } else {
             for _ in new..self.desired {
                 self.retire_one(sched);
@@ -68,33 +43,17 @@ impl FleetModel<'_> {
     }
 
     /// Retire one instance: a booting one if any (the newest), else the in-service one with the
-    /// fewest requests in flight (the newest on ties), which drains.
-    pub(super) fn retire_one(&mut self, sched: &mut Scheduler<FleetEvent>) {
+    /// fewest requests in flight (the newest on ties), which drains until its requests finish
+    /// or the deregistration delay runs out.
+    fn retire_one(&mut self, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
-        let booting = (0..self.instances.len())
-            .rev()
-            .find(|&i| self.instances[i].state == State::Booting);
-        if let Some(i) = booting {
-            self.terminate(i, now);
-            return;
-        }
-        let Some(&i) = self
-            .in_service
-            .iter()
-            .min_by_key(|&&i| (self.instances[i as usize].in_flight, std::cmp::Reverse(i)))
-        else {
-            return;
-        };
-        let i = i as usize;
-        self.remove_from_service(i, now);
-        self.instances[i].state = State::Draining;
-        if self.instances[i].in_flight == 0 {
-            self.terminate(i, now);
-        } else {
-            sched.schedule_in(
+        match self.pool.retire_one(now) {
+            Retired::Nothing => {}
+            Retired::Terminated { launched, .. } => self.terminated(launched, now),
+            Retired::Draining { replica } => sched.schedule_in(
                 self.cfg.deregistration_delay,
-                FleetEvent::DrainDeadline { instance: i as u32 },
-            );
+                FleetEvent::DrainDeadline { instance: replica },
+            ),
         }
     }
 
@@ -105,10 +64,10 @@ impl FleetModel<'_> {
             max: self.max,
             ..Capacity::default()
         };
-        for inst in &self.instances {
+        for inst in self.pool.replicas() {
             match inst.state {
                 State::Booting => c.booting += 1,
-                State::InService if !is_warm(inst, now) => c.warming += 1,
+                State::InService if !inst.is_warm(now) => c.warming += 1,
                 State::InService => c.in_service += 1,
                 State::Draining => c.draining += 1,
                 State::Terminated => {}
@@ -125,7 +84,8 @@ impl FleetModel<'_> {
     /// accounts are reset.
     fn pods(&self, now: SimTime) -> Vec<PodSample> {
         let vcpus = self.cfg.vcpus;
-        self.instances
+        self.pool
+            .replicas()
             .iter()
             .filter(|inst| matches!(inst.state, State::Booting | State::InService))
             .map(|inst| {
@@ -147,37 +107,18 @@ impl FleetModel<'_> {
     /// End of a metric period: publish the datapoint, record the period, ask the policy.
     pub(super) fn tick(&mut self, sched: &mut Scheduler<FleetEvent>) {
         let now = sched.now();
-        for i in 0..self.instances.len() {
-            if self.instances[i].state != State::Terminated {
-                self.advance_cpu(i, now);
-            }
-        }
+        self.pool.advance_all(now);
         let pods = self.pods(now);
-        let (mut cpu_used, mut cpu_available) = (0.0, 0.0);
-        for inst in &mut self.instances {
-            if inst.state == State::Terminated {
-                continue;
-            }
-            if let (State::InService, Some(since)) = (inst.state, inst.in_service_since)
-                && is_warm(inst, now)
-            {
-                cpu_used += inst.period_cpu_core_s;
-                cpu_available += self.cfg.vcpus
-                    * now
-                        .saturating_since(since.max(self.period_start))
-                        .as_secs_f64();
-            }
-            inst.period_cpu_core_s = 0.0;
-        }
-        let targets = self.in_service.len();
-        let in_flight: u64 = self.requests_in_flight();
+        let (cpu_used, cpu_available) = self.pool.period_cpu(now, self.period_start);
+        let targets = self.pool.in_service();
+        let in_flight: u64 = self.pool.requests_in_flight();
         let datapoint = Datapoint {
             end_s: now.as_secs_f64(),
             cpu_utilisation: (cpu_available > 0.0).then(|| cpu_used / cpu_available),
             requests_per_target: (targets > 0)
                 .then(|| self.period_arrivals as f64 / targets as f64),
             in_flight,
-            queue_length: self.queue.len() as u64,
+            queue_length: self.pool.queue_len() as u64,
         };
         if self.history.len() == HISTORY_LEN {
             self.history.pop_front();
@@ -198,9 +139,4 @@ impl FleetModel<'_> {
         self.period_start = now;
         sched.schedule_in(self.policy.period(), FleetEvent::Tick);
     }
-}
-
-/// Whether an instance is in service and past its warm-up.
-fn is_warm(inst: &Instance, now: SimTime) -> bool {
-    inst.warm_from().is_some_and(|t| t <= now)
 }

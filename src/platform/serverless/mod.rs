@@ -40,10 +40,8 @@ use limits::{RequestRate, ScaleOutWindow};
 
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
-use crate::metrics::{
-    Counters, FunctionTally, Integral, IntervalRecorder, RequestOutcome, RequestRecord,
-    RequestSink, Snapshot,
-};
+use crate::metrics::{Integral, RequestSink, Snapshot};
+use crate::platform::books::{Books, Left};
 use crate::platform::{CapacityStats, Outcome, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
 use crate::usage::{Invocations, Meter, gb_s};
@@ -156,8 +154,9 @@ pub struct FunctionModel<'a> {
     cfg: &'a FunctionConfig,
     profile: &'a RequestProfile,
     fns: Vec<Function>,
-    /// Per-function tallies (traffic that names functions only).
-    tallies: Option<Vec<FunctionTally>>,
+    /// Counters, interval series, per-function tallies (traffic that names functions only) and
+    /// the request log.
+    books: Books<'a>,
     rng: SimRng,
     horizon: SimTime,
     /// Environments alive over all functions: busy and idle.
@@ -175,9 +174,7 @@ pub struct FunctionModel<'a> {
     /// Environment-µs alive and request-µs served in the intervals closed so far.
     total_env_us: f64,
     total_busy_us: f64,
-    counters: Counters,
     usage: FunctionUsage,
-    series: IntervalRecorder,
     interval_start: SimTime,
     interval_end: SimTime,
     /// Busy environments over the current interval.
@@ -186,7 +183,6 @@ pub struct FunctionModel<'a> {
     env_area_us: f64,
     interval_invocations: u64,
     interval_mb_ms: u128,
-    log: Option<&'a mut dyn RequestSink>,
 }
 
 impl<'a> FunctionModel<'a> {
@@ -234,7 +230,7 @@ impl<'a> FunctionModel<'a> {
                     in_expiry: false,
                 })
                 .collect(),
-            tallies: tally.then(|| vec![FunctionTally::default(); setups.len()]),
+            books: Books::new(interval, if tally { setups.len() } else { 0 }),
             rng,
             horizon,
             busy: 0,
@@ -246,29 +242,19 @@ impl<'a> FunctionModel<'a> {
             expiry: BinaryHeap::new(),
             total_env_us: 0.0,
             total_busy_us: 0.0,
-            counters: Counters::default(),
             usage: Invocations::new(meter, same.then_some(setups[0].memory_mb)),
-            series: IntervalRecorder::new(interval),
             interval_start: SimTime::ZERO,
             interval_end: SimTime::ZERO + interval,
             busy_area: Integral::default(),
             env_area_us: 0.0,
             interval_invocations: 0,
             interval_mb_ms: 0,
-            log: None,
         }
     }
 
     /// Hand every request's record to `sink`.
     pub fn log_requests_to(&mut self, sink: &'a mut dyn RequestSink) {
-        self.log = Some(sink);
-    }
-
-    #[inline]
-    fn log(&mut self, record: RequestRecord) {
-        if let Some(sink) = &mut self.log {
-            sink.record(record);
-        }
+        self.books.log_to(sink);
     }
 
     fn alive(&self) -> u32 {
@@ -285,7 +271,7 @@ impl<'a> FunctionModel<'a> {
         self.total_env_us += self.env_area_us;
         self.total_busy_us += busy_area;
         let gb_s = gb_s(self.interval_mb_ms);
-        self.series.close(
+        self.books.close_interval(
             now,
             Snapshot {
                 in_service: self.busy,
@@ -300,8 +286,8 @@ impl<'a> FunctionModel<'a> {
         self.interval_invocations = 0;
         self.interval_mb_ms = 0;
         self.interval_start = now;
-        self.interval_end = now + self.series.interval;
-        self.env_area_us = f64::from(self.alive()) * self.series.interval.as_micros() as f64;
+        self.interval_end = now + self.books.interval();
+        self.env_area_us = f64::from(self.alive()) * self.books.interval().as_micros() as f64;
     }
 
     /// Reclaim every environment of function `f` whose keep-alive ran out at or before `now`.
@@ -338,23 +324,6 @@ impl<'a> FunctionModel<'a> {
                 None => self.fns[f].in_expiry = false,
             }
         }
-    }
-
-    /// Refuse a request at `now`: HTTP 429.
-    fn throttle(&mut self, now: SimTime, function: u32) {
-        self.counters.throttled += 1;
-        self.series.throttled();
-        if let Some(t) = &mut self.tallies {
-            t[function as usize].counters.throttled += 1;
-        }
-        self.log(RequestRecord {
-            arrival: now,
-            start: None,
-            end: Some(now),
-            cold: false,
-            outcome: RequestOutcome::Throttled,
-            function,
-        });
     }
 
     /// Whether function `f` may run one more request under its reservation or the unreserved
@@ -397,43 +366,31 @@ impl<'a> FunctionModel<'a> {
             })
             .collect();
         in_flight.sort_unstable();
-        let functions = match &self.tallies {
-            Some(tallies) => {
-                let mut left = vec![0u64; tallies.len()];
-                for &(_, _, f) in &in_flight {
-                    left[f as usize] += 1;
-                }
-                tallies
-                    .iter()
-                    .zip(&self.fns)
-                    .zip(left)
-                    .map(|((t, f), n)| t.outcome(n, Some(f.memory_mb)))
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        for &(arrival, cold, function) in &in_flight {
-            self.log(RequestRecord {
-                arrival,
-                start: Some(arrival),
-                end: None,
-                cold,
-                outcome: RequestOutcome::InFlight,
-                function,
-            });
+        let mut closed =
+            self.books
+                .close(
+                    in_flight
+                        .into_iter()
+                        .map(|(arrival, cold, function)| Left::InFlight {
+                            arrival,
+                            start: Some(arrival),
+                            cold,
+                            function,
+                        }),
+                );
+        for (o, f) in closed.functions.iter_mut().zip(&self.fns) {
+            o.memory_mb = Some(f.memory_mb);
         }
-        let mut counters = self.counters;
-        counters.in_flight_at_end = in_flight.len() as u64;
+        let counters = closed.counters;
         let usage = FunctionUsage {
             front_door_requests: counters.arrived,
             ..self.usage
         };
         let horizon_us = self.horizon.as_micros().max(1) as f64;
-        let latency = self.series.total_latency();
         Outcome {
             counters,
-            latency: latency.summary(),
-            latency_cdf: latency.cdf(),
+            latency: closed.latency,
+            latency_cdf: closed.latency_cdf,
             capacity: CapacityStats {
                 mean_instances: self.total_env_us / horizon_us,
                 mean_busy: self.total_busy_us / horizon_us,
@@ -446,9 +403,9 @@ impl<'a> FunctionModel<'a> {
             },
             queueing: QueueStats::default(),
             usage,
-            timeseries: self.series.into_rows(),
+            timeseries: closed.timeseries,
             activities: Vec::new(),
-            functions,
+            functions: closed.functions,
         }
     }
 }
@@ -458,26 +415,22 @@ impl Model for FunctionModel<'_> {
     type Event = FunctionEvent;
 
     fn init(&mut self, sched: &mut Scheduler<FunctionEvent>) {
-        sched.schedule_in(self.series.interval, FunctionEvent::Tick);
+        sched.schedule_in(self.books.interval(), FunctionEvent::Tick);
     }
 
     #[inline]
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FunctionEvent>) {
         let now = sched.now();
         let f = work.function as usize;
-        self.counters.arrived += 1;
-        self.series.arrival();
-        if let Some(t) = &mut self.tallies {
-            t[f].counters.arrived += 1;
-        }
+        self.books.arrived(work.function);
         if !self.has_concurrency(f) || !self.rate.allows(now) {
-            return self.throttle(now, work.function);
+            return self.books.throttled(now, work.function);
         }
         self.reclaim_expired(f, now);
         let cold = self.fns[f].idle.is_empty();
         // A new environment needs a unit of the function's scale-out rate.
         if cold && !self.fns[f].scale_out.try_create(now) {
-            return self.throttle(now, work.function);
+            return self.books.throttled(now, work.function);
         }
         self.rate.invoked();
         let init = if !cold {
@@ -490,8 +443,7 @@ impl Model for FunctionModel<'_> {
             if self.fns.len() > 1 {
                 self.reclaim_all_expired(now);
             }
-            self.counters.cold_starts += 1;
-            self.series.cold_start();
+            self.books.cold_start(work.function);
             self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
             SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng))
         };
@@ -512,9 +464,7 @@ impl Model for FunctionModel<'_> {
         );
         self.interval_invocations += 1;
         self.interval_mb_ms += mb_ms;
-        if let Some(t) = &mut self.tallies {
-            let t = &mut t[f];
-            t.counters.cold_starts += u64::from(cold);
+        if let Some(t) = self.books.tally_mut(work.function) {
             t.mb_ms += mb_ms;
             t.busy_s += (now + latency)
                 .min(self.horizon)
@@ -549,16 +499,12 @@ impl Model for FunctionModel<'_> {
                 }
                 self.busy -= 1;
                 self.busy_area.set(now, f64::from(self.busy));
-                let outcome = if timed_out {
+                if timed_out {
                     // "Task timed out": Lambda resets the environment; the next request on
                     // this function starts a new one.
                     self.env_area_us -= self.interval_end.saturating_since(now).as_micros() as f64;
-                    self.counters.timed_out += 1;
-                    self.series.timed_out(1);
-                    if let Some(t) = &mut self.tallies {
-                        t[f].counters.timed_out += 1;
-                    }
-                    RequestOutcome::TimedOut
+                    self.books
+                        .timed_out(arrival, Some(arrival), now, cold, function);
                 } else {
                     self.fns[f].idle.push_back(now);
                     self.idle += 1;
@@ -566,25 +512,12 @@ impl Model for FunctionModel<'_> {
                         self.fns[f].in_expiry = true;
                         self.expiry.push(Reverse((now, function)));
                     }
-                    self.counters.completed += 1;
-                    self.series.completed(now - arrival);
-                    if let Some(t) = &mut self.tallies {
-                        t[f].completed(now - arrival);
-                    }
-                    RequestOutcome::Completed
-                };
-                self.log(RequestRecord {
-                    arrival,
-                    start: Some(arrival),
-                    end: Some(now),
-                    cold,
-                    outcome,
-                    function,
-                });
+                    self.books.completed(arrival, arrival, now, cold, function);
+                }
             }
             FunctionEvent::Tick => {
                 self.close_interval(now);
-                sched.schedule_in(self.series.interval, FunctionEvent::Tick);
+                sched.schedule_in(self.books.interval(), FunctionEvent::Tick);
             }
         }
     }

@@ -1,14 +1,16 @@
-//! One server's lifecycle: booting → in service → draining → terminated, and the CPU it used.
+//! One replica's lifecycle: booting → in service → draining → terminated, and the CPU it used.
+//! A replica is whatever serves requests in slots: a server of a fleet, a container instance,
+//! a pod.
 
 use super::sharing::{Running, Sharing};
 use crate::engine::{SimDuration, SimTime};
 
-/// Where an instance is in its life.
+/// Where a replica is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     /// Launched, not yet serving (boot, application start, first health check).
     Booting,
-    /// Registered with the load balancer, taking requests.
+    /// Taking requests (registered with the load balancer, ready).
     InService,
     /// Deregistered: takes no new requests, finishes those in flight.
     Draining,
@@ -16,12 +18,12 @@ pub enum State {
     Terminated,
 }
 
-/// An instance of the fleet.
+/// A replica of a pool.
 #[derive(Clone, Debug)]
-pub struct Instance {
+pub struct Replica {
     /// Lifecycle state.
     pub state: State,
-    /// When it was launched (billing starts).
+    /// When it was launched (billing of instance time starts).
     pub launched: SimTime,
     /// Requests running on it.
     pub in_flight: u32,
@@ -35,17 +37,18 @@ pub struct Instance {
     pub period_cpu_core_s: f64,
     /// When it entered service, if it has.
     pub in_service_since: Option<SimTime>,
-    /// Its warm-up (EC2 Auto Scaling `InstanceWarmup`), counted from when it enters service.
+    /// Its warm-up (EC2 Auto Scaling `InstanceWarmup`; zero where a product has none), counted
+    /// from when it enters service.
     pub warmup: SimDuration,
     /// When it terminated, if it has.
     pub terminated_at: Option<SimTime>,
 }
 
-impl Instance {
-    /// A new instance, launched at `now`, in the given state, with a warm-up that starts when it
+impl Replica {
+    /// A new replica, launched at `now`, in the given state, with a warm-up that starts when it
     /// enters service.
     pub fn launch(now: SimTime, state: State, warmup: SimDuration) -> Self {
-        Instance {
+        Replica {
             state,
             launched: now,
             in_flight: 0,
@@ -66,6 +69,11 @@ impl Instance {
     /// usage data; 0–3,600 s). `None` while it has not entered service.
     pub fn warm_from(&self) -> Option<SimTime> {
         self.in_service_since.map(|t| t + self.warmup)
+    }
+
+    /// Whether it is in service and past its warm-up at `now`.
+    pub fn is_warm(&self, now: SimTime) -> bool {
+        self.warm_from().is_some_and(|t| t <= now)
     }
 
     /// Bring the CPU account up to `now` on `vcpus`; returns the core-seconds added.

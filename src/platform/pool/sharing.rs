@@ -1,4 +1,4 @@
-//! Processor sharing on one instance: the requests running on it share its vCPUs.
+//! Processor sharing on one replica (an instance): the requests running on it share its vCPUs.
 //!
 //! Each request would use `demand` cores on average if it ran alone (its CPU core-seconds over
 //! its solo duration, at most the cores it can use). While the demands of the running requests

@@ -1,0 +1,698 @@
+//! A pool of replicas that serve requests in slots: the part of a server fleet, a container
+//! service (Cloud Run, Knative) or a Kubernetes deployment that is the same in all of them.
+//!
+//! # What the pool does
+//!
+//! - **Replicas** live in an arena that never shrinks (a replica's index is its id, never
+//!   reused) and go through booting → in service → draining → terminated ([`State`]). Each
+//!   carries a *generation* stamp: the pool keeps one completion event per replica in the
+//!   engine's queue, and when the replica's running work changes a new one is stamped and the
+//!   old one goes stale and is ignored on arrival ([`Done`]).
+//! - **Dispatch**: a request goes to the in-service replica with the fewest requests in flight
+//!   (lowest index on ties) that has a free slot ([`PoolConfig::slots`]: per-replica
+//!   concurrency).
+//! - **Queue**: when no slot is free the request waits in one FIFO queue. A request that has
+//!   waited [`PoolConfig::queue_timeout`] is dropped, timed out; one that finds
+//!   [`PoolConfig::queue_cap`] requests waiting is dropped at once (timed out, waiting 0).
+//! - **Processor sharing**: a request's CPU-bound part runs at the replica's speed on
+//!   min(parallelism, vCPUs) cores, and the requests on a replica share its vCPUs
+//!   (`sharing.rs`): when their demands exceed the vCPUs all of them slow down alike.
+//! - **Books**: every request's fate goes to the shared [`Books`] (counters, interval series,
+//!   per-function tallies, request log); the pool also keeps the capacity figures a report
+//!   needs: replicas alive and in service over time, the peak, request-seconds served, CPU
+//!   core-seconds used, and how requests waited.
+//!
+//! # What the owner does
+//!
+//! The model that owns a pool (the EC2 fleet today) decides *when* replicas come and go and
+//! meters them: it launches replicas ([`Pool::launch`]) and schedules their readiness
+//! ([`Pool::ready`]), retires them ([`Pool::retire_one`]) and schedules the drain deadline
+//! ([`Pool::abandon`]), runs its scaling policy from [`Pool::replicas`] and
+//! [`Pool::period_cpu`], and records each replica's run (launch to termination: the pool
+//! returns the launch time of every replica it terminates). Its event type carries the pool's
+//! [`Done`] events (`E: From<Done>`), so the pool schedules them without dynamic dispatch.
+//!
+//! A container product would add a scale-from-zero hook on arrival (launch when a request finds
+//! no replica), a minimum of replicas and a request-based scaler around the same pool; a
+//! Kubernetes model would place the pool's replicas (pods) on nodes.
+//!
+//! Units: times are [`SimTime`] / [`SimDuration`] (µs); CPU in cores and core-seconds; areas in
+//! replica-µs.
+
+mod replica;
+mod sharing;
+
+use std::collections::VecDeque;
+
+pub use replica::{Replica, State};
+pub use sharing::{Running, Sharing};
+
+use crate::engine::{Scheduler, SimDuration, SimTime};
+use crate::metrics::{Integral, Snapshot};
+use crate::platform::books::{Books, Closed, Left};
+use crate::platform::{QueueStats, run_time};
+use crate::traffic::{RequestProfile, Work};
+
+/// How the replicas of a pool serve requests.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoolConfig {
+    /// Requests one replica runs at once (per-replica concurrency), ≥ 1.
+    pub slots: u32,
+    /// vCPUs of one replica.
+    pub vcpus: f64,
+    /// CPU speed relative to the reference CPU (1.0 = one Lambda vCPU).
+    pub cpu_speed: f64,
+    /// Longest a request may wait in the queue before it is dropped (timed out).
+    pub queue_timeout: SimDuration,
+    /// Most requests the queue holds; one arriving when it is full is dropped at once.
+    pub queue_cap: usize,
+}
+
+/// The event a pool schedules: replica `replica`'s next request is done, if `generation` is
+/// still the replica's stamp (else it is stale and ignored). The owner's event type carries it
+/// (`From<Done>`) and hands it back to [`Pool::done`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Done {
+    /// Index of the replica.
+    pub replica: u32,
+    /// The replica's stamp when this was scheduled.
+    pub generation: u32,
+}
+
+/// What [`Pool::retire_one`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retired {
+    /// Nothing to retire.
+    Nothing,
+    /// Replica `replica`, launched at `launched`, terminated at once (it was booting, or in
+    /// service with nothing in flight).
+    Terminated {
+        /// Index of the replica.
+        replica: u32,
+        /// When it was launched.
+        launched: SimTime,
+    },
+    /// Replica `replica` drains: it takes no new requests and terminates when its last one
+    /// finishes ([`Pool::done`]) or when the owner abandons it ([`Pool::abandon`]).
+    Draining {
+        /// Index of the replica.
+        replica: u32,
+    },
+}
+
+/// A pool's figures for the reporting interval that just closed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoolInterval {
+    /// Capacity at the end of the interval and utilisation over it (in service = in-service
+    /// replicas with requests in flight; idle = the others; booting, draining, queue length);
+    /// the owner fills in its own fields (desired capacity, usage).
+    pub snapshot: Snapshot,
+    /// Replica-µs alive (launched, not terminated) over the interval.
+    pub alive_us: f64,
+}
+
+/// A pool's figures at the horizon: what [`Pool::close`] returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolClosed {
+    /// The closed books: counters, latency, time series, per-function outcomes.
+    pub books: Closed,
+    /// Most replicas alive at once.
+    pub peak: u32,
+    /// Request-µs served (start to end, or to the horizon).
+    pub busy_us: u64,
+    /// CPU core-seconds used over the run.
+    pub cpu_core_s: f64,
+    /// How requests waited for a slot.
+    pub queueing: QueueStats,
+}
+
+/// A pool of replicas; see the module docs.
+pub struct Pool<'a> {
+    cfg: PoolConfig,
+    profile: &'a RequestProfile,
+    replicas: Vec<Replica>,
+    /// Indices of in-service replicas, for dispatch.
+    in_service: Vec<u32>,
+    /// Waiting requests with their arrival, oldest first.
+    queue: VecDeque<(SimTime, Work)>,
+    alive: u32,
+    peak: u32,
+    /// Requests that had to queue, requests started, and their total wait.
+    queued: u64,
+    started: u64,
+    wait_us: u128,
+    busy_us: u64,
+    cpu_core_s: f64,
+    interval_cpu_core_s: f64,
+    /// In-service replicas over the current reporting interval.
+    in_service_area: Integral,
+    /// Alive replicas over the current reporting interval.
+    alive_area: Integral,
+    books: Books<'a>,
+}
+
+impl<'a> Pool<'a> {
+    /// An empty pool whose requests are shaped by `profile`, keeping `books`.
+    pub fn new(cfg: PoolConfig, profile: &'a RequestProfile, books: Books<'a>) -> Self {
+        Pool {
+            cfg,
+            profile,
+            replicas: Vec::new(),
+            in_service: Vec::new(),
+            queue: VecDeque::new(),
+            alive: 0,
+            peak: 0,
+            queued: 0,
+            started: 0,
+            wait_us: 0,
+            busy_us: 0,
+            cpu_core_s: 0.0,
+            interval_cpu_core_s: 0.0,
+            in_service_area: Integral::default(),
+            alive_area: Integral::default(),
+            books,
+        }
+    }
+
+    /// The pool's books, to record fates the owner decides and to close intervals.
+    #[inline]
+    pub fn books_mut(&mut self) -> &mut Books<'a> {
+        &mut self.books
+    }
+
+    /// The pool's books.
+    #[inline]
+    pub fn books(&self) -> &Books<'a> {
+        &self.books
+    }
+
+    /// How the replicas serve.
+    pub fn config(&self) -> &PoolConfig {
+        &self.cfg
+    }
+
+    /// Every replica ever launched, by index (terminated ones included).
+    pub fn replicas(&self) -> &[Replica] {
+        &self.replicas
+    }
+
+    /// Replica `i`'s state.
+    pub fn state(&self, i: u32) -> State {
+        self.replicas[i as usize].state
+    }
+
+    /// Replicas in service.
+    pub fn in_service(&self) -> usize {
+        self.in_service.len()
+    }
+
+    /// Requests waiting in the queue.
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Replicas alive (launched, not terminated).
+    pub fn alive(&self) -> u32 {
+        self.alive
+    }
+
+    /// Launch a replica at `now` in `state` (booting, or already in service) with a warm-up
+    /// counted from when it enters service; returns its index. A booting replica serves once
+    /// the owner calls [`Pool::ready`].
+    pub fn launch(&mut self, now: SimTime, state: State, warmup: SimDuration) -> u32 {
+        let i = self.replicas.len() as u32;
+        self.replicas.push(Replica::launch(now, state, warmup));
+        if state == State::InService {
+            self.in_service.push(i);
+        }
+        self.alive += 1;
+        self.peak = self.peak.max(self.alive);
+        self.capacity_changed(now);
+        i
+    }
+
+    /// Record the in-service and alive counts after a change at `now`.
+    #[inline]
+    fn capacity_changed(&mut self, now: SimTime) {
+        self.in_service_area.set(now, self.in_service.len() as f64);
+        self.alive_area.set(now, f64::from(self.alive));
+    }
+
+    /// Booting replica `i` is ready: it enters service and takes queued requests. Returns
+    /// `false` (and does nothing) when it is no longer booting (retired while booting).
+    pub fn ready<E: From<Done>>(&mut self, i: u32, sched: &mut Scheduler<E>) -> bool {
+        let now = sched.now();
+        let r = &mut self.replicas[i as usize];
+        if r.state != State::Booting {
+            return false;
+        }
+        r.state = State::InService;
+        r.in_service_since = Some(now);
+        self.in_service.push(i);
+        self.capacity_changed(now);
+        self.dispatch_queue(sched);
+        true
+    }
+
+    /// A request arrives: count it, then start it on the least-loaded in-service replica if
+    /// one has a free slot and nobody is waiting, else queue it (or drop it when the queue is
+    /// full).
+    #[inline]
+    pub fn admit<E: From<Done>>(&mut self, work: Work, sched: &mut Scheduler<E>) {
+        let now = sched.now();
+        self.books.arrived(work.function);
+        self.drop_timed_out(now);
+        match self.least_loaded() {
+            Some(i) if self.queue.is_empty() => self.start_request(i, now, work, sched),
+            _ if self.queue.len() >= self.cfg.queue_cap => self.drop_at_once(now, work.function),
+            _ => {
+                self.queued += 1;
+                self.queue.push_back((now, work));
+            }
+        }
+    }
+
+    /// The in-service replica with the fewest requests in flight, if it has a free slot.
+    #[inline]
+    fn least_loaded(&self) -> Option<usize> {
+        let (n, i) = self
+            .in_service
+            .iter()
+            .map(|&i| (self.replicas[i as usize].in_flight, i))
+            .min()?;
+        (n < self.cfg.slots).then_some(i as usize)
+    }
+
+    /// Drop queued requests whose wait reached the timeout by `now`.
+    #[inline]
+    fn drop_timed_out(&mut self, now: SimTime) {
+        while let Some(&(arrival, work)) = self.queue.front() {
+            if arrival + self.cfg.queue_timeout > now {
+                break;
+            }
+            self.queue.pop_front();
+            let end = arrival + self.cfg.queue_timeout;
+            self.books
+                .timed_out(arrival, None, end, false, work.function);
+        }
+    }
+
+    /// Drop a request that finds the queue full: timed out at once, never started.
+    #[cold]
+    fn drop_at_once(&mut self, now: SimTime, function: u32) {
+        self.books.timed_out(now, None, now, false, function);
+    }
+
+    /// Start queued requests while an in-service slot is free.
+    pub fn dispatch_queue<E: From<Done>>(&mut self, sched: &mut Scheduler<E>) {
+        self.drop_timed_out(sched.now());
+        while !self.queue.is_empty() {
+            let Some(i) = self.least_loaded() else { break };
+            if let Some((arrival, work)) = self.queue.pop_front() {
+                self.start_request(i, arrival, work, sched);
+            }
+        }
+    }
+
+    /// Bring replica `i`'s CPU account up to `now`.
+    #[inline]
+    fn advance_cpu(&mut self, i: usize, now: SimTime) {
+        let used = self.replicas[i].advance(now, self.cfg.vcpus);
+        self.cpu_core_s += used;
+        self.interval_cpu_core_s += used;
+    }
+
+    /// Bring every alive replica's CPU account up to `now`.
+    pub fn advance_all(&mut self, now: SimTime) {
+        for i in 0..self.replicas.len() {
+            if self.replicas[i].state != State::Terminated {
+                self.advance_cpu(i, now);
+            }
+        }
+    }
+
+    fn start_request<E: From<Done>>(
+        &mut self,
+        i: usize,
+        arrival: SimTime,
+        work: Work,
+        sched: &mut Scheduler<E>,
+    ) {
+        let now = sched.now();
+        self.advance_cpu(i, now);
+        self.wait_us += u128::from((now - arrival).as_micros());
+        // Alone on the replica: the I/O part, then the CPU part on the cores it can use (a
+        // recorded duration as recorded).
+        let (solo_s, core_s) = run_time(work, self.profile, self.cfg.vcpus, self.cfg.cpu_speed);
+        let r = &mut self.replicas[i];
+        r.work
+            .start(solo_s, core_s, self.started, (arrival, now, work.function));
+        r.in_flight += 1;
+        self.started += 1;
+        self.reschedule(i, sched);
+    }
+
+    /// Schedule replica `i`'s next completion after its running requests changed (call
+    /// `advance_cpu` first). The pending event is kept when its time is unchanged (to the
+    /// microsecond); otherwise a new one is stamped and the old one goes stale.
+    #[inline]
+    fn reschedule<E: From<Done>>(&mut self, i: usize, sched: &mut Scheduler<E>) {
+        let now = sched.now();
+        let r = &mut self.replicas[i];
+        let next = r.work.next_finish(now, self.cfg.vcpus);
+        let same = match (next, r.due) {
+            (Some(t), Some(d)) => t.as_micros().abs_diff(d.as_micros()) <= 1,
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            return;
+        }
+        r.generation = r.generation.wrapping_add(1);
+        r.due = next;
+        if let Some(t) = next {
+            sched.schedule_in(
+                t - now,
+                E::from(Done {
+                    replica: i as u32,
+                    generation: r.generation,
+                }),
+            );
+        }
+    }
+
+    /// A [`Done`] event fell due: unless it is stale, the replica's next request (and any due
+    /// at the same microsecond) completed; then queued requests start. Returns the launch time
+    /// of the replica when it was draining and has now terminated (its last request done), so
+    /// the owner can record its run.
+    pub fn done<E: From<Done>>(&mut self, done: Done, sched: &mut Scheduler<E>) -> Option<SimTime> {
+        let i = done.replica as usize;
+        if self.replicas[i].generation != done.generation {
+            return None;
+        }
+        let now = sched.now();
+        self.advance_cpu(i, now);
+        self.replicas[i].due = None;
+        let mut first = true;
+        while first || self.replicas[i].work.next_is_due(self.cfg.vcpus) {
+            first = false;
+            let Some(r) = self.replicas[i].finish_next() else {
+                break;
+            };
+            let busy_us = now.saturating_since(r.start).as_micros();
+            self.busy_us += busy_us;
+            if let Some(t) = self.books.tally_mut(r.function) {
+                t.busy_s += busy_us as f64 / 1e6;
+            }
+            self.books
+                .completed(r.arrival, r.start, now, false, r.function);
+        }
+        let terminated =
+            if self.replicas[i].state == State::Draining && self.replicas[i].in_flight == 0 {
+                Some(self.terminate(i, now))
+            } else {
+                self.reschedule(i, sched);
+                None
+            };
+        self.dispatch_queue(sched);
+        terminated
+    }
+
+    /// Terminate replica `i` at `now`; returns when it was launched.
+    fn terminate(&mut self, i: usize, now: SimTime) -> SimTime {
+        self.advance_cpu(i, now);
+        let r = &mut self.replicas[i];
+        r.state = State::Terminated;
+        r.terminated_at = Some(now);
+        let launched = r.launched;
+        self.alive -= 1;
+        self.capacity_changed(now);
+        launched
+    }
+
+    /// Retire one replica at `now`: a booting one if any (the newest), else the in-service one
+    /// with the fewest requests in flight (the newest on ties), which drains.
+    pub fn retire_one(&mut self, now: SimTime) -> Retired {
+        let booting = (0..self.replicas.len())
+            .rev()
+            .find(|&i| self.replicas[i].state == State::Booting);
+        if let Some(i) = booting {
+            let launched = self.terminate(i, now);
+            return Retired::Terminated {
+                replica: i as u32,
+                launched,
+            };
+        }
+        let Some(&i) = self
+            .in_service
+            .iter()
+            .min_by_key(|&&i| (self.replicas[i as usize].in_flight, std::cmp::Reverse(i)))
+        else {
+            return Retired::Nothing;
+        };
+        let i = i as usize;
+        self.in_service.retain(|&j| j as usize != i);
+        self.capacity_changed(now);
+        self.replicas[i].state = State::Draining;
+        if self.replicas[i].in_flight == 0 {
+            let launched = self.terminate(i, now);
+            Retired::Terminated {
+                replica: i as u32,
+                launched,
+            }
+        } else {
+            Retired::Draining { replica: i as u32 }
+        }
+    }
+
+    /// Drop the requests still running on draining replica `i` at `now` (each timed out) and
+    /// terminate it; returns when it was launched. `None` (nothing done) when it is not
+    /// draining.
+    pub fn abandon(&mut self, i: u32, now: SimTime) -> Option<SimTime> {
+        let i = i as usize;
+        if self.replicas[i].state != State::Draining {
+            return None;
+        }
+        self.advance_cpu(i, now);
+        let dropped = self.replicas[i].abandon_all();
+        for r in dropped {
+            let busy_us = now.saturating_since(r.start).as_micros();
+            self.busy_us += busy_us;
+            if let Some(t) = self.books.tally_mut(r.function) {
+                t.busy_s += busy_us as f64 / 1e6;
+            }
+            self.books
+                .timed_out(r.arrival, Some(r.start), now, false, r.function);
+        }
+        Some(self.terminate(i, now))
+    }
+
+    /// Requests running on alive replicas.
+    pub fn requests_in_flight(&self) -> u64 {
+        self.replicas
+            .iter()
+            .filter(|r| r.state != State::Terminated)
+            .map(|r| u64::from(r.in_flight))
+            .sum()
+    }
+
+    fn count_in(&self, state: State) -> u32 {
+        self.replicas.iter().filter(|r| r.state == state).count() as u32
+    }
+
+    /// CPU of the metric period that ends at `now` and began at `period_start`, from in-service
+    /// replicas past their warm-up: `(core-seconds used, core-seconds available)`. Resets every
+    /// replica's period account; call [`Pool::advance_all`] first.
+    pub fn period_cpu(&mut self, now: SimTime, period_start: SimTime) -> (f64, f64) {
+        let (mut used, mut available) = (0.0, 0.0);
+        for r in &mut self.replicas {
+            if r.state == State::Terminated {
+                continue;
+            }
+            if let (State::InService, Some(since)) = (r.state, r.in_service_since)
+                && r.is_warm(now)
+            {
+                used += r.period_cpu_core_s;
+                available +=
+                    self.cfg.vcpus * now.saturating_since(since.max(period_start)).as_secs_f64();
+            }
+            r.period_cpu_core_s = 0.0;
+        }
+        (used, available)
+    }
+
+    /// Close the pool's side of the reporting interval at `now`: brings the CPU accounts up to
+    /// date and returns the capacity snapshot and the replica-µs alive.
+    pub fn close_interval(&mut self, now: SimTime) -> PoolInterval {
+        self.advance_all(now);
+        let in_service_us = self.in_service_area.take(now);
+        let alive_us = self.alive_area.take(now);
+        let busy = self
+            .in_service
+            .iter()
+            .filter(|&&i| self.replicas[i as usize].in_flight > 0)
+            .count() as u32;
+        let cpu_available = self.cfg.vcpus * in_service_us / 1e6;
+        let snapshot = Snapshot {
+            in_service: busy,
+            booting: Some(self.count_in(State::Booting)),
+            idle: self.in_service.len() as u32 - busy,
+            draining: Some(self.count_in(State::Draining)),
+            queue_length: Some(self.queue.len() as u64),
+            utilisation: (cpu_available > 0.0).then(|| self.interval_cpu_core_s / cpu_available),
+            ..Snapshot::default()
+        };
+        self.interval_cpu_core_s = 0.0;
+        PoolInterval { snapshot, alive_us }
+    }
+
+    /// The launch time of each replica still alive, by index.
+    pub fn alive_launches(&self) -> impl Iterator<Item = SimTime> + '_ {
+        self.replicas
+            .iter()
+            .filter(|r| r.state != State::Terminated)
+            .map(|r| r.launched)
+    }
+
+    /// Close the pool at the horizon (close the last reporting interval first): requests still
+    /// running were busy until the horizon and are in flight; queued ones whose timeout fell due
+    /// by the horizon timed out, the rest are in flight; then the books close.
+    ///
+    /// # Panics
+    ///
+    /// When the books do not balance ([`Books::close`]): a bug.
+    pub fn close(mut self, horizon: SimTime) -> PoolClosed {
+        for r in self.replicas.iter().flat_map(|r| r.work.running()) {
+            self.busy_us += horizon.saturating_since(r.start).as_micros();
+            if let Some(t) = self.books.tally_mut(r.function) {
+                t.busy_s += horizon.saturating_since(r.start).as_secs_f64();
+            }
+        }
+        self.advance_all(horizon);
+        let mut running: Vec<(SimTime, SimTime, u32)> = self
+            .replicas
+            .iter()
+            .flat_map(|r| r.work.running())
+            .map(|r| (r.arrival, r.start, r.function))
+            .collect();
+        running.sort_unstable();
+        let queue_timeout = self.cfg.queue_timeout;
+        let left = running
+            .into_iter()
+            .map(|(arrival, start, function)| Left::InFlight {
+                arrival,
+                start: Some(start),
+                cold: false,
+                function,
+            })
+            .chain(self.queue.iter().map(|&(arrival, work)| {
+                let end = arrival + queue_timeout;
+                if end <= horizon {
+                    Left::TimedOutInQueue {
+                        arrival,
+                        end,
+                        function: work.function,
+                    }
+                } else {
+                    Left::InFlight {
+                        arrival,
+                        start: None,
+                        cold: false,
+                        function: work.function,
+                    }
+                }
+            }));
+        let books = self.books.close(left);
+        let arrived = books.counters.arrived;
+        PoolClosed {
+            peak: self.peak,
+            busy_us: self.busy_us,
+            cpu_core_s: self.cpu_core_s,
+            queueing: QueueStats {
+                wait_probability: if arrived == 0 {
+                    0.0
+                } else {
+                    self.queued as f64 / arrived as f64
+                },
+                mean_wait_ms: if self.started == 0 {
+                    0.0
+                } else {
+                    self.wait_us as f64 / self.started as f64 / 1_000.0
+                },
+            },
+            books,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{self, Model};
+
+    /// A model that is nothing but a pool.
+    struct Bare<'a>(Pool<'a>);
+
+    impl Model for Bare<'_> {
+        type Arrival = Work;
+        type Event = Done;
+        fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<Done>) {
+            self.0.admit(work, sched);
+        }
+        fn on_event(&mut self, done: Done, sched: &mut Scheduler<Done>) {
+            self.0.done(done, sched);
+        }
+    }
+
+    fn at(ms: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_millis(ms)
+    }
+
+    /// One replica with one slot, a queue of one with a 2 s timeout; 3 s requests, all I/O,
+    /// arriving at 0, 1, 1.5 and 4 s; horizon 6 s.
+    /// - 0 s: starts at once, done at 3 s.
+    /// - 1 s: queues; at 3 s its 2 s timeout falls due as the slot frees: timed out.
+    /// - 1.5 s: the queue is full: dropped at once.
+    /// - 4 s: starts at once, still running at 6 s: in flight, busy 2 s.
+    ///
+    /// Arrived 4 = completed 1 + timed out 2 + in flight 1; busy 3 + 2 = 5 s; one of four
+    /// queued; the two that started waited 0.
+    #[test]
+    fn dispatch_queue_timeout_cap_and_horizon() {
+        let profile = RequestProfile {
+            duration: None,
+            cpu_fraction: 0.0,
+            parallelism: 1.0,
+            memory_mb: 128,
+            request_bytes: 0,
+            response_bytes: 0,
+        };
+        let cfg = PoolConfig {
+            slots: 1,
+            vcpus: 1.0,
+            cpu_speed: 1.0,
+            queue_timeout: SimDuration::from_secs(2),
+            queue_cap: 1,
+        };
+        let mut pool = Pool::new(cfg, &profile, Books::new(SimDuration::from_secs(60), 0));
+        pool.launch(SimTime::ZERO, State::InService, SimDuration::ZERO);
+        let mut model = Bare(pool);
+        let work = Work {
+            duration_s: 3.0,
+            as_recorded: false,
+            function: 0,
+        };
+        let arrivals = [0, 1_000, 1_500, 4_000].map(|ms| (at(ms), work));
+        engine::run(&mut model, arrivals, at(6_000), &mut |_| {});
+        let closed = model.0.close(at(6_000));
+        let c = closed.books.counters;
+        assert_eq!(
+            (c.arrived, c.completed, c.timed_out, c.in_flight_at_end),
+            (4, 1, 2, 1)
+        );
+        assert_eq!(closed.busy_us, 5_000_000);
+        assert_eq!(closed.queueing.wait_probability, 0.25);
+        assert_eq!(closed.queueing.mean_wait_ms, 0.0);
+        assert_eq!(closed.peak, 1);
+    }
+}
