@@ -234,10 +234,13 @@ duration = { dist = "constant", ms = 10 }
 name = "fn"
 platform = "lambda"
 memory_mb = 512
+runtime = "python"
 [[variant]]
 name = "fleet"
 platform = "ec2"
 instance_type = "m7g.large"
+count = 1
+slots = 8
 "#,
             "kinds.toml",
         )
