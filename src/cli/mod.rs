@@ -503,7 +503,7 @@ fn presets_text() -> String {
             "  limits: account concurrency (concurrency) default {}, shared by functions, at least {} \
              unreserved;\n          {} invocations per second per unit of it; {} new environments per \
              function per {} s;\n          timeout {}–{} s (default {} s)\n",
-            scalesim::scenario::DEFAULT_CONCURRENCY,
+            l::DEFAULT_CONCURRENCY,
             l::MIN_UNRESERVED_CONCURRENCY,
             l::REQUESTS_PER_SECOND_PER_CONCURRENCY,
             l::SCALE_OUT_ENVIRONMENTS,
