@@ -69,3 +69,6 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod traffic;
+
+#[cfg(test)]
+mod layers;
