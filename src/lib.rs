@@ -80,3 +80,6 @@ pub mod scenario;
 pub mod sim;
 pub mod traffic;
 pub mod usage;
+
+#[cfg(test)]
+mod layers;

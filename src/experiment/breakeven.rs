@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::cheapest::Limits;
 use super::stats::Estimate;
 use super::{ExperimentError, Overrides, Work, invalid_at, replicate, variant_index};
-use crate::scenario::sweep::{self, Form, Step, Sweep};
-use crate::scenario::{Scenario, parse};
+use crate::scenario::doc::{self, Form, Step};
+use crate::scenario::sweep::Sweep;
+use crate::scenario::{Scenario, parse, takes_fractions};
 
 /// What to search.
 #[derive(Clone, Debug)]
@@ -149,7 +150,7 @@ pub fn breakeven(
     let integer = form == Form::Integer
         && a.fract() == 0.0
         && b.fract() == 0.0
-        && !sweep::takes_fractions(text, file, &[], &path, a);
+        && !takes_fractions(text, &[], &path, a);
     let form = match form {
         Form::Integer if !integer => Form::Float,
         f => f,
@@ -432,7 +433,7 @@ pub(super) fn field_to_vary(
             axis.name
         )));
     }
-    sweep::resolve_path(text, vary)
+    doc::resolve_path(text, vary)
         .map_err(|e| ExperimentError::Invalid(format!("--vary {vary}: {e}")))
 }
 
@@ -445,7 +446,7 @@ pub(super) fn at(
     x: f64,
     overrides: Overrides,
 ) -> Result<Scenario, ExperimentError> {
-    let t = sweep::set_values(text, file, &[(path, x, form)])?;
+    let t = doc::set_values(text, file, &[(path, x, form)])?;
     let mut s = parse(&t, file)?;
     overrides.apply(&mut s);
     Ok(s)

@@ -227,7 +227,7 @@ pub fn presets() -> String {
         "  limits: account concurrency (concurrency) default {}, shared by functions, at least {} \
          unreserved;\n          {} invocations per second per unit of it; {} new environments per \
          function per {} s;\n          timeout {}–{} s (default {} s)\n",
-        crate::scenario::DEFAULT_CONCURRENCY,
+        limits::DEFAULT_CONCURRENCY,
         limits::MIN_UNRESERVED_CONCURRENCY,
         limits::REQUESTS_PER_SECOND_PER_CONCURRENCY,
         limits::SCALE_OUT_ENVIRONMENTS,

@@ -2,14 +2,15 @@
 //! validated domain types. Errors quote the file, line, column, field and value, and say what is
 //! allowed.
 
+pub mod doc;
 mod error;
-mod locate;
 mod raw;
 pub mod sweep;
 mod validate;
+mod variant;
 
 pub use error::{Located, ScenarioError};
-pub use validate::{DEFAULT_CONCURRENCY, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_TIMEOUT, horizon};
+pub use validate::horizon;
 
 use std::path::Path;
 
@@ -153,15 +154,25 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     parse(&text, &path.display().to_string())
 }
 
+/// A scenario file's raw layer, with its `[[variant]]` tables as the products read them.
+type RawDocument = raw::RawScenario<variant::RawVariant>;
+
 /// Parse and validate scenario `text`; `file` names it in errors.
+///
+/// # Errors
+/// [`ScenarioError::Syntax`] when `text` is not TOML or a key or type is wrong;
+/// [`ScenarioError::Invalid`] for the first impossible value, with its file, line and field.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let syntax = |span, field, message: &str| {
         let message = message.trim_end().to_string();
         ScenarioError::Syntax(Located::at(file, text, span, field, message, None))
     };
     let doc = toml_edit::Document::parse(text).map_err(|e| ScenarioError::toml(file, text, &e))?;
-    let raw: raw::RawScenario = toml::from_str(text).map_err(|e| {
-        let field = e.span().and_then(|s| locate::path_at(&doc, s.start));
+    let raw: RawDocument = toml::from_str(text).map_err(|e| {
+        let field = e
+            .span()
+            .and_then(|s| doc::path_at(&doc, s.start))
+            .map(|p| doc::path_text(&p));
         syntax(e.span(), field, e.message())
     })?;
     let cx = validate::Ctx {
@@ -170,5 +181,55 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         doc: &doc,
         warnings: Default::default(),
     };
-    validate::scenario(&cx, raw)
+    validate::scenario(&cx, raw, variant::validate)
+}
+
+/// Whether the number at `path` may be a fraction: `text` with a fraction just above `x` there
+/// (and `others` set, so that no other field is still a sweep) still reads as a raw scenario.
+/// Whole-number fields (`memory_mb`, `count`, `request_bytes`) refuse one by their raw type.
+/// Only the raw layer is asked: nothing is validated and no trace is read.
+pub fn takes_fractions(
+    text: &str,
+    others: &[(&[doc::Step], f64, doc::Form)],
+    path: &[doc::Step],
+    x: f64,
+) -> bool {
+    let mut settings = others.to_vec();
+    settings.push((path, x + 0.5, doc::Form::Float));
+    doc::set_values(text, "", &settings).is_ok_and(|t| toml::from_str::<RawDocument>(&t).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc::resolve_path;
+    use super::*;
+
+    const SCENARIO: &str = r#"
+name = "s"
+horizon = "1h"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 10 }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+request_bytes = 1000
+[[variant]]
+name = "fn"
+platform = "lambda"
+runtime = "python"
+memory_mb = 128
+"#;
+
+    /// The raw layer answers: floats where the raw type is a float, whole numbers where it is
+    /// an integer or a whole number written either way (bytes).
+    #[test]
+    fn fractions_are_a_fact_of_the_raw_layer() {
+        let probe = |path: &str| {
+            let (steps, _) = resolve_path(SCENARIO, path).unwrap();
+            takes_fractions(SCENARIO, &[], &steps, 1.0)
+        };
+        assert!(probe("traffic.arrivals.rate_per_s"));
+        assert!(probe("traffic.request.duration.ms"));
+        assert!(!probe("variant[fn].memory_mb"));
+        assert!(!probe("traffic.request.request_bytes"));
+    }
 }

@@ -1,16 +1,101 @@
 //! The raw layer of a scenario file: exactly what serde reads, unknown keys refused. Values are
 //! checked and turned into domain types by `validate`.
 //!
-//! Tables that come in kinds (`process`, `dist`, `platform`) are flat structs with the kind as
+//! Tables that come in kinds (`process`, `dist`, `policy`) are flat structs with the kind as
 //! a plain field, not serde-tagged enums: tagged enums buffer their content and lose the
-//! positions that error messages need. `validate` checks which fields each kind takes.
+//! positions that error messages need. Each is declared once with [`raw_table!`] (its fields,
+//! and which were given); `validate` checks which fields each kind takes. The `[[variant]]`
+//! table is the products' (`variant/`): each product declares its fields with
+//! [`kind_fields!`], in its own file.
 
 use serde::Deserialize;
 
-/// A whole scenario file.
+/// Declares the optional fields of a kind of table once, as `name: Type` lines, and emits: the
+/// struct of `Option<Type>` fields; `NAMES`, the fields in order (what the kind takes, as
+/// messages list it); `present()`, which were given; and `set()`, which reads one field's
+/// value from a table being deserialized (so serde's errors keep their positions).
+macro_rules! kind_fields {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $($field:ident: $ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default)]
+        $vis struct $name {
+            $(
+                #[doc = concat!("`", stringify!($field), "`, when given.")]
+                pub $field: ::std::option::Option<$ty>,
+            )*
+        }
+
+        impl $name {
+            /// The fields, in order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            $crate::scenario::raw::raw_table!(@present $($field)*);
+
+            /// Read the value of `field` from `map` into its place; `false` when this kind has
+            /// no such field (the value is then left unread).
+            ///
+            /// # Errors
+            /// The value's type is wrong (serde's error, at the value).
+            pub fn set<'de, A: ::serde::de::MapAccess<'de>>(
+                &mut self,
+                field: &str,
+                map: &mut A,
+            ) -> ::std::result::Result<bool, A::Error> {
+                $(
+                    if field == stringify!($field) {
+                        self.$field = ::std::option::Option::Some(map.next_value()?);
+                        return ::std::result::Result::Ok(true);
+                    }
+                )*
+                ::std::result::Result::Ok(false)
+            }
+        }
+    };
+}
+pub(crate) use kind_fields;
+
+/// Declares a table that comes in kinds once: its kind field (required), then its optional
+/// fields as `name: Type` lines. Emits the serde struct (unknown keys refused; each optional
+/// field an `Option`) and `present()`, which optional fields were given; `validate` says which
+/// ones each kind takes.
+macro_rules! raw_table {
+    (@present $($field:ident)*) => {
+        /// Every optional field and whether it was given.
+        pub fn present(&self) -> ::std::vec::Vec<(&'static str, bool)> {
+            ::std::vec![$((stringify!($field), self.$field.is_some())),*]
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            kind $kind:ident: $kind_ty:ty;
+            $($field:ident: $ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, ::serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            pub $kind: $kind_ty,
+            $(pub $field: ::std::option::Option<$ty>,)*
+        }
+
+        impl $name {
+            $crate::scenario::raw::raw_table!(@present $($field)*);
+        }
+    };
+}
+pub(crate) use raw_table;
+
+/// A whole scenario file; `V` is a `[[variant]]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawScenario {
+pub struct RawScenario<V> {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -22,8 +107,9 @@ pub struct RawScenario {
     pub traffic: RawTraffic,
     #[serde(default)]
     pub slo: Option<RawSlo>,
-    #[serde(rename = "variant", default)]
-    pub variants: Vec<RawVariant>,
+    /// The `[[variant]]` tables, as the products read them (`variant::RawVariant`).
+    #[serde(rename = "variant", default = "Vec::new")]
+    pub variants: Vec<V>,
 }
 
 fn default_seed() -> u64 {
@@ -161,22 +247,22 @@ pub enum Process {
     Steps,
 }
 
-/// `traffic.arrivals = { process = "...", ... }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawArrivals {
-    pub process: Process,
-    pub rate_per_s: Option<f64>,
-    pub hourly: Option<Vec<f64>>,
-    pub min_rate_per_s: Option<f64>,
-    pub max_rate_per_s: Option<f64>,
-    pub peak_hour: Option<f64>,
-    pub base_rate_per_s: Option<f64>,
-    pub burst_rate_per_s: Option<f64>,
-    pub mean_base: Option<String>,
-    pub mean_burst: Option<String>,
-    pub at_s: Option<Vec<f64>>,
-    pub steps: Option<Vec<RawStep>>,
+raw_table! {
+    /// `traffic.arrivals = { process = "...", ... }`.
+    pub struct RawArrivals {
+        kind process: Process;
+        rate_per_s: f64,
+        hourly: Vec<f64>,
+        min_rate_per_s: f64,
+        max_rate_per_s: f64,
+        peak_hour: f64,
+        base_rate_per_s: f64,
+        burst_rate_per_s: f64,
+        mean_base: String,
+        mean_burst: String,
+        at_s: Vec<f64>,
+        steps: Vec<RawStep>,
+    }
 }
 
 /// One step of a `steps` process: `{ at = "30m", rate_per_s = 100 }`.
@@ -185,25 +271,6 @@ pub struct RawArrivals {
 pub struct RawStep {
     pub at: String,
     pub rate_per_s: f64,
-}
-
-impl RawArrivals {
-    /// Every optional field and whether it was given.
-    pub fn present(&self) -> Vec<(&'static str, bool)> {
-        vec![
-            ("rate_per_s", self.rate_per_s.is_some()),
-            ("hourly", self.hourly.is_some()),
-            ("min_rate_per_s", self.min_rate_per_s.is_some()),
-            ("max_rate_per_s", self.max_rate_per_s.is_some()),
-            ("peak_hour", self.peak_hour.is_some()),
-            ("base_rate_per_s", self.base_rate_per_s.is_some()),
-            ("burst_rate_per_s", self.burst_rate_per_s.is_some()),
-            ("mean_base", self.mean_base.is_some()),
-            ("mean_burst", self.mean_burst.is_some()),
-            ("at_s", self.at_s.is_some()),
-            ("steps", self.steps.is_some()),
-        ]
-    }
 }
 
 /// `[traffic.request]`.
@@ -217,8 +284,27 @@ pub struct RawRequest {
     pub parallelism: f64,
     #[serde(default = "default_request_memory")]
     pub memory_mb: i64,
-    pub request_bytes: Option<f64>,
-    pub response_bytes: Option<f64>,
+    pub request_bytes: Option<Whole>,
+    pub response_bytes: Option<Whole>,
+}
+
+/// A whole number, written as an integer or as a float without a fraction (`1e10`). That the
+/// field takes no fraction is a fact of this layer, so a sweep's fraction probe
+/// (`doc::takes_fractions`) sees it without validating; ranges and limits are `validate`'s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Whole(pub f64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v.is_finite() && v.fract() != 0.0 {
+            return Err(serde::de::Error::invalid_value(
+                serde::de::Unexpected::Float(v),
+                &"a whole number",
+            ));
+        }
+        Ok(Whole(v))
+    }
 }
 
 fn one() -> f64 {
@@ -239,141 +325,16 @@ pub enum DistKind {
     Empirical,
 }
 
-/// A distribution of durations in milliseconds: `{ dist = "...", ... }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDist {
-    pub dist: DistKind,
-    pub ms: Option<f64>,
-    pub mean_ms: Option<f64>,
-    pub median_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    pub values_ms: Option<Vec<f64>>,
-}
-
-impl RawDist {
-    /// Every optional field and whether it was given.
-    pub fn present(&self) -> Vec<(&'static str, bool)> {
-        vec![
-            ("ms", self.ms.is_some()),
-            ("mean_ms", self.mean_ms.is_some()),
-            ("median_ms", self.median_ms.is_some()),
-            ("p99_ms", self.p99_ms.is_some()),
-            ("values_ms", self.values_ms.is_some()),
-        ]
+raw_table! {
+    /// A distribution of durations in milliseconds: `{ dist = "...", ... }`.
+    pub struct RawDist {
+        kind dist: DistKind;
+        ms: f64,
+        mean_ms: f64,
+        median_ms: f64,
+        p99_ms: f64,
+        values_ms: Vec<f64>,
     }
-}
-
-/// Kinds of platform.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum PlatformKind {
-    Lambda,
-    Ec2,
-}
-
-/// `arch = "x86_64" | "arm64"`.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-pub enum RawArch {
-    #[serde(rename = "x86_64")]
-    X86_64,
-    #[serde(rename = "arm64")]
-    Arm64,
-}
-
-/// One `[[variant]]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawVariant {
-    pub name: String,
-    pub platform: PlatformKind,
-    // lambda
-    pub memory_mb: Option<i64>,
-    pub arch: Option<RawArch>,
-    pub runtime: Option<String>,
-    pub cold_start: Option<RawDist>,
-    pub keep_alive: Option<String>,
-    pub concurrency: Option<i64>,
-    pub reserved_concurrency: Option<RawReserved>,
-    pub timeout: Option<String>,
-    pub api_gateway: Option<bool>,
-    pub free_tier: Option<bool>,
-    pub memory_from_trace: Option<bool>,
-    // ec2
-    pub instance_type: Option<String>,
-    pub count: Option<i64>,
-    pub slots: Option<i64>,
-    pub queue_timeout: Option<String>,
-    pub cpu_speed: Option<f64>,
-    pub load_balancer: Option<RawLoadBalancer>,
-    pub boot_time: Option<RawDist>,
-    pub deregistration_delay: Option<String>,
-    pub autoscaling: Option<RawAutoscaling>,
-    pub schedule: Option<Vec<RawScheduledAction>>,
-}
-
-/// `reserved_concurrency = 100` (every function of the variant) or
-/// `reserved_concurrency = { checkout = 200, search = 50 }` (by function name or unique prefix).
-#[derive(Debug, Deserialize, Clone)]
-#[serde(untagged)]
-pub enum RawReserved {
-    Each(i64),
-    ByFunction(std::collections::BTreeMap<String, i64>),
-}
-
-/// `load_balancer` of an EC2 variant: `true`/`false`, or a table describing the Application
-/// Load Balancer (which implies `true`).
-#[derive(Debug)]
-pub enum RawLoadBalancer {
-    /// `load_balancer = true` or `false`: defaults for every setting.
-    Enabled(bool),
-    /// `load_balancer = { rules = 60, ... }`.
-    Alb(RawAlb),
-}
-
-/// `load_balancer = { rules = ..., requests_per_connection = ..., connection_duration = ... }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAlb {
-    pub rules: Option<i64>,
-    pub requests_per_connection: Option<f64>,
-    pub connection_duration: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for RawLoadBalancer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = RawLoadBalancer;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str(
-                    "true, false or a table such as { rules = 10, requests_per_connection = 1, \
-                     connection_duration = \"60s\" }",
-                )
-            }
-            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RawLoadBalancer, E> {
-                Ok(RawLoadBalancer::Enabled(v))
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                map: M,
-            ) -> Result<RawLoadBalancer, M::Error> {
-                RawAlb::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(RawLoadBalancer::Alb)
-            }
-        }
-        d.deserialize_any(Visit)
-    }
-}
-
-/// `[[variant.schedule]]`: a daily scheduled action.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawScheduledAction {
-    pub at: String,
-    pub min_size: Option<i64>,
-    pub max_size: Option<i64>,
-    pub desired_capacity: Option<i64>,
 }
 
 /// AWS's `AdjustmentType` names.
@@ -470,104 +431,35 @@ pub enum RawTargetMetric {
     RequestsPerTarget,
 }
 
-/// `autoscaling = { policy = "...", ... }` of an EC2 variant. Parameters carry the names the
-/// provider uses, so they can be copied from a real configuration.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAutoscaling {
-    pub policy: PolicyKind,
-    pub period: Option<String>,
-    // EC2 Auto Scaling
-    pub min_size: Option<i64>,
-    pub max_size: Option<i64>,
-    pub predefined_metric_type: Option<RawTargetMetric>,
-    pub target_value: Option<f64>,
-    pub instance_warmup: Option<String>,
-    pub disable_scale_in: Option<bool>,
-    pub scale_in_ratio: Option<f64>,
-    pub scale_out_datapoints: Option<i64>,
-    pub scale_in_datapoints: Option<i64>,
-    pub scale_out: Option<RawStepPolicy>,
-    pub scale_in: Option<RawStepPolicy>,
-    pub cooldown: Option<String>,
-    // Kubernetes HPA
-    pub min_replicas: Option<i64>,
-    pub max_replicas: Option<i64>,
-    pub average_utilization: Option<f64>,
-    pub tolerance: Option<f64>,
-    pub sync_period: Option<String>,
-    pub scale_down_stabilization_window: Option<String>,
-    pub scale_up_percent: Option<f64>,
-    pub scale_up_pods: Option<i64>,
-    pub cpu_initialization_period: Option<String>,
-    pub behavior: Option<RawHpaBehavior>,
-}
-
-impl RawAutoscaling {
-    /// Every optional field and whether it was given.
-    pub fn present(&self) -> Vec<(&'static str, bool)> {
-        vec![
-            ("period", self.period.is_some()),
-            ("min_size", self.min_size.is_some()),
-            ("max_size", self.max_size.is_some()),
-            (
-                "predefined_metric_type",
-                self.predefined_metric_type.is_some(),
-            ),
-            ("target_value", self.target_value.is_some()),
-            ("instance_warmup", self.instance_warmup.is_some()),
-            ("disable_scale_in", self.disable_scale_in.is_some()),
-            ("scale_in_ratio", self.scale_in_ratio.is_some()),
-            ("scale_out_datapoints", self.scale_out_datapoints.is_some()),
-            ("scale_in_datapoints", self.scale_in_datapoints.is_some()),
-            ("scale_out", self.scale_out.is_some()),
-            ("scale_in", self.scale_in.is_some()),
-            ("cooldown", self.cooldown.is_some()),
-            ("min_replicas", self.min_replicas.is_some()),
-            ("max_replicas", self.max_replicas.is_some()),
-            ("average_utilization", self.average_utilization.is_some()),
-            ("tolerance", self.tolerance.is_some()),
-            ("sync_period", self.sync_period.is_some()),
-            (
-                "scale_down_stabilization_window",
-                self.scale_down_stabilization_window.is_some(),
-            ),
-            ("scale_up_percent", self.scale_up_percent.is_some()),
-            ("scale_up_pods", self.scale_up_pods.is_some()),
-            (
-                "cpu_initialization_period",
-                self.cpu_initialization_period.is_some(),
-            ),
-            ("behavior", self.behavior.is_some()),
-        ]
-    }
-}
-
-impl RawVariant {
-    /// Every optional field and whether it was given.
-    pub fn present(&self) -> Vec<(&'static str, bool)> {
-        vec![
-            ("memory_mb", self.memory_mb.is_some()),
-            ("arch", self.arch.is_some()),
-            ("runtime", self.runtime.is_some()),
-            ("cold_start", self.cold_start.is_some()),
-            ("keep_alive", self.keep_alive.is_some()),
-            ("concurrency", self.concurrency.is_some()),
-            ("reserved_concurrency", self.reserved_concurrency.is_some()),
-            ("timeout", self.timeout.is_some()),
-            ("api_gateway", self.api_gateway.is_some()),
-            ("free_tier", self.free_tier.is_some()),
-            ("memory_from_trace", self.memory_from_trace.is_some()),
-            ("instance_type", self.instance_type.is_some()),
-            ("count", self.count.is_some()),
-            ("slots", self.slots.is_some()),
-            ("queue_timeout", self.queue_timeout.is_some()),
-            ("cpu_speed", self.cpu_speed.is_some()),
-            ("load_balancer", self.load_balancer.is_some()),
-            ("boot_time", self.boot_time.is_some()),
-            ("deregistration_delay", self.deregistration_delay.is_some()),
-            ("autoscaling", self.autoscaling.is_some()),
-            ("schedule", self.schedule.is_some()),
-        ]
+raw_table! {
+    /// `autoscaling = { policy = "...", ... }` of an EC2 variant. Parameters carry the names the
+    /// provider uses, so they can be copied from a real configuration.
+    pub struct RawAutoscaling {
+        kind policy: PolicyKind;
+        period: String,
+        // EC2 Auto Scaling
+        min_size: i64,
+        max_size: i64,
+        predefined_metric_type: RawTargetMetric,
+        target_value: f64,
+        instance_warmup: String,
+        disable_scale_in: bool,
+        scale_in_ratio: f64,
+        scale_out_datapoints: i64,
+        scale_in_datapoints: i64,
+        scale_out: RawStepPolicy,
+        scale_in: RawStepPolicy,
+        cooldown: String,
+        // Kubernetes HPA
+        min_replicas: i64,
+        max_replicas: i64,
+        average_utilization: f64,
+        tolerance: f64,
+        sync_period: String,
+        scale_down_stabilization_window: String,
+        scale_up_percent: Whole,
+        scale_up_pods: i64,
+        cpu_initialization_period: String,
+        behavior: RawHpaBehavior,
     }
 }

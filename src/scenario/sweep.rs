@@ -9,59 +9,16 @@
 
 use std::ops::Range;
 
-use toml_edit::{DocumentMut, Item, Value};
+use toml_edit::{Item, Value};
 
-use super::{Located, Scenario, ScenarioError, parse};
+use super::doc::{Form, Step, UNSWEPT, number, path_text, set_values};
+use super::{Located, Scenario, ScenarioError, parse, takes_fractions};
 
 /// Fields whose value is a list by nature, never a sweep.
 const LIST_FIELDS: [&str; 4] = ["hourly", "at_s", "values_ms", "functions"];
 
-/// Top-level fields that cannot be swept, and what to do instead. A sweep of `seed` would give
-/// every point its own seed and mix two sources of variation into one figure.
-const UNSWEPT: [(&str, &str); 1] = [(
-    "seed",
-    "give one seed; for several seeds per point use `scalesim sweep --replications N` (seeds derived from it, with 95 % intervals)",
-)];
-
-/// How a swept value is written into the scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Form {
-    /// A TOML integer (the value rounded).
-    Integer,
-    /// A TOML float.
-    Float,
-    /// A duration string; the value is in seconds, written as whole milliseconds (`"90000ms"`).
-    Duration,
-}
-
-impl Form {
-    fn write(self, v: f64) -> toml_edit::Item {
-        match self {
-            Form::Integer => toml_edit::value(v.round() as i64),
-            Form::Float => toml_edit::value(v),
-            Form::Duration => toml_edit::value(format!("{}ms", (v * 1_000.0).round() as u64)),
-        }
-    }
-}
-
-/// Seconds of a duration string as scenarios write them (`"10m"`, `"250ms"`).
-fn duration_s(v: &Value) -> Option<f64> {
-    v.as_str()
-        .and_then(|t| humantime::parse_duration(t.trim()).ok())
-        .map(|d| d.as_secs_f64())
-}
-
 /// Most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
-
-/// One step of a path into the scenario.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// A key of a table.
-    Key(String),
-    /// An element of an array (of tables).
-    Index(usize),
-}
 
 /// A swept field and its values.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,23 +44,6 @@ pub struct Sweep {
     pub axes: Vec<Axis>,
 }
 
-/// A path as text: `a.b[2].c`.
-pub fn path_name(path: &[Step]) -> String {
-    let mut s = String::new();
-    for step in path {
-        match step {
-            Step::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                s.push_str(k);
-            }
-            Step::Index(i) => s.push_str(&format!("[{i}]")),
-        }
-    }
-    s
-}
-
 fn err(
     sweep_file: &str,
     text: &str,
@@ -120,16 +60,6 @@ fn err(
         message,
         Some(help.to_string()),
     ))
-}
-
-/// A number, or a duration string (in seconds), and its form.
-fn number(v: &Value) -> Option<(f64, Form)> {
-    match v {
-        Value::Integer(i) => Some((*i.value() as f64, Form::Integer)),
-        Value::Float(f) => Some((*f.value(), Form::Float)),
-        Value::String(_) => duration_s(v).map(|s| (s, Form::Duration)),
-        _ => None,
-    }
 }
 
 /// Values of a `{ from, to, steps, scale }` range.
@@ -223,7 +153,7 @@ struct Finder<'a> {
 impl Finder<'_> {
     fn axis(&mut self, values: Vec<f64>, form: Form) {
         self.axes.push(Axis {
-            name: path_name(&self.path),
+            name: path_text(&self.path),
             path: self.path.clone(),
             values,
             form,
@@ -268,7 +198,7 @@ impl Finder<'_> {
                         self.file,
                         self.text,
                         v.span(),
-                        &path_name(&self.path),
+                        &path_text(&self.path),
                         "a swept list mixes numbers and durations".into(),
                         "list only numbers ([64, 128]) or only durations ([\"5m\", \"10m\"])",
                     ));
@@ -285,14 +215,14 @@ impl Finder<'_> {
                 }
             }
             Value::InlineTable(t) if t.contains_key("from") && t.contains_key("to") => {
-                let (values, form) = range_values(self.file, self.text, &path_name(&self.path), t)?;
+                let (values, form) = range_values(self.file, self.text, &path_text(&self.path), t)?;
                 // Integer ends: settled once every axis is known, see `Sweep::parse`.
                 self.axis(values, form);
                 self.ranges.push(self.axes.len() - 1);
             }
             Value::InlineTable(t) => {
                 for (k, x) in t.iter() {
-                    self.under(Step::Key(k.to_string()), |w| w.value(Some(k), x))?;
+                    self.under(Step::owned_key(k), |w| w.value(Some(k), x))?;
                 }
             }
             _ => {}
@@ -304,14 +234,14 @@ impl Finder<'_> {
         match item {
             Item::Table(t) => {
                 for (k, x) in t.iter() {
-                    self.under(Step::Key(k.to_string()), |w| w.item(Some(k), x))?;
+                    self.under(Step::owned_key(k), |w| w.item(Some(k), x))?;
                 }
             }
             Item::ArrayOfTables(a) => {
                 for (i, t) in a.iter().enumerate() {
                     self.under(Step::Index(i), |w| {
                         t.iter().try_for_each(|(k, x)| {
-                            w.under(Step::Key(k.to_string()), |w| w.item(Some(k), x))
+                            w.under(Step::owned_key(k), |w| w.item(Some(k), x))
                         })
                     })?;
                 }
@@ -351,8 +281,7 @@ impl Sweep {
                 .filter(|&(j, _)| j != k)
                 .map(|(_, a)| (a.path.as_slice(), a.values[0], a.form))
                 .collect();
-            let fractions_ok =
-                takes_fractions(text, file, &others, &axes[k].path, axes[k].values[0]);
+            let fractions_ok = takes_fractions(text, &others, &axes[k].path, axes[k].values[0]);
             let axis = &mut axes[k];
             if fractions_ok {
                 axis.form = Form::Float;
@@ -436,125 +365,10 @@ fn at_point(e: ScenarioError, axes: &[Axis], values: &[f64]) -> ScenarioError {
     }
 }
 
-/// Parse a path like `traffic.arrivals.rate_per_s`, `variant[1].count` or
-/// `variant[lambda-512mb].memory_mb` (an array of tables indexed by its `name`) against `text`;
-/// also how its value is written (a duration field's values are seconds).
-pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, Form), String> {
-    let doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
-    let mut steps = Vec::new();
-    let mut item: &Item = doc.as_item();
-    // Split on dots outside brackets: variant names may hold dots (`ec2-2x-m7g.large`).
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, c) in path.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            '.' if depth == 0 => {
-                parts.push(&path[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&path[start..]);
-    for part in parts {
-        let (key, index) = match part.split_once('[') {
-            Some((k, rest)) => (
-                k,
-                Some(
-                    rest.strip_suffix(']')
-                        .ok_or_else(|| format!("\"{part}\" has a [ without a ]"))?,
-                ),
-            ),
-            None => (part, None),
-        };
-        let next = item.get(key).ok_or_else(|| {
-            format!(
-                "the scenario has no field `{}`",
-                path_name(&[steps.clone(), vec![Step::Key(key.to_string())]].concat())
-            )
-        })?;
-        steps.push(Step::Key(key.to_string()));
-        item = next;
-        if let Some(index) = index {
-            let i = match index.parse::<usize>() {
-                Ok(i) => i,
-                Err(_) => {
-                    // By name: the element whose `name` is `index`.
-                    let n = match item {
-                        Item::ArrayOfTables(a) => a.len(),
-                        _ => 0,
-                    };
-                    (0..n)
-                        .find(|&i| {
-                            item.get(i)
-                                .and_then(|t| t.get("name"))
-                                .and_then(|n| n.as_str())
-                                == Some(index)
-                        })
-                        .ok_or_else(|| format!("no `{key}` named \"{index}\""))?
-                }
-            };
-            item = item
-                .get(i)
-                .ok_or_else(|| format!("`{key}` has no element {i}"))?;
-            steps.push(Step::Index(i));
-        }
-    }
-    if let [Step::Key(k)] = steps.as_slice()
-        && let Some((field, help)) = UNSWEPT.iter().find(|(f, _)| f == k)
-    {
-        return Err(format!("`{field}` cannot be varied: {help}"));
-    }
-    match item.as_value().and_then(number) {
-        Some((_, form)) => Ok((steps, form)),
-        None => Err(format!(
-            "`{path}` is not a number or a duration in the scenario"
-        )),
-    }
-}
-
-/// Whether the number at `path` may be a fraction: `text` with a fraction just above `x` there
-/// (and `others` set) still validates. Whole-number fields (`memory_mb`, `count`) refuse one.
-pub fn takes_fractions(
-    text: &str,
-    file: &str,
-    others: &[(&[Step], f64, Form)],
-    path: &[Step],
-    x: f64,
-) -> bool {
-    let mut settings = others.to_vec();
-    settings.push((path, x + 0.5, Form::Float));
-    set_values(text, file, &settings).is_ok_and(|t| parse(&t, file).is_ok())
-}
-
-/// `text` with the values at `settings` (path, value, how to write it) replaced.
-pub fn set_values(
-    text: &str,
-    file: &str,
-    settings: &[(&[Step], f64, Form)],
-) -> Result<String, ScenarioError> {
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| ScenarioError::toml(file, text, &e))?;
-    for (path, v, form) in settings {
-        let mut item: &mut Item = doc.as_item_mut();
-        for step in path.iter() {
-            let next = match step {
-                Step::Key(k) => item.get_mut(k.as_str()),
-                Step::Index(i) => item.get_mut(*i),
-            };
-            item = next.expect("bug: a sweep path that is not in its own scenario");
-        }
-        *item = form.write(*v);
-    }
-    Ok(doc.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::doc::resolve_path;
 
     const BASE: &str = r#"
 name = "s"
@@ -629,7 +443,7 @@ memory_mb = [128, 256]
         )
         .unwrap();
         assert_eq!(form, Form::Integer);
-        assert_eq!(path_name(&by_name), "variant[0].memory_mb");
+        assert_eq!(path_text(&by_name), "variant[0].memory_mb");
         assert!(resolve_path(&text, "traffic.nope").is_err());
         // Durations sweep too: values in seconds, written back as milliseconds.
         let ka = BASE.replace(
@@ -653,6 +467,6 @@ memory_mb = [128, 256]
             .replace("name = \"fn\"", "name = \"fn.v2\"")
             .replace("[128, 256]", "512");
         let (p, _) = resolve_path(&dotted, "variant[fn.v2].memory_mb").unwrap();
-        assert_eq!(path_name(&p), "variant[0].memory_mb");
+        assert_eq!(path_text(&p), "variant[0].memory_mb");
     }
 }

@@ -47,6 +47,13 @@ use crate::usage::{HOUR_US, InstanceRun, Instances};
 /// 503), so no real fleet gets near it; it keeps an overloaded run's memory flat (~25 MB).
 pub const MAX_QUEUE: usize = 1_000_000;
 
+/// Largest fleet accepted, instances (a scenario's `count`, `max_size`, scheduled sizes and
+/// adjustments are bounded by it).
+pub const MAX_INSTANCES: u32 = 100_000;
+
+/// Default longest wait in the fleet's queue for a free slot (a scenario's `queue_timeout`).
+pub const DEFAULT_QUEUE_TIMEOUT: SimDuration = SimDuration::from_secs(30);
+
 /// Default time from launch to serving: lognormal, median 60 s, p99 160 s (the reference file's
 /// preset "median 60 s, p95 120 s" — launch 25–40 s + application 5–30 s + first health check
 /// 0–30 s — with σ = ln 2 / 1.645 carried to the 99th percentile). Sources:

@@ -31,6 +31,9 @@ pub const MAX_TIMEOUT: SimDuration = SimDuration::from_secs(900);
 pub const MIN_TIMEOUT: SimDuration = SimDuration::from_secs(1);
 /// Concurrency that must stay unreserved in an account.
 pub const MIN_UNRESERVED_CONCURRENCY: u32 = 100;
+/// Default account concurrency per Region, concurrent executions
+/// (docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
+pub const DEFAULT_CONCURRENCY: u32 = 1_000;
 
 /// The scale-out rate of one function as a sliding window: an environment created at `t` uses
 /// one of the [`SCALE_OUT_ENVIRONMENTS`] units until `t` + 10 s, when it comes back. So the rate

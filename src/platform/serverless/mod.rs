@@ -49,6 +49,10 @@ use crate::usage::{Invocations, Meter, gb_s};
 /// What a function run consumed, metered: [`Invocations`] (moved to [`crate::usage`]).
 pub type FunctionUsage = Invocations;
 
+/// Default keep-alive of an idle environment: ~10 minutes, fixed since July 2019
+/// (mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes; Shahrad et al., ATC'20).
+pub const DEFAULT_KEEP_ALIVE: SimDuration = SimDuration::from_secs(600);
+
 /// Configuration of one function.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FunctionConfig {

@@ -13,14 +13,14 @@
 
 mod hpa;
 
-use super::Seg::{I, K};
-use super::platform::MAX_FLEET;
-use super::{Ctx, Result, Seg, join};
+use super::{Ctx, Result, Step, join};
+use super::{index, key};
 use crate::autoscale::{
     AdjustmentType, HISTORY_LEN, PolicySpec, SimpleAdjustment, SimpleScalingConfig, StepAdjustment,
     StepPolicyConfig, StepScalingConfig, TargetMetric, TargetTrackingConfig,
 };
 use crate::engine::SimDuration;
+use crate::platform::iaas::MAX_INSTANCES;
 use crate::scenario::ScenarioError;
 use crate::scenario::raw::*;
 
@@ -64,7 +64,7 @@ const DAY: SimDuration = SimDuration::from_secs(86_400);
 /// A duration field (`default` when absent) within `[lo, hi]`.
 pub(super) fn duration_in(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     text: Option<&str>,
     default: &str,
     (lo, hi): (SimDuration, SimDuration),
@@ -87,7 +87,7 @@ pub(super) fn duration_in(
 
 /// A CPU percentage (more than 0, at most 100) as a fraction, warning when it is 1 or less: a
 /// fraction typed where AWS and Kubernetes write percent.
-pub(super) fn cpu_percent(cx: &Ctx, path: &[Seg], v: f64, what: &str) -> Result<f64> {
+pub(super) fn cpu_percent(cx: &Ctx, path: &[Step], v: f64, what: &str) -> Result<f64> {
     let v = cx.positive(path, v)?;
     if v > 100.0 {
         return Err(cx.err(
@@ -114,12 +114,12 @@ fn metric_of(raw: RawTargetMetric) -> TargetMetric {
 }
 
 /// Validate an `autoscaling` table: the policy and the fleet's bounds (min, max).
-pub(super) fn autoscaling(
+pub(crate) fn autoscaling(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     raw: &RawAutoscaling,
 ) -> Result<(PolicySpec, u32, u32)> {
-    let p = |f| join(path, &[K(f)]);
+    let p = |f| join(path, &[key(f)]);
     let (kind, allowed): (&str, &[&str]) = match raw.policy {
         PolicyKind::Fixed => ("policy = \"fixed\"", &["period"]),
         PolicyKind::TargetTracking => ("policy = \"target_tracking\"", TARGET_TRACKING_FIELDS),
@@ -268,24 +268,30 @@ pub(super) fn autoscaling(
 /// max ≥ 1.
 pub(super) fn size_bounds(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     (min_f, min, lowest): (&'static str, Option<i64>, i64),
     (max_f, max): (&'static str, i64),
 ) -> Result<(u32, u32)> {
-    let p = |f| join(path, &[K(f)]);
+    let p = |f| join(path, &[key(f)]);
     let unit = if lowest > 0 {
         " replicas (Kubernetes requires at least 1)"
     } else {
         " instances"
     };
-    let min = cx.int_in(&p(min_f), min.unwrap_or(1), lowest, MAX_FLEET, unit)?;
+    let min = cx.int_in(
+        &p(min_f),
+        min.unwrap_or(1),
+        lowest,
+        i64::from(MAX_INSTANCES),
+        unit,
+    )?;
     let floor = i64::from(min.max(1));
     let unit = format!(" (at least {min_f}, and at least 1)");
-    let max = cx.int_in(&p(max_f), max, floor, MAX_FLEET, &unit)?;
+    let max = cx.int_in(&p(max_f), max, floor, i64::from(MAX_INSTANCES), &unit)?;
     Ok::<_, ScenarioError>((min, max))
 }
 
-fn cooldown(cx: &Ctx, path: &[Seg], text: Option<&str>) -> Result<SimDuration> {
+fn cooldown(cx: &Ctx, path: &[Step], text: Option<&str>) -> Result<SimDuration> {
     duration_in(
         cx,
         path,
@@ -299,12 +305,12 @@ fn cooldown(cx: &Ctx, path: &[Seg], text: Option<&str>) -> Result<SimDuration> {
 /// The alarm of one direction: threshold (CPU in percent, as AWS writes it) and datapoints.
 fn alarm(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     raw: &RawStepPolicy,
     metric: RawTargetMetric,
     above: bool,
 ) -> Result<(f64, usize)> {
-    let p = |f| join(path, &[K(f)]);
+    let p = |f| join(path, &[key(f)]);
     let threshold = if metric == RawTargetMetric::Cpu {
         let t = cx.non_negative(&p("threshold"), raw.threshold)?;
         if t > 100.0 {
@@ -348,11 +354,11 @@ fn adjustment_type(raw: &RawStepPolicy) -> AdjustmentType {
     }
 }
 
-fn min_magnitude(cx: &Ctx, path: &[Seg], raw: &RawStepPolicy) -> Result<Option<u32>> {
+fn min_magnitude(cx: &Ctx, path: &[Step], raw: &RawStepPolicy) -> Result<Option<u32>> {
     raw.min_adjustment_magnitude
         .map(|m| {
-            let path = join(path, &[K("min_adjustment_magnitude")]);
-            cx.int_in(&path, m, 1, MAX_FLEET, " instances")
+            let path = join(path, &[key("min_adjustment_magnitude")]);
+            cx.int_in(&path, m, 1, i64::from(MAX_INSTANCES), " instances")
         })
         .transpose()
 }
@@ -361,15 +367,15 @@ fn min_magnitude(cx: &Ctx, path: &[Seg], raw: &RawStepPolicy) -> Result<Option<u
 /// AWS's own example's first step), `ExactCapacity` ≥ 0.
 fn check_adjustment(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     kind: AdjustmentType,
     adjustment: i64,
     above: bool,
 ) -> Result<()> {
     let ok = match kind {
-        AdjustmentType::ExactCapacity => (0..=MAX_FLEET).contains(&adjustment),
-        _ if above => (0..=MAX_FLEET).contains(&adjustment),
-        _ => (-MAX_FLEET..=0).contains(&adjustment),
+        AdjustmentType::ExactCapacity => (0..=i64::from(MAX_INSTANCES)).contains(&adjustment),
+        _ if above => (0..=i64::from(MAX_INSTANCES)).contains(&adjustment),
+        _ => (-i64::from(MAX_INSTANCES)..=0).contains(&adjustment),
     };
     if ok {
         return Ok(());
@@ -378,18 +384,20 @@ fn check_adjustment(
         path,
         format!("value {adjustment} is not allowed here"),
         match (kind, above) {
-            (AdjustmentType::ExactCapacity, _) => format!("allowed: 0 to {MAX_FLEET} instances"),
-            (_, true) => format!("scale-out adjustments are 0 to {MAX_FLEET}"),
-            (_, false) => format!("scale-in adjustments are -{MAX_FLEET} to 0"),
+            (AdjustmentType::ExactCapacity, _) => {
+                format!("allowed: 0 to {MAX_INSTANCES} instances")
+            }
+            (_, true) => format!("scale-out adjustments are 0 to {MAX_INSTANCES}"),
+            (_, false) => format!("scale-in adjustments are -{MAX_INSTANCES} to 0"),
         },
     ))
 }
 
 /// Refuse a field of the other kind of AWS policy, naming the kind it belongs to.
-fn refuse(cx: &Ctx, path: &[Seg], given: bool, field: &'static str, kind: &str) -> Result<()> {
+fn refuse(cx: &Ctx, path: &[Step], given: bool, field: &'static str, kind: &str) -> Result<()> {
     if given {
         return Err(cx.err(
-            &join(path, &[K(field)]),
+            &join(path, &[key(field)]),
             format!("`{field}` does not apply to {kind}"),
             if kind == "step scaling" {
                 "step scaling has no cooldown (AWS uses the instance warm-up); use \
@@ -406,12 +414,12 @@ fn refuse(cx: &Ctx, path: &[Seg], given: bool, field: &'static str, kind: &str) 
 /// Validate one direction of simple scaling. `above`: the scale-out side.
 fn simple_policy(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     raw: &RawStepPolicy,
     metric: RawTargetMetric,
     above: bool,
 ) -> Result<SimpleAdjustment> {
-    let p = |f| join(path, &[K(f)]);
+    let p = |f| join(path, &[key(f)]);
     refuse(
         cx,
         path,
@@ -456,12 +464,12 @@ fn simple_policy(
 /// ranges may neither overlap nor leave a gap; only the outermost step may be unbounded.
 fn step_policy(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     raw: &RawStepPolicy,
     metric: RawTargetMetric,
     above: bool,
 ) -> Result<StepPolicyConfig> {
-    let p = |f| join(path, &[K(f)]);
+    let p = |f| join(path, &[key(f)]);
     refuse(
         cx,
         path,
@@ -492,7 +500,7 @@ fn step_policy(
     }
     let mut steps = Vec::with_capacity(raw_steps.len());
     for (i, st) in raw_steps.iter().enumerate() {
-        let sp = |f| join(path, &[K("step_adjustments"), I(i), K(f)]);
+        let sp = |f| join(path, &[key("step_adjustments"), index(i), key(f)]);
         let finite = |f, v: Option<f64>| {
             v.map(|v| cx.finite(&sp(f), v, f64::MIN, true, "allowed: a finite number"))
                 .transpose()
@@ -561,7 +569,7 @@ fn step_policy(
 /// each step's upper bound is the next one's lower bound; an absent bound may only face away
 /// from the threshold, at the ends (an absent lower bound above the threshold means 0, an
 /// absent upper bound below it means 0).
-fn check_contiguous(cx: &Ctx, path: &[Seg], steps: &[StepAdjustment], above: bool) -> Result<()> {
+fn check_contiguous(cx: &Ctx, path: &[Step], steps: &[StepAdjustment], above: bool) -> Result<()> {
     let lo = |s: &StepAdjustment| {
         s.lower
             .unwrap_or(if above { 0.0 } else { f64::NEG_INFINITY })
@@ -581,9 +589,9 @@ fn check_contiguous(cx: &Ctx, path: &[Seg], steps: &[StepAdjustment], above: boo
                 &join(
                     path,
                     &[
-                        K("step_adjustments"),
-                        I(pair[1]),
-                        K("metric_interval_lower_bound"),
+                        key("step_adjustments"),
+                        index(pair[1]),
+                        key("metric_interval_lower_bound"),
                     ],
                 ),
                 format!("this step {what} step_adjustments[{}]", pair[0]),

@@ -3,33 +3,34 @@
 
 use std::collections::HashSet;
 
+use super::doc::{self, Step};
 use super::error::{Located, ScenarioError};
 use super::raw::*;
-use super::{Scenario, Slo};
+use super::{Scenario, Slo, Variant};
 use crate::engine::SimDuration;
+use crate::traffic::Traffic;
 
-/// Default keep-alive of an idle Lambda environment: ~10 minutes, fixed since July 2019
-/// (mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes; Shahrad et al., ATC'20).
-pub const DEFAULT_KEEP_ALIVE: &str = "10m";
-/// Default account concurrency per Region (docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
-pub const DEFAULT_CONCURRENCY: i64 = 1_000;
-/// Default longest wait in a fleet's queue.
-pub const DEFAULT_QUEUE_TIMEOUT: &str = "30s";
 /// Longest horizon accepted: a year.
 const MAX_HORIZON_S: u64 = 366 * 86_400;
 
-/// One step of a path to a field.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Seg {
-    K(&'static str),
-    I(usize),
+/// A key of a path, as the schema names it: paths are written
+/// `[key("variant"), index(i), key("memory_mb")]`.
+pub(crate) const fn key(key: &'static str) -> Step {
+    Step::key(key)
 }
-use Seg::{I, K};
+
+/// An element of an array in a path.
+pub(crate) const fn index(i: usize) -> Step {
+    Step::Index(i)
+}
 
 mod autoscaling;
-mod platform;
+mod dist;
 mod replay;
 mod traffic;
+
+pub(crate) use autoscaling::autoscaling;
+pub(crate) use dist::dist;
 
 pub(crate) type Result<T> = std::result::Result<T, ScenarioError>;
 
@@ -45,7 +46,7 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// Note a value that is valid but almost certainly not meant, on one line:
     /// `file:line:column: field: message (help)`.
-    pub(crate) fn warn(&self, path: &[Seg], message: impl Into<String>, help: impl Into<String>) {
+    pub(crate) fn warn(&self, path: &[Step], message: impl Into<String>, help: impl Into<String>) {
         let text = match self.err(path, message, help) {
             ScenarioError::Invalid(l) => {
                 let field = l.field.map(|f| format!("{f}: ")).unwrap_or_default();
@@ -62,27 +63,16 @@ impl Ctx<'_> {
 
     pub(crate) fn err(
         &self,
-        path: &[Seg],
+        path: &[Step],
         message: impl Into<String>,
         help: impl Into<String>,
     ) -> ScenarioError {
-        let mut item = self.doc.as_item();
-        let mut span = item.span();
-        for seg in path {
-            let next = match seg {
-                K(k) => item.get(k),
-                I(i) => item.get(i),
-            };
-            let Some(next) = next else { break };
-            item = next;
-            span = item.span().or(span);
-        }
         let help = help.into();
         ScenarioError::Invalid(Located::at(
             self.file,
             self.text,
-            span,
-            (!path.is_empty()).then(|| path_text(path)),
+            doc::span_of(self.doc, path),
+            (!path.is_empty()).then(|| doc::path_text(path)),
             message.into(),
             (!help.is_empty()).then_some(help),
         ))
@@ -90,7 +80,7 @@ impl Ctx<'_> {
 
     pub(crate) fn finite(
         &self,
-        path: &[Seg],
+        path: &[Step],
         v: f64,
         min: f64,
         min_inclusive: bool,
@@ -107,7 +97,7 @@ impl Ctx<'_> {
     /// Refuse fields given that `kind` does not take.
     pub(crate) fn only(
         &self,
-        base: &[Seg],
+        base: &[Step],
         kind: &str,
         present: &[(&'static str, bool)],
         allowed: &[&str],
@@ -117,7 +107,7 @@ impl Ctx<'_> {
             .find(|(f, given)| *given && !allowed.contains(f))
         {
             Some((field, _)) => Err(self.err(
-                &join(base, &[K(field)]),
+                &join(base, &[key(field)]),
                 format!("`{field}` does not apply to {kind}"),
                 format!("fields for {kind}: {}", allowed.join(", ")),
             )),
@@ -128,7 +118,7 @@ impl Ctx<'_> {
     /// A field that `kind` requires.
     pub(crate) fn need<T: Clone>(
         &self,
-        base: &[Seg],
+        base: &[Step],
         kind: &str,
         field: &str,
         value: &Option<T>,
@@ -142,7 +132,7 @@ impl Ctx<'_> {
         })
     }
 
-    pub(crate) fn positive(&self, path: &[Seg], v: f64) -> Result<f64> {
+    pub(crate) fn positive(&self, path: &[Step], v: f64) -> Result<f64> {
         self.finite(
             path,
             v,
@@ -152,11 +142,18 @@ impl Ctx<'_> {
         )
     }
 
-    pub(crate) fn non_negative(&self, path: &[Seg], v: f64) -> Result<f64> {
+    pub(crate) fn non_negative(&self, path: &[Step], v: f64) -> Result<f64> {
         self.finite(path, v, 0.0, true, "allowed: a finite number, 0 or more")
     }
 
-    pub(crate) fn int_in(&self, path: &[Seg], v: i64, lo: i64, hi: i64, unit: &str) -> Result<u32> {
+    pub(crate) fn int_in(
+        &self,
+        path: &[Step],
+        v: i64,
+        lo: i64,
+        hi: i64,
+        unit: &str,
+    ) -> Result<u32> {
         if (lo..=hi).contains(&v) {
             Ok(v as u32)
         } else {
@@ -168,7 +165,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub(crate) fn duration(&self, path: &[Seg], text: &str) -> Result<SimDuration> {
+    pub(crate) fn duration(&self, path: &[Step], text: &str) -> Result<SimDuration> {
         match humantime::parse_duration(text) {
             Ok(d) => Ok(SimDuration::from_micros(
                 u64::try_from(d.as_micros()).unwrap_or(u64::MAX),
@@ -182,23 +179,8 @@ impl Ctx<'_> {
     }
 }
 
-pub(crate) fn path_text(path: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in path {
-        match seg {
-            K(k) if s.is_empty() => s.push_str(k),
-            K(k) => {
-                s.push('.');
-                s.push_str(k);
-            }
-            I(i) => s.push_str(&format!("[{i}]")),
-        }
-    }
-    s
-}
-
-pub(crate) fn join(base: &[Seg], tail: &[Seg]) -> Vec<Seg> {
-    base.iter().chain(tail).copied().collect()
+pub(crate) fn join(base: &[Step], tail: &[Step]) -> Vec<Step> {
+    base.iter().chain(tail).cloned().collect()
 }
 
 /// The horizon rule, in one place for the scenario file's `horizon` and the command line's
@@ -225,8 +207,13 @@ pub fn horizon(text: &str) -> std::result::Result<SimDuration, (String, String)>
     Ok(SimDuration::from_micros(micros))
 }
 
-/// Validate a whole raw scenario.
-pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
+/// Validate a whole raw scenario; `validate_variant` validates one `[[variant]]` table (the
+/// products', in `scenario/variant/`) at its path, given the validated traffic.
+pub(super) fn scenario<V>(
+    cx: &Ctx,
+    raw: RawScenario<V>,
+    validate_variant: impl Fn(&Ctx, &[Step], &V, &Traffic) -> Result<Variant>,
+) -> Result<Scenario> {
     let name_ok = !raw.name.is_empty()
         && raw
             .name
@@ -235,16 +222,16 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
         && !raw.name.starts_with('.');
     if !name_ok {
         return Err(cx.err(
-            &[K("name")],
+            &[key("name")],
             format!("\"{}\" cannot name a report folder", raw.name),
             "allowed: letters, digits, '-', '_' and '.', not starting with '.'",
         ));
     }
-    let horizon = horizon(&raw.horizon).map_err(|(m, h)| cx.err(&[K("horizon")], m, h))?;
-    let interval = cx.duration(&[K("interval")], raw.interval.as_deref().unwrap_or("60s"))?;
+    let horizon = horizon(&raw.horizon).map_err(|(m, h)| cx.err(&[key("horizon")], m, h))?;
+    let interval = cx.duration(&[key("interval")], raw.interval.as_deref().unwrap_or("60s"))?;
     if interval < SimDuration::from_secs(1) {
         return Err(cx.err(
-            &[K("interval")],
+            &[key("interval")],
             format!(
                 "\"{}\" is shorter than a second",
                 raw.interval.as_deref().unwrap_or("")
@@ -263,14 +250,11 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
     let mut names = HashSet::new();
     let mut variants = Vec::with_capacity(raw.variants.len());
     for (i, v) in raw.variants.iter().enumerate() {
-        let base = [K("variant"), I(i)];
-        let variant = match v.platform {
-            PlatformKind::Lambda => platform::lambda(cx, &base, v, &traffic)?,
-            PlatformKind::Ec2 => platform::ec2(cx, &base, v, &traffic.profile)?,
-        };
+        let base = [key("variant"), index(i)];
+        let variant = validate_variant(cx, &base, v, &traffic)?;
         if variant.name.is_empty() || !names.insert(variant.name.clone()) {
             return Err(cx.err(
-                &join(&base, &[K("name")]),
+                &join(&base, &[key("name")]),
                 format!("variant name \"{}\" is empty or used twice", variant.name),
                 "give every variant its own non-empty name",
             ));
@@ -282,16 +266,16 @@ pub(super) fn scenario(cx: &Ctx, raw: RawScenario) -> Result<Scenario> {
         Some(r) => {
             let p99_ms = r
                 .p99_ms
-                .map(|v| cx.positive(&[K("slo"), K("p99_ms")], v))
+                .map(|v| cx.positive(&[key("slo"), key("p99_ms")], v))
                 .transpose()?;
-            let path = [K("slo"), K("max_failed_pct")];
+            let path = [key("slo"), key("max_failed_pct")];
             let max_failed_pct = r
                 .max_failed_pct
                 .map(|v| cx.non_negative(&path, v))
                 .transpose()?;
             if p99_ms.is_none() && max_failed_pct.is_none() {
                 return Err(cx.err(
-                    &[K("slo")],
+                    &[key("slo")],
                     "the SLO sets no limit",
                     "give p99_ms, max_failed_pct or both",
                 ));

@@ -1,16 +1,16 @@
 //! Validation of `traffic.replay`: which format, which fields it takes, the controls and the
 //! function selection; then the trace itself is checked, so its errors come before any output.
 
-use super::Seg::K;
-use super::{Ctx, Result, Seg};
+use super::key;
+use super::{Ctx, Result, Step};
 use crate::scenario::raw::*;
 use crate::traffic::replay::{
     self, Columns, Durations, Format, FunctionSelect, OnError, ReplayCheck, ReplayControls,
     ReplaySpec, TimestampUnit, WithinMinute,
 };
 
-fn at(f: &'static str) -> [Seg; 3] {
-    [K("traffic"), K("replay"), K(f)]
+fn at(f: &'static str) -> [Step; 3] {
+    [key("traffic"), key("replay"), key(f)]
 }
 
 /// Format-specific fields each format takes.
@@ -86,7 +86,7 @@ fn columns(raw: &RawReplay) -> Columns {
 
 /// Validate `traffic.replay` and check the trace.
 pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayCheck)> {
-    let base = [K("traffic"), K("replay")];
+    let base = [key("traffic"), key("replay")];
     cx.only(
         &base,
         format_name(raw.format),
@@ -162,8 +162,8 @@ pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayChe
 
 /// Window, compression and rate multiplier of a replay.
 fn controls(cx: &Ctx, raw: &RawReplay) -> Result<ReplayControls> {
-    let w = |f| [K("traffic"), K("replay"), K("window"), K(f)];
-    let secs = |path: &[Seg], text: &Option<String>| {
+    let w = |f| [key("traffic"), key("replay"), key("window"), key(f)];
+    let secs = |path: &[Step], text: &Option<String>| {
         text.as_deref()
             .map(|t| cx.duration(path, t).map(|d| d.as_secs_f64()))
             .transpose()

@@ -1,17 +1,17 @@
 //! Validation of `[traffic]`: arrival processes, request profiles, duration distributions.
 
-use super::Seg::{I, K};
-use super::{Ctx, Result, Seg, join};
-use crate::dist::{DurationDist, MAX_DURATION_S};
+use super::dist::dist;
+use super::{Ctx, Result, Step, join};
+use super::{index, key};
 use crate::engine::SimDuration;
 use crate::platform::serverless::MAX_MEMORY_MB;
 use crate::scenario::raw::*;
 use crate::traffic::{ArrivalProcess, Arrivals, RequestProfile, Traffic};
 
 pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
-    let a = [K("traffic"), K("arrivals")];
-    let r = [K("traffic"), K("request")];
-    let q = |f| join(&r, &[K(f)]);
+    let a = [key("traffic"), key("arrivals")];
+    let r = [key("traffic"), key("request")];
+    let q = |f| join(&r, &[key(f)]);
     let cpu_fraction = cx.non_negative(&q("cpu_fraction"), raw.request.cpu_fraction)?;
     if cpu_fraction > 1.0 {
         return Err(cx.err(
@@ -34,8 +34,8 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
         i64::from(MAX_MEMORY_MB),
         " MB",
     )?;
-    let bytes = |field, v: Option<f64>| -> Result<u64> {
-        let v = v.unwrap_or(0.0);
+    let bytes = |field, v: Option<Whole>| -> Result<u64> {
+        let v = v.map_or(0.0, |w| w.0);
         if v.is_finite() && (0.0..=MAX_MESSAGE_BYTES).contains(&v) && v.fract() == 0.0 {
             Ok(v as u64)
         } else {
@@ -69,7 +69,7 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
             let (spec, check) = super::replay::replay(cx, log)?;
             if check.without_duration > 0 && duration.is_none() {
                 return Err(cx.err(
-                    &[K("traffic"), K("replay")],
+                    &[key("traffic"), key("replay")],
                     format!(
                         "{} of the trace's requests have no duration and [traffic.request] has none",
                         check.without_duration
@@ -81,14 +81,14 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
         }
         (Some(_), Some(_)) => {
             return Err(cx.err(
-                &[K("traffic"), K("replay")],
+                &[key("traffic"), key("replay")],
                 "both `arrivals` and `replay` are given",
                 "keep one: a synthetic arrival process or a recorded log",
             ));
         }
         (None, None) => {
             return Err(cx.err(
-                &[K("traffic")],
+                &[key("traffic")],
                 "the traffic has no `arrivals` and no `replay`",
                 "add arrivals = { process = \"poisson\", rate_per_s = ... } or replay = { format = \"csv\", path = ... }",
             ));
@@ -107,19 +107,6 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
     })
 }
 
-/// Refuse a duration in ms above [`MAX_DURATION_S`] (a week).
-fn at_most_a_week(cx: &Ctx, path: &[Seg], ms: f64) -> Result<()> {
-    if ms > MAX_DURATION_S * 1_000.0 {
-        return Err(cx.err(
-            path,
-            format!("{ms} ms is more than a week"),
-            "allowed: 0 to 604,800,000 ms (7 days; longer than any request a load balancer or \
-             a function serves)",
-        ));
-    }
-    Ok(())
-}
-
 /// Highest arrival rate accepted, requests per second: a million. Above the busiest single
 /// services (Lambda's default account limit allows 10,000 requests per second: 10 × 1,000
 /// concurrency) and already 3.6 billion events per simulated hour; beyond it a run cannot
@@ -127,7 +114,7 @@ fn at_most_a_week(cx: &Ctx, path: &[Seg], ms: f64) -> Result<()> {
 pub(crate) const MAX_RATE_PER_S: f64 = 1.0e6;
 
 /// Refuse an arrival rate above [`MAX_RATE_PER_S`].
-fn rate_at_most(cx: &Ctx, path: &[Seg], rate: f64) -> Result<f64> {
+fn rate_at_most(cx: &Ctx, path: &[Step], rate: f64) -> Result<f64> {
     if rate > MAX_RATE_PER_S {
         return Err(cx.err(
             path,
@@ -143,8 +130,8 @@ fn rate_at_most(cx: &Ctx, path: &[Seg], rate: f64) -> Result<f64> {
 /// a load balancer carries (it bounds the bytes metered per hour).
 const MAX_MESSAGE_BYTES: f64 = 1.0e10;
 
-fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
-    let p = |f| join(a, &[K(f)]);
+fn arrivals(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
+    let p = |f| join(a, &[key(f)]);
     let (kind, allowed): (&str, &[&str]) = match raw.process {
         Process::Poisson => ("process = \"poisson\"", &["rate_per_s"]),
         Process::Even => ("process = \"even\"", &["rate_per_s"]),
@@ -234,15 +221,15 @@ fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
             let mut steps = Vec::with_capacity(raw_steps.len());
             for (i, st) in raw_steps.iter().enumerate() {
                 let at = cx
-                    .duration(&join(a, &[K("steps"), I(i), K("at")]), &st.at)?
+                    .duration(&join(a, &[key("steps"), index(i), key("at")]), &st.at)?
                     .as_secs_f64();
-                let path = join(a, &[K("steps"), I(i), K("rate_per_s")]);
+                let path = join(a, &[key("steps"), index(i), key("rate_per_s")]);
                 let rate = rate_at_most(cx, &path, cx.non_negative(&path, st.rate_per_s)?)?;
                 if let Some(&(before, _)) = steps.last()
                     && at <= before
                 {
                     return Err(cx.err(
-                        &join(a, &[K("steps"), I(i), K("at")]),
+                        &join(a, &[key("steps"), index(i), key("at")]),
                         format!("\"{}\" does not come after the step before it", st.at),
                         "list steps in increasing order of `at`",
                     ));
@@ -261,7 +248,7 @@ fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
         Process::List => {
             let at_s = cx.need(a, kind, "at_s", &raw.at_s)?;
             for (i, t) in at_s.iter().enumerate() {
-                let path = join(a, &[K("at_s"), I(i)]);
+                let path = join(a, &[key("at_s"), index(i)]);
                 cx.non_negative(&path, *t)?;
                 if i > 0 && *t < at_s[i - 1] {
                     return Err(cx.err(
@@ -276,8 +263,8 @@ fn arrivals(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
     })
 }
 
-fn daily(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
-    let p = |f| join(a, &[K(f)]);
+fn daily(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
+    let p = |f| join(a, &[key(f)]);
     let shapes = "give either `rate_per_s` and `hourly` (24 multipliers), or `min_rate_per_s`, \
                   `max_rate_per_s` and `peak_hour`";
     match (
@@ -298,7 +285,7 @@ fn daily(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
             }
             let mut rates_per_s = [0.0; 24];
             for (h, m) in hourly.iter().enumerate() {
-                let path = join(a, &[K("hourly"), I(h)]);
+                let path = join(a, &[key("hourly"), index(h)]);
                 rates_per_s[h] = rate * cx.non_negative(&path, *m)?;
                 if rates_per_s[h] > MAX_RATE_PER_S {
                     return Err(cx.err(
@@ -349,68 +336,4 @@ fn daily(cx: &Ctx, a: &[Seg], raw: &RawArrivals) -> Result<ArrivalProcess> {
         }
         _ => Err(cx.err(a, "a daily process needs one of two shapes", shapes)),
     }
-}
-
-pub(super) fn dist(cx: &Ctx, path: &[Seg], raw: &RawDist) -> Result<DurationDist> {
-    let p = |f| join(path, &[K(f)]);
-    for (field, v) in [
-        ("ms", raw.ms),
-        ("mean_ms", raw.mean_ms),
-        ("median_ms", raw.median_ms),
-        ("p99_ms", raw.p99_ms),
-    ] {
-        if let Some(v) = v {
-            at_most_a_week(cx, &p(field), v)?;
-        }
-    }
-    for (i, v) in raw.values_ms.iter().flatten().enumerate() {
-        at_most_a_week(cx, &join(path, &[K("values_ms"), I(i)]), *v)?;
-    }
-    let (kind, allowed): (&str, &[&str]) = match raw.dist {
-        DistKind::Constant => ("dist = \"constant\"", &["ms"]),
-        DistKind::Exponential => ("dist = \"exponential\"", &["mean_ms"]),
-        DistKind::Lognormal => ("dist = \"lognormal\"", &["median_ms", "p99_ms"]),
-        DistKind::Empirical => ("dist = \"empirical\"", &["values_ms"]),
-    };
-    cx.only(path, kind, &raw.present(), allowed)?;
-    Ok(match raw.dist {
-        DistKind::Constant => DurationDist::Constant {
-            secs: cx.non_negative(&p("ms"), cx.need(path, kind, "ms", &raw.ms)?)? / 1_000.0,
-        },
-        DistKind::Exponential => DurationDist::Exponential {
-            mean_secs: cx.positive(&p("mean_ms"), cx.need(path, kind, "mean_ms", &raw.mean_ms)?)?
-                / 1_000.0,
-        },
-        DistKind::Lognormal => {
-            let median = cx.positive(
-                &p("median_ms"),
-                cx.need(path, kind, "median_ms", &raw.median_ms)?,
-            )?;
-            let p99 = cx.positive(&p("p99_ms"), cx.need(path, kind, "p99_ms", &raw.p99_ms)?)?;
-            if p99 < median {
-                return Err(cx.err(
-                    &p("p99_ms"),
-                    format!("p99 {p99} is below the median {median}"),
-                    "p99_ms must be at least median_ms",
-                ));
-            }
-            DurationDist::lognormal(median / 1_000.0, p99 / 1_000.0)
-        }
-        DistKind::Empirical => {
-            let values_ms = cx.need(path, kind, "values_ms", &raw.values_ms)?;
-            if values_ms.is_empty() {
-                return Err(cx.err(
-                    &p("values_ms"),
-                    "the list is empty",
-                    "give at least one duration in ms",
-                ));
-            }
-            let mut values_secs = Vec::with_capacity(values_ms.len());
-            for (i, v) in values_ms.iter().enumerate() {
-                values_secs
-                    .push(cx.non_negative(&join(path, &[K("values_ms"), I(i)]), *v)? / 1_000.0);
-            }
-            DurationDist::Empirical { values_secs }
-        }
-    })
 }

@@ -9,8 +9,8 @@
 //! only make runs slow; above an hour is longer than the longest window, so the HPA could never
 //! act on one) and `cpu_initialization_period` to 0 – 1 h.
 
-use super::super::Seg::{I, K};
-use super::super::{Ctx, Result, Seg, join};
+use super::super::{Ctx, Result, Step, join};
+use super::super::{index, key};
 use super::{HOUR, SECOND, cpu_percent, duration_in, size_bounds};
 use crate::autoscale::{
     HpaConfig, HpaScalingPolicy, HpaScalingRules, PolicySpec, PolicyType, SelectPolicy,
@@ -36,11 +36,11 @@ const PERIOD_MAX_S: i64 = 1_800;
 
 pub(super) fn hpa(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     raw: &RawAutoscaling,
     kind: &str,
 ) -> Result<(PolicySpec, u32, u32)> {
-    let p = |f| join(path, &[K(f)]);
+    let p = |f| join(path, &[key(f)]);
     let util = cx.need(path, kind, "average_utilization", &raw.average_utilization)?;
     let max_replicas = cx.need(path, kind, "max_replicas", &raw.max_replicas)?;
     let (min, max) = size_bounds(
@@ -92,7 +92,7 @@ pub(super) fn hpa(
         "Kubernetes allows 0 to 3600 seconds",
     )?;
     let behavior = raw.behavior.as_ref();
-    let bp = |f| join(path, &[K("behavior"), K(f)]);
+    let bp = |f| join(path, &[key("behavior"), key(f)]);
     let given_down = behavior.and_then(|b| b.scale_down.as_ref());
     if raw.scale_down_stabilization_window.is_some()
         && given_down.is_some_and(|d| d.stabilization_window_seconds.is_some())
@@ -134,7 +134,7 @@ pub(super) fn hpa(
             i64::from(i32::MAX),
             " pods per 15 s",
         )?;
-        let percent = raw.scale_up_percent.unwrap_or(100.0);
+        let percent = raw.scale_up_percent.map_or(100.0, |w| w.0);
         if !(percent.is_finite() && percent >= 1.0 && percent.fract() == 0.0) {
             return Err(cx.err(
                 &p("scale_up_percent"),
@@ -160,12 +160,12 @@ pub(super) fn hpa(
 /// One direction's `HPAScalingRules`, defaults filled in where a field is absent.
 fn rules(
     cx: &Ctx,
-    path: &[Seg],
+    path: &[Step],
     raw: Option<&RawHpaScalingRules>,
     default: HpaScalingRules,
 ) -> Result<HpaScalingRules> {
     let Some(raw) = raw else { return Ok(default) };
-    let p = |f| join(path, &[K(f)]);
+    let p = |f| join(path, &[key(f)]);
     let stabilization_window = match raw.stabilization_window_seconds {
         None => default.stabilization_window,
         Some(s) => SimDuration::from_secs(u64::from(cx.int_in(
@@ -194,7 +194,7 @@ fn rules(
         Some(list) => {
             let mut out = Vec::with_capacity(list.len());
             for (i, pol) in list.iter().enumerate() {
-                let pp = |f| join(path, &[K("policies"), I(i), K(f)]);
+                let pp = |f| join(path, &[key("policies"), index(i), key(f)]);
                 let value = cx.int_in(&pp("value"), pol.value, 1, i64::from(i32::MAX), "")?;
                 let period = cx.int_in(
                     &pp("period_seconds"),
