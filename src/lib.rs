@@ -20,8 +20,12 @@
 //!
 //! Layers, each knowing nothing of the ones after it:
 //! - [`engine`]: integer simulated time, the event heap, the run loop, seeded random streams.
-//! - [`traffic`]: arrival processes, request profiles, and readers of recorded traces (request
-//!   logs, access logs, the Azure Functions traces), streamed with bounded memory.
+//! - [`traffic`]: arrival processes, request profiles, and the trace seam — a
+//!   [`traffic::TraceReader`] checks a recorded trace and opens each run's requests, the
+//!   simulation knowing neither format nor file; [`traffic::Traces`] checks each distinct trace
+//!   once per command. Its readers (request logs, access logs, the Azure Functions traces,
+//!   streamed with bounded memory) are in [`traffic::replay`]. [`scenario::parse`] reads no
+//!   trace; [`scenario::parse_with`] checks it through a [`traffic::Traces`].
 //! - [`usage`]: what a run consumed, as neutral facts, and the meters that round them as a
 //!   provider does (MB·ms → GB-s once).
 //! - [`platform`]: Lambda-style functions and server fleets (a fleet is a pool of replicas,

@@ -9,7 +9,7 @@ use crate::metrics::RequestSink;
 use crate::offering::{self, RunCtx};
 use crate::results::{ReplaySummary, RunReport, TrafficSummary, VariantReport};
 use crate::scenario::{Scenario, Variant};
-use crate::traffic::{Arrivals, ReplayTally};
+use crate::traffic::ReplayTally;
 
 /// Receives simulated microseconds as they pass, summed over variants; called from several
 /// threads at once.
@@ -82,8 +82,10 @@ pub fn run_logged(
                 (None, None) => 0.0,
             },
             mean_duration_ms: scenario.traffic.mean_duration_s() * 1_000.0,
-            replay: match &scenario.traffic.arrivals {
-                Arrivals::Replay { spec, check } => Some(ReplaySummary {
+            replay: scenario
+                .traffic
+                .replay()
+                .map(|(spec, check)| ReplaySummary {
                     file: spec.path.display().to_string(),
                     format: spec.format.name().to_string(),
                     rows: check.rows,
@@ -99,8 +101,6 @@ pub fn run_logged(
                     functions_replayed: check.functions.len(),
                     reordered_max_late_s: check.max_late_s,
                 }),
-                Arrivals::Process(_) => None,
-            },
             cpu_fraction: profile.cpu_fraction,
             parallelism: profile.parallelism,
             request_memory_mb: profile.memory_mb,

@@ -10,9 +10,10 @@ use tempfile::TempDir;
 
 use scalesim::billing::catalog;
 use scalesim::experiment::{
-    self, BreakevenSpec, Limits, Overrides, Plan, aggregate, figure, stats::Estimate,
+    self, BreakevenSpec, CheapestSpec, Limits, Overrides, Plan, aggregate, figure, stats::Estimate,
 };
 use scalesim::scenario::sweep::Sweep;
+use scalesim::traffic::replay::files;
 
 const SWEEP: &str = r#"
 name = "sweep"
@@ -41,6 +42,7 @@ fn plan(text: &str, replications: u32) -> Plan {
         Sweep::parse(text, "sweep.toml").unwrap(),
         replications,
         Overrides::default(),
+        &files(),
     )
     .unwrap()
 }
@@ -162,7 +164,7 @@ load_balancer = false
         curve_points: 5,
         overrides: Overrides::default(),
     };
-    let b = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap();
+    let b = experiment::breakeven(text, "by-hand.toml", &spec, &files(), &|_| {}).unwrap();
     let crossing = b.crossing.unwrap();
     assert!(
         (crossing - r_star).abs() <= tolerance + 1.0 / 3_600.0,
@@ -178,7 +180,7 @@ load_balancer = false
         between: (1.0, 10.0),
         ..spec
     };
-    let b = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap();
+    let b = experiment::breakeven(text, "by-hand.toml", &spec, &files(), &|_| {}).unwrap();
     assert_eq!((b.crossing, b.bracket), (None, None));
     assert!(
         b.finding
@@ -228,7 +230,7 @@ load_balancer = false
         curve_points: 5,
         overrides: Overrides::default(),
     };
-    let b = experiment::breakeven(text, "by-hand.toml", &spec, &|_| {}).unwrap();
+    let b = experiment::breakeven(text, "by-hand.toml", &spec, &files(), &|_| {}).unwrap();
     assert_eq!(b.crossing, None);
     assert_eq!(b.limits.max_failed_pct, Some(0.0));
     let xs: Vec<f64> = b.evaluations.iter().map(|e| e.x).collect();
@@ -298,17 +300,15 @@ cold_start = { dist = "constant", ms = 0 }
         p99_ms: Some(300.0),
         max_failed_pct: None,
     };
-    let (candidates, best) = experiment::cheapest(
-        text,
-        "memory.toml",
-        "variant[fn].memory_mb",
-        &sizes,
-        "fn",
+    let spec = CheapestSpec {
+        vary: "variant[fn].memory_mb".into(),
+        values: sizes.clone(),
+        variant: "fn".into(),
         limits,
-        1,
-        Overrides::default(),
-    )
-    .unwrap();
+        replications: 1,
+        overrides: Overrides::default(),
+    };
+    let (candidates, best) = experiment::cheapest(text, "memory.toml", &spec, &files()).unwrap();
     assert_eq!(candidates[best.unwrap()].x, closed_form);
     // 1,408 MB misses the limit by its p99 of 0.2 × 1,769 / 1,408 + 0.05 s = 301.3 ms.
     let smaller = candidates.iter().find(|c| c.x == 1_408.0).unwrap();
@@ -358,6 +358,7 @@ cold_start = { dist = "constant", ms = 0 }
                     seed: Some(seed),
                     horizon: None,
                 },
+                &files(),
             )
             .unwrap();
             let rows = experiment::run(&p, None, &|| {}).unwrap();
@@ -422,20 +423,18 @@ memory_mb = 512
 cold_start = { dist = "constant", ms = 0 }
 "#;
     let search = |p99: f64| {
-        experiment::cheapest(
-            text,
-            "memory.toml",
-            "variant[fn].memory_mb",
-            &[64.0, 1_472.0, 3_008.0],
-            "fn",
-            Limits {
+        let spec = CheapestSpec {
+            vary: "variant[fn].memory_mb".into(),
+            values: vec![64.0, 1_472.0, 3_008.0],
+            variant: "fn".into(),
+            limits: Limits {
                 p99_ms: Some(p99),
                 max_failed_pct: None,
             },
-            1,
-            Overrides::default(),
-        )
-        .unwrap()
+            replications: 1,
+            overrides: Overrides::default(),
+        };
+        experiment::cheapest(text, "memory.toml", &spec, &files()).unwrap()
     };
     let (candidates, best) = search(300.0);
     assert_eq!(best, Some(1));

@@ -21,7 +21,9 @@ fn case_path(name: &str) -> PathBuf {
 
 /// Run a case file of `tests/fixtures/cases/` and return its variants.
 fn run_case(name: &str) -> Vec<VariantReport> {
-    let s = scalesim::scenario::load(&case_path(name)).unwrap_or_else(|e| panic!("{e}"));
+    let traces = scalesim::traffic::replay::files();
+    let s =
+        scalesim::scenario::load_with(&case_path(name), &traces).unwrap_or_else(|e| panic!("{e}"));
     run(&s).variants
 }
 
@@ -219,7 +221,8 @@ cold_start = {{ dist = "constant", ms = 0 }}
 "#
     );
     fs::write(dir.join("s.toml"), text).unwrap();
-    scalesim::scenario::load(&dir.join("s.toml")).unwrap_or_else(|e| panic!("{e}"))
+    scalesim::scenario::load_with(&dir.join("s.toml"), &scalesim::traffic::replay::files())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Two functions, `a` and `b`, one arrival each millisecond alternating (a at even ms), 1,200 in
@@ -285,9 +288,12 @@ fn reserved_concurrency_guarantees_and_caps() {
             "reserved_concurrency = { a = 950 }",
         );
     fs::write(dir.path().join("s.toml"), text).unwrap();
-    let err = scalesim::scenario::load(&dir.path().join("s.toml"))
-        .unwrap_err()
-        .to_string();
+    let err = scalesim::scenario::load_with(
+        &dir.path().join("s.toml"),
+        &scalesim::traffic::replay::files(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("950 reserved of an account concurrency of 1000 leaves 50 unreserved"),
         "{err}"

@@ -9,6 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
+use scalesim::traffic::replay::files;
 use tempfile::TempDir;
 
 fn fixture(name: &str) -> String {
@@ -330,7 +331,7 @@ fn fractional_multiplier_on_the_shipped_log() {
         "duration_unit = \"ms\", rate_multiplier = 2.5 }",
     );
     assert!(text.contains("rate_multiplier = 2.5"));
-    let s = scalesim::scenario::parse(&text, path.to_str().unwrap()).unwrap();
+    let s = scalesim::scenario::parse_with(&text, path.to_str().unwrap(), &files()).unwrap();
     let r = common::run(&s);
     let n = r.variants[0].requests.arrived as f64;
     assert!((n - 40_202.5).abs() < 5.0 * 63.5, "{n}");
@@ -663,7 +664,7 @@ fn a_trace_changed_after_its_check_is_reported() {
     fs::write(&log, fixture("requests.csv")).unwrap();
     let file = dir.path().join("s.toml");
     let text = scenario(r#"{ format = "csv", path = "log.csv", duration = "duration_ms" }"#);
-    let s = scalesim::scenario::parse(&text, file.to_str().unwrap()).unwrap();
+    let s = scalesim::scenario::parse_with(&text, file.to_str().unwrap(), &files()).unwrap();
     // One row fewer, and one that no longer parses.
     let original = fixture("requests.csv");
     let changed: Vec<&str> = original.lines().take(8).collect();
@@ -712,7 +713,7 @@ fn a_row_moved_earlier_after_the_check_is_a_change_not_a_panic() {
         ),
     ] {
         fs::write(&log, before).unwrap();
-        let s = scalesim::scenario::parse(&text, file.to_str().unwrap()).unwrap();
+        let s = scalesim::scenario::parse_with(&text, file.to_str().unwrap(), &files()).unwrap();
         fs::write(&log, &after).unwrap();
         let r = common::run(&s);
         assert_eq!(r.problems.len(), 1, "{after}: {:?}", r.problems);
@@ -780,4 +781,148 @@ cpu_speed = 2.0
         "{:?}",
         v.capacity
     );
+}
+
+/// A trace reader that counts its checks and its opened replays, around the file readers.
+#[derive(Default)]
+struct CountingReader {
+    checks: std::sync::atomic::AtomicUsize,
+    opens: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingReader {
+    fn counts(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.checks.load(Relaxed), self.opens.load(Relaxed))
+    }
+}
+
+impl scalesim::traffic::TraceReader for CountingReader {
+    fn check(
+        &self,
+        spec: &scalesim::traffic::ReplaySpec,
+    ) -> Result<scalesim::traffic::ReplayCheck, scalesim::traffic::ReplayError> {
+        self.checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        scalesim::traffic::TraceReader::check(&scalesim::traffic::replay::Files, spec)
+    }
+
+    fn open(
+        &self,
+        spec: &scalesim::traffic::ReplaySpec,
+        check: &scalesim::traffic::ReplayCheck,
+        rng: scalesim::engine::SimRng,
+        horizon: scalesim::engine::SimTime,
+    ) -> Box<dyn scalesim::traffic::ReplayStream> {
+        self.opens
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        scalesim::traffic::TraceReader::open(
+            &scalesim::traffic::replay::Files,
+            spec,
+            check,
+            rng,
+            horizon,
+        )
+    }
+}
+
+/// Counted traces: the counter and the traces of one command reading through it.
+fn counted() -> (std::sync::Arc<CountingReader>, scalesim::traffic::Traces) {
+    let reader = std::sync::Arc::new(CountingReader::default());
+    let traces = scalesim::traffic::Traces::new(reader.clone());
+    (reader, traces)
+}
+
+/// A 100-point sweep over a replayed trace reads the trace once to check it (for every point,
+/// however its controls differ) and once per run; `validate`'s pass over the points is the same
+/// one check. A scenario parsed without traces reads nothing, and does not run.
+#[test]
+fn a_sweep_over_a_trace_checks_it_once_and_reads_it_once_per_run() {
+    use scalesim::experiment::{self, Overrides, Plan};
+    use scalesim::scenario::sweep::Sweep;
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("log.csv"), fixture("requests.csv")).unwrap();
+    let file = dir.path().join("s.toml");
+    let file = file.to_str().unwrap();
+    // 10 memory sizes × 10 rate multipliers: 100 points, one trace.
+    let text = scenario(
+        r#"{ format = "csv", path = "log.csv", duration = "duration_ms", rate_multiplier = { from = 0.5, to = 5, steps = 10 } }"#,
+    )
+    .replace(
+        "memory_mb = 1769",
+        "memory_mb = { from = 1024, to = 2048, steps = 10 }",
+    );
+    let sweep = Sweep::parse(&text, file).unwrap();
+    assert_eq!(sweep.len(), 100);
+    let (reader, traces) = counted();
+    let plan = Plan::new(sweep.clone(), 1, Overrides::default(), &traces).unwrap();
+    assert_eq!(reader.counts(), (1, 0), "the plan checks the trace once");
+    let rows = experiment::run(&plan, None, &|| {}).unwrap();
+    assert_eq!(rows.len(), 100);
+    assert_eq!(reader.counts(), (1, 100), "one read per run");
+    // `validate`'s walk over the points: one check.
+    let (reader, traces) = counted();
+    for i in 0..sweep.len() {
+        sweep.point_with(i, &traces).unwrap();
+    }
+    assert_eq!(reader.counts(), (1, 0));
+    // Parsing alone reads nothing: its scenario has no checked trace and does not run.
+    let s = scalesim::scenario::parse(
+        &text
+            .replace("{ from = 1024, to = 2048, steps = 10 }", "1024")
+            .replace("{ from = 0.5, to = 5, steps = 10 }", "1"),
+        file,
+    )
+    .unwrap();
+    assert!(s.traffic.trace_unchecked());
+    let r = common::run(&s);
+    assert!(r.problems[0].contains("not checked"), "{:?}", r.problems);
+}
+
+/// Break-even and cheapest-setting searches over a trace check it once, for their estimate and
+/// every evaluation, and read it once per run.
+#[test]
+fn searches_over_a_trace_check_it_once() {
+    use scalesim::experiment::{self, BreakevenSpec, CheapestSpec, Limits, Overrides};
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("log.csv"), fixture("requests.csv")).unwrap();
+    let file = dir.path().join("s.toml");
+    let file = file.to_str().unwrap();
+    let text = scenario(
+        r#"{ format = "csv", path = "log.csv", duration = "duration_ms", rate_multiplier = 1 }"#,
+    ) + r#"
+[[variant]]
+name = "vm"
+platform = "ec2"
+instance_type = "t3.medium"
+count = 1
+slots = 8
+"#;
+    let spec = BreakevenSpec {
+        vary: "traffic.replay.rate_multiplier".into(),
+        between: (1.0, 100.0),
+        variants: None,
+        replications: 2,
+        tolerance: None,
+        curve_points: 5,
+        overrides: Overrides::default(),
+    };
+    let (reader, traces) = counted();
+    experiment::breakeven_work(&text, file, &spec, &traces).unwrap();
+    let b = experiment::breakeven(&text, file, &spec, &traces, &|_| {}).unwrap();
+    let runs = b.evaluations.len() * 2;
+    assert_eq!(reader.counts(), (1, runs * 2), "2 variants a run");
+    let (reader, traces) = counted();
+    let spec = CheapestSpec {
+        vary: "variant[fn].memory_mb".into(),
+        values: vec![1024.0, 1536.0, 2048.0],
+        variant: "fn".into(),
+        limits: Limits::default(),
+        replications: 1,
+        overrides: Overrides::default(),
+    };
+    experiment::cheapest_work(&text, file, &spec, &traces).unwrap();
+    let (candidates, _) = experiment::cheapest(&text, file, &spec, &traces).unwrap();
+    assert_eq!(candidates.len(), 3);
+    assert_eq!(reader.counts(), (1, 3));
 }

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 
 use scalesim::engine::SimDuration;
 use scalesim::experiment::{
-    self, BreakevenSpec, Limits, Overrides, Plan, Shard, SweepMeta, aggregate,
+    self, BreakevenSpec, CheapestSpec, Limits, Overrides, Plan, Shard, SweepMeta, aggregate,
 };
 use scalesim::report::ReportFile;
 use scalesim::report::{self, sweep as tables};
@@ -167,7 +167,13 @@ fn write_all(out: &Path, files: Vec<ReportFile>) -> Result<()> {
 pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     let (text, file) = read(&args.scenario)?;
     let sweep = Sweep::parse(&text, &file)?;
-    let plan = Plan::new(sweep, args.common.replications, args.common.overrides())?;
+    let traces = scalesim::traffic::replay::files();
+    let plan = Plan::new(
+        sweep,
+        args.common.replications,
+        args.common.overrides(),
+        &traces,
+    )?;
     plan.work(args.shard).check(args.common.force)?;
     let meta = plan.meta(args.shard);
     let out = args.out.unwrap_or_else(|| {
@@ -261,13 +267,15 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
         curve_points: args.curve_points as usize,
         overrides: args.common.overrides(),
     };
-    experiment::breakeven_work(&text, &file, &spec)?.check(args.common.force)?;
+    // The trace is checked once, for the estimate and every evaluation.
+    let traces = scalesim::traffic::replay::files();
+    experiment::breakeven_work(&text, &file, &spec, &traces)?.check(args.common.force)?;
     let bar = LateBar::new(
         None,
         "{prefix}: {pos} evaluations, {msg}",
         "searching".into(),
     );
-    let b = experiment::breakeven(&text, &file, &spec, &|e| {
+    let b = experiment::breakeven(&text, &file, &spec, &traces, &|e| {
         bar.message(format!("last at {}", e.x));
         bar.inc(1);
     })?;
@@ -320,28 +328,18 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
         p99_ms: args.p99_max,
         max_failed_pct: args.max_failed_pct,
     };
-    let overrides = args.common.overrides();
-    let replications = args.common.replications;
-    experiment::cheapest_work(
-        &text,
-        &file,
-        &args.vary,
-        &values,
-        &args.variant,
-        replications,
-        overrides,
-    )?
-    .check(args.common.force)?;
-    let (candidates, best) = experiment::cheapest(
-        &text,
-        &file,
-        &args.vary,
-        &values,
-        &args.variant,
+    let spec = CheapestSpec {
+        vary: args.vary.clone(),
+        values,
+        variant: args.variant,
         limits,
-        replications,
-        overrides,
-    )?;
+        replications: args.common.replications,
+        overrides: args.common.overrides(),
+    };
+    // The trace is checked once, for the estimate and every value.
+    let traces = scalesim::traffic::replay::files();
+    experiment::cheapest_work(&text, &file, &spec, &traces)?.check(args.common.force)?;
+    let (candidates, best) = experiment::cheapest(&text, &file, &spec, &traces)?;
     println!(
         "{:>12}  {:>14}  {:>10}  {:>9}  ok",
         args.vary.rsplit('.').next().unwrap_or(""),

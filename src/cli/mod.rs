@@ -17,6 +17,7 @@ use scalesim::metrics::RequestSink;
 use scalesim::report::request_log::ParquetRequestLog;
 use scalesim::report::{self, RunReport};
 use scalesim::scenario::{self, Scenario};
+use scalesim::traffic::Traces;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -181,11 +182,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Validate { scenario } => {
             let text = read_scenario(&scenario)?;
             let file = scenario.display().to_string();
-            let s = match scenario_or_sweep(&text, &file)? {
+            // Each distinct trace is checked once, whatever the points that replay it.
+            let traces = scalesim::traffic::replay::files();
+            let s = match scenario_or_sweep(&text, &file, &traces)? {
                 Ok(s) => s,
                 Err(sweep) => {
                     for i in 0..sweep.len() {
-                        sweep.point(i)?;
+                        sweep.point_with(i, &traces)?;
                     }
                     println!(
                         "{}: ok — a sweep of {} points, each valid",
@@ -226,11 +229,12 @@ pub(crate) fn read_scenario(path: &Path) -> Result<String> {
 fn scenario_or_sweep(
     text: &str,
     file: &str,
+    traces: &Traces,
 ) -> Result<std::result::Result<Scenario, scenario::sweep::Sweep>> {
     match scenario::sweep::Sweep::parse(text, file) {
         Ok(sweep) if !sweep.is_empty() => Ok(Err(sweep)),
-        Ok(_) => Ok(Ok(scenario::parse(text, file)?)),
-        Err(sweep_error) => match scenario::parse(text, file) {
+        Ok(_) => Ok(Ok(scenario::parse_with(text, file, traces)?)),
+        Err(sweep_error) => match scenario::parse_with(text, file, traces) {
             Ok(s) => Ok(Ok(s)),
             Err(_) => Err(sweep_error.into()),
         },
@@ -240,7 +244,8 @@ fn scenario_or_sweep(
 fn run_scenario(args: RunArgs) -> Result<()> {
     let text = read_scenario(&args.scenario)?;
     let file = args.scenario.display().to_string();
-    let mut s: Scenario = match scenario_or_sweep(&text, &file)? {
+    let traces = scalesim::traffic::replay::files();
+    let mut s: Scenario = match scenario_or_sweep(&text, &file, &traces)? {
         Ok(s) => s,
         Err(sweep) => {
             let axis = &sweep.axes[0];

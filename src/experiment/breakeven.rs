@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::cheapest::Limits;
 use super::stats::Estimate;
+use super::vary::{at, field_to_vary};
 use super::{ExperimentError, Overrides, Work, invalid_at, replicate, variant_index};
-use crate::scenario::doc::{self, Form, Step};
-use crate::scenario::sweep::Sweep;
-use crate::scenario::{Scenario, parse, takes_fractions};
+use crate::scenario::doc::Form;
+use crate::scenario::{Scenario, parse_with, takes_fractions};
+use crate::traffic::Traces;
 
 /// What to search.
 #[derive(Clone, Debug)]
@@ -123,7 +124,8 @@ fn infeasible_text(evaluations: &[Evaluation], pick: fn(&Evaluation) -> Option<&
         .join("; ")
 }
 
-/// Search the crossing; `progress` is told about each evaluation.
+/// Search the crossing; `progress` is told about each evaluation. A replayed trace is checked
+/// once through `traces` and shared by every evaluation.
 ///
 /// A value where a variant misses the limits ([`Limits::or_slo`] of the scenario's `[slo]`) is
 /// not feasible for it; a value where the scenario does not validate is recorded with its
@@ -137,14 +139,13 @@ pub fn breakeven(
     text: &str,
     file: &str,
     spec: &BreakevenSpec,
+    traces: &Traces,
     progress: &(dyn Fn(&Evaluation) + Sync),
 ) -> Result<Breakeven, ExperimentError> {
     let (path, form) = field_to_vary(text, file, &spec.vary, "break-even")?;
     let (a, b) = spec.between;
     if !(a.is_finite() && b.is_finite() && a < b) {
-        return Err(ExperimentError::Invalid(format!(
-            "--between {a},{b}: give two numbers, the smaller first"
-        )));
+        return Err(ExperimentError::EmptyRange { from: a, to: b });
     }
     // Whole numbers only where the field takes nothing else (a fraction fails to validate).
     let integer = form == Form::Integer
@@ -156,11 +157,11 @@ pub fn breakeven(
         f => f,
     };
     // The scenario as written: its variants and SLO.
-    let base = parse(text, file)?;
+    let base = parse_with(text, file, traces)?;
     let (name_a, name_b) = pick_variants(&base, &spec.variants)?;
     let limits = Limits::default().or_slo(base.slo);
     let eval = |x: f64| -> Result<Evaluation, ExperimentError> {
-        let mut s = match at(text, file, &path, form, x, spec.overrides) {
+        let mut s = match at(text, file, &path, form, x, spec.overrides, traces) {
             Ok(s) => s,
             Err(ExperimentError::Scenario(e)) => {
                 let ev = Evaluation::invalid(x, invalid_at(&spec.vary, x, &e));
@@ -309,10 +310,9 @@ fn pick_variants(
             (base.variants[0].name.clone(), base.variants[1].name.clone())
         }
         None => {
-            return Err(ExperimentError::Invalid(format!(
-                "the scenario has {} variants; say which two to compare with --variants A,B",
-                base.variants.len()
-            )));
+            return Err(ExperimentError::WhichTwo {
+                variants: base.variants.len(),
+            });
         }
     };
     variant_index(base, &name_a)?;
@@ -389,14 +389,15 @@ pub fn breakeven_work(
     text: &str,
     file: &str,
     spec: &BreakevenSpec,
+    traces: &Traces,
 ) -> Result<Work, ExperimentError> {
     let (path, form) = field_to_vary(text, file, &spec.vary, "break-even")?;
     let (a, b) = spec.between;
-    let base = parse(text, file)?;
+    let base = parse_with(text, file, traces)?;
     let (name_a, name_b) = pick_variants(&base, &spec.variants)?;
     let (per_run, periods_per_run) = [a, b]
         .iter()
-        .filter_map(|&x| at(text, file, &path, form, x, spec.overrides).ok())
+        .filter_map(|&x| at(text, file, &path, form, x, spec.overrides, traces).ok())
         .map(|mut s| {
             s.variants.retain(|v| v.name == name_a || v.name == name_b);
             let w = Work::of(&s);
@@ -417,37 +418,4 @@ pub fn breakeven_work(
         instance_periods: periods_per_run * runs as f64,
         runs,
     })
-}
-
-/// The field `vary` names in a scenario without sweeps (`what` varies it, for the message).
-pub(super) fn field_to_vary(
-    text: &str,
-    file: &str,
-    vary: &str,
-    what: &str,
-) -> Result<(Vec<Step>, Form), ExperimentError> {
-    let sweep = Sweep::parse(text, file)?;
-    if let Some(axis) = sweep.axes.first() {
-        return Err(ExperimentError::Invalid(format!(
-            "{file} sweeps {}; {what} varies one field itself — give the field a single value",
-            axis.name
-        )));
-    }
-    doc::resolve_path(text, vary)
-        .map_err(|e| ExperimentError::Invalid(format!("--vary {vary}: {e}")))
-}
-
-/// The scenario with the field at `path` set to `x`.
-pub(super) fn at(
-    text: &str,
-    file: &str,
-    path: &[Step],
-    form: Form,
-    x: f64,
-    overrides: Overrides,
-) -> Result<Scenario, ExperimentError> {
-    let t = doc::set_values(text, file, &[(path, x, form)])?;
-    let mut s = parse(&t, file)?;
-    overrides.apply(&mut s);
-    Ok(s)
 }

@@ -4,12 +4,13 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::breakeven::{at, field_to_vary};
 use super::stats::Estimate;
+use super::vary::{at, field_to_vary};
 use super::{ExperimentError, Overrides, Work, invalid_at, replicate, variant_index};
 use crate::results::VariantReport;
 use crate::results::slo_misses;
-use crate::scenario::{Scenario, Slo, parse};
+use crate::scenario::{Scenario, Slo, parse_with};
+use crate::traffic::Traces;
 
 /// The limits a setting must keep (each on the mean over replications).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -75,6 +76,24 @@ pub(super) struct Judged {
     pub misses: Vec<String>,
 }
 
+/// What a cheapest-setting search tries.
+#[derive(Clone, Debug)]
+pub struct CheapestSpec {
+    /// The field to vary, e.g. `variant[fn].memory_mb`.
+    pub vary: String,
+    /// The values tried, in this order.
+    pub values: Vec<f64>,
+    /// The variant whose cost and limits are judged (the others are left out of its runs).
+    pub variant: String,
+    /// The limits a value must keep (missing ones from the scenario's `[slo]`:
+    /// [`Limits::or_slo`]).
+    pub limits: Limits,
+    /// Seeds per value.
+    pub replications: u32,
+    /// Seed and horizon overrides.
+    pub overrides: Overrides,
+}
+
 /// One value tried.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -96,37 +115,35 @@ fn nan() -> Estimate {
     Estimate::of(&[f64::NAN])
 }
 
-/// Try every value of `vary` for `variant` (in parallel) and return the candidates in the
-/// order given and the index of the cheapest feasible one (ties: the first); `None` is an
-/// answer (no value keeps the limits), not an error. Limits default to the scenario's `[slo]`,
-/// the failure limit to 0 % ([`Limits::or_slo`]). A value at which the scenario does not
-/// validate is an infeasible candidate carrying the error; the others still run.
+/// Try every value of `spec.vary` for `spec.variant` (in parallel) and return the candidates
+/// in the order given and the index of the cheapest feasible one (ties: the first); `None` is
+/// an answer (no value keeps the limits), not an error. Limits default to the scenario's
+/// `[slo]`, the failure limit to 0 % ([`Limits::or_slo`]). A value at which the scenario does
+/// not validate is an infeasible candidate carrying the error; the others still run. A
+/// replayed trace is checked once through `traces` and shared by every value.
 ///
 /// # Errors
 /// The field or variant does not exist, there are no values, or a run's results cannot be
 /// trusted (a replayed trace changed under it).
-#[allow(clippy::too_many_arguments)]
 pub fn cheapest(
     text: &str,
     file: &str,
-    vary: &str,
-    values: &[f64],
-    variant: &str,
-    limits: Limits,
-    replications: u32,
-    overrides: Overrides,
+    spec: &CheapestSpec,
+    traces: &Traces,
 ) -> Result<(Vec<Candidate>, Option<usize>), ExperimentError> {
+    let vary = spec.vary.as_str();
     let (path, form) = field_to_vary(text, file, vary, "the search")?;
-    if values.is_empty() {
-        return Err(ExperimentError::Invalid("no values to try".into()));
+    if spec.values.is_empty() {
+        return Err(ExperimentError::NoValues);
     }
-    let base = parse(text, file)?;
-    variant_index(&base, variant)?;
-    let limits = limits.or_slo(base.slo);
-    let candidates: Vec<Candidate> = values
+    let base = parse_with(text, file, traces)?;
+    variant_index(&base, &spec.variant)?;
+    let limits = spec.limits.or_slo(base.slo);
+    let candidates: Vec<Candidate> = spec
+        .values
         .par_iter()
         .map(|&x| {
-            let mut s = match at(text, file, &path, form, x, overrides) {
+            let mut s = match at(text, file, &path, form, x, spec.overrides, traces) {
                 Ok(s) => s,
                 Err(ExperimentError::Scenario(e)) => {
                     return Ok(Candidate {
@@ -140,8 +157,8 @@ pub fn cheapest(
                 }
                 Err(e) => return Err(e),
             };
-            s.variants.retain(|v| v.name == variant);
-            let reports = replicate(&s, replications)?;
+            s.variants.retain(|v| v.name == spec.variant);
+            let reports = replicate(&s, spec.replications)?;
             let j = limits.judge(&reports, 0);
             Ok(Candidate {
                 x,
@@ -171,22 +188,21 @@ pub fn cheapest(
 pub fn cheapest_work(
     text: &str,
     file: &str,
-    vary: &str,
-    values: &[f64],
-    variant: &str,
-    replications: u32,
-    overrides: Overrides,
+    spec: &CheapestSpec,
+    traces: &Traces,
 ) -> Result<Work, ExperimentError> {
-    let (path, form) = field_to_vary(text, file, vary, "the search")?;
+    let (path, form) = field_to_vary(text, file, &spec.vary, "the search")?;
+    let values = &spec.values;
+    let replications = spec.replications;
     let ends = [
         values.iter().copied().fold(f64::INFINITY, f64::min),
         values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     ];
     let (per_run, periods_per_run) = ends
         .iter()
-        .filter_map(|&x| at(text, file, &path, form, x, overrides).ok())
+        .filter_map(|&x| at(text, file, &path, form, x, spec.overrides, traces).ok())
         .map(|mut s: Scenario| {
-            s.variants.retain(|v| v.name == variant);
+            s.variants.retain(|v| v.name == spec.variant);
             let w = Work::of(&s);
             (w.requests, w.instance_periods)
         })

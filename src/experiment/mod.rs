@@ -6,9 +6,10 @@
 mod breakeven;
 mod cheapest;
 pub mod stats;
+mod vary;
 
 pub use breakeven::{Breakeven, BreakevenSpec, Evaluation, breakeven, breakeven_work};
-pub use cheapest::{Candidate, Limits, cheapest, cheapest_work};
+pub use cheapest::{Candidate, CheapestSpec, Limits, cheapest, cheapest_work};
 
 use rand::Rng;
 use rayon::prelude::*;
@@ -18,6 +19,7 @@ use crate::engine::{RngStreams, SimDuration};
 use crate::results::VariantReport;
 use crate::scenario::sweep::Sweep;
 use crate::scenario::{Scenario, ScenarioError};
+use crate::traffic::Traces;
 use stats::Estimate;
 
 /// Most simulated requests (arrivals × variants, summed over every run) a command starts
@@ -43,11 +45,13 @@ impl Work {
     /// most its selected rows × the rate multiplier, rounded up), × its variants.
     pub fn of(s: &Scenario) -> Work {
         let horizon_s = s.horizon.as_secs_f64();
-        let arrivals = match &s.traffic.arrivals {
-            crate::traffic::Arrivals::Replay { spec, check } => {
+        let arrivals = match (&s.traffic.arrivals, s.traffic.replay()) {
+            (_, Some((spec, check))) => {
                 check.selected_rows() as f64 * spec.controls.rate_multiplier.ceil()
             }
-            crate::traffic::Arrivals::Process(p) => p.mean_rate_per_s(horizon_s) * horizon_s,
+            (crate::traffic::Arrivals::Process(p), _) => p.mean_rate_per_s(horizon_s) * horizon_s,
+            // A trace not checked yet: its rows are not known (it does not run either).
+            (crate::traffic::Arrivals::Replay { .. }, None) => 0.0,
         };
         let periods = horizon_s / 60.0 + horizon_s / s.interval.as_secs_f64().max(1.0);
         let instance_periods = s
@@ -192,15 +196,20 @@ pub struct SweepMeta {
 }
 
 impl Plan {
-    /// Validate every point of `sweep` up front (errors name the point).
+    /// Validate every point of `sweep` up front (errors name the point), each replayed trace
+    /// checked once through `traces` and shared by the points that replay it.
+    ///
+    /// # Errors
+    /// The first point that does not validate, named.
     pub fn new(
         sweep: Sweep,
         replications: u32,
         overrides: Overrides,
+        traces: &Traces,
     ) -> Result<Plan, ScenarioError> {
         let points = (0..sweep.len())
             .map(|i| {
-                let mut s = sweep.point(i)?;
+                let mut s = sweep.point_with(i, traces)?;
                 overrides.apply(&mut s);
                 Ok(s)
             })
@@ -308,7 +317,7 @@ fn run_once(scenario: &Scenario, seed: u64) -> Result<crate::results::RunReport,
     s.seed = seed;
     let report = crate::sim::run(&s, &|_| {});
     match report.problems.first() {
-        Some(p) => Err(ExperimentError::Invalid(p.clone())),
+        Some(p) => Err(ExperimentError::Untrusted(p.clone())),
         None => Ok(report),
     }
 }
@@ -407,9 +416,54 @@ pub enum ExperimentError {
     /// The scenario (or a point of it) is invalid.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
-    /// The request does not fit the scenario.
+    /// A run's results cannot be trusted (a replayed trace changed under it): the problem.
     #[error("{0}")]
-    Invalid(String),
+    Untrusted(String),
+    /// The scenario has no variant of this name.
+    #[error("no variant \"{name}\"; the scenario has: {available}")]
+    NoVariant {
+        /// The name asked for.
+        name: String,
+        /// The scenario's variants, comma-separated.
+        available: String,
+    },
+    /// A search's scenario already sweeps a field.
+    #[error(
+        "{file} sweeps {field}; {what} varies one field itself — give the field a single value"
+    )]
+    AlreadySwept {
+        /// The scenario file.
+        file: String,
+        /// The swept field.
+        field: String,
+        /// The search (`break-even`, `the search`).
+        what: String,
+    },
+    /// The field to vary is not in the scenario (or is not a number).
+    #[error("--vary {vary}: {reason}")]
+    UnknownField {
+        /// The field as given.
+        vary: String,
+        /// Why it is not one.
+        reason: String,
+    },
+    /// A break-even range that is not two finite numbers, the smaller first.
+    #[error("--between {from},{to}: give two numbers, the smaller first")]
+    EmptyRange {
+        /// Its first end.
+        from: f64,
+        /// Its second end.
+        to: f64,
+    },
+    /// A break-even over a scenario without exactly two variants, and none named.
+    #[error("the scenario has {variants} variants; say which two to compare with --variants A,B")]
+    WhichTwo {
+        /// How many variants it has.
+        variants: usize,
+    },
+    /// A cheapest-setting search with no values to try.
+    #[error("no values to try")]
+    NoValues,
     /// The estimated work is too large to start without `--force`.
     #[error("{0}")]
     TooMuchWork(String),
@@ -449,10 +503,10 @@ fn variant_index(scenario: &Scenario, name: &str) -> Result<usize, ExperimentErr
         .position(|v| v.name == name)
         .ok_or_else(|| {
             let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
-            ExperimentError::Invalid(format!(
-                "no variant \"{name}\"; the scenario has: {}",
-                names.join(", ")
-            ))
+            ExperimentError::NoVariant {
+                name: name.to_string(),
+                available: names.join(", "),
+            }
         })
 }
 

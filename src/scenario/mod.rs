@@ -19,7 +19,7 @@ use crate::billing::{Ec2Billing, LambdaBilling};
 use crate::engine::SimDuration;
 use crate::platform::iaas::FleetConfig;
 use crate::platform::serverless::FunctionConfig;
-use crate::traffic::Traffic;
+use crate::traffic::{Traces, Traffic};
 
 /// A validated scenario: one traffic, several platform variants to compare on it.
 #[derive(Clone, Debug, PartialEq)]
@@ -144,7 +144,7 @@ pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
     })
 }
 
-/// Read and validate a scenario file.
+/// Read and validate a scenario file; a replayed trace is not read ([`parse`]).
 ///
 /// # Errors
 /// [`ScenarioError::Read`] as [`read_text`]; otherwise the first syntax or validation error,
@@ -157,12 +157,46 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// A scenario file's raw layer, with its `[[variant]]` tables as the products read them.
 type RawDocument = raw::RawScenario<variant::RawVariant>;
 
-/// Parse and validate scenario `text`; `file` names it in errors.
+/// Read and validate a scenario file, checking the trace it replays through `traces`
+/// ([`parse_with`]).
 ///
 /// # Errors
-/// [`ScenarioError::Syntax`] when `text` is not TOML or a key or type is wrong;
-/// [`ScenarioError::Invalid`] for the first impossible value, with its file, line and field.
+/// [`ScenarioError::Read`] as [`read_text`]; otherwise the first syntax or validation error,
+/// with its file, line, field and value.
+pub fn load_with(path: &Path, traces: &Traces) -> Result<Scenario, ScenarioError> {
+    let text = read_text(path)?;
+    parse_with(&text, &path.display().to_string(), traces)
+}
+
+/// Parse and validate scenario `text` without reading anything else; `file` names it in
+/// errors. A replayed trace is validated as written only (format, fields, controls): its
+/// arrivals come back unchecked ([`crate::traffic::Arrivals::Replay`] with no trace), and what
+/// depends on the trace's content — that it parses and has rows to replay, durations, the
+/// function names a `reserved_concurrency` table gives — waits for [`parse_with`]. Such a
+/// scenario does not run (its run reports a problem); one without a trace is complete.
+///
+/// # Errors
+/// The first syntax or validation error, with its file, line, field and value.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    parse_checking(text, file, None)
+}
+
+/// [`parse`], then the replayed trace checked through `traces` — each distinct trace once per
+/// [`Traces`], so every point of a sweep and every evaluation of a search shares one check —
+/// and what depends on it validated: the scenario is ready to run.
+///
+/// # Errors
+/// As [`parse`]; a trace that does not check (cannot be read, a row does not parse, no request
+/// to replay…) is an error at `traffic.replay.path`.
+pub fn parse_with(text: &str, file: &str, traces: &Traces) -> Result<Scenario, ScenarioError> {
+    parse_checking(text, file, Some(traces))
+}
+
+fn parse_checking(
+    text: &str,
+    file: &str,
+    traces: Option<&Traces>,
+) -> Result<Scenario, ScenarioError> {
     let syntax = |span, field, message: &str| {
         let message = message.trim_end().to_string();
         ScenarioError::Syntax(Located::at(file, text, span, field, message, None))
@@ -179,6 +213,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         file,
         text,
         doc: &doc,
+        traces,
         warnings: Default::default(),
     };
     validate::scenario(&cx, raw, variant::validate)

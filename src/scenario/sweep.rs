@@ -12,7 +12,8 @@ use std::ops::Range;
 use toml_edit::{Item, Value};
 
 use super::doc::{Form, Step, UNSWEPT, number, path_text, set_values};
-use super::{Located, Scenario, ScenarioError, parse, takes_fractions};
+use super::{Located, Scenario, ScenarioError, parse, parse_with, takes_fractions};
+use crate::traffic::Traces;
 
 /// Fields whose value is a list by nature, never a sweep.
 const LIST_FIELDS: [&str; 4] = ["hourly", "at_s", "values_ms", "functions"];
@@ -330,8 +331,25 @@ impl Sweep {
         out
     }
 
-    /// The scenario at point `i`: the text with each axis's value written in, validated.
+    /// The scenario at point `i`: the text with each axis's value written in, validated
+    /// without reading its trace ([`parse`]).
+    ///
+    /// # Errors
+    /// The point's first validation error, naming the point.
     pub fn point(&self, i: usize) -> Result<Scenario, ScenarioError> {
+        self.point_checking(i, None)
+    }
+
+    /// [`Sweep::point`], its trace checked through `traces` ([`parse_with`]): every point that
+    /// replays the same trace shares one check.
+    ///
+    /// # Errors
+    /// As [`parse_with`], naming the point.
+    pub fn point_with(&self, i: usize, traces: &Traces) -> Result<Scenario, ScenarioError> {
+        self.point_checking(i, Some(traces))
+    }
+
+    fn point_checking(&self, i: usize, traces: Option<&Traces>) -> Result<Scenario, ScenarioError> {
         let values = self.values(i);
         let settings: Vec<(&[Step], f64, Form)> = self
             .axes
@@ -340,7 +358,11 @@ impl Sweep {
             .map(|(a, &v)| (a.path.as_slice(), v, a.form))
             .collect();
         let text = set_values(&self.text, &self.file, &settings)?;
-        parse(&text, &self.file).map_err(|e| at_point(e, &self.axes, &values))
+        match traces {
+            Some(traces) => parse_with(&text, &self.file, traces),
+            None => parse(&text, &self.file),
+        }
+        .map_err(|e| at_point(e, &self.axes, &values))
     }
 }
 

@@ -6,7 +6,8 @@ use scalesim::scenario::{self, Scenario};
 
 /// Parse scenario text, panicking with the error text if it is invalid.
 pub fn scenario(text: &str) -> Scenario {
-    scenario::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+    let traces = scalesim::traffic::replay::files();
+    scenario::parse_with(text, "test.toml", &traces).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Run a scenario with no progress reporting.

@@ -149,12 +149,13 @@ fn parse_run_check(text: &str, file: &str, budget: f64) -> Result<Ended, String>
 /// A scenario, or the first and last points of a sweep.
 fn parse(text: &str, file: &str) -> Result<Vec<Scenario>, scenario::ScenarioError> {
     let sweep = Sweep::parse(text, file)?;
+    let traces = scalesim::traffic::replay::files();
     if sweep.is_empty() {
-        return Ok(vec![scenario::parse(text, file)?]);
+        return Ok(vec![scenario::parse_with(text, file, &traces)?]);
     }
     [0, sweep.len().saturating_sub(1)]
         .iter()
-        .map(|&i| sweep.point(i))
+        .map(|&i| sweep.point_with(i, &traces))
         .collect()
 }
 

@@ -153,7 +153,6 @@ impl From<Done> for FleetEvent {
 /// The simulation state of a fleet.
 pub struct FleetModel<'a> {
     cfg: &'a FleetConfig,
-    profile: &'a RequestProfile,
     policy: Box<dyn Policy + 'a>,
     boot_rng: SimRng,
     horizon: SimTime,
@@ -193,7 +192,6 @@ impl<'a> FleetModel<'a> {
         }
         FleetModel {
             cfg,
-            profile,
             policy,
             boot_rng,
             horizon,

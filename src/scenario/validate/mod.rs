@@ -35,11 +35,13 @@ pub(crate) use dist::dist;
 pub(crate) type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Where errors are reported: the file's name, its text and its parsed document (for spans);
-/// and the warnings gathered on the way.
+/// the traces to check a replay with (`None`: validate it as written only); and the warnings
+/// gathered on the way.
 pub(crate) struct Ctx<'a> {
     pub file: &'a str,
     pub text: &'a str,
     pub doc: &'a toml_edit::Document<&'a str>,
+    pub traces: Option<&'a crate::traffic::Traces>,
     pub warnings: std::cell::RefCell<Vec<String>>,
 }
 

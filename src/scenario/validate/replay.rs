@@ -1,12 +1,14 @@
 //! Validation of `traffic.replay`: which format, which fields it takes, the controls and the
-//! function selection; then the trace itself is checked, so its errors come before any output.
+//! function selection; then, when the context has traces to check it with, the trace itself
+//! (once per distinct trace: [`crate::traffic::Traces`]), so its errors come before any output.
 
 use super::key;
 use super::{Ctx, Result, Step};
 use crate::scenario::raw::*;
+use crate::traffic::CheckedTrace;
 use crate::traffic::replay::{
-    self, Columns, Durations, Format, FunctionSelect, OnError, ReplayCheck, ReplayControls,
-    ReplaySpec, TimestampUnit, WithinMinute,
+    self, Columns, Durations, Format, FunctionSelect, OnError, ReplayControls, ReplaySpec,
+    TimestampUnit, WithinMinute,
 };
 
 fn at(f: &'static str) -> [Step; 3] {
@@ -84,8 +86,8 @@ fn columns(raw: &RawReplay) -> Columns {
     }
 }
 
-/// Validate `traffic.replay` and check the trace.
-pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayCheck)> {
+/// Validate `traffic.replay`, and check the trace when `cx` has traces (`None` otherwise).
+pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, Option<CheckedTrace>)> {
     let base = [key("traffic"), key("replay")];
     cx.only(
         &base,
@@ -142,7 +144,13 @@ pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayChe
             top: top.map(|k| k as usize),
         },
     };
-    let check = replay::check(&spec).map_err(|e| cx.err(&at("path"), e.to_string(), ""))?;
+    let Some(traces) = cx.traces else {
+        return Ok((spec, None));
+    };
+    let trace = traces
+        .check(&spec)
+        .map_err(|e| cx.err(&at("path"), e.to_string(), ""))?;
+    let check = &trace.check;
     if check.selected_rows() == 0 {
         return Err(cx.err(
             &at("path"),
@@ -157,7 +165,7 @@ pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, ReplayChe
             "point at a trace with at least one well-formed row (and select functions it has)",
         ));
     }
-    Ok((spec, check))
+    Ok((spec, Some(trace)))
 }
 
 /// Window, compression and rate multiplier of a replay.

@@ -66,8 +66,11 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
             Arrivals::Process(arrivals(cx, &a, process)?)
         }
         (None, Some(log)) => {
-            let (spec, check) = super::replay::replay(cx, log)?;
-            if check.without_duration > 0 && duration.is_none() {
+            let (spec, trace) = super::replay::replay(cx, log)?;
+            if let Some(check) = trace.as_ref().map(|t| &t.check)
+                && check.without_duration > 0
+                && duration.is_none()
+            {
                 return Err(cx.err(
                     &[key("traffic"), key("replay")],
                     format!(
@@ -77,7 +80,7 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
                     "name the log's duration column (duration = \"...\") or give traffic.request.duration",
                 ));
             }
-            Arrivals::Replay { spec, check }
+            Arrivals::Replay { spec, trace }
         }
         (Some(_), Some(_)) => {
             return Err(cx.err(

@@ -133,6 +133,15 @@ pub(super) fn validate(
     )?;
     let reserved_concurrency = match &raw.reserved_concurrency {
         None => ReservedConcurrency::None,
+        // A replay not checked yet: its function names are resolved when it is (parse_with).
+        Some(RawReserved::ByFunction(map)) if traffic.trace_unchecked() => {
+            for v in map.values() {
+                let path = p("reserved_concurrency");
+                let account = i64::from(account_concurrency);
+                cx.int_in(&path, *v, 0, account, " concurrent executions")?;
+            }
+            ReservedConcurrency::ByFunction(Vec::new())
+        }
         Some(r) => reserved(
             cx,
             &p("reserved_concurrency"),

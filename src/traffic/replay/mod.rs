@@ -156,6 +156,18 @@ pub struct ReplaySpec {
     pub select: FunctionSelect,
 }
 
+impl ReplaySpec {
+    /// Whether `other` reads the same trace the same way and selects the same functions, so
+    /// that checking one checks the other: the check depends on the path, format, `on_error`
+    /// and selection, not on the controls or what the durations are.
+    pub fn same_trace(&self, other: &ReplaySpec) -> bool {
+        self.path == other.path
+            && self.format == other.format
+            && self.on_error == other.on_error
+            && self.select == other.select
+    }
+}
+
 /// Replay controls: a window of the log, time compression and a rate multiplier.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReplayControls {
@@ -728,6 +740,42 @@ pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng, horizon: SimTim
         end: None,
         tally: ReplayTally::default(),
     }
+}
+
+impl crate::traffic::ReplayStream for Replay {
+    fn problem(&self) -> Option<String> {
+        Replay::problem(self)
+    }
+
+    fn tally(&self) -> ReplayTally {
+        Replay::tally(self)
+    }
+}
+
+/// The trace readers of this module, from files: [`check`] to check, [`rows`] (a reader
+/// thread, the format's `Source`, reordering) to replay.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Files;
+
+impl crate::traffic::TraceReader for Files {
+    fn check(&self, spec: &ReplaySpec) -> Result<ReplayCheck, ReplayError> {
+        check(spec)
+    }
+
+    fn open(
+        &self,
+        spec: &ReplaySpec,
+        check: &ReplayCheck,
+        rng: SimRng,
+        horizon: SimTime,
+    ) -> Box<dyn crate::traffic::ReplayStream> {
+        Box::new(rows(spec, check, rng, horizon))
+    }
+}
+
+/// The traces of one command, read from files by [`Files`]: each distinct trace checked once.
+pub fn files() -> crate::traffic::Traces {
+    crate::traffic::Traces::new(std::sync::Arc::new(Files))
 }
 
 /// Resolve `path` against the scenario file's folder.
