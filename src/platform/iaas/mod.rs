@@ -1,5 +1,5 @@
 //! A fleet of provisioned servers behind a load balancer, fixed or autoscaled, built on the
-//! replica [`Pool`](crate::platform::pool::Pool) (an instance is a replica).
+//! replica [`Pool`] (an instance is a replica).
 //!
 //! - Instances live through booting → in service → draining → terminated. A launch takes a
 //!   boot time drawn from a distribution; billing runs from launch to termination.
