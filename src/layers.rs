@@ -17,7 +17,7 @@ const FLOORS: &[&[&str]] = &[
     &["offering"],
     &["sim"],
     &["experiment"],
-    &["report"],
+    &["report", "files"],
     &["cli", "main", "lib", "layers"],
 ];
 

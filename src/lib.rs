@@ -75,6 +75,7 @@ pub mod billing;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
+pub mod files;
 pub mod metrics;
 pub mod offering;
 pub mod platform;
