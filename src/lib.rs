@@ -78,6 +78,7 @@ pub mod experiment;
 pub mod files;
 pub mod metrics;
 pub mod offering;
+mod par;
 pub mod platform;
 pub mod report;
 pub mod results;
