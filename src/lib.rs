@@ -70,6 +70,8 @@
 //! println!("{}: ${:.4} for {} requests", v.name, v.cost.total_usd, v.requests.completed);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod autoscale;
 pub mod billing;
 pub mod dist;
