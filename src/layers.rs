@@ -8,7 +8,7 @@ use std::path::Path;
 /// The rooms, bottom floor first; rooms on one floor may use each other. `usage`, `results`
 /// and `offering` are the floors issue 11 adds (listed before they exist, so they slot in).
 const FLOORS: &[&[&str]] = &[
-    &["engine"],
+    &["engine", "par"],
     &["dist", "autoscale", "metrics", "usage"],
     &["billing", "traffic"],
     &["platform"],
@@ -17,7 +17,7 @@ const FLOORS: &[&[&str]] = &[
     &["offering"],
     &["sim"],
     &["experiment"],
-    &["report"],
+    &["report", "files"],
     &["cli", "main", "lib", "layers"],
 ];
 

@@ -70,13 +70,17 @@
 //! println!("{}: ${:.4} for {} requests", v.name, v.cost.total_usd, v.requests.completed);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod autoscale;
 pub mod billing;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
+pub mod files;
 pub mod metrics;
 pub mod offering;
+mod par;
 pub mod platform;
 pub mod report;
 pub mod results;

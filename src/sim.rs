@@ -2,7 +2,7 @@
 //! Each variant's product ([`crate::offering`]) builds its model, runs it and bills it; this file
 //! names no product. The result is plain data ([`crate::results`]).
 
-use rayon::prelude::*;
+use crate::par::*;
 
 use crate::engine::{RngStreams, SimTime};
 use crate::metrics::RequestSink;

@@ -190,7 +190,7 @@ autoscaling = { policy = "hpa", average_utilization = 50, min_replicas = 1, max_
 #[test]
 fn shipped_daily_cycle_target_tracking_beats_the_peak_sized_fleet_within_the_slo() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-cycle.toml");
-    let s = scalesim::scenario::load(&path).unwrap();
+    let s = scalesim::files::load(&path).unwrap();
     let slo = s.slo.expect("the scenario states an SLO");
     let r = common::run(&s);
     let by_name = |n: &str| r.variants.iter().find(|v| v.name == n).unwrap();

@@ -22,8 +22,7 @@ fn case_path(name: &str) -> PathBuf {
 /// Run a case file of `tests/fixtures/cases/` and return its variants.
 fn run_case(name: &str) -> Vec<VariantReport> {
     let traces = scalesim::traffic::replay::files();
-    let s =
-        scalesim::scenario::load_with(&case_path(name), &traces).unwrap_or_else(|e| panic!("{e}"));
+    let s = scalesim::files::load_with(&case_path(name), &traces).unwrap_or_else(|e| panic!("{e}"));
     run(&s).variants
 }
 
@@ -164,7 +163,7 @@ load_balancer = false
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert!(r.warnings[0].contains("variant fn") && r.warnings[0].contains("900 s"));
     // The issue's case (Python INIT before each run): 3 of 3 timed out, each billed INIT + 900 s.
-    let r = run(&scalesim::scenario::load(&case_path("lambda-timeout.toml")).unwrap());
+    let r = run(&scalesim::files::load(&case_path("lambda-timeout.toml")).unwrap());
     let f = &r.variants[0];
     assert_eq!(f.requests.timed_out, 3);
     // 5,400 GB-s for the three 900 s runs plus 3 × 2 GB × INIT (a Python INIT is well under 2 s).
@@ -221,7 +220,7 @@ cold_start = {{ dist = "constant", ms = 0 }}
 "#
     );
     fs::write(dir.join("s.toml"), text).unwrap();
-    scalesim::scenario::load_with(&dir.join("s.toml"), &scalesim::traffic::replay::files())
+    scalesim::files::load_with(&dir.join("s.toml"), &scalesim::traffic::replay::files())
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -288,7 +287,7 @@ fn reserved_concurrency_guarantees_and_caps() {
             "reserved_concurrency = { a = 950 }",
         );
     fs::write(dir.path().join("s.toml"), text).unwrap();
-    let err = scalesim::scenario::load_with(
+    let err = scalesim::files::load_with(
         &dir.path().join("s.toml"),
         &scalesim::traffic::replay::files(),
     )

@@ -8,7 +8,7 @@ use scalesim::report::{summary_csv, summary_json, summary_table};
 
 fn steady_api_10_minutes() -> scalesim::report::RunReport {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/steady-api.toml");
-    let mut s = scalesim::scenario::load(&path).unwrap();
+    let mut s = scalesim::files::load(&path).unwrap();
     s.horizon = SimDuration::from_secs(600);
     scalesim::sim::run(&s, &|_| {})
 }

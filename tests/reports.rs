@@ -11,7 +11,7 @@ use tempfile::TempDir;
 
 fn steady_api(minutes: u64) -> scalesim::report::RunReport {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/steady-api.toml");
-    let mut s = scalesim::scenario::load(&path).unwrap();
+    let mut s = scalesim::files::load(&path).unwrap();
     s.horizon = scalesim::engine::SimDuration::from_secs(minutes * 60);
     common::run(&s)
 }
@@ -244,7 +244,7 @@ fn request_log_accounts_for_every_request() {
 #[test]
 fn every_report_file_is_byte_identical_across_runs_and_threads() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-cycle.toml");
-    let mut s = scalesim::scenario::load(&path).unwrap();
+    let mut s = scalesim::files::load(&path).unwrap();
     s.horizon = scalesim::engine::SimDuration::from_secs(3 * 3_600);
     let files = |threads: usize| {
         rayon::ThreadPoolBuilder::new()

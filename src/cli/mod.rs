@@ -217,9 +217,9 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// The text of a scenario file (a regular UTF-8 file of at most 10 MiB: see
-/// [`scenario::read_text`]).
+/// [`scalesim::files::read_text`]).
 pub(crate) fn read_scenario(path: &Path) -> Result<String> {
-    Ok(scenario::read_text(path)?)
+    Ok(scalesim::files::read_text(path)?)
 }
 
 /// The scenario of `text`, or the sweep it is (`Err`). A table with `from` and `to` may be a

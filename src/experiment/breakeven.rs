@@ -1,7 +1,7 @@
 //! Break-even: the value of one scenario field at which two variants cost the same, found by
 //! bisection on simulation runs (each point the mean of its replications, paired by seed).
 
-use rayon::prelude::*;
+use crate::par::*;
 use serde::{Deserialize, Serialize};
 
 use super::cheapest::Limits;

@@ -1,7 +1,7 @@
 //! Cheapest setting: try each value of one field of one variant (a memory size, a fleet size)
 //! and pick the cheapest that keeps within latency and failure limits.
 
-use rayon::prelude::*;
+use crate::par::*;
 use serde::{Deserialize, Serialize};
 
 use super::stats::Estimate;

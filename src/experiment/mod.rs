@@ -1,7 +1,8 @@
 //! Experiments on top of single runs: parameter sweeps (grids of scenario values), replications
 //! with confidence intervals, shards of a sweep for a cluster, break-even and cheapest-setting
 //! searches. Every run is an ordinary simulation of a validated scenario; runs spread over the
-//! cores with rayon and come back in a fixed order, so results do not depend on the thread count.
+//! cores with rayon (the `parallel` feature, on by default; without it they run one after
+//! another) and come back in a fixed order, so results do not depend on the thread count.
 
 mod breakeven;
 mod cheapest;
@@ -11,8 +12,8 @@ mod vary;
 pub use breakeven::{Breakeven, BreakevenSpec, Evaluation, breakeven, breakeven_work};
 pub use cheapest::{Candidate, CheapestSpec, Limits, cheapest, cheapest_work};
 
+use crate::par::*;
 use rand::Rng;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{RngStreams, SimDuration};

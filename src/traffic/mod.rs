@@ -2,9 +2,10 @@
 
 mod arrivals;
 pub mod replay;
+pub mod trace;
 
 pub use arrivals::{ArrivalProcess, ArrivalTimes};
-pub use replay::{
+pub use trace::{
     Durations, FunctionInfo, ReplayCheck, ReplayControls, ReplayError, ReplaySpec, ReplayTally,
     Replayed,
 };

@@ -6,7 +6,7 @@ use super::key;
 use super::{Ctx, Result, Step};
 use crate::scenario::raw::*;
 use crate::traffic::CheckedTrace;
-use crate::traffic::replay::{
+use crate::traffic::trace::{
     self, Columns, Durations, Format, FunctionSelect, OnError, ReplayControls, ReplaySpec,
     TimestampUnit, WithinMinute,
 };
@@ -125,10 +125,10 @@ pub(super) fn replay(cx: &Ctx, raw: &RawReplay) -> Result<(ReplaySpec, Option<Ch
     }
     let top = raw
         .top_functions
-        .map(|k| cx.int_in(&at("top_functions"), k, 1, replay::MAX_FUNCTIONS as i64, ""))
+        .map(|k| cx.int_in(&at("top_functions"), k, 1, trace::MAX_FUNCTIONS as i64, ""))
         .transpose()?;
     let spec = ReplaySpec {
-        path: replay::resolve(cx.file, &raw.path),
+        path: trace::resolve(cx.file, &raw.path),
         format,
         on_error: match raw.on_error.unwrap_or(RawOnError::Fail) {
             RawOnError::Fail => OnError::Fail,

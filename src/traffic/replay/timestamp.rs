@@ -1,46 +1,6 @@
 //! Timestamps as traces write them, to seconds since the Unix epoch.
 
-/// How timestamps are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TimestampUnit {
-    /// Seconds (since the epoch, or since the trace's start; fractions allowed).
-    Seconds,
-    /// Milliseconds.
-    Millis,
-    /// Microseconds.
-    Micros,
-    /// RFC 3339, e.g. `2026-11-28T09:00:00.250Z` or `2026-11-28T10:00:00.250+01:00`.
-    Rfc3339,
-}
-
-impl TimestampUnit {
-    /// What a value of this unit looks like, for error messages.
-    pub fn expected(self) -> &'static str {
-        match self {
-            TimestampUnit::Seconds => {
-                "a timestamp in seconds (within ±253402300799: no later than the year 9999)"
-            }
-            TimestampUnit::Millis => {
-                "a timestamp in milliseconds (within ±253402300799000: no later than the year 9999)"
-            }
-            TimestampUnit::Micros => {
-                "a timestamp in microseconds (within ±253402300799000000: no later than the year 9999)"
-            }
-            TimestampUnit::Rfc3339 => {
-                "an RFC 3339 timestamp (2026-11-28T09:00:00Z, 2026-11-28T10:00:00.250+01:00; a real date, years 1970–9999)"
-            }
-        }
-    }
-
-    /// Seconds per unit of a numeric timestamp.
-    pub fn scale_s(self) -> f64 {
-        match self {
-            TimestampUnit::Seconds | TimestampUnit::Rfc3339 => 1.0,
-            TimestampUnit::Millis => 1e-3,
-            TimestampUnit::Micros => 1e-6,
-        }
-    }
-}
+pub use crate::traffic::trace::TimestampUnit;
 
 /// The latest time a trace may hold, seconds since the epoch: 9999-12-31T23:59:59Z, the last
 /// second of four-digit years (RFC 3339's `date-fullyear = 4DIGIT`). Numeric timestamps (since
