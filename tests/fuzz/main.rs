@@ -31,7 +31,14 @@ mod mutate;
 use checks::check_report;
 use mutate::{ByteEdit, apply_byte_edit, apply_text_edit, byte_edit, text_edit};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// The package's folder: `CARGO_MANIFEST_DIR` as `cargo test` sets it when it runs the tests,
+/// else as it was at build time (which may name an older clone: cargo does not rebuild a test
+/// when only the folder changed).
+fn root() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
 /// Folders searched for `*.toml` scenarios, relative to the repository.
 const CORPUS: &[&str] = &["fuzz/corpus", "scenarios"];
 /// Most simulated events (requests and reporting intervals, times variants) a corpus input may
@@ -208,7 +215,7 @@ fn corpus_scenarios() -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     for dir in CORPUS {
-        walk(&Path::new(ROOT).join(dir), &mut out);
+        walk(&root().join(dir), &mut out);
     }
     out.sort();
     out
@@ -216,7 +223,7 @@ fn corpus_scenarios() -> Vec<PathBuf> {
 
 /// A corpus path relative to the repository, as [`KNOWN_FAILING`] names it.
 fn name_of(path: &Path) -> String {
-    path.strip_prefix(ROOT)
+    path.strip_prefix(root())
         .unwrap_or(path)
         .display()
         .to_string()

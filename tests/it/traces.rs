@@ -2,15 +2,13 @@
 //! each function's request count equal to the trace's, and the 2021 sample's cold starts and
 //! bill under a 10-minute keep-alive agree with an independent computation.
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-use common::{run, scenario};
+use crate::common::{run, scenario};
 
 fn traces() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/traces")
+    crate::common::manifest_dir().join("scenarios/traces")
 }
 
 /// A scenario replaying `replay` on one Lambda function with a fixed 250 ms cold start and no

@@ -23,8 +23,8 @@ use std::process::Command;
 
 const HORIZON: &str = "1m";
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+fn root() -> PathBuf {
+    crate::common::manifest_dir()
 }
 
 /// The commands of a text's lines, continuation lines (`\` at the end) joined.

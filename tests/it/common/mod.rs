@@ -46,7 +46,7 @@ pub fn decode_png(bytes: &[u8]) -> (u32, u32, usize, Vec<u8>) {
 
 /// Run the binary on `scenarios/<name>.toml` over `horizon`, writing the report folder `out`.
 pub fn run_shipped(name: &str, horizon: &str, out: &std::path::Path) {
-    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let scenario = manifest_dir()
         .join("scenarios")
         .join(format!("{name}.toml"));
     assert_cmd::Command::cargo_bin("scalesim")
@@ -57,4 +57,13 @@ pub fn run_shipped(name: &str, horizon: &str, out: &std::path::Path) {
         .arg(out)
         .assert()
         .success();
+}
+
+/// The package's folder: `CARGO_MANIFEST_DIR` as `cargo test` sets it when it runs the tests,
+/// else as it was at build time. (Cargo does not rebuild a test when only the folder changed,
+/// so the build-time value may name an older clone of the repository.)
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -3,12 +3,10 @@
 //! refused with the allowed range. Inputs from the cases in `tests/fixtures/cases/` and
 //! `tests/fixtures/fuzz/` (copied from the shared case files, whose headers state the rules).
 
-mod common;
-
-use common::{run_one, scenario};
+use crate::common::{run_one, scenario};
 
 fn fixture(path: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = crate::common::manifest_dir()
         .join("tests/fixtures")
         .join(path);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -223,7 +221,7 @@ autoscaling = { policy = "target_tracking", predefined_metric_type = "ASGAverage
     for seed in 1..=20 {
         let mut s = base.clone();
         s.seed = seed;
-        let mut r = common::run(&s);
+        let mut r = crate::common::run(&s);
         let v = r.variants.remove(0);
         assert!(v.requests.is_conserved(), "seed {seed}: {:?}", v.requests);
         assert!(v.capacity.mean_utilisation <= 1.0 + 1e-9, "seed {seed}");

@@ -1,8 +1,6 @@
 //! The HTML report in a real headless browser (Debian's chromium, installed by .ci/run): it loads
 //! from a file URL with no console errors, and every chart is drawn.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -91,7 +89,7 @@ fn html_report_loads_without_errors_and_draws_every_chart() {
     );
 
     let out = dir.path().join("report");
-    common::run_shipped("steady-api", "2h", &out);
+    crate::common::run_shipped("steady-api", "2h", &out);
     let page = out.join("report.html");
 
     let (dom, stderr) = headless(&browser, &profile, &page, &["--dump-dom"]);
@@ -132,7 +130,7 @@ fn html_report_loads_without_errors_and_draws_every_chart() {
             "--hide-scrollbars",
         ],
     );
-    let (width, height, channels, buf) = common::decode_png(&std::fs::read(&shot).unwrap());
+    let (width, height, channels, buf) = crate::common::decode_png(&std::fs::read(&shot).unwrap());
     let pixels = buf.chunks(channels).take((width * height) as usize);
     let (mut non_white, mut coloured) = (0usize, 0usize);
     for p in pixels {

@@ -1,9 +1,7 @@
 //! Autoscaled fleets end to end: how fast target tracking reacts to a traffic step, that it
 //! scales in only after 15 low periods and does not flap, and that an HPA holds steady.
 
-mod common;
-
-use common::run_one;
+use crate::common::run_one;
 use scalesim::metrics::IntervalRow;
 
 fn period_ending(timeseries: &[IntervalRow], end_s: f64) -> &IntervalRow {
@@ -189,10 +187,10 @@ autoscaling = { policy = "hpa", average_utilization = 50, min_replicas = 1, max_
 /// the fixed fleet sized for the peak, and both keep p99 and failures within the scenario's SLO.
 #[test]
 fn shipped_daily_cycle_target_tracking_beats_the_peak_sized_fleet_within_the_slo() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-cycle.toml");
+    let path = crate::common::manifest_dir().join("scenarios/daily-cycle.toml");
     let s = scalesim::files::load(&path).unwrap();
     let slo = s.slo.expect("the scenario states an SLO");
-    let r = common::run(&s);
+    let r = crate::common::run(&s);
     let by_name = |n: &str| r.variants.iter().find(|v| v.name == n).unwrap();
     let fixed = by_name("ec2-fixed-4x-c7g.large");
     let scaled = by_name("ec2-target-tracking");
@@ -518,7 +516,7 @@ duration = {{ dist = "constant", ms = 10 }}
         fleet("default-cooldown", ""),
         fleet("cooldown-60s", ", cooldown = \"60s\"")
     );
-    let r = common::run(&common::scenario(&text));
+    let r = crate::common::run(&crate::common::scenario(&text));
     assert_eq!(
         activities(&r.variants[0]),
         vec![(60.0, 1, 2), (420.0, 2, 3)]
@@ -566,7 +564,7 @@ autoscaling = { policy = "target_tracking", predefined_metric_type = "ASGAverage
 /// scenario is accepted (0.5 % is a legal target) but warns, naming the file, line and field.
 #[test]
 fn a_fractional_cpu_target_warns_with_its_location() {
-    let s = common::scenario(
+    let s = crate::common::scenario(
         r#"
 name = "fraction"
 horizon = "1m"
@@ -587,7 +585,7 @@ autoscaling = { policy = "target_tracking", predefined_metric_type = "ASGAverage
     assert!(w.starts_with("test.toml:13:"), "{w}");
     assert!(w.contains("variant[0].autoscaling.target_value"), "{w}");
     assert!(w.contains("0.6 % CPU, not 60 %"), "{w}");
-    let r = common::run(&s);
+    let r = crate::common::run(&s);
     assert_eq!(r.warnings, s.warnings);
 }
 
@@ -795,7 +793,7 @@ fn an_hpa_manifest_behavior_maps_one_to_one() {
     use scalesim::autoscale::{HpaScalingPolicy, PolicySpec, PolicyType, SelectPolicy};
     use scalesim::engine::SimDuration;
     use scalesim::scenario::PlatformSpec;
-    let s = common::scenario(
+    let s = crate::common::scenario(
         r#"
 name = "manifest"
 horizon = "1m"

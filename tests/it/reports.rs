@@ -1,19 +1,15 @@
 //! Report folders: the time series survives Parquet, charts draw with the embedded font only,
 //! Markdown and CSV are pinned, and `scalesim report` re-renders the same files.
 
-mod common;
-
-use std::path::Path;
-
 use assert_cmd::Command;
 use scalesim::report::{charts, document, render_files, timeseries};
 use tempfile::TempDir;
 
 fn steady_api(minutes: u64) -> scalesim::report::RunReport {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/steady-api.toml");
+    let path = crate::common::manifest_dir().join("scenarios/steady-api.toml");
     let mut s = scalesim::files::load(&path).unwrap();
     s.horizon = scalesim::engine::SimDuration::from_secs(minutes * 60);
-    common::run(&s)
+    crate::common::run(&s)
 }
 
 #[test]
@@ -60,7 +56,7 @@ fn charts_render_with_the_embedded_font_only() {
     let charts = charts::render_all(&report).unwrap();
     assert_eq!(charts.len(), 5);
     for c in &charts {
-        let (w, h, _, rgb) = common::decode_png(&c.png);
+        let (w, h, _, rgb) = crate::common::decode_png(&c.png);
         assert_eq!((w, h), (960, 540));
         let dark = |y0: u32, y1: u32| {
             (y0..y1)
@@ -107,7 +103,7 @@ fn verdicts_compare_serverless_with_servers() {
 fn report_command_rerenders_the_same_files() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("r");
-    common::run_shipped("daily-cycle", "3h", &out);
+    crate::common::run_shipped("daily-cycle", "3h", &out);
     let read = |f: &str| std::fs::read(out.join(f)).unwrap();
     let names = [
         "report.md",
@@ -155,7 +151,7 @@ fn report_command_explains_a_folder_that_is_not_a_report() {
 #[test]
 fn request_log_accounts_for_every_request() {
     let dir = TempDir::new().unwrap();
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bursty.toml");
+    let scenario = crate::common::manifest_dir().join("scenarios/bursty.toml");
     let run = |out: &str, rate: Option<&str>| {
         let mut cmd = Command::cargo_bin("scalesim").unwrap();
         cmd.args([
@@ -243,7 +239,7 @@ fn request_log_accounts_for_every_request() {
 /// seed, on one thread or several.
 #[test]
 fn every_report_file_is_byte_identical_across_runs_and_threads() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-cycle.toml");
+    let path = crate::common::manifest_dir().join("scenarios/daily-cycle.toml");
     let mut s = scalesim::files::load(&path).unwrap();
     s.horizon = scalesim::engine::SimDuration::from_secs(3 * 3_600);
     let files = |threads: usize| {
@@ -251,7 +247,7 @@ fn every_report_file_is_byte_identical_across_runs_and_threads() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| render_files(&common::run(&s)).unwrap())
+            .install(|| render_files(&crate::common::run(&s)).unwrap())
     };
     let (a, b) = (files(1), files(3));
     assert_eq!(a.len(), b.len());
@@ -263,12 +259,12 @@ fn every_report_file_is_byte_identical_across_runs_and_threads() {
 
 /// Cost per million is per *arrived* request. One t3.micro ($0.0104/h) for 2.5 s bills its
 /// 60-second minimum: 60 × 0.0104 / 3,600 = $0.000173333. Four requests arrive (one served,
-/// two time out in the queue, one in flight at the end: `tests/bills.rs`), so
+/// two time out in the queue, one in flight at the end: `tests/it/bills.rs`), so
 /// 0.000173333 / 4 × 10^6 = $43.3333 per million — not $173.33 per million served.
 /// The projection covers a 730-hour month, 2,628,000 s.
 #[test]
 fn cost_per_million_counts_arrived_requests_and_a_month_is_730_hours() {
-    let v = common::run_one(
+    let v = crate::common::run_one(
         r#"
 name = "timeouts"
 horizon = "2500ms"
@@ -330,7 +326,7 @@ load_balancer = false
 "#
         )
     };
-    let r = common::run(&common::scenario(&text(1000)));
+    let r = crate::common::run(&crate::common::scenario(&text(1000)));
     let (f, e) = (&r.variants[0], &r.variants[1]);
     assert!(f.throttled_pct > 40.0, "{}", f.throttled_pct);
     assert!(f.cost.total_usd < e.cost.total_usd);
@@ -349,7 +345,7 @@ load_balancer = false
     assert!(scalesim::report::summary_table(&r).contains(&line));
     let md = document::markdown(&r, &[]);
     assert!(md.contains(&format!("**{line}**")));
-    let r = common::run(&common::scenario(&text(50)));
+    let r = crate::common::run(&crate::common::scenario(&text(50)));
     let line = scalesim::report::verdict::headline(&r);
     assert!(
         line.starts_with(

@@ -62,7 +62,7 @@ fn help_shows_examples() {
 
 #[test]
 fn every_shipped_scenario_runs_over_a_short_horizon() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate::common::manifest_dir();
     let mut count = 0;
     for entry in fs::read_dir(root.join("scenarios")).unwrap() {
         let path = entry.unwrap().path();
@@ -78,7 +78,7 @@ fn every_shipped_scenario_runs_over_a_short_horizon() {
             .is_empty()
         {
             // A sweep: every point, through `scalesim sweep`.
-            scalesim(root)
+            scalesim(&root)
                 .args(["sweep", file, "--horizon", "2h", "--out"])
                 .arg(out.path())
                 .assert()
@@ -97,7 +97,7 @@ fn every_shipped_scenario_runs_over_a_short_horizon() {
             }
             continue;
         }
-        scalesim(root)
+        scalesim(&root)
             .args(["run", path.to_str().unwrap(), "--horizon", "2h", "--out"])
             .arg(out.path())
             .assert()

@@ -1,8 +1,6 @@
 //! Bills worked out by hand, to the micro-dollar, on tiny deterministic traces.
 
-mod common;
-
-use common::{run, scenario};
+use crate::common::{run, scenario};
 use scalesim::billing::CostCategory;
 use scalesim::report::VariantReport;
 
@@ -337,10 +335,7 @@ load_balancer = { rules = 60, requests_per_connection = 5, connection_duration =
 #[test]
 fn alb_lcus_follow_aws_worked_example() {
     // The case file, as shipped in tests/fixtures, is the same scenario.
-    let case = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/cases/alb-lcu-example.toml"
-    );
+    let case = crate::common::manifest_dir().join("tests/fixtures/cases/alb-lcu-example.toml");
     let case = std::fs::read_to_string(case).unwrap();
     assert_eq!(scenario(&case).variants, scenario(ALB_EXAMPLE).variants);
     assert_eq!(scenario(&case).traffic, scenario(ALB_EXAMPLE).traffic);

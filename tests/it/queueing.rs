@@ -1,9 +1,7 @@
 //! Queueing theory as the oracle: Erlang C for a fixed fleet, Erlang B for a concurrency limit,
 //! Little's law for busy environments, and the known cold-start probability under keep-alive.
 
-mod common;
-
-use common::{erlang_b, erlang_c, run_one};
+use crate::common::{erlang_b, erlang_c, run_one};
 
 #[test]
 fn erlang_formulas_match_textbook_values() {

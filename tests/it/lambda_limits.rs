@@ -5,16 +5,14 @@
 //! the maximum, a traffic that stops ends the run). Each expected number is worked out in a
 //! comment. The case files from the issue are in `tests/fixtures/cases/`.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{run, run_one, scenario};
+use crate::common::{run, run_one, scenario};
 use scalesim::report::VariantReport;
 
 fn case_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    crate::common::manifest_dir()
         .join("tests/fixtures/cases")
         .join(name)
 }

@@ -1,13 +1,11 @@
 //! The exporters pinned at a fixed seed: any change to the JSON, CSV or table — in format or in
 //! the numbers the models produce — shows up as a snapshot diff to review.
 
-use std::path::Path;
-
 use scalesim::engine::SimDuration;
 use scalesim::report::{summary_csv, summary_json, summary_table};
 
 fn steady_api_10_minutes() -> scalesim::report::RunReport {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/steady-api.toml");
+    let path = crate::common::manifest_dir().join("scenarios/steady-api.toml");
     let mut s = scalesim::files::load(&path).unwrap();
     s.horizon = SimDuration::from_secs(600);
     scalesim::sim::run(&s, &|_| {})

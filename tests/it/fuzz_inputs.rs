@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 fn fuzz_dir(folder: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    crate::common::manifest_dir()
         .join("tests/fixtures/fuzz")
         .join(folder)
 }

@@ -1,9 +1,7 @@
 //! Invariants over many seeds: every request is accounted for exactly once, cost is never
 //! negative, the same seed gives the same report on one thread or many.
 
-mod common;
-
-use common::{run, scenario};
+use crate::common::{run, scenario};
 use scalesim::report::summary_json;
 
 /// A scenario where every fate happens: bursts overrun a function's limit (throttled) and a

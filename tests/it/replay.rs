@@ -3,8 +3,6 @@
 //! and column or are skipped and counted, logs a little out of order are put in order and logs
 //! far out of order are refused.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
@@ -14,7 +12,7 @@ use tempfile::TempDir;
 
 fn fixture(name: &str) -> String {
     fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        crate::common::manifest_dir()
             .join("tests/fixtures")
             .join(name),
     )
@@ -325,14 +323,14 @@ fn window_speed_and_rate_multiplier() {
 /// third time with probability 0.5: σ ≈ 63).
 #[test]
 fn fractional_multiplier_on_the_shipped_log() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/replay-request-log.toml");
+    let path = crate::common::manifest_dir().join("scenarios/replay-request-log.toml");
     let text = fs::read_to_string(&path).unwrap().replace(
         "duration_unit = \"ms\" }",
         "duration_unit = \"ms\", rate_multiplier = 2.5 }",
     );
     assert!(text.contains("rate_multiplier = 2.5"));
     let s = scalesim::scenario::parse_with(&text, path.to_str().unwrap(), &files()).unwrap();
-    let r = common::run(&s);
+    let r = crate::common::run(&s);
     let n = r.variants[0].requests.arrived as f64;
     assert!((n - 40_202.5).abs() < 5.0 * 63.5, "{n}");
 }
@@ -669,7 +667,7 @@ fn a_trace_changed_after_its_check_is_reported() {
     let original = fixture("requests.csv");
     let changed: Vec<&str> = original.lines().take(8).collect();
     fs::write(&log, changed.join("\n").replace(",140,", ",soon,")).unwrap();
-    let r = common::run(&s);
+    let r = crate::common::run(&s);
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
     assert!(
         r.problems[0].contains("changed after it was checked"),
@@ -677,7 +675,7 @@ fn a_trace_changed_after_its_check_is_reported() {
         r.problems[0]
     );
     fs::remove_file(&log).unwrap();
-    let r = common::run(&s);
+    let r = crate::common::run(&s);
     assert!(r.problems[0].contains("cannot reopen"), "{}", r.problems[0]);
     assert_eq!(r.variants[0].requests.arrived, 0);
 }
@@ -715,7 +713,7 @@ fn a_row_moved_earlier_after_the_check_is_a_change_not_a_panic() {
         fs::write(&log, before).unwrap();
         let s = scalesim::scenario::parse_with(&text, file.to_str().unwrap(), &files()).unwrap();
         fs::write(&log, &after).unwrap();
-        let r = common::run(&s);
+        let r = crate::common::run(&s);
         assert_eq!(r.problems.len(), 1, "{after}: {:?}", r.problems);
         let p = &r.problems[0];
         assert!(
@@ -739,7 +737,7 @@ fn a_fleet_runs_recorded_durations_as_recorded_and_counts_their_cpu() {
     let log = dir.path().join("log.csv");
     fs::write(&log, "timestamp,duration_ms\n100,2000\n100,2000\n").unwrap();
     let fleet = |durations: &str| {
-        common::run_one(&format!(
+        crate::common::run_one(&format!(
             r#"
 name = "fleet"
 horizon = "10s"
@@ -875,7 +873,7 @@ fn a_sweep_over_a_trace_checks_it_once_and_reads_it_once_per_run() {
     )
     .unwrap();
     assert!(s.traffic.trace_unchecked());
-    let r = common::run(&s);
+    let r = crate::common::run(&s);
     assert!(r.problems[0].contains("not checked"), "{:?}", r.problems);
 }
 
