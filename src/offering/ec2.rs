@@ -20,7 +20,7 @@ use crate::usage::{BalancerHour, InstanceHours, Instances, Meter};
 use super::{Bills, RunCtx, variant_report};
 
 /// The name scenario files and reports give it: `platform = "ec2"`.
-pub const KIND: &str = "ec2";
+pub const KIND: &str = crate::scenario::PlatformSpec::EC2;
 /// A fleet.
 pub const FAMILY: PlatformFamily = PlatformFamily::Fleet;
 /// Each launch billed per second, at least 60 s (Linux on-demand).

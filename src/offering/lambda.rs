@@ -20,7 +20,7 @@ use crate::usage::{Invocations, Meter, gb_s};
 use super::{Bills, RunCtx, variant_report};
 
 /// The name scenario files and reports give it: `platform = "lambda"`.
-pub const KIND: &str = "lambda";
+pub const KIND: &str = crate::scenario::PlatformSpec::LAMBDA;
 /// Functions.
 pub const FAMILY: PlatformFamily = PlatformFamily::Function;
 /// Each invocation's duration (INIT included) rounded up to 1 ms, × configured memory.

@@ -86,11 +86,16 @@ pub enum PlatformSpec {
 }
 
 impl PlatformSpec {
+    /// Lambda's name in scenario files and reports: `platform = "lambda"`.
+    pub const LAMBDA: &'static str = "lambda";
+    /// EC2's name in scenario files and reports: `platform = "ec2"`.
+    pub const EC2: &'static str = "ec2";
+
     /// Short name of the platform kind.
     pub fn kind(&self) -> &'static str {
         match self {
-            PlatformSpec::Lambda { .. } => "lambda",
-            PlatformSpec::Ec2 { .. } => "ec2",
+            PlatformSpec::Lambda { .. } => Self::LAMBDA,
+            PlatformSpec::Ec2 { .. } => Self::EC2,
         }
     }
 }
