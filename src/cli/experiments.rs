@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use scalesim::engine::SimDuration;
-use scalesim::experiment::{
+use scalesim_core::engine::SimDuration;
+use scalesim_core::experiment::{
     self, BreakevenSpec, CheapestSpec, Limits, Overrides, Plan, Shard, SweepMeta, aggregate,
 };
-use scalesim::report::ReportFile;
-use scalesim::report::{self, sweep as tables};
-use scalesim::scenario::sweep::Sweep;
+use scalesim_core::scenario::sweep::Sweep;
+use scalesim_report::ReportFile;
+use scalesim_report::{self as report, sweep as tables};
 
 use super::folder::{refuse_over_inputs, write_folder};
 use super::{LateBar, parse_horizon, read_scenario};
@@ -167,7 +167,7 @@ fn write_all(out: &Path, files: Vec<ReportFile>) -> Result<()> {
 pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     let (text, file) = read(&args.scenario)?;
     let sweep = Sweep::parse(&text, &file)?;
-    let traces = scalesim::traffic::replay::files();
+    let traces = scalesim_traces::files();
     let plan = Plan::new(
         sweep,
         args.common.replications,
@@ -268,7 +268,7 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
         overrides: args.common.overrides(),
     };
     // The trace is checked once, for the estimate and every evaluation.
-    let traces = scalesim::traffic::replay::files();
+    let traces = scalesim_traces::files();
     experiment::breakeven_work(&text, &file, &spec, &traces)?.check(args.common.force)?;
     let bar = LateBar::new(
         None,
@@ -337,7 +337,7 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
         overrides: args.common.overrides(),
     };
     // The trace is checked once, for the estimate and every value.
-    let traces = scalesim::traffic::replay::files();
+    let traces = scalesim_traces::files();
     experiment::cheapest_work(&text, &file, &spec, &traces)?.check(args.common.force)?;
     let (candidates, best) = experiment::cheapest(&text, &file, &spec, &traces)?;
     println!(

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use scalesim::report::ReportFile;
+use scalesim_report::ReportFile;
 
 /// Files that mark a folder as one scalesim wrote (so it may be replaced).
 const MARKERS: [&str; 6] = [

@@ -12,12 +12,13 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use scalesim::engine::SimDuration;
-use scalesim::metrics::RequestSink;
-use scalesim::report::request_log::ParquetRequestLog;
-use scalesim::report::{self, RunReport};
-use scalesim::scenario::{self, Scenario};
-use scalesim::traffic::Traces;
+use scalesim_core::engine::SimDuration;
+use scalesim_core::metrics::RequestSink;
+use scalesim_core::results::RunReport;
+use scalesim_core::scenario::{self, Scenario};
+use scalesim_core::traffic::Traces;
+use scalesim_report as report;
+use scalesim_report::request_log::ParquetRequestLog;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -183,7 +184,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let text = read_scenario(&scenario)?;
             let file = scenario.display().to_string();
             // Each distinct trace is checked once, whatever the points that replay it.
-            let traces = scalesim::traffic::replay::files();
+            let traces = scalesim_traces::files();
             let s = match scenario_or_sweep(&text, &file, &traces)? {
                 Ok(s) => s,
                 Err(sweep) => {
@@ -210,16 +211,16 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Report { dir } => rerender(&dir),
         Command::Presets => {
-            print!("{}", scalesim::offering::presets_text());
+            print!("{}", scalesim_core::offering::presets_text());
             Ok(())
         }
     }
 }
 
 /// The text of a scenario file (a regular UTF-8 file of at most 10 MiB: see
-/// [`scalesim::files::read_text`]).
+/// [`scalesim_traces::scenario_files::read_text`]).
 pub(crate) fn read_scenario(path: &Path) -> Result<String> {
-    Ok(scalesim::files::read_text(path)?)
+    Ok(scalesim_traces::scenario_files::read_text(path)?)
 }
 
 /// The scenario of `text`, or the sweep it is (`Err`). A table with `from` and `to` may be a
@@ -244,7 +245,7 @@ fn scenario_or_sweep(
 fn run_scenario(args: RunArgs) -> Result<()> {
     let text = read_scenario(&args.scenario)?;
     let file = args.scenario.display().to_string();
-    let traces = scalesim::traffic::replay::files();
+    let traces = scalesim_traces::files();
     let mut s: Scenario = match scenario_or_sweep(&text, &file, &traces)? {
         Ok(s) => s,
         Err(sweep) => {
@@ -263,7 +264,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     if let Some(h) = args.horizon {
         s.horizon = h;
     }
-    scalesim::experiment::Work::of(&s).check(args.force)?;
+    scalesim_core::experiment::Work::of(&s).check(args.force)?;
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(&s.name));
@@ -428,9 +429,9 @@ fn simulate_with_progress(s: &Scenario, logs: &mut [Option<&mut dyn RequestSink>
     );
     let progress = |delta_us| bar.inc(delta_us);
     let report = if logs.is_empty() {
-        scalesim::sim::run(s, &progress)
+        scalesim_core::sim::run(s, &progress)
     } else {
-        scalesim::sim::run_logged(s, &progress, logs)
+        scalesim_core::sim::run_logged(s, &progress, logs)
     };
     bar.finish();
     report
@@ -456,7 +457,7 @@ fn rerender(dir: &Path) -> Result<()> {
     })?;
     let mut rep: RunReport = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a scalesim summary", summary.display()))?;
-    scalesim::offering::restore_families(&mut rep)
+    scalesim_core::offering::restore_families(&mut rep)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("{} is not a scalesim summary", summary.display()))?;
     let parquet = dir.join("timeseries.parquet");

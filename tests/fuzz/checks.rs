@@ -1,11 +1,11 @@
 //! What a report must satisfy: no accepted nonsense.
 
-use scalesim::report::{RunReport, VariantReport};
+use scalesim_report::{RunReport, VariantReport};
 
 /// Every problem of a report, one line each; empty when it makes sense.
 pub fn check_report(report: &RunReport) -> Vec<String> {
     let mut problems = Vec::new();
-    match serde_json::from_str(&scalesim::report::summary_json(report)) {
+    match serde_json::from_str(&scalesim_report::summary_json(report)) {
         Ok(json) => check_amounts(&json, "", &mut problems),
         Err(e) => problems.push(format!("summary.json does not read back: {e}")),
     }

@@ -21,9 +21,9 @@ use proptest::sample::Index;
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
-use scalesim::engine::SimDuration;
-use scalesim::scenario::sweep::Sweep;
-use scalesim::scenario::{self, Scenario};
+use scalesim_core::engine::SimDuration;
+use scalesim_core::scenario::sweep::Sweep;
+use scalesim_core::scenario::{self, Scenario};
 
 mod checks;
 mod mutate;
@@ -144,7 +144,7 @@ fn parse_run_check(text: &str, file: &str, budget: f64) -> Result<Ended, String>
         if !fit_budget(&mut scenario, budget) {
             continue;
         }
-        let problems = check_report(&scalesim::sim::run(&scenario, &|_| {}));
+        let problems = check_report(&scalesim_core::sim::run(&scenario, &|_| {}));
         if !problems.is_empty() {
             return Err(problems.join("\n"));
         }
@@ -156,7 +156,7 @@ fn parse_run_check(text: &str, file: &str, budget: f64) -> Result<Ended, String>
 /// A scenario, or the first and last points of a sweep.
 fn parse(text: &str, file: &str) -> Result<Vec<Scenario>, scenario::ScenarioError> {
     let sweep = Sweep::parse(text, file)?;
-    let traces = scalesim::traffic::replay::files();
+    let traces = scalesim_traces::files();
     if sweep.is_empty() {
         return Ok(vec![scenario::parse_with(text, file, &traces)?]);
     }
@@ -191,11 +191,11 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Events a run will simulate, roughly: per variant, its requests (the CLI's own estimate,
-/// [`scalesim::experiment::Work`]) and reporting intervals.
+/// [`scalesim_core::experiment::Work`]) and reporting intervals.
 fn estimated_work(s: &Scenario) -> f64 {
     let horizon_s = s.horizon.as_secs_f64();
     let intervals = horizon_s / s.interval.as_secs_f64() * s.variants.len() as f64;
-    scalesim::experiment::Work::of(s).requests + intervals
+    scalesim_core::experiment::Work::of(s).requests + intervals
 }
 
 // ---------------------------------------------------------------------------------------------

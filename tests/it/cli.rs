@@ -73,7 +73,7 @@ fn every_shipped_scenario_runs_over_a_short_horizon() {
         let out = TempDir::new().unwrap();
         let text = fs::read_to_string(&path).unwrap();
         let file = path.to_str().unwrap();
-        if !scalesim::scenario::sweep::Sweep::parse(&text, file)
+        if !scalesim_core::scenario::sweep::Sweep::parse(&text, file)
             .unwrap()
             .is_empty()
         {
@@ -623,5 +623,44 @@ fn no_crossing_is_an_answer() {
         dir.path()
             .join("reports/good-breakeven/breakeven.csv")
             .is_file()
+    );
+}
+
+/// The CLI prints a scenario's warnings on stderr, one `warning:` line each, and still
+/// validates it (exit 0).
+#[test]
+fn validate_prints_the_fractional_target_warning_on_stderr() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("fraction.toml");
+    std::fs::write(
+        &path,
+        r#"name = "fraction"
+horizon = "1m"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 1 }
+[traffic.request]
+duration = { dist = "constant", ms = 10 }
+[[variant]]
+name = "k8s"
+platform = "ec2"
+instance_type = "m7g.large"
+slots = 4
+autoscaling = { policy = "hpa", average_utilization = 0.5, min_replicas = 1, max_replicas = 4 }
+"#,
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("scalesim")
+        .unwrap()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: ")
+            && stderr.contains("fraction.toml:12:55:")
+            && stderr.contains("average_utilization: 0.5 means 0.5 % CPU, not 50 %"),
+        "{stderr}"
     );
 }

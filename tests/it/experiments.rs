@@ -8,12 +8,12 @@ use std::path::Path;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-use scalesim::billing::catalog;
-use scalesim::experiment::{
+use scalesim_core::billing::catalog;
+use scalesim_core::experiment::{
     self, BreakevenSpec, CheapestSpec, Limits, Overrides, Plan, aggregate, figure, stats::Estimate,
 };
-use scalesim::scenario::sweep::Sweep;
-use scalesim::traffic::replay::files;
+use scalesim_core::scenario::sweep::Sweep;
+use scalesim_traces::files;
 
 const SWEEP: &str = r#"
 name = "sweep"
@@ -64,7 +64,7 @@ fn a_sweep_is_the_same_on_one_thread_and_many() {
     // Compared as text: `slo_met` is NaN without an SLO, and NaN != NaN.
     assert_eq!(format!("{one:?}"), format!("{:?}", on(4)));
     // Replication 0 is the scenario's own seed: it equals a plain run of that point.
-    let plain = scalesim::sim::run(&p.points[7], &|_| {});
+    let plain = scalesim_core::sim::run(&p.points[7], &|_| {});
     let cost = figure("cost_usd").unwrap();
     assert_eq!(one[7 * 6].figures[cost], plain.variants[0].cost.total_usd);
 }
@@ -249,7 +249,7 @@ load_balancer = false
         b.finding
     );
     // The table says so too.
-    let files = scalesim::report::search::breakeven_files(&b).unwrap();
+    let files = scalesim_report::search::breakeven_files(&b).unwrap();
     let csv = String::from_utf8(files[1].bytes.clone()).unwrap();
     assert!(
         csv.lines()

@@ -2,7 +2,7 @@
 //! negative, the same seed gives the same report on one thread or many.
 
 use crate::common::{run, scenario};
-use scalesim::report::summary_json;
+use scalesim_report::summary_json;
 
 /// A scenario where every fate happens: bursts overrun a function's limit (throttled) and a
 /// small fleet's queue (timed out), and a short horizon leaves requests in flight.

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::common::{run, run_one, scenario};
-use scalesim::report::VariantReport;
+use scalesim_core::results::VariantReport;
 
 fn case_path(name: &str) -> PathBuf {
     crate::common::manifest_dir()
@@ -19,8 +19,9 @@ fn case_path(name: &str) -> PathBuf {
 
 /// Run a case file of `tests/fixtures/cases/` and return its variants.
 fn run_case(name: &str) -> Vec<VariantReport> {
-    let traces = scalesim::traffic::replay::files();
-    let s = scalesim::files::load_with(&case_path(name), &traces).unwrap_or_else(|e| panic!("{e}"));
+    let traces = scalesim_traces::files();
+    let s = scalesim_traces::scenario_files::load_with(&case_path(name), &traces)
+        .unwrap_or_else(|e| panic!("{e}"));
     run(&s).variants
 }
 
@@ -161,7 +162,7 @@ load_balancer = false
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert!(r.warnings[0].contains("variant fn") && r.warnings[0].contains("900 s"));
     // The issue's case (Python INIT before each run): 3 of 3 timed out, each billed INIT + 900 s.
-    let r = run(&scalesim::files::load(&case_path("lambda-timeout.toml")).unwrap());
+    let r = run(&scalesim_traces::scenario_files::load(&case_path("lambda-timeout.toml")).unwrap());
     let f = &r.variants[0];
     assert_eq!(f.requests.timed_out, 3);
     // 5,400 GB-s for the three 900 s runs plus 3 × 2 GB × INIT (a Python INIT is well under 2 s).
@@ -199,7 +200,11 @@ cold_start = { dist = "constant", ms = 0 }
 }
 
 /// Write `csv` beside a scenario replaying it on one Lambda variant; load it.
-fn replay_scenario(dir: &Path, csv: &str, variant_extra: &str) -> scalesim::scenario::Scenario {
+fn replay_scenario(
+    dir: &Path,
+    csv: &str,
+    variant_extra: &str,
+) -> scalesim_core::scenario::Scenario {
     fs::write(dir.join("log.csv"), csv).unwrap();
     let text = format!(
         r#"
@@ -218,7 +223,7 @@ cold_start = {{ dist = "constant", ms = 0 }}
 "#
     );
     fs::write(dir.join("s.toml"), text).unwrap();
-    scalesim::files::load_with(&dir.join("s.toml"), &scalesim::traffic::replay::files())
+    scalesim_traces::scenario_files::load_with(&dir.join("s.toml"), &scalesim_traces::files())
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -285,9 +290,9 @@ fn reserved_concurrency_guarantees_and_caps() {
             "reserved_concurrency = { a = 950 }",
         );
     fs::write(dir.path().join("s.toml"), text).unwrap();
-    let err = scalesim::files::load_with(
+    let err = scalesim_traces::scenario_files::load_with(
         &dir.path().join("s.toml"),
-        &scalesim::traffic::replay::files(),
+        &scalesim_traces::files(),
     )
     .unwrap_err()
     .to_string();

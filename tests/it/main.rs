@@ -1,19 +1,16 @@
-//! The integration tests, one binary (one link instead of fifteen): each module was a test
-//! binary of its own. `common` holds the helpers they share. The fuzz harness stays its own
-//! binary (`cargo test --test fuzz`, README "Fuzzing").
+//! The root package's integration tests, one binary: the command line, the trace readers, the
+//! reports, and what needs them all. scalesim-core's own tests (bills, queueing, the fleet,
+//! the autoscalers) are in `crates/core/tests/it/`. `common` holds the helpers they share. The
+//! fuzz harness stays its own binary (`cargo test --test fuzz`, README "Fuzzing").
 
 mod common;
 
-mod autoscaling;
-mod bills;
 mod browser;
 mod cli;
 mod experiments;
-mod fleet;
 mod fuzz_inputs;
 mod invariants;
 mod lambda_limits;
-mod queueing;
 mod readme;
 mod replay;
 mod report_snapshots;

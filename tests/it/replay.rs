@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use scalesim::traffic::replay::files;
+use scalesim_traces::files;
 use tempfile::TempDir;
 
 fn fixture(name: &str) -> String {
@@ -329,7 +329,7 @@ fn fractional_multiplier_on_the_shipped_log() {
         "duration_unit = \"ms\", rate_multiplier = 2.5 }",
     );
     assert!(text.contains("rate_multiplier = 2.5"));
-    let s = scalesim::scenario::parse_with(&text, path.to_str().unwrap(), &files()).unwrap();
+    let s = scalesim_core::scenario::parse_with(&text, path.to_str().unwrap(), &files()).unwrap();
     let r = crate::common::run(&s);
     let n = r.variants[0].requests.arrived as f64;
     assert!((n - 40_202.5).abs() < 5.0 * 63.5, "{n}");
@@ -662,7 +662,7 @@ fn a_trace_changed_after_its_check_is_reported() {
     fs::write(&log, fixture("requests.csv")).unwrap();
     let file = dir.path().join("s.toml");
     let text = scenario(r#"{ format = "csv", path = "log.csv", duration = "duration_ms" }"#);
-    let s = scalesim::scenario::parse_with(&text, file.to_str().unwrap(), &files()).unwrap();
+    let s = scalesim_core::scenario::parse_with(&text, file.to_str().unwrap(), &files()).unwrap();
     // One row fewer, and one that no longer parses.
     let original = fixture("requests.csv");
     let changed: Vec<&str> = original.lines().take(8).collect();
@@ -711,7 +711,8 @@ fn a_row_moved_earlier_after_the_check_is_a_change_not_a_panic() {
         ),
     ] {
         fs::write(&log, before).unwrap();
-        let s = scalesim::scenario::parse_with(&text, file.to_str().unwrap(), &files()).unwrap();
+        let s =
+            scalesim_core::scenario::parse_with(&text, file.to_str().unwrap(), &files()).unwrap();
         fs::write(&log, &after).unwrap();
         let r = crate::common::run(&s);
         assert_eq!(r.problems.len(), 1, "{after}: {:?}", r.problems);
@@ -795,27 +796,27 @@ impl CountingReader {
     }
 }
 
-impl scalesim::traffic::TraceReader for CountingReader {
+impl scalesim_core::traffic::TraceReader for CountingReader {
     fn check(
         &self,
-        spec: &scalesim::traffic::ReplaySpec,
-    ) -> Result<scalesim::traffic::ReplayCheck, scalesim::traffic::ReplayError> {
+        spec: &scalesim_core::traffic::ReplaySpec,
+    ) -> Result<scalesim_core::traffic::ReplayCheck, scalesim_core::traffic::ReplayError> {
         self.checks
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        scalesim::traffic::TraceReader::check(&scalesim::traffic::replay::Files, spec)
+        scalesim_core::traffic::TraceReader::check(&scalesim_traces::Files, spec)
     }
 
     fn open(
         &self,
-        spec: &scalesim::traffic::ReplaySpec,
-        check: &scalesim::traffic::ReplayCheck,
-        rng: scalesim::engine::SimRng,
-        horizon: scalesim::engine::SimTime,
-    ) -> Box<dyn scalesim::traffic::ReplayStream> {
+        spec: &scalesim_core::traffic::ReplaySpec,
+        check: &scalesim_core::traffic::ReplayCheck,
+        rng: scalesim_core::engine::SimRng,
+        horizon: scalesim_core::engine::SimTime,
+    ) -> Box<dyn scalesim_core::traffic::ReplayStream> {
         self.opens
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        scalesim::traffic::TraceReader::open(
-            &scalesim::traffic::replay::Files,
+        scalesim_core::traffic::TraceReader::open(
+            &scalesim_traces::Files,
             spec,
             check,
             rng,
@@ -825,9 +826,12 @@ impl scalesim::traffic::TraceReader for CountingReader {
 }
 
 /// Counted traces: the counter and the traces of one command reading through it.
-fn counted() -> (std::sync::Arc<CountingReader>, scalesim::traffic::Traces) {
+fn counted() -> (
+    std::sync::Arc<CountingReader>,
+    scalesim_core::traffic::Traces,
+) {
     let reader = std::sync::Arc::new(CountingReader::default());
-    let traces = scalesim::traffic::Traces::new(reader.clone());
+    let traces = scalesim_core::traffic::Traces::new(reader.clone());
     (reader, traces)
 }
 
@@ -836,8 +840,8 @@ fn counted() -> (std::sync::Arc<CountingReader>, scalesim::traffic::Traces) {
 /// one check. A scenario parsed without traces reads nothing, and does not run.
 #[test]
 fn a_sweep_over_a_trace_checks_it_once_and_reads_it_once_per_run() {
-    use scalesim::experiment::{self, Overrides, Plan};
-    use scalesim::scenario::sweep::Sweep;
+    use scalesim_core::experiment::{self, Overrides, Plan};
+    use scalesim_core::scenario::sweep::Sweep;
     let dir = TempDir::new().unwrap();
     fs::write(dir.path().join("log.csv"), fixture("requests.csv")).unwrap();
     let file = dir.path().join("s.toml");
@@ -865,7 +869,7 @@ fn a_sweep_over_a_trace_checks_it_once_and_reads_it_once_per_run() {
     }
     assert_eq!(reader.counts(), (1, 0));
     // Parsing alone reads nothing: its scenario has no checked trace and does not run.
-    let s = scalesim::scenario::parse(
+    let s = scalesim_core::scenario::parse(
         &text
             .replace("{ from = 1024, to = 2048, steps = 10 }", "1024")
             .replace("{ from = 0.5, to = 5, steps = 10 }", "1"),
@@ -881,7 +885,7 @@ fn a_sweep_over_a_trace_checks_it_once_and_reads_it_once_per_run() {
 /// every evaluation, and read it once per run.
 #[test]
 fn searches_over_a_trace_check_it_once() {
-    use scalesim::experiment::{self, BreakevenSpec, CheapestSpec, Limits, Overrides};
+    use scalesim_core::experiment::{self, BreakevenSpec, CheapestSpec, Limits, Overrides};
     let dir = TempDir::new().unwrap();
     fs::write(dir.path().join("log.csv"), fixture("requests.csv")).unwrap();
     let file = dir.path().join("s.toml");

@@ -2,13 +2,13 @@
 //! Markdown and CSV are pinned, and `scalesim report` re-renders the same files.
 
 use assert_cmd::Command;
-use scalesim::report::{charts, document, render_files, timeseries};
+use scalesim_report::{charts, document, render_files, timeseries};
 use tempfile::TempDir;
 
-fn steady_api(minutes: u64) -> scalesim::report::RunReport {
+fn steady_api(minutes: u64) -> scalesim_core::results::RunReport {
     let path = crate::common::manifest_dir().join("scenarios/steady-api.toml");
-    let mut s = scalesim::files::load(&path).unwrap();
-    s.horizon = scalesim::engine::SimDuration::from_secs(minutes * 60);
+    let mut s = scalesim_traces::scenario_files::load(&path).unwrap();
+    s.horizon = scalesim_core::engine::SimDuration::from_secs(minutes * 60);
     crate::common::run(&s)
 }
 
@@ -240,8 +240,8 @@ fn request_log_accounts_for_every_request() {
 #[test]
 fn every_report_file_is_byte_identical_across_runs_and_threads() {
     let path = crate::common::manifest_dir().join("scenarios/daily-cycle.toml");
-    let mut s = scalesim::files::load(&path).unwrap();
-    s.horizon = scalesim::engine::SimDuration::from_secs(3 * 3_600);
+    let mut s = scalesim_traces::scenario_files::load(&path).unwrap();
+    s.horizon = scalesim_core::engine::SimDuration::from_secs(3 * 3_600);
     let files = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -336,17 +336,17 @@ load_balancer = false
         "{:?}",
         f.slo_missed_by
     );
-    let line = scalesim::report::verdict::headline(&r);
+    let line = scalesim_report::verdict::headline(&r);
     assert!(
         line.starts_with("Cheapest that meets the SLO (p99 ≤ 1000 ms, throttled + timed out ≤ 0.1 %): ec2 at $0.01360"),
         "{line}"
     );
     // The same line in the table, the Markdown and the HTML report.
-    assert!(scalesim::report::summary_table(&r).contains(&line));
+    assert!(scalesim_report::summary_table(&r).contains(&line));
     let md = document::markdown(&r, &[]);
     assert!(md.contains(&format!("**{line}**")));
     let r = crate::common::run(&crate::common::scenario(&text(50)));
-    let line = scalesim::report::verdict::headline(&r);
+    let line = scalesim_report::verdict::headline(&r);
     assert!(
         line.starts_with(
             "No variant meets the SLO (p99 ≤ 50 ms, throttled + timed out ≤ 0.1 %) — fn: p99 "

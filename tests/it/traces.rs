@@ -47,7 +47,7 @@ fn azure2019_counts(folder: &str) -> BTreeMap<String, u64> {
     out
 }
 
-fn replayed_counts(report: &scalesim::report::VariantReport) -> BTreeMap<String, u64> {
+fn replayed_counts(report: &scalesim_core::results::VariantReport) -> BTreeMap<String, u64> {
     report
         .functions
         .iter()
@@ -232,7 +232,7 @@ fn azure2021_cold_starts_and_bill_by_hand() {
     });
     assert_eq!(replayed_counts(v), counts);
     // functions.csv has a row per function, its counts as in summary.json.
-    let csv = scalesim::report::functions_csv(&r).unwrap();
+    let csv = scalesim_report::functions_csv(&r).unwrap();
     assert_eq!(csv.lines().count(), 1 + 31);
     let busiest = &v.functions[0];
     assert!(csv.lines().nth(1).unwrap().starts_with(&format!(

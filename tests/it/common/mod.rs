@@ -1,18 +1,18 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use scalesim::report::{RunReport, VariantReport};
-use scalesim::scenario::{self, Scenario};
+use scalesim_core::results::{RunReport, VariantReport};
+use scalesim_core::scenario::{self, Scenario};
 
 /// Parse scenario text, panicking with the error text if it is invalid.
 pub fn scenario(text: &str) -> Scenario {
-    let traces = scalesim::traffic::replay::files();
+    let traces = scalesim_traces::files();
     scenario::parse_with(text, "test.toml", &traces).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Run a scenario with no progress reporting.
 pub fn run(s: &Scenario) -> RunReport {
-    scalesim::sim::run(s, &|_| {})
+    scalesim_core::sim::run(s, &|_| {})
 }
 
 /// Run scenario text and return its only variant.
@@ -20,18 +20,6 @@ pub fn run_one(text: &str) -> VariantReport {
     let mut r = run(&scenario(text));
     assert_eq!(r.variants.len(), 1);
     r.variants.remove(0)
-}
-
-/// Erlang B: probability that all `n` servers are busy in an M/M/n/n loss system with offered
-/// load `a` = λ·E[S], by the stable recursion B(k) = a·B(k−1)/(k + a·B(k−1)).
-pub fn erlang_b(n: u32, a: f64) -> f64 {
-    (1..=n).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
-}
-
-/// Erlang C: probability of waiting in an M/M/c queue with offered load `a` < c.
-pub fn erlang_c(c: u32, a: f64) -> f64 {
-    let b = erlang_b(c, a);
-    b / (1.0 - (a / f64::from(c)) * (1.0 - b))
 }
 
 /// Decode a PNG: (width, height, samples per pixel, pixel bytes).

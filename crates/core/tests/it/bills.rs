@@ -1,0 +1,431 @@
+//! Bills worked out by hand, to the micro-dollar, on tiny deterministic traces.
+
+use crate::common::{run, scenario};
+use scalesim_core::billing::CostCategory;
+use scalesim_core::results::VariantReport;
+
+fn close(actual: f64, expected: f64) {
+    assert!(
+        (actual - expected).abs() < 5e-10,
+        "got {actual:.12}, expected {expected:.12}"
+    );
+}
+
+fn variant<'a>(r: &'a scalesim_core::results::RunReport, name: &str) -> &'a VariantReport {
+    r.variants.iter().find(|v| v.name == name).unwrap()
+}
+
+/// Three requests at 0 s, 1 s and 30 s, each 100.2 ms (no CPU-bound part, so memory does not
+/// change it); horizon 45 s.
+const TRACE: &str = r#"
+name = "hand-bill"
+seed = 1
+horizon = "45s"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 1.0, 30.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 100.2 }
+cpu_fraction = 0.0
+
+[[variant]]
+name = "lambda"
+platform = "lambda"
+memory_mb = 10240
+cold_start = { dist = "constant", ms = 250.4 }
+keep_alive = "10s"
+api_gateway = true
+
+[[variant]]
+name = "lambda-free-tier"
+platform = "lambda"
+memory_mb = 10240
+cold_start = { dist = "constant", ms = 250.4 }
+keep_alive = "10s"
+free_tier = true
+
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "t3.micro"
+count = 1
+slots = 1
+load_balancer = true
+"#;
+
+/// Lambda, 10,240 MB = 10 GB, x86_64:
+/// - 0 s: cold. INIT 250.4 + 100.2 = 350.6 ms → billed 351 ms (INIT billed, rounded up to 1 ms).
+/// - 1 s: warm (idle since 0.3506 s, keep-alive to 10.3506 s). 100.2 ms → 101 ms.
+/// - 30 s: the environment expired at 11.1002 s → cold again → 351 ms.
+///
+/// Billed 803 ms × 10 GB = 8.03 GB-s × $0.0000166667 = $0.000133833601
+/// Requests 3 × $0.0000002                            = $0.000000600000
+/// API Gateway 3 × $0.000001                          = $0.000003000000
+/// Total                                              = $0.000137433601
+#[test]
+fn lambda_bill_by_hand() {
+    let r = run(&scenario(TRACE));
+    let v = variant(&r, "lambda");
+    assert_eq!(v.requests.cold_starts, 2);
+    assert_eq!(v.cost.lines[1].quantity, 8.03);
+    close(
+        v.cost.category_usd(CostCategory::Compute).unwrap(),
+        0.000_133_833_601,
+    );
+    close(
+        v.cost.category_usd(CostCategory::Requests).unwrap(),
+        0.000_000_6,
+    );
+    close(
+        v.cost.category_usd(CostCategory::Gateway).unwrap(),
+        0.000_003,
+    );
+    close(v.cost.total_usd, 0.000_137_433_601);
+    // Latencies 350.6, 100.2, 350.6 ms.
+    assert_eq!(v.latency_ms.max_ms, 350.6);
+    close(v.latency_ms.mean_ms, 801.4 / 3.0);
+    // Environments alive 0 → 11.1002 s and 30 → 40.3506 s (idle from 30.3506 s, reclaimed 10 s
+    // later, before the 45 s horizon): 21.4508 s over 45 s.
+    close(v.capacity.mean_instances, 21.4508 / 45.0);
+    assert_eq!(v.capacity.peak_instances, 1);
+    // A 730-hour month is 2,628,000 s = 58,400 horizons of 45 s; no tier boundary is crossed
+    // (the free tier is off here), so the projection scales exactly.
+    let projected = v.projection_monthly.total_usd;
+    assert_eq!(v.projection_monthly.period.label, "monthly (730 h)");
+    assert_eq!(v.projection_monthly.period.seconds, 2_628_000.0);
+    assert!((projected / (58_400.0 * v.cost.total_usd) - 1.0).abs() < 1e-12);
+}
+
+/// The free tier, prorated to the horizon: 400,000 GB-s × 45 / 2,628,000 = 6.849315068 GB-s and
+/// 1,000,000 × 45 / 2,628,000 = 17.1 requests are free.
+/// (8.03 − 6.849315068) GB-s × $0.0000166667 = $0.000019678155; requests $0; no gateway.
+#[test]
+fn lambda_free_tier_by_hand() {
+    let r = run(&scenario(TRACE));
+    let v = variant(&r, "lambda-free-tier");
+    close(v.cost.category_usd(CostCategory::Requests).unwrap(), 0.0);
+    let free_gb_s = 400_000.0 * 45.0 / 2_628_000.0;
+    close(v.cost.total_usd, (8.03 - free_gb_s) * 0.000_016_666_7);
+    close(v.cost.total_usd, 0.000_019_678_155);
+}
+
+/// EC2 t3.micro ($0.0104/h), one instance for 45 s: the 60-second minimum applies.
+/// 60 s × $0.0104 / 3600                               = $0.000173333333
+/// ALB: 45 s is a partial hour, billed whole: 1 × $0.0225 = $0.022500000000
+/// LCU: 3 new connections in the hour: 3/3600/25 LCU-h × $0.008 = $0.000000266667
+/// Total                                                = $0.022673600000
+#[test]
+fn ec2_bill_by_hand_with_the_60_second_minimum() {
+    let r = run(&scenario(TRACE));
+    let v = variant(&r, "ec2");
+    assert_eq!(v.cost.lines[0].quantity, 60.0);
+    close(
+        v.cost.category_usd(CostCategory::Compute).unwrap(),
+        0.000_173_333_333,
+    );
+    close(
+        v.cost.category_usd(CostCategory::LoadBalancer).unwrap(),
+        0.022_500_266_667,
+    );
+    close(v.cost.total_usd, 0.022_673_6);
+    assert_eq!(v.latency_ms.max_ms, 100.2);
+    assert_eq!(v.requests.completed, 3);
+}
+
+/// Two m7g.large ($0.0816/h) for 90.5 s, no load balancer: each launch is billed 91 s
+/// (per second, rounded up). 182 s × $0.0816 / 3600 = $0.004125333333.
+#[test]
+fn ec2_bill_rounds_each_launch_up_to_the_second() {
+    let r = run(&scenario(
+        r#"
+name = "per-second"
+horizon = "90500ms"
+[traffic]
+arrivals = { process = "even", rate_per_s = 1 }
+[traffic.request]
+duration = { dist = "constant", ms = 10 }
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 2
+slots = 4
+load_balancer = false
+"#,
+    ));
+    let v = &r.variants[0];
+    assert_eq!(v.cost.lines.len(), 1);
+    assert_eq!(v.cost.lines[0].quantity, 182.0);
+    close(v.cost.total_usd, 0.004_125_333_333);
+}
+
+/// One slot; requests at 0, 0.01, 0.02 and 2 s, each 1 s, queue timeout 500 ms, horizon 2.5 s.
+/// The first runs 0 → 1 s; the next two wait, and their timeouts (0.51 s, 0.52 s) pass before
+/// the slot frees at 1 s: both time out. The last starts at 2 s and is in flight at 2.5 s.
+#[test]
+fn queued_requests_time_out() {
+    let r = run(&scenario(
+        r#"
+name = "timeouts"
+horizon = "2500ms"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 0.01, 0.02, 2.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "t3.micro"
+count = 1
+slots = 1
+queue_timeout = "500ms"
+"#,
+    ));
+    let c = r.variants[0].requests;
+    assert_eq!(
+        (c.arrived, c.completed, c.timed_out, c.in_flight_at_end),
+        (4, 1, 2, 1)
+    );
+    assert_eq!(r.variants[0].queueing.wait_probability, 0.5);
+}
+
+/// Instance runs of `secs` seconds each from time zero, the last `running` of them still running
+/// at the horizon.
+fn instance_runs(secs: &[u64], running: usize) -> scalesim_core::usage::Instances {
+    let first_running = secs.len() - running;
+    scalesim_core::usage::Instances {
+        runs: secs
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| scalesim_core::usage::InstanceRun {
+                launch_us: 0,
+                end_us: s * 1_000_000,
+                running_at_end: i >= first_running,
+            })
+            .collect(),
+        requests_by_hour: vec![0],
+    }
+}
+
+/// Instances terminated after 30 s and after 90 s, billed from launch to termination per
+/// second with a 60-second minimum: 60 s + 90 s = 150 instance-seconds.
+/// m7g.large $0.0816/h: 150 × 0.0816 / 3600 = $0.0034.
+#[test]
+fn short_lived_instances_pay_the_60_second_minimum() {
+    use scalesim_core::billing::{Ec2Billing, Period, catalog};
+    use scalesim_core::offering::ec2;
+
+    let usage = instance_runs(&[30, 90], 0);
+    let billing = Ec2Billing {
+        instance: catalog::instance_type("m7g.large").unwrap(),
+        load_balancer: false,
+    };
+    let invoice = ec2::invoice(&usage, &[], &billing, Period::horizon(3_600.0));
+    assert_eq!(invoice.lines[0].quantity, 150.0);
+    close(invoice.total_usd, 0.003_4);
+}
+
+/// The month projection scales an instance still running at the horizon by its time, not by its
+/// 60 s minimum. One c7g.large ($0.0725/h) running through a 30 s horizon: the horizon bills the
+/// minimum, 60 s; a 730-hour month of it is 730 × $0.0725 = $52.925 (scaling the minimum would
+/// say 60 s × 87,600 = 1,460 h = $105.85). A launch that ended inside the horizon (20 s, billed
+/// 60 s) recurs in the month with its minimum: 87,600 × 60 s = 1,460 h more, 2,190 h in all =
+/// 3 × $52.925.
+#[test]
+fn the_monthly_projection_scales_time_not_minimums() {
+    use scalesim_core::billing::{Ec2Billing, Period, catalog};
+    use scalesim_core::offering::ec2;
+
+    let billing = Ec2Billing {
+        instance: catalog::instance_type("c7g.large").unwrap(),
+        load_balancer: false,
+    };
+    let running = instance_runs(&[30], 1);
+    assert_eq!(
+        ec2::invoice(&running, &[], &billing, Period::horizon(30.0)).lines[0].quantity,
+        60.0
+    );
+    let month = ec2::invoice(&running, &[], &billing, Period::monthly(30.0));
+    assert!((month.lines[0].quantity - 2_628_000.0).abs() < 1e-6);
+    assert!(
+        (month.total_usd - 52.925).abs() < 1e-9,
+        "{}",
+        month.total_usd
+    );
+    let with_a_short_launch = instance_runs(&[20, 30], 1);
+    let month = ec2::invoice(&with_a_short_launch, &[], &billing, Period::monthly(30.0));
+    assert!((month.lines[0].quantity - 3.0 * 2_628_000.0).abs() < 1e-6);
+    assert!(
+        (month.total_usd - 3.0 * 52.925).abs() < 1e-9,
+        "{}",
+        month.total_usd
+    );
+}
+
+/// The same rule through the fleet model: 1 instance, then a traffic step makes target tracking
+/// launch more, which boot in 10 s and are retired by scale-in later; every launch is billed at
+/// least 60 s and exactly its life beyond that.
+#[test]
+fn scaled_instances_are_billed_launch_to_termination() {
+    let r = run(&scenario(
+        r#"
+name = "launches"
+seed = 5
+horizon = "40m"
+[traffic]
+arrivals = { process = "steps", steps = [{ at = "0s", rate_per_s = 5 }, { at = "5m", rate_per_s = 60 }, { at = "10m", rate_per_s = 5 }] }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 0.1
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+slots = 8
+load_balancer = false
+boot_time = { dist = "constant", ms = 10000 }
+autoscaling = { policy = "target_tracking", predefined_metric_type = "ALBRequestCountPerTarget", target_value = 600, min_size = 1, max_size = 10, instance_warmup = "60s" }
+"#,
+    ));
+    let v = &r.variants[0];
+    let acts = &v.scaling_activities;
+    assert!(acts.len() >= 2, "{acts:?}");
+    assert!(acts[0].to > acts[0].from && acts.last().unwrap().to < acts.last().unwrap().from);
+    // Billed seconds = Σ max(60, ceil(life)); lives sum to mean_instances × horizon.
+    let billed = v.cost.lines[0].quantity;
+    let lived = v.capacity.mean_instances * 2_400.0;
+    assert!(billed >= lived && billed >= 60.0 * (1 + acts[0].to - acts[0].from) as f64);
+    close(v.cost.total_usd, billed * 0.0816 / 3_600.0);
+}
+
+/// AWS's own ALB pricing example (aws.amazon.com/elasticloadbalancing/pricing/, us-east-1;
+/// the case `alb-lcu-example.toml`): 1 new connection per second, each open 2 minutes and
+/// carrying 5 requests (5 requests per second), 60 KB per request and response together,
+/// 60 listener rules. Over one hour, 18,000 requests (even arrivals at 0, 0.2, … 3,599.8 s):
+/// - new connections: 18,000 / 5 = 3,600 in the hour = 1 per second → 1 / 25 = 0.04 LCU;
+/// - active connections: 3,600 × 120 s / 3,600 s = 120 → 120 / 3,000 = 0.04 LCU;
+/// - processed bytes: 18,000 × 60,000 B = 1.08 GB → 1.08 / 1 = 1.08 LCU;
+/// - rule evaluations: 5/s × (60 − 10 free) = 250/s → 250 / 1,000 = 0.25 LCU.
+///
+/// The largest is 1.08 LCU; the hour costs $0.0225 + 1.08 × $0.008 = $0.03114.
+const ALB_EXAMPLE: &str = r#"
+name = "alb-lcu-example"
+horizon = "1h"
+seed = 1
+
+[traffic]
+arrivals = { process = "even", rate_per_s = 5 }
+
+[traffic.request]
+duration = { dist = "constant", ms = 20 }
+cpu_fraction = 0.5
+memory_mb = 64
+request_bytes = 10000
+response_bytes = 50000
+
+[[variant]]
+name = "ec2-behind-alb"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 1
+slots = 16
+load_balancer = { rules = 60, requests_per_connection = 5, connection_duration = "2m" }
+"#;
+
+#[test]
+fn alb_lcus_follow_aws_worked_example() {
+    // The case file, as shipped in tests/fixtures, is the same scenario.
+    let case = crate::common::manifest_dir().join("tests/fixtures/cases/alb-lcu-example.toml");
+    let case = std::fs::read_to_string(case).unwrap();
+    assert_eq!(scenario(&case).variants, scenario(ALB_EXAMPLE).variants);
+    assert_eq!(scenario(&case).traffic, scenario(ALB_EXAMPLE).traffic);
+    let r = run(&scenario(ALB_EXAMPLE));
+    let v = variant(&r, "ec2-behind-alb");
+    assert_eq!(v.requests.arrived, 18_000);
+    let lcu = v.cost.lines.iter().find(|l| l.unit == "LCU-hours").unwrap();
+    close(lcu.quantity, 1.08);
+    close(lcu.cost_usd, 1.08 * 0.008);
+    close(
+        v.cost.category_usd(CostCategory::LoadBalancer).unwrap(),
+        0.031_14,
+    );
+}
+
+/// Each dimension can be the largest. 5 requests per second for an hour (18,000), no bytes:
+/// - defaults (1 request per connection, connections open 60 s, 1 rule): new connections
+///   5/s / 25 = 0.2 LCU; active 18,000 × 60 s / 3,600 s = 300 → 0.1; rules (1 − 10) < 0 → 0.
+///   0.2 LCU: $0.0225 + 0.2 × $0.008 = $0.0241;
+/// - connections open 10 minutes: active 18,000 × 600 s / 3,600 s = 3,000 → 1.0 LCU (new 0.2):
+///   $0.0225 + $0.008 = $0.0305;
+/// - 100 rules, 5 requests per connection: rules 5/s × 90 = 450/s → 0.45 LCU (new 1/s → 0.04,
+///   active 3,600 × 60 / 3,600 = 60 → 0.02): $0.0225 + 0.45 × $0.008 = $0.0261.
+#[test]
+fn alb_lcus_take_the_largest_dimension() {
+    let variants = [
+        ("defaults", "true", 0.024_1),
+        (
+            "long-connections",
+            "{ connection_duration = \"10m\" }",
+            0.030_5,
+        ),
+        (
+            "many-rules",
+            "{ rules = 100, requests_per_connection = 5 }",
+            0.026_1,
+        ),
+    ];
+    let mut text = String::from(
+        r#"
+name = "alb-dimensions"
+horizon = "1h"
+[traffic]
+arrivals = { process = "even", rate_per_s = 5 }
+[traffic.request]
+duration = { dist = "constant", ms = 20 }
+"#,
+    );
+    for (name, lb, _) in variants {
+        text.push_str(&format!(
+            "[[variant]]\nname = \"{name}\"\nplatform = \"ec2\"\ninstance_type = \"m7g.large\"\n\
+             count = 1\nslots = 16\nload_balancer = {lb}\n"
+        ));
+    }
+    let r = run(&scenario(&text));
+    for (name, _, usd) in variants {
+        let v = variant(&r, name);
+        close(
+            v.cost.category_usd(CostCategory::LoadBalancer).unwrap(),
+            usd,
+        );
+    }
+}
+
+/// The load balancer's settings are checked with their location and the allowed range.
+#[test]
+fn alb_settings_out_of_range_are_refused() {
+    for (lb, field, allowed) in [
+        ("{ rules = 0 }", "load_balancer.rules", "allowed: 1 to 1000"),
+        (
+            "{ requests_per_connection = 0.5 }",
+            "load_balancer.requests_per_connection",
+            "allowed: 1 to 1,000,000",
+        ),
+        (
+            "{ connection_duration = \"0s\" }",
+            "load_balancer.connection_duration",
+            "at most 7d",
+        ),
+        ("{ rule = 5 }", "unknown field `rule`", "rules"),
+    ] {
+        let text = ALB_EXAMPLE.replace(
+            "{ rules = 60, requests_per_connection = 5, connection_duration = \"2m\" }",
+            lb,
+        );
+        let err = scalesim_core::scenario::parse(&text, "alb.toml")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(field), "{err}");
+        assert!(err.contains(allowed), "{err}");
+    }
+}

@@ -1,0 +1,54 @@
+//! Helpers shared by scalesim-core's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use scalesim_core::results::{RunReport, VariantReport};
+use scalesim_core::scenario::{self, Scenario};
+
+/// Parse scenario text (no replayed trace: the core reads no files), panicking with the error
+/// text if it is invalid.
+pub fn scenario(text: &str) -> Scenario {
+    scenario::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Parse the scenario file at `path` (a synthetic-traffic scenario), panicking with the error.
+pub fn load(path: &Path) -> Scenario {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    scenario::parse(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Run a scenario with no progress reporting.
+pub fn run(s: &Scenario) -> RunReport {
+    scalesim_core::sim::run(s, &|_| {})
+}
+
+/// Run scenario text and return its only variant.
+pub fn run_one(text: &str) -> VariantReport {
+    let mut r = run(&scenario(text));
+    assert_eq!(r.variants.len(), 1);
+    r.variants.remove(0)
+}
+
+/// Erlang B: probability that all `n` servers are busy in an M/M/n/n loss system with offered
+/// load `a` = λ·E[S], by the stable recursion B(k) = a·B(k−1)/(k + a·B(k−1)).
+pub fn erlang_b(n: u32, a: f64) -> f64 {
+    (1..=n).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
+
+/// Erlang C: probability of waiting in an M/M/c queue with offered load `a` < c.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let b = erlang_b(c, a);
+    b / (1.0 - (a / f64::from(c)) * (1.0 - b))
+}
+
+/// The repository's folder (this crate is `crates/core` in it), from `CARGO_MANIFEST_DIR` as
+/// `cargo test` sets it when it runs the tests, else as it was at build time. (Cargo does not
+/// rebuild a test when only the folder changed, so the build-time value may name an older
+/// clone of the repository.)
+pub fn manifest_dir() -> PathBuf {
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    crate_dir.join("../..")
+}

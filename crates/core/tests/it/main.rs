@@ -1,0 +1,11 @@
+//! scalesim-core's integration tests, one binary: the bills worked out by hand, queueing
+//! theory, the fleet and the autoscalers — all through the core alone (`cargo test -p
+//! scalesim-core` builds no polars). `common` holds the helpers they share. The tests of the
+//! trace readers, the reports and the command line are the root package's (`tests/it/`).
+
+mod common;
+
+mod autoscaling;
+mod bills;
+mod fleet;
+mod queueing;

@@ -1,0 +1,215 @@
+//! Charts of experiments: a break-even search's cost curves, a sweep's cost and p99 against the
+//! swept field.
+
+use plotters::coord::CoordTranslate;
+use plotters::prelude::*;
+
+use super::{
+    Area, Chart, ChartError, DrawResult, SIZE, colour, embed_font, encode_png, font, frame,
+    register_font,
+};
+
+use scalesim_core::experiment::stats::Estimate;
+
+/// A labelled line through the means of `points`, in colour `c`, their 95 % intervals (when
+/// there are replications) as error bars.
+fn estimate_line<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    points: &[(f64, Estimate)],
+    label: &str,
+    c: RGBColor,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().map(|(x, e)| (*x, e.mean)),
+            c.stroke_width(2),
+        ))?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    chart.draw_series(points.iter().filter_map(|(x, e)| {
+        e.ci95
+            .map(|(lo, hi)| ErrorBar::new_vertical(*x, lo, e.mean, hi, c.filled(), 6))
+    }))?;
+    Ok(())
+}
+
+/// Room above the highest mean or interval end of `estimates`.
+fn top_of<'e>(estimates: impl Iterator<Item = &'e Estimate>) -> f64 {
+    estimates
+        .map(|e| e.ci95.map_or(e.mean, |c| c.1))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1
+}
+
+/// The two cost curves of a break-even search, each point the mean of its replications with
+/// its 95 % interval, and the crossing marked.
+pub fn breakeven_chart(b: &scalesim_core::experiment::Breakeven) -> Result<Chart, ChartError> {
+    register_font();
+    Ok(render!(
+        "breakeven",
+        "Cost of each variant and where they cross",
+        b,
+        breakeven_curves
+    ))
+}
+
+fn breakeven_curves<DB: DrawingBackend>(
+    root: &Area<DB>,
+    b: &scalesim_core::experiment::Breakeven,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let e = &b.evaluations;
+    let (x0, x1) = (e[0].x, e[e.len() - 1].x);
+    let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
+    // Values at which the scenario did not validate have no cost to draw.
+    let valid: Vec<_> = e.iter().filter(|p| p.invalid.is_none()).collect();
+    let top = top_of(valid.iter().flat_map(|p| [&p.cost_a, &p.cost_b]));
+    let mut chart = frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?;
+    mesh!(chart, b.vary.as_str(), "USD over the horizon").draw()?;
+    let a: Vec<_> = valid.iter().map(|p| (p.x, p.cost_a)).collect();
+    let bb: Vec<_> = valid.iter().map(|p| (p.x, p.cost_b)).collect();
+    estimate_line(&mut chart, &a, &b.variant_a, colour(0))?;
+    estimate_line(&mut chart, &bb, &b.variant_b, colour(1))?;
+    // A cross on each point where that variant is not feasible (misses the SLO or drops
+    // requests): its cost there is no option.
+    let red = RGBColor(200, 30, 30);
+    let crosses: Vec<(f64, f64)> = valid
+        .iter()
+        .flat_map(|p| {
+            [
+                p.infeasible_a.as_ref().map(|_| (p.x, p.cost_a.mean)),
+                p.infeasible_b.as_ref().map(|_| (p.x, p.cost_b.mean)),
+            ]
+        })
+        .flatten()
+        .collect();
+    if !crosses.is_empty() {
+        chart
+            .draw_series(
+                crosses
+                    .iter()
+                    .map(|&(x, y)| Cross::new((x, y), 6, red.stroke_width(2))),
+            )?
+            .label("not feasible (misses the SLO or drops requests)")
+            .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
+    }
+    let marker = RGBColor(80, 80, 80);
+    if let Some(crossing) = b.crossing {
+        chart
+            .draw_series(LineSeries::new(
+                [(crossing, 0.0), (crossing, top)],
+                marker.stroke_width(2),
+            ))?
+            .label(format!("break-even ≈ {crossing:.4}"))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], marker.stroke_width(2))
+            });
+    }
+    if let Some(band) = b.noise_band
+        && band.1 > band.0
+    {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(band.0, 0.0), (band.1, top)],
+            marker.mix(0.12).filled(),
+        )))?;
+    }
+    legend!(chart, SeriesLabelPosition::UpperLeft)
+}
+
+/// What a sweep chart draws: the sweep, its results, which figure and how to label it.
+pub struct SweepFigure<'a> {
+    /// The sweep.
+    pub meta: &'a scalesim_core::experiment::SweepMeta,
+    /// One row per point and variant.
+    pub results: &'a [scalesim_core::experiment::ResultRow],
+    /// Index into [`scalesim_core::experiment::FIGURES`].
+    pub figure: usize,
+    /// The y axis' description.
+    pub y_desc: &'static str,
+}
+
+/// Charts of a one-field sweep: cost and p99 against the swept value, a line per variant, error
+/// bars from replications; a log x axis when the values span 20× or more. None for grids.
+pub fn sweep_charts(
+    meta: &scalesim_core::experiment::SweepMeta,
+    results: &[scalesim_core::experiment::ResultRow],
+) -> Result<Vec<Chart>, ChartError> {
+    if meta.axes.len() != 1 || results.is_empty() {
+        return Ok(Vec::new());
+    }
+    register_font();
+    let fig = |n| scalesim_core::experiment::figure(n).expect("a known figure");
+    let cost = SweepFigure {
+        meta,
+        results,
+        figure: fig("cost_usd"),
+        y_desc: "USD over the horizon",
+    };
+    let p99 = SweepFigure {
+        meta,
+        results,
+        figure: fig("latency_p99_ms"),
+        y_desc: "p99 latency, ms",
+    };
+    Ok(vec![
+        render!(
+            "sweep-cost",
+            "Cost at each point of the sweep",
+            &cost,
+            sweep_lines
+        ),
+        render!(
+            "sweep-p99",
+            "p99 latency at each point of the sweep",
+            &p99,
+            sweep_lines
+        ),
+    ])
+}
+
+fn sweep_lines<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: &SweepFigure,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let xs = s.results.iter().map(|r| r.values[0]);
+    let (x0, x1) = xs
+        .clone()
+        .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let (x0, x1) = if x1 > x0 {
+        (x0, x1)
+    } else {
+        (x0 - 1.0, x1 + 1.0)
+    };
+    let top = top_of(s.results.iter().map(|r| &r.figures[s.figure]));
+    let log = x0 > 0.0 && x1 / x0 >= 20.0;
+    macro_rules! draw {
+        ($chart:expr) => {{
+            let mut chart = $chart;
+            mesh!(chart, s.meta.axes[0].as_str(), s.y_desc).draw()?;
+            for (i, name) in s.meta.variants.iter().enumerate() {
+                let points: Vec<_> = s
+                    .results
+                    .iter()
+                    .filter(|r| &r.variant == name)
+                    .map(|r| (r.values[0], r.figures[s.figure]))
+                    .collect();
+                estimate_line(&mut chart, &points, name, colour(i))?;
+            }
+            legend!(chart, SeriesLabelPosition::UpperLeft)
+        }};
+    }
+    if log {
+        draw!(frame(root, title, 80).build_cartesian_2d((x0..x1).log_scale(), 0.0..top)?)
+    } else {
+        draw!(frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?)
+    }
+}
