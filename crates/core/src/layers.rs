@@ -13,9 +13,11 @@ const FLOORS: &[&[&str]] = &[
     &["dist", "autoscale", "metrics", "usage"],
     &["billing", "traffic"],
     &["platform"],
-    &["scenario"],
+    // The result of a run, as plain data (with the objective it is judged by).
     &["results"],
-    &["offering"],
+    // One floor: a product (`offering/<p>.rs`) gives scenario files its fields and takes the
+    // validation kit; `scenario::parse` asks the registry of products.
+    &["scenario", "offering"],
     &["sim"],
     &["experiment"],
     &["lib", "layers"],

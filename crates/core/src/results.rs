@@ -10,7 +10,15 @@ use crate::billing::Invoice;
 use crate::metrics::IntervalRow;
 use crate::metrics::{Counters, LatencySummary};
 use crate::platform::{CapacityStats, PlatformFamily, QueueStats, ScalingActivity};
-use crate::scenario::Slo;
+
+/// A service-level objective: limits a variant must stay within to be acceptable.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Slo {
+    /// Highest acceptable 99th-percentile latency, ms.
+    pub p99_ms: Option<f64>,
+    /// Highest acceptable share of requests throttled or timed out, %.
+    pub max_failed_pct: Option<f64>,
+}
 
 /// Everything one run of a scenario produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

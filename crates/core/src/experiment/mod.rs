@@ -58,12 +58,7 @@ impl Work {
         let instance_periods = s
             .variants
             .iter()
-            .filter_map(|v| match &v.platform {
-                crate::scenario::PlatformSpec::Ec2 { fleet, .. } => {
-                    Some(f64::from(fleet.max.max(fleet.initial)) * periods)
-                }
-                _ => None,
-            })
+            .map(|v| f64::from(v.platform.config().max_instances()) * periods)
             .sum();
         Work {
             requests: arrivals.max(0.0) * s.variants.len() as f64,

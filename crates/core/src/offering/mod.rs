@@ -1,15 +1,26 @@
-//! Offerings: one file per product, holding what makes it that product on the run-and-bill
-//! side — its model built from its spec, its [`Meter`](crate::usage::Meter), its invoice lines,
-//! its interval cost, its one-line description, its [`PlatformFamily`] and its lines of
-//! `scalesim presets`. The generic pricing schemes stay in [`crate::billing::schemes`]; each
-//! product names those it is billed by.
+//! Offerings: one file per product, holding everything that makes it that product — the
+//! fields a `[[variant]]` of it takes and their validation, its defaults, its model built from
+//! its configuration, its [`Meter`](crate::usage::Meter), its invoice lines, its interval cost,
+//! its one-line description, its [`PlatformFamily`] and its lines of `scalesim presets`. The
+//! generic pricing schemes stay in [`crate::billing::schemes`]; each product names those it is
+//! billed by.
 //!
-//! The runner ([`crate::sim`]) names no product: it calls [`run`], and this file dispatches on
-//! [`PlatformSpec`] with one `match` per operation, one line per product, so the compiler lists
-//! every place a new product must be handled. `docs/adding-a-product.md` is the recipe.
+//! This file is the door: a product is a [`Product`] (what scenario files name, read and
+//! validate) whose validation yields a [`Configured`] (what runs and bills), registered in a
+//! [`Products`]. [`Products::builtin`] lists the shipped products; [`Products::with`] adds
+//! another (a test does, with a toy product in its own file). Nothing else names a product:
+//! the scenario reader asks the registry, the runner ([`crate::sim`]) asks the configuration.
+//! `docs/adding-a-product.md` is the recipe.
+//!
+//! `offering` and `scenario` are one floor of the house: a product gives scenario files its
+//! fields and takes scenario's validation kit.
 
 pub mod ec2;
 pub mod lambda;
+
+use std::any::Any;
+use std::fmt::Debug;
+use std::sync::{Arc, OnceLock};
 
 use crate::billing::{Invoice, Period, accrue};
 use crate::engine::{RngStreams, SimTime};
@@ -18,8 +29,180 @@ use crate::platform::{Outcome, PlatformFamily};
 use crate::results::{
     FunctionReport, RunReport, VariantReport, cost_per_million_arrived, slo_misses,
 };
-use crate::scenario::{PlatformSpec, Scenario, Variant};
+use crate::scenario::{RawFields, Scenario, ScenarioError, Variant, VariantCx};
 use crate::traffic::Requests;
+
+/// A product as scenario files and reports name it: its `platform` name, its family, the
+/// fields a `[[variant]]` of it takes, and how they are read; validating them
+/// ([`ProductFields::validate`]) gives the variant's [`Configured`].
+pub trait Product: Debug + Send + Sync + 'static {
+    /// Its name in scenario files and reports: `platform = "lambda"`.
+    fn kind(&self) -> &'static str;
+    /// Its family, which is all reports ask of it.
+    fn family(&self) -> PlatformFamily;
+    /// The fields a `[[variant]]` of it may give besides `name` and `platform`, in the order
+    /// messages list them. No two products of a registry may declare the same field.
+    fn fields(&self) -> &'static [&'static str];
+    /// Read its fields of one `[[variant]]` table with their raw types
+    /// ([`RawFields::get`]); its other fields are refused before validation.
+    ///
+    /// # Errors
+    /// A value of the wrong type, located at it ([`RawFields::get`]'s error).
+    fn read(&self, fields: &RawFields<'_>) -> Result<Box<dyn ProductFields>, ScenarioError>;
+    /// Its section of `scalesim presets`: prices (with their catalog's date and source),
+    /// limits, presets.
+    fn presets(&self) -> String;
+}
+
+/// A product's fields of one `[[variant]]`, as read: validated into its configuration.
+pub trait ProductFields: Debug + Send + Sync {
+    /// The variant's configuration, every value checked.
+    ///
+    /// # Errors
+    /// The first invalid or missing value, located at its field ([`VariantCx::error`]).
+    fn validate(&self, v: &VariantCx<'_>) -> Result<PlatformSpec, ScenarioError>;
+}
+
+/// A product's validated configuration of one variant: what it runs and how it bills.
+pub trait Configured: Debug + Send + Sync + 'static {
+    /// The product it configures.
+    fn product(&self) -> &'static dyn Product;
+    /// Simulate it on the context's requests and bill it: the variant's result (usually
+    /// assembled by [`variant_report`]).
+    fn run(&self, cx: RunCtx<'_, '_>) -> VariantReport;
+    /// What a planner should know about its result that the product alone can tell, if
+    /// anything (a Lambda variant whose every invocation hit the function timeout).
+    fn warning(&self, _variant: &str, _report: &VariantReport) -> Option<String> {
+        None
+    }
+    /// The most instances it may run at once (0 for a product without instances): what an
+    /// estimate of a run's work counts.
+    fn max_instances(&self) -> u32 {
+        0
+    }
+    /// Itself, to be compared or inspected as its own type.
+    fn as_any(&self) -> &dyn Any;
+    /// Whether `other` is the same configuration (for `PartialEq` on scenarios).
+    fn same(&self, other: &dyn Configured) -> bool;
+}
+
+/// A variant's platform: one product's validated configuration, shared (cloned cheaply).
+#[derive(Clone, Debug)]
+pub struct PlatformSpec(Arc<dyn Configured>);
+
+impl PlatformSpec {
+    /// Wrap a product's configuration.
+    pub fn new(config: impl Configured) -> Self {
+        Self(Arc::new(config))
+    }
+
+    /// The product's name: `lambda`, `ec2`.
+    pub fn kind(&self) -> &'static str {
+        self.0.product().kind()
+    }
+
+    /// The product's family.
+    pub fn family(&self) -> PlatformFamily {
+        self.0.product().family()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &dyn Configured {
+        &*self.0
+    }
+
+    /// The configuration as its own type `T`, if it is one.
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.0.as_any().downcast_ref()
+    }
+}
+
+impl PartialEq for PlatformSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same(&*other.0)
+    }
+}
+
+/// [`Configured::same`] for a configuration that is `PartialEq`: `other` is a `T` and equal.
+pub fn same_as<T: PartialEq + 'static>(this: &T, other: &dyn Configured) -> bool {
+    other.as_any().downcast_ref::<T>() == Some(this)
+}
+
+/// The products a scenario may name, in the order messages list them.
+#[derive(Clone, Debug)]
+pub struct Products(Vec<&'static dyn Product>);
+
+impl Products {
+    /// The shipped products: AWS Lambda and EC2.
+    pub fn builtin() -> &'static Products {
+        static BUILTIN: OnceLock<Products> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            Products::default()
+                .with(&lambda::Lambda)
+                .and_then(|p| p.with(&ec2::Ec2))
+                .expect("the shipped products have distinct names and fields")
+        })
+    }
+
+    /// These products and `product`.
+    ///
+    /// # Errors
+    /// Its name is already taken, or one of its fields is `name`, `platform` or another
+    /// product's: a sentence naming it (a field's value goes to the one product that
+    /// declares it).
+    pub fn with(mut self, product: &'static dyn Product) -> Result<Products, String> {
+        if self.find(product.kind()).is_some() {
+            return Err(format!(
+                "a product named {:?} is already registered",
+                product.kind()
+            ));
+        }
+        let taken = self.all_fields();
+        if let Some(f) = product
+            .fields()
+            .iter()
+            .find(|f| taken.contains(f) || ["name", "platform"].contains(f))
+        {
+            return Err(format!(
+                "product {:?}: field `{f}` is already a field of every variant or of another \
+                 product (a field shared by products belongs in a table they share)",
+                product.kind()
+            ));
+        }
+        self.0.push(product);
+        Ok(self)
+    }
+
+    /// The product named `kind`.
+    pub fn find(&self, kind: &str) -> Option<&'static dyn Product> {
+        self.0.iter().copied().find(|p| p.kind() == kind)
+    }
+
+    /// Every product's name, in order.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.0.iter().map(|p| p.kind()).collect()
+    }
+
+    /// Every product's fields, product after product.
+    pub fn all_fields(&self) -> Vec<&'static str> {
+        self.0
+            .iter()
+            .flat_map(|p| p.fields().iter().copied())
+            .collect()
+    }
+
+    /// The products, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'static dyn Product> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl Default for Products {
+    /// No product at all.
+    fn default() -> Self {
+        Products(Vec::new())
+    }
+}
 
 /// What a product's run needs from the runner: the scenario and variant, the random streams,
 /// the variant's stream of requests, where simulated time is reported, and the request log.
@@ -40,80 +223,57 @@ pub struct RunCtx<'a, 'r> {
 
 /// Simulate `spec` on the context's requests and bill it: the variant's result.
 pub fn run(spec: &PlatformSpec, cx: RunCtx<'_, '_>) -> VariantReport {
-    match spec {
-        PlatformSpec::Lambda { function, billing } => lambda::run(function, billing, cx),
-        PlatformSpec::Ec2 {
-            fleet,
-            policy,
-            billing,
-        } => ec2::run(fleet, policy, billing, cx),
-    }
+    spec.config().run(cx)
 }
 
 /// The family of the product `spec` configures.
 pub fn family(spec: &PlatformSpec) -> PlatformFamily {
-    match spec {
-        PlatformSpec::Lambda { .. } => lambda::FAMILY,
-        PlatformSpec::Ec2 { .. } => ec2::FAMILY,
-    }
+    spec.family()
 }
 
-/// What a planner should know about a variant's result that its product alone can tell (a
-/// Lambda variant whose every invocation hit the function timeout), if anything.
+/// What a planner should know about a variant's result that its product alone can tell, if
+/// anything.
 pub fn warning(spec: &PlatformSpec, variant: &str, report: &VariantReport) -> Option<String> {
-    match spec {
-        PlatformSpec::Lambda { function, .. } => lambda::warning(function, variant, report),
-        PlatformSpec::Ec2 { .. } => None,
-    }
+    spec.config().warning(variant, report)
 }
-
-/// Every product's name as scenario files and reports write it (`platform = "lambda"`), with its
-/// family.
-const PRODUCTS: [(&str, PlatformFamily); 2] =
-    [(lambda::KIND, lambda::FAMILY), (ec2::KIND, ec2::FAMILY)];
 
 /// Give every variant of a report read back from `summary.json` its family again (the file
-/// does not carry it), from its `platform` name.
+/// does not carry it), from its `platform` name, among the built-in products.
 ///
 /// # Errors
 /// The first variant whose `platform` names no product, as a sentence.
 pub fn restore_families(report: &mut RunReport) -> Result<(), String> {
+    let products = Products::builtin();
     for v in &mut report.variants {
-        v.family = PRODUCTS
-            .iter()
-            .find(|(kind, _)| *kind == v.platform)
-            .map(|&(_, family)| family)
+        v.family = products
+            .find(&v.platform)
+            .map(|p| p.family())
             .ok_or_else(|| {
-                let known: Vec<&str> = PRODUCTS.iter().map(|p| p.0).collect();
                 format!(
                     "variant {}: platform {:?} is none of {}",
                     v.name,
                     v.platform,
-                    known.join(", ")
+                    products.kinds().join(", ")
                 )
             })?;
     }
     Ok(())
 }
 
-/// `scalesim presets`: every product's catalog prices, limits and presets.
+/// `scalesim presets`: every built-in product's catalog prices, limits and presets.
 pub fn presets_text() -> String {
     let mut s = format!(
-        "Price catalog (USD, us-east-1, on-demand, checked {})\n\n",
+        "Price catalog (USD, us-east-1, on-demand, checked {})\n",
         crate::billing::catalog::CATALOG_AS_OF
     );
-    s += &ec2::presets();
-    s += &lambda::presets();
-    s += &format!(
-        "\nLoad balancer: {}. API Gateway HTTP API: {}.\n",
-        ec2::front_door_prices(),
-        lambda::front_door_prices()
-    );
+    for p in Products::builtin().iter() {
+        s += &p.presets();
+    }
     s
 }
 
-/// How a product turns its usage into money: the three questions the runner's bill asks.
-trait Bills {
+/// How a product turns its usage into money: the three questions [`variant_report`] asks.
+pub trait Bills {
     /// The product's metered usage.
     type Usage;
     /// The invoice of `usage` over `period`.
@@ -125,8 +285,9 @@ trait Bills {
     fn function_weight(&self, f: &FunctionOutcome) -> f64;
 }
 
-/// Bill `outcome` for the horizon and the 730-hour month and assemble the variant's result.
-fn variant_report<B: Bills>(
+/// Bill `outcome` for the horizon and the 730-hour month and assemble the variant's result:
+/// interval costs fitted to the invoice, per-function shares, percentages, the SLO verdict.
+pub fn variant_report<B: Bills>(
     scenario: &Scenario,
     variant: &Variant,
     family: PlatformFamily,

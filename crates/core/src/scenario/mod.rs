@@ -4,20 +4,24 @@
 
 pub mod doc;
 mod error;
-mod raw;
+pub(crate) mod raw;
 pub mod sweep;
-mod validate;
+pub(crate) mod validate;
 mod variant;
 
 pub use error::{Located, ScenarioError};
 pub use validate::horizon;
 
-use crate::autoscale::PolicySpec;
-use crate::billing::{Ec2Billing, LambdaBilling};
 use crate::engine::SimDuration;
-use crate::platform::iaas::FleetConfig;
-use crate::platform::serverless::FunctionConfig;
+use crate::offering::Products;
 use crate::traffic::{Traces, Traffic};
+
+// A variant's platform: a product's validated configuration (the products are `offering/`, on
+// this floor: each gives scenario files its fields and their validation).
+pub use crate::offering::PlatformSpec;
+// The objective results are judged by (it lives with them).
+pub use crate::results::Slo;
+pub use variant::{RawFields, VariantCx};
 
 /// A validated scenario: one traffic, several platform variants to compare on it.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,15 +49,6 @@ pub struct Scenario {
     pub warnings: Vec<String>,
 }
 
-/// A service-level objective: limits a variant must stay within to be acceptable.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Slo {
-    /// Highest acceptable 99th-percentile latency, ms.
-    pub p99_ms: Option<f64>,
-    /// Highest acceptable share of requests throttled or timed out, %.
-    pub max_failed_pct: Option<f64>,
-}
-
 /// One platform configuration to simulate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variant {
@@ -63,45 +58,9 @@ pub struct Variant {
     pub platform: PlatformSpec,
 }
 
-/// A platform model with its billing options.
-#[allow(clippy::large_enum_variant)] // one per variant, built once: size does not matter
-#[derive(Clone, Debug, PartialEq)]
-pub enum PlatformSpec {
-    /// A Lambda function.
-    Lambda {
-        /// Model parameters.
-        function: FunctionConfig,
-        /// Billing options.
-        billing: LambdaBilling,
-    },
-    /// An EC2 fleet, fixed or autoscaled.
-    Ec2 {
-        /// Model parameters.
-        fleet: FleetConfig,
-        /// How its capacity changes.
-        policy: PolicySpec,
-        /// Billing options.
-        billing: Ec2Billing,
-    },
-}
-
-impl PlatformSpec {
-    /// Lambda's name in scenario files and reports: `platform = "lambda"`.
-    pub const LAMBDA: &'static str = "lambda";
-    /// EC2's name in scenario files and reports: `platform = "ec2"`.
-    pub const EC2: &'static str = "ec2";
-
-    /// Short name of the platform kind.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            PlatformSpec::Lambda { .. } => Self::LAMBDA,
-            PlatformSpec::Ec2 { .. } => Self::EC2,
-        }
-    }
-}
-
-/// A scenario file's raw layer, with its `[[variant]]` tables as the products read them.
-type RawDocument = raw::RawScenario<variant::RawVariant>;
+/// A scenario file's raw layer; each `[[variant]]` table's name and platform (its product reads
+/// the rest, [`variant::read`]).
+type RawDocument = raw::RawScenario<variant::VariantHead>;
 
 /// Parse and validate scenario `text` without reading anything else; `file` names it in
 /// errors. A replayed trace is validated as written only (format, fields, controls): its
@@ -113,7 +72,7 @@ type RawDocument = raw::RawScenario<variant::RawVariant>;
 /// # Errors
 /// The first syntax or validation error, with its file, line, field and value.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-    parse_checking(text, file, None)
+    parse_in(text, file, Products::builtin(), None)
 }
 
 /// [`parse`], then the replayed trace checked through `traces` — each distinct trace once per
@@ -124,12 +83,19 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 /// As [`parse`]; a trace that does not check (cannot be read, a row does not parse, no request
 /// to replay…) is an error at `traffic.replay.path`.
 pub fn parse_with(text: &str, file: &str, traces: &Traces) -> Result<Scenario, ScenarioError> {
-    parse_checking(text, file, Some(traces))
+    parse_in(text, file, Products::builtin(), Some(traces))
 }
 
-fn parse_checking(
+/// [`parse`] or, with `traces`, [`parse_with`], knowing the products of `products` — the
+/// built-in ones ([`Products::builtin`]) and any added with [`Products::with`].
+///
+/// # Errors
+/// As [`parse`] and [`parse_with`]; a `platform` that names none of `products` is an error at
+/// its value.
+pub fn parse_in(
     text: &str,
     file: &str,
+    products: &Products,
     traces: Option<&Traces>,
 ) -> Result<Scenario, ScenarioError> {
     let syntax = |span, field, message: &str| {
@@ -151,6 +117,7 @@ fn parse_checking(
         traces,
         warnings: Default::default(),
     };
+    let raw = variant::read(&cx, raw, products)?;
     validate::scenario(&cx, raw, variant::validate)
 }
 
@@ -166,7 +133,23 @@ pub fn takes_fractions(
 ) -> bool {
     let mut settings = others.to_vec();
     settings.push((path, x + 0.5, doc::Form::Float));
-    doc::set_values(text, "", &settings).is_ok_and(|t| toml::from_str::<RawDocument>(&t).is_ok())
+    let Ok(t) = doc::set_values(text, "", &settings) else {
+        return false;
+    };
+    let (Ok(doc), Ok(raw)) = (
+        toml_edit::Document::parse(t.as_str()),
+        toml::from_str::<RawDocument>(&t),
+    ) else {
+        return false;
+    };
+    let cx = validate::Ctx {
+        file: "",
+        text: &t,
+        doc: &doc,
+        traces: None,
+        warnings: Default::default(),
+    };
+    variant::read(&cx, raw, Products::builtin()).is_ok()
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 /// Declares the optional fields of a kind of table once, as `name: Type` lines, and emits: the
 /// struct of `Option<Type>` fields; `NAMES`, the fields in order (what the kind takes, as
-/// messages list it); `present()`, which were given; and `set()`, which reads one field's
-/// value from a table being deserialized (so serde's errors keep their positions).
+/// messages list it); `present()`, which were given; and `read()`, which reads them from a
+/// `[[variant]]` table (serde's errors keep their positions, [`crate::scenario::RawFields`]).
 macro_rules! kind_fields {
     (
         $(#[$meta:meta])*
@@ -36,23 +36,16 @@ macro_rules! kind_fields {
 
             $crate::scenario::raw::raw_table!(@present $($field)*);
 
-            /// Read the value of `field` from `map` into its place; `false` when this kind has
-            /// no such field (the value is then left unread).
+            /// Read every field given in `fields` with its raw type.
             ///
             /// # Errors
-            /// The value's type is wrong (serde's error, at the value).
-            pub fn set<'de, A: ::serde::de::MapAccess<'de>>(
-                &mut self,
-                field: &str,
-                map: &mut A,
-            ) -> ::std::result::Result<bool, A::Error> {
-                $(
-                    if field == stringify!($field) {
-                        self.$field = ::std::option::Option::Some(map.next_value()?);
-                        return ::std::result::Result::Ok(true);
-                    }
-                )*
-                ::std::result::Result::Ok(false)
+            /// A field's value has the wrong type (serde's error, at the value).
+            pub fn read(
+                fields: &$crate::scenario::RawFields<'_>,
+            ) -> ::std::result::Result<Self, $crate::scenario::ScenarioError> {
+                ::std::result::Result::Ok(Self {
+                    $($field: fields.get(stringify!($field))?,)*
+                })
             }
         }
     };
@@ -107,9 +100,26 @@ pub struct RawScenario<V> {
     pub traffic: RawTraffic,
     #[serde(default)]
     pub slo: Option<RawSlo>,
-    /// The `[[variant]]` tables, as the products read them (`variant::RawVariant`).
+    /// The `[[variant]]` tables: their name and platform, then as their products read them
+    /// (`variant::VariantHead`, then `variant::RawVariant`).
     #[serde(rename = "variant", default = "Vec::new")]
     pub variants: Vec<V>,
+}
+
+impl<V> RawScenario<V> {
+    /// The same scenario with its `[[variant]]` tables read as `variants`.
+    pub fn with_variants<W>(self, variants: Vec<W>) -> RawScenario<W> {
+        RawScenario {
+            name: self.name,
+            description: self.description,
+            seed: self.seed,
+            horizon: self.horizon,
+            interval: self.interval,
+            traffic: self.traffic,
+            slo: self.slo,
+            variants,
+        }
+    }
 }
 
 fn default_seed() -> u64 {

@@ -437,12 +437,15 @@ memory_mb = [128, 256]
         assert_eq!(s.len(), 6);
         assert_eq!(s.values(3), vec![10.0, 256.0]);
         let p = s.point(5).unwrap();
-        match (&p.traffic.arrivals, &p.variants[0].platform) {
+        let lambda = p.variants[0]
+            .platform
+            .get::<crate::offering::lambda::LambdaSpec>();
+        match (&p.traffic.arrivals, lambda) {
             (
                 crate::traffic::Arrivals::Process(crate::traffic::ArrivalProcess::Poisson {
                     rate_per_s,
                 }),
-                crate::scenario::PlatformSpec::Lambda { function, .. },
+                Some(crate::offering::lambda::LambdaSpec { function, .. }),
             ) => {
                 assert_eq!(*rate_per_s, 100.0);
                 assert_eq!(function.memory_mb, 256);
@@ -478,11 +481,13 @@ memory_mb = [128, 256]
         assert_eq!(axis.values, vec![300.0, 600.0]);
         assert_eq!(axis.form, Form::Duration);
         // Point 2 of 3 × 2 × 2: the first rate, 10 minutes, 128 MB.
-        match &k.point(2).unwrap().variants[0].platform {
-            crate::scenario::PlatformSpec::Lambda { function, .. } => {
-                assert_eq!(function.keep_alive.as_micros(), 600_000_000)
-            }
-            other => panic!("{other:?}"),
+        let point = k.point(2).unwrap();
+        match point.variants[0]
+            .platform
+            .get::<crate::offering::lambda::LambdaSpec>()
+        {
+            Some(spec) => assert_eq!(spec.function.keep_alive.as_micros(), 600_000_000),
+            None => panic!("{:?}", point.variants[0].platform),
         }
         let dotted = s
             .text

@@ -792,7 +792,7 @@ mod hpa_behavior {
 fn an_hpa_manifest_behavior_maps_one_to_one() {
     use scalesim_core::autoscale::{HpaScalingPolicy, PolicySpec, PolicyType, SelectPolicy};
     use scalesim_core::engine::SimDuration;
-    use scalesim_core::scenario::PlatformSpec;
+    use scalesim_core::offering::ec2::Ec2Spec;
     let s = crate::common::scenario(
         r#"
 name = "manifest"
@@ -820,10 +820,10 @@ select_policy = "Min"
 stabilization_window_seconds = 60
 "#,
     );
-    let PlatformSpec::Ec2 {
+    let Some(Ec2Spec {
         policy: PolicySpec::Hpa(cfg),
         ..
-    } = &s.variants[0].platform
+    }) = s.variants[0].platform.get::<Ec2Spec>()
     else {
         panic!("not an HPA");
     };

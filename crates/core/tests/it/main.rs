@@ -9,3 +9,4 @@ mod autoscaling;
 mod bills;
 mod fleet;
 mod queueing;
+mod toy_product;
