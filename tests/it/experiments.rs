@@ -455,3 +455,46 @@ cold_start = { dist = "constant", ms = 0 }
             .starts_with("p99 250 ms > 100 ms")
     );
 }
+
+/// A break-even over a whole-number field searches whole numbers whatever its bounds: found by
+/// trying to break searches, `--between 1,3.5` on `count` tried 2.0, which a count cannot be,
+/// at every point. Now it tries only 1, 2 and 3 and every one validates.
+#[test]
+fn break_even_over_a_count_tries_whole_counts() {
+    let text = r#"
+name = "counts"
+horizon = "10m"
+[traffic]
+arrivals = { process = "even", rate_per_s = 5.0 }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 0.0
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 1024
+cold_start = { dist = "constant", ms = 0 }
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 1
+slots = 64
+load_balancer = false
+"#;
+    let spec = BreakevenSpec {
+        vary: "variant[ec2].count".into(),
+        between: (1.0, 3.5),
+        variants: None,
+        replications: 1,
+        tolerance: None,
+        curve_points: 3,
+        overrides: Overrides::default(),
+    };
+    let b = experiment::breakeven(text, "counts.toml", &spec, &files(), &|_| {}).unwrap();
+    assert!(!b.evaluations.is_empty());
+    for e in &b.evaluations {
+        assert!(e.invalid.is_none(), "{:?}", e.invalid);
+        assert!(e.x.fract() == 0.0 && (1.0..=3.0).contains(&e.x), "{}", e.x);
+    }
+}

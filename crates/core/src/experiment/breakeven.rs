@@ -147,11 +147,21 @@ pub fn breakeven(
     if !(a.is_finite() && b.is_finite() && a < b) {
         return Err(ExperimentError::EmptyRange { from: a, to: b });
     }
-    // Whole numbers only where the field takes nothing else (a fraction fails to validate).
-    let integer = form == Form::Integer
-        && a.fract() == 0.0
-        && b.fract() == 0.0
-        && !takes_fractions(text, &[], &path, a);
+    // Whole numbers only where the field takes nothing else (a fraction fails to validate):
+    // then the whole numbers between the bounds, whatever the bounds (`--between 1,3.5` on
+    // `count` searches 1 to 3).
+    let integer = form == Form::Integer && !takes_fractions(text, &[], &path, a);
+    let (a, b) = if integer {
+        (a.ceil(), b.floor())
+    } else {
+        (a, b)
+    };
+    if a >= b {
+        return Err(ExperimentError::EmptyRange {
+            from: spec.between.0,
+            to: spec.between.1,
+        });
+    }
     let form = match form {
         Form::Integer if !integer => Form::Float,
         f => f,

@@ -270,10 +270,12 @@ impl Sweep {
         let Finder {
             mut axes, ranges, ..
         } = finder;
-        // A range with whole-number ends steps through whole numbers only if the field takes
-        // nothing else: try a fraction there (every other axis at its first value).
+        // A range steps through whole numbers only if the field takes nothing else: try a
+        // fraction there (every other axis at its first value). Whole-number fields step
+        // through whole numbers whatever the range's ends (`count = { from = 1, to = 4.0,
+        // steps = 7 }` is 1, 2, 3, 4).
         for &k in &ranges {
-            if axes[k].form != Form::Integer {
+            if !matches!(axes[k].form, Form::Integer | Form::Float) {
                 continue;
             }
             let others: Vec<(&[Step], f64, Form)> = axes
@@ -289,6 +291,7 @@ impl Sweep {
             } else {
                 axis.values.iter_mut().for_each(|v| *v = v.round());
                 axis.values.dedup();
+                axis.form = Form::Integer;
             }
         }
         let points = axes
@@ -405,6 +408,28 @@ platform = "lambda"
 runtime = "python"
 memory_mb = [128, 256]
 "#;
+
+    /// A range written with a fractional end on a whole-number field steps through whole
+    /// numbers: `memory_mb = { from = 128, to = 256.0, steps = 3 }` is 128, 192, 256 MB, and
+    /// every point parses (found by trying to break sweeps: each point was refused for writing
+    /// `128.0` where an integer must stand). On a field that takes fractions the values stay.
+    #[test]
+    fn whole_number_fields_step_through_whole_numbers() {
+        let text = BASE.replace("[128, 256]", "{ from = 128, to = 256.0, steps = 3 }");
+        let s = Sweep::parse(&text, "s.toml").unwrap();
+        let axis = &s.axes[1];
+        assert_eq!(axis.values, vec![128.0, 192.0, 256.0]);
+        assert_eq!(axis.form, Form::Integer);
+        for i in 0..s.len() {
+            s.point(i).unwrap();
+        }
+        let rates = BASE.replace(
+            "{ from = 1, to = 100, steps = 3, scale = \"log\" }",
+            "{ from = 0.5, to = 1.5, steps = 3 }",
+        );
+        let s = Sweep::parse(&rates, "s.toml").unwrap();
+        assert_eq!(s.axes[0].values, vec![0.5, 1.0, 1.5]);
+    }
 
     /// `seed = [1, 2]` (line 3 of this text) is refused where it stands, as is `--vary seed`.
     #[test]

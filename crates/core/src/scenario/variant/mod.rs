@@ -13,19 +13,38 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::doc::{self, Step};
 use super::raw::RawScenario;
-use super::validate::{Ctx, Result, join};
+use super::validate::{Ctx, Result, index, join, key};
 use super::{Located, ScenarioError, Variant};
 use crate::offering::{PlatformSpec, Product, ProductFields, Products};
 use crate::traffic::Traffic;
 
-/// A `[[variant]]` table as serde reads it: its name and its platform, with the platform's
-/// position; the product's fields are read afterwards, by the product.
-#[derive(Debug, Deserialize)]
-pub struct VariantHead {
-    /// `name`.
-    pub name: String,
-    /// `platform`, where it is written.
-    pub platform: Spanned<String>,
+/// A `[[variant]]` as serde reads it: a table (anything else is refused, at it, as serde words
+/// it); its keys — `name`, `platform` and the product's fields — are read afterwards, in the
+/// order the file gives them ([`read`]), from the TOML parser's tree.
+#[derive(Debug)]
+pub struct VariantHead;
+
+impl<'de> Deserialize<'de> for VariantHead {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Table;
+        impl<'de> serde::de::Visitor<'de> for Table {
+            type Value = VariantHead;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("struct RawVariant")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<VariantHead, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(VariantHead)
+            }
+        }
+        d.deserialize_struct("RawVariant", &["name", "platform"], Table)
+    }
 }
 
 /// A `[[variant]]` table read by its product.
@@ -62,6 +81,8 @@ pub struct RawFields<'a> {
     text: &'a str,
     doc: &'a toml_edit::Document<&'a str>,
     table: &'a DeTable<'a>,
+    /// Only this key is visible (reading one key where it stands in the file), or all.
+    only: Option<&'a str>,
 }
 
 impl RawFields<'_> {
@@ -74,6 +95,9 @@ impl RawFields<'_> {
         &self,
         field: &str,
     ) -> std::result::Result<Option<T>, ScenarioError> {
+        if self.only.is_some_and(|only| only != field) {
+            return Ok(None);
+        }
         let Some((_, value)) = self
             .table
             .iter()
@@ -101,13 +125,15 @@ impl RawFields<'_> {
     }
 }
 
-/// Read every `[[variant]]` of `raw` by its product in `products`: its `platform` names one of
-/// them, each other key is a field that product or another declares, and each value has the
-/// field's raw type.
+/// Read every `[[variant]]` of `raw` by its product in `products`, key by key in the file's
+/// order as serde would: `name` a string, `platform` one of the products, every other key a
+/// field of one of them with its raw type (a field of another product is read too, and refused
+/// by name when validated); then `name` and `platform` must have been given.
 ///
 /// # Errors
-/// An unknown platform (at its value), an unknown field (at its key) or a value of the wrong
-/// type (at the value), worded as serde words them.
+/// The first of: a value of the wrong type (at the value), an unknown platform (at its value),
+/// an unknown field (at its key), a missing `name` or `platform` (at the table) — worded as
+/// serde words them.
 pub(super) fn read(
     cx: &Ctx,
     raw: RawScenario<VariantHead>,
@@ -118,7 +144,7 @@ pub(super) fn read(
     }
     // The document again, as the TOML parser's tree with every position: serde read it just
     // now, so it parses.
-    let root = DeTable::parse(cx.text).map_err(|e| {
+    let syntax_error = |e: toml::de::Error| {
         ScenarioError::Syntax(Located::at(
             cx.file,
             cx.text,
@@ -127,59 +153,95 @@ pub(super) fn read(
             e.message().to_string(),
             None,
         ))
-    })?;
-    let tables: Vec<&DeTable> = match root.get_ref().get("variant").map(|v| v.get_ref()) {
-        Some(DeValue::Array(a)) => a
-            .iter()
-            .filter_map(|t| match t.get_ref() {
-                DeValue::Table(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
+    };
+    let root = DeTable::parse(cx.text).map_err(syntax_error)?;
+    let entries: Vec<&Spanned<DeValue>> = match root.get_ref().get("variant").map(|v| v.get_ref()) {
+        Some(DeValue::Array(a)) => a.iter().collect(),
         _ => Vec::new(),
     };
     let all = products.all_fields();
     let known: Vec<&str> = [&HEAD[..], &all].concat();
     let mut variants = Vec::with_capacity(raw.variants.len());
-    for (head, table) in raw.variants.iter().zip(&tables) {
+    for (i, entry) in entries.iter().enumerate() {
+        let DeValue::Table(table) = entry.get_ref() else {
+            // serde refused every entry that is not a table; nothing to pair with.
+            return Err(cx.err(
+                &[key("variant"), index(i)],
+                "a [[variant]] must be a table",
+                "write it as a [[variant]] section or an inline table { name = ..., platform = ... }",
+            ));
+        };
         let fields = RawFields {
             file: cx.file,
             text: cx.text,
             doc: cx.doc,
             table,
-        };
-        let Some(product) = products.find(head.platform.get_ref()) else {
-            return Err(fields.syntax(
-                head.platform.span(),
-                &format!(
-                    "unknown variant `{}`, expected {}",
-                    head.platform.get_ref(),
-                    one_of(&products.kinds())
-                ),
-            ));
+            only: None,
         };
         let mut keys: Vec<_> = table.iter().map(|(k, _)| k).collect();
         keys.sort_by_key(|k| k.span().start);
-        if let Some(k) = keys.iter().find(|k| !known.contains(&k.get_ref().as_ref())) {
-            return Err(fields.syntax(
-                k.span(),
-                &format!(
-                    "unknown field `{}`, expected {}",
-                    k.get_ref(),
-                    one_of(&known)
-                ),
-            ));
+        let (mut name, mut product) = (None, None);
+        for k in &keys {
+            let field = k.get_ref().as_ref();
+            let one = RawFields {
+                only: Some(field),
+                ..fields
+            };
+            match field {
+                "name" => name = one.get::<String>("name")?,
+                "platform" => {
+                    let Some(kind) = one.get::<Spanned<String>>("platform")? else {
+                        continue;
+                    };
+                    product = Some(products.find(kind.get_ref()).ok_or_else(|| {
+                        fields.syntax(
+                            kind.span(),
+                            &format!(
+                                "unknown variant `{}`, expected {}",
+                                kind.get_ref(),
+                                one_of(&products.kinds())
+                            ),
+                        )
+                    })?);
+                }
+                f => match products.iter().find(|p| p.fields().contains(&f)) {
+                    // Its value's type, checked where it stands in the file.
+                    Some(owner) => drop(owner.read(&one)?),
+                    None => {
+                        return Err(fields.syntax(
+                            k.span(),
+                            &format!("unknown field `{f}`, expected {}", one_of(&known)),
+                        ));
+                    }
+                },
+            }
         }
+        let missing =
+            |field: &str| fields.syntax(entry.span(), &format!("missing field `{field}`"));
+        let name = name.ok_or_else(|| missing("name"))?;
+        let product = product.ok_or_else(|| missing("platform"))?;
         let present = all
             .iter()
             .map(|&f| (f, keys.iter().any(|k| k.get_ref().as_ref() == f)))
             .collect();
         variants.push(RawVariant {
-            name: head.name.clone(),
+            name,
             product,
             present,
             fields: product.read(&fields)?,
         });
+    }
+    if variants.len() != raw.variants.len() {
+        // serde and the parser's tree disagree on the tables: never pair them silently.
+        return Err(cx.err(
+            &[key("variant")],
+            format!(
+                "{} [[variant]] tables read, {} found",
+                raw.variants.len(),
+                variants.len()
+            ),
+            "write each variant as a [[variant]] section",
+        ));
     }
     Ok(raw.with_variants(variants))
 }
@@ -331,5 +393,52 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("x.toml:11:13"), "at the value: {e}");
+    }
+
+    /// Found by trying to break the reader: a variant written as a list is refused at it, as
+    /// serde refused it before products read their own fields (never paired with the next
+    /// table), and errors come in the file's order — a wrong value before a missing or wrong
+    /// `platform` written after it.
+    #[test]
+    fn variants_are_tables_and_errors_come_in_the_files_order() {
+        let head = "name = \"t\"\nhorizon = \"1m\"\n";
+        let traffic = "[traffic]\narrivals = { process = \"poisson\", rate_per_s = 1 }\n[traffic.request]\nduration = { dist = \"constant\", ms = 10 }\n";
+        let err = |text: String| {
+            crate::scenario::parse(&text, "x.toml")
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err(format!(
+            "{head}variant = [[\"a\", \"ec2\"], {{ name = \"b\", platform = \"ec2\", instance_type = \"m7g.large\", count = 1, slots = 8 }}]\n{traffic}"
+        ));
+        assert!(
+            e.contains("x.toml:3:12")
+                && e.contains("invalid type: sequence, expected struct RawVariant"),
+            "{e}"
+        );
+        // Lines 7 [[variant]], 8 name, 9 the wrong value, 10 platform.
+        let v = |body: &str| format!("{head}{traffic}[[variant]]\nname = \"l\"\n{body}");
+        let e = err(v("memory_mb = \"x\"\n"));
+        assert!(
+            e.contains("x.toml:9:13") && e.contains("expected i64"),
+            "{e}"
+        );
+        let e = err(v("memory_mb = \"x\"\nplatform = 5\n"));
+        assert!(e.contains("x.toml:9:13"), "{e}");
+        let e = err(v("memry_mb = 512\nplatform = \"lambd\"\n"));
+        assert!(
+            e.contains("x.toml:9:1") && e.contains("unknown field `memry_mb`"),
+            "{e}"
+        );
+        let e = err(v("runtime = \"go\"\nmemory_mb = 512\n"));
+        assert!(
+            e.contains("x.toml:7:1") && e.contains("missing field `platform`"),
+            "{e}"
+        );
+        let e = err(v("platform = 5\n"));
+        assert!(
+            e.contains("x.toml:9:12") && e.contains("expected a string"),
+            "{e}"
+        );
     }
 }
