@@ -99,7 +99,8 @@ fn parse_values(text: &str) -> std::result::Result<Vec<f64>, String> {
 pub(super) struct BreakevenArgs {
     /// Scenario file with (at least) the two variants to compare.
     scenario: PathBuf,
-    /// The field to vary, e.g. traffic.arrivals.rate_per_s or variant[ec2].count.
+    /// The field to vary, e.g. traffic.arrivals.rate_per_s, or variant[NAME].count for the
+    /// variant named NAME.
     #[arg(long)]
     vary: String,
     /// The range to search, A,B.
@@ -129,7 +130,7 @@ pub(super) struct CheapestArgs {
     /// The variant to tune.
     #[arg(long)]
     variant: String,
-    /// The field to try values of, e.g. variant[lambda].memory_mb or variant[ec2].count.
+    /// The field to try values of, e.g. variant[NAME].memory_mb for the variant named NAME.
     #[arg(long)]
     vary: String,
     /// The values to try, e.g. 128,256,512,1024.
