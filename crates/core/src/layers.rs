@@ -1,5 +1,5 @@
 //! The floors of the house inside scalesim-core, checked: no room imports a room above it
-//! (GUIDE.md "The house"; design/house-review.md §1.2). Reads every `crate::<room>` path in
+//! (the project's architecture guide, "The house"). Reads every `crate::<room>` path in
 //! this crate's `src/**` (comments skipped) and compares the floors of the importing and the
 //! imported room. The floors above core are crates, and cargo keeps them apart: core depends
 //! on none of them; scalesim-traces and scalesim-report depend on core only; the binary on all.

@@ -88,6 +88,24 @@ impl Located {
     }
 }
 
+/// What serde's "invalid type … expected …" asks for, in words a scenario's author uses: the
+/// help line of a value of the wrong type (`memory_mb = 512.5`, `rate_per_s = "fast"`).
+pub(crate) fn type_help(message: &str) -> Option<String> {
+    let expected = message.rsplit_once(", expected ")?.1;
+    let allowed = match expected {
+        "i64" | "u64" | "u32" | "i32" | "u16" | "u8" | "usize" => {
+            "a whole number, without a decimal point (e.g. 512)"
+        }
+        "f64" | "f32" => "a number (e.g. 2.5)",
+        "a string" => "text in quotes (e.g. \"10m\")",
+        "a boolean" => "true or false",
+        _ => return None,
+    };
+    message
+        .starts_with("invalid type")
+        .then(|| format!("allowed: {allowed}"))
+}
+
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while !text.is_char_boundary(i) {
         i -= 1;
@@ -110,5 +128,32 @@ impl fmt::Display for Located {
             write!(f, "\n  = help: {help}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::type_help;
+
+    /// A value of the wrong type says what is allowed, in the author's words.
+    #[test]
+    fn wrong_types_say_what_is_allowed() {
+        assert_eq!(
+            type_help("invalid type: floating point `512.5`, expected i64").as_deref(),
+            Some("allowed: a whole number, without a decimal point (e.g. 512)")
+        );
+        assert_eq!(
+            type_help("invalid type: string \"fast\", expected f64").as_deref(),
+            Some("allowed: a number (e.g. 2.5)")
+        );
+        assert_eq!(
+            type_help("invalid type: integer `5`, expected a string").as_deref(),
+            Some("allowed: text in quotes (e.g. \"10m\")")
+        );
+        assert_eq!(type_help("unknown field `slot`, expected `name`"), None);
+        assert_eq!(
+            type_help("invalid type: map, expected struct RawVariant"),
+            None
+        );
     }
 }

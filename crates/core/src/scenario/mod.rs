@@ -100,7 +100,8 @@ pub fn parse_in(
 ) -> Result<Scenario, ScenarioError> {
     let syntax = |span, field, message: &str| {
         let message = message.trim_end().to_string();
-        ScenarioError::Syntax(Located::at(file, text, span, field, message, None))
+        let help = error::type_help(&message);
+        ScenarioError::Syntax(Located::at(file, text, span, field, message, help))
     };
     let doc = toml_edit::Document::parse(text).map_err(|e| ScenarioError::toml(file, text, &e))?;
     let raw: RawDocument = toml::from_str(text).map_err(|e| {

@@ -302,16 +302,15 @@ fn a_toy_product_gets_the_same_checks() {
     );
     let e = err(&SCENARIO.replace("\"functions100\"", "\"functions10\""));
     assert!(
-        e.contains(
-            "unknown variant `functions10`, expected one of `lambda`, `ec2`, `functions100`"
-        ),
+        e.contains("unknown platform `functions10`")
+            && e.contains("allowed: lambda, ec2, functions100; did you mean `functions100`?"),
         "{e}"
     );
     // Without registering it, the shipped products do not know it.
     let e = scenario::parse(SCENARIO, "toy.toml")
         .unwrap_err()
         .to_string();
-    assert!(e.contains("unknown variant `functions100`"), "{e}");
+    assert!(e.contains("unknown platform `functions100`"), "{e}");
 }
 
 /// A product cannot take a name or a field another product has: a field's value goes to the

@@ -63,15 +63,16 @@ pub struct RawVariant {
 /// The fields every variant has.
 const HEAD: [&str; 2] = ["name", "platform"];
 
-/// A list of names as serde words it in "expected ..." (`a`, `a` or `b`, one of `a`, `b`, `c`).
-fn one_of(names: &[&str]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-    match quoted.as_slice() {
-        [] => "nothing".to_string(),
-        [one] => one.clone(),
-        [a, b] => format!("{a} or {b}"),
-        all => format!("one of {}", all.join(", ")),
-    }
+/// "; did you mean `x`?" when one of `names` is within two edits of `given` (Damerau–
+/// Levenshtein, strsim), else nothing.
+fn did_you_mean(given: &str, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(given, n), *n))
+        .filter(|&(d, n)| d <= 2 && d < n.len())
+        .min()
+        .map(|(_, n)| format!("; did you mean `{n}`?"))
+        .unwrap_or_default()
 }
 
 /// One `[[variant]]` table's keys and values as the TOML parser found them, with their
@@ -110,17 +111,26 @@ impl RawFields<'_> {
             .map_err(|e| self.syntax(e.span().unwrap_or(value.span()), e.message()))
     }
 
-    /// A syntax error at `span`, named by the field there.
+    /// A syntax error at `span`, named by the field there (a wrong type says what is allowed).
     fn syntax(&self, span: Range<usize>, message: &str) -> ScenarioError {
+        let help = super::error::type_help(message.trim_end());
+        self.located(span, message, help)
+    }
+
+    /// A syntax error at `span` with its `help`.
+    fn syntax_help(&self, span: Range<usize>, message: &str, help: String) -> ScenarioError {
+        self.located(span, message, Some(help))
+    }
+
+    fn located(&self, span: Range<usize>, message: &str, help: Option<String>) -> ScenarioError {
         let field = doc::path_at(self.doc, span.start).map(|p| doc::path_text(&p));
-        let message = message.trim_end().to_string();
         ScenarioError::Syntax(Located::at(
             self.file,
             self.text,
             Some(span),
             field,
-            message,
-            None,
+            message.trim_end().to_string(),
+            help,
         ))
     }
 }
@@ -194,12 +204,14 @@ pub(super) fn read(
                         continue;
                     };
                     product = Some(products.find(kind.get_ref()).ok_or_else(|| {
-                        fields.syntax(
+                        let kinds = products.kinds();
+                        fields.syntax_help(
                             kind.span(),
-                            &format!(
-                                "unknown variant `{}`, expected {}",
-                                kind.get_ref(),
-                                one_of(&products.kinds())
+                            &format!("unknown platform `{}`", kind.get_ref()),
+                            format!(
+                                "allowed: {}{}",
+                                kinds.join(", "),
+                                did_you_mean(kind.get_ref(), &kinds)
                             ),
                         )
                     })?);
@@ -208,9 +220,28 @@ pub(super) fn read(
                     // Its value's type, checked where it stands in the file.
                     Some(owner) => drop(owner.read(&one)?),
                     None => {
-                        return Err(fields.syntax(
+                        // The fields of the variant's own product, when its platform (wherever
+                        // it stands in the table) names one; else every product's.
+                        let own = fields
+                            .get::<String>("platform")
+                            .ok()
+                            .flatten()
+                            .and_then(|kind| products.find(&kind));
+                        let (message, allowed) = match own {
+                            Some(p) => (
+                                format!("unknown field `{f}` for platform = \"{}\"", p.kind()),
+                                [&HEAD[..], p.fields()].concat(),
+                            ),
+                            None => (format!("unknown field `{f}`"), known.clone()),
+                        };
+                        return Err(fields.syntax_help(
                             k.span(),
-                            &format!("unknown field `{f}`, expected {}", one_of(&known)),
+                            &message,
+                            format!(
+                                "allowed: {}{}",
+                                allowed.join(", "),
+                                did_you_mean(f, &allowed)
+                            ),
                         ));
                     }
                 },
@@ -351,12 +382,16 @@ pub(super) fn validate(
 mod tests {
     use super::*;
 
-    /// serde's wording of a list of names, which the messages here repeat.
+    /// A near miss is suggested; a name far from every allowed one is not.
     #[test]
-    fn lists_read_as_serde_writes_them() {
-        assert_eq!(one_of(&["a"]), "`a`");
-        assert_eq!(one_of(&["lambda", "ec2"]), "`lambda` or `ec2`");
-        assert_eq!(one_of(&["a", "b", "c"]), "one of `a`, `b`, `c`");
+    fn near_misses_are_suggested() {
+        let names = ["memory_mb", "runtime", "timeout"];
+        assert_eq!(
+            did_you_mean("memroy_mb", &names),
+            "; did you mean `memory_mb`?"
+        );
+        assert_eq!(did_you_mean("runtim", &names), "; did you mean `runtime`?");
+        assert_eq!(did_you_mean("slots", &names), "");
     }
 
     /// Fields land in their product; a key no product takes is refused at the key, with
@@ -371,7 +406,9 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            e.contains("unknown field `slot`, expected one of `name`, `platform`, `memory_mb`"),
+            e.contains("unknown field `slot` for platform = \"ec2\"")
+                && e.contains("allowed: name, platform, instance_type, count, slots")
+                && e.contains("did you mean `slots`?"),
             "{e}"
         );
         assert!(e.contains("x.toml:10:1"), "at the key: {e}");
@@ -382,7 +419,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            e.contains("unknown variant `gke`, expected `lambda` or `ec2`"),
+            e.contains("unknown platform `gke`") && e.contains("allowed: lambda, ec2"),
             "{e}"
         );
         assert!(e.contains("x.toml:9:12"), "at the value: {e}");
@@ -430,6 +467,7 @@ mod tests {
             e.contains("x.toml:9:1") && e.contains("unknown field `memry_mb`"),
             "{e}"
         );
+        assert!(e.contains("did you mean `memory_mb`?"), "{e}");
         let e = err(v("runtime = \"go\"\nmemory_mb = 512\n"));
         assert!(
             e.contains("x.toml:7:1") && e.contains("missing field `platform`"),
