@@ -6,8 +6,6 @@
 //!
 //! The model itself is [`crate::platform::iaas`]; its prices are in [`crate::billing::catalog`].
 
-use std::any::Any;
-
 use serde::Deserialize;
 
 use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction};
@@ -28,7 +26,7 @@ use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::traffic::RequestProfile;
 use crate::usage::{BalancerHour, InstanceHours, Instances, Meter};
 
-use super::{Bills, Configured, Product, ProductFields, RunCtx, same_as, variant_report};
+use super::{Bills, Configured, Product, ProductFields, RunCtx, variant_report};
 
 /// The name scenario files and reports give it: `platform = "ec2"`.
 pub const KIND: &str = "ec2";
@@ -88,14 +86,6 @@ impl Configured for Ec2Spec {
 
     fn max_instances(&self) -> u32 {
         self.fleet.max.max(self.fleet.initial)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn same(&self, other: &dyn Configured) -> bool {
-        same_as(self, other)
     }
 }
 

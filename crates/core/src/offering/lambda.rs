@@ -7,8 +7,6 @@
 //! The model itself is [`crate::platform::serverless`]; its prices are in
 //! [`crate::billing::catalog`].
 
-use std::any::Any;
-
 use serde::Deserialize;
 
 use crate::billing::catalog::{API_GATEWAY_HTTP, Arch};
@@ -31,7 +29,7 @@ use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::traffic::{FunctionInfo, Traffic};
 use crate::usage::{Invocations, Meter, gb_s};
 
-use super::{Bills, Configured, Product, ProductFields, RunCtx, same_as, variant_report};
+use super::{Bills, Configured, Product, ProductFields, RunCtx, variant_report};
 
 /// The name scenario files and reports give it: `platform = "lambda"`.
 pub const KIND: &str = "lambda";
@@ -89,14 +87,6 @@ impl Configured for LambdaSpec {
 
     fn warning(&self, variant: &str, report: &VariantReport) -> Option<String> {
         warning(&self.function, variant, report)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn same(&self, other: &dyn Configured) -> bool {
-        same_as(self, other)
     }
 }
 

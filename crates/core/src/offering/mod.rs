@@ -63,8 +63,10 @@ pub trait ProductFields: Debug + Send + Sync {
     fn validate(&self, v: &VariantCx<'_>) -> Result<PlatformSpec, ScenarioError>;
 }
 
-/// A product's validated configuration of one variant: what it runs and how it bills.
-pub trait Configured: Debug + Send + Sync + 'static {
+/// A product's validated configuration of one variant: what it runs and how it bills. Any
+/// `PartialEq` type can be one; it is compared and inspected through [`AsConfig`], which every
+/// such type has.
+pub trait Configured: AsConfig + Debug + Send + Sync + 'static {
     /// The product it configures.
     fn product(&self) -> &'static dyn Product;
     /// Simulate it on the context's requests and bill it: the variant's result (usually
@@ -80,10 +82,25 @@ pub trait Configured: Debug + Send + Sync + 'static {
     fn max_instances(&self) -> u32 {
         0
     }
-    /// Itself, to be compared or inspected as its own type.
+}
+
+/// A configuration as its own type: given to every `PartialEq + 'static` type, so a product
+/// writes neither.
+pub trait AsConfig: Any {
+    /// Itself, to be inspected as its own type.
     fn as_any(&self) -> &dyn Any;
-    /// Whether `other` is the same configuration (for `PartialEq` on scenarios).
+    /// Whether `other` is the same configuration: of this type, and equal.
     fn same(&self, other: &dyn Configured) -> bool;
+}
+
+impl<T: PartialEq + Any> AsConfig for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn same(&self, other: &dyn Configured) -> bool {
+        other.as_any().downcast_ref::<T>() == Some(self)
+    }
 }
 
 /// A variant's platform: one product's validated configuration, shared (cloned cheaply).
@@ -121,11 +138,6 @@ impl PartialEq for PlatformSpec {
     fn eq(&self, other: &Self) -> bool {
         self.0.same(&*other.0)
     }
-}
-
-/// [`Configured::same`] for a configuration that is `PartialEq`: `other` is a `T` and equal.
-pub fn same_as<T: PartialEq + 'static>(this: &T, other: &dyn Configured) -> bool {
-    other.as_any().downcast_ref::<T>() == Some(this)
 }
 
 /// The products a scenario may name, in the order messages list them.

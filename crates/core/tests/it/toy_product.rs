@@ -10,8 +10,7 @@ use scalesim_core::dist::DurationDist;
 use scalesim_core::engine::{self, SimDuration, SimTime};
 use scalesim_core::metrics::{FunctionOutcome, IntervalRow};
 use scalesim_core::offering::{
-    Bills, Configured, PlatformSpec, Product, ProductFields, Products, RunCtx, same_as,
-    variant_report,
+    Bills, Configured, PlatformSpec, Product, ProductFields, Products, RunCtx, variant_report,
 };
 use scalesim_core::platform::PlatformFamily;
 use scalesim_core::platform::serverless::{
@@ -195,14 +194,6 @@ impl Configured for Spec {
             outcome,
             &Bill,
         )
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
-    fn same(&self, other: &dyn Configured) -> bool {
-        same_as(self, other)
     }
 }
 
