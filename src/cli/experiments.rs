@@ -31,6 +31,10 @@ pub(super) struct Common {
     /// variants, summed over every run), which takes hours.
     #[arg(long)]
     force: bool,
+    /// Set a field of the scenario first, FIELD=VALUE with FIELD a path as sweeps write it,
+    /// e.g. --set 'variant[lambda-512mb].keep_alive=5m'; repeat for several.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    set: Vec<String>,
 }
 
 impl Common {
@@ -156,8 +160,8 @@ pub(super) struct CheapestArgs {
     out: Option<PathBuf>,
 }
 
-fn read(path: &Path) -> Result<(String, String)> {
-    let text = read_scenario(path)?;
+fn read(path: &Path, settings: &[String]) -> Result<(String, String)> {
+    let text = read_scenario(path, settings)?;
     Ok((text, path.display().to_string()))
 }
 
@@ -166,7 +170,7 @@ fn write_all(out: &Path, files: Vec<ReportFile>) -> Result<()> {
 }
 
 pub(super) fn sweep(args: SweepArgs) -> Result<()> {
-    let (text, file) = read(&args.scenario)?;
+    let (text, file) = read(&args.scenario, &args.common.set)?;
     let sweep = Sweep::parse(&text, &file)?;
     let traces = scalesim_traces::files();
     let plan = Plan::new(
@@ -258,7 +262,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
 }
 
 pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
-    let (text, file) = read(&args.scenario)?;
+    let (text, file) = read(&args.scenario, &args.common.set)?;
     let spec = BreakevenSpec {
         vary: args.vary,
         between: args.between,
@@ -310,7 +314,7 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
 }
 
 pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
-    let (text, file) = read(&args.scenario)?;
+    let (text, file) = read(&args.scenario, &args.common.set)?;
     let values = match (args.values, args.between, args.step) {
         (Some(v), _, _) => parse_values(&v).map_err(anyhow::Error::msg)?,
         (None, Some((a, b)), Some(step)) => {

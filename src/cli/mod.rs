@@ -51,7 +51,9 @@ Examples:
   scalesim run scenarios/steady-api.toml
   scalesim run scenarios/steady-api.toml --seed 42 --horizon 6h
   scalesim run scenarios/bursty.toml --out /tmp/bursty --format csv
-  scalesim run scenarios/daily-cycle.toml --activity")]
+  scalesim run scenarios/daily-cycle.toml --activity
+  scalesim run scenarios/steady-api.toml --horizon 1h \\
+      --set 'variant[lambda-512mb].memory_mb=1024' --set traffic.arrivals.rate_per_s=80")]
     Run(RunArgs),
     /// Check a scenario file without simulating it.
     #[command(after_help = "\
@@ -61,6 +63,9 @@ Examples:
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Set a field first, FIELD=VALUE (as `run --set`); repeat for several.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
     },
     /// Re-render a report folder (charts, report.md, report.html, CSVs) from its saved
     /// summary.json and timeseries.parquet, without simulating again.
@@ -146,6 +151,11 @@ struct RunArgs {
     /// variants), which takes hours.
     #[arg(long)]
     force: bool,
+    /// Set a field of the scenario before it runs, FIELD=VALUE with FIELD a path as sweeps write
+    /// it, e.g. --set 'variant[lambda-512mb].memory_mb=1024'; repeat for several. Recorded in
+    /// the report.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    set: Vec<String>,
 }
 
 fn parse_rate(text: &str) -> std::result::Result<f64, String> {
@@ -180,8 +190,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Merge(args) => experiments::merge(args),
         Command::Breakeven(args) => experiments::breakeven(args),
         Command::Cheapest(args) => experiments::cheapest(args),
-        Command::Validate { scenario } => {
-            let text = read_scenario(&scenario)?;
+        Command::Validate { scenario, set } => {
+            let text = read_scenario(&scenario, &set)?;
             let file = scenario.display().to_string();
             // Each distinct trace is checked once, whatever the points that replay it.
             let traces = scalesim_traces::files();
@@ -218,9 +228,12 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// The text of a scenario file (a regular UTF-8 file of at most 10 MiB: see
-/// [`scalesim_traces::scenario_files::read_text`]).
-pub(crate) fn read_scenario(path: &Path) -> Result<String> {
-    Ok(scalesim_traces::scenario_files::read_text(path)?)
+/// [`scalesim_traces::scenario_files::read_text`]) with `settings` (`--set FIELD=VALUE`)
+/// applied.
+pub(crate) fn read_scenario(path: &Path, settings: &[String]) -> Result<String> {
+    let text = scalesim_traces::scenario_files::read_text(path)?;
+    scenario::doc::apply_settings(&text, settings)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// The scenario of `text`, or the sweep it is (`Err`). A table with `from` and `to` may be a
@@ -243,7 +256,7 @@ fn scenario_or_sweep(
 }
 
 fn run_scenario(args: RunArgs) -> Result<()> {
-    let text = read_scenario(&args.scenario)?;
+    let text = read_scenario(&args.scenario, &args.set)?;
     let file = args.scenario.display().to_string();
     let traces = scalesim_traces::files();
     let mut s: Scenario = match scenario_or_sweep(&text, &file, &traces)? {
@@ -270,10 +283,11 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         .unwrap_or_else(|| Path::new("reports").join(&s.name));
     // The whole folder is written beside `out` and renamed into place at the end.
     let staged = folder::Staged::new(&out)?;
-    let report = match args.request_log {
+    let mut report = match args.request_log {
         None => simulate_with_progress(&s, &mut []),
         Some(rate) => simulate_with_request_log(&s, staged.path(), rate)?,
     };
+    report.settings = args.set;
     if !report.problems.is_empty() {
         anyhow::bail!(
             "{}; nothing was written — run again",

@@ -664,3 +664,59 @@ autoscaling = { policy = "hpa", average_utilization = 0.5, min_replicas = 1, max
         "{stderr}"
     );
 }
+
+/// `--set FIELD=VALUE` changes the scenario before it runs — a field that is there, one that is
+/// new in its table — and the report records it; a setting that cannot apply, or sets a value
+/// the field refuses, is an error that names it, and nothing is written.
+#[test]
+fn set_changes_fields_and_is_recorded() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    let out = scalesim(dir.path())
+        .args(["run", "good.toml", "--format", "json", "--out", "r"])
+        .args(["--set", "variant[lambda-512mb].memory_mb=1024"])
+        .args(["--set", "variant[lambda-512mb].api_gateway=true"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json["settings"],
+        serde_json::json!([
+            "variant[lambda-512mb].memory_mb=1024",
+            "variant[lambda-512mb].api_gateway=true"
+        ])
+    );
+    let fn_variant = &json["variants"][0];
+    assert_eq!(
+        fn_variant["description"],
+        "Lambda x86_64 1024 MB + API Gateway"
+    );
+    let md = fs::read_to_string(dir.path().join("r/report.md")).unwrap();
+    assert!(
+        md.contains("- set: variant[lambda-512mb].memory_mb=1024, "),
+        "{md}"
+    );
+    // Without --set the summary has no `settings`.
+    let out = scalesim(dir.path())
+        .args(["run", "good.toml", "--format", "json", "--out", "r0"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(json.get("settings").is_none());
+    for (setting, says) in [
+        (
+            "variant[nope].memory_mb=1024",
+            "no `variant` named or numbered \"nope\"",
+        ),
+        ("variant[lambda-512mb].memory_mb", "write FIELD=VALUE"),
+        ("variant[lambda-512mb].memory_mb=64", "variant[0].memory_mb"),
+    ] {
+        let out = scalesim(dir.path())
+            .args(["validate", "good.toml", "--set", setting])
+            .assert()
+            .failure();
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(says), "{setting}: {err}");
+    }
+    assert!(!dir.path().join("reports").exists());
+}

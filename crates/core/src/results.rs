@@ -35,8 +35,13 @@ pub struct RunReport {
     pub horizon_s: f64,
     /// Length of a time-series interval, seconds.
     pub interval_s: f64,
-    /// The scenario file as given (echoed in reports).
+    /// The scenario file as run: as given, with the `--set` settings applied (echoed in
+    /// reports).
     pub scenario_toml: String,
+    /// The settings applied to the scenario file before it ran (`--set FIELD=VALUE`, in the
+    /// order given); absent from `summary.json` when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<String>,
     /// What the traffic looked like.
     pub traffic: TrafficSummary,
     /// The objective variants were judged against, if the scenario set one.

@@ -74,6 +74,7 @@ pub fn run_logged(
         horizon_s,
         interval_s: scenario.interval.as_secs_f64(),
         scenario_toml: scenario.source.clone(),
+        settings: Vec::new(),
         traffic: TrafficSummary {
             // A replay's rate over the span its bill and projection cover: the horizon.
             mean_rate_per_s: match (scenario.traffic.mean_rate_per_s(horizon_s), tally) {

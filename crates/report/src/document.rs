@@ -111,6 +111,9 @@ fn header(r: &RunReport) -> Vec<String> {
     if let Some(slo) = r.slo {
         lines.push(format!("SLO: {}", slo_text(&slo)));
     }
+    if !r.settings.is_empty() {
+        lines.push(format!("set: {}", r.settings.join(", ")));
+    }
     lines
 }
 

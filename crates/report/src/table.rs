@@ -112,6 +112,9 @@ pub fn summary_table(report: &RunReport) -> String {
     if let Some(slo) = report.slo {
         description += &format!("SLO: {}\n", super::verdict::slo_text(&slo));
     }
+    if !report.settings.is_empty() {
+        description += &format!("Set: {}\n", report.settings.join(", "));
+    }
     format!(
         "{} — seed {}, {} simulated, {} on average\n{description}{table}\n\
          Utilisation: busy share of environment time (serverless), CPU (fleets). \

@@ -202,32 +202,7 @@ pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, Form), String>
     let doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
     let mut steps = Vec::new();
     let mut item: &Item = doc.as_item();
-    // Split on dots outside brackets: variant names may hold dots (`ec2-2x-m7g.large`).
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, c) in path.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            '.' if depth == 0 => {
-                parts.push(&path[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&path[start..]);
-    for part in parts {
-        let (key, index) = match part.split_once('[') {
-            Some((k, rest)) => (
-                k,
-                Some(
-                    rest.strip_suffix(']')
-                        .ok_or_else(|| format!("\"{part}\" has a [ without a ]"))?,
-                ),
-            ),
-            None => (part, None),
-        };
+    for (key, index) in split_path(path)? {
         steps.push(Step::owned_key(key));
         item = item
             .get(key)
@@ -235,20 +210,9 @@ pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, Form), String>
         if let Some(index) = index {
             let i = match index.parse::<usize>() {
                 Ok(i) => i,
+                // By name: the element whose `name` is `index`.
                 Err(_) => {
-                    // By name: the element whose `name` is `index`.
-                    let n = match item {
-                        Item::ArrayOfTables(a) => a.len(),
-                        _ => 0,
-                    };
-                    (0..n)
-                        .find(|&i| {
-                            item.get(i)
-                                .and_then(|t| t.get("name"))
-                                .and_then(|n| n.as_str())
-                                == Some(index)
-                        })
-                        .ok_or_else(|| format!("no `{key}` named \"{index}\""))?
+                    element(item, index).ok_or_else(|| format!("no `{key}` named \"{index}\""))?
                 }
             };
             item = item
@@ -267,6 +231,122 @@ pub fn resolve_path(text: &str, path: &str) -> Result<(Vec<Step>, Form), String>
         None => Err(format!(
             "`{path}` is not a number or a duration in the scenario"
         )),
+    }
+}
+
+/// `text` with `settings` applied: each `FIELD=VALUE`, as `--set` gives it, sets the field at
+/// the path `FIELD` (as sweeps write paths: `traffic.arrivals.rate_per_s`,
+/// `variant[lambda-512mb].memory_mb`, `variant[1].keep_alive`) to `VALUE`, read as a TOML value
+/// (`1024`, `0.5`, `true`, `"x"`, `{ dist = "constant", ms = 0 }`) or, when it is not one, as
+/// text (`5m`, `java`). The field may be new in a table that exists (`variant[fn].api_gateway`).
+/// Nothing is validated here: the scenario parsed from the result is.
+///
+/// # Errors
+/// The first setting that cannot be applied, as a sentence naming it: no `=`, an empty field,
+/// a path through something that is not there, a whole table given instead of a field, or
+/// `text` that is not TOML.
+pub fn apply_settings(text: &str, settings: &[String]) -> Result<String, String> {
+    if settings.is_empty() {
+        return Ok(text.to_string());
+    }
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
+    for setting in settings {
+        let (path, value) = setting
+            .split_once('=')
+            .map(|(p, v)| (p.trim(), v.trim()))
+            .ok_or_else(|| {
+                format!("--set {setting:?}: write FIELD=VALUE, e.g. variant[fn].memory_mb=1024")
+            })?;
+        let fail = |why: String| format!("--set {path}={value}: {why}");
+        let parts = split_path(path).map_err(&fail)?;
+        let Some(((last, last_index), init)) = parts.split_last() else {
+            return Err(fail("no field named".into()));
+        };
+        if last.is_empty() || last_index.is_some() {
+            return Err(fail(format!(
+                "`{path}` names a table, not a field of it: give the field, e.g. {path}.name"
+            )));
+        }
+        let mut item: &mut Item = doc.as_item_mut();
+        let mut steps = Vec::new();
+        for (key, index) in init {
+            steps.push(Step::owned_key(key));
+            // (`get_mut` on a table adds the key as `None` when it is missing.)
+            item = item
+                .get_mut(*key)
+                .filter(|i| !i.is_none())
+                .ok_or_else(|| fail(format!("the scenario has no `{}`", path_text(&steps))))?;
+            if let Some(index) = index {
+                let i = element(item, index)
+                    .ok_or_else(|| fail(format!("no `{key}` named or numbered \"{index}\"")))?;
+                item = item.get_mut(i).expect("element() found it");
+                steps.push(Step::Index(i));
+            }
+        }
+        let new: Value = value.parse().unwrap_or_else(|_| Value::from(value));
+        match item {
+            Item::Table(t) => {
+                t.insert(last, Item::Value(new));
+            }
+            Item::Value(Value::InlineTable(t)) => {
+                t.insert(*last, new);
+            }
+            _ => {
+                return Err(fail(format!(
+                    "`{}` is not a table, so it has no field `{last}`",
+                    path_text(&steps)
+                )));
+            }
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// A path's parts split on dots outside brackets (variant names may hold dots:
+/// `ec2-2x-m7g.large`): each a key and, for `variant[x]`, the index or name in brackets.
+fn split_path(path: &str) -> Result<Vec<(&str, Option<&str>)>, String> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    parts
+        .into_iter()
+        .map(|part| match part.split_once('[') {
+            Some((k, rest)) => rest
+                .strip_suffix(']')
+                .map(|index| (k, Some(index)))
+                .ok_or_else(|| format!("\"{part}\" has a [ without a ]")),
+            None => Ok((part, None)),
+        })
+        .collect()
+}
+
+/// The element of an array of tables `item` that `index` names: its number, or the one whose
+/// `name` is `index`.
+fn element(item: &Item, index: &str) -> Option<usize> {
+    let n = match item {
+        Item::ArrayOfTables(a) => a.len(),
+        Item::Value(Value::Array(a)) => a.len(),
+        _ => 0,
+    };
+    match index.parse::<usize>() {
+        Ok(i) => (i < n).then_some(i),
+        Err(_) => (0..n).find(|&i| {
+            item.get(i)
+                .and_then(|t| t.get("name"))
+                .and_then(|n| n.as_str())
+                == Some(index)
+        }),
     }
 }
 
@@ -315,5 +395,44 @@ mod tests {
         assert_eq!(at("a = 1").as_deref(), Some("a"));
         let e = span_of(&doc, &[Step::key("v"), Step::Index(1), Step::key("e")]).unwrap();
         assert_eq!(&text[e], "3");
+    }
+
+    /// `--set` replaces a field, adds one to a table that exists, reads its value as TOML or
+    /// else as text, and names what it cannot do.
+    #[test]
+    fn settings_set_fields_by_path() {
+        let text = "seed = 1\n[traffic]\narrivals = { process = \"poisson\", rate_per_s = 5 }\n[[variant]]\nname = \"fn.v2\"\nmemory_mb = 512\n";
+        let set =
+            |s: &[&str]| apply_settings(text, &s.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let t = set(&[
+            "variant[fn.v2].memory_mb=1024",
+            "variant[0].keep_alive = 5m",
+            "traffic.arrivals.rate_per_s=7.5",
+            "seed=9",
+        ])
+        .unwrap();
+        let doc: DocumentMut = t.parse().unwrap();
+        assert_eq!(doc["variant"][0]["memory_mb"].as_integer(), Some(1024));
+        assert_eq!(doc["variant"][0]["keep_alive"].as_str(), Some("5m"));
+        assert_eq!(
+            doc["traffic"]["arrivals"]["rate_per_s"].as_float(),
+            Some(7.5)
+        );
+        assert_eq!(doc["seed"].as_integer(), Some(9));
+        assert!(
+            set(&["variant[gone].memory_mb=1"])
+                .unwrap_err()
+                .contains("no `variant` named")
+        );
+        let e = set(&["nope.x=1"]).unwrap_err();
+        assert!(e.contains("no `nope`"), "{e}");
+        assert!(set(&["memory_mb"]).unwrap_err().contains("FIELD=VALUE"));
+        assert!(
+            set(&["variant[0]=1"])
+                .unwrap_err()
+                .contains("names a table")
+        );
+        assert!(set(&["seed.x=1"]).unwrap_err().contains("not a table"));
+        assert_eq!(set(&[]).unwrap(), text);
     }
 }
