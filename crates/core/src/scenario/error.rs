@@ -88,6 +88,32 @@ impl Located {
     }
 }
 
+/// The help line of a syntax error serde words (`message`, at `field`): what a value of the wrong
+/// type should be, the closest allowed name to a mistyped key or kind, and the `[[variant]]`
+/// written with one bracket.
+pub(crate) fn help_for(field: Option<&str>, message: &str) -> Option<String> {
+    if field == Some("variant") && message.starts_with("invalid type: map, expected a sequence") {
+        return Some(
+            "write [[variant]] with two brackets: each variant is one table of an array of tables"
+                .into(),
+        );
+    }
+    for what in ["unknown field `", "unknown variant `"] {
+        if let Some(rest) = message.strip_prefix(what)
+            && let Some((given, allowed)) = rest.split_once("`, expected ")
+        {
+            let names: Vec<&str> = allowed.split('`').skip(1).step_by(2).collect();
+            return names
+                .iter()
+                .map(|n| (strsim::damerau_levenshtein(given, n), *n))
+                .filter(|&(d, n)| d <= 2 && d < n.len())
+                .min()
+                .map(|(_, n)| format!("did you mean `{n}`?"));
+        }
+    }
+    type_help(message)
+}
+
 /// What serde's "invalid type … expected …" asks for, in words a scenario's author uses: the
 /// help line of a value of the wrong type (`memory_mb = 512.5`, `rate_per_s = "fast"`).
 pub(crate) fn type_help(message: &str) -> Option<String> {
@@ -133,7 +159,7 @@ impl fmt::Display for Located {
 
 #[cfg(test)]
 mod tests {
-    use super::type_help;
+    use super::{help_for, type_help};
 
     /// A value of the wrong type says what is allowed, in the author's words.
     #[test]
@@ -151,6 +177,26 @@ mod tests {
             Some("allowed: text in quotes (e.g. \"10m\")")
         );
         assert_eq!(type_help("unknown field `slot`, expected `name`"), None);
+        assert_eq!(
+            help_for(
+                Some("traffic.arrivals.process"),
+                "unknown variant `poison`, expected one of `poisson`, `daily`"
+            )
+            .as_deref(),
+            Some("did you mean `poisson`?")
+        );
+        assert_eq!(
+            help_for(
+                None,
+                "unknown field `horizn`, expected one of `name`, `horizon`"
+            )
+            .as_deref(),
+            Some("did you mean `horizon`?")
+        );
+        assert!(
+            help_for(Some("variant"), "invalid type: map, expected a sequence")
+                .is_some_and(|h| h.contains("[[variant]]"))
+        );
         assert_eq!(
             type_help("invalid type: map, expected struct RawVariant"),
             None

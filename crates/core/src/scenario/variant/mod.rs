@@ -113,7 +113,8 @@ impl RawFields<'_> {
 
     /// A syntax error at `span`, named by the field there (a wrong type says what is allowed).
     fn syntax(&self, span: Range<usize>, message: &str) -> ScenarioError {
-        let help = super::error::type_help(message.trim_end());
+        let field = doc::path_at(self.doc, span.start).map(|p| doc::path_text(&p));
+        let help = super::error::help_for(field.as_deref(), message.trim_end());
         self.located(span, message, help)
     }
 
