@@ -88,6 +88,39 @@ impl Located {
     }
 }
 
+/// serde's message in TOML's words, free of Rust's type names: `expected i64` → `expected a
+/// whole number`, `f64` → `a number`, `map` → `table`, `sequence` → `array`, `struct RawDist`
+/// → `a table`.
+pub(crate) fn plain(message: &str) -> String {
+    const WORDS: [(&str, &str); 14] = [
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected u16", "expected a whole number"),
+        ("expected u8", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+        ("invalid type: map", "invalid type: table"),
+        ("invalid type: sequence", "invalid type: array"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected a table"),
+        ("invalid type: floating point", "invalid type: number"),
+    ];
+    let mut m = WORDS
+        .iter()
+        .fold(message.to_string(), |m, (rust, toml)| m.replace(rust, toml));
+    while let Some(i) = m.find("expected struct ") {
+        let name = i + "expected struct ".len();
+        let end = m[name..]
+            .find(|c: char| !c.is_alphanumeric() && c != '_')
+            .map_or(m.len(), |e| name + e);
+        m.replace_range(i..end, "expected a table");
+    }
+    m
+}
+
 /// The help line of a syntax error serde words (`message`, at `field`): what a value of the wrong
 /// type should be, the closest allowed name to a mistyped key or kind, and the `[[variant]]`
 /// written with one bracket.
@@ -159,7 +192,25 @@ impl fmt::Display for Located {
 
 #[cfg(test)]
 mod tests {
-    use super::{help_for, type_help};
+    use super::{help_for, plain, type_help};
+
+    /// Messages name TOML's kinds of value, not Rust's types.
+    #[test]
+    fn messages_use_tomls_words() {
+        assert_eq!(
+            plain("invalid type: floating point `512.5`, expected i64"),
+            "invalid type: number `512.5`, expected a whole number"
+        );
+        assert_eq!(
+            plain("invalid type: sequence, expected struct RawVariant"),
+            "invalid type: array, expected a table"
+        );
+        assert_eq!(
+            plain("invalid type: map, expected a sequence"),
+            "invalid type: table, expected an array"
+        );
+        assert_eq!(plain("missing field `name`"), "missing field `name`");
+    }
 
     /// A value of the wrong type says what is allowed, in the author's words.
     #[test]

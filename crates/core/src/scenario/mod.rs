@@ -99,8 +99,9 @@ pub fn parse_in(
     traces: Option<&Traces>,
 ) -> Result<Scenario, ScenarioError> {
     let syntax = |span, field: Option<String>, message: &str| {
-        let message = message.trim_end().to_string();
-        let help = error::help_for(field.as_deref(), &message);
+        let message = message.trim_end();
+        let help = error::help_for(field.as_deref(), message);
+        let message = error::plain(message);
         ScenarioError::Syntax(Located::at(file, text, span, field, message, help))
     };
     let doc = toml_edit::Document::parse(text).map_err(|e| ScenarioError::toml(file, text, &e))?;

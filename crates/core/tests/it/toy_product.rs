@@ -283,7 +283,7 @@ fn a_toy_product_gets_the_same_checks() {
     );
     let e = err(&SCENARIO.replace("memory_gb = 2", "memory_gb = \"two\""));
     assert!(
-        e.contains("invalid type: string \"two\", expected i64"),
+        e.contains("invalid type: string \"two\", expected a whole number"),
         "{e}"
     );
     let e = err(&SCENARIO.replace("memory_gb = 2", "memory_gb = 2\nslots = 4"));

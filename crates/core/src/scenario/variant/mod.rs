@@ -115,7 +115,7 @@ impl RawFields<'_> {
     fn syntax(&self, span: Range<usize>, message: &str) -> ScenarioError {
         let field = doc::path_at(self.doc, span.start).map(|p| doc::path_text(&p));
         let help = super::error::help_for(field.as_deref(), message.trim_end());
-        self.located(span, message, help)
+        self.located(span, &super::error::plain(message), help)
     }
 
     /// A syntax error at `span` with its `help`.
@@ -450,15 +450,14 @@ mod tests {
             "{head}variant = [[\"a\", \"ec2\"], {{ name = \"b\", platform = \"ec2\", instance_type = \"m7g.large\", count = 1, slots = 8 }}]\n{traffic}"
         ));
         assert!(
-            e.contains("x.toml:3:12")
-                && e.contains("invalid type: sequence, expected struct RawVariant"),
+            e.contains("x.toml:3:12") && e.contains("invalid type: array, expected a table"),
             "{e}"
         );
         // Lines 7 [[variant]], 8 name, 9 the wrong value, 10 platform.
         let v = |body: &str| format!("{head}{traffic}[[variant]]\nname = \"l\"\n{body}");
         let e = err(v("memory_mb = \"x\"\n"));
         assert!(
-            e.contains("x.toml:9:13") && e.contains("expected i64"),
+            e.contains("x.toml:9:13") && e.contains("expected a whole number"),
             "{e}"
         );
         let e = err(v("memory_mb = \"x\"\nplatform = 5\n"));
