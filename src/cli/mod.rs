@@ -118,6 +118,19 @@ Examples:
   scalesim cheapest scenarios/daily-cycle.toml --variant ec2-fixed-4x-c7g.large \\
       --vary 'variant[ec2-fixed-4x-c7g.large].count' --between 1,12 --step 1")]
     Cheapest(experiments::CheapestArgs),
+    /// Show the variants of several report folders side by side, with the change from the
+    /// first to the second when there are two.
+    #[command(after_help = "\
+Examples:
+  scalesim run scenarios/steady-api.toml --horizon 1h --out /tmp/a
+  scalesim run scenarios/steady-api.toml --horizon 1h --out /tmp/b \\
+      --set 'variant[lambda-512mb].memory_mb=1024'
+  scalesim compare /tmp/a /tmp/b")]
+    Compare {
+        /// Report folders written by `scalesim run` (two or more).
+        #[arg(required = true, num_args = 2..)]
+        dirs: Vec<PathBuf>,
+    },
     /// List the instance types, Lambda prices and cold-start presets scenarios can use.
     #[command(after_help = "Examples:\n  scalesim presets")]
     Presets,
@@ -220,6 +233,22 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report { dir } => rerender(&dir),
+        Command::Compare { dirs } => {
+            let mut runs = Vec::with_capacity(dirs.len());
+            for dir in &dirs {
+                let label = dir
+                    .file_name()
+                    .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+                let label = if runs.iter().any(|(l, _)| l == &label) {
+                    dir.display().to_string()
+                } else {
+                    label
+                };
+                runs.push((label, read_summary(dir)?));
+            }
+            print!("{}", report::compare::compare_table(&runs));
+            Ok(())
+        }
         Command::Presets => {
             print!("{}", scalesim_core::offering::presets_text());
             Ok(())
@@ -460,7 +489,8 @@ fn write_report(staged: folder::Staged, report: &RunReport) -> Result<()> {
 }
 
 /// `scalesim report DIR`: re-render from summary.json and timeseries.parquet.
-fn rerender(dir: &Path) -> Result<()> {
+/// The report a folder's `summary.json` holds, with its variants' families restored.
+fn read_summary(dir: &Path) -> Result<RunReport> {
     let summary = dir.join("summary.json");
     let text = std::fs::read_to_string(&summary).with_context(|| {
         format!(
@@ -474,6 +504,11 @@ fn rerender(dir: &Path) -> Result<()> {
     scalesim_core::offering::restore_families(&mut rep)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("{} is not a scalesim summary", summary.display()))?;
+    Ok(rep)
+}
+
+fn rerender(dir: &Path) -> Result<()> {
+    let mut rep = read_summary(dir)?;
     let parquet = dir.join("timeseries.parquet");
     let frame = report::timeseries::read_parquet(&parquet)
         .with_context(|| format!("cannot read {}", parquet.display()))?;

@@ -720,3 +720,50 @@ fn set_changes_fields_and_is_recorded() {
     }
     assert!(!dir.path().join("reports").exists());
 }
+
+/// `compare` puts two runs of one scenario side by side, the second with the Lambda variant
+/// at 1024 MB instead of 512 MB (`--set`), same seed. Expected: the Lambda variant's cost
+/// changes upward — twice the memory, and a request 30 % CPU-bound runs 0.7 + 0.3 / 2 = 0.85
+/// as long, so about 1.7 × the GB-s — its p50 latency goes down, and the EC2 variant, which
+/// the setting does not touch, is the same to the cent (=).
+#[test]
+fn compare_shows_what_a_setting_changed() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    for (out, set) in [
+        ("a", None),
+        ("b", Some("variant[lambda-512mb].memory_mb=1024")),
+    ] {
+        let mut cmd = scalesim(dir.path());
+        cmd.args(["run", "good.toml", "--format", "json", "--out", out]);
+        if let Some(set) = set {
+            cmd.args(["--set", set]);
+        }
+        cmd.assert().success();
+    }
+    let out = scalesim(dir.path())
+        .args(["compare", "a", "b"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("b: good — seed 4, 10m simulated, set: variant[lambda-512mb].memory_mb=1024"),
+        "{text}"
+    );
+    let row = |variant: &str, figure: &str| -> String {
+        let start = text.find(&format!("│ {variant}")).unwrap();
+        text[start..]
+            .lines()
+            .find(|l| l.contains(figure))
+            .unwrap()
+            .to_string()
+    };
+    let cost = row("lambda-512mb", "cost, simulated horizon");
+    assert!(cost.contains("┆ +$"), "{cost}");
+    let p50 = row("lambda-512mb", "latency p50 ms");
+    assert!(p50.contains("┆ −"), "{p50}");
+    let ec2 = row("ec2", "cost, simulated horizon");
+    assert!(ec2.trim_end_matches('│').trim_end().ends_with('='), "{ec2}");
+    // One folder is not a comparison.
+    scalesim(dir.path()).args(["compare", "a"]).assert().code(2);
+}

@@ -4,6 +4,7 @@
 //! asked of its [`scalesim_core::platform::PlatformFamily`].
 
 pub mod charts;
+pub mod compare;
 mod csv_out;
 pub mod document;
 mod files;

@@ -1,0 +1,184 @@
+//! `scalesim compare`: the variants of several runs side by side — a workshop's "what if" next
+//! to the answer before it. Each run is a report read back from its folder; a variant is
+//! matched by name across runs, and with two runs each figure gets its change.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+
+use super::table::usd;
+use super::{RunReport, VariantReport};
+
+/// A figure of a variant: its label, how to read it, how to show it.
+struct Figure {
+    label: &'static str,
+    value: fn(&VariantReport) -> Option<f64>,
+    show: fn(f64) -> String,
+}
+
+fn pct(v: f64) -> String {
+    format!("{v:.3} %")
+}
+
+fn ms(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+fn plain(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// The figures compared, in order: cost first, then latency and failures, then capacity.
+const FIGURES: [Figure; 10] = [
+    Figure {
+        label: "cost, simulated horizon",
+        value: |v| Some(v.cost.total_usd),
+        show: usd,
+    },
+    Figure {
+        label: "monthly (730 h)",
+        value: |v| Some(v.projection_monthly.total_usd),
+        show: usd,
+    },
+    Figure {
+        label: "cost per million arrived",
+        value: |v| v.cost_per_million_arrived_usd,
+        show: usd,
+    },
+    Figure {
+        label: "latency p50 ms",
+        value: |v| Some(v.latency_ms.p50_ms),
+        show: ms,
+    },
+    Figure {
+        label: "latency p99 ms",
+        value: |v| Some(v.latency_ms.p99_ms),
+        show: ms,
+    },
+    Figure {
+        label: "cold starts",
+        value: |v| Some(v.cold_start_pct),
+        show: pct,
+    },
+    Figure {
+        label: "throttled",
+        value: |v| Some(v.throttled_pct),
+        show: pct,
+    },
+    Figure {
+        label: "timed out",
+        value: |v| Some(v.timed_out_pct),
+        show: pct,
+    },
+    Figure {
+        label: "mean instances",
+        value: |v| Some(v.capacity.mean_instances),
+        show: plain,
+    },
+    Figure {
+        label: "mean utilisation %",
+        value: |v| Some(100.0 * v.capacity.mean_utilisation),
+        show: plain,
+    },
+];
+
+/// The change from `a` to `b`: "+$1.20 (+12.5 %)", "=" when equal, "—" when either is absent.
+fn change(a: Option<f64>, b: Option<f64>, show: fn(f64) -> String) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if a == b => "=".to_string(),
+        (Some(a), Some(b)) => {
+            let d = b - a;
+            let sign = if d > 0.0 { "+" } else { "−" };
+            let shown = show(d.abs());
+            if a != 0.0 {
+                format!("{sign}{shown} ({sign}{:.1} %)", 100.0 * d.abs() / a.abs())
+            } else {
+                format!("{sign}{shown}")
+            }
+        }
+        _ => "—".to_string(),
+    }
+}
+
+/// The runs side by side as text: a line per run (its label, scenario, seed, horizon and
+/// `--set` settings), then one table with a block of figures per variant name and a column per
+/// run — and, with exactly two runs, the change from the first to the second. A variant that a
+/// run does not have shows "—" there.
+pub fn compare_table(runs: &[(String, RunReport)]) -> String {
+    let mut s = String::new();
+    for (label, r) in runs {
+        s += &format!(
+            "{label}: {} — seed {}, {} simulated{}\n",
+            r.scenario,
+            r.seed,
+            humantime::format_duration(std::time::Duration::from_secs_f64(r.horizon_s)),
+            if r.settings.is_empty() {
+                String::new()
+            } else {
+                format!(", set: {}", r.settings.join(", "))
+            }
+        );
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for (_, r) in runs {
+        for v in &r.variants {
+            if !names.contains(&v.name.as_str()) {
+                names.push(&v.name);
+            }
+        }
+    }
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(100);
+    let mut header = vec![String::new()];
+    header.extend(runs.iter().map(|(label, _)| label.clone()));
+    let two = runs.len() == 2;
+    if two {
+        header.push("change".to_string());
+    }
+    table.set_header(header);
+    for name in names {
+        let found: Vec<Option<&VariantReport>> = runs
+            .iter()
+            .map(|(_, r)| r.variants.iter().find(|v| v.name == name))
+            .collect();
+        let mut row = vec![name.to_string()];
+        row.extend(
+            found
+                .iter()
+                .map(|v| v.map_or("—".into(), |v| v.description.clone())),
+        );
+        if two {
+            row.push(String::new());
+        }
+        table.add_row(row);
+        for f in &FIGURES {
+            let values: Vec<Option<f64>> =
+                found.iter().map(|v| v.and_then(|v| (f.value)(v))).collect();
+            let mut row = vec![format!("  {}", f.label)];
+            row.extend(values.iter().map(|v| v.map_or("—".into(), f.show)));
+            if two {
+                row.push(change(values[0], values[1], f.show));
+            }
+            table.add_row(row);
+        }
+    }
+    s += &format!("{table}\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Changes carry their sign and share; equal values say so; absent ones show a dash.
+    #[test]
+    fn changes_read_as_a_planner_reads_them() {
+        assert_eq!(change(Some(10.0), Some(12.5), usd), "+$2.50 (+25.0 %)");
+        assert_eq!(change(Some(2.0), Some(1.5), plain), "−0.50 (−25.0 %)");
+        assert_eq!(change(Some(3.0), Some(3.0), plain), "=");
+        assert_eq!(change(None, Some(3.0), plain), "—");
+        assert_eq!(change(Some(0.0), Some(1.0), plain), "+1.00");
+    }
+}
