@@ -272,6 +272,7 @@ raw_table! {
         mean_burst: String,
         at_s: Vec<f64>,
         steps: Vec<RawStep>,
+        rate_multiplier: f64,
     }
 }
 

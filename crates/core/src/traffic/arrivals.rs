@@ -63,6 +63,68 @@ pub enum ArrivalProcess {
 }
 
 impl ArrivalProcess {
+    /// The same process with every rate × `m` (a volume multiplier: the shape kept, the volume
+    /// scaled). A list of arrival times has no rate and comes back unchanged.
+    pub fn scaled(self, m: f64) -> ArrivalProcess {
+        match self {
+            ArrivalProcess::Poisson { rate_per_s } => ArrivalProcess::Poisson {
+                rate_per_s: rate_per_s * m,
+            },
+            ArrivalProcess::Even { rate_per_s } => ArrivalProcess::Even {
+                rate_per_s: rate_per_s * m,
+            },
+            ArrivalProcess::Hourly { rates_per_s } => ArrivalProcess::Hourly {
+                rates_per_s: rates_per_s.map(|r| r * m),
+            },
+            ArrivalProcess::DailyCycle {
+                min_rate_per_s,
+                max_rate_per_s,
+                peak_hour,
+            } => ArrivalProcess::DailyCycle {
+                min_rate_per_s: min_rate_per_s * m,
+                max_rate_per_s: max_rate_per_s * m,
+                peak_hour,
+            },
+            ArrivalProcess::Bursty {
+                base_rate_per_s,
+                burst_rate_per_s,
+                mean_base_s,
+                mean_burst_s,
+            } => ArrivalProcess::Bursty {
+                base_rate_per_s: base_rate_per_s * m,
+                burst_rate_per_s: burst_rate_per_s * m,
+                mean_base_s,
+                mean_burst_s,
+            },
+            ArrivalProcess::Steps { steps } => ArrivalProcess::Steps {
+                steps: steps.into_iter().map(|(at, r)| (at, r * m)).collect(),
+            },
+            list @ ArrivalProcess::List { .. } => list,
+        }
+    }
+
+    /// The highest rate the process reaches, per second (`None` for a list of times).
+    pub fn peak_rate_per_s(&self) -> Option<f64> {
+        match self {
+            ArrivalProcess::Poisson { rate_per_s } | ArrivalProcess::Even { rate_per_s } => {
+                Some(*rate_per_s)
+            }
+            ArrivalProcess::Hourly { rates_per_s } => {
+                Some(rates_per_s.iter().copied().fold(0.0, f64::max))
+            }
+            ArrivalProcess::DailyCycle { max_rate_per_s, .. } => Some(*max_rate_per_s),
+            ArrivalProcess::Bursty {
+                base_rate_per_s,
+                burst_rate_per_s,
+                ..
+            } => Some(base_rate_per_s.max(*burst_rate_per_s)),
+            ArrivalProcess::Steps { steps } => {
+                Some(steps.iter().map(|&(_, r)| r).fold(0.0, f64::max))
+            }
+            ArrivalProcess::List { .. } => None,
+        }
+    }
+
     /// Mean arrival rate over `[0, horizon_s)`, per second (the long-run mean for the cyclic and
     /// stationary processes).
     pub fn mean_rate_per_s(&self, horizon_s: f64) -> f64 {

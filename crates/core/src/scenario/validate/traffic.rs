@@ -136,8 +136,8 @@ const MAX_MESSAGE_BYTES: f64 = 1.0e10;
 fn arrivals(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
     let p = |f| join(a, &[key(f)]);
     let (kind, allowed): (&str, &[&str]) = match raw.process {
-        Process::Poisson => ("process = \"poisson\"", &["rate_per_s"]),
-        Process::Even => ("process = \"even\"", &["rate_per_s"]),
+        Process::Poisson => ("process = \"poisson\"", &["rate_per_s", "rate_multiplier"]),
+        Process::Even => ("process = \"even\"", &["rate_per_s", "rate_multiplier"]),
         Process::Daily => (
             "process = \"daily\"",
             &[
@@ -146,6 +146,7 @@ fn arrivals(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
                 "min_rate_per_s",
                 "max_rate_per_s",
                 "peak_hour",
+                "rate_multiplier",
             ],
         ),
         Process::Bursty => (
@@ -155,12 +156,37 @@ fn arrivals(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
                 "burst_rate_per_s",
                 "mean_base",
                 "mean_burst",
+                "rate_multiplier",
             ],
         ),
         Process::List => ("process = \"list\"", &["at_s"]),
-        Process::Steps => ("process = \"steps\"", &["steps"]),
+        Process::Steps => ("process = \"steps\"", &["steps", "rate_multiplier"]),
     };
     cx.only(a, kind, &raw.present(), allowed)?;
+    let process = shape(cx, a, kind, raw)?;
+    let Some(m) = raw.rate_multiplier else {
+        return Ok(process);
+    };
+    // The volume scaled, the shape kept; the scaled rates obey the same cap.
+    let path = p("rate_multiplier");
+    let m = cx.positive(&path, m)?;
+    if m > 1_000.0 {
+        return Err(cx.err(
+            &path,
+            format!("a rate multiplier of {m}"),
+            "allowed: above 0 and at most 1,000",
+        ));
+    }
+    let process = process.scaled(m);
+    if let Some(peak) = process.peak_rate_per_s() {
+        rate_at_most(cx, &path, peak)?;
+    }
+    Ok(process)
+}
+
+/// The process `raw` describes, each rate checked, before any multiplier.
+fn shape(cx: &Ctx, a: &[Step], kind: &str, raw: &RawArrivals) -> Result<ArrivalProcess> {
+    let p = |f| join(a, &[key(f)]);
     let need_f64 = |field, v: &Option<f64>| cx.need(a, kind, field, v);
     Ok(match raw.process {
         Process::Poisson => ArrivalProcess::Poisson {
@@ -338,5 +364,65 @@ fn daily(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
             })
         }
         _ => Err(cx.err(a, "a daily process needs one of two shapes", shapes)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::traffic::{ArrivalProcess, Arrivals};
+
+    fn arrivals(process: &str) -> Result<ArrivalProcess, String> {
+        let text = format!(
+            "name = \"m\"\nhorizon = \"10s\"\n[traffic]\narrivals = {process}\n[traffic.request]\n\
+             duration = {{ dist = \"constant\", ms = 10 }}\n[[variant]]\nname = \"fn\"\n\
+             platform = \"lambda\"\nmemory_mb = 512\nruntime = \"go\"\n"
+        );
+        let s = crate::scenario::parse(&text, "m.toml").map_err(|e| e.to_string())?;
+        match s.traffic.arrivals {
+            Arrivals::Process(p) => Ok(p),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// `rate_multiplier` scales every rate of a shape and keeps the shape: a multiplier of 2
+    /// on 5/s is the process of 10/s, on a daily cycle of 2–8/s the cycle of 4–16/s, on steps
+    /// each step's rate; a list of times has no rate to scale, and the scaled rate obeys the
+    /// cap of 1,000,000/s.
+    #[test]
+    fn a_multiplier_scales_the_volume_and_keeps_the_shape() {
+        assert_eq!(
+            arrivals("{ process = \"even\", rate_per_s = 5, rate_multiplier = 2 }"),
+            arrivals("{ process = \"even\", rate_per_s = 10 }")
+        );
+        assert_eq!(
+            arrivals(
+                "{ process = \"daily\", min_rate_per_s = 2, max_rate_per_s = 8, peak_hour = 14, rate_multiplier = 2 }"
+            ),
+            arrivals(
+                "{ process = \"daily\", min_rate_per_s = 4, max_rate_per_s = 16, peak_hour = 14 }"
+            )
+        );
+        assert_eq!(
+            arrivals(
+                "{ process = \"steps\", steps = [{ at = \"0s\", rate_per_s = 1 }, { at = \"5s\", rate_per_s = 3 }], rate_multiplier = 0.5 }"
+            ),
+            arrivals(
+                "{ process = \"steps\", steps = [{ at = \"0s\", rate_per_s = 0.5 }, { at = \"5s\", rate_per_s = 1.5 }] }"
+            )
+        );
+        let e = arrivals("{ process = \"list\", at_s = [1.0], rate_multiplier = 2 }").unwrap_err();
+        assert!(
+            e.contains("`rate_multiplier` does not apply to process = \"list\""),
+            "{e}"
+        );
+        let e = arrivals("{ process = \"poisson\", rate_per_s = 900000, rate_multiplier = 2 }")
+            .unwrap_err();
+        assert!(
+            e.contains("traffic.arrivals.rate_multiplier") && e.contains("too high"),
+            "{e}"
+        );
+        let e =
+            arrivals("{ process = \"poisson\", rate_per_s = 1, rate_multiplier = 0 }").unwrap_err();
+        assert!(e.contains("rate_multiplier"), "{e}");
     }
 }
