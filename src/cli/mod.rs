@@ -310,6 +310,8 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(&s.name));
+    // A report already there is replaced: say which, so no earlier answer goes silently.
+    let replaced = replaced_run(&out);
     // The whole folder is written beside `out` and renamed into place at the end.
     let staged = folder::Staged::new(&out)?;
     let mut report = match args.request_log {
@@ -324,6 +326,12 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         );
     }
     write_report(staged, &report)?;
+    if let Some(before) = replaced {
+        eprintln!(
+            "note: replaced the report that was in {} ({before}); give another --out to keep both",
+            out.display()
+        );
+    }
     print_warnings(&report.warnings);
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
@@ -489,6 +497,23 @@ fn write_report(staged: folder::Staged, report: &RunReport) -> Result<()> {
 }
 
 /// `scalesim report DIR`: re-render from summary.json and timeseries.parquet.
+/// What the report in folder `dir` was, in a few words ("steady-api, seed 42, 1h, set: …"),
+/// when `dir` holds one.
+fn replaced_run(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let r: RunReport = serde_json::from_str(&text).ok()?;
+    let mut s = format!(
+        "{}, seed {}, {} simulated",
+        r.scenario,
+        r.seed,
+        humantime::format_duration(Duration::from_secs_f64(r.horizon_s))
+    );
+    if !r.settings.is_empty() {
+        s += &format!(", set: {}", r.settings.join(", "));
+    }
+    Some(s)
+}
+
 /// The report a folder's `summary.json` holds, with its variants' families restored.
 fn read_summary(dir: &Path) -> Result<RunReport> {
     let summary = dir.join("summary.json");

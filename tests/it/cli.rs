@@ -767,3 +767,35 @@ fn compare_shows_what_a_setting_changed() {
     // One folder is not a comparison.
     scalesim(dir.path()).args(["compare", "a"]).assert().code(2);
 }
+
+/// A run into a folder that holds a report says what it replaced (on stderr), so no earlier
+/// answer goes silently; a run into a new folder says nothing of the kind.
+#[test]
+fn a_run_says_which_report_it_replaced() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    let first = scalesim(dir.path())
+        .args(["run", "good.toml", "--out", "r"])
+        .assert()
+        .success();
+    assert!(!String::from_utf8_lossy(&first.get_output().stderr).contains("replaced"));
+    let second = scalesim(dir.path())
+        .args(["run", "good.toml", "--out", "r", "--seed", "5"])
+        .args(["--set", "variant[lambda-512mb].memory_mb=1024"])
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&second.get_output().stderr).to_string();
+    assert!(
+        err.contains("note: replaced the report that was in r (good, seed 4, 10m simulated)"),
+        "{err}"
+    );
+    let third = scalesim(dir.path())
+        .args(["run", "good.toml", "--out", "r"])
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&third.get_output().stderr).to_string();
+    assert!(
+        err.contains("(good, seed 5, 10m simulated, set: variant[lambda-512mb].memory_mb=1024)"),
+        "{err}"
+    );
+}
