@@ -157,8 +157,9 @@ struct RunArgs {
     #[arg(long)]
     activity: bool,
     /// Log every request (arrival, start, end, cold, outcome) to requests/<variant>.parquet;
-    /// give a fraction, e.g. 0.01, to keep a deterministic sample instead.
-    #[arg(long, value_name = "RATE", num_args = 0..=1, default_missing_value = "1", value_parser = parse_rate)]
+    /// give a fraction, e.g. --request-log=0.01, to keep a deterministic sample instead (with
+    /// `=`, so a scenario path after the flag is never taken for its value).
+    #[arg(long, value_name = "RATE", num_args = 0..=1, require_equals = true, default_missing_value = "1", value_parser = parse_rate)]
     request_log: Option<f64>,
     /// Run even when the estimated work is above 10^10 simulated requests (arrivals ×
     /// variants), which takes hours.

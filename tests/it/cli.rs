@@ -494,7 +494,7 @@ fn a_report_folder_is_replaced_as_a_whole() {
     assert!(beside.is_empty(), "{beside:?}");
     // `scalesim report` rewrites the folder the same way, keeping the request logs.
     scalesim(dir.path())
-        .args(["run", "good.toml", "--out", "out", "--request-log", "0.5"])
+        .args(["run", "good.toml", "--out", "out", "--request-log=0.5"])
         .assert()
         .success();
     fs::write(out.join("stale.txt"), "old").unwrap();
@@ -797,5 +797,22 @@ fn a_run_says_which_report_it_replaced() {
     assert!(
         err.contains("(good, seed 5, 10m simulated, set: variant[lambda-512mb].memory_mb=1024)"),
         "{err}"
+    );
+}
+
+/// An optional flag value never swallows the scenario path: `--request-log` before the path
+/// logs every request of that scenario (its rate takes `=`).
+#[test]
+fn request_log_before_the_path_keeps_the_path() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    scalesim(dir.path())
+        .args(["run", "--request-log", "good.toml", "--out", "out"])
+        .assert()
+        .success();
+    assert!(
+        dir.path()
+            .join("out/requests/lambda-512mb.parquet")
+            .exists()
     );
 }

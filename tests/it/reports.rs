@@ -163,11 +163,11 @@ fn request_log_accounts_for_every_request() {
             "json",
             "--out",
         ])
-        .arg(dir.path().join(out))
-        .arg("--request-log");
-        if let Some(r) = rate {
-            cmd.arg(r);
-        }
+        .arg(dir.path().join(out));
+        match rate {
+            Some(r) => cmd.arg(format!("--request-log={r}")),
+            None => cmd.arg("--request-log"),
+        };
         cmd.assert().success();
     };
     run("full", None);
