@@ -131,6 +131,15 @@ Examples:
         #[arg(required = true, num_args = 2..)]
         dirs: Vec<PathBuf>,
     },
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "\
+Examples:
+  scalesim completions bash > /tmp/scalesim.bash
+  # then: source /tmp/scalesim.bash (or put it in your shell's completion folder)")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// List the instance types, Lambda prices and cold-start presets scenarios can use.
     #[command(after_help = "Examples:\n  scalesim presets")]
     Presets,
@@ -234,6 +243,11 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report { dir } => rerender(&dir),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "scalesim", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Compare { dirs } => {
             let mut runs = Vec::with_capacity(dirs.len());
             for dir in &dirs {

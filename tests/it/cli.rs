@@ -48,6 +48,8 @@ fn help_shows_examples() {
         "merge",
         "breakeven",
         "cheapest",
+        "compare",
+        "completions",
     ]
     .iter()
     .map(|c| vec![*c, "--help"])
@@ -815,4 +817,26 @@ fn request_log_before_the_path_keeps_the_path() {
             .join("out/requests/lambda-512mb.parquet")
             .exists()
     );
+}
+
+/// The shell completion scripts come from the command-line definition itself, so they know
+/// every command and flag (here: `compare` and `--set`).
+#[test]
+fn completions_know_every_command() {
+    let dir = TempDir::new().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = scalesim(dir.path())
+            .args(["completions", shell])
+            .assert()
+            .success();
+        let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert!(
+            text.contains("compare") && text.contains("--set"),
+            "{shell}: {text}"
+        );
+    }
+    scalesim(dir.path())
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2);
 }

@@ -214,6 +214,8 @@ fn every_help_example_runs_as_written() {
         Some("breakeven"),
         Some("cheapest"),
         Some("presets"),
+        Some("compare"),
+        Some("completions"),
     ] {
         let mut cmd = Command::new(bin);
         cmd.args(sub).arg("--help");
