@@ -204,7 +204,7 @@ fn every_help_example_runs_as_written() {
     let bin = env!("CARGO_BIN_EXE_scalesim");
     let mut count = 0;
     // In this order: `report` re-renders the folder an earlier `run` wrote.
-    for sub in [
+    let order = [
         None,
         Some("run"),
         Some("validate"),
@@ -216,7 +216,28 @@ fn every_help_example_runs_as_written() {
         Some("presets"),
         Some("compare"),
         Some("completions"),
-    ] {
+    ];
+    // Every command `scalesim --help` lists is in it, so a new command's examples run too.
+    let top = String::from_utf8(Command::new(bin).arg("--help").output().unwrap().stdout).unwrap();
+    let listed: Vec<&str> = top
+        .split_once("Commands:")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("    "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(listed.len() >= 10, "commands not found in:\n{top}");
+    for c in &listed {
+        assert!(
+            order.contains(&Some(*c)),
+            "`scalesim {c}` is missing from this test's list"
+        );
+    }
+    for sub in order {
         let mut cmd = Command::new(bin);
         cmd.args(sub).arg("--help");
         let help = String::from_utf8(cmd.output().unwrap().stdout).unwrap();
