@@ -13,7 +13,14 @@ use scalesim_report::ReportFile;
 use scalesim_report::{self as report, sweep as tables};
 
 use super::folder::{refuse_over_inputs, write_folder};
-use super::{LateBar, parse_horizon, read_scenario};
+use super::{LateBar, parse_horizon, quiet, read_scenario};
+
+/// "Wrote PATH (what)" on stdout, unless `--quiet`.
+fn wrote(path: &Path, what: &str) {
+    if !quiet() {
+        println!("Wrote {}{what}", path.display());
+    }
+}
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Common {
@@ -201,22 +208,19 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     if args.shard.is_some() {
         write_all(&out, tables::sweep_files(&meta, &runs, None)?)?;
         println!(
-            "Shard {}/{}: {points} of {} points, {} runs; merge the shards' folders with `scalesim merge DIR... --out DIR`.\nWrote {}",
+            "Shard {}/{}: {points} of {} points, {} runs; merge the shards' folders with `scalesim merge DIR... --out DIR`.",
             meta.shard.map_or(0, |s| s.0),
             meta.shard.map_or(1, |s| s.1),
             meta.points,
             runs.len(),
-            out.display()
         );
+        wrote(&out, "");
         return Ok(());
     }
     let results = aggregate(&runs, &meta.variants);
     write_all(&out, tables::sweep_files(&meta, &runs, Some(&results))?)?;
     print!("{}", tables::sweep_table(&meta, &results, 60));
-    println!(
-        "Wrote {} (and .parquet, runs.csv)",
-        out.join("results.csv").display()
-    );
+    wrote(&out.join("results.csv"), " (and .parquet, runs.csv)");
     Ok(())
 }
 
@@ -253,11 +257,13 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
         tables::sweep_files(&meta, &runs, Some(&results))?,
     )?;
     print!("{}", tables::sweep_table(&meta, &results, 60));
-    println!(
-        "Merged {} shards into {}",
-        args.shards.len(),
-        args.out.display()
-    );
+    if !quiet() {
+        println!(
+            "Merged {} shards into {}",
+            args.shards.len(),
+            args.out.display()
+        );
+    }
     Ok(())
 }
 
@@ -306,9 +312,9 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
             );
         }
     }
-    println!(
-        "Wrote {} (table: breakeven.csv, chart: breakeven.svg/.png)",
-        out.join("breakeven.json").display()
+    wrote(
+        &out.join("breakeven.json"),
+        " (table: breakeven.csv, chart: breakeven.svg/.png)",
     );
     Ok(())
 }
@@ -378,18 +384,15 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
     )?;
     match best {
         Some(i) => println!(
-            "Cheapest within the limits: {} = {} (${:.6} over the horizon). Wrote {}",
-            args.vary,
-            candidates[i].x,
-            candidates[i].cost.mean,
-            out.join("cheapest.csv").display()
+            "Cheapest within the limits: {} = {} (${:.6} over the horizon).",
+            args.vary, candidates[i].x, candidates[i].cost.mean,
         ),
         // An answer, not an error: the table says why each value fails.
         None => println!(
-            "No value of {} keeps within the limits (why each fails: above); try other values. Wrote {}",
+            "No value of {} keeps within the limits (why each fails: above); try other values.",
             args.vary,
-            out.join("cheapest.csv").display()
         ),
     }
+    wrote(&out.join("cheapest.csv"), "");
     Ok(())
 }

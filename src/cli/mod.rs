@@ -38,6 +38,18 @@ Examples:
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print only the answer (the table, JSON or CSV, the finding) and warnings: no progress
+    /// bar, no "Wrote …" or "note:" lines.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+/// `--quiet`, set once from the command line before anything runs.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--quiet` was given: informational lines and progress bars are left out.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +219,7 @@ pub(crate) fn parse_horizon(text: &str) -> std::result::Result<SimDuration, Stri
 
 /// Run the command line.
 pub fn run(cli: Cli) -> Result<()> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Run(args) => run_scenario(args),
         Command::Sweep(args) => experiments::sweep(args),
@@ -341,7 +354,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         );
     }
     write_report(staged, &report)?;
-    if let Some(before) = replaced {
+    if let Some(before) = replaced.filter(|_| !quiet()) {
         eprintln!(
             "note: replaced the report that was in {} ({before}); give another --out to keep both",
             out.display()
@@ -365,7 +378,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
             Format::Json | Format::Csv => eprint!("{log}"),
         }
     }
-    if matches!(args.format, Format::Table) {
+    if matches!(args.format, Format::Table) && !quiet() {
         writeln!(
             lock,
             "Wrote {} (open it in a browser) and the data beside it",
@@ -458,7 +471,7 @@ impl LateBar {
     /// Advance by `n`; show the bar if a second has passed.
     pub(crate) fn inc(&self, n: u64) {
         self.bar.inc(n);
-        if self.started.elapsed() > Duration::from_secs(1) {
+        if self.started.elapsed() > Duration::from_secs(1) && !quiet() {
             self.shown
                 .get_or_init(|| self.bar.set_draw_target(ProgressDrawTarget::stderr()));
         }
@@ -560,6 +573,8 @@ fn rerender(dir: &Path) -> Result<()> {
     folder::carry_over(dir, staged.path(), &["requests"])?;
     staged.write(&files)?;
     staged.commit()?;
-    println!("Re-rendered {}", dir.join("report.html").display());
+    if !quiet() {
+        println!("Re-rendered {}", dir.join("report.html").display());
+    }
     Ok(())
 }

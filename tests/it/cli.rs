@@ -840,3 +840,29 @@ fn completions_know_every_command() {
         .assert()
         .code(2);
 }
+
+/// `--quiet` (`-q`, anywhere on the line) leaves the answer and nothing else: the table on
+/// stdout without the "Wrote …" line, and no "note: replaced" on stderr.
+#[test]
+fn quiet_prints_only_the_answer() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("good.toml"), GOOD).unwrap();
+    scalesim(dir.path())
+        .args(["run", "good.toml", "--out", "r"])
+        .assert()
+        .success();
+    for args in [
+        &["-q", "run", "good.toml", "--out", "r"][..],
+        &["run", "good.toml", "--out", "r", "--quiet"],
+    ] {
+        let out = scalesim(dir.path()).args(args).assert().success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stdout.contains("lambda-512mb") && stdout.contains("Cheapest"),
+            "{stdout}"
+        );
+        assert!(!stdout.contains("Wrote"), "{stdout}");
+        assert!(stderr.is_empty(), "{stderr}");
+    }
+}
