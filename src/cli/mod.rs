@@ -251,7 +251,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 scenario.display(),
                 s.name,
                 s.variants.len(),
-                humantime::format_duration(Duration::from_micros(s.horizon.as_micros()))
+                report::human_duration(s.horizon.as_secs_f64())
             );
             Ok(())
         }
@@ -534,7 +534,7 @@ fn replaced_run(dir: &Path) -> Option<String> {
         "{}, seed {}, {} simulated",
         r.scenario,
         r.seed,
-        humantime::format_duration(Duration::from_secs_f64(r.horizon_s))
+        report::human_duration(r.horizon_s)
     );
     if !r.settings.is_empty() {
         s += &format!(", set: {}", r.settings.join(", "));

@@ -749,7 +749,9 @@ fn compare_shows_what_a_setting_changed() {
         .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(
-        text.contains("b: good — seed 4, 10m simulated, set: variant[lambda-512mb].memory_mb=1024"),
+        text.contains(
+            "b: good — seed 4, 10 min simulated, set: variant[lambda-512mb].memory_mb=1024"
+        ),
         "{text}"
     );
     let row = |variant: &str, figure: &str| -> String {
@@ -788,7 +790,7 @@ fn a_run_says_which_report_it_replaced() {
         .success();
     let err = String::from_utf8_lossy(&second.get_output().stderr).to_string();
     assert!(
-        err.contains("note: replaced the report that was in r (good, seed 4, 10m simulated)"),
+        err.contains("note: replaced the report that was in r (good, seed 4, 10 min simulated)"),
         "{err}"
     );
     let third = scalesim(dir.path())
@@ -797,7 +799,7 @@ fn a_run_says_which_report_it_replaced() {
         .success();
     let err = String::from_utf8_lossy(&third.get_output().stderr).to_string();
     assert!(
-        err.contains("(good, seed 5, 10m simulated, set: variant[lambda-512mb].memory_mb=1024)"),
+        err.contains("(good, seed 5, 10 min simulated, set: variant[lambda-512mb].memory_mb=1024)"),
         "{err}"
     );
 }

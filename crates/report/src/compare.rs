@@ -5,7 +5,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use super::table::usd;
+use super::table::{human_duration, usd};
 use super::{RunReport, VariantReport};
 
 /// A figure of a variant: its label, how to read it, how to show it.
@@ -110,7 +110,7 @@ pub fn compare_table(runs: &[(String, RunReport)]) -> String {
             "{label}: {} — seed {}, {} simulated{}\n",
             r.scenario,
             r.seed,
-            humantime::format_duration(std::time::Duration::from_secs_f64(r.horizon_s)),
+            human_duration(r.horizon_s),
             if r.settings.is_empty() {
                 String::new()
             } else {

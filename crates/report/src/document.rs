@@ -2,7 +2,7 @@
 //! comparison table, the charts, a one-sentence verdict per pair, links to the data files.
 
 use super::charts::{Chart, FONT, FONT_FAMILY};
-use super::table::{function_rows, replay_line, rows, usd};
+use super::table::{clock_time, function_rows, human_duration, replay_line, rows, usd};
 use super::verdict::{headline, slo_text};
 use super::{RunReport, VariantReport};
 
@@ -94,8 +94,8 @@ fn header(r: &RunReport) -> Vec<String> {
         format!("scalesim {}, seed {}", r.scalesim_version, r.seed),
         format!(
             "{} simulated, one time-series row every {}; {:.2} requests per second on average",
-            humantime::format_duration(std::time::Duration::from_secs_f64(r.horizon_s)),
-            humantime::format_duration(std::time::Duration::from_secs_f64(r.interval_s)),
+            human_duration(r.horizon_s),
+            human_duration(r.interval_s),
             r.traffic.mean_rate_per_s
         ),
         format!(
@@ -209,7 +209,7 @@ fn activity_markdown(r: &RunReport) -> String {
             v.name
         );
         for a in &v.scaling_activities {
-            let t = humantime::format_duration(std::time::Duration::from_secs(a.at_s as u64));
+            let t = clock_time(a.at_s);
             md += &format!("| {t} | {} | {} | {} |\n", a.from, a.to, a.reason);
         }
         md += "\n";
@@ -313,7 +313,7 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
             escape(&v.name)
         );
         for a in &v.scaling_activities {
-            let t = humantime::format_duration(std::time::Duration::from_secs(a.at_s as u64));
+            let t = clock_time(a.at_s);
             h += &format!(
                 "<tr><td>{t}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                 a.from,

@@ -17,7 +17,9 @@ pub mod verdict;
 
 pub use csv_out::{functions_csv, summary_csv};
 pub use files::{RenderError, ReportFile, render_files};
-pub use table::{activity_log, function_table, rows, summary_table, usd};
+pub use table::{
+    activity_log, clock_time, function_table, human_duration, rows, summary_table, usd,
+};
 
 /// The result types live in [`scalesim_core::results`]; re-exported here, where renderers name them.
 pub use scalesim_core::results::{

@@ -15,6 +15,47 @@ pub fn usd(v: f64) -> String {
     }
 }
 
+/// A span of time as a planner writes it: "1 day", "2 days 7 h 33 min 20 s", "10 min",
+/// "1.5 s", "500 ms", "250 µs" (`secs` ≥ 0).
+pub fn human_duration(secs: f64) -> String {
+    if secs < 1e-3 {
+        return format!("{} µs", (secs * 1e6).round());
+    }
+    if secs < 1.0 {
+        return format!("{} ms", (secs * 1e6).round() / 1e3);
+    }
+    if secs < 60.0 && secs.fract() != 0.0 {
+        return format!("{} s", (secs * 1e3).round() / 1e3);
+    }
+    let total = secs.round() as u64;
+    let (days, rest) = (total / 86_400, total % 86_400);
+    let parts = [
+        (days, if days == 1 { " day" } else { " days" }),
+        (rest / 3_600, " h"),
+        (rest % 3_600 / 60, " min"),
+        (rest % 60, " s"),
+    ];
+    parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A moment of the simulation on the clock, the run starting at midnight of day 1:
+/// "day 1 00:05:00", "day 2 14:22:30" (`at_s` ≥ 0, seconds since the start).
+pub fn clock_time(at_s: f64) -> String {
+    let s = at_s.max(0.0).floor() as u64;
+    format!(
+        "day {} {:02}:{:02}:{:02}",
+        s / 86_400 + 1,
+        s % 86_400 / 3_600,
+        s % 3_600 / 60,
+        s % 60
+    )
+}
+
 fn category(v: &VariantReport, c: CostCategory) -> String {
     v.cost.category_usd(c).map_or_else(|| "—".to_string(), usd)
 }
@@ -122,7 +163,7 @@ pub fn summary_table(report: &RunReport) -> String {
          simulated. Cost per million counts every arrived request, failed ones too.\n{}\n",
         report.scenario,
         report.seed,
-        humantime::format_duration(std::time::Duration::from_secs_f64(report.horizon_s)),
+        human_duration(report.horizon_s),
         rate(report.traffic.mean_rate_per_s),
         super::verdict::headline(report),
     )
@@ -216,10 +257,9 @@ pub fn activity_log(report: &RunReport) -> String {
     {
         out += &format!("Scaling activity of {}:\n", v.name);
         for a in &v.scaling_activities {
-            let t = humantime::format_duration(std::time::Duration::from_secs(a.at_s as u64));
             out += &format!(
-                "  {:>12}  {:>4} → {:<4} {}\n",
-                t.to_string(),
+                "  {:>14}  {:>4} → {:<4} {}\n",
+                clock_time(a.at_s),
                 a.from,
                 a.to,
                 a.reason
@@ -319,5 +359,21 @@ mod tests {
         assert_eq!(usd(0.0), "$0.00");
         assert_eq!(usd(0.012345), "$0.01235");
         assert_eq!(usd(0.00001234), "$0.00001234");
+    }
+
+    /// Durations read as a planner writes them; moments on the simulation's clock.
+    #[test]
+    fn durations_and_clock_times_read_as_planners_write_them() {
+        use super::{clock_time, human_duration};
+        assert_eq!(human_duration(86_400.0), "1 day");
+        assert_eq!(human_duration(200_000.0), "2 days 7 h 33 min 20 s");
+        assert_eq!(human_duration(600.0), "10 min");
+        assert_eq!(human_duration(3_600.0), "1 h");
+        assert_eq!(human_duration(1.5), "1.5 s");
+        assert_eq!(human_duration(0.5), "500 ms");
+        assert_eq!(human_duration(0.000_25), "250 µs");
+        assert_eq!(clock_time(0.0), "day 1 00:00:00");
+        assert_eq!(clock_time(51_750.4), "day 1 14:22:30");
+        assert_eq!(clock_time(86_400.0 + 60.0), "day 2 00:01:00");
     }
 }
