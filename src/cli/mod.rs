@@ -528,8 +528,7 @@ fn write_report(staged: folder::Staged, report: &RunReport) -> Result<()> {
 /// What the report in folder `dir` was, in a few words ("steady-api, seed 42, 1h, set: …"),
 /// when `dir` holds one.
 fn replaced_run(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
-    let r: RunReport = serde_json::from_str(&text).ok()?;
+    let r = read_summary(dir).ok()?;
     let mut s = format!(
         "{}, seed {}, {} simulated",
         r.scenario,

@@ -6,7 +6,7 @@ use crate::par::*;
 
 use crate::engine::{RngStreams, SimTime};
 use crate::metrics::RequestSink;
-use crate::offering::{self, RunCtx};
+use crate::offering::RunCtx;
 use crate::results::{ReplaySummary, RunReport, TrafficSummary, VariantReport};
 use crate::scenario::{Scenario, Variant};
 use crate::traffic::ReplayTally;
@@ -60,7 +60,7 @@ pub fn run_logged(
             .variants
             .iter()
             .zip(&variants)
-            .filter_map(|(v, r)| offering::warning(&v.platform, &v.name, r)),
+            .filter_map(|(v, r)| v.platform.config().warning(&v.name, r)),
     );
     // Every variant replays the same requests; the first says what the replay did.
     let tally = tallies.into_iter().flatten().next();
@@ -136,6 +136,6 @@ fn run_variant(
         // Reborrow for this call, shortening the trait object's lifetime to it.
         log: log.map(|l| &mut *l as &mut dyn RequestSink),
     };
-    let report = offering::run(&variant.platform, cx);
+    let report = variant.platform.config().run(cx);
     (report, (requests.problem(), requests.replay_tally()))
 }

@@ -127,7 +127,7 @@ pub fn run(
         balancer_hours: balancer_hours(fleet, profile, &outcome.usage),
     };
     let description = describe(fleet, policy, billing);
-    variant_report(scenario, variant, FAMILY, description, outcome, &bill)
+    variant_report(scenario, variant, description, outcome, &bill)
 }
 
 /// "2–10 × m7g.large, target tracking, 8 slots each + ALB".

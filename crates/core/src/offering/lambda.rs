@@ -137,7 +137,7 @@ pub fn run(
     let outcome = model.finish(sched.pending_events());
     let description = describe(billing, &outcome.usage);
     let bill = LambdaBill(billing);
-    variant_report(scenario, variant, FAMILY, description, outcome, &bill)
+    variant_report(scenario, variant, description, outcome, &bill)
 }
 
 /// "Lambda x86_64 512 MB + API Gateway".

@@ -140,8 +140,8 @@ impl PartialEq for PlatformSpec {
     }
 }
 
-/// The products a scenario may name, in the order messages list them.
-#[derive(Clone, Debug)]
+/// The products a scenario may name, in the order messages list them (`default()`: none).
+#[derive(Clone, Debug, Default)]
 pub struct Products(Vec<&'static dyn Product>);
 
 impl Products {
@@ -209,13 +209,6 @@ impl Products {
     }
 }
 
-impl Default for Products {
-    /// No product at all.
-    fn default() -> Self {
-        Products(Vec::new())
-    }
-}
-
 /// What a product's run needs from the runner: the scenario and variant, the random streams,
 /// the variant's stream of requests, where simulated time is reported, and the request log.
 pub struct RunCtx<'a, 'r> {
@@ -231,22 +224,6 @@ pub struct RunCtx<'a, 'r> {
     pub progress: &'r mut dyn FnMut(SimTime),
     /// Where every request's record goes, if anywhere.
     pub log: Option<&'r mut dyn RequestSink>,
-}
-
-/// Simulate `spec` on the context's requests and bill it: the variant's result.
-pub fn run(spec: &PlatformSpec, cx: RunCtx<'_, '_>) -> VariantReport {
-    spec.config().run(cx)
-}
-
-/// The family of the product `spec` configures.
-pub fn family(spec: &PlatformSpec) -> PlatformFamily {
-    spec.family()
-}
-
-/// What a planner should know about a variant's result that its product alone can tell, if
-/// anything.
-pub fn warning(spec: &PlatformSpec, variant: &str, report: &VariantReport) -> Option<String> {
-    spec.config().warning(variant, report)
 }
 
 /// Give every variant of a report read back from `summary.json` its family again (the file
@@ -302,7 +279,6 @@ pub trait Bills {
 pub fn variant_report<B: Bills>(
     scenario: &Scenario,
     variant: &Variant,
-    family: PlatformFamily,
     description: String,
     outcome: Outcome<B::Usage>,
     bills: &B,
@@ -366,7 +342,7 @@ pub fn variant_report<B: Bills>(
     VariantReport {
         name: variant.name.clone(),
         platform: variant.platform.kind().to_string(),
-        family,
+        family: variant.platform.family(),
         description,
         requests: c,
         cold_start_pct: pct(c.cold_starts, c.arrived - c.throttled),

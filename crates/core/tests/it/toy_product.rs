@@ -186,14 +186,7 @@ impl Configured for Spec {
         let (_, sched) = engine::run(&mut model, &mut *requests, horizon, progress);
         let outcome = model.finish(sched.pending_events());
         let description = format!("Functions-100 {} GB", self.function.memory_mb / 1_024);
-        variant_report(
-            scenario,
-            variant,
-            PlatformFamily::Function,
-            description,
-            outcome,
-            &Bill,
-        )
+        variant_report(scenario, variant, description, outcome, &Bill)
     }
 }
 

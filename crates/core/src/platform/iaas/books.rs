@@ -1,12 +1,13 @@
 //! The fleet's books: the per-interval snapshot and the closing outcome. Request fates are
 //! kept by the pool's [`Books`](crate::platform::books::Books).
 
-use super::{FleetEvent, FleetModel, FleetUsage};
+use super::{FleetEvent, FleetModel};
 use crate::engine::SimTime;
 use crate::metrics::RequestSink;
 use crate::platform::pool::PoolInterval;
 use crate::platform::{CapacityStats, Outcome};
 use crate::usage::InstanceRun;
+use crate::usage::Instances;
 
 impl<'a> FleetModel<'a> {
     /// Hand every request's record to `sink`.
@@ -32,7 +33,7 @@ impl<'a> FleetModel<'a> {
     pub fn finish<'e>(
         mut self,
         _pending: impl Iterator<Item = (SimTime, &'e FleetEvent)>,
-    ) -> Outcome<FleetUsage> {
+    ) -> Outcome<Instances> {
         let horizon = self.horizon;
         if self.interval_start < horizon {
             self.close_interval(horizon);
@@ -63,7 +64,7 @@ impl<'a> FleetModel<'a> {
                 },
             },
             queueing: pool.queueing,
-            usage: FleetUsage {
+            usage: Instances {
                 runs: self.runs,
                 requests_by_hour: self.requests_per_hour,
             },

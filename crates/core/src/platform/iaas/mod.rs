@@ -40,7 +40,7 @@ use crate::platform::ScalingActivity;
 use crate::platform::books::Books;
 use crate::platform::pool::{Done, Pool, PoolConfig, State};
 use crate::traffic::{RequestProfile, Work};
-use crate::usage::{HOUR_US, InstanceRun, Instances};
+use crate::usage::{HOUR_US, InstanceRun};
 
 /// Most requests the fleet's queue holds: a million. A real server's accept queue holds a few
 /// thousand connections (Linux `somaxconn`, 4,096 since 5.4) and an ALB queues none (it answers
@@ -91,9 +91,6 @@ pub struct FleetConfig {
     /// How clients use the load balancer in front (what it meters).
     pub balancer: Balancer,
 }
-
-/// What a fleet run consumed: [`Instances`] (moved to [`crate::usage`]).
-pub type FleetUsage = Instances;
 
 impl FleetConfig {
     /// How the fleet's instances serve, as a replica pool: `slots` per instance, its vCPUs

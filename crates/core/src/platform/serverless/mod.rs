@@ -46,9 +46,6 @@ use crate::platform::{CapacityStats, Outcome, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
 use crate::usage::{Invocations, Meter, gb_s};
 
-/// What a function run consumed, metered: [`Invocations`] (moved to [`crate::usage`]).
-pub type FunctionUsage = Invocations;
-
 /// Default keep-alive of an idle environment: ~10 minutes, fixed since July 2019
 /// (mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes; Shahrad et al., ATC'20).
 pub const DEFAULT_KEEP_ALIVE: SimDuration = SimDuration::from_secs(600);
@@ -178,7 +175,7 @@ pub struct FunctionModel<'a> {
     /// Environment-µs alive and request-µs served in the intervals closed so far.
     total_env_us: f64,
     total_busy_us: f64,
-    usage: FunctionUsage,
+    usage: Invocations,
     interval_start: SimTime,
     interval_end: SimTime,
     /// Busy environments over the current interval.
@@ -352,7 +349,7 @@ impl<'a> FunctionModel<'a> {
     pub fn finish<'e>(
         mut self,
         pending: impl Iterator<Item = (SimTime, &'e FunctionEvent)>,
-    ) -> Outcome<FunctionUsage> {
+    ) -> Outcome<Invocations> {
         let horizon = self.horizon;
         if self.interval_start < horizon {
             self.close_interval(horizon);
@@ -386,7 +383,7 @@ impl<'a> FunctionModel<'a> {
             o.memory_mb = Some(f.memory_mb);
         }
         let counters = closed.counters;
-        let usage = FunctionUsage {
+        let usage = Invocations {
             front_door_requests: counters.arrived,
             ..self.usage
         };
