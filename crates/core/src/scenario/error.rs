@@ -136,15 +136,21 @@ pub(crate) fn help_for(field: Option<&str>, message: &str) -> Option<String> {
             && let Some((given, allowed)) = rest.split_once("`, expected ")
         {
             let names: Vec<&str> = allowed.split('`').skip(1).step_by(2).collect();
-            return names
-                .iter()
-                .map(|n| (strsim::damerau_levenshtein(given, n), *n))
-                .filter(|&(d, n)| d <= 2 && d < n.len())
-                .min()
-                .map(|(_, n)| format!("did you mean `{n}`?"));
+            return closest(given, &names).map(|n| format!("did you mean `{n}`?"));
         }
     }
     type_help(message)
+}
+
+/// The one of `names` within two edits of `given` (Damerau–Levenshtein, strsim), the nearest
+/// first: what "did you mean" suggests.
+pub(crate) fn closest<'a>(given: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(given, n), *n))
+        .filter(|&(d, n)| d <= 2 && d < n.len())
+        .min()
+        .map(|(_, n)| n)
 }
 
 /// What serde's "invalid type … expected …" asks for, in words a scenario's author uses: the

@@ -63,15 +63,10 @@ pub struct RawVariant {
 /// The fields every variant has.
 const HEAD: [&str; 2] = ["name", "platform"];
 
-/// "; did you mean `x`?" when one of `names` is within two edits of `given` (Damerau–
-/// Levenshtein, strsim), else nothing.
+/// "; did you mean `x`?" when one of `names` is close to `given`, else nothing.
 fn did_you_mean(given: &str, names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| (strsim::damerau_levenshtein(given, n), *n))
-        .filter(|&(d, n)| d <= 2 && d < n.len())
-        .min()
-        .map(|(_, n)| format!("; did you mean `{n}`?"))
+    super::error::closest(given, names)
+        .map(|n| format!("; did you mean `{n}`?"))
         .unwrap_or_default()
 }
 
@@ -113,18 +108,27 @@ impl RawFields<'_> {
 
     /// A syntax error at `span`, named by the field there (a wrong type says what is allowed).
     fn syntax(&self, span: Range<usize>, message: &str) -> ScenarioError {
-        let field = doc::path_at(self.doc, span.start).map(|p| doc::path_text(&p));
-        let help = super::error::help_for(field.as_deref(), message.trim_end());
-        self.located(span, &super::error::plain(message), help)
+        self.located(span, message, |field| {
+            super::error::help_for(field, message.trim_end())
+        })
     }
 
     /// A syntax error at `span` with its `help`.
     fn syntax_help(&self, span: Range<usize>, message: &str, help: String) -> ScenarioError {
-        self.located(span, message, Some(help))
+        self.located(span, message, |_| Some(help))
     }
 
-    fn located(&self, span: Range<usize>, message: &str, help: Option<String>) -> ScenarioError {
+    /// A syntax error at `span`, named by the field there, its message in TOML's words and
+    /// its help worked out from the field.
+    fn located(
+        &self,
+        span: Range<usize>,
+        message: &str,
+        help: impl FnOnce(Option<&str>) -> Option<String>,
+    ) -> ScenarioError {
         let field = doc::path_at(self.doc, span.start).map(|p| doc::path_text(&p));
+        let help = help(field.as_deref());
+        let message = super::error::plain(message);
         ScenarioError::Syntax(Located::at(
             self.file,
             self.text,
