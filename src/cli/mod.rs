@@ -258,8 +258,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report { dir } => rerender(&dir),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "scalesim", &mut std::io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "scalesim", &mut script);
+            // A reader that stops early (`| head`) is not an error (generate() itself would
+            // panic on the closed pipe).
+            match std::io::stdout().lock().write_all(&script) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => Ok(other?),
+            }
         }
         Command::Compare { dirs } => {
             let mut runs = Vec::with_capacity(dirs.len());

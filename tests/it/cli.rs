@@ -868,3 +868,22 @@ fn quiet_prints_only_the_answer() {
         assert!(stderr.is_empty(), "{stderr}");
     }
 }
+
+/// A reader that closes the pipe early (`scalesim completions fish | head -2`) ends the
+/// command quietly: no panic on the broken pipe.
+#[test]
+fn completions_into_a_closed_pipe_do_not_panic() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scalesim"))
+        .args(["completions", "fish"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
