@@ -80,9 +80,12 @@ impl Staged {
         Ok(())
     }
 
-    /// Move the finished folder into place, replacing the old one as a whole.
+    /// Move the finished folder into place, replacing the old one as a whole. The folder gets
+    /// a [`MANIFEST`] of what it holds, so a later run knows what it may replace.
     pub(crate) fn commit(self) -> Result<()> {
         let Staged { dir, out } = self;
+        write_manifest(dir.path())?;
+        check_replaceable_by(&out, Some(&kind_of(dir.path())))?;
         let staged = dir.keep();
         let result = swap_in(&staged, &out);
         if result.is_err() {
@@ -130,8 +133,78 @@ fn swap_in(staged: &Path, out: &Path) -> Result<()> {
     )
 }
 
+/// The file in each output folder that lists what scalesim wrote there: a first line
+/// `kind: run` (or sweep, breakeven, cheapest), then one top-level name per line.
+pub(crate) const MANIFEST: &str = ".scalesim-output";
+
+/// What kind of output a folder holds, from the files that mark each kind.
+fn kind_of(dir: &Path) -> String {
+    let kinds = [
+        ("summary.json", "run"),
+        ("sweep.json", "sweep"),
+        ("breakeven.json", "breakeven"),
+        ("cheapest.csv", "cheapest"),
+    ];
+    kinds
+        .iter()
+        .find(|(file, _)| dir.join(file).exists())
+        .map_or("output", |(_, kind)| kind)
+        .to_string()
+}
+
+fn write_manifest(dir: &Path) -> Result<()> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n != MANIFEST)
+        .collect();
+    names.sort();
+    let text = format!("kind: {}\n{}\n", kind_of(dir), names.join("\n"));
+    std::fs::write(dir.join(MANIFEST), text)
+        .with_context(|| format!("cannot write {}", dir.join(MANIFEST).display()))
+}
+
 /// An existing `out` may be replaced only if it is a folder scalesim wrote, or empty.
 fn check_replaceable(out: &Path) -> Result<()> {
+    check_replaceable_by(out, None)
+}
+
+/// `check_replaceable`, and — when the new folder's `kind` is known — a folder of another
+/// kind (a sweep's results under a run) or holding files scalesim did not write (notes, a
+/// spreadsheet) is refused too: replacing the folder would delete them.
+fn check_replaceable_by(out: &Path, kind: Option<&str>) -> Result<()> {
+    if let Ok(manifest) = std::fs::read_to_string(out.join(MANIFEST)) {
+        let mut lines = manifest.lines();
+        let old_kind = lines
+            .next()
+            .and_then(|l| l.strip_prefix("kind: "))
+            .unwrap_or("output");
+        let listed: Vec<&str> = lines.collect();
+        let foreign: Vec<String> = std::fs::read_dir(out)
+            .with_context(|| format!("cannot read {}", out.display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n != MANIFEST && !listed.contains(&n.as_str()))
+            .collect();
+        if !foreign.is_empty() {
+            bail!(
+                "{} holds {} that scalesim did not write; writing there would delete it, so give \
+                 another --out or move it",
+                out.display(),
+                foreign.join(", ")
+            );
+        }
+        if let Some(kind) = kind
+            && kind != old_kind
+        {
+            bail!(
+                "{} holds a {old_kind}'s results; this {kind} would replace them: give another --out",
+                out.display()
+            );
+        }
+        return Ok(());
+    }
     let Ok(meta) = std::fs::symlink_metadata(out) else {
         return Ok(()); // nothing there
     };

@@ -137,11 +137,14 @@ Examples:
   scalesim run scenarios/steady-api.toml --horizon 1h --out /tmp/a
   scalesim run scenarios/steady-api.toml --horizon 1h --out /tmp/b \\
       --set 'variant[lambda-512mb].memory_mb=1024'
-  scalesim compare /tmp/a /tmp/b")]
+  scalesim compare /tmp/a /tmp/b --html /tmp/compare.html")]
     Compare {
         /// Report folders written by `scalesim run` (two or more).
         #[arg(required = true, num_args = 2..)]
         dirs: Vec<PathBuf>,
+        /// Also write the comparison as one HTML page to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "\
@@ -167,7 +170,8 @@ struct RunArgs {
     /// Simulated time, e.g. 90m, 6h, 7d (overrides the scenario's `horizon`).
     #[arg(long, value_parser = parse_horizon)]
     horizon: Option<SimDuration>,
-    /// Folder for the report (report.html, charts, data) [default: reports/<scenario-name>]
+    /// Folder for the report (report.html, charts, data) [default: reports/<scenario-name>, with
+    /// `--<setting>` added per --set, so each "what if" keeps its own folder]
     #[arg(long)]
     out: Option<PathBuf>,
     /// What to print on standard output.
@@ -267,7 +271,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 other => Ok(other?),
             }
         }
-        Command::Compare { dirs } => {
+        Command::Compare { dirs, html } => {
             let mut runs = Vec::with_capacity(dirs.len());
             for dir in &dirs {
                 let label = dir
@@ -281,6 +285,21 @@ pub fn run(cli: Cli) -> Result<()> {
                 runs.push((label, read_summary(dir)?));
             }
             print!("{}", report::compare::compare_table(&runs));
+            if let Some(path) = html {
+                // Written beside its place and renamed in, like every output.
+                let dir = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let mut file = tempfile::NamedTempFile::new_in(&dir)
+                    .with_context(|| format!("cannot write in {}", dir.display()))?;
+                file.write_all(report::compare::compare_html(&runs).as_bytes())?;
+                file.persist(&path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                if !quiet() {
+                    eprintln!("Wrote {}", path.display());
+                }
+            }
             Ok(())
         }
         Command::Presets => {
@@ -343,7 +362,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     scalesim_core::experiment::Work::of(&s).check(args.force)?;
     let out = args
         .out
-        .unwrap_or_else(|| Path::new("reports").join(&s.name));
+        .unwrap_or_else(|| Path::new("reports").join(default_folder(&s.name, &args.set)));
     // A report already there is replaced: say which, so no earlier answer goes silently.
     let replaced = replaced_run(&out);
     // The whole folder is written beside `out` and renamed into place at the end.
@@ -392,6 +411,24 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The report folder of a run without `--out`: the scenario's name, and with `--set` the
+/// settings too (`steady-api--traffic.arrivals.rate_multiplier=2`), so every "what if" keeps its
+/// own answer beside the first one's and `scalesim compare` can set them side by side.
+pub(crate) fn default_folder(name: &str, settings: &[String]) -> String {
+    let mut folder = name.to_string();
+    for s in settings {
+        folder.push_str("--");
+        folder.extend(s.chars().map(|c| {
+            if c.is_ascii_alphanumeric() || "._=-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        }));
+    }
+    folder
 }
 
 /// Simulate with a Parquet request log per variant, written to temporary files that are renamed

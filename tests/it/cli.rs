@@ -772,6 +772,79 @@ fn compare_shows_what_a_setting_changed() {
     scalesim(dir.path()).args(["compare", "a"]).assert().code(2);
 }
 
+/// The workshop loop on the shipped steady API (10 minutes of it): a run, then the same with
+/// `--set traffic.arrivals.rate_multiplier=2`, neither with `--out`. The "what if" gets its own
+/// folder beside the first (`reports/steady-api--traffic.arrivals.rate_multiplier=2`), so the
+/// first answer is still there, and `compare` sets them side by side. Expected, same seed:
+/// twice the rate brings about twice the requests (50/s × 600 s = 30,000 against 60,000; a
+/// Poisson count's spread is under 1 %, so +100 % ± 5 %); Lambda's bill is per request and
+/// per GB-s, both doubling, so its cost rises by about as much (+90 % to +110 %); the fixed
+/// pair of servers has the same instances (mean instances "="). The HTML page carries the same
+/// rows, the cost change marked as a rise.
+#[test]
+fn compare_shows_a_doubled_rate_on_the_steady_api() {
+    let dir = TempDir::new().unwrap();
+    let scenario = crate::common::manifest_dir().join("scenarios/steady-api.toml");
+    let scenario = scenario.to_str().unwrap();
+    for set in [None, Some("traffic.arrivals.rate_multiplier=2")] {
+        let mut cmd = scalesim(dir.path());
+        cmd.args(["run", scenario, "--horizon", "10m", "--format", "json"]);
+        if let Some(set) = set {
+            cmd.args(["--set", set]);
+        }
+        cmd.assert().success();
+    }
+    let first = dir.path().join("reports/steady-api");
+    let what_if = dir
+        .path()
+        .join("reports/steady-api--traffic.arrivals.rate_multiplier=2");
+    assert!(first.join("summary.json").exists() && what_if.join("summary.json").exists());
+    let out = scalesim(dir.path())
+        .args(["compare"])
+        .arg(&first)
+        .arg(&what_if)
+        .args(["--html", "compare.html"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let change = |variant: &str, figure: &str| -> String {
+        let start = text.find(&format!("│ {variant}")).unwrap();
+        let line = text[start..]
+            .lines()
+            .find(|l| l.contains(figure))
+            .unwrap()
+            .to_string();
+        line.trim_end_matches('│')
+            .rsplit('┆')
+            .next()
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let share = |cell: &str| -> f64 {
+        let inside = cell.split('(').nth(1).unwrap().trim_end_matches(')');
+        inside
+            .trim_end_matches(" %")
+            .replace('+', "")
+            .parse()
+            .unwrap()
+    };
+    let arrived = change("lambda-512mb", "requests arrived");
+    assert!(
+        (95.0..105.0).contains(&share(&arrived)),
+        "{arrived}\n{text}"
+    );
+    let cost = change("lambda-512mb", "cost, simulated horizon");
+    assert!((90.0..110.0).contains(&share(&cost)), "{cost}\n{text}");
+    assert_eq!(change("ec2-2x-m7g.large", "mean instances"), "=", "{text}");
+    let html = fs::read_to_string(dir.path().join("compare.html")).unwrap();
+    assert!(
+        html.contains("set: traffic.arrivals.rate_multiplier=2"),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"up\">+$"), "{html}");
+}
+
 /// A run into a folder that holds a report says what it replaced (on stderr), so no earlier
 /// answer goes silently; a run into a new folder says nothing of the kind.
 #[test]

@@ -192,6 +192,17 @@ pub struct VariantReport {
     /// meets it or there is none. The rule: [`slo_misses`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slo_missed_by: Vec<String>,
+    /// When the last request completed, seconds from the start: a batch's makespan (`None`
+    /// when nothing completed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_completion_s: Option<f64>,
+    /// The reporting interval with the highest p99 and the one with the largest share of
+    /// failed requests ([`worst_windows`]), so a short peak is not averaged away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst_p99_window: Option<Window>,
+    /// See `worst_p99_window`; `None` when no interval had a failed request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst_failed_window: Option<Window>,
     /// Every change of desired capacity (fleets).
     pub scaling_activities: Vec<ScalingActivity>,
     /// Per function, most requests first (traffic that names functions only).
@@ -200,6 +211,65 @@ pub struct VariantReport {
     /// One row per reporting interval, written to `timeseries.csv`/`.parquet`, not to JSON.
     #[serde(skip, default)]
     pub timeseries: Vec<IntervalRow>,
+}
+
+/// One reporting interval's figures: where a variant did worst.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    /// Start, seconds from the start of the run.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// Requests that arrived in it.
+    pub arrivals: u64,
+    /// 99th-percentile latency of the requests that completed in it, ms.
+    pub p99_ms: Option<f64>,
+    /// Throttled + timed out, per arrival in it, %.
+    pub failed_pct: f64,
+}
+
+/// Fewest completions an interval needs for its p99 to count as the worst: with fewer, the
+/// "p99" is nearly the slowest single request.
+pub const MIN_COMPLETIONS_FOR_P99: u64 = 100;
+
+/// The interval with the highest p99 and the one with the largest failed share among `rows`.
+///
+/// The p99 is taken over intervals with at least [`MIN_COMPLETIONS_FOR_P99`] completions (over
+/// all intervals when none has that many); the failed share over intervals with arrivals, and
+/// only when some request failed. Ties go to the earliest interval.
+pub fn worst_windows(rows: &[IntervalRow]) -> (Option<Window>, Option<Window>) {
+    let window = |r: &IntervalRow, start_s: f64| Window {
+        start_s,
+        end_s: r.end_s,
+        arrivals: r.arrivals,
+        p99_ms: r.p99_ms,
+        failed_pct: if r.arrivals == 0 {
+            0.0
+        } else {
+            (r.throttled + r.timed_out) as f64 / r.arrivals as f64 * 100.0
+        },
+    };
+    let starts = std::iter::once(0.0).chain(rows.iter().map(|r| r.end_s));
+    let all: Vec<Window> = rows.iter().zip(starts).map(|(r, s)| window(r, s)).collect();
+    let enough = rows.iter().any(|r| r.completed >= MIN_COMPLETIONS_FOR_P99);
+    let worst_p99 = rows
+        .iter()
+        .zip(&all)
+        .filter(|(r, _)| !enough || r.completed >= MIN_COMPLETIONS_FOR_P99)
+        .filter_map(|(_, w)| w.p99_ms.map(|p| (p, *w)))
+        .fold(None, |best: Option<(f64, Window)>, (p, w)| match best {
+            Some((b, _)) if b >= p => best,
+            _ => Some((p, w)),
+        })
+        .map(|(_, w)| w);
+    let worst_failed = all.iter().filter(|w| w.failed_pct > 0.0).fold(
+        None,
+        |best: Option<Window>, w| match best {
+            Some(b) if b.failed_pct >= w.failed_pct => best,
+            _ => Some(*w),
+        },
+    );
+    (worst_p99, worst_failed)
 }
 
 /// Why figures miss `slo`, one reason per limit missed (empty: they meet it).
@@ -262,6 +332,35 @@ pub fn cost_per_million_arrived(cost_usd: f64, arrived: u64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Three one-minute intervals: the second has the highest p99 among those with 100+
+    /// completions (the third's 900 ms comes from 5 requests and does not count); the third
+    /// has the most failures, 3 of 10 arrivals = 30 %.
+    #[test]
+    fn the_worst_window_is_named() {
+        let row = |end_s, arrivals, completed, p99, throttled| IntervalRow {
+            end_s,
+            arrivals,
+            completed,
+            p99_ms: Some(p99),
+            throttled,
+            ..IntervalRow::default()
+        };
+        let rows = [
+            row(60.0, 200, 200, 120.0, 0),
+            row(120.0, 300, 299, 480.0, 1),
+            row(180.0, 10, 5, 900.0, 3),
+        ];
+        let (p99, failed) = worst_windows(&rows);
+        let p99 = p99.unwrap();
+        assert_eq!(
+            (p99.start_s, p99.end_s, p99.p99_ms),
+            (60.0, 120.0, Some(480.0))
+        );
+        let failed = failed.unwrap();
+        assert_eq!((failed.start_s, failed.failed_pct), (120.0, 30.0));
+        assert_eq!(worst_windows(&rows[..1]).1, None);
+    }
 
     #[test]
     fn misses_name_each_limit() {

@@ -28,7 +28,12 @@ fn plain(v: f64) -> String {
 }
 
 /// The figures compared, in order: cost first, then latency and failures, then capacity.
-const FIGURES: [Figure; 10] = [
+const FIGURES: [Figure; 11] = [
+    Figure {
+        label: "requests arrived",
+        value: |v| Some(v.requests.arrived as f64),
+        show: |v| format!("{v:.0}"),
+    },
     Figure {
         label: "cost, simulated horizon",
         value: |v| Some(v.cost.total_usd),
@@ -99,25 +104,29 @@ fn change(a: Option<f64>, b: Option<f64>, show: fn(f64) -> String) -> String {
     }
 }
 
-/// The runs side by side as text: a line per run (its label, scenario, seed, horizon and
-/// `--set` settings), then one table with a block of figures per variant name and a column per
-/// run — and, with exactly two runs, the change from the first to the second. A variant that a
-/// run does not have shows "—" there.
-pub fn compare_table(runs: &[(String, RunReport)]) -> String {
-    let mut s = String::new();
-    for (label, r) in runs {
-        s += &format!(
-            "{label}: {} — seed {}, {} simulated{}\n",
-            r.scenario,
-            r.seed,
-            human_duration(r.horizon_s),
-            if r.settings.is_empty() {
-                String::new()
-            } else {
-                format!(", set: {}", r.settings.join(", "))
-            }
-        );
-    }
+/// The runs' header lines: label, scenario, seed, horizon and `--set` settings.
+fn run_lines(runs: &[(String, RunReport)]) -> Vec<String> {
+    runs.iter()
+        .map(|(label, r)| {
+            format!(
+                "{label}: {} — seed {}, {} simulated{}",
+                r.scenario,
+                r.seed,
+                human_duration(r.horizon_s),
+                if r.settings.is_empty() {
+                    String::new()
+                } else {
+                    format!(", set: {}", r.settings.join(", "))
+                }
+            )
+        })
+        .collect()
+}
+
+/// The comparison as a grid: a header row, then per variant name a row with its description
+/// and a row per figure (the first cell its label); with two runs a last "change" column.
+/// Variant rows are marked `true`.
+fn grid(runs: &[(String, RunReport)]) -> (Vec<String>, Vec<(bool, Vec<String>)>) {
     let mut names: Vec<&str> = Vec::new();
     for (_, r) in runs {
         for v in &r.variants {
@@ -126,18 +135,13 @@ pub fn compare_table(runs: &[(String, RunReport)]) -> String {
             }
         }
     }
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(100);
     let mut header = vec![String::new()];
     header.extend(runs.iter().map(|(label, _)| label.clone()));
     let two = runs.len() == 2;
     if two {
         header.push("change".to_string());
     }
-    table.set_header(header);
+    let mut rows = Vec::new();
     for name in names {
         let found: Vec<Option<&VariantReport>> = runs
             .iter()
@@ -152,7 +156,7 @@ pub fn compare_table(runs: &[(String, RunReport)]) -> String {
         if two {
             row.push(String::new());
         }
-        table.add_row(row);
+        rows.push((true, row));
         for f in &FIGURES {
             let values: Vec<Option<f64>> =
                 found.iter().map(|v| v.and_then(|v| (f.value)(v))).collect();
@@ -161,11 +165,89 @@ pub fn compare_table(runs: &[(String, RunReport)]) -> String {
             if two {
                 row.push(change(values[0], values[1], f.show));
             }
-            table.add_row(row);
+            rows.push((false, row));
         }
+    }
+    (header, rows)
+}
+
+/// The runs side by side as text: a line per run (its label, scenario, seed, horizon and
+/// `--set` settings), then one table with a block of figures per variant name and a column per
+/// run — and, with exactly two runs, the change from the first to the second. A variant that a
+/// run does not have shows "—" there.
+pub fn compare_table(runs: &[(String, RunReport)]) -> String {
+    let mut s = String::new();
+    for line in run_lines(runs) {
+        s += &format!("{line}\n");
+    }
+    let (header, rows) = grid(runs);
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(100);
+    table.set_header(header);
+    for (_, row) in rows {
+        table.add_row(row);
     }
     s += &format!("{table}\n");
     s
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The same comparison as one self-contained HTML page (`scalesim compare --html FILE`): the
+/// run lines, then the table; each change cell carries `class="up"`, `"down"` or `"same"`.
+pub fn compare_html(runs: &[(String, RunReport)]) -> String {
+    let mut h = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>scalesim compare</title>\n<style>\n\
+         body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }\n\
+         table { border-collapse: collapse; margin: 1em 0; }\n\
+         th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }\n\
+         td:first-child { text-align: left; } th { background: #f4f4f4; }\n\
+         tr.variant td { background: #eef3f8; font-weight: bold; text-align: left; }\n\
+         td.up { color: #a40000; } td.down { color: #006400; } td.same { color: #777; }\n\
+         </style>\n</head>\n<body>\n<h1>scalesim compare</h1>\n<ul>\n",
+    );
+    for line in run_lines(runs) {
+        h += &format!("<li>{}</li>\n", escape(&line));
+    }
+    h += "</ul>\n<table class=\"compare\">\n<tr>";
+    let (header, rows) = grid(runs);
+    let two = runs.len() == 2;
+    for cell in &header {
+        h += &format!("<th>{}</th>", escape(cell));
+    }
+    h += "</tr>\n";
+    for (variant, row) in rows {
+        h += if variant {
+            "<tr class=\"variant\">"
+        } else {
+            "<tr>"
+        };
+        let last = row.len() - 1;
+        for (i, cell) in row.iter().enumerate() {
+            let class = if two && i == last && !variant {
+                match cell.chars().next() {
+                    Some('+') => " class=\"up\"",
+                    Some('−') => " class=\"down\"",
+                    _ => " class=\"same\"",
+                }
+            } else {
+                ""
+            };
+            h += &format!("<td{class}>{}</td>", escape(cell.trim()));
+        }
+        h += "</tr>\n";
+    }
+    h += "</table>\n</body>\n</html>\n";
+    h
 }
 
 #[cfg(test)]

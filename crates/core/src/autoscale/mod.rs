@@ -5,7 +5,7 @@
 mod behavior;
 mod fixed;
 mod hpa;
-mod scheduled;
+pub mod scheduled;
 mod simple;
 mod step;
 mod target_tracking;

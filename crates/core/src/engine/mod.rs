@@ -6,6 +6,7 @@
 //! time, merged with the event heap, never pushed all at once — so memory does not grow with the
 //! number of requests.
 
+pub mod clock;
 mod queue;
 mod rng;
 mod time;

@@ -8,9 +8,10 @@
 
 use serde::Deserialize;
 
-use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction};
+use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction, scheduled};
 use crate::billing::catalog::{self, ALB, EC2_INSTANCE_TYPES};
 use crate::billing::{Ec2Billing, Invoice, Period, schemes};
+use crate::engine::clock::{ClockTime, WEEKDAYS};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -332,12 +333,14 @@ impl<'de> Deserialize<'de> for RawLoadBalancer {
     }
 }
 
-/// `[[variant.schedule]]`: a daily scheduled action.
+/// `[[variant.schedule]]`: a scheduled action, daily or weekly.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawScheduledAction {
-    /// `at`: the time of day, `HH:MM`.
+    /// `at`: the time of day, `HH:MM`, or of the week, `Sat 10:00`.
     pub at: String,
+    /// `days`: the weekdays a daily time runs on (every day when absent).
+    pub days: Option<Vec<String>>,
     /// `min_size`.
     pub min_size: Option<i64>,
     /// `max_size`.
@@ -397,14 +400,16 @@ fn validate(
     }
     let queue_timeout = match &raw.queue_timeout {
         None => DEFAULT_QUEUE_TIMEOUT,
+        // Batch work waits as long as it takes: longer than any horizon.
+        Some(text) if text == "never" => MAX_QUEUE_TIMEOUT,
         Some(text) => {
             let d = cx.duration(&p("queue_timeout"), text)?;
             if d > MAX_QUEUE_TIMEOUT {
                 return Err(cx.err(
                     &p("queue_timeout"),
                     format!("\"{text}\" is longer than the longest horizon"),
-                    "allowed: 0s to 366d (how long a request may wait for a free slot; a \
-                     timeout longer than the horizon already means never)",
+                    "allowed: 0s to 366d (how long a request may wait for a free slot), or \
+                     \"never\" (batch work that waits as long as it takes)",
                 ));
             }
             d
@@ -433,10 +438,18 @@ fn validate(
     let (policy, min, max, initial) = match &raw.autoscaling {
         None => {
             let count = cx.need(base, kind, "count", &raw.count)?;
+            if count == 0 && raw.schedule.is_none() {
+                return Err(cx.err(
+                    &p("count"),
+                    "a fixed fleet of 0 instances serves nothing",
+                    "allowed: 1 or more; 0 only with scheduled actions ([[variant.schedule]]) \
+                     that raise it, e.g. a batch window",
+                ));
+            }
             let count = cx.int_in(
                 &p("count"),
                 count,
-                1,
+                0,
                 i64::from(MAX_INSTANCES),
                 " instances",
             )?;
@@ -561,13 +574,26 @@ fn schedule(cx: &Ctx, base: &[Step], raw: &[RawScheduledAction]) -> Result<Vec<S
     let mut actions = Vec::with_capacity(raw.len());
     for (i, a) in raw.iter().enumerate() {
         let p = |f| join(base, &[key("schedule"), index(i), key(f)]);
-        let at = parse_time_of_day(&a.at).ok_or_else(|| {
-            cx.err(
-                &p("at"),
-                format!("\"{}\" is not a time of day", a.at),
-                "write HH:MM, from 00:00 to 23:59; the action runs every day at that time",
-            )
-        })?;
+        let (at, period) = match ClockTime::parse(&a.at) {
+            Some(ClockTime {
+                day: None,
+                second_of_day,
+            }) => (second_of_day, scheduled::DAY),
+            Some(ClockTime {
+                day: Some(day),
+                second_of_day,
+            }) if day < 7 && a.days.is_none() => {
+                (f64::from(day) * 86_400.0 + second_of_day, scheduled::WEEK)
+            }
+            _ => {
+                return Err(cx.err(
+                    &p("at"),
+                    format!("\"{}\" is not a time of day or of the week", a.at),
+                    "write HH:MM (every day at that time; with days = [\"Mon\", ...] on those \
+                     days) or a weekday and a time, \"Sat 10:00\" (every week)",
+                ));
+            }
+        };
         let size = |f, v: Option<i64>| {
             v.map(|v| cx.int_in(&p(f), v, 0, i64::from(MAX_INSTANCES), " instances"))
                 .transpose()
@@ -590,18 +616,36 @@ fn schedule(cx: &Ctx, base: &[Step], raw: &[RawScheduledAction]) -> Result<Vec<S
                 "give min_size, max_size, desired_capacity or several of them",
             ));
         }
-        actions.push(ScheduledAction {
-            at,
-            min_size,
-            max_size,
-            desired_capacity,
-        });
+        let Some(days) = &a.days else {
+            actions.push(ScheduledAction {
+                at: SimDuration::from_micros((at * 1e6) as u64),
+                period,
+                min_size,
+                max_size,
+                desired_capacity,
+            });
+            continue;
+        };
+        // On given weekdays: one weekly action per day (AWS's recurrence "0 9 * * MON-FRI").
+        for (j, d) in days.iter().enumerate() {
+            let day = WEEKDAYS
+                .iter()
+                .position(|w| w.eq_ignore_ascii_case(d))
+                .ok_or_else(|| {
+                    cx.err(
+                        &join(base, &[key("schedule"), index(i), key("days"), index(j)]),
+                        format!("\"{d}\" is not a day of the week"),
+                        "allowed: Mon, Tue, Wed, Thu, Fri, Sat, Sun",
+                    )
+                })?;
+            actions.push(ScheduledAction {
+                at: SimDuration::from_micros(((day as f64 * 86_400.0 + at) * 1e6) as u64),
+                period: scheduled::WEEK,
+                min_size,
+                max_size,
+                desired_capacity,
+            });
+        }
     }
     Ok(actions)
-}
-
-fn parse_time_of_day(text: &str) -> Option<SimDuration> {
-    let (h, m) = text.split_once(':')?;
-    let (h, m): (u64, u64) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60 && text.len() == 5).then(|| SimDuration::from_secs(h * 3_600 + m * 60))
 }

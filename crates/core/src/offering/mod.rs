@@ -339,6 +339,7 @@ pub fn variant_report<B: Bills>(
         slo_misses(&slo, outcome.latency.p99_ms, throttled_pct, timed_out_pct)
     });
     let slo_met = slo.map(|_| slo_missed_by.is_empty());
+    let (worst_p99_window, worst_failed_window) = crate::results::worst_windows(&timeseries);
     VariantReport {
         name: variant.name.clone(),
         platform: variant.platform.kind().to_string(),
@@ -357,6 +358,9 @@ pub fn variant_report<B: Bills>(
         projection_monthly,
         slo_met,
         slo_missed_by,
+        last_completion_s: outcome.last_completion_s,
+        worst_p99_window,
+        worst_failed_window,
         scaling_activities: outcome.activities,
         functions,
         timeseries,

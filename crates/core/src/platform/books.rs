@@ -67,6 +67,8 @@ pub struct Closed {
     /// Per function, in the traffic's function order (empty when the traffic names none);
     /// `memory_mb` is `None` (the model fills in what it knows).
     pub functions: Vec<FunctionOutcome>,
+    /// When the last request completed (`None` when none did): a batch's makespan.
+    pub last_completion: Option<SimTime>,
 }
 
 /// The running books of one model's run; see the module docs.
@@ -75,6 +77,7 @@ pub struct Books<'a> {
     series: IntervalRecorder,
     tallies: Option<Vec<FunctionTally>>,
     log: Option<&'a mut dyn RequestSink>,
+    last_completion: Option<SimTime>,
 }
 
 impl<'a> Books<'a> {
@@ -86,6 +89,7 @@ impl<'a> Books<'a> {
             series: IntervalRecorder::new(interval),
             tallies: (functions > 0).then(|| vec![FunctionTally::default(); functions]),
             log: None,
+            last_completion: None,
         }
     }
 
@@ -205,6 +209,7 @@ impl<'a> Books<'a> {
     ) {
         let latency = now - arrival;
         self.counters.completed += 1;
+        self.last_completion = Some(now);
         self.series.completed(latency);
         if let Some(t) = self.tally_mut(function) {
             t.completed(latency);
@@ -302,6 +307,7 @@ impl<'a> Books<'a> {
             latency_cdf: latency.cdf(),
             timeseries: self.series.into_rows(),
             functions,
+            last_completion: self.last_completion,
         }
     }
 }

@@ -99,6 +99,8 @@ pub struct Outcome<U> {
     pub activities: Vec<ScalingActivity>,
     /// Per function, in the traffic's function order (traffic that names functions only).
     pub functions: Vec<FunctionOutcome>,
+    /// When the last request completed, seconds from the start (`None` when none did).
+    pub last_completion_s: Option<f64>,
 }
 
 /// A change of desired capacity.

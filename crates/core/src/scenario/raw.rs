@@ -272,8 +272,35 @@ raw_table! {
         mean_burst: String,
         at_s: Vec<f64>,
         steps: Vec<RawStep>,
+        repeat: RawRepeat,
         rate_multiplier: f64,
+        weekly: Vec<f64>,
+        events: Vec<RawEvent>,
     }
+}
+
+/// How often a step pattern or an event comes back: `repeat = "once" | "daily" | "weekly"`.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRepeat {
+    Once,
+    Daily,
+    Weekly,
+}
+
+/// One event on top of the arrivals: `{ name = "sale", at = "Sat 10:00", for = "2 h",
+/// multiplier = 5, repeat = "weekly" }`; `days = ["Mon", ...]` with `repeat = "daily"` limits
+/// it to those weekdays.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub name: Option<String>,
+    pub at: String,
+    #[serde(rename = "for")]
+    pub for_: String,
+    pub multiplier: f64,
+    pub repeat: Option<RawRepeat>,
+    pub days: Option<Vec<String>>,
 }
 
 /// One step of a `steps` process: `{ at = "30m", rate_per_s = 100 }`.

@@ -1,9 +1,11 @@
 //! Traffic: when requests arrive and how much work each brings.
 
 mod arrivals;
+pub mod calendar;
 pub mod trace;
 
 pub use arrivals::{ArrivalProcess, ArrivalTimes};
+pub use calendar::{Calendar, ClockTime, Event, Repeat};
 pub use trace::{
     Durations, FunctionInfo, ReplayCheck, ReplayControls, ReplayError, ReplaySpec, ReplayTally,
     Replayed,

@@ -10,3 +10,4 @@ mod bills;
 mod fleet;
 mod queueing;
 mod toy_product;
+mod traffic_shapes;

@@ -407,6 +407,7 @@ impl<'a> FunctionModel<'a> {
             timeseries: closed.timeseries,
             activities: Vec::new(),
             functions: closed.functions,
+            last_completion_s: closed.last_completion.map(|t| t.as_secs_f64()),
         }
     }
 }

@@ -6,7 +6,10 @@ use super::{index, key};
 use crate::engine::SimDuration;
 use crate::platform::serverless::MAX_MEMORY_MB;
 use crate::scenario::raw::*;
-use crate::traffic::{ArrivalProcess, Arrivals, RequestProfile, Traffic};
+use crate::traffic::calendar::{DAY_S, WEEK_S, WEEKDAYS};
+use crate::traffic::{
+    ArrivalProcess, Arrivals, Calendar, ClockTime, Event, Repeat, RequestProfile, Traffic,
+};
 
 pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
     let a = [key("traffic"), key("arrivals")];
@@ -136,7 +139,10 @@ const MAX_MESSAGE_BYTES: f64 = 1.0e10;
 fn arrivals(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
     let p = |f| join(a, &[key(f)]);
     let (kind, allowed): (&str, &[&str]) = match raw.process {
-        Process::Poisson => ("process = \"poisson\"", &["rate_per_s", "rate_multiplier"]),
+        Process::Poisson => (
+            "process = \"poisson\"",
+            &["rate_per_s", "rate_multiplier", "weekly", "events"],
+        ),
         Process::Even => ("process = \"even\"", &["rate_per_s", "rate_multiplier"]),
         Process::Daily => (
             "process = \"daily\"",
@@ -147,6 +153,8 @@ fn arrivals(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
                 "max_rate_per_s",
                 "peak_hour",
                 "rate_multiplier",
+                "weekly",
+                "events",
             ],
         ),
         Process::Bursty => (
@@ -157,13 +165,49 @@ fn arrivals(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
                 "mean_base",
                 "mean_burst",
                 "rate_multiplier",
+                "weekly",
+                "events",
             ],
         ),
         Process::List => ("process = \"list\"", &["at_s"]),
-        Process::Steps => ("process = \"steps\"", &["steps", "rate_multiplier"]),
+        Process::Steps => (
+            "process = \"steps\"",
+            &["steps", "repeat", "rate_multiplier", "weekly", "events"],
+        ),
     };
     cx.only(a, kind, &raw.present(), allowed)?;
-    let process = shape(cx, a, kind, raw)?;
+    let mut process = shape(cx, a, kind, raw)?;
+    if raw.weekly.is_some() || raw.events.is_some() {
+        let calendar = Calendar {
+            weekly: match &raw.weekly {
+                Some(w) => weekly(cx, &p("weekly"), w)?,
+                None => Vec::new(),
+            },
+            events: match &raw.events {
+                Some(e) => events(cx, &p("events"), e)?,
+                None => Vec::new(),
+            },
+        };
+        process = ArrivalProcess::Modulated {
+            base: Box::new(process),
+            calendar,
+        };
+        if let Some(peak) = process.peak_rate_per_s() {
+            let path = p(if raw.events.is_some() {
+                "events"
+            } else {
+                "weekly"
+            });
+            if peak > MAX_RATE_PER_S {
+                return Err(cx.err(
+                    &path,
+                    format!("the busiest moment reaches {peak} requests per second"),
+                    "allowed: at most 1,000,000 requests per second at any time (the rate × the \
+                     weekly multiplier × every event under way)",
+                ));
+            }
+        }
+    }
     let Some(m) = raw.rate_multiplier else {
         return Ok(process);
     };
@@ -247,11 +291,30 @@ fn shape(cx: &Ctx, a: &[Step], kind: &str, raw: &RawArrivals) -> Result<ArrivalP
             if raw_steps.is_empty() {
                 return Err(cx.err(&p("steps"), "the list is empty", help));
             }
+            let period_s = raw.repeat.and_then(|r| match r {
+                RawRepeat::Once => None,
+                RawRepeat::Daily => Some(DAY_S),
+                RawRepeat::Weekly => Some(WEEK_S),
+            });
             let mut steps = Vec::with_capacity(raw_steps.len());
             for (i, st) in raw_steps.iter().enumerate() {
-                let at = cx
-                    .duration(&join(a, &[key("steps"), index(i), key("at")]), &st.at)?
-                    .as_secs_f64();
+                let path = join(a, &[key("steps"), index(i), key("at")]);
+                let at = instant(cx, &path, &st.at)?;
+                if let Some(period) = period_s
+                    && at >= period
+                {
+                    return Err(cx.err(
+                        &path,
+                        format!(
+                            "\"{}\" is not within the first {}",
+                            st.at,
+                            period_name(period)
+                        ),
+                        "steps that repeat are written within their first period: times of day \
+                         (\"09:00\") with repeat = \"daily\", weekdays (\"Sat 10:00\") with \
+                         repeat = \"weekly\"",
+                    ));
+                }
                 let path = join(a, &[key("steps"), index(i), key("rate_per_s")]);
                 let rate = rate_at_most(cx, &path, cx.non_negative(&path, st.rate_per_s)?)?;
                 if let Some(&(before, _)) = steps.last()
@@ -272,7 +335,7 @@ fn shape(cx: &Ctx, a: &[Step], kind: &str, raw: &RawArrivals) -> Result<ArrivalP
                     "give at least one step a positive rate",
                 ));
             }
-            ArrivalProcess::Steps { steps }
+            ArrivalProcess::Steps { steps, period_s }
         }
         Process::List => {
             let at_s = cx.need(a, kind, "at_s", &raw.at_s)?;
@@ -290,6 +353,132 @@ fn shape(cx: &Ctx, a: &[Step], kind: &str, raw: &RawArrivals) -> Result<ArrivalP
             ArrivalProcess::List { at_s }
         }
     })
+}
+
+/// An instant of the run written as a clock time (`"12:00"`, `"Sat 10:00"`, `"day 3 09:30"`;
+/// day 1 is a Monday) or as a duration from the start (`"90m"`), in seconds.
+fn instant(cx: &Ctx, path: &[Step], text: &str) -> Result<f64> {
+    if let Some(c) = ClockTime::parse(text) {
+        return Ok(c.offset_s());
+    }
+    if humantime::parse_duration(text).is_ok() {
+        return Ok(cx.duration(path, text)?.as_secs_f64());
+    }
+    Err(cx.err(
+        path,
+        format!("\"{text}\" is not a time"),
+        "write a clock time (\"12:00\", \"Sat 10:00\", \"day 3 09:30\"; the run starts on \
+         day 1, a Monday, at 00:00) or a duration from the start (\"90m\", \"2d 6h\")",
+    ))
+}
+
+fn period_name(period_s: f64) -> &'static str {
+    if period_s == DAY_S { "day" } else { "week" }
+}
+
+/// `weekly`: 7 day multipliers (Monday first) or 168 hourly ones (Monday 00:00 first).
+fn weekly(cx: &Ctx, path: &[Step], raw: &[f64]) -> Result<Vec<f64>> {
+    if raw.len() != 7 && raw.len() != 168 {
+        return Err(cx.err(
+            path,
+            format!("{} multipliers given", raw.len()),
+            "give 7 multipliers (one per day, Monday first) or 168 (one per hour of the week, \
+             from Monday 00:00)",
+        ));
+    }
+    for (i, m) in raw.iter().enumerate() {
+        multiplier(cx, &join(path, &[index(i)]), *m)?;
+    }
+    if raw.iter().all(|m| *m == 0.0) {
+        return Err(cx.err(
+            path,
+            "every multiplier is 0",
+            "give at least one day a positive multiplier",
+        ));
+    }
+    Ok(raw.to_vec())
+}
+
+/// A rate multiplier of the calendar: 0 (no traffic) to 1,000.
+fn multiplier(cx: &Ctx, path: &[Step], m: f64) -> Result<f64> {
+    let m = cx.non_negative(path, m)?;
+    if m > 1_000.0 {
+        return Err(cx.err(
+            path,
+            format!("a multiplier of {m}"),
+            "allowed: 0 (no traffic) to 1,000",
+        ));
+    }
+    Ok(m)
+}
+
+/// `events`: each `{ at, for, multiplier, repeat, days, name }`, `days` expanded to one weekly
+/// event per weekday.
+fn events(cx: &Ctx, path: &[Step], raw: &[RawEvent]) -> Result<Vec<Event>> {
+    let mut out = Vec::new();
+    for (i, e) in raw.iter().enumerate() {
+        let p = |f| join(path, &[index(i), key(f)]);
+        let start_s = instant(cx, &p("at"), &e.at)?;
+        let duration_s = cx.duration(&p("for"), &e.for_)?.as_secs_f64();
+        if duration_s <= 0.0 {
+            return Err(cx.err(
+                &p("for"),
+                format!("\"{}\" is zero", e.for_),
+                "allowed: a duration greater than 0, e.g. \"15 min\" or \"2h\"",
+            ));
+        }
+        let multiplier = multiplier(cx, &p("multiplier"), e.multiplier)?;
+        let repeat = match e.repeat.unwrap_or(RawRepeat::Once) {
+            RawRepeat::Once => Repeat::Once,
+            RawRepeat::Daily => Repeat::Daily,
+            RawRepeat::Weekly => Repeat::Weekly,
+        };
+        if let Some(period) = repeat.period_s()
+            && duration_s > period
+        {
+            return Err(cx.err(
+                &p("for"),
+                format!("\"{}\" is longer than a {}", e.for_, period_name(period)),
+                "an event that repeats lasts at most its period",
+            ));
+        }
+        let name = e.name.clone().unwrap_or_default();
+        let Some(days) = &e.days else {
+            out.push(Event {
+                name,
+                start_s,
+                duration_s,
+                multiplier,
+                repeat,
+            });
+            continue;
+        };
+        if repeat != Repeat::Daily || start_s >= DAY_S {
+            return Err(cx.err(
+                &p("days"),
+                "`days` needs repeat = \"daily\" and `at` a time of day",
+                "e.g. { at = \"12:00\", for = \"1h\", multiplier = 2, repeat = \"daily\", \
+                 days = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"] }",
+            ));
+        }
+        for (j, d) in days.iter().enumerate() {
+            let Some(day) = WEEKDAYS.iter().position(|w| w.eq_ignore_ascii_case(d)) else {
+                return Err(cx.err(
+                    &join(path, &[index(i), key("days"), index(j)]),
+                    format!("\"{d}\" is not a day of the week"),
+                    "allowed: Mon, Tue, Wed, Thu, Fri, Sat, Sun",
+                ));
+            };
+            out.push(Event {
+                name: name.clone(),
+                start_s: day as f64 * DAY_S + start_s,
+                duration_s,
+                multiplier,
+                repeat: Repeat::Weekly,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn daily(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
