@@ -11,7 +11,7 @@ use super::{MONTH_S, MONTHLY_LABEL};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CostCategory {
-    /// Compute time: GB-seconds or instance-seconds.
+    /// Compute time: GB-seconds or instance-hours.
     Compute,
     /// Per-request charges of the compute service.
     Requests,
