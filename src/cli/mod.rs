@@ -64,6 +64,7 @@ Examples:
   scalesim run scenarios/steady-api.toml --seed 42 --horizon 6h
   scalesim run scenarios/bursty.toml --out /tmp/bursty --format csv
   scalesim run scenarios/daily-cycle.toml --activity
+  scalesim run scenarios/steady-api.toml --horizon 1h --bill
   scalesim run scenarios/steady-api.toml --horizon 1h \\
       --set 'variant[lambda-512mb].memory_mb=1024' --set traffic.arrivals.rate_per_s=80")]
     Run(RunArgs),
@@ -85,6 +86,9 @@ Examples:
     Report {
         /// A folder written by `scalesim run`.
         dir: PathBuf,
+        /// Also print each variant's bill (as `run --bill`).
+        #[arg(long)]
+        bill: bool,
     },
     /// Run a scenario whose numeric fields are lists or ranges: every point of the grid,
     /// optionally several seeds each, into one results table.
@@ -181,6 +185,11 @@ struct RunArgs {
     /// json or csv it goes to stderr.
     #[arg(long)]
     activity: bool,
+    /// Also print each variant's bill: every invoice line as quantity × unit price = cost, for
+    /// the horizon and the monthly projection, and where the prices come from; with --format
+    /// json or csv it goes to stderr.
+    #[arg(long)]
+    bill: bool,
     /// Log every request (arrival, start, end, cold, outcome) to requests/<variant>.parquet;
     /// give a fraction, e.g. --request-log=0.01, to keep a deterministic sample instead (with
     /// `=`, so a scenario path after the flag is never taken for its value).
@@ -259,7 +268,7 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Report { dir } => rerender(&dir),
+        Command::Report { dir, bill } => rerender(&dir, bill),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();
@@ -401,6 +410,13 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         match args.format {
             Format::Table => lock.write_all(log.as_bytes())?,
             Format::Json | Format::Csv => eprint!("{log}"),
+        }
+    }
+    if args.bill {
+        let bills = report::bill::text(&report);
+        match args.format {
+            Format::Table => lock.write_all(bills.as_bytes())?,
+            Format::Json | Format::Csv => eprint!("{bills}"),
         }
     }
     if matches!(args.format, Format::Table) && !quiet() {
@@ -594,15 +610,29 @@ fn read_summary(dir: &Path) -> Result<RunReport> {
             dir.display()
         )
     })?;
-    let mut rep: RunReport = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a scalesim summary", summary.display()))?;
+    let mut rep: RunReport = serde_json::from_str(&text).map_err(|e| {
+        // A summary of another scalesim (an older one lacks the bill's unit prices and price
+        // sources, which cannot be made up) says so, and what to do.
+        let version = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("scalesim_version")?.as_str().map(str::to_string));
+        match version {
+            Some(v) => anyhow::anyhow!(
+                "{} was written by scalesim {v} in a form this scalesim ({}) cannot read ({e}): \
+                 run its scenario again",
+                summary.display(),
+                env!("CARGO_PKG_VERSION")
+            ),
+            None => anyhow::anyhow!("{} is not a scalesim summary: {e}", summary.display()),
+        }
+    })?;
     scalesim_core::offering::restore_families(&mut rep)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("{} is not a scalesim summary", summary.display()))?;
     Ok(rep)
 }
 
-fn rerender(dir: &Path) -> Result<()> {
+fn rerender(dir: &Path, bill: bool) -> Result<()> {
     let mut rep = read_summary(dir)?;
     let parquet = dir.join("timeseries.parquet");
     let frame = report::timeseries::read_parquet(&parquet)
@@ -615,6 +645,9 @@ fn rerender(dir: &Path) -> Result<()> {
     folder::carry_over(dir, staged.path(), &["requests"])?;
     staged.write(&files)?;
     staged.commit()?;
+    if bill {
+        print!("{}", report::bill::text(&rep));
+    }
     if !quiet() {
         println!("Re-rendered {}", dir.join("report.html").display());
     }

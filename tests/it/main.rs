@@ -5,6 +5,7 @@
 
 mod common;
 
+mod bills_report;
 mod browser;
 mod cli;
 mod experiments;

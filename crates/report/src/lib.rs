@@ -3,6 +3,7 @@
 //! report.html. Nothing here knows the engine; no product is named: what differs by product is
 //! asked of its [`scalesim_core::platform::PlatformFamily`].
 
+pub mod bill;
 pub mod charts;
 pub mod compare;
 mod csv_out;

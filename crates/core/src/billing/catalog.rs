@@ -1,8 +1,54 @@
 //! The price catalog: dated list prices, each with its source. USD, us-east-1, Linux, on-demand.
 //! Compiled from ../shared/reference/pricing-and-autoscaling.md (sections 1.1, 2.1, 2.3).
+//!
+//! Each price list has a [`PriceSource`] beside it: the provider's public price page a planner
+//! checks a bill's line against, the region, when the prices were read and through which
+//! transcriptions. Invoices carry them ([`super::Invoice::sources`]).
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 /// When the prices in this catalog were last checked.
 pub const CATALOG_AS_OF: &str = "2026-08";
+
+/// Where the prices of one price list come from: what a planner needs to check an invoice line
+/// against a public price page. Text is `Cow` so the catalog's constants borrow and a price book
+/// read from a file owns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceSource {
+    /// The provider, e.g. "AWS".
+    pub provider: Cow<'static, str>,
+    /// The service the prices are for, e.g. "AWS Lambda".
+    pub service: Cow<'static, str>,
+    /// The region they apply to, e.g. "us-east-1".
+    pub region: Cow<'static, str>,
+    /// When they were read: an ISO date, to the day where the source gives one ("2026-05-04")
+    /// or to the month ("2026-08").
+    pub read_on: Cow<'static, str>,
+    /// The provider's public price page, the document to check a line against.
+    pub url: Cow<'static, str>,
+    /// Where the numbers were transcribed from when not straight from that page (copies,
+    /// announcements), and what was derived rather than read.
+    pub via: Cow<'static, str>,
+}
+
+/// A catalog source: every field borrowed.
+const fn source(
+    service: &'static str,
+    read_on: &'static str,
+    url: &'static str,
+    via: &'static str,
+) -> PriceSource {
+    PriceSource {
+        provider: Cow::Borrowed("AWS"),
+        service: Cow::Borrowed(service),
+        region: Cow::Borrowed("us-east-1"),
+        read_on: Cow::Borrowed(read_on),
+        url: Cow::Borrowed(url),
+        via: Cow::Borrowed(via),
+    }
+}
 
 /// One band of a tiered price: units up to `up_to` (cumulative, per month) cost `usd_per_unit`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,6 +77,16 @@ pub struct LambdaPrices {
 // GB-s tiers: AWS Compute Blog "Introducing tiered pricing for AWS Lambda" (2022); rates from
 // cloudchipr.com/blog/aws-lambda-pricing (2024); unchanged through at least mid-2026.
 // Free tier 1M requests + 400,000 GB-s per month: same sources.
+/// Where [`LAMBDA_X86_64`] and [`LAMBDA_ARM64`] come from (requests, GB-s tiers, free tier).
+pub const LAMBDA_SOURCE: PriceSource = source(
+    "AWS Lambda",
+    "2026-05-04",
+    "https://aws.amazon.com/lambda/pricing/",
+    "github api-evangelist/aws-lambda plans/aws-lambda-plans-pricing.yml (2026-05-04); GB-s \
+     tiers: aws.amazon.com/blogs/compute/introducing-tiered-pricing-for-aws-lambda/ (2022), \
+     cloudchipr.com/blog/aws-lambda-pricing (2024); arm64 tier 3 derived as 20 % below tier 1",
+);
+
 /// Lambda x86_64, us-east-1.
 pub const LAMBDA_X86_64: LambdaPrices = LambdaPrices {
     request_usd: 0.20e-6,
@@ -75,6 +131,15 @@ pub const LAMBDA_ARM64: LambdaPrices = LambdaPrices {
 
 // API Gateway HTTP API: $1.00/M first 300M, $0.90/M next 700M, $0.80/M beyond 1B.
 // Source: apigatewaycost.com/aws, amnic.com/blogs/aws-api-gateway-pricing (2025–26).
+/// Where [`API_GATEWAY_HTTP`] comes from: read in the catalog's check ([`CATALOG_AS_OF`]) from
+/// 2025–26 transcriptions.
+pub const API_GATEWAY_SOURCE: PriceSource = source(
+    "Amazon API Gateway (HTTP API)",
+    CATALOG_AS_OF,
+    "https://aws.amazon.com/api-gateway/pricing/",
+    "apigatewaycost.com/aws, amnic.com/blogs/aws-api-gateway-pricing (2025-26)",
+);
+
 /// API Gateway HTTP API, per request, tiered monthly.
 pub const API_GATEWAY_HTTP: &[Tier] = &[
     Tier {
@@ -124,6 +189,16 @@ pub struct AlbPrices {
 // 2026-09-20 (github api-evangelist/amazon-elastic-load-balancing,
 // plans/amazon-elastic-load-balancing-plans-pricing.yml); the same in
 // handbook.vantage.sh/aws/services/elb-pricing and cloud-horizons.com (May 2026).
+/// Where [`ALB`] comes from.
+pub const ALB_SOURCE: PriceSource = source(
+    "Elastic Load Balancing (Application Load Balancer)",
+    "2026-09-20",
+    "https://aws.amazon.com/elasticloadbalancing/pricing/",
+    "github api-evangelist/amazon-elastic-load-balancing \
+     plans/amazon-elastic-load-balancing-plans-pricing.yml (2026-09-20); \
+     handbook.vantage.sh/aws/services/elb-pricing; cloud-horizons.com (May 2026)",
+);
+
 /// Application Load Balancer, us-east-1.
 pub const ALB: AlbPrices = AlbPrices {
     hour_usd: 0.0225,
@@ -205,6 +280,15 @@ use Arch::{Arm64, X86_64};
 // "m7g.large is $0.0816/hr"); go-cloud.io (t3.large $0.0832, 2026); public "2025 us-east-1
 // rates" tables (c7g.large 0.0725, m7g.large 0.0816). m7g.4xlarge = 4 × xlarge (derived: AWS
 // prices scale linearly within a family). vCPU and memory sizes: AWS instance type pages.
+/// Where [`EC2_INSTANCE_TYPES`]' hourly prices come from.
+pub const EC2_SOURCE: PriceSource = source(
+    "Amazon EC2 On-Demand (Linux)",
+    "2026-06",
+    "https://aws.amazon.com/ec2/pricing/on-demand/",
+    "factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026 (June 2026); \
+     go-cloud.io (2026); m7g.4xlarge derived as 4 × m7g.xlarge",
+);
+
 /// Every EC2 instance type in the catalog.
 pub const EC2_INSTANCE_TYPES: &[InstanceType] = &[
     it("t3.nano", 2, 0.5, 0.0052, X86_64),

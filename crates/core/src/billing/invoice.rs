@@ -4,14 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{self, Arch, InstanceType, LambdaPrices};
+use super::catalog::{self, Arch, InstanceType, LambdaPrices, PriceSource};
 use super::{MONTH_S, MONTHLY_LABEL};
 
 /// What a cost line pays for, to group lines in reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CostCategory {
-    /// Compute time: GB-seconds or instance-seconds.
+    /// Compute time: GB-seconds or instance-hours.
     Compute,
     /// Per-request charges of the compute service.
     Requests,
@@ -21,19 +21,51 @@ pub enum CostCategory {
     LoadBalancer,
 }
 
-/// One line of an invoice.
+/// One line of an invoice: `quantity` × `unit_price_usd` = `cost_usd`, exactly as computed.
+///
+/// A meter billed in tiers has a line per price band it reached, and a free-tier allowance its
+/// own line at a unit price of 0, the way AWS bills show them ("AWS Lambda - Compute Free Tier
+/// - 400,000 GB-Seconds … $0.00"): the quantities of a meter's lines add up to its usage.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceLine {
-    /// What is billed, e.g. "Lambda duration (x86_64, 512 MB)".
+    /// What is billed, e.g. "Lambda duration incl. INIT (x86_64, 512 MB), first 6 B
+    /// GB-s/month".
     pub item: String,
     /// What it pays for.
     pub category: CostCategory,
-    /// Billed quantity (after rounding and minimums, before free tier).
+    /// Billed quantity of this line (after rounding and minimums; the free tier and each price
+    /// band on lines of their own).
     pub quantity: f64,
     /// Unit of `quantity`.
     pub unit: String,
-    /// Cost of the line.
+    /// Price of one unit of `quantity`, USD (0 on a free-tier line).
+    pub unit_price_usd: f64,
+    /// Cost of the line: `quantity × unit_price_usd`.
     pub cost_usd: f64,
+    /// Where its price comes from: an index into the invoice's [`Invoice::sources`].
+    pub source: usize,
+}
+
+impl InvoiceLine {
+    /// A line of `quantity` at `unit_price_usd`, costing their product; its source is set by
+    /// [`Invoice::new`].
+    pub fn priced(
+        item: String,
+        category: CostCategory,
+        quantity: f64,
+        unit: &str,
+        unit_price_usd: f64,
+    ) -> Self {
+        InvoiceLine {
+            item,
+            category,
+            quantity,
+            unit: unit.into(),
+            unit_price_usd,
+            cost_usd: quantity * unit_price_usd,
+            source: 0,
+        }
+    }
 }
 
 /// The billing period an invoice covers.
@@ -74,7 +106,7 @@ impl Period {
     }
 }
 
-/// An invoice: lines and their total.
+/// An invoice: lines, their total and where their prices come from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Invoice {
     /// What period it covers.
@@ -83,16 +115,34 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
     /// Sum of the lines.
     pub total_usd: f64,
+    /// The price lists its lines were priced from (each line's [`InvoiceLine::source`] indexes
+    /// this list), each once, in the order of the lines.
+    pub sources: Vec<PriceSource>,
 }
 
 impl Invoice {
-    /// An invoice of `lines` for `period`; the total is their sum, in order.
-    pub fn new(period: Period, lines: Vec<InvoiceLine>) -> Self {
+    /// An invoice for `period` of the lines priced from each source, in order: each line's
+    /// [`InvoiceLine::source`] is set to its source's place in [`Invoice::sources`] (a source
+    /// given twice is listed once). The total is the lines' sum, in order.
+    pub fn new(period: Period, priced: Vec<(PriceSource, Vec<InvoiceLine>)>) -> Self {
+        let mut sources: Vec<PriceSource> = Vec::new();
+        let mut lines = Vec::new();
+        for (source, part) in priced.into_iter().filter(|(_, part)| !part.is_empty()) {
+            let index = match sources.iter().position(|s| *s == source) {
+                Some(i) => i,
+                None => {
+                    sources.push(source);
+                    sources.len() - 1
+                }
+            };
+            lines.extend(part.into_iter().map(|l| InvoiceLine { source: index, ..l }));
+        }
         let total_usd = lines.iter().fold(0.0, |sum, l| sum + l.cost_usd);
         Invoice {
             period,
             lines,
             total_usd,
+            sources,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod catalog;
 mod invoice;
 pub mod schemes;
 
+pub use catalog::PriceSource;
 pub use invoice::{CostCategory, Invoice, InvoiceLine, Period, accrue};
 pub use invoice::{Ec2Billing, LambdaBilling};
 
@@ -20,19 +21,32 @@ pub const MONTH_S: f64 = 730.0 * 3_600.0;
 /// How every output labels the projection over [`MONTH_S`].
 pub const MONTHLY_LABEL: &str = "monthly (730 h)";
 
-/// Cost of `quantity` units under `tiers` whose monthly bounds are scaled by `month_fraction`.
-pub fn tiered_cost(quantity: f64, tiers: &[catalog::Tier], month_fraction: f64) -> f64 {
-    let mut cost = 0.0;
+/// How `quantity` units fall into `tiers` whose monthly bounds are scaled by `month_fraction`:
+/// `(tier index, units in that tier)` for each tier reached, in order (none for 0 units).
+pub fn tier_bands(
+    quantity: f64,
+    tiers: &[catalog::Tier],
+    month_fraction: f64,
+) -> Vec<(usize, f64)> {
+    let mut bands = Vec::new();
     let mut lower = 0.0;
-    for tier in tiers {
+    for (i, tier) in tiers.iter().enumerate() {
         let upper = tier.up_to * month_fraction;
         if quantity <= lower {
             break;
         }
-        cost += (quantity.min(upper) - lower) * tier.usd_per_unit;
+        bands.push((i, quantity.min(upper) - lower));
         lower = upper;
     }
-    cost
+    bands
+}
+
+/// Cost of `quantity` units under `tiers` whose monthly bounds are scaled by `month_fraction`:
+/// Σ units × price over its [`tier_bands`].
+pub fn tiered_cost(quantity: f64, tiers: &[catalog::Tier], month_fraction: f64) -> f64 {
+    tier_bands(quantity, tiers, month_fraction)
+        .into_iter()
+        .fold(0.0, |cost, (i, units)| cost + units * tiers[i].usd_per_unit)
 }
 
 #[cfg(test)]

@@ -1,60 +1,143 @@
-//! Generic pricing schemes: how a metered quantity becomes an invoice line. A product's
-//! [`crate::offering`] names the schemes it is billed by and passes its prices from the catalog;
-//! nothing here names a product.
+//! Generic pricing schemes: how a metered quantity becomes invoice lines, each `quantity ×
+//! unit price = cost`. A product's [`crate::offering`] names the schemes it is billed by and
+//! passes its prices from the catalog; nothing here names a product.
 
 use super::catalog::Tier;
 use super::invoice::{CostCategory, InvoiceLine};
-use super::tiered_cost;
+use super::tier_bands;
 
-/// A flat price per unit above a free allowance: `(quantity − free)⁺ × usd_per_unit`
-/// (per-request charges). `quantity` is the billed quantity shown on the line.
-pub fn per_unit(
-    item: String,
-    category: CostCategory,
-    quantity: f64,
-    unit: &str,
-    free: f64,
-    usd_per_unit: f64,
-) -> InvoiceLine {
-    InvoiceLine {
-        item,
-        category,
-        quantity,
-        unit: unit.into(),
-        cost_usd: (quantity - free).max(0.0) * usd_per_unit,
-    }
+/// What a meter measured over a billing period: the item billed, what it pays for, how much
+/// and in what unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Metered<'a> {
+    /// What is billed, e.g. "Lambda requests"; lines of a free tier or a price band add to it.
+    pub item: &'a str,
+    /// What it pays for.
+    pub category: CostCategory,
+    /// The quantity metered over the period (after rounding and minimums).
+    pub quantity: f64,
+    /// Its unit, e.g. "requests", "GB-s".
+    pub unit: &'a str,
 }
 
-/// A tiered price per unit above a free allowance, the tiers' monthly bounds prorated by
-/// `month_fraction` ([`tiered_cost`] of `(quantity − free)⁺`): GB-seconds, gateway requests.
+/// A flat price per unit above a monthly free allowance (per-request charges): a free-tier line
+/// of up to `free_per_month × month_fraction` units at $0 when that allowance is above 0, then
+/// the rest at `usd_per_unit` ([`tiered`] with one unbounded tier).
+pub fn per_unit(
+    metered: Metered,
+    free_per_month: f64,
+    usd_per_unit: f64,
+    month_fraction: f64,
+) -> Vec<InvoiceLine> {
+    let tier = [Tier {
+        up_to: f64::INFINITY,
+        usd_per_unit,
+    }];
+    tiered(metered, free_per_month, &tier, month_fraction)
+}
+
+/// A tiered price per unit above a monthly free allowance (GB-seconds, gateway requests), the
+/// allowance and the tiers' monthly bounds prorated by `month_fraction`:
+/// - a free-tier line, when `free_per_month` is above 0: the units it covers at $0;
+/// - a line per price band the rest reaches ([`tier_bands`]), its units at the band's price.
+///
+/// The lines' quantities add up to the metered quantity; a meter that measured nothing still
+/// gets a line (its first band, 0 units) unless it has a free-tier line.
 pub fn tiered(
-    item: String,
-    category: CostCategory,
-    quantity: f64,
-    unit: &str,
-    free: f64,
+    metered: Metered,
+    free_per_month: f64,
     tiers: &[Tier],
     month_fraction: f64,
-) -> InvoiceLine {
-    InvoiceLine {
+) -> Vec<InvoiceLine> {
+    let Metered {
         item,
         category,
         quantity,
-        unit: unit.into(),
-        cost_usd: tiered_cost((quantity - free).max(0.0), tiers, month_fraction),
+        unit,
+    } = metered;
+    let free = free_per_month * month_fraction;
+    let mut lines = Vec::new();
+    if free > 0.0 {
+        lines.push(InvoiceLine::priced(
+            format!(
+                "{item}, free tier ({} {unit}/month)",
+                amount(free_per_month)
+            ),
+            category,
+            quantity.min(free),
+            unit,
+            0.0,
+        ));
+    }
+    let bands = tier_bands((quantity - free).max(0.0), tiers, month_fraction);
+    for (i, units) in bands {
+        lines.push(InvoiceLine::priced(
+            band_item(item, tiers, i, unit),
+            category,
+            units,
+            unit,
+            tiers[i].usd_per_unit,
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(InvoiceLine::priced(
+            band_item(item, tiers, 0, unit),
+            category,
+            0.0,
+            unit,
+            tiers[0].usd_per_unit,
+        ));
+    }
+    lines
+}
+
+/// The item of price band `i` of `tiers`: "ITEM, first 6 B GB-s/month", "ITEM, next 9 B
+/// GB-s/month", "ITEM, over 15 B GB-s/month"; just ITEM when there is one unbounded tier.
+fn band_item(item: &str, tiers: &[Tier], i: usize, unit: &str) -> String {
+    let lower = if i == 0 { 0.0 } else { tiers[i - 1].up_to };
+    let upper = tiers[i].up_to;
+    if upper.is_infinite() {
+        if i == 0 {
+            item.to_string()
+        } else {
+            format!("{item}, over {} {unit}/month", amount(lower))
+        }
+    } else if i == 0 {
+        format!("{item}, first {} {unit}/month", amount(upper))
+    } else {
+        format!("{item}, next {} {unit}/month", amount(upper - lower))
     }
 }
 
-/// Instance time at an hourly price: `instance_s` billed instance-seconds (after the product's
-/// meter) × `usd_per_hour` ÷ 3,600.
-pub fn per_instance_second(item: String, instance_s: f64, usd_per_hour: f64) -> InvoiceLine {
-    InvoiceLine {
-        item,
-        category: CostCategory::Compute,
-        quantity: instance_s,
-        unit: "instance-seconds".into(),
-        cost_usd: instance_s * usd_per_hour / 3_600.0,
+/// A monthly amount as price pages write it: "400,000", "1 M", "300 M", "7.5 B", "18.75 B".
+fn amount(units: f64) -> String {
+    if units >= 1e9 {
+        format!("{} B", units / 1e9)
+    } else if units >= 1e6 {
+        format!("{} M", units / 1e6)
+    } else {
+        let digits = format!("{}", units.round() as u64);
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
     }
+}
+
+/// Instance time at an hourly price, billed as instance-hours (as an EC2 bill states it):
+/// `instance_s` billed instance-seconds (after the product's meter) ÷ 3,600 × `usd_per_hour`.
+pub fn per_instance_hour(item: String, instance_s: f64, usd_per_hour: f64) -> InvoiceLine {
+    InvoiceLine::priced(
+        item,
+        CostCategory::Compute,
+        instance_s / 3_600.0,
+        "instance-hours",
+        usd_per_hour,
+    )
 }
 
 /// A load balancer billed per hour it exists (a partial hour billed whole, over a period of
@@ -69,19 +152,104 @@ pub fn hours_and_capacity_units(
 ) -> [InvoiceLine; 2] {
     let hours = (period_s / 3_600.0).ceil();
     [
-        InvoiceLine {
-            item: names[0].0.into(),
-            category: CostCategory::LoadBalancer,
-            quantity: hours,
-            unit: names[0].1.into(),
-            cost_usd: hours * hour_usd,
-        },
-        InvoiceLine {
-            item: names[1].0.into(),
-            category: CostCategory::LoadBalancer,
-            quantity: lcu_hours,
-            unit: names[1].1.into(),
-            cost_usd: lcu_hours * lcu_hour_usd,
-        },
+        InvoiceLine::priced(
+            names[0].0.into(),
+            CostCategory::LoadBalancer,
+            hours,
+            names[0].1,
+            hour_usd,
+        ),
+        InvoiceLine::priced(
+            names[1].0.into(),
+            CostCategory::LoadBalancer,
+            lcu_hours,
+            names[1].1,
+            lcu_hour_usd,
+        ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::catalog::{API_GATEWAY_HTTP, LAMBDA_ARM64, LAMBDA_X86_64};
+    use super::*;
+
+    #[test]
+    fn amounts_read_as_price_pages_write_them() {
+        assert_eq!(amount(400_000.0), "400,000");
+        assert_eq!(amount(1.0e6), "1 M");
+        assert_eq!(amount(300.0e6), "300 M");
+        assert_eq!(amount(7.5e9), "7.5 B");
+        assert_eq!(amount(18.75e9), "18.75 B");
+    }
+
+    #[test]
+    fn bands_are_named_by_their_monthly_bounds() {
+        let names: Vec<String> = (0..3)
+            .map(|i| band_item("GW", API_GATEWAY_HTTP, i, "requests"))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "GW, first 300 M requests/month",
+                "GW, next 700 M requests/month",
+                "GW, over 1 B requests/month"
+            ]
+        );
+        assert_eq!(
+            band_item("D", LAMBDA_ARM64.gb_s_tiers, 1, "GB-s"),
+            "D, next 11.25 B GB-s/month"
+        );
+    }
+
+    /// Half a month of 8 B GB-s with the free tier: 200,000 GB-s free (400,000 × 0.5), then
+    /// 7,999,800,000 GB-s in bands whose bounds are halved: 3 B at tier 1, 4.5 B at tier 2,
+    /// 499,800,000 at tier 3. The quantities add up to the usage, each cost is its product.
+    #[test]
+    fn a_tiered_meter_has_a_line_per_band_and_one_for_the_free_tier() {
+        let metered = Metered {
+            item: "D",
+            category: CostCategory::Compute,
+            quantity: 8.0e9,
+            unit: "GB-s",
+        };
+        let lines = tiered(metered, 400_000.0, LAMBDA_X86_64.gb_s_tiers, 0.5);
+        let got: Vec<(f64, f64)> = lines
+            .iter()
+            .map(|l| (l.quantity, l.unit_price_usd))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (200_000.0, 0.0),
+                (3.0e9, 0.000_016_666_7),
+                (4.5e9, 0.000_015),
+                (499_800_000.0, 0.000_013_333_4)
+            ]
+        );
+        assert_eq!(lines[0].item, "D, free tier (400,000 GB-s/month)");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.cost_usd == l.quantity * l.unit_price_usd)
+        );
+        assert_eq!(lines.iter().map(|l| l.quantity).sum::<f64>(), 8.0e9);
+    }
+
+    /// A meter that measured nothing still shows: its first band at 0 units, or its free tier.
+    #[test]
+    fn an_idle_meter_keeps_a_line() {
+        let metered = Metered {
+            item: "R",
+            category: CostCategory::Requests,
+            quantity: 0.0,
+            unit: "requests",
+        };
+        let lines = per_unit(metered, 0.0, 0.2e-6, 1.0);
+        assert_eq!((lines.len(), lines[0].item.as_str()), (1, "R"));
+        assert_eq!((lines[0].quantity, lines[0].cost_usd), (0.0, 0.0));
+        let lines = per_unit(metered, 1.0e6, 0.2e-6, 1.0);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].item, "R, free tier (1 M requests/month)");
+    }
 }

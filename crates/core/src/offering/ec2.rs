@@ -1,7 +1,7 @@
 //! Amazon EC2 behind an Application Load Balancer (`platform = "ec2"`): everything that makes
 //! the fleet model *EC2* — the fields a variant takes and their validation (instance type and
 //! slots, queue, boot, load balancer, a fixed count or an autoscaling policy, scheduled
-//! actions), its per-second meter with a 60 s minimum, its invoice (instance-seconds on demand,
+//! actions), its per-second meter with a 60 s minimum, its invoice (instance-hours on demand,
 //! ALB hours and LCU-hours), its list-rate interval cost, its description and its presets.
 //!
 //! The model itself is [`crate::platform::iaas`]; its prices are in [`crate::billing::catalog`].
@@ -163,9 +163,10 @@ pub fn balancer_hours(
         .collect()
 }
 
-/// The invoice of one EC2 fleet: its instances on demand ([`METER`]: per second, 60 s minimum
-/// per launch) and, when an ALB fronts it, ALB-hours and LCU-hours (the largest of the four
-/// dimensions, per hour of `balancer_hours`).
+/// The invoice of one EC2 fleet: its instance-hours on demand ([`METER`]: per second, 60 s
+/// minimum per launch) and, when an ALB fronts it, ALB-hours and LCU-hours (the largest of the
+/// four dimensions, per hour of `balancer_hours`). Priced from [`catalog::EC2_SOURCE`] and
+/// [`catalog::ALB_SOURCE`].
 pub fn invoice(
     usage: &Instances,
     balancer_hours: &[BalancerHour],
@@ -174,14 +175,15 @@ pub fn invoice(
 ) -> Invoice {
     let k = period.usage_scale;
     let instance_s = METER.instance_seconds(&usage.runs, k);
-    let mut lines = vec![schemes::per_instance_second(
+    let instances = vec![schemes::per_instance_hour(
         format!("EC2 {} on-demand", billing.instance.name),
         instance_s,
         billing.instance.usd_per_hour,
     )];
+    let mut priced = vec![(catalog::EC2_SOURCE, instances)];
     if billing.load_balancer {
         let lcu_hours: f64 = balancer_hours.iter().map(|h| ALB.lcus(h)).sum::<f64>() * k;
-        lines.extend(schemes::hours_and_capacity_units(
+        let balancer = schemes::hours_and_capacity_units(
             [
                 ("Application Load Balancer hours", "ALB-hours"),
                 (
@@ -193,9 +195,10 @@ pub fn invoice(
             lcu_hours,
             ALB.hour_usd,
             ALB.lcu_hour_usd,
-        ));
+        );
+        priced.push((catalog::ALB_SOURCE, balancer.to_vec()));
     }
-    Invoice::new(period, lines)
+    Invoice::new(period, priced)
 }
 
 /// The fleet's instance-seconds in each hour, as its instance type: the usage a reserved

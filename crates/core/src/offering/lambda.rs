@@ -9,8 +9,9 @@
 
 use serde::Deserialize;
 
-use crate::billing::catalog::{API_GATEWAY_HTTP, Arch};
-use crate::billing::{CostCategory, Invoice, LambdaBilling, Period, schemes};
+use crate::billing::catalog::{self, API_GATEWAY_HTTP, Arch};
+use crate::billing::schemes::{self, Metered};
+use crate::billing::{CostCategory, Invoice, LambdaBilling, Period};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -162,56 +163,58 @@ fn memory_label(usage: &Invocations) -> String {
     }
 }
 
-/// The invoice of one Lambda variant: requests, GB-seconds (INIT included) in tiers less the
-/// free tier when it applies, and API Gateway HTTP API requests when it fronts the function.
+/// The invoice of one Lambda variant: requests and GB-seconds (INIT included), each with its
+/// free-tier line when the free tier applies and a line per price tier reached, then API
+/// Gateway HTTP API requests in tiers when it fronts the function. Priced from
+/// [`catalog::LAMBDA_SOURCE`] and [`catalog::API_GATEWAY_SOURCE`].
 pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> Invoice {
     let prices = billing.prices();
     let k = period.usage_scale;
     let month = period.month_fraction();
-    let free = |allowance: f64| {
-        if billing.free_tier {
-            allowance * month
-        } else {
-            0.0
-        }
-    };
-    let requests = usage.invocations as f64 * k;
-    let gb_s = usage.gb_s() * k;
+    let free = |allowance: f64| if billing.free_tier { allowance } else { 0.0 };
     let arch = billing.arch.name();
-    let mut lines = vec![
-        schemes::per_unit(
-            "Lambda requests".into(),
-            CostCategory::Requests,
-            requests,
-            "requests",
-            free(prices.free_requests),
-            prices.request_usd,
-        ),
-        schemes::tiered(
-            format!(
-                "Lambda duration incl. INIT ({arch}, {})",
-                memory_label(usage)
-            ),
-            CostCategory::Compute,
-            gb_s,
-            "GB-s",
-            free(prices.free_gb_s),
-            prices.gb_s_tiers,
-            month,
-        ),
-    ];
+    let duration = format!(
+        "Lambda duration incl. INIT ({arch}, {})",
+        memory_label(usage)
+    );
+    let mut lambda = schemes::per_unit(
+        Metered {
+            item: "Lambda requests",
+            category: CostCategory::Requests,
+            quantity: usage.invocations as f64 * k,
+            unit: "requests",
+        },
+        free(prices.free_requests),
+        prices.request_usd,
+        month,
+    );
+    lambda.extend(schemes::tiered(
+        Metered {
+            item: &duration,
+            category: CostCategory::Compute,
+            quantity: usage.gb_s() * k,
+            unit: "GB-s",
+        },
+        free(prices.free_gb_s),
+        prices.gb_s_tiers,
+        month,
+    ));
+    let mut priced = vec![(catalog::LAMBDA_SOURCE, lambda)];
     if billing.api_gateway {
-        lines.push(schemes::tiered(
-            "API Gateway HTTP API requests".into(),
-            CostCategory::Gateway,
-            usage.front_door_requests as f64 * k,
-            "requests",
+        let gateway = schemes::tiered(
+            Metered {
+                item: "API Gateway HTTP API requests",
+                category: CostCategory::Gateway,
+                quantity: usage.front_door_requests as f64 * k,
+                unit: "requests",
+            },
             0.0,
             API_GATEWAY_HTTP,
             month,
-        ));
+        );
+        priced.push((catalog::API_GATEWAY_SOURCE, gateway));
     }
-    Invoice::new(period, lines)
+    Invoice::new(period, priced)
 }
 
 /// Cost at list rates (first tier, no free tier) of `invocations` using `gb_s`, with

@@ -98,6 +98,7 @@ fn lambda_bill_by_hand() {
 /// The free tier, prorated to the horizon: 400,000 GB-s × 45 / 2,628,000 = 6.849315068 GB-s and
 /// 1,000,000 × 45 / 2,628,000 = 17.1 requests are free.
 /// (8.03 − 6.849315068) GB-s × $0.0000166667 = $0.000019678155; requests $0; no gateway.
+/// Lines: 3 free requests × $0; 6.849315068 free GB-s × $0; 1.180684932 GB-s × $0.0000166667.
 #[test]
 fn lambda_free_tier_by_hand() {
     let r = run(&scenario(TRACE));
@@ -106,10 +107,140 @@ fn lambda_free_tier_by_hand() {
     let free_gb_s = 400_000.0 * 45.0 / 2_628_000.0;
     close(v.cost.total_usd, (8.03 - free_gb_s) * 0.000_016_666_7);
     close(v.cost.total_usd, 0.000_019_678_155);
+    let lines: Vec<(f64, f64)> = v
+        .cost
+        .lines
+        .iter()
+        .map(|l| (l.quantity, l.unit_price_usd))
+        .collect();
+    assert_eq!(lines.len(), 3, "{:?}", v.cost.lines);
+    assert_eq!(lines[0], (3.0, 0.0));
+    close(lines[1].0, free_gb_s);
+    assert_eq!(lines[1].1, 0.0);
+    close(lines[2].0, 8.03 - free_gb_s);
+    assert_eq!(lines[2].1, 0.000_016_666_7);
+}
+
+/// A 730-hour month of 3,000,000 invocations of a 1,024 MB (1 GB) x86_64 function, each billed
+/// 200 ms, behind API Gateway, with the free tier: 3,000,000 × 0.2 s × 1 GB = 600,000 GB-s.
+/// - requests, free tier:              1,000,000 × $0            = $0
+/// - requests:                         2,000,000 × $0.0000002    = $0.40
+/// - duration, free tier:                400,000 GB-s × $0       = $0
+/// - duration, first 6 B GB-s/month:     200,000 GB-s × $0.0000166667 = $3.33334
+/// - API Gateway, first 300 M/month:   3,000,000 × $0.000001     = $3.00
+/// - total                                                        = $6.73334
+///
+/// The quantities of each meter add up to its usage (3 M requests, 600,000 GB-s); the Lambda
+/// lines cite the Lambda price page, the gateway's its own.
+#[test]
+fn a_lambda_month_across_the_free_tier_line_by_line() {
+    use scalesim_core::billing::{LambdaBilling, MONTH_S, Period, catalog};
+    use scalesim_core::offering::lambda;
+    use scalesim_core::usage::{Invocations, Meter};
+
+    let mut usage = Invocations::new(Meter::Millisecond, Some(1_024));
+    usage.invocations = 3_000_000;
+    usage.mb_ms = 3_000_000 * 200 * 1_024;
+    usage.front_door_requests = 3_000_000;
+    let billing = LambdaBilling {
+        arch: catalog::Arch::X86_64,
+        api_gateway: true,
+        free_tier: true,
+    };
+    let month = lambda::invoice(&usage, &billing, Period::monthly(MONTH_S));
+    let duration = "Lambda duration incl. INIT (x86_64, 1024 MB)";
+    let want = [
+        (
+            "Lambda requests, free tier (1 M requests/month)".to_string(),
+            1.0e6,
+            0.0,
+            0,
+        ),
+        ("Lambda requests".to_string(), 2.0e6, 0.000_000_2, 0),
+        (
+            format!("{duration}, free tier (400,000 GB-s/month)"),
+            400_000.0,
+            0.0,
+            0,
+        ),
+        (
+            format!("{duration}, first 6 B GB-s/month"),
+            200_000.0,
+            0.000_016_666_7,
+            0,
+        ),
+        (
+            "API Gateway HTTP API requests, first 300 M requests/month".to_string(),
+            3.0e6,
+            0.000_001,
+            1,
+        ),
+    ];
+    let got: Vec<(String, f64, f64, usize)> = month
+        .lines
+        .iter()
+        .map(|l| (l.item.clone(), l.quantity, l.unit_price_usd, l.source))
+        .collect();
+    assert_eq!(got, want);
+    let costs = [0.0, 0.40, 0.0, 3.333_34, 3.0];
+    for (line, usd) in month.lines.iter().zip(costs) {
+        assert_eq!(line.cost_usd, line.quantity * line.unit_price_usd);
+        close(line.cost_usd, usd);
+    }
+    close(month.total_usd, 6.733_34);
+    assert_eq!(
+        month.sources,
+        [catalog::LAMBDA_SOURCE, catalog::API_GATEWAY_SOURCE]
+    );
+    assert_eq!(
+        month.sources[0].url,
+        "https://aws.amazon.com/lambda/pricing/"
+    );
+}
+
+/// Past the first price tier: 6,500,400,000 GB-s in a month with the free tier are 400,000 free,
+/// 6 B at $0.0000166667 = $100,000.20 and the next 500,000,000 at $0.000015 = $7,500; no
+/// gateway, 1,000 invocations all inside the free requests.
+#[test]
+fn a_lambda_month_past_the_first_tier_has_a_line_per_tier() {
+    use scalesim_core::billing::{LambdaBilling, MONTH_S, Period, catalog};
+    use scalesim_core::offering::lambda;
+    use scalesim_core::usage::{Invocations, Meter};
+
+    let mut usage = Invocations::new(Meter::Millisecond, Some(10_240));
+    usage.invocations = 1_000;
+    usage.mb_ms = 6_500_400_000 * 1_024_000;
+    let billing = LambdaBilling {
+        arch: catalog::Arch::X86_64,
+        api_gateway: false,
+        free_tier: true,
+    };
+    let month = lambda::invoice(&usage, &billing, Period::monthly(MONTH_S));
+    let got: Vec<(f64, f64)> = month
+        .lines
+        .iter()
+        .map(|l| (l.quantity, l.unit_price_usd))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1_000.0, 0.0),
+            (400_000.0, 0.0),
+            (6.0e9, 0.000_016_666_7),
+            (500.0e6, 0.000_015)
+        ]
+    );
+    assert!(month.lines[3].item.ends_with(", next 9 B GB-s/month"));
+    assert!(
+        (month.total_usd - 107_500.2).abs() < 1e-6,
+        "{}",
+        month.total_usd
+    );
+    assert_eq!(month.sources, [catalog::LAMBDA_SOURCE]);
 }
 
 /// EC2 t3.micro ($0.0104/h), one instance for 45 s: the 60-second minimum applies.
-/// 60 s × $0.0104 / 3600                               = $0.000173333333
+/// 60 s = 1/60 instance-hour × $0.0104                  = $0.000173333333
 /// ALB: 45 s is a partial hour, billed whole: 1 × $0.0225 = $0.022500000000
 /// LCU: 3 new connections in the hour: 3/3600/25 LCU-h × $0.008 = $0.000000266667
 /// Total                                                = $0.022673600000
@@ -117,7 +248,13 @@ fn lambda_free_tier_by_hand() {
 fn ec2_bill_by_hand_with_the_60_second_minimum() {
     let r = run(&scenario(TRACE));
     let v = variant(&r, "ec2");
-    assert_eq!(v.cost.lines[0].quantity, 60.0);
+    assert_eq!(v.cost.lines[0].quantity, 60.0 / 3_600.0);
+    assert_eq!(v.cost.lines[0].unit, "instance-hours");
+    assert_eq!(v.cost.lines[0].unit_price_usd, 0.0104);
+    let (alb, lcu) = (&v.cost.lines[1], &v.cost.lines[2]);
+    assert_eq!((alb.quantity, alb.unit_price_usd), (1.0, 0.0225));
+    close(lcu.quantity, 3.0 / 3_600.0 / 25.0);
+    assert_eq!(lcu.unit_price_usd, 0.008);
     close(
         v.cost.category_usd(CostCategory::Compute).unwrap(),
         0.000_173_333_333,
@@ -132,7 +269,7 @@ fn ec2_bill_by_hand_with_the_60_second_minimum() {
 }
 
 /// Two m7g.large ($0.0816/h) for 90.5 s, no load balancer: each launch is billed 91 s
-/// (per second, rounded up). 182 s × $0.0816 / 3600 = $0.004125333333.
+/// (per second, rounded up): 182 s = 182 / 3,600 instance-hours × $0.0816 = $0.004125333333.
 #[test]
 fn ec2_bill_rounds_each_launch_up_to_the_second() {
     let r = run(&scenario(
@@ -154,7 +291,7 @@ load_balancer = false
     ));
     let v = &r.variants[0];
     assert_eq!(v.cost.lines.len(), 1);
-    assert_eq!(v.cost.lines[0].quantity, 182.0);
+    assert_eq!(v.cost.lines[0].quantity, 182.0 / 3_600.0);
     close(v.cost.total_usd, 0.004_125_333_333);
 }
 
@@ -209,7 +346,7 @@ fn instance_runs(secs: &[u64], running: usize) -> scalesim_core::usage::Instance
 
 /// Instances terminated after 30 s and after 90 s, billed from launch to termination per
 /// second with a 60-second minimum: 60 s + 90 s = 150 instance-seconds.
-/// m7g.large $0.0816/h: 150 × 0.0816 / 3600 = $0.0034.
+/// m7g.large $0.0816/h: 150 / 3,600 instance-hours × $0.0816 = $0.0034.
 #[test]
 fn short_lived_instances_pay_the_60_second_minimum() {
     use scalesim_core::billing::{Ec2Billing, Period, catalog};
@@ -221,13 +358,13 @@ fn short_lived_instances_pay_the_60_second_minimum() {
         load_balancer: false,
     };
     let invoice = ec2::invoice(&usage, &[], &billing, Period::horizon(3_600.0));
-    assert_eq!(invoice.lines[0].quantity, 150.0);
+    assert_eq!(invoice.lines[0].quantity, 150.0 / 3_600.0);
     close(invoice.total_usd, 0.003_4);
 }
 
 /// The month projection scales an instance still running at the horizon by its time, not by its
 /// 60 s minimum. One c7g.large ($0.0725/h) running through a 30 s horizon: the horizon bills the
-/// minimum, 60 s; a 730-hour month of it is 730 × $0.0725 = $52.925 (scaling the minimum would
+/// minimum, 60 s (1/60 instance-hour); a 730-hour month of it is 730 × $0.0725 = $52.925 (scaling the minimum would
 /// say 60 s × 87,600 = 1,460 h = $105.85). A launch that ended inside the horizon (20 s, billed
 /// 60 s) recurs in the month with its minimum: 87,600 × 60 s = 1,460 h more, 2,190 h in all =
 /// 3 × $52.925.
@@ -243,10 +380,10 @@ fn the_monthly_projection_scales_time_not_minimums() {
     let running = instance_runs(&[30], 1);
     assert_eq!(
         ec2::invoice(&running, &[], &billing, Period::horizon(30.0)).lines[0].quantity,
-        60.0
+        60.0 / 3_600.0
     );
     let month = ec2::invoice(&running, &[], &billing, Period::monthly(30.0));
-    assert!((month.lines[0].quantity - 2_628_000.0).abs() < 1e-6);
+    assert!((month.lines[0].quantity - 730.0).abs() < 1e-9);
     assert!(
         (month.total_usd - 52.925).abs() < 1e-9,
         "{}",
@@ -254,7 +391,7 @@ fn the_monthly_projection_scales_time_not_minimums() {
     );
     let with_a_short_launch = instance_runs(&[20, 30], 1);
     let month = ec2::invoice(&with_a_short_launch, &[], &billing, Period::monthly(30.0));
-    assert!((month.lines[0].quantity - 3.0 * 2_628_000.0).abs() < 1e-6);
+    assert!((month.lines[0].quantity - 3.0 * 730.0).abs() < 1e-9);
     assert!(
         (month.total_usd - 3.0 * 52.925).abs() < 1e-9,
         "{}",
@@ -291,8 +428,9 @@ autoscaling = { policy = "target_tracking", predefined_metric_type = "ALBRequest
     let acts = &v.scaling_activities;
     assert!(acts.len() >= 2, "{acts:?}");
     assert!(acts[0].to > acts[0].from && acts.last().unwrap().to < acts.last().unwrap().from);
-    // Billed seconds = Σ max(60, ceil(life)); lives sum to mean_instances × horizon.
-    let billed = v.cost.lines[0].quantity;
+    // Billed seconds = Σ max(60, ceil(life)), whole seconds (the line states them as hours);
+    // lives sum to mean_instances × horizon.
+    let billed = (v.cost.lines[0].quantity * 3_600.0).round();
     let lived = v.capacity.mean_instances * 2_400.0;
     assert!(billed >= lived && billed >= 60.0 * (1 + acts[0].to - acts[0].from) as f64);
     close(v.cost.total_usd, billed * 0.0816 / 3_600.0);

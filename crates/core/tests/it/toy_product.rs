@@ -5,7 +5,10 @@
 //! then name it `platform = "functions100"` next to the shipped products, and it runs, meters
 //! and bills like them. This is the walk-through of docs/adding-a-product.md, compiled.
 
-use scalesim_core::billing::{CostCategory, Invoice, Period, schemes};
+use std::borrow::Cow;
+
+use scalesim_core::billing::schemes::{self, Metered};
+use scalesim_core::billing::{CostCategory, Invoice, Period, PriceSource};
 use scalesim_core::dist::DurationDist;
 use scalesim_core::engine::{self, SimDuration, SimTime};
 use scalesim_core::metrics::{FunctionOutcome, IntervalRow};
@@ -24,6 +27,16 @@ use scalesim_core::usage::{Invocations, Meter};
 const FUNCTIONS_100: Prices = Prices {
     request_usd: 0.000_000_4,
     gb_s_usd: 0.000_02,
+};
+
+/// Where [`FUNCTIONS_100`] comes from: nowhere, it is made up for this test.
+const FUNCTIONS_100_SOURCE: PriceSource = PriceSource {
+    provider: Cow::Borrowed("Functions-100 (a toy provider)"),
+    service: Cow::Borrowed("Functions-100"),
+    region: Cow::Borrowed("everywhere"),
+    read_on: Cow::Borrowed("2026-11-30"),
+    url: Cow::Borrowed("docs/adding-a-product.md"),
+    via: Cow::Borrowed("invented for the walk-through"),
 };
 
 /// Prices of Functions-100, USD.
@@ -121,27 +134,30 @@ impl Bills for Bill {
 
     fn invoice(&self, usage: &Invocations, period: Period) -> Invoice {
         let k = period.usage_scale;
-        Invoice::new(
-            period,
-            vec![
-                schemes::per_unit(
-                    "Functions-100 requests".into(),
-                    CostCategory::Requests,
-                    usage.invocations as f64 * k,
-                    "requests",
-                    0.0,
-                    FUNCTIONS_100.request_usd,
-                ),
-                schemes::per_unit(
-                    "Functions-100 duration (100 ms steps)".into(),
-                    CostCategory::Compute,
-                    usage.gb_s() * k,
-                    "GB-s",
-                    0.0,
-                    FUNCTIONS_100.gb_s_usd,
-                ),
-            ],
-        )
+        let month = period.month_fraction();
+        let mut lines = schemes::per_unit(
+            Metered {
+                item: "Functions-100 requests",
+                category: CostCategory::Requests,
+                quantity: usage.invocations as f64 * k,
+                unit: "requests",
+            },
+            0.0,
+            FUNCTIONS_100.request_usd,
+            month,
+        );
+        lines.extend(schemes::per_unit(
+            Metered {
+                item: "Functions-100 duration (100 ms steps)",
+                category: CostCategory::Compute,
+                quantity: usage.gb_s() * k,
+                unit: "GB-s",
+            },
+            0.0,
+            FUNCTIONS_100.gb_s_usd,
+            month,
+        ));
+        Invoice::new(period, vec![(FUNCTIONS_100_SOURCE, lines)])
     }
 
     fn interval_cost(&self, row: &IntervalRow, _interval_s: f64) -> f64 {
