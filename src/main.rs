@@ -11,7 +11,8 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("Error: {e:#}");
+            let red = cli::style(anstyle::AnsiColor::Red);
+            anstream::eprintln!("{red}Error:{red:#} {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -42,6 +42,35 @@ pub struct Cli {
     /// bar, no "Wrote …" or "note:" lines.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+}
+
+/// When to colour what is printed (`--color`).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// A bold colour for a word of output (`error:`, `warning:`, the verdict); printed through
+/// `anstream`, which drops it when colour is off.
+pub(crate) fn style(colour: anstyle::AnsiColor) -> anstyle::Style {
+    anstyle::Style::new()
+        .bold()
+        .fg_color(Some(anstyle::Color::Ansi(colour)))
+}
+
+/// The terminal's width when standard output is one, else 100 columns (a file or a pipe gets
+/// the same table on every machine).
+fn terminal_width() -> u16 {
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map_or(100, |(terminal_size::Width(w), _)| w)
 }
 
 /// `--quiet`, set once from the command line before anything runs.
@@ -233,6 +262,12 @@ pub(crate) fn parse_horizon(text: &str) -> std::result::Result<SimDuration, Stri
 /// Run the command line.
 pub fn run(cli: Cli) -> Result<()> {
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    match cli.color {
+        // anstream's own choice: a terminal, NO_COLOR and CLICOLOR_FORCE.
+        ColorWhen::Auto => {}
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+    }
     match cli.command {
         Command::Run(args) => run_scenario(args),
         Command::Sweep(args) => experiments::sweep(args),
@@ -398,7 +433,9 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     let json = report::summary_json(&report);
     let csv = report::summary_csv(&report);
     let stdout = match args.format {
-        Format::Table => report::summary_table(&report) + &report::function_table(&report),
+        Format::Table => {
+            report::summary_table_width(&report, terminal_width()) + &report::function_table(&report)
+        }
         Format::Json => json,
         Format::Csv => csv,
     };
@@ -550,8 +587,9 @@ impl LateBar {
 /// Run the simulation with a progress bar.
 /// Print a scenario's warnings on stderr, one `warning: …` line each.
 fn print_warnings(warnings: &[String]) {
+    let yellow = style(anstyle::AnsiColor::Yellow);
     for w in warnings {
-        eprintln!("warning: {w}");
+        anstream::eprintln!("{yellow}warning:{yellow:#} {w}");
     }
 }
 

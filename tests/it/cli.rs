@@ -499,12 +499,24 @@ fn a_report_folder_is_replaced_as_a_whole() {
         .args(["run", "good.toml", "--out", "out", "--request-log=0.5"])
         .assert()
         .success();
-    fs::write(out.join("stale.txt"), "old").unwrap();
+    // A file scalesim did not write (the planner's notes) is never deleted: the rewrite is
+    // refused, the note kept, until it is moved.
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    let refused = scalesim(dir.path())
+        .args(["report", "out"])
+        .assert()
+        .code(1);
+    let err = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("out holds notes.txt that scalesim did not write"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    fs::remove_file(out.join("notes.txt")).unwrap();
     scalesim(dir.path())
         .args(["report", "out"])
         .assert()
         .success();
-    assert!(!out.join("stale.txt").exists());
     assert!(out.join("requests/ec2.parquet").is_file());
     assert!(out.join("report.html").is_file());
     // Not a scalesim folder: refused, untouched.

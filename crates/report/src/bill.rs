@@ -101,7 +101,7 @@ pub fn money(usd: f64, decimals: usize) -> String {
 }
 
 /// Thousands separators in the integer part of a decimal number: "1234567.5" → "1,234,567.5".
-fn group(number: &str) -> String {
+pub(crate) fn group(number: &str) -> String {
     let (sign, rest) = match number.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", number),

@@ -2,7 +2,7 @@
 //! comparison table, the charts, a one-sentence verdict per pair, links to the data files.
 
 use super::charts::{Chart, FONT, FONT_FAMILY};
-use super::table::{clock_time, function_rows, human_duration, replay_line, rows, usd};
+use super::table::{cells, clock_time, function_rows, human_duration, replay_line, usd};
 use super::verdict::{headline, slo_text};
 use super::{RunReport, VariantReport};
 
@@ -143,10 +143,10 @@ pub fn markdown(r: &RunReport, charts: &[Chart]) -> String {
     md += "\n|---|";
     md += &"---:|".repeat(r.variants.len());
     md += "\n";
-    for (label, f) in rows(r) {
+    for (label, cells) in cells(r) {
         md += &format!("| {} |", label.trim());
-        for v in &r.variants {
-            md += &format!(" {} |", f(v).replace('|', "\\|"));
+        for c in cells {
+            md += &format!(" {} |", c.replace('|', "\\|"));
         }
         md += "\n";
     }
@@ -269,10 +269,10 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
         h += &format!("<th>{}</th>", escape(&v.name));
     }
     h += "</tr>\n";
-    for (label, f) in rows(r) {
+    for (label, cells) in cells(r) {
         h += &format!("<tr><td>{}</td>", escape(label.trim()));
-        for v in &r.variants {
-            h += &format!("<td>{}</td>", escape(&f(v)));
+        for c in cells {
+            h += &format!("<td>{}</td>", escape(&c));
         }
         h += "</tr>\n";
     }

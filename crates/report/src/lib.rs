@@ -19,7 +19,8 @@ pub mod verdict;
 pub use csv_out::{functions_csv, summary_csv};
 pub use files::{RenderError, ReportFile, render_files};
 pub use table::{
-    activity_log, clock_time, function_table, human_duration, rows, summary_table, usd,
+    activity_log, cells, clock_time, count, function_table, human_duration, rows, summary_table,
+    summary_table_width, usd, usd_row,
 };
 
 /// The result types live in [`scalesim_core::results`]; re-exported here, where renderers name them.

@@ -4,15 +4,55 @@ use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_C
 
 use super::{RunReport, VariantReport};
 use scalesim_core::billing::{CostCategory, MONTHLY_LABEL};
+use scalesim_core::results::Window;
 
-/// Format dollars: cents above $1, four significant digits below.
+/// Format dollars: cents above $1, four significant digits below, thousands separators:
+/// "$1,234.50", "$0.05234".
 pub fn usd(v: f64) -> String {
-    if v.abs() >= 1.0 || v == 0.0 {
-        format!("${v:.2}")
+    money(v, usd_decimals(v))
+}
+
+/// The decimals [`usd`] gives `v`: 2 from $1 (and for 0), else enough for four significant
+/// digits (at most 9).
+fn usd_decimals(v: f64) -> usize {
+    if v.abs() >= 1.0 || v == 0.0 || !v.is_finite() {
+        2
     } else {
-        let digits = (3 - v.abs().log10().floor() as i32).clamp(2, 9) as usize;
-        format!("${v:.digits$}")
+        (3 - v.abs().log10().floor() as i32).clamp(2, 9) as usize
     }
+}
+
+/// Dollars with `decimals` decimals and thousands separators.
+fn money(v: f64, decimals: usize) -> String {
+    let text = format!("{:.decimals$}", v.abs());
+    let sign = if v < 0.0 && text.chars().any(|c| ('1'..='9').contains(&c)) {
+        "−"
+    } else {
+        ""
+    };
+    format!("{sign}${}", super::bill::group(&text))
+}
+
+/// Dollars of one row, all with the decimals its smallest non-zero amount needs ([`usd`]), so
+/// a row reads at one precision: "$0.0523" beside "$12.3400" rather than beside "$12.34".
+/// `None` shows "—".
+pub fn usd_row(values: &[Option<f64>]) -> Vec<String> {
+    let decimals = values
+        .iter()
+        .flatten()
+        .filter(|v| **v != 0.0)
+        .map(|v| usd_decimals(*v))
+        .max()
+        .unwrap_or(2);
+    values
+        .iter()
+        .map(|v| v.map_or_else(|| "—".to_string(), |v| money(v, decimals)))
+        .collect()
+}
+
+/// A whole number with thousands separators: "4,320,000".
+pub fn count(n: u64) -> String {
+    super::bill::group(&n.to_string())
 }
 
 /// A span of time as a planner writes it: "1 day", "2 days 7 h 33 min 20 s", "10 min",
@@ -56,13 +96,11 @@ pub fn clock_time(at_s: f64) -> String {
     )
 }
 
-fn category(v: &VariantReport, c: CostCategory) -> String {
-    v.cost.category_usd(c).map_or_else(|| "—".to_string(), usd)
-}
-
 fn ms(v: f64) -> String {
-    if v >= 100.0 {
-        format!("{v:.0}")
+    if !v.is_finite() {
+        "—".to_string()
+    } else if v >= 100.0 {
+        count(v.round() as u64)
     } else {
         format!("{v:.1}")
     }
@@ -70,78 +108,184 @@ fn ms(v: f64) -> String {
 
 /// Shows one variant's value in a row of the table.
 pub type RowFn = fn(&VariantReport) -> String;
+/// A variant's amount in dollars for a row of the table (`None`: does not apply).
+pub type MoneyFn = fn(&VariantReport) -> Option<f64>;
 
-/// The rows of the comparison table: a label and how to show a variant's value.
-pub fn rows(report: &RunReport) -> Vec<(&'static str, RowFn)> {
-    let mut rows: Vec<(&str, RowFn)> = vec![
-        ("platform", |v| v.description.clone()),
-        ("cost, simulated horizon", |v| usd(v.cost.total_usd)),
-        ("  compute", |v| category(v, CostCategory::Compute)),
-        ("  requests", |v| category(v, CostCategory::Requests)),
-        ("  API gateway", |v| category(v, CostCategory::Gateway)),
-        ("  load balancer", |v| {
-            category(v, CostCategory::LoadBalancer)
-        }),
-        ("cost per million arrived", |v| {
-            v.cost_per_million_arrived_usd
-                .map_or_else(|| "—".to_string(), usd)
-        }),
-        (MONTHLY_LABEL, |v| usd(v.projection_monthly.total_usd)),
-        ("requests arrived", |v| v.requests.arrived.to_string()),
-        ("latency p50 ms", |v| ms(v.latency_ms.p50_ms)),
-        ("latency p90 ms", |v| ms(v.latency_ms.p90_ms)),
-        ("latency p99 ms", |v| ms(v.latency_ms.p99_ms)),
-        ("latency p99.9 ms", |v| ms(v.latency_ms.p999_ms)),
-        ("latency max ms", |v| ms(v.latency_ms.max_ms)),
-        ("cold starts", |v| format!("{:.3} %", v.cold_start_pct)),
-        ("throttled", |v| format!("{:.3} %", v.throttled_pct)),
-        ("timed out", |v| format!("{:.3} %", v.timed_out_pct)),
-        ("mean instances", |v| {
-            format!("{:.2}", v.capacity.mean_instances)
-        }),
-        ("peak instances", |v| v.capacity.peak_instances.to_string()),
-        ("scaling actions", |v| {
-            if v.family.has_scaling_policy() {
-                v.scaling_activities.len().to_string()
-            } else {
-                "—".to_string()
-            }
-        }),
-        ("mean utilisation", |v| {
-            format!("{:.1} %", 100.0 * v.capacity.mean_utilisation)
-        }),
+/// How a row shows its values.
+#[derive(Clone, Copy)]
+pub enum RowValue {
+    /// Each variant's text on its own.
+    Text(RowFn),
+    /// Dollars, the row at one precision ([`usd_row`]).
+    Money(MoneyFn),
+}
+
+/// A worst window in a cell, the figure first: "2,310 ms, day 6 10:14–10:15" (or the failed
+/// share); seconds shown only when the interval does not start and end on whole minutes.
+pub fn window(w: Option<&Window>, figure: fn(&Window) -> String) -> String {
+    w.map_or_else(
+        || "—".to_string(),
+        |w| {
+            let whole = w.start_s % 60.0 == 0.0 && w.end_s % 60.0 == 0.0;
+            let at = |t: f64| {
+                let c = clock_time(t);
+                if whole { c[..c.len() - 3].to_string() } else { c }
+            };
+            let end = at(w.end_s);
+            let end = end.rsplit(' ').next().unwrap_or(&end).to_string();
+            format!("{}, {}–{end}", figure(w), at(w.start_s))
+        },
+    )
+}
+
+/// The rows of the comparison table: a label and how to show the variants' values.
+pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
+    use RowValue::{Money, Text};
+    let mut rows: Vec<(&str, RowValue)> = vec![
+        ("platform", Text(|v| v.description.clone())),
+        ("cost, simulated horizon", Money(|v| Some(v.cost.total_usd))),
+        (
+            "  compute",
+            Money(|v| v.cost.category_usd(CostCategory::Compute)),
+        ),
+        (
+            "  requests",
+            Money(|v| v.cost.category_usd(CostCategory::Requests)),
+        ),
+        (
+            "  API gateway",
+            Money(|v| v.cost.category_usd(CostCategory::Gateway)),
+        ),
+        (
+            "  load balancer",
+            Money(|v| v.cost.category_usd(CostCategory::LoadBalancer)),
+        ),
+        (
+            "cost per million arrived",
+            Money(|v| v.cost_per_million_arrived_usd),
+        ),
+        (MONTHLY_LABEL, Money(|v| Some(v.projection_monthly.total_usd))),
+        ("requests arrived", Text(|v| count(v.requests.arrived))),
+        ("latency p50 ms", Text(|v| ms(v.latency_ms.p50_ms))),
+        ("latency p90 ms", Text(|v| ms(v.latency_ms.p90_ms))),
+        ("latency p99 ms", Text(|v| ms(v.latency_ms.p99_ms))),
+        ("latency p99.9 ms", Text(|v| ms(v.latency_ms.p999_ms))),
+        ("latency max ms", Text(|v| ms(v.latency_ms.max_ms))),
+        ("cold starts", Text(|v| format!("{:.3} %", v.cold_start_pct))),
+        ("throttled", Text(|v| format!("{:.3} %", v.throttled_pct))),
+        ("timed out", Text(|v| format!("{:.3} %", v.timed_out_pct))),
+        (
+            "worst p99, interval",
+            Text(|v| {
+                window(v.worst_p99_window.as_ref(), |w| {
+                    w.p99_ms.map_or_else(|| "—".into(), |p| format!("{} ms", ms(p)))
+                })
+            }),
+        ),
+        (
+            "worst failed, interval",
+            Text(|v| {
+                window(v.worst_failed_window.as_ref(), |w| {
+                    scalesim_core::results::pct_text(w.failed_pct)
+                })
+            }),
+        ),
+        (
+            "last request done",
+            Text(|v| v.last_completion_s.map_or_else(|| "—".into(), clock_time)),
+        ),
+        (
+            "mean instances",
+            Text(|v| format!("{:.2}", v.capacity.mean_instances)),
+        ),
+        (
+            "peak instances",
+            Text(|v| count(v.capacity.peak_instances)),
+        ),
+        (
+            "scaling actions",
+            Text(|v| {
+                if v.family.has_scaling_policy() {
+                    count(v.scaling_activities.len() as u64)
+                } else {
+                    "—".to_string()
+                }
+            }),
+        ),
+        (
+            "mean utilisation",
+            Text(|v| format!("{:.1} %", 100.0 * v.capacity.mean_utilisation)),
+        ),
     ];
     if report.slo.is_some() {
-        rows.push(("meets the SLO", |v| match v.slo_met {
-            Some(true) => "yes".to_string(),
-            Some(false) => "NO".to_string(),
-            None => "—".to_string(),
-        }));
+        rows.push((
+            "meets the SLO",
+            Text(|v| match v.slo_met {
+                Some(true) => "yes".to_string(),
+                Some(false) => "NO".to_string(),
+                None => "—".to_string(),
+            }),
+        ));
     }
     rows
 }
 
-/// The comparison table as text, sized for an 100-column terminal when possible.
+/// The comparison table's cells: per row its label and one cell per variant, money rows at
+/// one precision.
+pub fn cells(report: &RunReport) -> Vec<(&'static str, Vec<String>)> {
+    rows(report)
+        .into_iter()
+        .map(|(label, value)| {
+            let cells = match value {
+                RowValue::Text(f) => report.variants.iter().map(f).collect(),
+                RowValue::Money(f) => {
+                    usd_row(&report.variants.iter().map(f).collect::<Vec<_>>())
+                }
+            };
+            (label, cells)
+        })
+        .collect()
+}
+
+/// The comparison table as text for a 100-column terminal ([`summary_table_width`]).
 pub fn summary_table(report: &RunReport) -> String {
-    let rows = rows(report);
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(100);
-    let mut header = vec![String::new()];
-    header.extend(report.variants.iter().map(|v| v.name.clone()));
-    table.set_header(header);
-    for (label, f) in rows {
-        let mut row = vec![label.to_string()];
-        row.extend(report.variants.iter().map(f));
-        table.add_row(row);
-    }
-    for i in 1..=report.variants.len() {
-        if let Some(col) = table.column_mut(i) {
-            col.set_cell_alignment(CellAlignment::Right);
+    summary_table_width(report, 100)
+}
+
+/// Width a variant's column needs at least to stay readable, characters.
+const MIN_COLUMN: usize = 16;
+/// Width of the label column.
+const LABEL_COLUMN: usize = 26;
+
+/// The comparison table as text for a terminal `width` columns wide: a column per variant when
+/// they fit, else transposed — a row per variant with the figures that decide (cost, monthly,
+/// p99, failed, the SLO) — so many variants never wrap into an unreadable grid.
+pub fn summary_table_width(report: &RunReport, width: u16) -> String {
+    let width = usize::from(width).max(60);
+    let fits = LABEL_COLUMN + report.variants.len() * MIN_COLUMN <= width;
+    let table = if fits {
+        let mut table = Table::new();
+        table
+            .load_style(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width as u16);
+        let mut header = vec![String::new()];
+        header.extend(report.variants.iter().map(|v| v.name.clone()));
+        table.set_header(header);
+        for (label, cells) in cells(report) {
+            let mut row = vec![label.to_string()];
+            row.extend(cells);
+            table.add_row(row);
         }
-    }
+        for i in 1..=report.variants.len() {
+            if let Some(col) = table.column_mut(i) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        table
+    } else {
+        transposed(report, width)
+    };
     let mut description = if report.description.is_empty() {
         String::new()
     } else {
@@ -156,8 +300,14 @@ pub fn summary_table(report: &RunReport) -> String {
     if !report.settings.is_empty() {
         description += &format!("Set: {}\n", report.settings.join(", "));
     }
+    let note = if fits {
+        ""
+    } else {
+        "One row per variant (the variants do not fit side by side at this width; every figure \
+         is in report.html and summary.csv).\n"
+    };
     format!(
-        "{} — seed {}, {} simulated, {} on average\n{description}{table}\n\
+        "{} — seed {}, {} simulated, {} on average\n{description}{table}\n{note}\
          Utilisation: busy share of environment time (serverless), CPU (fleets). \
          Monthly (730 h) scales the horizon's usage to a 730-hour month; it is not \
          simulated. Cost per million counts every arrived request, failed ones too.\n{}\n",
@@ -167,6 +317,48 @@ pub fn summary_table(report: &RunReport) -> String {
         rate(report.traffic.mean_rate_per_s),
         super::verdict::headline(report),
     )
+}
+
+/// The figures of the transposed table, by their labels in [`rows`].
+const TRANSPOSED: [(&str, &str); 6] = [
+    ("cost, simulated horizon", "cost"),
+    (MONTHLY_LABEL, "monthly"),
+    ("latency p99 ms", "p99 ms"),
+    ("throttled", "throttled"),
+    ("timed out", "timed out"),
+    ("meets the SLO", "SLO"),
+];
+
+/// A row per variant with the deciding figures.
+fn transposed(report: &RunReport, width: usize) -> Table {
+    let all = cells(report);
+    let picked: Vec<(&str, &Vec<String>)> = TRANSPOSED
+        .iter()
+        .filter_map(|(label, short)| {
+            all.iter()
+                .find(|(l, _)| l == label)
+                .map(|(_, cells)| (*short, cells))
+        })
+        .collect();
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width as u16);
+    let mut header = vec!["variant".to_string()];
+    header.extend(picked.iter().map(|(short, _)| short.to_string()));
+    table.set_header(header);
+    for (i, v) in report.variants.iter().enumerate() {
+        let mut row = vec![v.name.clone()];
+        row.extend(picked.iter().map(|(_, cells)| cells[i].clone()));
+        table.add_row(row);
+    }
+    for i in 1..=picked.len() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    table
 }
 
 /// A function's name, short enough for a table: long hashes (the Azure traces') cut to 8
@@ -205,7 +397,7 @@ pub fn function_rows(
     let rows = (0..first.functions.len().min(limit))
         .map(|i| {
             let f = &first.functions[i];
-            let mut row = vec![short_name(&f.name), f.requests.arrived.to_string()];
+            let mut row = vec![short_name(&f.name), count(f.requests.arrived)];
             for v in &report.variants {
                 let g = &v.functions[i];
                 row.push(ms(g.latency_ms.p99_ms));
@@ -355,10 +547,25 @@ mod tests {
 
     #[test]
     fn dollars_read_well() {
-        assert_eq!(usd(1234.5), "$1234.50");
+        assert_eq!(usd(1234.5), "$1,234.50");
+        assert_eq!(usd(1_234_567.0), "$1,234,567.00");
         assert_eq!(usd(0.0), "$0.00");
         assert_eq!(usd(0.012345), "$0.01235");
         assert_eq!(usd(0.00001234), "$0.00001234");
+        assert_eq!(usd(-2.5), "−$2.50");
+        assert_eq!(super::count(4_320_000), "4,320,000");
+    }
+
+    /// A row of dollars reads at one precision, that of its smallest non-zero amount: $0.0523
+    /// needs five decimals for four significant digits ($0.05230), so $12.34 shows as
+    /// $12.34000; an absent amount is a dash, a zero does not set the precision.
+    #[test]
+    fn a_row_of_dollars_has_one_precision() {
+        assert_eq!(
+            super::usd_row(&[Some(12.34), Some(0.0523), None, Some(0.0)]),
+            ["$12.34000", "$0.05230", "—", "$0.00000"]
+        );
+        assert_eq!(super::usd_row(&[Some(1_500.0), Some(3.0)]), ["$1,500.00", "$3.00"]);
     }
 
     /// Durations read as a planner writes them; moments on the simulation's clock.
