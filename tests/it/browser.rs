@@ -99,8 +99,9 @@ fn html_report_loads_without_errors_and_draws_every_chart() {
         console_errors(&stderr)
     );
     let charts = dom.matches("<figure class=\"chart\"").count();
-    assert_eq!(charts, 5, "charts in the DOM");
+    assert_eq!(charts, 6, "charts in the DOM");
     for name in [
+        "cost-vs-p99",
         "cost-breakdown",
         "cumulative-cost",
         "capacity",
