@@ -54,7 +54,7 @@ fn parquet_written_and_read_back_with_polars_gives_the_same_frame() {
 fn charts_render_with_the_embedded_font_only() {
     let report = steady_api(30);
     let charts = charts::render_all(&report).unwrap();
-    assert_eq!(charts.len(), 5);
+    assert_eq!(charts.len(), 6);
     for c in &charts {
         let (w, h, _, rgb) = crate::common::decode_png(&c.png);
         assert_eq!((w, h), (960, 540));
@@ -73,6 +73,42 @@ fn charts_render_with_the_embedded_font_only() {
         );
         assert!(c.svg.contains("<text"), "{}", c.name);
     }
+}
+
+/// Cost against p99 without an SLO rings the plain cheapest variant; a variant with no completed
+/// request has no p99 and is named instead of plotted; the latency distribution's legend says
+/// where a variant that lost requests ends (the counts below: 1,000 arrived, 680 completed,
+/// 320 throttled → 32.0 % throttled, the curve ends at 68.0 %).
+#[test]
+fn cost_against_p99_names_what_it_cannot_plot_and_the_cdf_where_it_ends() {
+    let mut report = steady_api(10);
+    assert!(report.slo.is_none());
+    report.variants[0].latency_ms.p99_ms = f64::NAN;
+    let v = &mut report.variants[1];
+    v.requests.arrived = 1_000;
+    v.requests.completed = 680;
+    v.requests.throttled = 320;
+    v.requests.timed_out = 0;
+    v.requests.in_flight_at_end = 0;
+    let name = v.name.clone();
+    let charts = charts::render_all(&report).unwrap();
+    assert_eq!(charts[0].name, "cost-vs-p99");
+    let cost = &charts[0].svg;
+    assert!(
+        cost.contains(&format!(
+            "not plotted, no request completed: {}",
+            report.variants[0].name
+        )),
+        "cost-vs-p99: no not-plotted entry"
+    );
+    assert!(cost.contains("cheapest") && !cost.contains("cheapest meeting SLO"));
+    assert!(!cost.contains("SLO p99"), "no SLO, no line");
+    let cdf = &charts.iter().find(|c| c.name == "latency-cdf").unwrap().svg;
+    assert!(
+        cdf.contains(&format!("{name} — throttled 32.0 %: curve ends at 68.0 %")),
+        "latency-cdf: no throttled legend"
+    );
+    assert!(cdf.contains("fraction of arrived requests at or below"));
 }
 
 #[test]

@@ -239,7 +239,9 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
          figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}\n\
          svg text {{ font-family: '{FONT_FAMILY}', sans-serif; }}\n\
          pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}\n\
-         </style>\n</head>\n<body>\n<h1>{title} — scalesim report</h1>\n",
+         {PROJECTOR_CSS}\
+         </style>\n</head>\n<body data-view=\"desktop\">\n{PROJECTOR_NAV}\
+         <h1>{title} — scalesim report</h1>\n<div id=\"projector-first\"></div>\n",
         title = escape(&r.scenario)
     );
     if !r.description.is_empty() {
@@ -258,13 +260,13 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
         h += "</ul>\n";
     }
     h += &format!(
-        "<h2>Verdict</h2>\n<p><strong>{}</strong></p>\n<ul>\n",
+        "<section id=\"verdict\">\n<h2>Verdict</h2>\n<p class=\"headline\"><strong>{}</strong></p>\n<ul>\n",
         escape(&headline(r))
     );
     for v in verdicts(r) {
         h += &format!("<li>{}</li>\n", escape(&v));
     }
-    h += "</ul>\n<h2>Comparison</h2>\n<table>\n<tr><th></th>";
+    h += "</ul>\n</section>\n<h2>Comparison</h2>\n<table>\n<tr><th></th>";
     for v in &r.variants {
         h += &format!("<th>{}</th>", escape(&v.name));
     }
@@ -342,9 +344,65 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
             escape(what)
         );
     }
-    h += "</ul>\n</body>\n</html>\n";
+    h += "</ul>\n";
+    h += PROJECTOR_SCRIPT;
+    h += "</body>\n</html>\n";
     h
 }
+
+/// The links between the two views of report.html; the script shows the one that applies.
+const PROJECTOR_NAV: &str = "<nav id=\"views\"><a class=\"to-projector\" href=\"#projector\">Projector view</a>\
+     <a class=\"to-desktop\" href=\"#desktop\">Desktop view</a></nav>\n";
+
+/// The projector view's style: large type (30 px body) across the whole width, the verdict and
+/// the cost-against-p99 chart first (the script moves them into `#projector-first`), tables
+/// and the scenario smaller below them.
+const PROJECTOR_CSS: &str = "#views { text-align: right; font-size: 0.9em; }\n\
+     #views a { margin-left: 1em; }\n\
+     body:not(.projector) #views .to-desktop, body.projector #views .to-projector { display: none; }\n\
+     body.projector { max-width: none; margin: 0.5em 2vw; font-size: 30px; line-height: 1.35; }\n\
+     body.projector h1 { font-size: 46px; margin: 0.2em 0; }\n\
+     body.projector h2 { font-size: 38px; }\n\
+     body.projector .headline { font-size: 36px; }\n\
+     body.projector #projector-first figure { margin: 0.5em 0; }\n\
+     body.projector #projector-first h2 { margin-top: 0.3em; }\n\
+     @media (min-width: 1400px) { body.projector #projector-first { display: grid; \
+     grid-template-columns: minmax(0, 1fr) minmax(0, 2fr); gap: 2vw; align-items: start; } }\n\
+     body.projector table { font-size: 24px; }\n\
+     body.projector pre { font-size: 20px; }\n";
+
+/// Switches report.html between its views, with no resources from outside: `#projector` in the
+/// address or `?view=projector` (unless `#desktop`) marks the body `projector` and moves the
+/// verdict and the cost-against-p99 chart to the top; the desktop view puts them back.
+const PROJECTOR_SCRIPT: &str = "<script>\n\
+(function () {\n\
+  var first = ['verdict', 'chart-cost-vs-p99'];\n\
+  var home = {};\n\
+  function wanted() {\n\
+    if (location.hash === '#projector') return true;\n\
+    if (location.hash === '#desktop') return false;\n\
+    return new URLSearchParams(location.search).get('view') === 'projector';\n\
+  }\n\
+  function apply() {\n\
+    var on = wanted();\n\
+    var slot = document.getElementById('projector-first');\n\
+    document.body.classList.toggle('projector', on);\n\
+    document.body.setAttribute('data-view', on ? 'projector' : 'desktop');\n\
+    first.forEach(function (id) {\n\
+      var el = document.getElementById(id);\n\
+      if (!el || !slot) return;\n\
+      if (!home[id]) {\n\
+        home[id] = document.createComment(id);\n\
+        el.parentNode.insertBefore(home[id], el);\n\
+      }\n\
+      if (on) slot.appendChild(el);\n\
+      else home[id].parentNode.insertBefore(el, home[id].nextSibling);\n\
+    });\n\
+  }\n\
+  window.addEventListener('hashchange', apply);\n\
+  apply();\n\
+})();\n\
+</script>\n";
 
 fn strip_xml_declaration(svg: &str) -> &str {
     match svg.find("<svg") {

@@ -32,7 +32,9 @@ fn failures(v: &VariantReport) -> Option<String> {
 }
 
 /// The cheapest of `variants` by the horizon's bill (ties: the first).
-fn cheapest<'a>(variants: impl Iterator<Item = &'a VariantReport>) -> Option<&'a VariantReport> {
+pub(crate) fn cheapest<'a>(
+    variants: impl Iterator<Item = &'a VariantReport>,
+) -> Option<&'a VariantReport> {
     variants.fold(None, |best: Option<&VariantReport>, v| match best {
         Some(b) if b.cost.total_usd <= v.cost.total_usd => Some(b),
         _ => Some(v),

@@ -5,8 +5,8 @@ use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
 
 use super::{
-    Area, Chart, ChartError, DrawResult, SIZE, colour, embed_font, encode_png, font, frame,
-    register_font,
+    Area, Chart, ChartError, DrawResult, SIZE, colour, decade_label, decade_range, decades,
+    embed_font, encode_png, font, frame, register_font,
 };
 
 use scalesim_core::experiment::stats::Estimate;
@@ -136,7 +136,9 @@ pub struct SweepFigure<'a> {
 }
 
 /// Charts of a one-field sweep: cost and p99 against the swept value, a line per variant, error
-/// bars from replications; a log x axis when the values span 20× or more. None for grids.
+/// bars from replications; a log x axis when the values span 20× or more, a log p99 axis
+/// labelled at each decade when the p99s span more than one. Points where a variant misses the
+/// SLO (in any replication) or — with no SLO — drops requests carry a red cross. None for grids.
 pub fn sweep_charts(
     meta: &scalesim_core::experiment::SweepMeta,
     results: &[scalesim_core::experiment::ResultRow],
@@ -174,6 +176,18 @@ pub fn sweep_charts(
     ])
 }
 
+/// Whether a sweep row is no option: it misses the SLO in some replication (`slo_met` averages
+/// below 1), or, when the scenario has no SLO, it throttled or timed out requests.
+fn infeasible(r: &scalesim_core::experiment::ResultRow) -> bool {
+    let fig = |n| r.figures[scalesim_core::experiment::figure(n).expect("a known figure")].mean;
+    let met = fig("slo_met");
+    if met.is_nan() {
+        fig("throttled_pct") + fig("timed_out_pct") > 0.0
+    } else {
+        met < 1.0
+    }
+}
+
 fn sweep_lines<DB: DrawingBackend>(
     root: &Area<DB>,
     s: &SweepFigure,
@@ -191,25 +205,138 @@ fn sweep_lines<DB: DrawingBackend>(
     };
     let top = top_of(s.results.iter().map(|r| &r.figures[s.figure]));
     let log = x0 > 0.0 && x1 / x0 >= 20.0;
+    // A latency figure whose positive means span more than a decade gets a log axis.
+    let latency = scalesim_core::experiment::FIGURES[s.figure]
+        .0
+        .starts_with("latency_");
+    let means: Vec<f64> = s
+        .results
+        .iter()
+        .map(|r| r.figures[s.figure].mean)
+        .filter(|m| m.is_finite() && *m > 0.0)
+        .collect();
+    let (lo, hi) = means
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(a, b), m| (a.min(*m), b.max(*m)));
+    let y_log = latency && hi > 0.0 && hi / lo > 10.0;
+    let (y0, y1) = decade_range(means.iter().copied());
+    let has_slo = s.results.iter().any(|r| {
+        !r.figures[scalesim_core::experiment::figure("slo_met").expect("a figure")]
+            .mean
+            .is_nan()
+    });
     macro_rules! draw {
-        ($chart:expr) => {{
+        ($chart:expr, $y_desc:expr $(, $y_format:expr)?) => {{
             let mut chart = $chart;
-            mesh!(chart, s.meta.axes[0].as_str(), s.y_desc).draw()?;
+            mesh!(chart, s.meta.axes[0].as_str(), $y_desc)
+                $(.y_label_formatter($y_format))?
+                .draw()?;
             for (i, name) in s.meta.variants.iter().enumerate() {
                 let points: Vec<_> = s
                     .results
                     .iter()
                     .filter(|r| &r.variant == name)
-                    .map(|r| (r.values[0], r.figures[s.figure]))
+                    .map(|r| {
+                        let mut e = r.figures[s.figure];
+                        // On a log axis an interval reaching zero or below stops at the axis.
+                        if y_log {
+                            e.ci95 = e.ci95.map(|(a, b)| (a.max(y0), b));
+                        }
+                        (r.values[0], e)
+                    })
+                    .filter(|(_, e)| !y_log || e.mean > 0.0)
                     .collect();
                 estimate_line(&mut chart, &points, name, colour(i))?;
+            }
+            let red = RGBColor(200, 30, 30);
+            let crosses: Vec<(f64, f64)> = s
+                .results
+                .iter()
+                .filter(|r| infeasible(r))
+                .map(|r| (r.values[0], r.figures[s.figure].mean))
+                .filter(|(_, y)| y.is_finite() && (!y_log || *y > 0.0))
+                .collect();
+            if !crosses.is_empty() {
+                chart
+                    .draw_series(
+                        crosses
+                            .iter()
+                            .map(|&(x, y)| Cross::new((x, y), 6, red.stroke_width(2))),
+                    )?
+                    .label(if has_slo {
+                        "misses the SLO"
+                    } else {
+                        "drops requests (throttled or timed out)"
+                    })
+                    .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
             }
             legend!(chart, SeriesLabelPosition::UpperLeft)
         }};
     }
-    if log {
-        draw!(frame(root, title, 80).build_cartesian_2d((x0..x1).log_scale(), 0.0..top)?)
-    } else {
-        draw!(frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?)
+    let decade = |v: &f64| decade_label(*v);
+    let y_log_desc = "p99 latency (log scale)";
+    let y_axis = || (y0..y1).log_scale().with_key_points(decades(y0, y1));
+    match (log, y_log) {
+        (true, true) => draw!(
+            frame(root, title, 80).build_cartesian_2d((x0..x1).log_scale(), y_axis())?,
+            y_log_desc,
+            &decade
+        ),
+        (false, true) => draw!(
+            frame(root, title, 80).build_cartesian_2d(x0..x1, y_axis())?,
+            y_log_desc,
+            &decade
+        ),
+        (true, false) => draw!(
+            frame(root, title, 80).build_cartesian_2d((x0..x1).log_scale(), 0.0..top)?,
+            s.y_desc
+        ),
+        (false, false) => draw!(
+            frame(root, title, 80).build_cartesian_2d(x0..x1, 0.0..top)?,
+            s.y_desc
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use scalesim_core::experiment::stats::Estimate;
+    use scalesim_core::experiment::{FIGURES, ResultRow, figure};
+
+    /// A sweep row whose figures are 0 but for `set`.
+    fn row(set: &[(&str, f64)]) -> ResultRow {
+        let zero = Estimate {
+            mean: 0.0,
+            sd: None,
+            ci95: None,
+        };
+        let mut figures = vec![zero; FIGURES.len()];
+        for (name, value) in set {
+            figures[figure(name).unwrap()].mean = *value;
+        }
+        ResultRow {
+            point: 0,
+            values: vec![1.0],
+            variant: "v".into(),
+            replications: 5,
+            figures,
+        }
+    }
+
+    #[test]
+    fn crosses_mark_slo_misses_or_without_an_slo_dropped_requests() {
+        // slo_met averages the replications' 1 (met) and 0: 0.8 is one miss in five.
+        assert!(super::infeasible(&row(&[("slo_met", 0.8)])));
+        // Throttling within the SLO's allowance is no miss.
+        assert!(!super::infeasible(&row(&[
+            ("slo_met", 1.0),
+            ("throttled_pct", 0.5)
+        ])));
+        // Without an SLO (slo_met is NaN) any throttled or timed-out request is.
+        assert!(super::infeasible(&row(&[
+            ("slo_met", f64::NAN),
+            ("timed_out_pct", 0.01)
+        ])));
+        assert!(!super::infeasible(&row(&[("slo_met", f64::NAN)])));
     }
 }

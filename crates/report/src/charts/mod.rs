@@ -6,8 +6,10 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::verdict::cheapest;
 use super::{RunReport, VariantReport};
 use scalesim_core::billing::CostCategory;
+use scalesim_core::results::pct_text as pct;
 
 /// The embedded font (a subset of DejaVu Sans; see assets/fonts/README.md).
 pub const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
@@ -86,6 +88,11 @@ fn font(size: u32) -> TextStyle<'static> {
     (FONT_FAMILY, size).into_font().into()
 }
 
+/// The charts' font in colour `c`.
+fn font_in(size: u32, c: RGBColor) -> TextStyle<'static> {
+    (FONT_FAMILY, size).into_font().color(&c)
+}
+
 /// Draw chart function `$draw` on an SVG canvas and on a bitmap, and package both.
 macro_rules! render {
     ($name:expr, $title:expr, $report:expr, $draw:ident) => {{
@@ -143,22 +150,94 @@ macro_rules! mesh {
     };
 }
 
-/// A log axis around the positive `values`, with some room either side.
-fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+/// A log latency axis around the positive, finite `values` (ms), widened to whole decades so
+/// every decade inside it gets a label: 40–700 ms gives 10–1000 ms. With no positive value,
+/// 1–1000 ms.
+fn decade_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
-        .filter(|v| *v > 0.0)
+        .filter(|v| *v > 0.0 && v.is_finite())
         .fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if hi > 0.0 {
-        (lo * 0.8, hi * 1.25)
-    } else {
-        (0.1, 10.0)
+    if hi <= 0.0 {
+        return (1.0, 1_000.0);
     }
+    let lo = 10f64.powf(lo.log10().floor());
+    let hi = 10f64.powf(hi.log10().ceil());
+    if hi > lo { (lo, hi) } else { (lo, lo * 10.0) }
+}
+
+/// The decades 10^k ms from `lo` to `hi` (both ends included when they are decades).
+fn decades(lo: f64, hi: f64) -> Vec<f64> {
+    let first = lo.log10().ceil() as i32;
+    let last = hi.log10().floor() as i32;
+    (first..=last).map(|k| 10f64.powi(k)).collect()
+}
+
+/// The label of the decade of milliseconds nearest `ms` (on a log scale), in the unit a reader
+/// says: `0.1 ms`, `1 ms`, `10 ms`, `100 ms`, `1 s`, `10 s`, `100 s`, `1000 s`.
+pub fn decade_label(ms: f64) -> String {
+    let k = ms.log10().round() as i32;
+    // Written out digit by digit: 10f64.powi(-2) prints as 0.010000000000000002.
+    let number = |k: i32| {
+        if k >= 0 {
+            format!("1{}", "0".repeat(k as usize))
+        } else {
+            format!("0.{}1", "0".repeat((-k - 1) as usize))
+        }
+    };
+    if k >= 3 {
+        format!("{} s", number(k - 3))
+    } else {
+        format!("{} ms", number(k))
+    }
+}
+
+/// The SLO's p99 limit, ms, when the scenario sets one.
+fn slo_p99(r: &RunReport) -> Option<f64> {
+    r.slo.and_then(|s| s.p99_ms).filter(|p| *p > 0.0)
+}
+
+/// The label of the SLO's p99 line: `SLO p99 ≤ 600 ms`.
+fn slo_label(p99_ms: f64) -> String {
+    format!("SLO p99 ≤ {p99_ms} ms")
+}
+
+/// The colour of SLO lines.
+const SLO_COLOUR: RGBColor = RGBColor(190, 30, 30);
+
+/// The SLO's p99 limit as a dashed line from `from` to `to`, labelled in the legend and with
+/// `text` next to the point `at` (offset by `offset` pixels).
+fn slo_line<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    p99_ms: f64,
+    (from, to): ((f64, f64), (f64, f64)),
+    at: (f64, f64),
+    offset: (i32, i32),
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let style = SLO_COLOUR.stroke_width(2);
+    chart
+        .draw_series(DashedLineSeries::new([from, to], 8, 6, style))?
+        .label(slo_label(p99_ms))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+    chart.draw_series(std::iter::once(
+        EmptyElement::at(at) + Text::new(slo_label(p99_ms), offset, font_in(15, SLO_COLOUR)),
+    ))?;
+    Ok(())
 }
 
 /// Every chart of a report.
 pub fn render_all(report: &RunReport) -> Result<Vec<Chart>, ChartError> {
     register_font();
     Ok(vec![
+        render!(
+            "cost-vs-p99",
+            "Cost against p99 latency, one point per variant",
+            report,
+            cost_vs_p99
+        ),
         render!(
             "cost-breakdown",
             "Cost per variant, by what it pays for",
@@ -499,33 +578,130 @@ fn capacity<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> 
     legend!(chart, SeriesLabelPosition::UpperLeft)
 }
 
+/// A linear axis labelled only at `ticks` (one decimal): the latency distribution's 0 to 1, with
+/// headroom above for the legend that gets no labels.
+struct TicksAt {
+    axis: plotters::coord::types::RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for TicksAt {
+    type FormatOption = plotters::coord::ranged1d::NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.axis.map(value, limit)
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, _: Hint) -> Vec<f64> {
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.axis.range()
+    }
+}
+
+impl plotters::coord::ranged1d::ValueFormatter<f64> for TicksAt {
+    fn format(value: &f64) -> String {
+        format!("{value:.1}")
+    }
+}
+
+/// The fraction of a variant's arrivals that completed (1 when none arrived).
+fn completed_share(v: &VariantReport) -> f64 {
+    let c = &v.requests;
+    if c.arrived == 0 {
+        1.0
+    } else {
+        c.completed as f64 / c.arrived as f64
+    }
+}
+
+/// A variant's legend entry on the latency distribution: its name, and when some arrivals did
+/// not complete, which and where its curve ends (`api — throttled 32.0 %: curve ends at 68.0 %`).
+fn cdf_label(v: &VariantReport) -> String {
+    let c = &v.requests;
+    if c.arrived == 0 || c.completed >= c.arrived {
+        return v.name.clone();
+    }
+    let share = |n: u64| pct(n as f64 / c.arrived as f64 * 100.0);
+    let ends = completed_share(v) * 100.0;
+    let mut lost = Vec::new();
+    if c.throttled > 0 {
+        lost.push(format!("throttled {}", share(c.throttled)));
+    }
+    if c.timed_out > 0 {
+        lost.push(format!("timed out {}", share(c.timed_out)));
+    }
+    // Requests still running at the horizon are named only when they are the sole reason the
+    // curve falls short of the top or weigh 0.1 % or more: a handful is no news.
+    let unfinished = c.in_flight_at_end as f64 / c.arrived as f64 * 100.0;
+    if c.in_flight_at_end > 0 && (lost.is_empty() || unfinished >= 0.1) {
+        lost.push(format!("unfinished {}", share(c.in_flight_at_end)));
+    }
+    if lost.len() == 1 && c.throttled + c.timed_out == 0 && ends >= 99.95 {
+        return v.name.clone();
+    }
+    format!(
+        "{} — {}: curve ends at {}",
+        v.name,
+        lost.join(", "),
+        pct(ends)
+    )
+}
+
+/// The latency distribution over every *arrived* request: each variant's distribution of
+/// completed requests scaled by completed ÷ arrived, so a variant that throttled 32 % tops out at
+/// 0.68 instead of drawing over one that served everything.
 fn latency_cdf<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> DrawResult<DB> {
     root.fill(&WHITE)?;
-    let (lo, hi) = log_range(
+    let slo = slo_p99(r);
+    let (lo, hi) = decade_range(
         r.variants
             .iter()
-            .flat_map(|v| v.latency_cdf.iter().map(|p| p.0)),
+            .flat_map(|v| v.latency_cdf.iter().map(|p| p.0))
+            // Room right of the SLO line for its label.
+            .chain(slo.into_iter().flat_map(|ms| [ms, ms * 2.0])),
     );
-    let mut chart = frame(root, title, 70).build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
+    let x = (lo..hi).log_scale().with_key_points(decades(lo, hi));
+    // Headroom above 1 holds the legend; the y labels stop at 1.
+    let y = TicksAt {
+        axis: (0.0..1.3).into(),
+        ticks: (0..=10).map(|k| f64::from(k) / 10.0).collect(),
+    };
+    let mut chart = frame(root, title, 70).build_cartesian_2d(x, y)?;
     mesh!(
         chart,
-        "latency, ms (log scale)",
-        "fraction of requests at or below"
+        "latency (log scale)",
+        "fraction of arrived requests at or below"
     )
+    .x_label_formatter(&|ms| decade_label(*ms))
     .draw()?;
-    let curves = r
-        .variants
-        .iter()
-        .map(|v| {
-            v.latency_cdf
-                .iter()
-                .filter(|p| p.0 > 0.0)
-                .copied()
-                .collect()
-        })
-        .collect();
-    variant_lines(&mut chart, r, curves)?;
-    legend!(chart, SeriesLabelPosition::LowerRight)
+    if let Some(p99) = slo {
+        slo_line(
+            &mut chart,
+            p99,
+            ((p99, 0.0), (p99, 1.0)),
+            (p99, 0.0),
+            (6, -22),
+        )?;
+    }
+    for (i, v) in r.variants.iter().enumerate() {
+        let share = completed_share(v);
+        let points: Vec<(f64, f64)> = v
+            .latency_cdf
+            .iter()
+            .filter(|p| p.0 > 0.0)
+            .map(|&(ms, f)| (ms, f * share))
+            .collect();
+        let c = colour(i);
+        chart
+            .draw_series(LineSeries::new(decimate(points), c.stroke_width(2)))?
+            .label(cdf_label(v))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    legend!(chart, SeriesLabelPosition::UpperLeft)
 }
 
 fn p99_per_interval<DB: DrawingBackend>(
@@ -534,18 +710,192 @@ fn p99_per_interval<DB: DrawingBackend>(
     title: &str,
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
+    let slo = slo_p99(r);
     let curves: Vec<Vec<(f64, f64)>> = r
         .variants
         .iter()
         .map(|v| series(v, |row| row.p99_ms.filter(|p| *p > 0.0)))
         .collect();
-    let (lo, hi) = log_range(curves.iter().flatten().map(|p| p.1));
-    let mut chart =
-        frame(root, title, 70).build_cartesian_2d(0.0..hours(r), (lo..hi).log_scale())?;
-    mesh!(chart, "hours", "p99 latency, ms (log scale)").draw()?;
+    let (lo, hi) = decade_range(curves.iter().flatten().map(|p| p.1).chain(slo));
+    let y = (lo..hi).log_scale().with_key_points(decades(lo, hi));
+    let mut chart = frame(root, title, 70).build_cartesian_2d(0.0..hours(r), y)?;
+    mesh!(chart, "hours", "p99 latency (log scale)")
+        .y_label_formatter(&|ms| decade_label(*ms))
+        .draw()?;
+    if let Some(p99) = slo {
+        let end = hours(r);
+        slo_line(
+            &mut chart,
+            p99,
+            ((0.0, p99), (end, p99)),
+            (end, p99),
+            (-190, -22),
+        )?;
+    }
     variant_lines(&mut chart, r, curves)?;
     legend!(chart, SeriesLabelPosition::UpperLeft)
 }
 
+/// Cost against p99 latency, one point per variant: the question a planner brings ("which is
+/// cheapest at the latency we need?"). The SLO's p99 limit is a dashed vertical line; variants
+/// that miss the SLO are hollow with a grey cross; the cheapest variant meeting it (the
+/// headline's choice; without an SLO the cheapest) is ringed. Variants with no completed request
+/// have no p99 and are named in the legend instead.
+fn cost_vs_p99<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let slo = slo_p99(r);
+    let plotted: Vec<(usize, &VariantReport)> = r
+        .variants
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.latency_ms.p99_ms.is_finite() && v.latency_ms.p99_ms > 0.0)
+        .collect();
+    let unplotted: Vec<&str> = r
+        .variants
+        .iter()
+        .filter(|v| !(v.latency_ms.p99_ms.is_finite() && v.latency_ms.p99_ms > 0.0))
+        .map(|v| v.name.as_str())
+        .collect();
+    // Room right of each point (×3, half a decade) for its label and the SLO line's.
+    let (lo, hi) = decade_range(
+        plotted
+            .iter()
+            .map(|(_, v)| v.latency_ms.p99_ms)
+            .chain(slo)
+            .flat_map(|ms| [ms, ms * 3.0]),
+    );
+    // Headroom above the dearest point for its label and the legend.
+    let top = plotted
+        .iter()
+        .map(|(_, v)| v.cost.total_usd)
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.5;
+    let x = (lo..hi).log_scale().with_key_points(decades(lo, hi));
+    let mut chart = frame(root, title, 80).build_cartesian_2d(x, 0.0..top)?;
+    mesh!(
+        chart,
+        "p99 latency (log scale)",
+        "USD over the simulated horizon"
+    )
+    .x_label_formatter(&|ms| decade_label(*ms))
+    .draw()?;
+    if let Some(p99) = slo {
+        slo_line(
+            &mut chart,
+            p99,
+            ((p99, 0.0), (p99, top)),
+            (p99, top),
+            (6, 4),
+        )?;
+    }
+    let has_slo = r.slo.is_some();
+    let point = |v: &VariantReport| (v.latency_ms.p99_ms, v.cost.total_usd);
+    let (meets, misses): (Vec<_>, Vec<_>) =
+        plotted.iter().partition(|(_, v)| v.slo_met != Some(false));
+    if !meets.is_empty() {
+        let dark = RGBColor(60, 60, 60);
+        chart
+            .draw_series(
+                meets
+                    .iter()
+                    .map(|(i, v)| Circle::new(point(v), 7, colour(*i).filled())),
+            )?
+            .label(if has_slo { "meets the SLO" } else { "variant" })
+            .legend(move |(x, y)| Circle::new((x + 10, y), 6, dark.filled()));
+    }
+    if !misses.is_empty() {
+        let grey = RGBColor(120, 120, 120);
+        chart
+            .draw_series(misses.iter().map(|(i, v)| {
+                EmptyElement::at(point(v))
+                    + Circle::new((0, 0), 7, colour(*i).stroke_width(2))
+                    + Cross::new((0, 0), 5, grey.stroke_width(2))
+            }))?
+            .label("misses the SLO")
+            .legend(move |(x, y)| {
+                EmptyElement::at((x + 10, y))
+                    + Circle::new((0, 0), 6, grey.stroke_width(2))
+                    + Cross::new((0, 0), 4, grey.stroke_width(2))
+            });
+    }
+    chart.draw_series(plotted.iter().map(|(i, v)| {
+        let text = if v.slo_met == Some(false) {
+            format!("{} (misses the SLO)", v.name)
+        } else {
+            v.name.clone()
+        };
+        EmptyElement::at(point(v)) + Text::new(text, (16, -24), font_in(15, colour(*i)))
+    }))?;
+    let best = cheapest(
+        plotted
+            .iter()
+            .map(|(_, v)| *v)
+            .filter(|v| !has_slo || v.slo_met == Some(true)),
+    );
+    if let Some(best) = best {
+        let label = if has_slo {
+            "cheapest meeting SLO"
+        } else {
+            "cheapest"
+        };
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at(point(best))
+                    + Circle::new((0, 0), 14, BLACK.stroke_width(2))
+                    + Text::new(label, (16, 8), font(15)),
+            ))?
+            .label(label)
+            .legend(|(x, y)| Circle::new((x + 10, y), 7, BLACK.stroke_width(2)));
+    }
+    if !unplotted.is_empty() {
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label(format!(
+                "not plotted, no request completed: {}",
+                unplotted.join(", ")
+            ))
+            .legend(|(x, y)| EmptyElement::at((x, y)));
+    }
+    legend!(chart, SeriesLabelPosition::UpperRight)
+}
+
 mod experiments;
 pub use experiments::{SweepFigure, breakeven_chart, sweep_charts};
+
+#[cfg(test)]
+mod tests {
+    use super::{decade_label, decade_range, decades};
+
+    #[test]
+    fn decades_are_labelled_in_the_unit_a_reader_says() {
+        let labels: Vec<String> = [0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6]
+            .into_iter()
+            .map(decade_label)
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "0.1 ms", "1 ms", "10 ms", "100 ms", "1 s", "10 s", "100 s", "1000 s"
+            ]
+        );
+        // 0.01 is not printed as 0.010000000000000002; a value between decades takes the
+        // nearer one on the log scale (log10 40 = 1.60 → 100 ms; log10 30 = 1.48 → 10 ms).
+        assert_eq!(decade_label(0.01), "0.01 ms");
+        assert_eq!(decade_label(40.0), "100 ms");
+        assert_eq!(decade_label(30.0), "10 ms");
+    }
+
+    #[test]
+    fn latency_axes_widen_to_whole_decades() {
+        // 40–700 ms lies between the decades 10 and 1000 ms.
+        assert_eq!(
+            decade_range([40.0, 700.0, f64::NAN, 0.0].into_iter()),
+            (10.0, 1_000.0)
+        );
+        assert_eq!(decades(10.0, 1_000.0), [10.0, 100.0, 1_000.0]);
+        // One value on a decade still gets an axis a decade wide.
+        assert_eq!(decade_range([100.0].into_iter()), (100.0, 1_000.0));
+        assert_eq!(decade_range(std::iter::empty()), (1.0, 1_000.0));
+    }
+}
