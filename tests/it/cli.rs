@@ -50,6 +50,7 @@ fn help_shows_examples() {
         "cheapest",
         "compare",
         "completions",
+        "watch",
     ]
     .iter()
     .map(|c| vec![*c, "--help"])
