@@ -135,7 +135,7 @@ pub(crate) fn watch(args: WatchArgs) -> Result<()> {
 
     let page = Arc::new(Mutex::new(Page::new(args.scenario.display().to_string())));
     let served = Arc::clone(&page);
-    std::thread::spawn(move || serve(&server, &served));
+    std::thread::spawn(move || serve(&server, port, &served));
     // Printed even with --quiet: it is the command's answer (the test reads this line).
     eprintln!(
         "watching {}; report at http://127.0.0.1:{port}/ (Ctrl-C to stop)",
@@ -259,11 +259,22 @@ fn announce(sim: Simulated, first: bool) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Answer requests until the process ends.
-fn serve(server: &tiny_http::Server, page: &Mutex<Page>) {
+fn serve(server: &tiny_http::Server, port: u16, page: &Mutex<Page>) {
     for request in server.incoming_requests() {
-        let (status, content_type, body) = {
+        let host = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Host"))
+            .map(|h| h.value.as_str().to_string());
+        let (status, content_type, body) = if local_host(host.as_deref(), port) {
             let p = page.lock().unwrap_or_else(PoisonError::into_inner);
             respond(request.method(), request.url(), &p)
+        } else {
+            (
+                403,
+                "text/plain; charset=utf-8",
+                b"scalesim watch answers requests for 127.0.0.1 and localhost only\n".to_vec(),
+            )
         };
         let response = tiny_http::Response::from_data(body)
             .with_status_code(status)
@@ -272,6 +283,16 @@ fn serve(server: &tiny_http::Server, page: &Mutex<Page>) {
         // A browser that went away is no concern of the next request.
         let _ = request.respond(response);
     }
+}
+
+/// Whether a request's `Host` names this machine: a web page elsewhere whose name was made to
+/// point at 127.0.0.1 (DNS rebinding) must not read the report. No `Host` (HTTP/1.0) is local.
+fn local_host(host: Option<&str>, port: u16) -> bool {
+    host.is_none_or(|h| {
+        ["127.0.0.1", "localhost"]
+            .iter()
+            .any(|name| h == *name || h == format!("{name}:{port}"))
+    })
 }
 
 fn header(name: &str, value: &str) -> tiny_http::Header {
@@ -461,5 +482,24 @@ mod tests {
             assert_eq!(get(bad).0, 404, "{bad}");
         }
         assert_eq!(respond(&tiny_http::Method::Post, "/", &p).0, 405);
+    }
+
+    #[test]
+    fn only_requests_for_this_machine_are_answered() {
+        for host in [
+            None,
+            Some("127.0.0.1:8700"),
+            Some("localhost:8700"),
+            Some("localhost"),
+        ] {
+            assert!(local_host(host, 8700), "{host:?}");
+        }
+        for host in [
+            "evil.example:8700",
+            "127.0.0.1:8701",
+            "127.0.0.1.evil.example:8700",
+        ] {
+            assert!(!local_host(Some(host), 8700), "{host}");
+        }
     }
 }
