@@ -3,7 +3,7 @@
 //! 127.0.0.1 (a port the OS picks); every wait is bounded.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// second; the margin is for a loaded machine).
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// The child, killed when the test ends, however it ends.
+/// A child process, killed when the test ends, however it ends.
 struct Watching(Child);
 
 impl Drop for Watching {
@@ -42,6 +42,8 @@ fn agent() -> ureq::Agent {
         .http_status_as_error(false)
         // Straight to 127.0.0.1, whatever proxy the environment names.
         .proxy(None)
+        // A new connection for each request: the server may close an idle one at any time.
+        .max_idle_connections(0)
         .build()
         .into()
 }
@@ -77,19 +79,14 @@ fn save(path: &Path, text: &str) {
     std::fs::rename(&copy, path).unwrap();
 }
 
-#[test]
-fn the_page_follows_each_save_and_keeps_the_last_answer_on_a_broken_one() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let scenario = dir.path().join("workshop.toml");
-    let out = dir.path().join("report");
-    let first = tiny_steady_api();
-    std::fs::write(&scenario, &first).unwrap();
-
+/// Start `scalesim watch SCENARIO --out OUT --port 0`: the child (killed on drop) and the
+/// page's address, read from its first line on stderr.
+fn start(scenario: &Path, out: &Path) -> (Watching, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scalesim"))
         .arg("watch")
-        .arg(&scenario)
+        .arg(scenario)
         .arg("--out")
-        .arg(&out)
+        .arg(out)
         .args(["--port", "0"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -97,14 +94,13 @@ fn the_page_follows_each_save_and_keeps_the_last_answer_on_a_broken_one() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let _watching = Watching(child);
-    // Every stderr line, read on a thread so the child never blocks on a full pipe.
+    let watching = Watching(child);
+    // Every stderr line, read on a thread to the end, so the child never blocks on a full pipe
+    // nor writes to a closed one (after the first line nobody listens: sends may fail).
     let (lines_tx, lines) = mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
+            let _ = lines_tx.send(line);
         }
     });
     let first_line = lines.recv_timeout(PATIENCE).expect("no line on stderr");
@@ -119,6 +115,18 @@ fn the_page_follows_each_save_and_keeps_the_last_answer_on_a_broken_one() {
             && url.ends_with('/'),
         "{first_line}"
     );
+    (watching, url)
+}
+
+#[test]
+fn the_page_follows_each_save_and_keeps_the_last_answer_on_a_broken_one() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let scenario = dir.path().join("workshop.toml");
+    let out = dir.path().join("report");
+    let first = tiny_steady_api();
+    std::fs::write(&scenario, &first).unwrap();
+
+    let (_watching, url) = start(&scenario, &out);
     let agent = agent();
 
     // The first answer: the variants of the file as written, and the reload script.
@@ -168,4 +176,108 @@ fn the_page_follows_each_save_and_keeps_the_last_answer_on_a_broken_one() {
     poll_until(&agent, &url, "the answer after the fix", |p| {
         p.contains("lambda-512mb") && !p.contains("scalesim-watch-error")
     });
+}
+
+/// Debian's chromium, or `None` outside CI when it is not installed (CI installs it: see
+/// `browser.rs`).
+fn chromium() -> Option<PathBuf> {
+    let found = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium (apt-get install chromium)"
+        );
+        eprintln!("chromium not installed: skipping the browser check (CI runs it)");
+    }
+    found
+}
+
+/// The page left open in a browser reloads itself when a save gives a new answer: headless
+/// chromium shows the page, the test reads its title from the browser's DevTools list
+/// (`/json/list`) before and after a save that renames the scenario (the title is
+/// "NAME — scalesim report").
+#[test]
+fn an_open_page_reloads_itself_on_a_new_answer() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::TempDir::new().unwrap();
+    let scenario = dir.path().join("workshop.toml");
+    let first = tiny_steady_api();
+    assert!(first.contains("name = \"steady-api\"\n"), "{first}");
+    std::fs::write(&scenario, &first).unwrap();
+    let (_watching, url) = start(&scenario, &dir.path().join("report"));
+    let agent = agent();
+    poll_until(&agent, &url, "the first answer", |p| {
+        p.contains("lambda-512mb")
+    });
+
+    // Port 0: the browser writes the port it took into DevToolsActivePort in its profile.
+    let profile = dir.path().join("profile");
+    let chromium = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--remote-debugging-port=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _chromium = Watching(chromium);
+    let start = Instant::now();
+    let port = loop {
+        let text = std::fs::read_to_string(profile.join("DevToolsActivePort")).unwrap_or_default();
+        if let Some(port) = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse::<u16>().ok())
+        {
+            break port;
+        }
+        assert!(start.elapsed() < PATIENCE, "chromium gave no DevTools port");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let list = format!("http://127.0.0.1:{port}/json/list");
+    let titled = |name: &str| {
+        let title = format!("{name} — scalesim report");
+        move |json: &str| {
+            let pages: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+            pages.as_array().is_some_and(|pages| {
+                pages
+                    .iter()
+                    .any(|p| p["type"] == "page" && p["title"] == title.as_str())
+            })
+        }
+    };
+    poll_until(
+        &agent,
+        &list,
+        "the browser showing the first answer",
+        titled("steady-api"),
+    );
+
+    save(
+        &scenario,
+        &first.replace("name = \"steady-api\"", "name = \"steady-reloaded\""),
+    );
+    poll_until(
+        &agent,
+        &list,
+        "the browser reloading the page",
+        titled("steady-reloaded"),
+    );
 }
