@@ -224,31 +224,51 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     Ok(())
 }
 
+/// A sweep folder's description and runs (`sweep.json`, `runs.parquet`).
+fn read_sweep(dir: &Path) -> Result<(SweepMeta, Vec<experiment::RunRow>)> {
+    let meta_path = dir.join("sweep.json");
+    let meta: SweepMeta =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).with_context(|| {
+            format!(
+                "cannot read {} (is {} a sweep shard?)",
+                meta_path.display(),
+                dir.display()
+            )
+        })?)
+        .with_context(|| {
+            format!(
+                "{} is not a scalesim sweep description",
+                meta_path.display()
+            )
+        })?;
+    let runs_path = dir.join("runs.parquet");
+    let df = report::timeseries::read_parquet(&runs_path)
+        .with_context(|| format!("cannot read {}", runs_path.display()))?;
+    let runs = tables::runs_from_frame(&meta, &df)
+        .with_context(|| format!("{} does not hold a sweep's runs", runs_path.display()))?;
+    Ok((meta, runs))
+}
+
+/// `scalesim report DIR` on a sweep folder: its results, charts and report page rendered
+/// again from its runs, without simulating (a shard's folder gets its runs only, as written).
+pub(super) fn rerender_sweep(dir: &Path) -> Result<()> {
+    let (meta, runs) = read_sweep(dir)?;
+    let results = meta
+        .shard
+        .is_none()
+        .then(|| aggregate(&runs, &meta.variants));
+    write_all(dir, tables::sweep_files(&meta, &runs, results.as_deref())?)?;
+    if !quiet() {
+        println!("Re-rendered {}", dir.join("report.html").display());
+    }
+    Ok(())
+}
+
 pub(super) fn merge(args: MergeArgs) -> Result<()> {
     refuse_over_inputs(&args.out, &args.shards)?;
     let mut parts = Vec::new();
     for dir in &args.shards {
-        let meta_path = dir.join("sweep.json");
-        let meta: SweepMeta =
-            serde_json::from_str(&std::fs::read_to_string(&meta_path).with_context(|| {
-                format!(
-                    "cannot read {} (is {} a sweep shard?)",
-                    meta_path.display(),
-                    dir.display()
-                )
-            })?)
-            .with_context(|| {
-                format!(
-                    "{} is not a scalesim sweep description",
-                    meta_path.display()
-                )
-            })?;
-        let runs_path = dir.join("runs.parquet");
-        let df = report::timeseries::read_parquet(&runs_path)
-            .with_context(|| format!("cannot read {}", runs_path.display()))?;
-        let runs = tables::runs_from_frame(&meta, &df)
-            .with_context(|| format!("{} does not hold a sweep's runs", runs_path.display()))?;
-        parts.push((meta, runs));
+        parts.push(read_sweep(dir)?);
     }
     let (meta, runs) = experiment::merge(parts).map_err(anyhow::Error::msg)?;
     let results = aggregate(&runs, &meta.variants);
@@ -375,12 +395,22 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(format!("{name}-cheapest")));
+    let chart = report::charts::cheapest_chart(&report::charts::CheapestFigure {
+        vary: &args.vary,
+        candidates: &candidates,
+        best,
+        p99_max_ms: spec.limits.p99_ms,
+    })?;
     write_all(
         &out,
-        vec![ReportFile::new(
-            "cheapest.csv",
-            report::search::cheapest_csv(&candidates, best).into_bytes(),
-        )],
+        vec![
+            ReportFile::new(
+                "cheapest.csv",
+                report::search::cheapest_csv(&candidates, best).into_bytes(),
+            ),
+            ReportFile::new("cheapest.svg", chart.svg.into_bytes()),
+            ReportFile::new("cheapest.png", chart.png),
+        ],
     )?;
     match best {
         Some(i) => println!(

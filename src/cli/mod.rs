@@ -2,6 +2,7 @@
 
 mod experiments;
 mod folder;
+mod watch;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,8 +70,7 @@ pub(crate) fn style(colour: anstyle::AnsiColor) -> anstyle::Style {
 /// The terminal's width when standard output is one, else 100 columns (a file or a pipe gets
 /// the same table on every machine).
 fn terminal_width() -> u16 {
-    terminal_size::terminal_size_of(std::io::stdout())
-        .map_or(100, |(terminal_size::Width(w), _)| w)
+    terminal_size::terminal_size_of(std::io::stdout()).map_or(100, |(terminal_size::Width(w), _)| w)
 }
 
 /// `--quiet`, set once from the command line before anything runs.
@@ -110,7 +110,8 @@ Examples:
         set: Vec<String>,
     },
     /// Re-render a report folder (charts, report.md, report.html, CSVs) from its saved
-    /// summary.json and timeseries.parquet, without simulating again.
+    /// summary.json and timeseries.parquet — or a sweep folder (results, charts, report.html)
+    /// from its runs.parquet — without simulating again.
     #[command(after_help = "Examples:\n  scalesim report reports/steady-api")]
     Report {
         /// A folder written by `scalesim run`.
@@ -163,6 +164,20 @@ Examples:
   scalesim cheapest scenarios/daily-cycle.toml --variant ec2-fixed-4x-c7g.large \\
       --vary 'variant[ec2-fixed-4x-c7g.large].count' --between 1,12 --step 1")]
     Cheapest(experiments::CheapestArgs),
+    /// Re-run a scenario each time its file is saved, and serve the report on
+    /// http://127.0.0.1:PORT/, where the page reloads itself with each new answer.
+    #[command(after_help = "\
+Each save of SCENARIO runs it as `scalesim run` would (same --set, --seed, --horizon, the same
+report folder: reports/<scenario-name>/ or --out), and the page shows the new report. A save
+that `run` would refuse (bad TOML, an invalid field, too much work) shows the error at the top
+of the page above the last good answer, and on stderr; the next good save replaces both. Only
+127.0.0.1 is served (this machine); the first line on stderr gives the address. Ctrl-C stops.
+
+Examples:
+  scalesim watch scenarios/steady-api.toml --horizon 1h
+  scalesim watch scenarios/steady-api.toml --port 0 --out /tmp/workshop \\
+      --set traffic.arrivals.rate_multiplier=2")]
+    Watch(watch::WatchArgs),
     /// Show the variants of several report folders side by side, with the change from the
     /// first to the second when there are two.
     #[command(after_help = "\
@@ -270,6 +285,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Command::Run(args) => run_scenario(args),
+        Command::Watch(args) => watch::watch(args),
         Command::Sweep(args) => experiments::sweep(args),
         Command::Merge(args) => experiments::merge(args),
         Command::Breakeven(args) => experiments::breakeven(args),
@@ -381,9 +397,46 @@ fn scenario_or_sweep(
     }
 }
 
-fn run_scenario(args: RunArgs) -> Result<()> {
-    let text = read_scenario(&args.scenario, &args.set)?;
-    let file = args.scenario.display().to_string();
+/// What `run` (and each run of `watch`) is given: the scenario and what the command line
+/// changes in it, and where the report goes.
+pub(crate) struct RunInputs<'a> {
+    /// The scenario file.
+    pub(crate) scenario: &'a Path,
+    /// `--set FIELD=VALUE` settings, applied in order.
+    pub(crate) set: &'a [String],
+    /// `--seed`, replacing the scenario's.
+    pub(crate) seed: Option<u64>,
+    /// `--horizon`, replacing the scenario's.
+    pub(crate) horizon: Option<SimDuration>,
+    /// `--out`; `None`: `reports/<scenario-name>`.
+    pub(crate) out: Option<&'a Path>,
+    /// `--request-log`: the fraction of requests logged, if any.
+    pub(crate) request_log: Option<f64>,
+    /// `--force`: run above the work limit.
+    pub(crate) force: bool,
+}
+
+/// A run done and its report folder written.
+pub(crate) struct Simulated {
+    /// The run's results.
+    pub(crate) report: RunReport,
+    /// The report folder written.
+    pub(crate) out: PathBuf,
+    /// What the folder held before (see [`replaced_run`]), if it held a report.
+    pub(crate) replaced: Option<String>,
+    /// Every file written into `out` (paths relative to it), except request logs.
+    pub(crate) files: Vec<report::ReportFile>,
+}
+
+/// Read the scenario (with its settings), refuse a sweep, apply the seed and horizon, check the
+/// work, simulate and write the report folder in place: `run` up to what it prints.
+///
+/// # Errors
+/// Anything `run` refuses: an unreadable or invalid scenario, a sweep, too much work, a run
+/// with problems (nothing is written then), a folder that cannot be written.
+pub(crate) fn simulate_to_folder(inputs: &RunInputs) -> Result<Simulated> {
+    let text = read_scenario(inputs.scenario, inputs.set)?;
+    let file = inputs.scenario.display().to_string();
     let traces = scalesim_traces::files();
     let mut s: Scenario = match scenario_or_sweep(&text, &file, &traces)? {
         Ok(s) => s,
@@ -397,32 +450,56 @@ fn run_scenario(args: RunArgs) -> Result<()> {
             );
         }
     };
-    if let Some(seed) = args.seed {
+    if let Some(seed) = inputs.seed {
         s.seed = seed;
     }
-    if let Some(h) = args.horizon {
+    if let Some(h) = inputs.horizon {
         s.horizon = h;
     }
-    scalesim_core::experiment::Work::of(&s).check(args.force)?;
-    let out = args
-        .out
-        .unwrap_or_else(|| Path::new("reports").join(default_folder(&s.name, &args.set)));
+    scalesim_core::experiment::Work::of(&s).check(inputs.force)?;
+    let out = inputs.out.map_or_else(
+        || Path::new("reports").join(default_folder(&s.name, inputs.set)),
+        Path::to_path_buf,
+    );
     // A report already there is replaced: say which, so no earlier answer goes silently.
     let replaced = replaced_run(&out);
     // The whole folder is written beside `out` and renamed into place at the end.
     let staged = folder::Staged::new(&out)?;
-    let mut report = match args.request_log {
+    let mut report = match inputs.request_log {
         None => simulate_with_progress(&s, &mut []),
         Some(rate) => simulate_with_request_log(&s, staged.path(), rate)?,
     };
-    report.settings = args.set;
+    report.settings = inputs.set.to_vec();
     if !report.problems.is_empty() {
         anyhow::bail!(
             "{}; nothing was written — run again",
             report.problems.join("; ")
         );
     }
-    write_report(staged, &report)?;
+    let files = write_report(staged, &report)?;
+    Ok(Simulated {
+        report,
+        out,
+        replaced,
+        files,
+    })
+}
+
+fn run_scenario(args: RunArgs) -> Result<()> {
+    let Simulated {
+        report,
+        out,
+        replaced,
+        ..
+    } = simulate_to_folder(&RunInputs {
+        scenario: &args.scenario,
+        set: &args.set,
+        seed: args.seed,
+        horizon: args.horizon,
+        out: args.out.as_deref(),
+        request_log: args.request_log,
+        force: args.force,
+    })?;
     if let Some(before) = replaced.filter(|_| !quiet()) {
         eprintln!(
             "note: replaced the report that was in {} ({before}); give another --out to keep both",
@@ -434,7 +511,8 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     let csv = report::summary_csv(&report);
     let stdout = match args.format {
         Format::Table => {
-            report::summary_table_width(&report, terminal_width()) + &report::function_table(&report)
+            report::summary_table_width(&report, terminal_width())
+                + &report::function_table(&report)
         }
         Format::Json => json,
         Format::Csv => csv,
@@ -615,10 +693,11 @@ fn simulate_with_progress(s: &Scenario, logs: &mut [Option<&mut dyn RequestSink>
 
 /// Render every file of the report in memory, write them into the staged folder and move it
 /// into place.
-fn write_report(staged: folder::Staged, report: &RunReport) -> Result<()> {
+fn write_report(staged: folder::Staged, report: &RunReport) -> Result<Vec<report::ReportFile>> {
     let files = report::render_files(report).context("cannot render the report")?;
     staged.write(&files)?;
-    staged.commit()
+    staged.commit()?;
+    Ok(files)
 }
 
 /// `scalesim report DIR`: re-render from summary.json and timeseries.parquet.
@@ -671,6 +750,9 @@ fn read_summary(dir: &Path) -> Result<RunReport> {
 }
 
 fn rerender(dir: &Path, bill: bool) -> Result<()> {
+    if dir.join("sweep.json").exists() && !dir.join("summary.json").exists() {
+        return experiments::rerender_sweep(dir);
+    }
     let mut rep = read_summary(dir)?;
     let parquet = dir.join("timeseries.parquet");
     let frame = report::timeseries::read_parquet(&parquet)

@@ -50,6 +50,7 @@ fn help_shows_examples() {
         "cheapest",
         "compare",
         "completions",
+        "watch",
     ]
     .iter()
     .map(|c| vec![*c, "--help"])
@@ -90,6 +91,7 @@ fn every_shipped_scenario_runs_over_a_short_horizon() {
             // One swept field: cost and p99 charts against it.
             for chart in [
                 "sweep-cost.svg",
+                "report.html",
                 "sweep-cost.png",
                 "sweep-p99.svg",
                 "sweep-p99.png",

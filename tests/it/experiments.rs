@@ -121,6 +121,54 @@ fn sharded_then_merged_equals_unsharded() {
     assert!(!d.join("bad").exists());
 }
 
+/// A sweep has its own report page — its charts and every row of its results — and
+/// `scalesim report` renders a sweep folder again from its runs: the same bytes, every file.
+/// A run refuses to replace the sweep's folder (another kind of output) and leaves it whole.
+#[test]
+fn a_sweep_has_a_report_page_that_report_renders_again() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    fs::write(d.join("s.toml"), SWEEP).unwrap();
+    sweep_cli(d, &["sweep", "s.toml", "--out", "sw"]);
+    let html = fs::read_to_string(d.join("sw/report.html")).unwrap();
+    assert!(html.contains("<table class=\"results\">"), "{html}");
+    // One table row per point and variant (5 rates × 2 memory sizes = 10 points, 2 variants),
+    // plus the header. (Two swept fields: no line charts, the table only.)
+    assert_eq!(html.matches("<tr>").count(), 10 * 2 + 1);
+    let files = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = files(&d.join("sw"));
+    sweep_cli(d, &["report", "sw"]);
+    assert_eq!(before, files(&d.join("sw")));
+    let err = fails(
+        d,
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            "traffic.arrivals.rate_per_s=5",
+            "--set",
+            "variant[fn].memory_mb=512",
+            "--out",
+            "sw",
+        ],
+    );
+    assert!(err.contains("holds a sweep's results"), "{err}");
+    assert_eq!(before, files(&d.join("sw")));
+}
+
 /// Even arrivals at r per second for an hour, 100 ms each on 1,024 MB, no cold-start time, no
 /// free tier: Lambda costs N × ($0.20 / M + 0.1 s × 1 GB × $/GB-s) with N = 3,600 r requests.
 /// One m7g.large, no load balancer, costs one hour, whatever the rate. They cross at
@@ -497,4 +545,64 @@ load_balancer = false
         assert!(e.invalid.is_none(), "{:?}", e.invalid);
         assert!(e.x.fract() == 0.0 && (1.0..=3.0).contains(&e.x), "{}", e.x);
     }
+}
+
+/// `scalesim cheapest` draws cost and p99 against the values tried on one chart, as Lambda
+/// Power Tuning does: 250 ms requests, 80 % CPU-bound, at 512, 1,024 and 1,769 MB under a
+/// 400 ms p99. At 1,769 MB the CPU part runs at full speed (250 ms in all); at 1,024 MB it
+/// takes 200 × 1,769 / 1,024 = 345.5 ms + 50 ms = 395.5 ms (within 400); at 512 MB 741 ms
+/// (outside). The chart names the limit, marks the value outside it and rings 1,024 MB.
+#[test]
+fn cheapest_draws_cost_and_p99_against_the_value() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("m.toml"),
+        r#"
+name = "memory"
+horizon = "10m"
+[traffic]
+arrivals = { process = "even", rate_per_s = 1.0 }
+[traffic.request]
+duration = { dist = "constant", ms = 250 }
+cpu_fraction = 0.8
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 512
+cold_start = { dist = "constant", ms = 0 }
+"#,
+    )
+    .unwrap();
+    let out = Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "cheapest",
+            "m.toml",
+            "--variant",
+            "fn",
+            "--vary",
+            "variant[fn].memory_mb",
+            "--values",
+            "512,1024,1769",
+            "--p99-max",
+            "400",
+            "--out",
+            "c",
+        ])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("= 1024"), "{text}");
+    let svg = fs::read_to_string(d.join("c/cheapest.svg")).unwrap();
+    for label in [
+        "p99 limit 400 ms",
+        "outside the limits",
+        "cheapest within the limits: 1024",
+        "p99 ms",
+    ] {
+        assert!(svg.contains(label), "{label}");
+    }
+    assert!(fs::metadata(d.join("c/cheapest.png")).unwrap().len() > 1_000);
 }

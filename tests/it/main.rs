@@ -17,3 +17,4 @@ mod replay;
 mod report_snapshots;
 mod reports;
 mod traces;
+mod watch;

@@ -15,7 +15,9 @@
 //!   call `target/release/scalesim` under `/usr/bin/time`: they need a release build and are
 //!   measured by hand, README "Performance");
 //! - lines that use a Slurm array's variables (`$SLURM_…`): they only mean something inside
-//!   a Slurm job.
+//!   a Slurm job;
+//! - `scalesim watch` lines: they serve until stopped (Ctrl-C); `tests/it/watch.rs` runs the
+//!   command, edits its file and reads its page.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -92,7 +94,11 @@ fn runs(line: &str) -> bool {
     let command = words.iter().find(|w| !w.contains('='));
     let is_scalesim = command == Some(&"scalesim")
         || (words.first() == Some(&"for") && line.contains(" scalesim "));
-    !line.starts_with('#') && is_scalesim && !line.contains("$SLURM") && !line.contains("${SLURM")
+    !line.starts_with('#')
+        && is_scalesim
+        && !line.contains("$SLURM")
+        && !line.contains("${SLURM")
+        && !line.contains("scalesim watch ")
 }
 
 /// The line with the changes listed at the top.
@@ -161,6 +167,9 @@ fn the_rules_pick_and_adapt_lines_as_documented() {
     ));
     assert!(!runs("#SBATCH --array=0-15"));
     assert!(!runs(
+        "scalesim watch scenarios/steady-api.toml --horizon 1h"
+    ));
+    assert!(!runs(
         "cargo run --release -- run scenarios/steady-api.toml"
     ));
     assert!(!runs(
@@ -216,6 +225,7 @@ fn every_help_example_runs_as_written() {
         Some("presets"),
         Some("compare"),
         Some("completions"),
+        Some("watch"),
     ];
     // Every command `scalesim --help` lists is in it, so a new command's examples run too.
     let top = String::from_utf8(Command::new(bin).arg("--help").output().unwrap().stdout).unwrap();

@@ -153,7 +153,12 @@ pub fn sweep_files(
         let mut df = results_frame(meta, results)?;
         files.push(ReportFile::new("results.parquet", parquet(&mut df)?));
         files.push(ReportFile::new("results.csv", csv(&mut df)?));
-        for c in super::charts::sweep_charts(meta, results)? {
+        let charts = super::charts::sweep_charts(meta, results)?;
+        files.push(ReportFile::new(
+            "report.html",
+            sweep_html(meta, results, &charts).into_bytes(),
+        ));
+        for c in charts {
             files.push(ReportFile::new(
                 format!("{}.svg", c.name),
                 c.svg.into_bytes(),
@@ -162,6 +167,121 @@ pub fn sweep_files(
         }
     }
     Ok(files)
+}
+
+/// The cells of a sweep's results, a row per point and variant: the swept values, the variant,
+/// then cost, monthly, p99, failed share and whether it met the SLO, each the mean over the
+/// replications (± half the 95 % interval when there are several).
+fn result_cells(meta: &SweepMeta, results: &[ResultRow]) -> (Vec<String>, Vec<Vec<String>>) {
+    let fig = |n| scalesim_core::experiment::figure(n).expect("a known figure");
+    let columns = [
+        ("cost_usd", "cost USD", 4),
+        ("monthly_730h_usd", "monthly (730 h) USD", 2),
+        ("latency_p99_ms", "p99 ms", 1),
+        ("throttled_pct", "throttled %", 3),
+        ("timed_out_pct", "timed out %", 3),
+        ("slo_met", "meets the SLO", 2),
+    ];
+    let mut header: Vec<String> = meta.axes.clone();
+    header.push("variant".into());
+    header.extend(columns.iter().map(|c| c.1.to_string()));
+    let rows = results
+        .iter()
+        .map(|r| {
+            let mut row: Vec<String> = r.values.iter().map(|&v| value(v)).collect();
+            row.push(r.variant.clone());
+            for (name, _, digits) in columns {
+                let e = &r.figures[fig(name)];
+                row.push(if name == "slo_met" {
+                    match e.mean {
+                        m if m.is_nan() => "—".into(),
+                        m if m >= 1.0 => "yes".into(),
+                        m if m <= 0.0 => "NO".into(),
+                        m => format!("in {:.0} % of runs", m * 100.0),
+                    }
+                } else if e.mean.is_nan() {
+                    "—".into()
+                } else {
+                    match e.ci95 {
+                        Some(_) => format!("{:.digits$} ± {:.digits$}", e.mean, e.half_width()),
+                        None => format!("{:.digits$}", e.mean),
+                    }
+                });
+            }
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A sweep's own report page: what was swept, the charts inline (one swept field) and every
+/// row of the results table, as one self-contained page.
+pub fn sweep_html(
+    meta: &SweepMeta,
+    results: &[ResultRow],
+    charts: &[super::charts::Chart],
+) -> String {
+    let font = super::charts::base64(super::charts::FONT);
+    let family = super::charts::FONT_FAMILY;
+    let title = escape(&meta.scenario);
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{title} — scalesim sweep</title>\n<style>\n\
+         @font-face {{ font-family: '{family}'; src: url(data:font/ttf;base64,{font}); }}\n\
+         body {{ font-family: '{family}', sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}\n\
+         table {{ border-collapse: collapse; margin: 1em 0; }}\n\
+         th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }} th {{ background: #f4f4f4; }}\n\
+         figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}\n\
+         </style>\n</head>\n<body>\n<h1>{title} — scalesim sweep</h1>\n"
+    );
+    let reps = if meta.replications > 1 {
+        format!(
+            ", {} replications each (mean ± half the 95 % interval)",
+            meta.replications
+        )
+    } else {
+        String::new()
+    };
+    h += &format!(
+        "<p>{} point(s) over {}{reps}; variants {}. The data: results.csv and results.parquet \
+         (a row per point and variant), runs.csv and runs.parquet (a row per run).</p>\n",
+        meta.points,
+        escape(&meta.axes.join(" × ")),
+        escape(&meta.variants.join(", "))
+    );
+    if !charts.is_empty() {
+        h += "<h2>Charts</h2>\n";
+    }
+    for c in charts {
+        let svg = c.svg.find("<svg").map_or(c.svg.as_str(), |i| &c.svg[i..]);
+        h += &format!(
+            "<figure class=\"chart\" id=\"chart-{}\" aria-label=\"{}\">\n{svg}\n</figure>\n",
+            c.name,
+            escape(c.title)
+        );
+    }
+    let (header, rows) = result_cells(meta, results);
+    h += "<h2>Results</h2>\n<table class=\"results\">\n<tr>";
+    for cell in &header {
+        h += &format!("<th>{}</th>", escape(cell));
+    }
+    h += "</tr>\n";
+    for row in rows {
+        h += "<tr>";
+        for cell in row {
+            h += &format!("<td>{}</td>", escape(&cell));
+        }
+        h += "</tr>\n";
+    }
+    h += "</table>\n</body>\n</html>\n";
+    h
 }
 
 /// A swept value, short: whole numbers as such, others to 4 significant decimals.

@@ -129,7 +129,11 @@ pub fn window(w: Option<&Window>, figure: fn(&Window) -> String) -> String {
             let whole = w.start_s % 60.0 == 0.0 && w.end_s % 60.0 == 0.0;
             let at = |t: f64| {
                 let c = clock_time(t);
-                if whole { c[..c.len() - 3].to_string() } else { c }
+                if whole {
+                    c[..c.len() - 3].to_string()
+                } else {
+                    c
+                }
             };
             let end = at(w.end_s);
             let end = end.rsplit(' ').next().unwrap_or(&end).to_string();
@@ -164,21 +168,28 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
             "cost per million arrived",
             Money(|v| v.cost_per_million_arrived_usd),
         ),
-        (MONTHLY_LABEL, Money(|v| Some(v.projection_monthly.total_usd))),
+        (
+            MONTHLY_LABEL,
+            Money(|v| Some(v.projection_monthly.total_usd)),
+        ),
         ("requests arrived", Text(|v| count(v.requests.arrived))),
         ("latency p50 ms", Text(|v| ms(v.latency_ms.p50_ms))),
         ("latency p90 ms", Text(|v| ms(v.latency_ms.p90_ms))),
         ("latency p99 ms", Text(|v| ms(v.latency_ms.p99_ms))),
         ("latency p99.9 ms", Text(|v| ms(v.latency_ms.p999_ms))),
         ("latency max ms", Text(|v| ms(v.latency_ms.max_ms))),
-        ("cold starts", Text(|v| format!("{:.3} %", v.cold_start_pct))),
+        (
+            "cold starts",
+            Text(|v| format!("{:.3} %", v.cold_start_pct)),
+        ),
         ("throttled", Text(|v| format!("{:.3} %", v.throttled_pct))),
         ("timed out", Text(|v| format!("{:.3} %", v.timed_out_pct))),
         (
             "worst p99, interval",
             Text(|v| {
                 window(v.worst_p99_window.as_ref(), |w| {
-                    w.p99_ms.map_or_else(|| "—".into(), |p| format!("{} ms", ms(p)))
+                    w.p99_ms
+                        .map_or_else(|| "—".into(), |p| format!("{} ms", ms(p)))
                 })
             }),
         ),
@@ -198,10 +209,7 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
             "mean instances",
             Text(|v| format!("{:.2}", v.capacity.mean_instances)),
         ),
-        (
-            "peak instances",
-            Text(|v| count(v.capacity.peak_instances)),
-        ),
+        ("peak instances", Text(|v| count(v.capacity.peak_instances))),
         (
             "scaling actions",
             Text(|v| {
@@ -238,9 +246,7 @@ pub fn cells(report: &RunReport) -> Vec<(&'static str, Vec<String>)> {
         .map(|(label, value)| {
             let cells = match value {
                 RowValue::Text(f) => report.variants.iter().map(f).collect(),
-                RowValue::Money(f) => {
-                    usd_row(&report.variants.iter().map(f).collect::<Vec<_>>())
-                }
+                RowValue::Money(f) => usd_row(&report.variants.iter().map(f).collect::<Vec<_>>()),
             };
             (label, cells)
         })
@@ -565,7 +571,10 @@ mod tests {
             super::usd_row(&[Some(12.34), Some(0.0523), None, Some(0.0)]),
             ["$12.34000", "$0.05230", "—", "$0.00000"]
         );
-        assert_eq!(super::usd_row(&[Some(1_500.0), Some(3.0)]), ["$1,500.00", "$3.00"]);
+        assert_eq!(
+            super::usd_row(&[Some(1_500.0), Some(3.0)]),
+            ["$1,500.00", "$3.00"]
+        );
     }
 
     /// Durations read as a planner writes them; moments on the simulation's clock.

@@ -298,6 +298,121 @@ fn sweep_lines<DB: DrawingBackend>(
     }
 }
 
+/// What the cheapest-setting chart draws: the varied field, its candidates, the chosen one and
+/// the p99 limit.
+pub struct CheapestFigure<'a> {
+    /// The varied field, as given to `--vary`.
+    pub vary: &'a str,
+    /// Every value tried, in order.
+    pub candidates: &'a [scalesim_core::experiment::Candidate],
+    /// Index of the cheapest value within the limits.
+    pub best: Option<usize>,
+    /// The p99 limit, ms, if any.
+    pub p99_max_ms: Option<f64>,
+}
+
+/// `scalesim cheapest`: cost (left axis) and p99 (right axis) against the varied value on one
+/// chart, a cross on each value outside the limits, the p99 limit as a dashed line and the
+/// cheapest value within them ringed.
+pub fn cheapest_chart(f: &CheapestFigure<'_>) -> Result<Chart, ChartError> {
+    register_font();
+    Ok(render!(
+        "cheapest",
+        "Cost and p99 against the value tried",
+        f,
+        cheapest_curves
+    ))
+}
+
+fn cheapest_curves<DB: DrawingBackend>(
+    root: &Area<DB>,
+    f: &CheapestFigure<'_>,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let valid: Vec<_> = f
+        .candidates
+        .iter()
+        .filter(|c| c.cost.mean.is_finite())
+        .collect();
+    let x0 = valid.iter().map(|c| c.x).fold(f64::INFINITY, f64::min);
+    let x1 = valid.iter().map(|c| c.x).fold(f64::NEG_INFINITY, f64::max);
+    let (x0, x1) = if x0.is_finite() && x1 > x0 {
+        (x0, x1)
+    } else if x0.is_finite() {
+        (x0 - 1.0, x0 + 1.0)
+    } else {
+        (0.0, 1.0)
+    };
+    let cost_top = top_of(valid.iter().map(|c| &c.cost));
+    let p99_top = top_of(valid.iter().map(|c| &c.p99_ms)).max(f.p99_max_ms.unwrap_or(0.0) * 1.1);
+    let mut chart = frame(root, title, 80)
+        .right_y_label_area_size(80)
+        .build_cartesian_2d(x0..x1, 0.0..cost_top)?
+        .set_secondary_coord(x0..x1, 0.0..p99_top);
+    mesh!(chart, f.vary, "USD over the horizon").draw()?;
+    chart
+        .configure_secondary_axes()
+        .y_desc("p99 ms")
+        .label_style(font(14))
+        .axis_desc_style(font(15))
+        .draw()?;
+    let (cost_c, p99_c) = (colour(0), colour(1));
+    let cost: Vec<_> = valid.iter().map(|c| (c.x, c.cost)).collect();
+    estimate_line(
+        std::ops::DerefMut::deref_mut(&mut chart),
+        &cost,
+        "cost (left axis)",
+        cost_c,
+    )?;
+    chart
+        .draw_secondary_series(LineSeries::new(
+            valid.iter().map(|c| (c.x, c.p99_ms.mean)),
+            p99_c.stroke_width(2),
+        ))?
+        .label("p99 (right axis)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], p99_c.stroke_width(2)));
+    let red = RGBColor(200, 30, 30);
+    if let Some(limit) = f.p99_max_ms {
+        chart
+            .draw_secondary_series(DashedLineSeries::new(
+                [(x0, limit), (x1, limit)],
+                8,
+                5,
+                red.stroke_width(2),
+            ))?
+            .label(format!("p99 limit {} ms", limit))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], red.stroke_width(2)));
+    }
+    let misses: Vec<(f64, f64)> = valid
+        .iter()
+        .filter(|c| !c.feasible)
+        .map(|c| (c.x, c.cost.mean))
+        .collect();
+    if !misses.is_empty() {
+        chart
+            .draw_series(
+                misses
+                    .iter()
+                    .map(|&(x, y)| Cross::new((x, y), 6, red.stroke_width(2))),
+            )?
+            .label("outside the limits")
+            .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
+    }
+    if let Some(best) = f.best.and_then(|i| f.candidates.get(i)) {
+        let green = RGBColor(0, 120, 0);
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (best.x, best.cost.mean),
+                9,
+                green.stroke_width(3),
+            )))?
+            .label(format!("cheapest within the limits: {}", best.x))
+            .legend(move |(x, y)| Circle::new((x + 10, y), 5, green.stroke_width(3)));
+    }
+    legend!(chart, SeriesLabelPosition::UpperMiddle)
+}
+
 #[cfg(test)]
 mod tests {
     use scalesim_core::experiment::stats::Estimate;

@@ -861,7 +861,7 @@ fn cost_vs_p99<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) 
 }
 
 mod experiments;
-pub use experiments::{SweepFigure, breakeven_chart, sweep_charts};
+pub use experiments::{CheapestFigure, SweepFigure, breakeven_chart, cheapest_chart, sweep_charts};
 
 #[cfg(test)]
 mod tests {
