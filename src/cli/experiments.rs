@@ -250,14 +250,18 @@ fn read_sweep(dir: &Path) -> Result<(SweepMeta, Vec<experiment::RunRow>)> {
 }
 
 /// `scalesim report DIR` on a sweep folder: its results, charts and report page rendered
-/// again from its runs, without simulating (a shard's folder gets its runs only, as written).
+/// again from its runs, without simulating. A shard's folder is refused (merge it first).
 pub(super) fn rerender_sweep(dir: &Path) -> Result<()> {
     let (meta, runs) = read_sweep(dir)?;
-    let results = meta
-        .shard
-        .is_none()
-        .then(|| aggregate(&runs, &meta.variants));
-    write_all(dir, tables::sweep_files(&meta, &runs, results.as_deref())?)?;
+    if let Some((i, n)) = meta.shard {
+        bail!(
+            "{} holds shard {i}/{n} of a sweep (runs only, no results or page): merge the shards \
+             first (scalesim merge SHARD... --out DIR), then render the merged folder",
+            dir.display()
+        );
+    }
+    let results = aggregate(&runs, &meta.variants);
+    write_all(dir, tables::sweep_files(&meta, &runs, Some(&results))?)?;
     if !quiet() {
         println!("Re-rendered {}", dir.join("report.html").display());
     }

@@ -152,17 +152,84 @@ fn kind_of(dir: &Path) -> String {
         .to_string()
 }
 
+/// Every entry under `dir` (files, folders, links; not followed), as paths relative to it with
+/// `/`, sorted; the manifest itself left out.
+fn entries(dir: &Path) -> Result<Vec<String>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
+        for e in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+            let e = e.with_context(|| format!("cannot read {}", dir.display()))?;
+            let path = e.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel == MANIFEST {
+                continue;
+            }
+            out.push(rel);
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(root, &path, out)?;
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
 fn write_manifest(dir: &Path) -> Result<()> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n != MANIFEST)
-        .collect();
-    names.sort();
-    let text = format!("kind: {}\n{}\n", kind_of(dir), names.join("\n"));
+    let text = format!("kind: {}\n{}\n", kind_of(dir), entries(dir)?.join("\n"));
     std::fs::write(dir.join(MANIFEST), text)
         .with_context(|| format!("cannot write {}", dir.join(MANIFEST).display()))
+}
+
+/// Whether a top-level name is one scalesim writes in some output folder (for folders written
+/// before the manifest existed).
+fn scalesim_name(name: &str) -> bool {
+    const NAMES: [&str; 16] = [
+        "summary.json",
+        "summary.csv",
+        "functions.csv",
+        "timeseries.parquet",
+        "timeseries.csv",
+        "charts",
+        "report.md",
+        "report.html",
+        "requests",
+        "sweep.json",
+        "runs.csv",
+        "runs.parquet",
+        "results.csv",
+        "results.parquet",
+        "breakeven.json",
+        "breakeven.csv",
+    ];
+    NAMES.contains(&name)
+        || ["sweep-", "breakeven.", "cheapest."]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
+/// Refuse, naming them, when `foreign` is not empty.
+fn refuse_foreign(out: &Path, foreign: &[String]) -> Result<()> {
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+    let more = if foreign.len() > 5 {
+        format!(" and {} more", foreign.len() - 5)
+    } else {
+        String::new()
+    };
+    bail!(
+        "{} holds {}{more} that scalesim did not write; writing there would delete it, so give \
+         another --out or move it",
+        out.display(),
+        shown.join(", ")
+    )
 }
 
 /// An existing `out` may be replaced only if it is a folder scalesim wrote, or empty.
@@ -172,7 +239,9 @@ fn check_replaceable(out: &Path) -> Result<()> {
 
 /// `check_replaceable`, and — when the new folder's `kind` is known — a folder of another
 /// kind (a sweep's results under a run) or holding files scalesim did not write (notes, a
-/// spreadsheet) is refused too: replacing the folder would delete them.
+/// spreadsheet, a chart of one's own in `charts/`) is refused too: replacing the folder would
+/// delete them. A folder written before the manifest existed may hold only names scalesim
+/// writes.
 fn check_replaceable_by(out: &Path, kind: Option<&str>) -> Result<()> {
     if let Ok(manifest) = std::fs::read_to_string(out.join(MANIFEST)) {
         let mut lines = manifest.lines();
@@ -181,20 +250,11 @@ fn check_replaceable_by(out: &Path, kind: Option<&str>) -> Result<()> {
             .and_then(|l| l.strip_prefix("kind: "))
             .unwrap_or("output");
         let listed: Vec<&str> = lines.collect();
-        let foreign: Vec<String> = std::fs::read_dir(out)
-            .with_context(|| format!("cannot read {}", out.display()))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().to_string())
-            .filter(|n| n != MANIFEST && !listed.contains(&n.as_str()))
+        let foreign: Vec<String> = entries(out)?
+            .into_iter()
+            .filter(|n| !listed.contains(&n.as_str()))
             .collect();
-        if !foreign.is_empty() {
-            bail!(
-                "{} holds {} that scalesim did not write; writing there would delete it, so give \
-                 another --out or move it",
-                out.display(),
-                foreign.join(", ")
-            );
-        }
+        refuse_foreign(out, &foreign)?;
         if let Some(kind) = kind
             && kind != old_kind
         {
@@ -214,19 +274,41 @@ fn check_replaceable_by(out: &Path, kind: Option<&str>) -> Result<()> {
             out.display()
         );
     }
-    let empty = std::fs::read_dir(out)
+    let top: Vec<String> = std::fs::read_dir(out)
         .with_context(|| format!("cannot read {}", out.display()))?
-        .next()
-        .is_none();
-    if empty || MARKERS.iter().any(|m| out.join(m).exists()) {
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    if top.is_empty() {
         return Ok(());
     }
-    bail!(
-        "{} exists and is not a scalesim output folder (no {}); it would be replaced as a whole, \
-         so give another --out or remove it",
-        out.display(),
-        MARKERS.join(", ")
-    )
+    if !MARKERS.iter().any(|m| out.join(m).exists()) {
+        bail!(
+            "{} exists and is not a scalesim output folder (no {}); it would be replaced as a \
+             whole, so give another --out or remove it",
+            out.display(),
+            MARKERS.join(", ")
+        );
+    }
+    // Written before the manifest: only scalesim's own names, and its charts/ and requests/
+    // hold only what scalesim puts there.
+    let mut foreign: Vec<String> = top.into_iter().filter(|n| !scalesim_name(n)).collect();
+    for (sub, ext) in [
+        ("charts", &["svg", "png"][..]),
+        ("requests", &["parquet"][..]),
+    ] {
+        if out.join(sub).is_dir() {
+            for e in entries(&out.join(sub))? {
+                let ok = !e.contains('/')
+                    && ext.iter().any(|x| e.ends_with(&format!(".{x}")))
+                    && std::fs::symlink_metadata(out.join(sub).join(&e)).is_ok_and(|m| m.is_file());
+                if !ok {
+                    foreign.push(format!("{sub}/{e}"));
+                }
+            }
+        }
+    }
+    refuse_foreign(out, &foreign)
 }
 
 /// Write `files` as the whole folder `out`, replacing any old one.

@@ -346,6 +346,39 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             print!("{}", report::compare::compare_table(&runs));
             if let Some(path) = html {
+                // Never over a file scalesim did not write, nor into a folder being compared.
+                if path.is_dir() {
+                    anyhow::bail!(
+                        "--html {} is a folder; give a file name such as compare.html",
+                        path.display()
+                    );
+                }
+                let parent = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                if let Ok(parent) = std::fs::canonicalize(parent) {
+                    for dir in &dirs {
+                        if std::fs::canonicalize(dir).is_ok_and(|d| parent.starts_with(&d)) {
+                            anyhow::bail!(
+                                "--html {} is inside {}, one of the folders compared; write it \
+                                 elsewhere",
+                                path.display(),
+                                dir.display()
+                            );
+                        }
+                    }
+                }
+                if path.exists()
+                    && !std::fs::read_to_string(&path)
+                        .is_ok_and(|t| t.contains("<title>scalesim compare</title>"))
+                {
+                    anyhow::bail!(
+                        "--html {} exists and is not a comparison scalesim wrote; give another \
+                         file name or remove it",
+                        path.display()
+                    );
+                }
                 // Written beside its place and renamed in, like every output.
                 let dir = match path.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -534,6 +534,66 @@ fn a_report_folder_is_replaced_as_a_whole() {
     assert_eq!(fs::read_to_string(mine.join("notes.txt")).unwrap(), "keep");
 }
 
+/// Nothing a user put in an output folder is deleted by a rewrite: a chart of one's own in
+/// `charts/` of a folder scalesim wrote; a folder written before the manifest existed (no
+/// `.scalesim-output`) that holds a report.html beside one's code; an HTML file `compare
+/// --html` would overwrite, or one inside a folder being compared. Each is refused, untouched.
+#[test]
+fn user_files_in_output_folders_survive() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    fs::write(d.join("good.toml"), GOOD).unwrap();
+    let run = |out: &str| {
+        scalesim(d)
+            .args(["run", "good.toml", "--out", out])
+            .assert()
+    };
+    run("a").success();
+    fs::write(d.join("a/charts/mine.svg"), "mine").unwrap();
+    let err = String::from_utf8(run("a").code(1).get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("charts/mine.svg that scalesim did not write"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("a/charts/mine.svg")).unwrap(),
+        "mine"
+    );
+    // An old-style folder: a report.html beside someone's code.
+    fs::create_dir_all(d.join("proj/src")).unwrap();
+    fs::write(d.join("proj/src/main.rs"), "code").unwrap();
+    fs::write(d.join("proj/report.html"), "old").unwrap();
+    let err = String::from_utf8(run("proj").code(1).get_output().stderr.clone()).unwrap();
+    assert!(err.contains("proj holds src"), "{err}");
+    assert_eq!(
+        fs::read_to_string(d.join("proj/src/main.rs")).unwrap(),
+        "code"
+    );
+    // compare --html: not over a file of one's own, not into a compared folder.
+    fs::remove_file(d.join("a/charts/mine.svg")).unwrap();
+    run("b").success();
+    fs::write(d.join("mine.html"), "mine").unwrap();
+    for target in ["mine.html", "a/summary.json", "a"] {
+        scalesim(d)
+            .args(["compare", "a", "b", "--html", target])
+            .assert()
+            .code(1);
+    }
+    assert_eq!(fs::read_to_string(d.join("mine.html")).unwrap(), "mine");
+    assert!(
+        fs::read_to_string(d.join("a/summary.json"))
+            .unwrap()
+            .starts_with('{')
+    );
+    // Its own page it replaces.
+    for _ in 0..2 {
+        scalesim(d)
+            .args(["compare", "a", "b", "--html", "c.html"])
+            .assert()
+            .success();
+    }
+}
+
 /// Two runs into one folder at once, with different seeds: whichever finishes last wins, and
 /// every file of the folder comes from that one run (the seed in summary.json, summary.csv and
 /// report.md agrees).

@@ -214,7 +214,7 @@ pub struct VariantReport {
 }
 
 /// One reporting interval's figures: where a variant did worst.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Window {
     /// Start, seconds from the start of the run.
     pub start_s: f64,
@@ -226,6 +226,9 @@ pub struct Window {
     pub p99_ms: Option<f64>,
     /// Throttled + timed out, per arrival in it, %.
     pub failed_pct: f64,
+    /// The traffic's named events under way in it (a sale, a spike), so the window says why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
 }
 
 /// Fewest completions an interval needs for its p99 to count as the worst: with fewer, the
@@ -243,6 +246,7 @@ pub fn worst_windows(rows: &[IntervalRow]) -> (Option<Window>, Option<Window>) {
         end_s: r.end_s,
         arrivals: r.arrivals,
         p99_ms: r.p99_ms,
+        events: Vec::new(),
         failed_pct: if r.arrivals == 0 {
             0.0
         } else {
@@ -251,24 +255,26 @@ pub fn worst_windows(rows: &[IntervalRow]) -> (Option<Window>, Option<Window>) {
     };
     let starts = std::iter::once(0.0).chain(rows.iter().map(|r| r.end_s));
     let all: Vec<Window> = rows.iter().zip(starts).map(|(r, s)| window(r, s)).collect();
+    let all = &all;
     let enough = rows.iter().any(|r| r.completed >= MIN_COMPLETIONS_FOR_P99);
     let worst_p99 = rows
         .iter()
-        .zip(&all)
+        .zip(all)
         .filter(|(r, _)| !enough || r.completed >= MIN_COMPLETIONS_FOR_P99)
-        .filter_map(|(_, w)| w.p99_ms.map(|p| (p, *w)))
-        .fold(None, |best: Option<(f64, Window)>, (p, w)| match best {
+        .filter_map(|(_, w)| w.p99_ms.map(|p| (p, w)))
+        .fold(None, |best: Option<(f64, &Window)>, (p, w)| match best {
             Some((b, _)) if b >= p => best,
             _ => Some((p, w)),
         })
-        .map(|(_, w)| w);
-    let worst_failed = all.iter().filter(|w| w.failed_pct > 0.0).fold(
-        None,
-        |best: Option<Window>, w| match best {
+        .map(|(_, w)| w.clone());
+    let worst_failed = all
+        .iter()
+        .filter(|w| w.failed_pct > 0.0)
+        .fold(None, |best: Option<&Window>, w| match best {
             Some(b) if b.failed_pct >= w.failed_pct => best,
-            _ => Some(*w),
-        },
-    );
+            _ => Some(w),
+        })
+        .cloned();
     (worst_p99, worst_failed)
 }
 

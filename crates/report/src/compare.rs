@@ -20,7 +20,11 @@ fn pct(v: f64) -> String {
 }
 
 fn ms(v: f64) -> String {
-    format!("{v:.1}")
+    if v >= 1_000.0 {
+        super::table::count(v.round() as u64)
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 fn plain(v: f64) -> String {
@@ -32,7 +36,7 @@ const FIGURES: [Figure; 11] = [
     Figure {
         label: "requests arrived",
         value: |v| Some(v.requests.arrived as f64),
-        show: |v| format!("{v:.0}"),
+        show: |v| super::table::count(v.round() as u64),
     },
     Figure {
         label: "cost, simulated horizon",
@@ -123,6 +127,34 @@ fn run_lines(runs: &[(String, RunReport)]) -> Vec<String> {
         .collect()
 }
 
+/// What differs between the runs besides their settings, which changes every figure (a longer
+/// horizon costs more): one sentence per kind of difference, empty when they agree.
+pub fn differences(runs: &[(String, RunReport)]) -> Vec<String> {
+    let Some((first_label, first)) = runs.first() else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    let mut differ = |what: &str, show: &dyn Fn(&RunReport) -> String| {
+        let base = show(first);
+        let others: Vec<String> = runs[1..]
+            .iter()
+            .filter(|(_, r)| show(r) != base)
+            .map(|(l, r)| format!("{l} {}", show(r)))
+            .collect();
+        if !others.is_empty() {
+            notes.push(format!(
+                "the runs differ in {what} ({first_label} {base}; {}): figures differ for that \
+                 reason too",
+                others.join(", ")
+            ));
+        }
+    };
+    differ("scenario", &|r| format!("\"{}\"", r.scenario));
+    differ("horizon", &|r| human_duration(r.horizon_s));
+    differ("seed", &|r| r.seed.to_string());
+    notes
+}
+
 /// The comparison as a grid: a header row, then per variant name a row with its description
 /// and a row per figure (the first cell its label); with two runs a last "change" column.
 /// Variant rows are marked `true`.
@@ -180,6 +212,9 @@ pub fn compare_table(runs: &[(String, RunReport)]) -> String {
     for line in run_lines(runs) {
         s += &format!("{line}\n");
     }
+    for w in differences(runs) {
+        s += &format!("note: {w}\n");
+    }
     let (header, rows) = grid(runs);
     let mut table = Table::new();
     table
@@ -218,7 +253,11 @@ pub fn compare_html(runs: &[(String, RunReport)]) -> String {
     for line in run_lines(runs) {
         h += &format!("<li>{}</li>\n", escape(&line));
     }
-    h += "</ul>\n<table class=\"compare\">\n<tr>";
+    h += "</ul>\n";
+    for w in differences(runs) {
+        h += &format!("<p class=\"note\">Note: {}</p>\n", escape(&w));
+    }
+    h += "<table class=\"compare\">\n<tr>";
     let (header, rows) = grid(runs);
     let two = runs.len() == 2;
     for cell in &header {

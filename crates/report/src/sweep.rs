@@ -299,13 +299,20 @@ fn value(v: f64) -> String {
 pub fn sweep_table(meta: &SweepMeta, results: &[ResultRow], limit: usize) -> String {
     use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
     let fig = |n| scalesim_core::experiment::figure(n).expect("a known figure");
-    let (cost, p99, cold) = (
+    let (cost, p99, cold, throttled, timed_out, slo) = (
         fig("cost_usd"),
         fig("latency_p99_ms"),
         fig("cold_start_pct"),
+        fig("throttled_pct"),
+        fig("timed_out_pct"),
+        fig("slo_met"),
     );
+    let with_slo = results.iter().any(|r| !r.figures[slo].mean.is_nan());
     let mut header: Vec<String> = meta.axes.clone();
-    header.extend(["variant", "cost USD", "p99 ms", "cold starts %"].map(String::from));
+    header.extend(["variant", "cost USD", "p99 ms", "cold starts %", "failed %"].map(String::from));
+    if with_slo {
+        header.push("SLO".into());
+    }
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
@@ -321,6 +328,17 @@ pub fn sweep_table(meta: &SweepMeta, results: &[ResultRow], limit: usize) -> Str
         row.push(show(&r.figures[cost], 4));
         row.push(show(&r.figures[p99], 1));
         row.push(show(&r.figures[cold], 3));
+        // Throttled + timed out: a cheap point that drops requests is no option.
+        let failed = r.figures[throttled].mean + r.figures[timed_out].mean;
+        row.push(format!("{failed:.3}"));
+        if with_slo {
+            row.push(match r.figures[slo].mean {
+                m if m.is_nan() => "—".into(),
+                m if m >= 1.0 => "yes".into(),
+                m if m <= 0.0 => "NO".into(),
+                m => format!("{:.0} %", m * 100.0),
+            });
+        }
         table.add_row(row);
     }
     for i in 0..table.column_count() {

@@ -120,8 +120,9 @@ pub enum RowValue {
     Money(MoneyFn),
 }
 
-/// A worst window in a cell, the figure first: "2,310 ms, day 6 10:14–10:15" (or the failed
-/// share); seconds shown only when the interval does not start and end on whole minutes.
+/// A worst window in a cell, the figure first: "2,310 ms, day 6 10:14–10:15 (Saturday sale)"
+/// (or the failed share), with the traffic's events under way; seconds shown only when the
+/// interval does not start and end on whole minutes.
 pub fn window(w: Option<&Window>, figure: fn(&Window) -> String) -> String {
     w.map_or_else(
         || "—".to_string(),
@@ -137,7 +138,12 @@ pub fn window(w: Option<&Window>, figure: fn(&Window) -> String) -> String {
             };
             let end = at(w.end_s);
             let end = end.rsplit(' ').next().unwrap_or(&end).to_string();
-            format!("{}, {}–{end}", figure(w), at(w.start_s))
+            let during = if w.events.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", w.events.join(", "))
+            };
+            format!("{}, {}–{end}{during}", figure(w), at(w.start_s))
         },
     )
 }
@@ -326,18 +332,26 @@ pub fn summary_table_width(report: &RunReport, width: u16) -> String {
 }
 
 /// The figures of the transposed table, by their labels in [`rows`].
-const TRANSPOSED: [(&str, &str); 6] = [
+const TRANSPOSED: [(&str, &str); 5] = [
     ("cost, simulated horizon", "cost"),
     (MONTHLY_LABEL, "monthly"),
     ("latency p99 ms", "p99 ms"),
-    ("throttled", "throttled"),
-    ("timed out", "timed out"),
+    ("failed", "failed"),
     ("meets the SLO", "SLO"),
 ];
 
 /// A row per variant with the deciding figures.
 fn transposed(report: &RunReport, width: usize) -> Table {
-    let all = cells(report);
+    let mut all = cells(report);
+    // Throttled and timed out as one figure, so the variant's name keeps its room.
+    all.push((
+        "failed",
+        report
+            .variants
+            .iter()
+            .map(|v| format!("{:.3} %", v.throttled_pct + v.timed_out_pct))
+            .collect(),
+    ));
     let picked: Vec<(&str, &Vec<String>)> = TRANSPOSED
         .iter()
         .filter_map(|(label, short)| {
@@ -358,6 +372,19 @@ fn transposed(report: &RunReport, width: usize) -> Table {
         let mut row = vec![v.name.clone()];
         row.extend(picked.iter().map(|(_, cells)| cells[i].clone()));
         table.add_row(row);
+    }
+    // The names whole (up to 30 characters); the figures wrap first.
+    let longest = report
+        .variants
+        .iter()
+        .map(|v| v.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(30) as u16;
+    if let Some(col) = table.column_mut(0) {
+        col.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+            comfy_table::Width::Fixed(longest + 2),
+        ));
     }
     for i in 1..=picked.len() {
         if let Some(col) = table.column_mut(i) {

@@ -128,16 +128,22 @@ fn amount(units: f64) -> String {
     }
 }
 
-/// Instance time at an hourly price, billed as instance-hours (as an EC2 bill states it):
-/// `instance_s` billed instance-seconds (after the product's meter) ÷ 3,600 × `usd_per_hour`.
+/// Instance time at an hourly price, shown as instance-hours (as an EC2 bill states it):
+/// `instance_s` billed instance-seconds (after the product's meter) ÷ 3,600 at `usd_per_hour`.
+/// The cost is computed from the seconds, `instance_s × usd_per_hour ÷ 3,600` — per-second
+/// billing, and exact where whole hours are (4 × 48 h × $0.0725 = $13.92, where the hours'
+/// product gives 13.919999999999998); it equals quantity × unit price but for the last digit.
 pub fn per_instance_hour(item: String, instance_s: f64, usd_per_hour: f64) -> InvoiceLine {
-    InvoiceLine::priced(
-        item,
-        CostCategory::Compute,
-        instance_s / 3_600.0,
-        "instance-hours",
-        usd_per_hour,
-    )
+    InvoiceLine {
+        cost_usd: instance_s * usd_per_hour / 3_600.0,
+        ..InvoiceLine::priced(
+            item,
+            CostCategory::Compute,
+            instance_s / 3_600.0,
+            "instance-hours",
+            usd_per_hour,
+        )
+    }
 }
 
 /// A load balancer billed per hour it exists (a partial hour billed whole, over a period of

@@ -469,6 +469,32 @@ fn validate(
         }
         Some(a) => {
             let (policy, min, max) = autoscaling(cx, &p("autoscaling"), a)?;
+            // A scheduled action may not set the group beyond its maximum unless it (or another
+            // action) raises the maximum too: AWS refuses MinSize or DesiredCapacity above
+            // MaxSize.
+            if let Some(actions) = &raw.schedule {
+                let highest_max = actions
+                    .iter()
+                    .filter_map(|a| a.max_size)
+                    .fold(i64::from(max), i64::max);
+                for (i, a) in actions.iter().enumerate() {
+                    for (field, v) in [
+                        ("min_size", a.min_size),
+                        ("desired_capacity", a.desired_capacity),
+                    ] {
+                        if let Some(v) = v
+                            && v > highest_max
+                        {
+                            return Err(cx.err(
+                                &join(base, &[key("schedule"), index(i), key(field)]),
+                                format!("{v} is above the group's max_size {highest_max}"),
+                                "raise max_size in the policy or in a scheduled action, or set at \
+                                 most the maximum",
+                            ));
+                        }
+                    }
+                }
+            }
             let initial = match raw.count {
                 Some(c) => cx.int_in(
                     &p("count"),
@@ -577,6 +603,24 @@ fn schedule(cx: &Ctx, base: &[Step], raw: &[RawScheduledAction]) -> Result<Vec<S
     let mut actions = Vec::with_capacity(raw.len());
     for (i, a) in raw.iter().enumerate() {
         let p = |f| join(base, &[key("schedule"), index(i), key(f)]);
+        if a.at.trim_start().to_ascii_lowercase().starts_with("day") {
+            return Err(cx.err(
+                &p("at"),
+                format!("\"{}\" names a day of the run", a.at),
+                "a scheduled action repeats: write HH:MM (every day; with days = [\"Mon\", ...] \
+                 on those weekdays) or a weekday and a time, \"Sat 10:00\" (every week)",
+            ));
+        }
+        if a.days.is_some() && ClockTime::parse(&a.at).is_some_and(|c| c.day.is_some()) {
+            return Err(cx.err(
+                &p("days"),
+                format!("`days` with \"{}\", which names its own weekday", a.at),
+                "give either a time of day with days = [...], or a weekday and a time without `days`",
+            ));
+        }
+        if let Some(days) = &a.days {
+            crate::scenario::validate::check_days(cx, &p("days"), days)?;
+        }
         let (at, period) = match ClockTime::parse(&a.at) {
             Some(ClockTime {
                 day: None,

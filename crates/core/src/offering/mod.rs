@@ -339,7 +339,21 @@ pub fn variant_report<B: Bills>(
         slo_misses(&slo, outcome.latency.p99_ms, throttled_pct, timed_out_pct)
     });
     let slo_met = slo.map(|_| slo_missed_by.is_empty());
-    let (worst_p99_window, worst_failed_window) = crate::results::worst_windows(&timeseries);
+    let (mut worst_p99_window, mut worst_failed_window) =
+        crate::results::worst_windows(&timeseries);
+    // Name the events of the traffic's calendar under way in each (the sale that caused it).
+    if let crate::traffic::Arrivals::Process(crate::traffic::ArrivalProcess::Modulated {
+        calendar,
+        ..
+    }) = &scenario.traffic.arrivals
+    {
+        for w in [&mut worst_p99_window, &mut worst_failed_window]
+            .into_iter()
+            .flatten()
+        {
+            w.events = calendar.events_between(w.start_s, w.end_s);
+        }
+    }
     VariantReport {
         name: variant.name.clone(),
         platform: variant.platform.kind().to_string(),

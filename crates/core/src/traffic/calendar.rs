@@ -118,6 +118,21 @@ impl Calendar {
         })
     }
 
+    /// The names of the named events under way at some time in `[from, to)`, each once, in
+    /// the scenario's order.
+    pub fn events_between(&self, from: f64, to: f64) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for e in self.events.iter().filter(|e| !e.name.is_empty()) {
+            let (on, change) = e.at(from);
+            // Under way at `from`, or starting before `to`.
+            let hit = on || change < to;
+            if hit && !names.contains(&e.name) {
+                names.push(e.name.clone());
+            }
+        }
+        names
+    }
+
     /// The highest multiplier reached at any time: the week's pieces (every repeat divides a
     /// week), and those of the first occurrence of each event that happens once.
     pub fn max_multiplier(&self) -> f64 {

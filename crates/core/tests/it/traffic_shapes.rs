@@ -155,3 +155,30 @@ fn bad_shapes_are_named() {
     );
     assert!(e.contains("1,000,000"), "{e}");
 }
+
+/// The shipped week, run: the server sized for an ordinary day (one c7g.medium: the sale's
+/// 28.8 req/s × 40 ms of CPU ask 115 % of its vCPU) misses the SLO, and its worst p99 interval
+/// falls in the sale (Saturday 10:00–13:00, day 6) and names it; Lambda meets the SLO.
+#[test]
+fn the_weekly_shop_names_the_sale_as_the_fixed_servers_worst_window() {
+    let r = crate::common::run(&load(&manifest_dir().join("scenarios/weekly-shop.toml")));
+    let fixed = r
+        .variants
+        .iter()
+        .find(|v| v.name == "ec2-fixed-1x-c7g.medium")
+        .unwrap();
+    assert_eq!(fixed.slo_met, Some(false), "{:?}", fixed.slo_missed_by);
+    let w = fixed.worst_p99_window.as_ref().unwrap();
+    let sat = 5.0 * DAY_S;
+    assert!(
+        (sat + 36_000.0..sat + 46_800.0).contains(&w.start_s),
+        "{w:?}"
+    );
+    assert_eq!(w.events, ["Saturday sale"], "{w:?}");
+    let lambda = r
+        .variants
+        .iter()
+        .find(|v| v.name == "lambda-1024mb")
+        .unwrap();
+    assert_eq!(lambda.slo_met, Some(true), "{:?}", lambda.slo_missed_by);
+}

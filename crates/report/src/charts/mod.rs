@@ -479,6 +479,9 @@ fn hours(r: &RunReport) -> f64 {
 }
 
 /// One line per variant, in its colour, labelled with its name.
+/// Points beyond which a line is drawn 1 px wide (see [`variant_lines`]).
+const DENSE_POINTS: usize = 300;
+
 fn variant_lines<'a, DB, CT>(
     chart: &mut ChartContext<'a, DB, CT>,
     r: &RunReport,
@@ -490,8 +493,13 @@ where
 {
     for (i, (v, points)) in r.variants.iter().zip(curves).enumerate() {
         let c = colour(i);
+        let points = decimate(points);
+        // A dense line is drawn 1 px wide: plotters' bitmap backend joins wide lines with
+        // miters, which spike far past the data where a dense series turns back sharply (the
+        // PNG then showed peaks and drops the SVG and the data do not have).
+        let width = if points.len() > DENSE_POINTS { 1 } else { 2 };
         chart
-            .draw_series(LineSeries::new(decimate(points), c.stroke_width(2)))?
+            .draw_series(LineSeries::new(points, c.stroke_width(width)))?
             .label(v.name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     }
@@ -696,8 +704,13 @@ fn latency_cdf<DB: DrawingBackend>(root: &Area<DB>, r: &RunReport, title: &str) 
             .map(|&(ms, f)| (ms, f * share))
             .collect();
         let c = colour(i);
+        let points = decimate(points);
+        // A dense line is drawn 1 px wide: plotters' bitmap backend joins wide lines with
+        // miters, which spike far past the data where a dense series turns back sharply (the
+        // PNG then showed peaks and drops the SVG and the data do not have).
+        let width = if points.len() > DENSE_POINTS { 1 } else { 2 };
         chart
-            .draw_series(LineSeries::new(decimate(points), c.stroke_width(2)))?
+            .draw_series(LineSeries::new(points, c.stroke_width(width)))?
             .label(cdf_label(v))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     }

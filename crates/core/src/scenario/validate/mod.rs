@@ -181,6 +181,28 @@ impl Ctx<'_> {
     }
 }
 
+/// A list of weekdays: at least one, each once.
+pub(crate) fn check_days(cx: &Ctx, path: &[Step], days: &[String]) -> Result<()> {
+    if days.is_empty() {
+        return Err(cx.err(
+            path,
+            "the list is empty",
+            "name the weekdays, e.g. days = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"], or leave \
+             `days` out for every day",
+        ));
+    }
+    for (j, d) in days.iter().enumerate() {
+        if days[..j].iter().any(|e| e.eq_ignore_ascii_case(d)) {
+            return Err(cx.err(
+                &join(path, &[index(j)]),
+                format!("\"{d}\" is listed twice"),
+                "name each weekday once",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn join(base: &[Step], tail: &[Step]) -> Vec<Step> {
     base.iter().chain(tail).cloned().collect()
 }

@@ -442,6 +442,22 @@ fn events(cx: &Ctx, path: &[Step], raw: &[RawEvent]) -> Result<Vec<Event>> {
                 "an event that repeats lasts at most its period",
             ));
         }
+        if repeat == Repeat::Daily && start_s >= DAY_S {
+            return Err(cx.err(
+                &p("at"),
+                format!("\"{}\" is not a time of day", e.at),
+                "an event that repeats daily starts at a time of day (\"12:00\"), every day from \
+                 day 1; for some weekdays add days = [\"Sat\", ...], for one weekday every week \
+                 use repeat = \"weekly\"",
+            ));
+        }
+        if repeat == Repeat::Weekly && start_s >= WEEK_S {
+            return Err(cx.err(
+                &p("at"),
+                format!("\"{}\" is not within the first week", e.at),
+                "an event that repeats weekly starts in the first week: \"Sat 10:00\"",
+            ));
+        }
         let name = e.name.clone().unwrap_or_default();
         let Some(days) = &e.days else {
             out.push(Event {
@@ -461,6 +477,7 @@ fn events(cx: &Ctx, path: &[Step], raw: &[RawEvent]) -> Result<Vec<Event>> {
                  days = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"] }",
             ));
         }
+        super::check_days(cx, &p("days"), days)?;
         for (j, d) in days.iter().enumerate() {
             let Some(day) = WEEKDAYS.iter().position(|w| w.eq_ignore_ascii_case(d)) else {
                 return Err(cx.err(
