@@ -118,7 +118,7 @@ pub(crate) fn group(number: &str) -> String {
 }
 
 /// A price source in one line: "AWS Lambda, AWS us-east-1, prices read 2026-05-04:
-/// https://aws.amazon.com/lambda/pricing/; via …".
+/// `https://aws.amazon.com/lambda/pricing/`; via …".
 pub fn source_line(s: &PriceSource) -> String {
     format!("{}: {}{}", about(s), s.url, via(s))
 }
