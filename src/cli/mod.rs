@@ -699,8 +699,10 @@ impl LateBar {
 /// Print a scenario's warnings on stderr, one `warning: …` line each.
 fn print_warnings(warnings: &[String]) {
     let yellow = style(anstyle::AnsiColor::Yellow);
+    let mut err = anstream::stderr();
     for w in warnings {
-        anstream::eprintln!("{yellow}warning:{yellow:#} {w}");
+        // A closed stderr loses the warning, not the run.
+        let _ = writeln!(err, "{yellow}warning:{yellow:#} {w}");
     }
 }
 

@@ -21,6 +21,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
+/// A line on stderr that never panics: a watch keeps serving when its stderr is closed
+/// (`2>&1 | head`).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use anyhow::{Context, Result};
 use notify_debouncer_full::notify::RecursiveMode;
 use notify_debouncer_full::notify::event::{AccessKind, AccessMode, EventKind};
@@ -137,7 +146,7 @@ pub(crate) fn watch(args: WatchArgs) -> Result<()> {
     let served = Arc::clone(&page);
     std::thread::spawn(move || serve(&server, port, &served));
     // Printed even with --quiet: it is the command's answer (the test reads this line).
-    eprintln!(
+    say!(
         "watching {}; report at http://127.0.0.1:{port}/ (Ctrl-C to stop)",
         args.scenario.display()
     );
@@ -177,7 +186,7 @@ fn names_file(events: &DebounceEventResult, file_name: &OsString) -> bool {
         }),
         Err(errors) => {
             for e in errors {
-                eprintln!("warning: watching for changes: {e}");
+                say!("warning: watching for changes: {e}");
             }
             false
         }
@@ -213,7 +222,9 @@ fn run_once(args: &WatchArgs, page: &Mutex<Page>) {
         Ok(sim) => Ok(announce(sim, first)),
         Err(e) => {
             let text = format!("{e:#}");
-            eprintln!("Error: {text}\n(the page keeps the last good answer; save again to re-run)");
+            say!(
+                "Error: {text}\n(the page keeps the last good answer; fix the cause and save to re-run)"
+            );
             Err(text)
         }
     };
@@ -240,7 +251,7 @@ fn announce(sim: Simulated, first: bool) -> BTreeMap<String, Vec<u8>> {
     } = sim;
     // Only the first run replaces a report this command did not write.
     if let Some(before) = replaced.filter(|_| first && !quiet()) {
-        eprintln!(
+        say!(
             "note: replaced the report that was in {} ({before}); give another --out to keep both",
             out.display()
         );
@@ -250,7 +261,7 @@ fn announce(sim: Simulated, first: bool) -> BTreeMap<String, Vec<u8>> {
     // A closed stdout does not stop the page.
     let _ = std::io::stdout().lock().write_all(table.as_bytes());
     if !quiet() {
-        eprintln!(
+        say!(
             "Wrote {}; the page shows it",
             out.join("report.html").display()
         );

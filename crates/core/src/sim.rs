@@ -65,6 +65,7 @@ pub fn run_logged(
     // Every variant replays the same requests; the first says what the replay did.
     let tally = tallies.into_iter().flatten().next();
     let horizon_s = scenario.horizon.as_secs_f64();
+    warnings.extend(scenario.traffic.events_after(horizon_s));
     let profile = &scenario.traffic.profile;
     RunReport {
         scalesim_version: env!("CARGO_PKG_VERSION").to_string(),

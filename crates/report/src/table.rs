@@ -106,6 +106,16 @@ fn ms(v: f64) -> String {
     }
 }
 
+/// A latency figure of a variant, "—" when no request completed (there is none to show, and
+/// a 0 would read as instant).
+fn latency(v: &VariantReport, value_ms: f64) -> String {
+    if v.requests.completed == 0 {
+        "—".to_string()
+    } else {
+        ms(value_ms)
+    }
+}
+
 /// Shows one variant's value in a row of the table.
 pub type RowFn = fn(&VariantReport) -> String;
 /// A variant's amount in dollars for a row of the table (`None`: does not apply).
@@ -179,11 +189,14 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
             Money(|v| Some(v.projection_monthly.total_usd)),
         ),
         ("requests arrived", Text(|v| count(v.requests.arrived))),
-        ("latency p50 ms", Text(|v| ms(v.latency_ms.p50_ms))),
-        ("latency p90 ms", Text(|v| ms(v.latency_ms.p90_ms))),
-        ("latency p99 ms", Text(|v| ms(v.latency_ms.p99_ms))),
-        ("latency p99.9 ms", Text(|v| ms(v.latency_ms.p999_ms))),
-        ("latency max ms", Text(|v| ms(v.latency_ms.max_ms))),
+        ("latency p50 ms", Text(|v| latency(v, v.latency_ms.p50_ms))),
+        ("latency p90 ms", Text(|v| latency(v, v.latency_ms.p90_ms))),
+        ("latency p99 ms", Text(|v| latency(v, v.latency_ms.p99_ms))),
+        (
+            "latency p99.9 ms",
+            Text(|v| latency(v, v.latency_ms.p999_ms)),
+        ),
+        ("latency max ms", Text(|v| latency(v, v.latency_ms.max_ms))),
         (
             "cold starts",
             Text(|v| format!("{:.3} %", v.cold_start_pct)),

@@ -217,6 +217,32 @@ impl Traffic {
         }
     }
 
+    /// A warning for each event of the arrivals' calendar whose first occurrence starts at or
+    /// after `horizon_s`: valid, but it never happens in this run (a sale on day 9 of a 7-day
+    /// run).
+    pub fn events_after(&self, horizon_s: f64) -> Vec<String> {
+        let Arrivals::Process(ArrivalProcess::Modulated { calendar, .. }) = &self.arrivals else {
+            return Vec::new();
+        };
+        calendar
+            .events
+            .iter()
+            .filter(|e| e.start_s >= horizon_s)
+            .map(|e| {
+                let name = if e.name.is_empty() {
+                    "an event".to_string()
+                } else {
+                    format!("the event \"{}\"", e.name)
+                };
+                format!(
+                    "{name} starts {} s after the start, at or after the horizon ({} s): it never \
+                     happens in this run",
+                    e.start_s, horizon_s
+                )
+            })
+            .collect()
+    }
+
     /// The named functions requests call, most requests first; empty when the traffic does not
     /// name functions (every request then calls function 0).
     pub fn functions(&self) -> &[FunctionInfo] {

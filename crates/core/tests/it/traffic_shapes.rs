@@ -182,3 +182,32 @@ fn the_weekly_shop_names_the_sale_as_the_fixed_servers_worst_window() {
         .unwrap();
     assert_eq!(lambda.slo_met, Some(true), "{:?}", lambda.slo_missed_by);
 }
+
+/// Valid but never happening in this run: an event on day 9 of a 2-day run is named in a
+/// warning. A fleet of 0 instances whose schedule comes after the horizon has 0 mean
+/// instances — +0, not the −0 an empty float sum gives (it printed as "-0.00").
+#[test]
+fn what_never_happens_in_a_run_is_said_and_nothing_is_negative() {
+    let s = scenario(&with_arrivals(
+        "process = \"poisson\"\nrate_per_s = 1\nevents = [{ name = \"launch\", at = \"day 9 08:00\", for = \"1h\", multiplier = 3 }]",
+        "2d",
+    ));
+    let r = crate::common::run(&s);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("\"launch\"") && w.contains("never happens")),
+        "{:?}",
+        r.warnings
+    );
+    let fleet = scenario(
+        "name = \"t\"\nhorizon = \"1h\"\n[traffic]\narrivals = { process = \"poisson\", rate_per_s = 1 }\n\
+         [traffic.request]\nduration = { dist = \"constant\", ms = 10 }\n\
+         [[variant]]\nname = \"batch\"\nplatform = \"ec2\"\ninstance_type = \"t3.micro\"\ncount = 0\nslots = 1\n\
+         queue_timeout = \"never\"\n[[variant.schedule]]\nat = \"02:00\"\ndesired_capacity = 1\n",
+    );
+    let v = &crate::common::run(&fleet).variants[0];
+    assert_eq!(v.capacity.mean_instances, 0.0);
+    assert!(v.capacity.mean_instances.is_sign_positive());
+    assert_eq!(v.requests.completed, 0);
+}

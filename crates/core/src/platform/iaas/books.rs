@@ -46,7 +46,11 @@ impl<'a> FleetModel<'a> {
             });
         }
         let horizon_s = horizon.as_secs_f64().max(1e-6);
-        let instance_s: f64 = self.runs.iter().map(|r| r.run_us() as f64 / 1e6).sum();
+        // A fold from +0.0: an empty sum of f64 is −0.0, which printed as "-0.00" instances.
+        let instance_s: f64 = self
+            .runs
+            .iter()
+            .fold(0.0, |sum, r| sum + r.run_us() as f64 / 1e6);
         let pool = self.pool.close(horizon);
         let books = pool.books;
         Outcome {
