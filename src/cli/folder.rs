@@ -43,7 +43,7 @@ impl Staged {
             })?
             .to_string_lossy()
             .to_string();
-        check_replaceable(out)?;
+        check_replaceable(out, None)?;
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -85,7 +85,7 @@ impl Staged {
     pub(crate) fn commit(self) -> Result<()> {
         let Staged { dir, out } = self;
         write_manifest(dir.path())?;
-        check_replaceable_by(&out, Some(&kind_of(dir.path())))?;
+        check_replaceable(&out, Some(&kind_of(dir.path())))?;
         let staged = dir.keep();
         let result = swap_in(&staged, &out);
         if result.is_err() {
@@ -105,7 +105,7 @@ fn swap_in(staged: &Path, out: &Path) -> Result<()> {
         match std::fs::rename(staged, out) {
             Ok(()) => return Ok(()),
             Err(_) if std::fs::symlink_metadata(out).is_ok() => {
-                check_replaceable(out)?;
+                check_replaceable(out, None)?;
                 let aside = out.with_file_name(format!(
                     ".{name}.old-{}-{attempt}-{}",
                     std::process::id(),
@@ -232,17 +232,12 @@ fn refuse_foreign(out: &Path, foreign: &[String]) -> Result<()> {
     )
 }
 
-/// An existing `out` may be replaced only if it is a folder scalesim wrote, or empty.
-fn check_replaceable(out: &Path) -> Result<()> {
-    check_replaceable_by(out, None)
-}
-
-/// `check_replaceable`, and — when the new folder's `kind` is known — a folder of another
-/// kind (a sweep's results under a run) or holding files scalesim did not write (notes, a
-/// spreadsheet, a chart of one's own in `charts/`) is refused too: replacing the folder would
-/// delete them. A folder written before the manifest existed may hold only names scalesim
-/// writes.
-fn check_replaceable_by(out: &Path, kind: Option<&str>) -> Result<()> {
+/// Whether an existing `out` may be replaced: only a folder scalesim wrote, or an empty one.
+/// A folder holding files scalesim did not write (notes, a spreadsheet, a chart of one's own
+/// in `charts/`) is refused — replacing it would delete them — and, when the new folder's
+/// `kind` is known, one holding another kind's results (a sweep's under a run). A folder
+/// written before the manifest existed may hold only names scalesim writes.
+fn check_replaceable(out: &Path, kind: Option<&str>) -> Result<()> {
     if let Ok(manifest) = std::fs::read_to_string(out.join(MANIFEST)) {
         let mut lines = manifest.lines();
         let old_kind = lines

@@ -8,8 +8,9 @@ use std::process::Command as Process;
 
 use tempfile::TempDir;
 
-/// The browser, or `None` outside CI when it is not installed (CI must have it).
-fn chromium() -> Option<PathBuf> {
+/// The browser, or `None` outside CI when it is not installed (CI must have it); the watch
+/// test uses it too.
+pub(crate) fn chromium() -> Option<PathBuf> {
     let found = [
         "/usr/bin/chromium",
         "/usr/bin/chromium-browser",

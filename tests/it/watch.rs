@@ -3,7 +3,7 @@
 //! 127.0.0.1 (a port the OS picks); every wait is bounded.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -178,34 +178,15 @@ fn the_page_follows_each_save_and_keeps_the_last_answer_on_a_broken_one() {
     });
 }
 
-/// Debian's chromium, or `None` outside CI when it is not installed (CI installs it: see
-/// `browser.rs`).
-fn chromium() -> Option<PathBuf> {
-    let found = [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium (apt-get install chromium)"
-        );
-        eprintln!("chromium not installed: skipping the browser check (CI runs it)");
-    }
-    found
-}
-
 /// The page left open in a browser reloads itself when a save gives a new answer: headless
 /// chromium shows the page, the test reads its title from the browser's DevTools list
 /// (`/json/list`) before and after a save that renames the scenario (the title is
 /// "NAME — scalesim report").
 #[test]
 fn an_open_page_reloads_itself_on_a_new_answer() {
-    let Some(browser) = chromium() else { return };
+    let Some(browser) = crate::browser::chromium() else {
+        return;
+    };
     let dir = tempfile::TempDir::new().unwrap();
     let scenario = dir.path().join("workshop.toml");
     let first = tiny_steady_api();

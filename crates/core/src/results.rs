@@ -241,41 +241,41 @@ pub const MIN_COMPLETIONS_FOR_P99: u64 = 100;
 /// all intervals when none has that many); the failed share over intervals with arrivals, and
 /// only when some request failed. Ties go to the earliest interval.
 pub fn worst_windows(rows: &[IntervalRow]) -> (Option<Window>, Option<Window>) {
-    let window = |r: &IntervalRow, start_s: f64| Window {
-        start_s,
-        end_s: r.end_s,
-        arrivals: r.arrivals,
-        p99_ms: r.p99_ms,
-        events: Vec::new(),
-        failed_pct: if r.arrivals == 0 {
+    let failed_pct = |r: &IntervalRow| {
+        if r.arrivals == 0 {
             0.0
         } else {
             (r.throttled + r.timed_out) as f64 / r.arrivals as f64 * 100.0
-        },
+        }
     };
-    let starts = std::iter::once(0.0).chain(rows.iter().map(|r| r.end_s));
-    let all: Vec<Window> = rows.iter().zip(starts).map(|(r, s)| window(r, s)).collect();
-    let all = &all;
+    let window = |i: usize| {
+        let r = &rows[i];
+        Window {
+            start_s: if i == 0 { 0.0 } else { rows[i - 1].end_s },
+            end_s: r.end_s,
+            arrivals: r.arrivals,
+            p99_ms: r.p99_ms,
+            failed_pct: failed_pct(r),
+            events: Vec::new(),
+        }
+    };
     let enough = rows.iter().any(|r| r.completed >= MIN_COMPLETIONS_FOR_P99);
-    let worst_p99 = rows
-        .iter()
-        .zip(all)
-        .filter(|(r, _)| !enough || r.completed >= MIN_COMPLETIONS_FOR_P99)
-        .filter_map(|(_, w)| w.p99_ms.map(|p| (p, w)))
-        .fold(None, |best: Option<(f64, &Window)>, (p, w)| match best {
-            Some((b, _)) if b >= p => best,
-            _ => Some((p, w)),
-        })
-        .map(|(_, w)| w.clone());
-    let worst_failed = all
-        .iter()
-        .filter(|w| w.failed_pct > 0.0)
-        .fold(None, |best: Option<&Window>, w| match best {
-            Some(b) if b.failed_pct >= w.failed_pct => best,
-            _ => Some(w),
-        })
-        .cloned();
-    (worst_p99, worst_failed)
+    // The first interval with the largest figure: a later one must be strictly worse.
+    let mut p99: Option<(usize, f64)> = None;
+    let mut failed: Option<(usize, f64)> = None;
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(p) = r.p99_ms
+            && (!enough || r.completed >= MIN_COMPLETIONS_FOR_P99)
+            && p99.is_none_or(|(_, worst)| p > worst)
+        {
+            p99 = Some((i, p));
+        }
+        let f = failed_pct(r);
+        if f > 0.0 && failed.is_none_or(|(_, worst)| f > worst) {
+            failed = Some((i, f));
+        }
+    }
+    (p99.map(|(i, _)| window(i)), failed.map(|(i, _)| window(i)))
 }
 
 /// Why figures miss `slo`, one reason per limit missed (empty: they meet it).

@@ -9,6 +9,7 @@
 //! - quantities with thousands separators and enough decimals ([`quantity_decimals`]) that the
 //!   shown quantity × the unit price is within a tenth of a cost unit of the exact cost.
 
+use super::document::escape;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use scalesim_core::billing::{Invoice, MONTHLY_LABEL, PriceSource};
 
@@ -255,13 +256,6 @@ pub fn html(r: &RunReport) -> String {
         h += "</ol>\n";
     }
     h
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Every variant's bills for the terminal (`scalesim run --bill`): the same columns, then the

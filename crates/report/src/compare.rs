@@ -2,6 +2,7 @@
 //! to the answer before it. Each run is a report read back from its folder; a variant is
 //! matched by name across runs, and with two runs each figure gets its change.
 
+use super::document::escape;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
@@ -227,13 +228,6 @@ pub fn compare_table(runs: &[(String, RunReport)]) -> String {
     }
     s += &format!("{table}\n");
     s
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The same comparison as one self-contained HTML page (`scalesim compare --html FILE`): the

@@ -218,7 +218,8 @@ fn activity_markdown(r: &RunReport) -> String {
     md
 }
 
-fn escape(s: &str) -> String {
+/// `s` safe inside HTML text and double-quoted attribute values.
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -281,30 +282,14 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
     h += "</table>\n";
     if let Some((header, rows, n)) = function_rows(r, 20) {
         h += &format!(
-            "<h2>Per function</h2>\n<p>{}</p>\n<table>\n<tr>",
-            escape(&function_caption(rows.len(), n))
+            "<h2>Per function</h2>\n<p>{}</p>\n<table>\n{}</table>\n",
+            escape(&function_caption(rows.len(), n)),
+            table_rows(&header, &rows)
         );
-        for cell in &header {
-            h += &format!("<th>{}</th>", escape(cell));
-        }
-        h += "</tr>\n";
-        for row in rows {
-            h += "<tr>";
-            for cell in row {
-                h += &format!("<td>{}</td>", escape(&cell));
-            }
-            h += "</tr>\n";
-        }
-        h += "</table>\n";
     }
     h += "<h2>Charts</h2>\n";
     for c in charts {
-        h += &format!(
-            "<figure class=\"chart\" id=\"chart-{}\" aria-label=\"{}\">\n{}\n</figure>\n",
-            c.name,
-            escape(c.title),
-            strip_xml_declaration(&c.svg)
-        );
+        h += &figure(c);
     }
     for v in r
         .variants
@@ -403,6 +388,34 @@ const PROJECTOR_SCRIPT: &str = "<script>\n\
   apply();\n\
 })();\n\
 </script>\n";
+
+/// A chart inline in a page: its SVG (without the XML declaration) in a `<figure>` named
+/// `chart-NAME`, labelled with its title.
+pub(crate) fn figure(c: &Chart) -> String {
+    format!(
+        "<figure class=\"chart\" id=\"chart-{}\" aria-label=\"{}\">\n{}\n</figure>\n",
+        c.name,
+        escape(c.title),
+        strip_xml_declaration(&c.svg)
+    )
+}
+
+/// The header row and the rows of a table as HTML `<tr>`s, every cell escaped.
+pub(crate) fn table_rows(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut h = String::from("<tr>");
+    for cell in header {
+        h += &format!("<th>{}</th>", escape(cell));
+    }
+    h += "</tr>\n";
+    for row in rows {
+        h += "<tr>";
+        for cell in row {
+            h += &format!("<td>{}</td>", escape(cell));
+        }
+        h += "</tr>\n";
+    }
+    h
+}
 
 fn strip_xml_declaration(svg: &str) -> &str {
     match svg.find("<svg") {

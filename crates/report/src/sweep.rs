@@ -6,6 +6,7 @@ use std::io::Cursor;
 
 use polars::prelude::*;
 
+use super::document::{escape, figure, table_rows};
 use super::files::ReportFile;
 use scalesim_core::experiment::{FIGURES, ResultRow, RunRow, SweepMeta};
 
@@ -193,32 +194,17 @@ fn result_cells(meta: &SweepMeta, results: &[ResultRow]) -> (Vec<String>, Vec<Ve
             for (name, _, digits) in columns {
                 let e = &r.figures[fig(name)];
                 row.push(if name == "slo_met" {
-                    match e.mean {
-                        m if m.is_nan() => "—".into(),
-                        m if m >= 1.0 => "yes".into(),
-                        m if m <= 0.0 => "NO".into(),
-                        m => format!("in {:.0} % of runs", m * 100.0),
-                    }
+                    slo_share(e.mean, |pct| format!("in {pct:.0} % of runs"))
                 } else if e.mean.is_nan() {
                     "—".into()
                 } else {
-                    match e.ci95 {
-                        Some(_) => format!("{:.digits$} ± {:.digits$}", e.mean, e.half_width()),
-                        None => format!("{:.digits$}", e.mean),
-                    }
+                    estimate(e, digits)
                 });
             }
             row
         })
         .collect();
     (header, rows)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A sweep's own report page: what was swept, the charts inline (one swept field) and every
@@ -260,28 +246,34 @@ pub fn sweep_html(
         h += "<h2>Charts</h2>\n";
     }
     for c in charts {
-        let svg = c.svg.find("<svg").map_or(c.svg.as_str(), |i| &c.svg[i..]);
-        h += &format!(
-            "<figure class=\"chart\" id=\"chart-{}\" aria-label=\"{}\">\n{svg}\n</figure>\n",
-            c.name,
-            escape(c.title)
-        );
+        h += &figure(c);
     }
     let (header, rows) = result_cells(meta, results);
-    h += "<h2>Results</h2>\n<table class=\"results\">\n<tr>";
-    for cell in &header {
-        h += &format!("<th>{}</th>", escape(cell));
-    }
-    h += "</tr>\n";
-    for row in rows {
-        h += "<tr>";
-        for cell in row {
-            h += &format!("<td>{}</td>", escape(&cell));
-        }
-        h += "</tr>\n";
-    }
-    h += "</table>\n</body>\n</html>\n";
+    h += &format!(
+        "<h2>Results</h2>\n<table class=\"results\">\n{}</table>\n</body>\n</html>\n",
+        table_rows(&header, &rows)
+    );
     h
+}
+
+/// An estimate's mean with `digits` decimals, and ± half its 95 % interval when it has one
+/// (replications).
+fn estimate(e: &scalesim_core::experiment::stats::Estimate, digits: usize) -> String {
+    match e.ci95 {
+        Some(_) => format!("{:.digits$} ± {:.digits$}", e.mean, e.half_width()),
+        None => format!("{:.digits$}", e.mean),
+    }
+}
+
+/// Whether a point met the SLO, from the share of its runs that did (`slo_met`'s mean): "yes",
+/// "NO", "—" without an SLO, else `partial` of the share in percent.
+fn slo_share(mean: f64, partial: fn(f64) -> String) -> String {
+    match mean {
+        m if m.is_nan() => "—".into(),
+        m if m >= 1.0 => "yes".into(),
+        m if m <= 0.0 => "NO".into(),
+        m => partial(m * 100.0),
+    }
 }
 
 /// A swept value, short: whole numbers as such, others to 4 significant decimals.
@@ -318,26 +310,17 @@ pub fn sweep_table(meta: &SweepMeta, results: &[ResultRow], limit: usize) -> Str
         .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(header);
-    let show = |e: &scalesim_core::experiment::stats::Estimate, digits: usize| match e.ci95 {
-        Some(_) => format!("{:.digits$} ± {:.digits$}", e.mean, e.half_width()),
-        None => format!("{:.digits$}", e.mean),
-    };
     for r in results.iter().take(limit) {
         let mut row: Vec<String> = r.values.iter().map(|&v| value(v)).collect();
         row.push(r.variant.clone());
-        row.push(show(&r.figures[cost], 4));
-        row.push(show(&r.figures[p99], 1));
-        row.push(show(&r.figures[cold], 3));
+        row.push(estimate(&r.figures[cost], 4));
+        row.push(estimate(&r.figures[p99], 1));
+        row.push(estimate(&r.figures[cold], 3));
         // Throttled + timed out: a cheap point that drops requests is no option.
         let failed = r.figures[throttled].mean + r.figures[timed_out].mean;
         row.push(format!("{failed:.3}"));
         if with_slo {
-            row.push(match r.figures[slo].mean {
-                m if m.is_nan() => "—".into(),
-                m if m >= 1.0 => "yes".into(),
-                m if m <= 0.0 => "NO".into(),
-                m => format!("{:.0} %", m * 100.0),
-            });
+            row.push(slo_share(r.figures[slo].mean, |pct| format!("{pct:.0} %")));
         }
         table.add_row(row);
     }

@@ -9,6 +9,14 @@ pub const WEEK_S: f64 = 7.0 * DAY_S;
 /// The days of the week as scenario files and reports write them, Monday (day 1) first.
 pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
+/// The day of the week `name` names (`Mon` … `Sun`, any case), counted from Monday = 0.
+pub fn weekday(name: &str) -> Option<u32> {
+    WEEKDAYS
+        .iter()
+        .position(|d| d.eq_ignore_ascii_case(name))
+        .map(|i| i as u32)
+}
+
 /// A point on the run's clock as written in a scenario file.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ClockTime {
@@ -32,10 +40,7 @@ impl ClockTime {
         let words: Vec<&str> = text.split_whitespace().collect();
         let (day, time) = match words.as_slice() {
             [time] => (None, *time),
-            [day, time] => (
-                Some(WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(day))? as u32),
-                *time,
-            ),
+            [day, time] => (Some(weekday(day)?), *time),
             [word, n, time] if word.eq_ignore_ascii_case("day") => {
                 let n: u32 = n.parse().ok()?;
                 ((1..=366).contains(&n)).then_some(())?;

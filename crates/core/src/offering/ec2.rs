@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction, scheduled};
 use crate::billing::catalog::{self, ALB, EC2_INSTANCE_TYPES};
 use crate::billing::{Ec2Billing, Invoice, Period, schemes};
-use crate::engine::clock::{ClockTime, WEEKDAYS};
+use crate::engine::clock::ClockTime;
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -618,9 +618,11 @@ fn schedule(cx: &Ctx, base: &[Step], raw: &[RawScheduledAction]) -> Result<Vec<S
                 "give either a time of day with days = [...], or a weekday and a time without `days`",
             ));
         }
-        if let Some(days) = &a.days {
-            crate::scenario::validate::check_days(cx, &p("days"), days)?;
-        }
+        let days = a
+            .days
+            .as_ref()
+            .map(|d| crate::scenario::validate::weekdays(cx, &p("days"), d))
+            .transpose()?;
         let (at, period) = match ClockTime::parse(&a.at) {
             Some(ClockTime {
                 day: None,
@@ -663,7 +665,7 @@ fn schedule(cx: &Ctx, base: &[Step], raw: &[RawScheduledAction]) -> Result<Vec<S
                 "give min_size, max_size, desired_capacity or several of them",
             ));
         }
-        let Some(days) = &a.days else {
+        let Some(days) = days else {
             actions.push(ScheduledAction {
                 at: SimDuration::from_micros((at * 1e6) as u64),
                 period,
@@ -674,19 +676,9 @@ fn schedule(cx: &Ctx, base: &[Step], raw: &[RawScheduledAction]) -> Result<Vec<S
             continue;
         };
         // On given weekdays: one weekly action per day (AWS's recurrence "0 9 * * MON-FRI").
-        for (j, d) in days.iter().enumerate() {
-            let day = WEEKDAYS
-                .iter()
-                .position(|w| w.eq_ignore_ascii_case(d))
-                .ok_or_else(|| {
-                    cx.err(
-                        &join(base, &[key("schedule"), index(i), key("days"), index(j)]),
-                        format!("\"{d}\" is not a day of the week"),
-                        "allowed: Mon, Tue, Wed, Thu, Fri, Sat, Sun",
-                    )
-                })?;
+        for day in days {
             actions.push(ScheduledAction {
-                at: SimDuration::from_micros(((day as f64 * 86_400.0 + at) * 1e6) as u64),
+                at: SimDuration::from_micros(((f64::from(day) * 86_400.0 + at) * 1e6) as u64),
                 period: scheduled::WEEK,
                 min_size,
                 max_size,

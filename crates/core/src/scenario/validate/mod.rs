@@ -181,8 +181,9 @@ impl Ctx<'_> {
     }
 }
 
-/// A list of weekdays: at least one, each once.
-pub(crate) fn check_days(cx: &Ctx, path: &[Step], days: &[String]) -> Result<()> {
+/// A list of weekdays (`days = ["Mon", ...]`): at least one, each a day of the week, each once;
+/// their numbers from Monday = 0, in the order given.
+pub(crate) fn weekdays(cx: &Ctx, path: &[Step], days: &[String]) -> Result<Vec<u32>> {
     if days.is_empty() {
         return Err(cx.err(
             path,
@@ -191,16 +192,25 @@ pub(crate) fn check_days(cx: &Ctx, path: &[Step], days: &[String]) -> Result<()>
              `days` out for every day",
         ));
     }
+    let mut out = Vec::with_capacity(days.len());
     for (j, d) in days.iter().enumerate() {
-        if days[..j].iter().any(|e| e.eq_ignore_ascii_case(d)) {
+        let Some(day) = crate::engine::clock::weekday(d) else {
+            return Err(cx.err(
+                &join(path, &[index(j)]),
+                format!("\"{d}\" is not a day of the week"),
+                "allowed: Mon, Tue, Wed, Thu, Fri, Sat, Sun",
+            ));
+        };
+        if out.contains(&day) {
             return Err(cx.err(
                 &join(path, &[index(j)]),
                 format!("\"{d}\" is listed twice"),
                 "name each weekday once",
             ));
         }
+        out.push(day);
     }
-    Ok(())
+    Ok(out)
 }
 
 pub(crate) fn join(base: &[Step], tail: &[Step]) -> Vec<Step> {

@@ -6,7 +6,7 @@ use super::{index, key};
 use crate::engine::SimDuration;
 use crate::platform::serverless::MAX_MEMORY_MB;
 use crate::scenario::raw::*;
-use crate::traffic::calendar::{DAY_S, WEEK_S, WEEKDAYS};
+use crate::traffic::calendar::{DAY_S, WEEK_S};
 use crate::traffic::{
     ArrivalProcess, Arrivals, Calendar, ClockTime, Event, Repeat, RequestProfile, Traffic,
 };
@@ -477,18 +477,10 @@ fn events(cx: &Ctx, path: &[Step], raw: &[RawEvent]) -> Result<Vec<Event>> {
                  days = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"] }",
             ));
         }
-        super::check_days(cx, &p("days"), days)?;
-        for (j, d) in days.iter().enumerate() {
-            let Some(day) = WEEKDAYS.iter().position(|w| w.eq_ignore_ascii_case(d)) else {
-                return Err(cx.err(
-                    &join(path, &[index(i), key("days"), index(j)]),
-                    format!("\"{d}\" is not a day of the week"),
-                    "allowed: Mon, Tue, Wed, Thu, Fri, Sat, Sun",
-                ));
-            };
+        for day in super::weekdays(cx, &p("days"), days)? {
             out.push(Event {
                 name: name.clone(),
-                start_s: day as f64 * DAY_S + start_s,
+                start_s: f64::from(day) * DAY_S + start_s,
                 duration_s,
                 multiplier,
                 repeat: Repeat::Weekly,
