@@ -331,70 +331,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 other => Ok(other?),
             }
         }
-        Command::Compare { dirs, html } => {
-            let mut runs = Vec::with_capacity(dirs.len());
-            for dir in &dirs {
-                let label = dir
-                    .file_name()
-                    .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
-                let label = if runs.iter().any(|(l, _)| l == &label) {
-                    dir.display().to_string()
-                } else {
-                    label
-                };
-                runs.push((label, read_summary(dir)?));
-            }
-            print!("{}", report::compare::compare_table(&runs));
-            if let Some(path) = html {
-                // Never over a file scalesim did not write, nor into a folder being compared.
-                if path.is_dir() {
-                    anyhow::bail!(
-                        "--html {} is a folder; give a file name such as compare.html",
-                        path.display()
-                    );
-                }
-                let parent = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                if let Ok(parent) = std::fs::canonicalize(parent) {
-                    for dir in &dirs {
-                        if std::fs::canonicalize(dir).is_ok_and(|d| parent.starts_with(&d)) {
-                            anyhow::bail!(
-                                "--html {} is inside {}, one of the folders compared; write it \
-                                 elsewhere",
-                                path.display(),
-                                dir.display()
-                            );
-                        }
-                    }
-                }
-                if path.exists()
-                    && !std::fs::read_to_string(&path)
-                        .is_ok_and(|t| t.contains("<title>scalesim compare</title>"))
-                {
-                    anyhow::bail!(
-                        "--html {} exists and is not a comparison scalesim wrote; give another \
-                         file name or remove it",
-                        path.display()
-                    );
-                }
-                // Written beside its place and renamed in, like every output.
-                let dir = match path.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
-                let mut file = tempfile::NamedTempFile::new_in(&dir)
-                    .with_context(|| format!("cannot write in {}", dir.display()))?;
-                file.write_all(report::compare::compare_html(&runs).as_bytes())?;
-                file.persist(&path)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                if !quiet() {
-                    eprintln!("Wrote {}", path.display());
-                }
-            }
-            Ok(())
-        }
+        Command::Compare { dirs, html } => compare(&dirs, html.as_deref()),
         Command::Presets => {
             print!("{}", scalesim_core::offering::presets_text());
             Ok(())
@@ -573,6 +510,73 @@ fn run_scenario(args: RunArgs) -> Result<()> {
             "Wrote {} (open it in a browser) and the data beside it",
             out.join("report.html").display()
         )?;
+    }
+    Ok(())
+}
+
+/// `scalesim compare DIR DIR... [--html FILE]`: the runs side by side on stdout, and as one page
+/// in `html` — never over a file scalesim did not write, nor inside a compared folder.
+fn compare(dirs: &[PathBuf], html: Option<&Path>) -> Result<()> {
+    let mut runs = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let label = dir
+            .file_name()
+            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+        let label = if runs.iter().any(|(l, _)| l == &label) {
+            dir.display().to_string()
+        } else {
+            label
+        };
+        runs.push((label, read_summary(dir)?));
+    }
+    print!("{}", report::compare::compare_table(&runs));
+    if let Some(path) = html {
+        // Never over a file scalesim did not write, nor into a folder being compared.
+        if path.is_dir() {
+            anyhow::bail!(
+                "--html {} is a folder; give a file name such as compare.html",
+                path.display()
+            );
+        }
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let Ok(parent) = std::fs::canonicalize(parent) {
+            for dir in dirs {
+                if std::fs::canonicalize(dir).is_ok_and(|d| parent.starts_with(&d)) {
+                    anyhow::bail!(
+                        "--html {} is inside {}, one of the folders compared; write it \
+                         elsewhere",
+                        path.display(),
+                        dir.display()
+                    );
+                }
+            }
+        }
+        if path.exists()
+            && !std::fs::read_to_string(path)
+                .is_ok_and(|t| t.contains("<title>scalesim compare</title>"))
+        {
+            anyhow::bail!(
+                "--html {} exists and is not a comparison scalesim wrote; give another \
+                 file name or remove it",
+                path.display()
+            );
+        }
+        // Written beside its place and renamed in, like every output.
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut file = tempfile::NamedTempFile::new_in(&dir)
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        file.write_all(report::compare::compare_html(&runs).as_bytes())?;
+        file.persist(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        if !quiet() {
+            eprintln!("Wrote {}", path.display());
+        }
     }
     Ok(())
 }
