@@ -220,7 +220,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     let results = aggregate(&runs, &meta.variants);
     write_all(&out, tables::sweep_files(&meta, &runs, Some(&results))?)?;
     print!("{}", tables::sweep_table(&meta, &results, 60));
-    wrote(&out.join("results.csv"), " (and .parquet, runs.csv)");
+    wrote(
+        &out.join("report.html"),
+        " (open it in a browser) and results.csv, .parquet, runs.csv and the charts beside it",
+    );
     Ok(())
 }
 

@@ -569,7 +569,12 @@ fn compare(dirs: &[PathBuf], html: Option<&Path>) -> Result<()> {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let mut file = tempfile::NamedTempFile::new_in(&dir)
+        // 0666 less the umask, as any file the user writes (a temporary file is 0600).
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let mut file = builder
+            .tempfile_in(&dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
         file.write_all(report::compare::compare_html(&runs).as_bytes())?;
         file.persist(path)

@@ -916,6 +916,17 @@ fn compare_shows_a_doubled_rate_on_the_steady_api() {
         html.contains("set: traffic.arrivals.rate_multiplier=2"),
         "{html}"
     );
+    // Readable as any file the user writes (the umask's mode, not a temporary file's 0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        fs::write(dir.path().join("plain.txt"), "x").unwrap();
+        assert_eq!(
+            mode(&dir.path().join("compare.html")),
+            mode(&dir.path().join("plain.txt"))
+        );
+    }
     assert!(html.contains("<td class=\"up\">+$"), "{html}");
 }
 
