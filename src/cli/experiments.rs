@@ -42,6 +42,10 @@ pub(super) struct Common {
     /// e.g. --set 'variant[lambda-512mb].keep_alive=5m'; repeat for several.
     #[arg(long = "set", value_name = "FIELD=VALUE")]
     set: Vec<String>,
+    /// Apply a prices file first: a [prices] table (private rates, discounts) as a scenario
+    /// writes it, added to the scenario's own (its rates win). Recorded in the report.
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
 }
 
 impl Common {
@@ -167,8 +171,8 @@ pub(super) struct CheapestArgs {
     out: Option<PathBuf>,
 }
 
-fn read(path: &Path, settings: &[String]) -> Result<(String, String)> {
-    let text = read_scenario(path, settings)?;
+fn read(path: &Path, common: &Common) -> Result<(String, String)> {
+    let text = read_scenario(path, &common.set, common.prices.as_deref())?;
     Ok((text, path.display().to_string()))
 }
 
@@ -177,7 +181,7 @@ fn write_all(out: &Path, files: Vec<ReportFile>) -> Result<()> {
 }
 
 pub(super) fn sweep(args: SweepArgs) -> Result<()> {
-    let (text, file) = read(&args.scenario, &args.common.set)?;
+    let (text, file) = read(&args.scenario, &args.common)?;
     let sweep = Sweep::parse(&text, &file)?;
     let traces = scalesim_traces::files();
     let plan = Plan::new(
@@ -295,7 +299,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
 }
 
 pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
-    let (text, file) = read(&args.scenario, &args.common.set)?;
+    let (text, file) = read(&args.scenario, &args.common)?;
     let spec = BreakevenSpec {
         vary: args.vary,
         between: args.between,
@@ -347,7 +351,7 @@ pub(super) fn breakeven(args: BreakevenArgs) -> Result<()> {
 }
 
 pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
-    let (text, file) = read(&args.scenario, &args.common.set)?;
+    let (text, file) = read(&args.scenario, &args.common)?;
     let values = match (args.values, args.between, args.step) {
         (Some(v), _, _) => parse_values(&v).map_err(anyhow::Error::msg)?,
         (None, Some((a, b)), Some(step)) => {

@@ -108,6 +108,10 @@ Examples:
         /// Set a field first, FIELD=VALUE (as `run --set`); repeat for several.
         #[arg(long = "set", value_name = "FIELD=VALUE")]
         set: Vec<String>,
+        /// Apply a prices file first: a [prices] table (private rates, discounts) as a scenario
+        /// writes it, added to the scenario's own (its rates win). Recorded in the report.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
     },
     /// Re-render a report folder (charts, report.md, report.html, CSVs) from its saved
     /// summary.json and timeseries.parquet — or a sweep folder (results, charts, report.html)
@@ -203,9 +207,23 @@ Examples:
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// List the instance types, Lambda prices and cold-start presets scenarios can use.
-    #[command(after_help = "Examples:\n  scalesim presets")]
-    Presets,
+    /// List the price books (every price with its source and date, the machine types), the
+    /// limits and the cold-start presets scenarios can use.
+    #[command(after_help = "Examples:
+  scalesim presets
+  scalesim presets --provider aws --region eu-west-1
+  scalesim presets --provider aws --prices scenarios/prices/enterprise-discount.toml")]
+    Presets {
+        /// Only this provider's book: aws, gcp or azure.
+        #[arg(long)]
+        provider: Option<String>,
+        /// The region to list (with --provider) [default: the provider's default region].
+        #[arg(long)]
+        region: Option<String>,
+        /// Show the prices after a prices file's rates and discounts.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -248,6 +266,10 @@ struct RunArgs {
     /// the report.
     #[arg(long = "set", value_name = "FIELD=VALUE")]
     set: Vec<String>,
+    /// Apply a prices file first: a [prices] table (private rates, discounts) as a scenario
+    /// writes it, added to the scenario's own (its rates win). Recorded in the report.
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
 }
 
 fn parse_rate(text: &str) -> std::result::Result<f64, String> {
@@ -290,8 +312,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Merge(args) => experiments::merge(args),
         Command::Breakeven(args) => experiments::breakeven(args),
         Command::Cheapest(args) => experiments::cheapest(args),
-        Command::Validate { scenario, set } => {
-            let text = read_scenario(&scenario, &set)?;
+        Command::Validate {
+            scenario,
+            set,
+            prices,
+        } => {
+            let text = read_scenario(&scenario, &set, prices.as_deref())?;
             let file = scenario.display().to_string();
             // Each distinct trace is checked once, whatever the points that replay it.
             let traces = scalesim_traces::files();
@@ -332,20 +358,58 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Compare { dirs, html } => compare(&dirs, html.as_deref()),
-        Command::Presets => {
-            print!("{}", scalesim_core::offering::presets_text());
+        Command::Presets {
+            provider,
+            region,
+            prices,
+        } => {
+            let changes = match &prices {
+                None => Default::default(),
+                Some(path) => {
+                    let text = read_prices(path)?;
+                    scenario::check_prices(&text, &path.display().to_string())?
+                }
+            };
+            let text = scalesim_core::offering::presets_text(
+                provider.as_deref(),
+                region.as_deref(),
+                &changes,
+            )
+            .map_err(anyhow::Error::msg)?;
+            print!("{text}");
             Ok(())
         }
     }
 }
 
 /// The text of a scenario file (a regular UTF-8 file of at most 10 MiB: see
-/// [`scalesim_traces::scenario_files::read_text`]) with `settings` (`--set FIELD=VALUE`)
-/// applied.
-pub(crate) fn read_scenario(path: &Path, settings: &[String]) -> Result<String> {
-    let text = scalesim_traces::scenario_files::read_text(path)?;
+/// [`scalesim_traces::scenario_files::read_text`]) with the `[prices]` of prices file `prices`
+/// (`--prices FILE`, checked first, its errors located in it) added, then `settings`
+/// (`--set FIELD=VALUE`) applied.
+pub(crate) fn read_scenario(
+    path: &Path,
+    settings: &[String],
+    prices: Option<&Path>,
+) -> Result<String> {
+    let mut text = scalesim_traces::scenario_files::read_text(path)?;
+    if let Some(file) = prices {
+        let their = read_prices(file)?;
+        scenario::check_prices(&their, &file.display().to_string())?;
+        text = scenario::with_prices(&text, &their)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
     scenario::doc::apply_settings(&text, settings)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The text of a prices file (`--prices FILE`), read as a scenario file is.
+fn read_prices(path: &Path) -> Result<String> {
+    scalesim_traces::scenario_files::read_text(path).map_err(|e| match e {
+        scenario::ScenarioError::Read { file, reason } => {
+            anyhow::anyhow!("cannot read prices file {file}: {reason}")
+        }
+        other => other.into(),
+    })
 }
 
 /// The scenario of `text`, or the sweep it is (`Err`). A table with `from` and `to` may be a
@@ -374,6 +438,8 @@ pub(crate) struct RunInputs<'a> {
     pub(crate) scenario: &'a Path,
     /// `--set FIELD=VALUE` settings, applied in order.
     pub(crate) set: &'a [String],
+    /// `--prices FILE`, added to the scenario's `[prices]`.
+    pub(crate) prices: Option<&'a Path>,
     /// `--seed`, replacing the scenario's.
     pub(crate) seed: Option<u64>,
     /// `--horizon`, replacing the scenario's.
@@ -405,7 +471,7 @@ pub(crate) struct Simulated {
 /// Anything `run` refuses: an unreadable or invalid scenario, a sweep, too much work, a run
 /// with problems (nothing is written then), a folder that cannot be written.
 pub(crate) fn simulate_to_folder(inputs: &RunInputs) -> Result<Simulated> {
-    let text = read_scenario(inputs.scenario, inputs.set)?;
+    let text = read_scenario(inputs.scenario, inputs.set, inputs.prices)?;
     let file = inputs.scenario.display().to_string();
     let traces = scalesim_traces::files();
     let mut s: Scenario = match scenario_or_sweep(&text, &file, &traces)? {
@@ -428,7 +494,14 @@ pub(crate) fn simulate_to_folder(inputs: &RunInputs) -> Result<Simulated> {
     }
     scalesim_core::experiment::Work::of(&s).check(inputs.force)?;
     let out = inputs.out.map_or_else(
-        || Path::new("reports").join(default_folder(&s.name, inputs.set)),
+        || {
+            let mut what_if = inputs.set.to_vec();
+            if let Some(p) = inputs.prices {
+                let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+                what_if.insert(0, format!("prices={}", stem.unwrap_or_default()));
+            }
+            Path::new("reports").join(default_folder(&s.name, &what_if))
+        },
         Path::to_path_buf,
     );
     // A report already there is replaced: say which, so no earlier answer goes silently.
@@ -464,6 +537,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     } = simulate_to_folder(&RunInputs {
         scenario: &args.scenario,
         set: &args.set,
+        prices: args.prices.as_deref(),
         seed: args.seed,
         horizon: args.horizon,
         out: args.out.as_deref(),

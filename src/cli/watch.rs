@@ -64,6 +64,10 @@ pub(crate) struct WatchArgs {
     /// several.
     #[arg(long = "set", value_name = "FIELD=VALUE")]
     set: Vec<String>,
+    /// Apply a prices file first: a [prices] table (private rates, discounts) as a scenario
+    /// writes it, added to the scenario's own (its rates win). Recorded in the report.
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
     /// Port of the page on 127.0.0.1; 0 takes any free port (the address is printed).
     #[arg(long, default_value_t = DEFAULT_PORT)]
     port: u16,
@@ -198,6 +202,7 @@ fn run_once(args: &WatchArgs, page: &Mutex<Page>) {
     let inputs = RunInputs {
         scenario: &args.scenario,
         set: &args.set,
+        prices: args.prices.as_deref(),
         seed: args.seed,
         horizon: args.horizon,
         out: args.out.as_deref(),

@@ -8,7 +8,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-use scalesim_core::billing::catalog;
+use scalesim_core::billing::book::list_price;
 use scalesim_core::experiment::{
     self, BreakevenSpec, CheapestSpec, Limits, Overrides, Plan, aggregate, figure, stats::Estimate,
 };
@@ -198,9 +198,9 @@ count = 1
 slots = 64
 load_balancer = false
 "#;
-    let prices = catalog::LAMBDA_X86_64;
-    let per_request = prices.request_usd + 0.1 * 1.0 * prices.gb_s_tiers[0].usd_per_unit;
-    let hour = catalog::instance_type("m7g.large").unwrap().usd_per_hour;
+    let price = |id| list_price("aws", "us-east-1", id).usd();
+    let per_request = price("lambda.requests") + 0.1 * 1.0 * price("lambda.duration.x86_64");
+    let hour = price("ec2.m7g.large");
     let r_star = hour / (3_600.0 * per_request);
     let tolerance = 0.001;
     let spec = BreakevenSpec {

@@ -37,8 +37,9 @@ pub fn cells(invoice: &Invoice) -> BillCells {
         .lines
         .iter()
         .map(|l| {
+            let marked = if l.price_change.is_some() { " *" } else { "" };
             [
-                l.item.clone(),
+                format!("{}{marked}", l.item),
                 quantity(l.quantity, l.unit_price_usd, decimals),
                 l.unit.clone(),
                 unit_price(l.unit_price_usd),
@@ -90,10 +91,42 @@ pub fn quantity(quantity: f64, unit_price_usd: f64, cost_decimals: usize) -> Str
     group(&s)
 }
 
-/// A unit price exactly as the catalog states it, never rounded: "$0.0000166667", "$0.0816",
-/// "$0".
+/// A unit price as the price book states it, to 7 significant digits (every list price has
+/// fewer, so they show exactly; a discounted one without float noise): "$0.0000166667",
+/// "$0.0816", "$0.0644" (0.07 × 0.92), "$0".
 pub fn unit_price(usd: f64) -> String {
-    format!("${}", group(&format!("{usd}")))
+    format!(
+        "${}",
+        group(&format!("{}", scalesim_core::billing::book::number(usd)))
+    )
+}
+
+/// What the scenario changed in the prices of `invoice`'s lines: "ITEM: list $0.0816 →
+/// private rate $0.07, −8 % (EDP)", once per item, in the order of the lines.
+pub fn changes(invoice: &Invoice) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in &invoice.lines {
+        if let Some(c) = &l.price_change {
+            let line = format!("{}: {c}", l.item);
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+    }
+    out
+}
+
+/// The note under a variant's bill when the scenario changed its prices, as `bullet`ed lines.
+fn changes_note(v: &VariantReport, bullet: &str) -> String {
+    let c = changes(&v.cost);
+    if c.is_empty() {
+        return String::new();
+    }
+    let mut s = "\\* Price changed from the list by the scenario's [prices]:\n".to_string();
+    for line in c {
+        s += &format!("{bullet}{line}\n");
+    }
+    s
 }
 
 /// Dollars with thousands separators and `decimals` decimals: "$107,500.20", "$0.0001374".
@@ -199,6 +232,10 @@ pub fn markdown(r: &RunReport) -> String {
             }
             md += &format!("| **total** | | | | **{}** | |\n\n", c.total);
         }
+        let note = changes_note(v, "- ");
+        if !note.is_empty() {
+            md += &format!("{note}\n");
+        }
         md += "Price sources:\n\n";
         for (i, s) in v.cost.sources.iter().enumerate() {
             md += &format!("{}. {}: <{}>{}\n", i + 1, about(s), s.url, via(s));
@@ -243,6 +280,15 @@ pub fn html(r: &RunReport) -> String {
                  <td class=\"cost\">{}</td><td></td></tr>\n</table>\n",
                 c.total
             );
+        }
+        let c = changes(&v.cost);
+        if !c.is_empty() {
+            h += "<p>* Price changed from the list by the scenario's [prices]:</p>\n\
+                  <ul class=\"price-changes\">\n";
+            for line in c {
+                h += &format!("<li>{}</li>\n", escape(&line));
+            }
+            h += "</ul>\n";
         }
         h += "<p>Price sources:</p>\n<ol class=\"sources\">\n";
         for s in &v.cost.sources {
@@ -289,6 +335,7 @@ pub fn text(r: &RunReport) -> String {
             }
             out += &format!("\nBill of {}, {heading}\n{table}\n", v.name);
         }
+        out += &changes_note(v, "  ").replacen("\\*", "*", 1);
         out += "Price sources:\n";
         for (i, s) in v.cost.sources.iter().enumerate() {
             out += &format!("  {}. {}\n", i + 1, source_line(s));

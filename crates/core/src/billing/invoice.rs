@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{self, Arch, InstanceType, LambdaPrices, PriceSource};
+use super::catalog::PriceSource;
 use super::{MONTH_S, MONTHLY_LABEL};
 
 /// What a cost line pays for, to group lines in reports.
@@ -44,6 +44,10 @@ pub struct InvoiceLine {
     pub cost_usd: f64,
     /// Where its price comes from: an index into the invoice's [`Invoice::sources`].
     pub source: usize,
+    /// How the scenario changed its price from the list ("list $0.0816 → private rate
+    /// $0.07"), if it did ([`super::book::PriceChange`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_change: Option<String>,
 }
 
 impl InvoiceLine {
@@ -64,6 +68,7 @@ impl InvoiceLine {
             unit_price_usd,
             cost_usd: quantity * unit_price_usd,
             source: 0,
+            price_change: None,
         }
     }
 }
@@ -154,36 +159,6 @@ impl Invoice {
             .map(|l| l.cost_usd)
             .reduce(|a, b| a + b)
     }
-}
-
-/// How a function is billed.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LambdaBilling {
-    /// Architecture, which picks the price list.
-    pub arch: Arch,
-    /// Whether an API Gateway HTTP API fronts the function.
-    pub api_gateway: bool,
-    /// Whether the perpetual free tier applies.
-    pub free_tier: bool,
-}
-
-impl LambdaBilling {
-    /// The price list of its architecture.
-    pub fn prices(&self) -> &'static LambdaPrices {
-        match self.arch {
-            Arch::X86_64 => &catalog::LAMBDA_X86_64,
-            Arch::Arm64 => &catalog::LAMBDA_ARM64,
-        }
-    }
-}
-
-/// How a fleet is billed.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Ec2Billing {
-    /// The instance type, which sets the hourly price.
-    pub instance: &'static InstanceType,
-    /// Whether an Application Load Balancer fronts the fleet.
-    pub load_balancer: bool,
 }
 
 /// Scale per-interval costs so they add up to the invoice's `total_usd` exactly, keeping their

@@ -2,7 +2,8 @@
 //! unit price = cost`. A product's [`crate::offering`] names the schemes it is billed by and
 //! passes its prices from the catalog; nothing here names a product.
 
-use super::catalog::Tier;
+use super::book::Price;
+use super::catalog::{PriceSource, Tier};
 use super::invoice::{CostCategory, InvoiceLine};
 use super::tier_bands;
 
@@ -87,6 +88,31 @@ pub fn tiered(
             unit,
             tiers[0].usd_per_unit,
         ));
+    }
+    lines
+}
+
+/// `metered` priced by `price` ([`tiered`] over its bands, with its monthly free allowance when
+/// `free_tier`), each line that costs money marked with the price's change from the list if
+/// the scenario changed it; with the price's source, as [`super::Invoice::new`] takes them.
+pub fn by_price(
+    metered: Metered,
+    price: &Price,
+    free_tier: bool,
+    month_fraction: f64,
+) -> (PriceSource, Vec<InvoiceLine>) {
+    let free = if free_tier { price.free_per_month } else { 0.0 };
+    let lines = tiered(metered, free, &price.tiers, month_fraction);
+    (price.source.clone(), marked(lines, price))
+}
+
+/// `lines` priced by `price`, each with a unit price above 0 marked with its change from the
+/// list, if any (free-tier lines stay as they are).
+pub fn marked(mut lines: Vec<InvoiceLine>, price: &Price) -> Vec<InvoiceLine> {
+    if let Some(change) = price.change_text() {
+        for l in lines.iter_mut().filter(|l| l.unit_price_usd > 0.0) {
+            l.price_change = Some(change.clone());
+        }
     }
     lines
 }
@@ -177,7 +203,7 @@ pub fn hours_and_capacity_units(
 
 #[cfg(test)]
 mod tests {
-    use super::super::catalog::{API_GATEWAY_HTTP, LAMBDA_ARM64, LAMBDA_X86_64};
+    use super::super::book::list_price;
     use super::*;
 
     #[test]
@@ -191,19 +217,29 @@ mod tests {
 
     #[test]
     fn bands_are_named_by_their_monthly_bounds() {
-        let names: Vec<String> = (0..3)
-            .map(|i| band_item("GW", API_GATEWAY_HTTP, i, "requests"))
+        let gateway = list_price("aws", "us-east-1", "api_gateway.http.requests").tiers;
+        let names: Vec<String> = (0..2)
+            .map(|i| band_item("GW", &gateway, i, "requests"))
             .collect();
         assert_eq!(
             names,
             [
                 "GW, first 300 M requests/month",
-                "GW, next 700 M requests/month",
-                "GW, over 1 B requests/month"
+                "GW, over 300 M requests/month"
             ]
         );
+        let rest = list_price("aws", "us-east-1", "api_gateway.rest.requests").tiers;
         assert_eq!(
-            band_item("D", LAMBDA_ARM64.gb_s_tiers, 1, "GB-s"),
+            band_item("R", &rest, 1, "requests"),
+            "R, next 667 M requests/month"
+        );
+        assert_eq!(
+            band_item(
+                "D",
+                &list_price("aws", "us-east-1", "lambda.duration.arm64").tiers,
+                1,
+                "GB-s"
+            ),
             "D, next 11.25 B GB-s/month"
         );
     }
@@ -219,7 +255,8 @@ mod tests {
             quantity: 8.0e9,
             unit: "GB-s",
         };
-        let lines = tiered(metered, 400_000.0, LAMBDA_X86_64.gb_s_tiers, 0.5);
+        let x86 = list_price("aws", "us-east-1", "lambda.duration.x86_64");
+        let lines = tiered(metered, 400_000.0, &x86.tiers, 0.5);
         let got: Vec<(f64, f64)> = lines
             .iter()
             .map(|l| (l.quantity, l.unit_price_usd))

@@ -4,13 +4,15 @@
 //! actions), its per-second meter with a 60 s minimum, its invoice (instance-hours on demand,
 //! ALB hours and LCU-hours), its list-rate interval cost, its description and its presets.
 //!
-//! The model itself is [`crate::platform::iaas`]; its prices are in [`crate::billing::catalog`].
+//! The model itself is [`crate::platform::iaas`]; its machine types and prices are AWS's price
+//! book ([`crate::billing::book`]), in the variant's `region`.
 
 use serde::Deserialize;
 
 use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction, scheduled};
-use crate::billing::catalog::{self, ALB, EC2_INSTANCE_TYPES};
-use crate::billing::{Ec2Billing, Invoice, Period, schemes};
+use crate::billing::book::{MachineType, Price, catalog, list_price};
+use crate::billing::catalog::ALB_LCU;
+use crate::billing::{Invoice, Period, schemes};
 use crate::engine::clock::ClockTime;
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
@@ -40,6 +42,43 @@ pub const METER: Meter = Meter::SecondWithMinuteMinimum;
 #[derive(Debug)]
 pub struct Ec2;
 
+/// The provider whose price book bills it.
+pub const PROVIDER: &str = "aws";
+
+/// How a fleet is billed: its instance type and prices, and whether an Application Load
+/// Balancer fronts it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ec2Billing {
+    /// The instance type.
+    pub instance: &'static MachineType,
+    /// Its on-demand price per instance-hour (`ec2.<type>`).
+    pub hourly: Price,
+    /// Whether an Application Load Balancer fronts the fleet.
+    pub load_balancer: bool,
+    /// The ALB's price per hour (`alb.hour`).
+    pub alb_hour: Price,
+    /// The ALB's price per LCU-hour (`alb.lcu_hour`).
+    pub alb_lcu_hour: Price,
+}
+
+impl Ec2Billing {
+    /// A fleet of `instance_type` billed at AWS's list prices in us-east-1.
+    ///
+    /// # Panics
+    /// An instance type AWS's book does not have.
+    pub fn list(instance_type: &str, load_balancer: bool) -> Self {
+        let book = catalog().provider(PROVIDER).expect("AWS's price book");
+        let price = |id: &str| list_price(PROVIDER, "us-east-1", id);
+        Ec2Billing {
+            instance: book.machine(instance_type).expect("a known instance type"),
+            hourly: price(&book.machine_price_id(instance_type)),
+            load_balancer,
+            alb_hour: price("alb.hour"),
+            alb_lcu_hour: price("alb.lcu_hour"),
+        }
+    }
+}
+
 impl Product for Ec2 {
     fn kind(&self) -> &'static str {
         KIND
@@ -58,6 +97,10 @@ impl Product for Ec2 {
         fields: &RawFields<'_>,
     ) -> std::result::Result<Box<dyn ProductFields>, ScenarioError> {
         Ok(Box::new(Ec2Fields::read(fields)?))
+    }
+
+    fn providers(&self) -> &'static [&'static str] {
+        &[PROVIDER]
     }
 
     fn presets(&self) -> String {
@@ -142,7 +185,7 @@ pub fn describe(fleet: &FleetConfig, policy: &PolicySpec, billing: &Ec2Billing) 
         };
         format!("{} × {}{scheduled}", fleet.initial, billing.instance.name)
     } else {
-        let (lo, hi, name) = (fleet.min, fleet.max, billing.instance.name);
+        let (lo, hi, name) = (fleet.min, fleet.max, &billing.instance.name);
         format!("{lo}–{hi} × {name}, {}", policy.name())
     };
     format!("{size}, {} slots each{lb}", fleet.slots)
@@ -165,8 +208,8 @@ pub fn balancer_hours(
 
 /// The invoice of one EC2 fleet: its instance-hours on demand ([`METER`]: per second, 60 s
 /// minimum per launch) and, when an ALB fronts it, ALB-hours and LCU-hours (the largest of the
-/// four dimensions, per hour of `balancer_hours`). Priced from [`catalog::EC2_SOURCE`] and
-/// [`catalog::ALB_SOURCE`].
+/// four dimensions, per hour of `balancer_hours`), each priced from the variant's prices and
+/// citing their source.
 pub fn invoice(
     usage: &Instances,
     balancer_hours: &[BalancerHour],
@@ -178,11 +221,14 @@ pub fn invoice(
     let instances = vec![schemes::per_instance_hour(
         format!("EC2 {} on-demand", billing.instance.name),
         instance_s,
-        billing.instance.usd_per_hour,
+        billing.hourly.usd(),
     )];
-    let mut priced = vec![(catalog::EC2_SOURCE, instances)];
+    let mut priced = vec![(
+        billing.hourly.source.clone(),
+        schemes::marked(instances, &billing.hourly),
+    )];
     if billing.load_balancer {
-        let lcu_hours: f64 = balancer_hours.iter().map(|h| ALB.lcus(h)).sum::<f64>() * k;
+        let lcu_hours: f64 = balancer_hours.iter().map(|h| ALB_LCU.lcus(h)).sum::<f64>() * k;
         let balancer = schemes::hours_and_capacity_units(
             [
                 ("Application Load Balancer hours", "ALB-hours"),
@@ -193,10 +239,13 @@ pub fn invoice(
             ],
             period.seconds,
             lcu_hours,
-            ALB.hour_usd,
-            ALB.lcu_hour_usd,
+            billing.alb_hour.usd(),
+            billing.alb_lcu_hour.usd(),
         );
-        priced.push((catalog::ALB_SOURCE, balancer.to_vec()));
+        let [hours, lcus] = balancer;
+        let mut lines = schemes::marked(vec![hours], &billing.alb_hour);
+        lines.extend(schemes::marked(vec![lcus], &billing.alb_lcu_hour));
+        priced.push((billing.alb_hour.source.clone(), lines));
     }
     Invoice::new(period, priced)
 }
@@ -205,17 +254,18 @@ pub fn invoice(
 /// instance or savings plan would be matched against, hour by hour (not billed yet: on-demand
 /// only).
 pub fn instance_hours(usage: &Instances, billing: &Ec2Billing) -> InstanceHours {
-    usage.hours(billing.instance.name)
+    usage.hours(&billing.instance.name)
 }
 
 /// Cost of one interval of `interval_s` seconds at list rates: its instance-seconds and, with an
 /// ALB, its hour share and its LCUs weighed by requests (one connection each) — a shape only,
 /// fitted to the invoice by [`crate::billing::accrue`].
 pub fn interval_cost(row: &IntervalRow, billing: &Ec2Billing, interval_s: f64) -> f64 {
-    let compute = row.usage_compute * billing.instance.usd_per_hour / 3_600.0;
+    let compute = row.usage_compute * billing.hourly.usd() / 3_600.0;
     let lb = if billing.load_balancer {
-        interval_s / 3_600.0 * ALB.hour_usd
-            + row.usage_requests as f64 / 3_600.0 / ALB.new_conns_per_s_per_lcu * ALB.lcu_hour_usd
+        interval_s / 3_600.0 * billing.alb_hour.usd()
+            + row.usage_requests as f64 / 3_600.0 / ALB_LCU.new_conns_per_s_per_lcu
+                * billing.alb_lcu_hour.usd()
     } else {
         0.0
     };
@@ -245,28 +295,13 @@ impl Bills for Ec2Bill<'_> {
     }
 }
 
-/// EC2's lines of `scalesim presets`: the instance types of the catalog.
+/// EC2's lines of `scalesim presets` (its instance types and prices are listed from AWS's
+/// price book: `ec2.*`, `alb.*`).
 pub fn presets() -> String {
-    let mut s = format!(
-        "\nEC2 (platform = \"{KIND}\"), load balancer {}; instance types (instance_type = ...):\n",
-        front_door_prices()
-    );
-    for t in EC2_INSTANCE_TYPES {
-        s += &format!(
-            "  {:<12} {:>2} vCPU {:>5} GiB  ${:.4}/h  {}\n",
-            t.name,
-            t.vcpus,
-            t.memory_gib,
-            t.usd_per_hour,
-            t.arch.name()
-        );
-    }
-    s
-}
-
-/// The load balancer's prices, from the catalog: "ALB $0.0225/h + $0.008/LCU-h".
-pub fn front_door_prices() -> String {
-    format!("ALB ${}/h + ${}/LCU-h", ALB.hour_usd, ALB.lcu_hour_usd)
+    format!(
+        "\nEC2 (platform = \"{KIND}\"): instance_type = one of the machine types above; \
+         load_balancer = true puts an Application Load Balancer in front (alb.hour, alb.lcu_hour)\n"
+    )
 }
 
 kind_fields! {
@@ -356,7 +391,7 @@ impl ProductFields for Ec2Fields {
     /// The instance type and its slots, queue, boot, load balancer, a fixed count or an
     /// autoscaling policy, scheduled actions (the fields of other products are already refused).
     fn validate(&self, v: &VariantCx<'_>) -> Result<PlatformSpec> {
-        validate(v.ctx(), v.base(), self, v.kind(), &v.traffic().profile)
+        validate(v, v.ctx(), v.base(), self, v.kind(), &v.traffic().profile)
     }
 }
 
@@ -365,6 +400,7 @@ impl ProductFields for Ec2Fields {
 /// # Errors
 /// The first invalid value, located at its field.
 fn validate(
+    v: &VariantCx<'_>,
     cx: &Ctx,
     base: &[Step],
     raw: &Ec2Fields,
@@ -373,11 +409,16 @@ fn validate(
 ) -> Result<PlatformSpec> {
     let p = |f| join(base, &[key(f)]);
     let type_name = cx.need(base, kind, "instance_type", &raw.instance_type)?;
-    let instance = catalog::instance_type(&type_name).ok_or_else(|| {
+    let book = v.book().expect("EC2 is priced from AWS's book");
+    let instance = book.machine(&type_name).ok_or_else(|| {
+        let names: Vec<&str> = book.machines.iter().map(|m| m.name.as_str()).collect();
+        let near = crate::scenario::closest(&type_name, &names)
+            .map(|n| format!("did you mean \"{n}\"? "))
+            .unwrap_or_default();
         cx.err(
             &p("instance_type"),
             format!("unknown instance type \"{type_name}\""),
-            format!("allowed: {}", catalog::instance_type_names().join(", ")),
+            format!("{near}allowed: {}", names.join(", ")),
         )
     })?;
     let slots = cx.int_in(
@@ -528,7 +569,10 @@ fn validate(
         policy,
         billing: Ec2Billing {
             instance,
+            hourly: v.price(&book.machine_price_id(&instance.name))?,
             load_balancer,
+            alb_hour: v.price("alb.hour")?,
+            alb_lcu_hour: v.price("alb.lcu_hour")?,
         },
     }))
 }

@@ -4,14 +4,15 @@
 //! configured memory, its invoice (requests, GB-s in tiers, the free tier, an optional API
 //! Gateway), its list-rate interval cost, its description and its presets.
 //!
-//! The model itself is [`crate::platform::serverless`]; its prices are in
-//! [`crate::billing::catalog`].
+//! The model itself is [`crate::platform::serverless`]; its prices are AWS's price book
+//! ([`crate::billing::book`]), in the variant's `region`.
 
 use serde::Deserialize;
 
-use crate::billing::catalog::{self, API_GATEWAY_HTTP, Arch};
+use crate::billing::book::{Price, list_price};
+use crate::billing::catalog::Arch;
 use crate::billing::schemes::{self, Metered};
-use crate::billing::{CostCategory, Invoice, LambdaBilling, Period};
+use crate::billing::{CostCategory, Invoice, Period};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -43,6 +44,70 @@ pub const METER: Meter = Meter::Millisecond;
 #[derive(Debug)]
 pub struct Lambda;
 
+/// The provider whose price book bills it.
+pub const PROVIDER: &str = "aws";
+
+/// How a function is billed: its architecture, what fronts it, whether the free tier applies,
+/// and its prices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LambdaBilling {
+    /// Architecture, which picks the duration price.
+    pub arch: Arch,
+    /// Whether an API Gateway HTTP API fronts the function.
+    pub api_gateway: bool,
+    /// Whether the perpetual free tier applies.
+    pub free_tier: bool,
+    /// Its prices, in its region, after the scenario's changes.
+    pub prices: LambdaPrices,
+}
+
+/// The prices a function is billed by.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LambdaPrices {
+    /// Per request (`lambda.requests`).
+    pub requests: Price,
+    /// Per GB-s of duration, in bands (`lambda.duration.<arch>`).
+    pub duration: Price,
+    /// Per request through an API Gateway HTTP API, in bands (`api_gateway.http.requests`).
+    pub gateway: Price,
+}
+
+impl LambdaPrices {
+    /// The price ids of a function of `arch`: requests, duration, gateway.
+    pub fn ids(arch: Arch) -> [String; 3] {
+        [
+            "lambda.requests".into(),
+            format!("lambda.duration.{}", arch.name()),
+            "api_gateway.http.requests".into(),
+        ]
+    }
+
+    /// The list prices of a function of `arch` in `region` of AWS's book.
+    ///
+    /// # Panics
+    /// A region the book does not price.
+    pub fn list(region: &str, arch: Arch) -> Self {
+        let [r, d, g] = Self::ids(arch).map(|id| list_price(PROVIDER, region, &id));
+        LambdaPrices {
+            requests: r,
+            duration: d,
+            gateway: g,
+        }
+    }
+}
+
+impl LambdaBilling {
+    /// A function of `arch` billed at AWS's list prices in us-east-1.
+    pub fn list(arch: Arch, api_gateway: bool, free_tier: bool) -> Self {
+        LambdaBilling {
+            arch,
+            api_gateway,
+            free_tier,
+            prices: LambdaPrices::list("us-east-1", arch),
+        }
+    }
+}
+
 impl Product for Lambda {
     fn kind(&self) -> &'static str {
         KIND
@@ -61,6 +126,10 @@ impl Product for Lambda {
         fields: &RawFields<'_>,
     ) -> std::result::Result<Box<dyn ProductFields>, ScenarioError> {
         Ok(Box::new(LambdaFields::read(fields)?))
+    }
+
+    fn providers(&self) -> &'static [&'static str] {
+        &[PROVIDER]
     }
 
     fn presets(&self) -> String {
@@ -164,70 +233,69 @@ fn memory_label(usage: &Invocations) -> String {
 }
 
 /// The invoice of one Lambda variant: requests and GB-seconds (INIT included), each with its
-/// free-tier line when the free tier applies and a line per price tier reached, then API
-/// Gateway HTTP API requests in tiers when it fronts the function. Priced from
-/// [`catalog::LAMBDA_SOURCE`] and [`catalog::API_GATEWAY_SOURCE`].
+/// free-tier line when the free tier applies and a line per price band reached, then API
+/// Gateway HTTP API requests in bands when it fronts the function; each priced from the
+/// variant's prices and citing their source.
 pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> Invoice {
-    let prices = billing.prices();
+    let prices = &billing.prices;
     let k = period.usage_scale;
     let month = period.month_fraction();
-    let free = |allowance: f64| if billing.free_tier { allowance } else { 0.0 };
     let arch = billing.arch.name();
     let duration = format!(
         "Lambda duration incl. INIT ({arch}, {})",
         memory_label(usage)
     );
-    let mut lambda = schemes::per_unit(
-        Metered {
-            item: "Lambda requests",
-            category: CostCategory::Requests,
-            quantity: usage.invocations as f64 * k,
-            unit: "requests",
-        },
-        free(prices.free_requests),
-        prices.request_usd,
-        month,
-    );
-    lambda.extend(schemes::tiered(
-        Metered {
-            item: &duration,
-            category: CostCategory::Compute,
-            quantity: usage.gb_s() * k,
-            unit: "GB-s",
-        },
-        free(prices.free_gb_s),
-        prices.gb_s_tiers,
-        month,
-    ));
-    let mut priced = vec![(catalog::LAMBDA_SOURCE, lambda)];
+    let mut priced = vec![
+        schemes::by_price(
+            Metered {
+                item: "Lambda requests",
+                category: CostCategory::Requests,
+                quantity: usage.invocations as f64 * k,
+                unit: "requests",
+            },
+            &prices.requests,
+            billing.free_tier,
+            month,
+        ),
+        schemes::by_price(
+            Metered {
+                item: &duration,
+                category: CostCategory::Compute,
+                quantity: usage.gb_s() * k,
+                unit: "GB-s",
+            },
+            &prices.duration,
+            billing.free_tier,
+            month,
+        ),
+    ];
     if billing.api_gateway {
-        let gateway = schemes::tiered(
+        priced.push(schemes::by_price(
             Metered {
                 item: "API Gateway HTTP API requests",
                 category: CostCategory::Gateway,
                 quantity: usage.front_door_requests as f64 * k,
                 unit: "requests",
             },
-            0.0,
-            API_GATEWAY_HTTP,
+            &prices.gateway,
+            false,
             month,
-        );
-        priced.push((catalog::API_GATEWAY_SOURCE, gateway));
+        ));
     }
     Invoice::new(period, priced)
 }
 
-/// Cost at list rates (first tier, no free tier) of `invocations` using `gb_s`, with
+/// Cost at the first band's rates (no free tier) of `invocations` using `gb_s`, with
 /// `front_door` requests through the gateway: the shape of cost over time and the weight of a
 /// function's share of the bill.
 pub fn list_cost(invocations: u64, gb_s: f64, front_door: u64, billing: &LambdaBilling) -> f64 {
-    let prices = billing.prices();
+    let prices = &billing.prices;
     let gateway = if billing.api_gateway {
-        front_door as f64 * API_GATEWAY_HTTP[0].usd_per_unit
+        front_door as f64 * prices.gateway.usd()
     } else {
         0.0
     };
-    invocations as f64 * prices.request_usd + gb_s * prices.gb_s_tiers[0].usd_per_unit + gateway
+    invocations as f64 * prices.requests.usd() + gb_s * prices.duration.usd() + gateway
 }
 
 /// Lambda's bill, for the runner.
@@ -272,24 +340,10 @@ pub fn warning(function: &FunctionConfig, variant: &str, report: &VariantReport)
     })
 }
 
-/// Lambda's lines of `scalesim presets`: prices per architecture, limits, cold-start presets.
+/// Lambda's lines of `scalesim presets`: limits and cold-start presets (its prices are listed
+/// from AWS's price book: `lambda.*`, `api_gateway.*`).
 pub fn presets() -> String {
     let mut s = format!("\nLambda (platform = \"{KIND}\"):\n");
-    for (arch, p) in [
-        ("x86_64", &crate::billing::catalog::LAMBDA_X86_64),
-        ("arm64", &crate::billing::catalog::LAMBDA_ARM64),
-    ] {
-        let tiers: Vec<String> = p
-            .gb_s_tiers
-            .iter()
-            .map(|t| format!("${}", t.usd_per_unit))
-            .collect();
-        s += &format!(
-            "  {arch:<7} ${:.2} per million requests, GB-s tiers {}\n",
-            p.request_usd * 1e6,
-            tiers.join(" / ")
-        );
-    }
     s += &format!(
         "  limits: account concurrency (concurrency) default {}, shared by functions, at least {} \
          unreserved;\n          {} invocations per second per unit of it; {} new environments per \
@@ -303,10 +357,7 @@ pub fn presets() -> String {
         limits::MAX_TIMEOUT.as_secs_f64(),
         limits::MAX_TIMEOUT.as_secs_f64(),
     );
-    s += &format!(
-        "  API Gateway HTTP API (api_gateway = true): {}\n",
-        front_door_prices()
-    );
+    s += "  api_gateway = true puts an API Gateway HTTP API in front (api_gateway.http.requests)\n";
     s += "\nCold-start presets (runtime = ...), lognormal INIT latency:\n";
     for r in RUNTIMES {
         s += &format!(
@@ -315,17 +366,6 @@ pub fn presets() -> String {
         );
     }
     s
-}
-
-/// The price of the gateway that can front a function, from the catalog: "$1.00 per million
-/// requests (first 300M)".
-pub fn front_door_prices() -> String {
-    let first = API_GATEWAY_HTTP[0];
-    format!(
-        "${:.2} per million requests (first {}M)",
-        first.usd_per_unit * 1e6,
-        first.up_to / 1e6
-    )
 }
 
 kind_fields! {
@@ -371,7 +411,7 @@ impl ProductFields for LambdaFields {
     /// AWS's memory sizes, keep-alive, account and reserved concurrency, timeout (the fields of
     /// other products are already refused).
     fn validate(&self, v: &VariantCx<'_>) -> Result<PlatformSpec> {
-        validate(v.ctx(), v.base(), self, v.kind(), v.traffic())
+        validate(v, v.ctx(), v.base(), self, v.kind(), v.traffic())
     }
 }
 
@@ -380,6 +420,7 @@ impl ProductFields for LambdaFields {
 /// # Errors
 /// The first invalid value, located at its field.
 fn validate(
+    v: &VariantCx<'_>,
     cx: &Ctx,
     base: &[Step],
     raw: &LambdaFields,
@@ -482,6 +523,11 @@ fn validate(
             t
         }
     };
+    let arch = match raw.arch {
+        None | Some(RawArch::X86_64) => Arch::X86_64,
+        Some(RawArch::Arm64) => Arch::Arm64,
+    };
+    let [requests, duration, gateway] = LambdaPrices::ids(arch);
     Ok(PlatformSpec::new(LambdaSpec {
         function: FunctionConfig {
             memory_mb,
@@ -493,12 +539,14 @@ fn validate(
             memory_from_trace: raw.memory_from_trace.unwrap_or(true),
         },
         billing: LambdaBilling {
-            arch: match raw.arch {
-                None | Some(RawArch::X86_64) => Arch::X86_64,
-                Some(RawArch::Arm64) => Arch::Arm64,
-            },
+            arch,
             api_gateway: raw.api_gateway.unwrap_or(false),
             free_tier: raw.free_tier.unwrap_or(false),
+            prices: LambdaPrices {
+                requests: v.price(&requests)?,
+                duration: v.price(&duration)?,
+                gateway: v.price(&gateway)?,
+            },
         },
     }))
 }

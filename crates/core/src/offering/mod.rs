@@ -22,6 +22,7 @@ use std::any::Any;
 use std::fmt::Debug;
 use std::sync::{Arc, OnceLock};
 
+use crate::billing::book::{PriceChanges, ProviderBook, catalog};
 use crate::billing::{Invoice, Period, accrue};
 use crate::engine::{RngStreams, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
@@ -49,8 +50,13 @@ pub trait Product: Debug + Send + Sync + 'static {
     /// # Errors
     /// A value of the wrong type, located at it ([`RawFields::get`]'s error).
     fn read(&self, fields: &RawFields<'_>) -> Result<Box<dyn ProductFields>, ScenarioError>;
-    /// Its section of `scalesim presets`: prices (with their catalog's date and source),
-    /// limits, presets.
+    /// The providers whose price books it is billed from (`provider = ...`), the first the
+    /// default; none for a product with prices of its own (a test's toy product).
+    fn providers(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Its section of `scalesim presets`: limits and presets (its prices are listed from its
+    /// provider's price book).
     fn presets(&self) -> String;
 }
 
@@ -249,16 +255,46 @@ pub fn restore_families(report: &mut RunReport) -> Result<(), String> {
     Ok(())
 }
 
-/// `scalesim presets`: every built-in product's catalog prices, limits and presets.
-pub fn presets_text() -> String {
-    let mut s = format!(
-        "Price catalog (USD, us-east-1, on-demand, checked {})\n",
-        crate::billing::catalog::CATALOG_AS_OF
-    );
-    for p in Products::builtin().iter() {
-        s += &p.presets();
+/// `scalesim presets`: the price book of `provider` (every provider when `None`) in `region`
+/// (each book's default when `None`) with `changes` applied, then the limits and presets of
+/// the built-in products billed from it.
+///
+/// # Errors
+/// No such provider, or a region its book does not price: a sentence saying what there is.
+pub fn presets_text(
+    provider: Option<&str>,
+    region: Option<&str>,
+    changes: &PriceChanges,
+) -> Result<String, String> {
+    let books = catalog();
+    let chosen: Vec<&ProviderBook> = match provider {
+        None => books.providers.iter().collect(),
+        Some(p) => vec![books.provider(p).ok_or_else(|| {
+            format!(
+                "no price book for provider \"{p}\"; allowed: {}",
+                books.provider_names().join(", ")
+            )
+        })?],
+    };
+    if let (None, Some(r)) = (provider, region) {
+        return Err(format!(
+            "--region {r} needs --provider: regions are a provider's ({})",
+            books.provider_names().join(", ")
+        ));
     }
-    s
+    let mut s = String::new();
+    for book in chosen {
+        if !s.is_empty() {
+            s += "\n";
+        }
+        s += &book.listing(region.unwrap_or(&book.default_region), changes)?;
+        for p in Products::builtin().iter() {
+            if p.providers().contains(&book.provider.as_str()) {
+                s += &p.presets();
+            }
+        }
+    }
+    Ok(s)
 }
 
 /// How a product turns its usage into money: the three questions [`variant_report`] asks.

@@ -9,9 +9,11 @@ pub mod sweep;
 pub(crate) mod validate;
 mod variant;
 
+pub(crate) use error::closest;
 pub use error::{Located, ScenarioError};
 pub use validate::horizon;
 
+use crate::billing::book::PriceChanges;
 use crate::engine::SimDuration;
 use crate::offering::Products;
 use crate::traffic::{Traces, Traffic};
@@ -40,6 +42,8 @@ pub struct Scenario {
     pub traffic: Traffic,
     /// The service-level objective variants are judged against, if any.
     pub slo: Option<Slo>,
+    /// Its changes to list prices (`[prices]`), already applied to each variant's prices.
+    pub prices: PriceChanges,
     /// Platforms to compare.
     pub variants: Vec<Variant>,
     /// The TOML text it was read from.
@@ -121,6 +125,105 @@ pub fn parse_in(
     };
     let raw = variant::read(&cx, raw, products)?;
     validate::scenario(&cx, raw, variant::validate)
+}
+
+/// A prices file (`--prices FILE`): a `[prices]` table written as in a scenario — private
+/// rates and discounts — and nothing else.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PricesFile {
+    prices: raw::RawPrices,
+}
+
+/// Check prices file `text` (`file` names it in errors): a `[prices]` table whose rates and
+/// discounts name prices, providers, services and regions of the price books.
+///
+/// # Errors
+/// The first syntax or validation error, with its file, line, field and value.
+pub fn check_prices(text: &str, file: &str) -> Result<PriceChanges, ScenarioError> {
+    let doc = toml_edit::Document::parse(text).map_err(|e| ScenarioError::toml(file, text, &e))?;
+    let raw: PricesFile = toml::from_str(text).map_err(|e| {
+        let field = e
+            .span()
+            .and_then(|s| doc::path_at(&doc, s.start))
+            .map(|p| doc::path_text(&p));
+        let message = e.message().trim_end();
+        let help = error::help_for(field.as_deref(), message).or_else(|| {
+            Some(
+                "a prices file holds a [prices] table: [[prices.discount]] and [prices.rates]"
+                    .into(),
+            )
+        });
+        let message = error::plain(message);
+        ScenarioError::Syntax(Located::at(file, text, e.span(), field, message, help))
+    })?;
+    let cx = validate::Ctx {
+        file,
+        text,
+        doc: &doc,
+        traces: None,
+        warnings: Default::default(),
+    };
+    validate::prices(&cx, Some(&raw.prices))
+}
+
+/// Scenario `text` with the `[prices]` of prices file `prices` (checked by [`check_prices`])
+/// added to its own: the file's rates replace the scenario's for the same key, its discounts
+/// come after the scenario's. What a run records is then the one scenario text it ran.
+///
+/// # Errors
+/// Either text is not TOML, or the scenario's `prices` is not a table.
+pub fn with_prices(text: &str, prices: &str) -> Result<String, String> {
+    use toml_edit::{DocumentMut, Item, Table};
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
+    let file: DocumentMut = prices.parse().map_err(|e| format!("{e}"))?;
+    let Some(Item::Table(theirs)) = file.get("prices") else {
+        return Ok(text.to_string());
+    };
+    let ours = doc
+        .entry("prices")
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_mut()
+        .ok_or("the scenario's `prices` is not a table")?;
+    if let Some(rates) = theirs.get("rates").and_then(Item::as_table_like) {
+        let target = ours
+            .entry("rates")
+            .or_insert_with(|| Item::Table(Table::new()))
+            .as_table_like_mut()
+            .ok_or("the scenario's `prices.rates` is not a table")?;
+        for (k, v) in rates.iter() {
+            target.insert(k, v.clone());
+        }
+    }
+    if let Some(discounts) = theirs.get("discount") {
+        let list: Vec<Table> = match discounts {
+            Item::ArrayOfTables(a) => a.iter().cloned().collect(),
+            Item::Value(toml_edit::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_inline_table().map(|t| t.clone().into_table()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let target = ours
+            .entry("discount")
+            .or_insert_with(|| Item::ArrayOfTables(Default::default()));
+        if let Item::Value(toml_edit::Value::Array(a)) = target {
+            let mut tables = toml_edit::ArrayOfTables::new();
+            for v in a.iter() {
+                if let Some(t) = v.as_inline_table() {
+                    tables.push(t.clone().into_table());
+                }
+            }
+            *target = Item::ArrayOfTables(tables);
+        }
+        let target = target
+            .as_array_of_tables_mut()
+            .ok_or("the scenario's `prices.discount` is not a list of tables")?;
+        for t in list {
+            target.push(t);
+        }
+    }
+    Ok(doc.to_string())
 }
 
 /// Whether the number at `path` may be a fraction: `text` with a fraction just above `x` there

@@ -100,6 +100,9 @@ pub struct RawScenario<V> {
     pub traffic: RawTraffic,
     #[serde(default)]
     pub slo: Option<RawSlo>,
+    /// `[prices]`: private rates and discounts.
+    #[serde(default)]
+    pub prices: Option<RawPrices>,
     /// The `[[variant]]` tables: their name and platform, then as their products read them
     /// (`variant::VariantHead`, then `variant::RawVariant`).
     #[serde(rename = "variant", default = "Vec::new")]
@@ -117,6 +120,7 @@ impl<V> RawScenario<V> {
             interval: self.interval,
             traffic: self.traffic,
             slo: self.slo,
+            prices: self.prices,
             variants,
         }
     }
@@ -124,6 +128,35 @@ impl<V> RawScenario<V> {
 
 fn default_seed() -> u64 {
     1
+}
+
+/// `[prices]`: `[[prices.discount]]` tables and `[prices.rates]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrices {
+    #[serde(default)]
+    pub discount: Vec<RawDiscount>,
+    #[serde(default)]
+    pub rates: std::collections::BTreeMap<String, RawRate>,
+}
+
+/// `[[prices.discount]]`: a negotiated discount.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscount {
+    pub name: Option<String>,
+    pub percent: f64,
+    pub provider: Option<String>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+}
+
+/// A private rate: USD per unit, or a list for a price in bands.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum RawRate {
+    One(f64),
+    Bands(Vec<f64>),
 }
 
 /// `[slo]`: what "good enough" means for this workload.

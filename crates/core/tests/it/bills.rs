@@ -134,19 +134,15 @@ fn lambda_free_tier_by_hand() {
 /// lines cite the Lambda price page, the gateway's its own.
 #[test]
 fn a_lambda_month_across_the_free_tier_line_by_line() {
-    use scalesim_core::billing::{LambdaBilling, MONTH_S, Period, catalog};
-    use scalesim_core::offering::lambda;
+    use scalesim_core::billing::{MONTH_S, Period, catalog};
+    use scalesim_core::offering::lambda::{self, LambdaBilling};
     use scalesim_core::usage::{Invocations, Meter};
 
     let mut usage = Invocations::new(Meter::Millisecond, Some(1_024));
     usage.invocations = 3_000_000;
     usage.mb_ms = 3_000_000 * 200 * 1_024;
     usage.front_door_requests = 3_000_000;
-    let billing = LambdaBilling {
-        arch: catalog::Arch::X86_64,
-        api_gateway: true,
-        free_tier: true,
-    };
+    let billing = LambdaBilling::list(catalog::Arch::X86_64, true, true);
     let month = lambda::invoice(&usage, &billing, Period::monthly(MONTH_S));
     let duration = "Lambda duration incl. INIT (x86_64, 1024 MB)";
     let want = [
@@ -190,8 +186,12 @@ fn a_lambda_month_across_the_free_tier_line_by_line() {
     close(month.total_usd, 6.733_34);
     assert_eq!(
         month.sources,
-        [catalog::LAMBDA_SOURCE, catalog::API_GATEWAY_SOURCE]
+        [
+            billing.prices.duration.source.clone(),
+            billing.prices.gateway.source.clone()
+        ]
     );
+    assert_eq!(month.sources[1].service, "Amazon API Gateway (HTTP API)");
     assert_eq!(
         month.sources[0].url,
         "https://aws.amazon.com/lambda/pricing/"
@@ -203,18 +203,14 @@ fn a_lambda_month_across_the_free_tier_line_by_line() {
 /// gateway, 1,000 invocations all inside the free requests.
 #[test]
 fn a_lambda_month_past_the_first_tier_has_a_line_per_tier() {
-    use scalesim_core::billing::{LambdaBilling, MONTH_S, Period, catalog};
-    use scalesim_core::offering::lambda;
+    use scalesim_core::billing::{MONTH_S, Period, catalog};
+    use scalesim_core::offering::lambda::{self, LambdaBilling};
     use scalesim_core::usage::{Invocations, Meter};
 
     let mut usage = Invocations::new(Meter::Millisecond, Some(10_240));
     usage.invocations = 1_000;
     usage.mb_ms = 6_500_400_000 * 1_024_000;
-    let billing = LambdaBilling {
-        arch: catalog::Arch::X86_64,
-        api_gateway: false,
-        free_tier: true,
-    };
+    let billing = LambdaBilling::list(catalog::Arch::X86_64, false, true);
     let month = lambda::invoice(&usage, &billing, Period::monthly(MONTH_S));
     let got: Vec<(f64, f64)> = month
         .lines
@@ -236,7 +232,9 @@ fn a_lambda_month_past_the_first_tier_has_a_line_per_tier() {
         "{}",
         month.total_usd
     );
-    assert_eq!(month.sources, [catalog::LAMBDA_SOURCE]);
+    assert_eq!(month.sources.len(), 1);
+    assert_eq!(month.sources[0], billing.prices.duration.source);
+    assert_eq!(month.sources[0].region, "us-east-1");
 }
 
 /// EC2 t3.micro ($0.0104/h), one instance for 45 s: the 60-second minimum applies.
@@ -349,14 +347,11 @@ fn instance_runs(secs: &[u64], running: usize) -> scalesim_core::usage::Instance
 /// m7g.large $0.0816/h: 150 / 3,600 instance-hours × $0.0816 = $0.0034.
 #[test]
 fn short_lived_instances_pay_the_60_second_minimum() {
-    use scalesim_core::billing::{Ec2Billing, Period, catalog};
-    use scalesim_core::offering::ec2;
+    use scalesim_core::billing::Period;
+    use scalesim_core::offering::ec2::{self, Ec2Billing};
 
     let usage = instance_runs(&[30, 90], 0);
-    let billing = Ec2Billing {
-        instance: catalog::instance_type("m7g.large").unwrap(),
-        load_balancer: false,
-    };
+    let billing = Ec2Billing::list("m7g.large", false);
     let invoice = ec2::invoice(&usage, &[], &billing, Period::horizon(3_600.0));
     assert_eq!(invoice.lines[0].quantity, 150.0 / 3_600.0);
     close(invoice.total_usd, 0.003_4);
@@ -370,13 +365,10 @@ fn short_lived_instances_pay_the_60_second_minimum() {
 /// 3 × $52.925.
 #[test]
 fn the_monthly_projection_scales_time_not_minimums() {
-    use scalesim_core::billing::{Ec2Billing, Period, catalog};
-    use scalesim_core::offering::ec2;
+    use scalesim_core::billing::Period;
+    use scalesim_core::offering::ec2::{self, Ec2Billing};
 
-    let billing = Ec2Billing {
-        instance: catalog::instance_type("c7g.large").unwrap(),
-        load_balancer: false,
-    };
+    let billing = Ec2Billing::list("c7g.large", false);
     let running = instance_runs(&[30], 1);
     assert_eq!(
         ec2::invoice(&running, &[], &billing, Period::horizon(30.0)).lines[0].quantity,

@@ -8,6 +8,7 @@ mod common;
 mod autoscaling;
 mod bills;
 mod fleet;
+mod prices;
 mod queueing;
 mod toy_product;
 mod traffic_shapes;

@@ -7,6 +7,7 @@ use super::doc::{self, Step};
 use super::error::{Located, ScenarioError};
 use super::raw::*;
 use super::{Scenario, Slo, Variant};
+use crate::billing::book::PriceChanges;
 use crate::engine::SimDuration;
 use crate::traffic::Traffic;
 
@@ -26,11 +27,13 @@ pub(crate) const fn index(i: usize) -> Step {
 
 mod autoscaling;
 mod dist;
+mod prices;
 mod replay;
 mod traffic;
 
 pub(crate) use autoscaling::autoscaling;
 pub(crate) use dist::dist;
+pub(crate) use prices::prices;
 
 pub(crate) type Result<T> = std::result::Result<T, ScenarioError>;
 
@@ -242,11 +245,12 @@ pub fn horizon(text: &str) -> std::result::Result<SimDuration, (String, String)>
 }
 
 /// Validate a whole raw scenario; `validate_variant` validates one `[[variant]]` table (the
-/// products', in `scenario/variant/`) at its path, given the validated traffic.
+/// products', in `scenario/variant/`) at its path, given the validated traffic and the
+/// scenario's changes to list prices.
 pub(super) fn scenario<V>(
     cx: &Ctx,
     raw: RawScenario<V>,
-    validate_variant: impl Fn(&Ctx, &[Step], &V, &Traffic) -> Result<Variant>,
+    validate_variant: impl Fn(&Ctx, &[Step], &V, &Traffic, &PriceChanges) -> Result<Variant>,
 ) -> Result<Scenario> {
     let name_ok = !raw.name.is_empty()
         && raw
@@ -274,6 +278,7 @@ pub(super) fn scenario<V>(
         ));
     }
     let traffic = traffic::traffic(cx, &raw.traffic)?;
+    let prices = prices::prices(cx, raw.prices.as_ref())?;
     if raw.variants.is_empty() {
         return Err(cx.err(
             &[],
@@ -285,7 +290,7 @@ pub(super) fn scenario<V>(
     let mut variants = Vec::with_capacity(raw.variants.len());
     for (i, v) in raw.variants.iter().enumerate() {
         let base = [key("variant"), index(i)];
-        let variant = validate_variant(cx, &base, v, &traffic)?;
+        let variant = validate_variant(cx, &base, v, &traffic, &prices)?;
         if variant.name.is_empty() || !names.insert(variant.name.clone()) {
             return Err(cx.err(
                 &join(&base, &[key("name")]),
@@ -328,6 +333,7 @@ pub(super) fn scenario<V>(
         interval,
         traffic,
         slo,
+        prices,
         variants,
         source: cx.text.to_string(),
         warnings: cx.warnings.take(),

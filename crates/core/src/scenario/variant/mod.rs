@@ -15,6 +15,7 @@ use super::doc::{self, Step};
 use super::raw::RawScenario;
 use super::validate::{Ctx, Result, index, join, key};
 use super::{Located, ScenarioError, Variant};
+use crate::billing::book::{Price, PriceChanges, ProviderBook, catalog};
 use crate::offering::{PlatformSpec, Product, ProductFields, Products};
 use crate::traffic::Traffic;
 
@@ -52,6 +53,10 @@ impl<'de> Deserialize<'de> for VariantHead {
 pub struct RawVariant {
     /// `name`.
     pub name: String,
+    /// `provider`, if given.
+    provider: Option<String>,
+    /// `region`, if given.
+    region: Option<String>,
     /// The product `platform` names.
     product: &'static dyn Product,
     /// Every field of every product and whether this table gives it.
@@ -60,8 +65,9 @@ pub struct RawVariant {
     fields: Box<dyn ProductFields>,
 }
 
-/// The fields every variant has.
-const HEAD: [&str; 2] = ["name", "platform"];
+/// The fields every variant has: its name, its product, and where the product runs and is
+/// priced (`provider`, `region`; for a product with a price book).
+const HEAD: [&str; 4] = ["name", "platform", "provider", "region"];
 
 /// "; did you mean `x`?" when one of `names` is close to `given`, else nothing.
 fn did_you_mean(given: &str, names: &[&str]) -> String {
@@ -195,7 +201,7 @@ pub(super) fn read(
         };
         let mut keys: Vec<_> = table.iter().map(|(k, _)| k).collect();
         keys.sort_by_key(|k| k.span().start);
-        let (mut name, mut product) = (None, None);
+        let (mut name, mut product, mut provider, mut region) = (None, None, None, None);
         for k in &keys {
             let field = k.get_ref().as_ref();
             let one = RawFields {
@@ -204,6 +210,8 @@ pub(super) fn read(
             };
             match field {
                 "name" => name = one.get::<String>("name")?,
+                "provider" => provider = one.get::<String>("provider")?,
+                "region" => region = one.get::<String>("region")?,
                 "platform" => {
                     let Some(kind) = one.get::<Spanned<String>>("platform")? else {
                         continue;
@@ -262,6 +270,8 @@ pub(super) fn read(
             .collect();
         variants.push(RawVariant {
             name,
+            provider,
+            region,
             product,
             present,
             fields: product.read(&fields)?,
@@ -290,6 +300,10 @@ pub struct VariantCx<'a> {
     kind: &'a str,
     name: &'a str,
     traffic: &'a Traffic,
+    /// The provider's book and the region the variant is priced in (`None` for a product
+    /// without a price book).
+    book: Option<(&'static ProviderBook, String)>,
+    prices: &'a PriceChanges,
 }
 
 impl<'a> VariantCx<'a> {
@@ -306,6 +320,35 @@ impl<'a> VariantCx<'a> {
     /// How messages name the product: `platform = "lambda"`.
     pub fn kind(&self) -> &str {
         self.kind
+    }
+
+    /// The region the variant is priced in: its `region`, or its provider's default; `None`
+    /// for a product without a price book.
+    pub fn region(&self) -> Option<&str> {
+        self.book.as_ref().map(|(_, r)| r.as_str())
+    }
+
+    /// Its provider's price book, if the product has one.
+    pub fn book(&self) -> Option<&'static ProviderBook> {
+        self.book.as_ref().map(|(b, _)| *b)
+    }
+
+    /// Price `id` of its provider in its region, with the scenario's `[prices]` changes.
+    ///
+    /// # Errors
+    /// The product has no price book, or the book has no such price: an error at the variant.
+    pub fn price(&self, id: &str) -> Result<Price> {
+        let Some((book, region)) = &self.book else {
+            return Err(self.cx.err(
+                self.base,
+                format!("{} has no price book", self.kind),
+                "its prices are the product's own",
+            ));
+        };
+        book.price(id, region, self.prices).map_err(|e| {
+            self.cx
+                .err(self.base, e, "`scalesim presets` lists the prices")
+        })
     }
 
     /// `value`, which the product requires.
@@ -362,25 +405,91 @@ pub(super) fn validate(
     base: &[Step],
     raw: &RawVariant,
     traffic: &Traffic,
+    prices: &PriceChanges,
 ) -> Result<Variant> {
     let kind = format!("platform = \"{}\"", raw.product.kind());
+    let providers = raw.product.providers();
+    let head: &[&str] = if providers.is_empty() {
+        &HEAD[..2]
+    } else {
+        &HEAD
+    };
     cx.only(
         base,
         &kind,
         &raw.present,
-        &[&HEAD[..], raw.product.fields()].concat(),
+        &[head, raw.product.fields()].concat(),
     )?;
+    let book = where_priced(cx, base, raw, &kind)?;
     let platform: PlatformSpec = raw.fields.validate(&VariantCx {
         cx,
         base,
         kind: &kind,
         name: &raw.name,
         traffic,
+        book,
+        prices,
     })?;
     Ok(Variant {
         name: raw.name.clone(),
         platform,
     })
+}
+
+/// The price book and region of variant `raw`: its `provider` (one its product runs on; the
+/// first by default) and its `region` (one of that book's; the book's default by default).
+///
+/// # Errors
+/// A provider the product does not run on, or a region the book does not price, at its value.
+fn where_priced(
+    cx: &Ctx,
+    base: &[Step],
+    raw: &RawVariant,
+    kind: &str,
+) -> Result<Option<(&'static ProviderBook, String)>> {
+    let providers = raw.product.providers();
+    let Some(&first) = providers.first() else {
+        let given = [("provider", &raw.provider), ("region", &raw.region)];
+        if let Some((field, _)) = given.iter().find(|(_, v)| v.is_some()) {
+            return Err(cx.err(
+                &join(base, &[key(field)]),
+                format!("`{field}` does not apply to {kind}"),
+                "its prices are its own, not a provider's price book",
+            ));
+        }
+        return Ok(None);
+    };
+    let provider = match raw.provider.as_deref() {
+        None => first,
+        Some(p) => providers.iter().copied().find(|&x| x == p).ok_or_else(|| {
+            cx.err(
+                &join(base, &[key("provider")]),
+                format!("{kind} does not run on \"{p}\""),
+                format!("allowed: {}", providers.join(", ")),
+            )
+        })?,
+    };
+    let book = catalog()
+        .provider(provider)
+        .expect("a product's providers have price books (offering tests)");
+    let region = match &raw.region {
+        None => book.default_region.clone(),
+        Some(r) if book.regions.contains(r) => r.clone(),
+        Some(r) => {
+            let near = super::error::closest(
+                r,
+                &book.regions.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+            return Err(cx.err(
+                &join(base, &[key("region")]),
+                format!("{} has no prices for region \"{r}\"", book.title),
+                format!("allowed: {}{near}", book.regions.join(", ")),
+            ));
+        }
+    };
+    Ok(Some((book, region)))
 }
 
 #[cfg(test)]
@@ -412,7 +521,9 @@ mod tests {
         .to_string();
         assert!(
             e.contains("unknown field `slot` for platform = \"ec2\"")
-                && e.contains("allowed: name, platform, instance_type, count, slots")
+                && e.contains(
+                    "allowed: name, platform, provider, region, instance_type, count, slots"
+                )
                 && e.contains("did you mean `slots`?"),
             "{e}"
         );
