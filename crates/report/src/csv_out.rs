@@ -38,6 +38,7 @@ struct Row<'a> {
     cost_requests_usd: f64,
     cost_gateway_usd: f64,
     cost_load_balancer_usd: f64,
+    cost_commitment_usd: f64,
     cost_per_million_arrived_usd: Option<f64>,
     monthly_730h_usd: f64,
 }
@@ -82,6 +83,7 @@ pub fn summary_csv(report: &RunReport) -> String {
                 .cost
                 .category_usd(CostCategory::LoadBalancer)
                 .unwrap_or(0.0),
+            cost_commitment_usd: v.cost.category_usd(CostCategory::Commitment).unwrap_or(0.0),
             cost_per_million_arrived_usd: v.cost_per_million_arrived_usd,
             monthly_730h_usd: v.projection_monthly.total_usd,
         })

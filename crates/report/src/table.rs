@@ -181,6 +181,10 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
             Money(|v| v.cost.category_usd(CostCategory::LoadBalancer)),
         ),
         (
+            "  capacity bought ahead",
+            Money(|v| v.cost.category_usd(CostCategory::Commitment)),
+        ),
+        (
             "cost per million arrived",
             Money(|v| v.cost_per_million_arrived_usd),
         ),
@@ -244,6 +248,11 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
             Text(|v| format!("{:.1} %", 100.0 * v.capacity.mean_utilisation)),
         ),
     ];
+    // Capacity bought ahead only where a variant buys some.
+    let committed = |v: &VariantReport| v.cost.category_usd(CostCategory::Commitment).is_some();
+    if !report.variants.iter().any(committed) {
+        rows.retain(|(label, _)| *label != "  capacity bought ahead");
+    }
     if report.slo.is_some() {
         rows.push((
             "meets the SLO",

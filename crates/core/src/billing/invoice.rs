@@ -19,6 +19,9 @@ pub enum CostCategory {
     Gateway,
     /// Load balancer in front of a fleet.
     LoadBalancer,
+    /// Capacity bought ahead, paid whether used or not: provisioned concurrency, the hours of
+    /// a reservation or a savings plan's commitment.
+    Commitment,
 }
 
 /// One line of an invoice: `quantity` × `unit_price_usd` = `cost_usd`, exactly as computed.

@@ -343,7 +343,7 @@ mod base64_lite {
 
 /// The pieces of a variant's bill: (label, USD). Idle capacity is the share of a fleet's compute
 /// not used by requests (compute × (1 − utilisation)); functions bill no idle time.
-pub fn cost_pieces(v: &VariantReport) -> [(&'static str, f64); 5] {
+pub fn cost_pieces(v: &VariantReport) -> [(&'static str, f64); 6] {
     let compute = v.cost.category_usd(CostCategory::Compute).unwrap_or(0.0);
     let idle = if v.family.bills_idle_capacity() {
         compute * (1.0 - v.capacity.mean_utilisation.clamp(0.0, 1.0))
@@ -367,15 +367,20 @@ pub fn cost_pieces(v: &VariantReport) -> [(&'static str, f64); 5] {
                 .category_usd(CostCategory::LoadBalancer)
                 .unwrap_or(0.0),
         ),
+        (
+            "capacity bought ahead",
+            v.cost.category_usd(CostCategory::Commitment).unwrap_or(0.0),
+        ),
     ]
 }
 
-const PIECE_COLOURS: [RGBColor; 5] = [
+const PIECE_COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(174, 199, 232),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(148, 103, 189),
+    RGBColor(214, 39, 40),
 ];
 
 fn cost_breakdown<DB: DrawingBackend>(
@@ -414,6 +419,10 @@ fn cost_breakdown<DB: DrawingBackend>(
         .axis_desc_style(font(15))
         .draw()?;
     for (k, colour) in PIECE_COLOURS.iter().enumerate() {
+        // A piece no variant pays for stays out of the bars and the legend.
+        if r.variants.iter().all(|v| cost_pieces(v)[k].1 == 0.0) {
+            continue;
+        }
         let bars = r.variants.iter().enumerate().map(|(i, v)| {
             let pieces = cost_pieces(v);
             let below: f64 = pieces[..k].iter().map(|p| p.1).sum();
