@@ -9,6 +9,7 @@
 pub mod book;
 pub mod catalog;
 mod invoice;
+pub mod purchase;
 pub mod schemes;
 
 pub use catalog::PriceSource;

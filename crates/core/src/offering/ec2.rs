@@ -10,8 +10,9 @@
 use serde::Deserialize;
 
 use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction, scheduled};
-use crate::billing::book::{MachineType, Price, catalog, list_price};
+use crate::billing::book::{MachineType, Price, PriceChange, catalog, list_price};
 use crate::billing::catalog::ALB_LCU;
+use crate::billing::purchase::{self, Bought, PlanKind, Purchase};
 use crate::billing::{Invoice, Period, schemes};
 use crate::engine::clock::ClockTime;
 use crate::engine::{self, SimDuration, SimTime};
@@ -59,6 +60,8 @@ pub struct Ec2Billing {
     pub alb_hour: Price,
     /// The ALB's price per LCU-hour (`alb.lcu_hour`).
     pub alb_lcu_hour: Price,
+    /// How its instances are bought (`purchase`), with the rate.
+    pub bought: Bought,
 }
 
 impl Ec2Billing {
@@ -75,7 +78,44 @@ impl Ec2Billing {
             load_balancer,
             alb_hour: price("alb.hour"),
             alb_lcu_hour: price("alb.lcu_hour"),
+            bought: Bought::on_demand(),
         }
+    }
+}
+
+/// The options EC2 instances are bought as.
+pub const PURCHASE_OPTIONS: [&str; 4] = ["on_demand", "reserved", "savings_plan", "spot"];
+
+/// The price id of the rate `purchase` pays, as a share of on-demand: `ec2.reserved.1y.
+/// no_upfront`, `savings_plan.compute.1y.no_upfront.ec2`, `savings_plan.ec2_instance.1y.
+/// no_upfront`, `ec2.spot`; none on demand.
+pub fn purchase_rate_id(purchase: &Purchase) -> Option<String> {
+    match purchase {
+        Purchase::OnDemand => None,
+        Purchase::Reserved { term, payment, .. } => {
+            Some(format!("ec2.reserved.{}.{}", term.name(), payment.name()))
+        }
+        Purchase::SavingsPlan {
+            kind: PlanKind::Compute,
+            term,
+            payment,
+            ..
+        } => Some(format!(
+            "savings_plan.compute.{}.{}.ec2",
+            term.name(),
+            payment.name()
+        )),
+        Purchase::SavingsPlan {
+            kind: PlanKind::Ec2Instance,
+            term,
+            payment,
+            ..
+        } => Some(format!(
+            "savings_plan.ec2_instance.{}.{}",
+            term.name(),
+            payment.name()
+        )),
+        Purchase::Spot { .. } => Some("ec2.spot".into()),
     }
 }
 
@@ -188,7 +228,11 @@ pub fn describe(fleet: &FleetConfig, policy: &PolicySpec, billing: &Ec2Billing) 
         let (lo, hi, name) = (fleet.min, fleet.max, &billing.instance.name);
         format!("{lo}–{hi} × {name}, {}", policy.name())
     };
-    format!("{size}, {} slots each{lb}", fleet.slots)
+    let bought = match billing.bought.purchase {
+        Purchase::OnDemand => String::new(),
+        _ => format!(", {}", billing.bought.describe()),
+    };
+    format!("{size}, {} slots each{bought}{lb}", fleet.slots)
 }
 
 /// What the load balancer handled in each hour: the fleet's requests per hour, metered by how
@@ -206,8 +250,9 @@ pub fn balancer_hours(
         .collect()
 }
 
-/// The invoice of one EC2 fleet: its instance-hours on demand ([`METER`]: per second, 60 s
-/// minimum per launch) and, when an ALB fronts it, ALB-hours and LCU-hours (the largest of the
+/// The invoice of one EC2 fleet: its instance-hours ([`METER`]: per second, 60 s minimum per
+/// launch) as they were bought ([`purchase::instance_lines`]: on demand, reserved, under a
+/// savings plan or on spot) and, when an ALB fronts it, ALB-hours and LCU-hours (the largest of the
 /// four dimensions, per hour of `balancer_hours`), each priced from the variant's prices and
 /// citing their source.
 pub fn invoice(
@@ -218,15 +263,15 @@ pub fn invoice(
 ) -> Invoice {
     let k = period.usage_scale;
     let instance_s = METER.instance_seconds(&usage.runs, k);
-    let instances = vec![schemes::per_instance_hour(
-        format!("EC2 {} on-demand", billing.instance.name),
+    let hours = instance_hours(usage, billing);
+    let mut priced = purchase::instance_lines(
+        &format!("EC2 {}", billing.instance.name),
         instance_s,
-        billing.hourly.usd(),
-    )];
-    let mut priced = vec![(
-        billing.hourly.source.clone(),
-        schemes::marked(instances, &billing.hourly),
-    )];
+        &hours.seconds_by_hour,
+        &billing.hourly,
+        &billing.bought,
+        &period,
+    );
     if billing.load_balancer {
         let lcu_hours: f64 = balancer_hours.iter().map(|h| ALB_LCU.lcus(h)).sum::<f64>() * k;
         let balancer = schemes::hours_and_capacity_units(
@@ -251,8 +296,7 @@ pub fn invoice(
 }
 
 /// The fleet's instance-seconds in each hour, as its instance type: the usage a reserved
-/// instance or savings plan would be matched against, hour by hour (not billed yet: on-demand
-/// only).
+/// instance or savings plan is matched against, hour by hour.
 pub fn instance_hours(usage: &Instances, billing: &Ec2Billing) -> InstanceHours {
     usage.hours(&billing.instance.name)
 }
@@ -395,6 +439,33 @@ impl ProductFields for Ec2Fields {
     }
 }
 
+/// How the variant buys its instances (`purchase`) and the rate it pays, from the price book
+/// (a spot `price_ratio` given in the scenario replaces the book's, and says so).
+///
+/// # Errors
+/// An option or field EC2 does not take, or a rate the book does not have.
+fn bought(v: &VariantCx<'_>) -> Result<Bought> {
+    let purchase = v.purchase(&PURCHASE_OPTIONS)?;
+    let mut rate = purchase_rate_id(&purchase)
+        .map(|id| v.price(&id))
+        .transpose()?;
+    if let (
+        Some(r),
+        Purchase::Spot {
+            price_ratio: Some(ratio),
+            ..
+        },
+    ) = (&mut rate, &purchase)
+    {
+        r.change = Some(PriceChange {
+            list_usd: vec![r.usd()],
+            how: vec![format!("purchase.price_ratio {ratio}")],
+        });
+        r.tiers[0].usd_per_unit = *ratio;
+    }
+    Ok(Bought { purchase, rate })
+}
+
 /// Validate the fields of a `platform = "ec2"` variant at `base`.
 ///
 /// # Errors
@@ -410,6 +481,7 @@ fn validate(
     let p = |f| join(base, &[key(f)]);
     let type_name = cx.need(base, kind, "instance_type", &raw.instance_type)?;
     let book = v.book().expect("EC2 is priced from AWS's book");
+    let bought = bought(v)?;
     let instance = book.machine(&type_name).ok_or_else(|| {
         let names: Vec<&str> = book.machines.iter().map(|m| m.name.as_str()).collect();
         let near = crate::scenario::closest(&type_name, &names)
@@ -573,6 +645,7 @@ fn validate(
             load_balancer,
             alb_hour: v.price("alb.hour")?,
             alb_lcu_hour: v.price("alb.lcu_hour")?,
+            bought,
         },
     }))
 }

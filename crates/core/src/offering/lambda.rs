@@ -528,6 +528,8 @@ fn validate(
         Some(RawArch::Arm64) => Arch::Arm64,
     };
     let [requests, duration, gateway] = LambdaPrices::ids(arch);
+    // Bought on demand: a savings plan needs Lambda's usage hour by hour, not metered yet.
+    v.purchase(&["on_demand"])?;
     Ok(PlatformSpec::new(LambdaSpec {
         function: FunctionConfig {
             memory_mb,

@@ -159,6 +159,23 @@ pub enum RawRate {
     Bands(Vec<f64>),
 }
 
+/// A variant's `purchase = { option = ..., ... }`: every option's fields, checked by
+/// validation against the option named.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawPurchase {
+    pub option: String,
+    pub term: Option<String>,
+    pub payment: Option<String>,
+    pub count: Option<i64>,
+    pub kind: Option<String>,
+    pub commitment_per_hour: Option<f64>,
+    pub price_ratio: Option<f64>,
+    pub interruptions_per_hour: Option<f64>,
+    pub notice: Option<String>,
+    pub on_interruption: Option<String>,
+}
+
 /// `[slo]`: what "good enough" means for this workload.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -559,3 +559,141 @@ fn alb_settings_out_of_range_are_refused() {
         assert!(err.contains(allowed), "{err}");
     }
 }
+
+/// Instance runs `(launch, end, running at the end)` in hours.
+fn runs_in_hours(runs: &[(f64, f64, bool)]) -> scalesim_core::usage::Instances {
+    scalesim_core::usage::Instances {
+        runs: runs
+            .iter()
+            .map(|&(a, b, running)| scalesim_core::usage::InstanceRun {
+                launch_us: (a * 3_600e6) as u64,
+                end_us: (b * 3_600e6) as u64,
+                running_at_end: running,
+            })
+            .collect(),
+        requests_by_hour: Vec::new(),
+    }
+}
+
+/// m7g.large at its list price with `purchase` at the book's rate (us-east-1).
+fn bought(
+    purchase: scalesim_core::billing::purchase::Purchase,
+) -> scalesim_core::offering::ec2::Ec2Billing {
+    use scalesim_core::billing::book::list_price;
+    use scalesim_core::billing::purchase::Bought;
+    use scalesim_core::offering::ec2::{Ec2Billing, purchase_rate_id};
+    let rate = purchase_rate_id(&purchase).map(|id| list_price("aws", "us-east-1", &id));
+    Ec2Billing {
+        bought: Bought { purchase, rate },
+        ..Ec2Billing::list("m7g.large", false)
+    }
+}
+
+/// Two m7g.large reserved for 1 year, no upfront (the book's rate: 0.63 of on-demand, $0.0816
+/// × 0.63 = $0.051408 an hour), over 3 hours of a fleet: A runs 0–3 h (still running), B
+/// 1–2 h, C 1–1.5 h. Usage per hour: 1, 2.5, 1 instance-hours (4.5 in all, each run longer
+/// than the 60 s minimum).
+/// - the reservation covers min(usage, 2) each hour: 1 + 2 + 1 = 4 instance-hours; of its
+///   2 × 3 = 6 hours, 2 go unused and are paid all the same;
+/// - fee: 6 × $0.051408 = $0.308448; covered: 4 at $0; on demand beyond it: 0.5 × $0.0816 =
+///   $0.0408; total $0.349248 (on demand alone: 4.5 × $0.0816 = $0.3672).
+#[test]
+fn a_reservation_covers_part_of_the_hours_and_its_unused_hours_are_paid() {
+    use scalesim_core::billing::Period;
+    use scalesim_core::billing::purchase::{Payment, Purchase, Term};
+    use scalesim_core::offering::ec2;
+
+    let usage = runs_in_hours(&[(0.0, 3.0, true), (1.0, 2.0, false), (1.0, 1.5, false)]);
+    let billing = bought(Purchase::Reserved {
+        count: 2,
+        term: Term::OneYear,
+        payment: Payment::NoUpfront,
+    });
+    let bill = ec2::invoice(&usage, &[], &billing, Period::horizon(3.0 * 3_600.0));
+    let got: Vec<(f64, f64)> = bill
+        .lines
+        .iter()
+        .map(|l| (l.quantity, l.unit_price_usd))
+        .collect();
+    assert_eq!(got[0], (6.0, 0.0816 * 0.63));
+    assert!((got[1].0 - 4.0).abs() < 1e-9 && got[1].1 == 0.0);
+    assert!((got[2].0 - 0.5).abs() < 1e-9 && got[2].1 == 0.0816);
+    assert!(
+        bill.lines[0]
+            .item
+            .contains("2 reserved × 3 h (66.7 % used)")
+    );
+    close(bill.lines[0].cost_usd, 0.308_448);
+    close(bill.total_usd, 0.349_248);
+}
+
+/// A Compute Savings Plan of $0.20 an hour over one hour with two m7g.large running (EC2 on
+/// demand: 2 × $0.0816 = $0.1632; the plan's rate for EC2 0.682 of it, 31.8 % off) and
+/// Lambda duration worth $0.30 on demand (the plan's rate 0.88, 12 % off), applied as AWS
+/// applies it, highest discount first:
+/// - EC2 first: it costs the plan 0.682 × $0.1632 = $0.1113024, covered whole;
+/// - the $0.0886976 left covers $0.0886976 / 0.88 = $0.100792727… of Lambda's $0.30;
+/// - Lambda's other $0.199207273 is billed on demand; nothing of the plan is left unused;
+/// - the hour costs $0.20 + $0.199207273 = $0.399207273 (on demand: $0.4632).
+#[test]
+fn a_compute_savings_plan_covers_ec2_then_lambda_in_the_same_hour() {
+    use scalesim_core::billing::book::list_price;
+    use scalesim_core::billing::purchase::{PlanUsage, savings_plan_hour};
+
+    let ratio = |id| list_price("aws", "us-east-1", id).usd();
+    let ec2 = PlanUsage {
+        on_demand_usd: 2.0 * list_price("aws", "us-east-1", "ec2.m7g.large").usd(),
+        rate_ratio: ratio("savings_plan.compute.1y.no_upfront.ec2"),
+    };
+    let lambda = PlanUsage {
+        on_demand_usd: 0.30,
+        rate_ratio: ratio("savings_plan.compute.1y.no_upfront.lambda"),
+    };
+    assert_eq!((ec2.rate_ratio, lambda.rate_ratio), (0.682, 0.88));
+    // Lambda listed first: the order is the discount's, not the list's.
+    let (covered, unused) = savings_plan_hour(0.20, &[lambda, ec2]);
+    close(covered[1], 0.1632);
+    close(covered[0], 0.088_697_6 / 0.88);
+    close(unused, 0.0);
+    let bill = 0.20 + (lambda.on_demand_usd - covered[0]) + (ec2.on_demand_usd - covered[1]);
+    close(bill, 0.399_207_272_727);
+}
+
+/// The same plan ($0.20/h, EC2 at 0.682) over a fleet of m7g.large whose usage is 1 instance in
+/// hour 1 and 4 in hour 2:
+/// - hour 1: $0.0816 on demand costs the plan $0.0556512: covered whole, $0.1443488 unused;
+/// - hour 2: $0.3264 on demand would cost the plan $0.2226048; the $0.20 covers $0.20 / 0.682 =
+///   $0.293255132 of it, i.e. ÷ $0.0816 = 3.593812892 instance-hours;
+/// - covered 1 + 3.593812892 = 4.593812892 instance-hours at $0; on demand 5 − 4.593812892 =
+///   0.406187108 × $0.0816 = $0.033144868; the commitment 2 h × $0.20 = $0.40; total
+///   $0.433144868 (on demand alone: 5 × $0.0816 = $0.408 — this plan is too large for this
+///   fleet).
+#[test]
+fn a_savings_plan_over_a_fleet_hour_by_hour() {
+    use scalesim_core::billing::Period;
+    use scalesim_core::billing::purchase::{Payment, PlanKind, Purchase, Term};
+    use scalesim_core::offering::ec2;
+
+    let usage = runs_in_hours(&[
+        (0.0, 2.0, true),
+        (1.0, 2.0, true),
+        (1.0, 2.0, true),
+        (1.0, 2.0, true),
+    ]);
+    let billing = bought(Purchase::SavingsPlan {
+        kind: PlanKind::Compute,
+        commitment_per_hour: 0.20,
+        term: Term::OneYear,
+        payment: Payment::NoUpfront,
+    });
+    let bill = ec2::invoice(&usage, &[], &billing, Period::horizon(2.0 * 3_600.0));
+    let covered = 1.0 + 0.20 / 0.682 / 0.0816;
+    assert_eq!(
+        (bill.lines[0].quantity, bill.lines[0].unit_price_usd),
+        (2.0, 0.20)
+    );
+    close(bill.lines[1].quantity, covered);
+    close(bill.lines[2].quantity, 5.0 - covered);
+    close(bill.total_usd, 0.40 + (5.0 - covered) * 0.0816);
+    close(bill.total_usd, 0.433_144_868_035);
+}

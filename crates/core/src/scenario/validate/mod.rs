@@ -28,12 +28,14 @@ pub(crate) const fn index(i: usize) -> Step {
 mod autoscaling;
 mod dist;
 mod prices;
+mod purchase;
 mod replay;
 mod traffic;
 
 pub(crate) use autoscaling::autoscaling;
 pub(crate) use dist::dist;
 pub(crate) use prices::prices;
+pub(crate) use purchase::purchase;
 
 pub(crate) type Result<T> = std::result::Result<T, ScenarioError>;
 

@@ -16,7 +16,9 @@ use super::raw::RawScenario;
 use super::validate::{Ctx, Result, index, join, key};
 use super::{Located, ScenarioError, Variant};
 use crate::billing::book::{Price, PriceChanges, ProviderBook, catalog};
+use crate::billing::purchase::Purchase;
 use crate::offering::{PlatformSpec, Product, ProductFields, Products};
+use crate::scenario::raw::RawPurchase;
 use crate::traffic::Traffic;
 
 /// A `[[variant]]` as serde reads it: a table (anything else is refused, at it, as serde words
@@ -57,6 +59,8 @@ pub struct RawVariant {
     provider: Option<String>,
     /// `region`, if given.
     region: Option<String>,
+    /// `purchase`, if given.
+    purchase: Option<RawPurchase>,
     /// The product `platform` names.
     product: &'static dyn Product,
     /// Every field of every product and whether this table gives it.
@@ -65,9 +69,10 @@ pub struct RawVariant {
     fields: Box<dyn ProductFields>,
 }
 
-/// The fields every variant has: its name, its product, and where the product runs and is
-/// priced (`provider`, `region`; for a product with a price book).
-const HEAD: [&str; 4] = ["name", "platform", "provider", "region"];
+/// The fields every variant has: its name, its product, and where the product runs, is priced
+/// and how its capacity is bought (`provider`, `region`, `purchase`; for a product with a price
+/// book).
+const HEAD: [&str; 5] = ["name", "platform", "provider", "region", "purchase"];
 
 /// "; did you mean `x`?" when one of `names` is close to `given`, else nothing.
 fn did_you_mean(given: &str, names: &[&str]) -> String {
@@ -202,6 +207,7 @@ pub(super) fn read(
         let mut keys: Vec<_> = table.iter().map(|(k, _)| k).collect();
         keys.sort_by_key(|k| k.span().start);
         let (mut name, mut product, mut provider, mut region) = (None, None, None, None);
+        let mut purchase = None;
         for k in &keys {
             let field = k.get_ref().as_ref();
             let one = RawFields {
@@ -212,6 +218,7 @@ pub(super) fn read(
                 "name" => name = one.get::<String>("name")?,
                 "provider" => provider = one.get::<String>("provider")?,
                 "region" => region = one.get::<String>("region")?,
+                "purchase" => purchase = one.get::<RawPurchase>("purchase")?,
                 "platform" => {
                     let Some(kind) = one.get::<Spanned<String>>("platform")? else {
                         continue;
@@ -272,6 +279,7 @@ pub(super) fn read(
             name,
             provider,
             region,
+            purchase,
             product,
             present,
             fields: product.read(&fields)?,
@@ -304,6 +312,10 @@ pub struct VariantCx<'a> {
     /// without a price book).
     book: Option<(&'static ProviderBook, String)>,
     prices: &'a PriceChanges,
+    purchase: Option<&'a RawPurchase>,
+    /// Whether the product asked for `purchase` ([`VariantCx::purchase`]): a `purchase` given to a
+    /// product that never asks is refused, never ignored.
+    purchase_read: std::cell::Cell<bool>,
 }
 
 impl<'a> VariantCx<'a> {
@@ -331,6 +343,25 @@ impl<'a> VariantCx<'a> {
     /// Its provider's price book, if the product has one.
     pub fn book(&self) -> Option<&'static ProviderBook> {
         self.book.as_ref().map(|(b, _)| *b)
+    }
+
+    /// How the variant buys its capacity: its `purchase`, one of the product's `options`
+    /// (`on_demand`, `reserved`, `savings_plan`, `spot`); on demand when not given.
+    ///
+    /// # Errors
+    /// An option not in `options`, or a field or value the option does not take, at it.
+    pub fn purchase(&self, options: &[&str]) -> Result<Purchase> {
+        self.purchase_read.set(true);
+        match self.purchase {
+            None => Ok(Purchase::OnDemand),
+            Some(raw) => crate::scenario::validate::purchase(
+                self.cx,
+                &self.path("purchase"),
+                raw,
+                options,
+                self.kind,
+            ),
+        }
     }
 
     /// Price `id` of its provider in its region, with the scenario's `[prices]` changes.
@@ -421,7 +452,7 @@ pub(super) fn validate(
         &[head, raw.product.fields()].concat(),
     )?;
     let book = where_priced(cx, base, raw, &kind)?;
-    let platform: PlatformSpec = raw.fields.validate(&VariantCx {
+    let vcx = VariantCx {
         cx,
         base,
         kind: &kind,
@@ -429,7 +460,17 @@ pub(super) fn validate(
         traffic,
         book,
         prices,
-    })?;
+        purchase: raw.purchase.as_ref(),
+        purchase_read: false.into(),
+    };
+    let platform: PlatformSpec = raw.fields.validate(&vcx)?;
+    if raw.purchase.is_some() && !vcx.purchase_read.get() {
+        return Err(cx.err(
+            &join(base, &[key("purchase")]),
+            format!("`purchase` does not apply to {kind}"),
+            "it is bought on demand only",
+        ));
+    }
     Ok(Variant {
         name: raw.name.clone(),
         platform,
@@ -449,8 +490,12 @@ fn where_priced(
 ) -> Result<Option<(&'static ProviderBook, String)>> {
     let providers = raw.product.providers();
     let Some(&first) = providers.first() else {
-        let given = [("provider", &raw.provider), ("region", &raw.region)];
-        if let Some((field, _)) = given.iter().find(|(_, v)| v.is_some()) {
+        let given = [
+            ("provider", raw.provider.is_some()),
+            ("region", raw.region.is_some()),
+            ("purchase", raw.purchase.is_some()),
+        ];
+        if let Some((field, _)) = given.iter().find(|(_, g)| *g) {
             return Err(cx.err(
                 &join(base, &[key(field)]),
                 format!("`{field}` does not apply to {kind}"),
@@ -522,7 +567,7 @@ mod tests {
         assert!(
             e.contains("unknown field `slot` for platform = \"ec2\"")
                 && e.contains(
-                    "allowed: name, platform, provider, region, instance_type, count, slots"
+                    "allowed: name, platform, provider, region, purchase, instance_type, count, slots"
                 )
                 && e.contains("did you mean `slots`?"),
             "{e}"

@@ -1,0 +1,435 @@
+//! How capacity is bought: on demand, reserved ahead, under a savings plan, or on spot — a
+//! variant's `purchase = { option = ..., ... }`, in the providers' own words.
+//!
+//! - Reserved instances (EC2 Standard RIs; committed use on Compute Engine; Azure
+//!   reservations): `count` instances of the variant's type for a `term` of 1 or 3 years, paid
+//!   `no_upfront`, `partial_upfront` or `all_upfront`, amortised per hour: each hour the
+//!   reservation covers up to `count` instance-hours of matching usage at its effective rate,
+//!   and its unused hours are paid all the same (AWS, "How Reserved Instances are applied",
+//!   EC2 user guide, read 2026-11).
+//! - Savings plans: a commitment in USD per hour for a `term`; each hour the plan covers usage
+//!   at its discounted rates up to the commitment, highest discount first, and the rest is
+//!   billed on demand; an hour's unused commitment is paid all the same (AWS Savings Plans user
+//!   guide, "How Savings Plans apply to your AWS usage", read 2026-11). `kind = "compute"`
+//!   covers EC2, Fargate and Lambda; `kind = "ec2_instance"` one EC2 family in one region.
+//! - Spot: instances at the spot price (a share of on-demand) that the provider may interrupt
+//!   with a notice (two minutes on AWS, 30 s on Google Cloud).
+//!
+//! The rates are the price book's (`ec2.reserved.<term>.<payment>`,
+//! `savings_plan.<kind>.<term>.<payment>.<service>`, `ec2.spot`, each a ratio of on-demand),
+//! which a scenario's `[prices]` can change.
+
+use super::book::Price;
+use super::catalog::PriceSource;
+use super::invoice::{CostCategory, InvoiceLine, Period};
+use super::schemes;
+
+/// A commitment's length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Term {
+    /// One year.
+    OneYear,
+    /// Three years.
+    ThreeYears,
+}
+
+impl Term {
+    /// `1y`, `3y`: as scenario files and price ids write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Term::OneYear => "1y",
+            Term::ThreeYears => "3y",
+        }
+    }
+}
+
+/// How a commitment is paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payment {
+    /// Monthly, nothing ahead.
+    NoUpfront,
+    /// Part ahead, the rest monthly.
+    PartialUpfront,
+    /// All ahead.
+    AllUpfront,
+}
+
+impl Payment {
+    /// `no_upfront`, `partial_upfront`, `all_upfront`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Payment::NoUpfront => "no_upfront",
+            Payment::PartialUpfront => "partial_upfront",
+            Payment::AllUpfront => "all_upfront",
+        }
+    }
+}
+
+/// Which usage a savings plan covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanKind {
+    /// Compute Savings Plans: EC2 of any family and region, Fargate and Lambda.
+    Compute,
+    /// EC2 Instance Savings Plans: one EC2 family in one region.
+    Ec2Instance,
+}
+
+impl PlanKind {
+    /// `compute`, `ec2_instance`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlanKind::Compute => "compute",
+            PlanKind::Ec2Instance => "ec2_instance",
+        }
+    }
+}
+
+/// What happens to requests running on a spot instance when it is interrupted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnInterruption {
+    /// They are sent again, to the rest of the fleet (a client or load balancer retry).
+    Retry,
+    /// They fail (counted as timed out).
+    Fail,
+}
+
+/// How a variant buys its capacity.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Purchase {
+    /// List prices, per use.
+    OnDemand,
+    /// `count` reserved instances of the variant's type.
+    Reserved {
+        /// Instances reserved.
+        count: u32,
+        /// Length.
+        term: Term,
+        /// How it is paid.
+        payment: Payment,
+    },
+    /// A savings plan.
+    SavingsPlan {
+        /// What it covers.
+        kind: PlanKind,
+        /// USD per hour committed.
+        commitment_per_hour: f64,
+        /// Length.
+        term: Term,
+        /// How it is paid.
+        payment: Payment,
+    },
+    /// Spot instances.
+    Spot {
+        /// The spot price as a share of on-demand, if the scenario gives one (else the book's
+        /// `ec2.spot`).
+        price_ratio: Option<f64>,
+        /// Interruptions per instance-hour, if given (else the book's).
+        interruptions_per_hour: Option<f64>,
+        /// Seconds of notice before an interrupted instance goes, if given (else the
+        /// provider's: 120 s on AWS).
+        notice_s: Option<f64>,
+        /// What happens to its running requests.
+        on_interruption: OnInterruption,
+    },
+}
+
+impl Purchase {
+    /// The option's name: `on_demand`, `reserved`, `savings_plan`, `spot`.
+    pub fn option(&self) -> &'static str {
+        match self {
+            Purchase::OnDemand => "on_demand",
+            Purchase::Reserved { .. } => "reserved",
+            Purchase::SavingsPlan { .. } => "savings_plan",
+            Purchase::Spot { .. } => "spot",
+        }
+    }
+}
+
+/// What a variant bought and the rate it pays, from the price book: the share of on-demand a
+/// reservation, a savings plan or spot costs (`None` on demand).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bought {
+    /// The option and its terms.
+    pub purchase: Purchase,
+    /// Its rate as a share of on-demand (a price of unit "ratio"), with its source.
+    pub rate: Option<Price>,
+}
+
+impl Bought {
+    /// On demand: list prices.
+    pub fn on_demand() -> Self {
+        Bought {
+            purchase: Purchase::OnDemand,
+            rate: None,
+        }
+    }
+
+    /// "reserved (1y, no upfront)", "savings plan (compute, 1y, no upfront, $0.5/h)", "spot".
+    pub fn describe(&self) -> String {
+        match &self.purchase {
+            Purchase::OnDemand => "on-demand".into(),
+            Purchase::Reserved { term, payment, .. } => {
+                format!("reserved ({}, {})", term.name(), words(payment.name()))
+            }
+            Purchase::SavingsPlan {
+                kind,
+                commitment_per_hour,
+                term,
+                payment,
+            } => format!(
+                "{} savings plan ({}, {}, ${}/h)",
+                words(kind.name()),
+                term.name(),
+                words(payment.name()),
+                super::book::number(*commitment_per_hour)
+            ),
+            Purchase::Spot { .. } => "spot".into(),
+        }
+    }
+}
+
+/// "no upfront" of "no_upfront".
+fn words(name: &str) -> String {
+    name.replace('_', " ")
+}
+
+/// The instance lines of a fleet of `machine` ("EC2 m7g.large") over `period`, bought as
+/// `bought`: `instance_s` billed instance-seconds over the period (after the product's meter),
+/// `seconds_by_hour` the horizon's instance-seconds in each hour (unrounded), `hourly` the
+/// on-demand price per instance-hour.
+///
+/// - On demand: the instance-hours at the hourly price.
+/// - Reserved: the reservation's fee — `count` × the period's hours at its effective rate (a
+///   share of on-demand), used or not ([`CostCategory::Commitment`]) — then the instance-hours it
+///   covers hour by hour ([`reservation`]) at $0 and the rest on demand.
+/// - Savings plan: the commitment — the period's hours × its $/hour — then the instance-hours
+///   it covers hour by hour ([`savings_plan_hour`]) at $0 and the rest on demand.
+/// - Spot: the instance-hours at the spot rate × the hourly price.
+///
+/// A projection over a longer period repeats the horizon's hours (`period.usage_scale`).
+pub fn instance_lines(
+    machine: &str,
+    instance_s: f64,
+    seconds_by_hour: &[f64],
+    hourly: &Price,
+    bought: &Bought,
+    period: &Period,
+) -> Vec<(PriceSource, Vec<InvoiceLine>)> {
+    let od = hourly.usd();
+    let hours_used = instance_s / 3_600.0;
+    let on_demand = |item: String, seconds: f64| {
+        schemes::marked(vec![schemes::per_instance_hour(item, seconds, od)], hourly)
+    };
+    let (Some(rate), false) = (&bought.rate, bought.purchase == Purchase::OnDemand) else {
+        return vec![(
+            hourly.source.clone(),
+            on_demand(format!("{machine} on-demand"), instance_s),
+        )];
+    };
+    let ratio = rate.usd();
+    let k = period.usage_scale;
+    let horizon_s = period.seconds / k;
+    let lengths = hour_lengths(horizon_s);
+    let period_hours = period.seconds / 3_600.0;
+    let usage_by_hour: Vec<f64> = seconds_by_hour.iter().map(|s| s / 3_600.0).collect();
+    let covered_line = |item: String, hours: f64| {
+        InvoiceLine::priced(item, CostCategory::Compute, hours, "instance-hours", 0.0)
+    };
+    let (commitment, covered_hours, what) = match &bought.purchase {
+        Purchase::Reserved { count, .. } => {
+            let count = f64::from(*count);
+            let (covered, _) = reservation(count, &usage_by_hour, &lengths);
+            let covered = (covered * k).min(hours_used);
+            let paid = count * period_hours;
+            let fee = InvoiceLine::priced(
+                format!(
+                    "{machine} {}: {} reserved × {} h ({:.1} % used)",
+                    bought.describe(),
+                    count,
+                    super::book::number(period_hours),
+                    100.0 * covered / paid.max(f64::MIN_POSITIVE)
+                ),
+                CostCategory::Commitment,
+                paid,
+                "reserved instance-hours",
+                ratio * od,
+            );
+            (fee, covered, "the reservation")
+        }
+        Purchase::SavingsPlan {
+            commitment_per_hour,
+            ..
+        } => {
+            let mut covered_usd = 0.0;
+            for (h, &length) in lengths.iter().enumerate() {
+                let use_h = PlanUsage {
+                    on_demand_usd: usage_by_hour.get(h).copied().unwrap_or(0.0) * od,
+                    rate_ratio: ratio,
+                };
+                covered_usd += savings_plan_hour(commitment_per_hour * length, &[use_h]).0[0];
+            }
+            let covered = (covered_usd * k / od).min(hours_used);
+            let paid = commitment_per_hour * period_hours;
+            let used = covered * od * ratio;
+            let fee = InvoiceLine::priced(
+                format!(
+                    "{} commitment ({:.1} % used)",
+                    capital(&bought.describe()),
+                    100.0 * used / paid.max(f64::MIN_POSITIVE)
+                ),
+                CostCategory::Commitment,
+                period_hours,
+                "hours",
+                *commitment_per_hour,
+            );
+            (fee, covered, "the savings plan")
+        }
+        Purchase::Spot { .. } => {
+            let line = InvoiceLine::priced(
+                format!(
+                    "{machine} spot ({} % of on-demand ${})",
+                    super::book::number(100.0 * ratio),
+                    super::book::number(od)
+                ),
+                CostCategory::Compute,
+                hours_used,
+                "instance-hours",
+                ratio * od,
+            );
+            let mut line = schemes::marked(vec![line], rate).remove(0);
+            if line.price_change.is_none() {
+                line.price_change = hourly.change_text();
+            }
+            return vec![(rate.source.clone(), vec![line])];
+        }
+        Purchase::OnDemand => unreachable!("on demand returned above"),
+    };
+    vec![
+        (rate.source.clone(), schemes::marked(vec![commitment], rate)),
+        (
+            hourly.source.clone(),
+            [
+                vec![covered_line(
+                    format!("{machine}, covered by {what}"),
+                    covered_hours,
+                )],
+                on_demand(
+                    format!("{machine} on-demand, beyond {what}"),
+                    instance_s - covered_hours * 3_600.0,
+                ),
+            ]
+            .concat(),
+        ),
+    ]
+}
+
+/// "Compute savings plan …" of "compute savings plan …".
+fn capital(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// One kind of usage in one hour that a savings plan may cover: what it costs on demand and
+/// the plan's rate for it as a share of on-demand.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlanUsage {
+    /// Its on-demand cost in the hour, USD.
+    pub on_demand_usd: f64,
+    /// The plan's rate as a share of on-demand (0.72 = 28 % off).
+    pub rate_ratio: f64,
+}
+
+/// One hour of a savings plan with `commitment_usd` to spend (the hourly commitment, times the
+/// share of the hour billed): the on-demand USD of each usage it covers, and the commitment left
+/// unused.
+///
+/// AWS's order (Savings Plans user guide, "How Savings Plans apply to your AWS usage", read
+/// 2026-11): the plan goes to the usage with the highest discount first (the lowest
+/// `rate_ratio`; ties in the order given); each usage costs the plan `rate_ratio ×` its
+/// on-demand cost, and what the commitment cannot pay for is billed on demand.
+pub fn savings_plan_hour(commitment_usd: f64, usage: &[PlanUsage]) -> (Vec<f64>, f64) {
+    let mut order: Vec<usize> = (0..usage.len()).collect();
+    order.sort_by(|&a, &b| usage[a].rate_ratio.total_cmp(&usage[b].rate_ratio));
+    let mut left = commitment_usd;
+    let mut covered = vec![0.0; usage.len()];
+    for i in order {
+        let u = usage[i];
+        let at_plan_rate = u.rate_ratio * u.on_demand_usd;
+        if left <= 0.0 || at_plan_rate <= 0.0 {
+            continue;
+        }
+        let paid = left.min(at_plan_rate);
+        covered[i] = u.on_demand_usd * paid / at_plan_rate;
+        left -= paid;
+    }
+    (covered, left.max(0.0))
+}
+
+/// A reservation of `count` instances applied hour by hour to `usage_by_hour` instance-hours,
+/// each hour `hour_lengths[h]` hours long (1, or less for a last partial hour): the
+/// instance-hours it covers in all (at most `count × length` an hour) and those it leaves
+/// unused (paid all the same).
+pub fn reservation(count: f64, usage_by_hour: &[f64], hour_lengths: &[f64]) -> (f64, f64) {
+    let (mut covered, mut unused) = (0.0, 0.0);
+    for (h, &length) in hour_lengths.iter().enumerate() {
+        let capacity = count * length;
+        let used = usage_by_hour.get(h).copied().unwrap_or(0.0).min(capacity);
+        covered += used;
+        unused += capacity - used;
+    }
+    (covered, unused)
+}
+
+/// The lengths of the hours of a horizon of `horizon_s` seconds, in hours: 1 for each whole
+/// hour, the last one's share when it is partial.
+pub fn hour_lengths(horizon_s: f64) -> Vec<f64> {
+    let whole = (horizon_s / 3_600.0).floor() as usize;
+    let mut lengths = vec![1.0; whole];
+    let rest = horizon_s / 3_600.0 - whole as f64;
+    if rest > 1e-12 {
+        lengths.push(rest);
+    }
+    lengths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A $1/h plan, an hour with $1 of EC2 at 0.72 of on-demand (28 % off) and $1 of Lambda at
+    /// 0.88 (12 % off): EC2 first — it costs the plan $0.72 and is covered whole; the $0.28
+    /// left pays for $0.28 / 0.88 = $0.318… of Lambda's on-demand cost; the other $0.681…
+    /// is billed on demand; nothing is left unused.
+    #[test]
+    fn a_plan_covers_the_highest_discount_first() {
+        let usage = [
+            PlanUsage {
+                on_demand_usd: 1.0,
+                rate_ratio: 0.88,
+            },
+            PlanUsage {
+                on_demand_usd: 1.0,
+                rate_ratio: 0.72,
+            },
+        ];
+        let (covered, unused) = savings_plan_hour(1.0, &usage);
+        assert!((covered[1] - 1.0).abs() < 1e-12);
+        assert!((covered[0] - 0.28 / 0.88).abs() < 1e-12);
+        assert!(unused.abs() < 1e-12);
+        // A plan larger than the usage leaves the rest unused: $2 − 0.72 − 0.88 = $0.40.
+        let (covered, unused) = savings_plan_hour(2.0, &usage);
+        assert_eq!(covered, [1.0, 1.0]);
+        assert!((unused - 0.40).abs() < 1e-12);
+    }
+
+    /// Two reserved instances over three hours of 1, 3 and 0 instances, the last hour half
+    /// long: covered 1 + 2 + 0 = 3 instance-hours; unused 1 + 0 + 2 × 0.5 = 2.
+    #[test]
+    fn a_reservation_covers_up_to_its_count_each_hour() {
+        let lengths = hour_lengths(2.5 * 3_600.0);
+        assert_eq!(lengths, [1.0, 1.0, 0.5]);
+        assert_eq!(reservation(2.0, &[1.0, 3.0, 0.0], &lengths), (3.0, 2.0));
+    }
+}

@@ -1,0 +1,175 @@
+//! A variant's `purchase = { option = ..., ... }`: how its capacity is bought
+//! ([`crate::billing::purchase`]).
+
+use super::{Ctx, Result, join, key};
+use crate::billing::purchase::{OnInterruption, Payment, PlanKind, Purchase, Term};
+use crate::scenario::doc::Step;
+use crate::scenario::raw::RawPurchase;
+
+/// The options and the fields each takes besides `option`.
+const OPTIONS: [(&str, &[&str]); 4] = [
+    ("on_demand", &[]),
+    ("reserved", &["count", "term", "payment"]),
+    (
+        "savings_plan",
+        &["kind", "commitment_per_hour", "term", "payment"],
+    ),
+    (
+        "spot",
+        &[
+            "price_ratio",
+            "interruptions_per_hour",
+            "notice",
+            "on_interruption",
+        ],
+    ),
+];
+
+/// Validate `purchase` at `path` (a variant's `purchase`): an option of `allowed` (the
+/// product's), its fields and only those.
+///
+/// # Errors
+/// An option the product does not offer, a field of another option, a value out of range: at
+/// it, with what is allowed.
+pub(crate) fn purchase(
+    cx: &Ctx,
+    path: &[Step],
+    raw: &RawPurchase,
+    allowed: &[&str],
+    kind: &str,
+) -> Result<Purchase> {
+    let p = |f| join(path, &[key(f)]);
+    let Some((option, fields)) = OPTIONS
+        .iter()
+        .find(|(o, _)| *o == raw.option && allowed.contains(o))
+    else {
+        return Err(cx.err(
+            &p("option"),
+            format!("{kind} is not bought as \"{}\"", raw.option),
+            format!("allowed: {}", allowed.join(", ")),
+        ));
+    };
+    let given = [
+        ("term", raw.term.is_some()),
+        ("payment", raw.payment.is_some()),
+        ("count", raw.count.is_some()),
+        ("kind", raw.kind.is_some()),
+        ("commitment_per_hour", raw.commitment_per_hour.is_some()),
+        ("price_ratio", raw.price_ratio.is_some()),
+        (
+            "interruptions_per_hour",
+            raw.interruptions_per_hour.is_some(),
+        ),
+        ("notice", raw.notice.is_some()),
+        ("on_interruption", raw.on_interruption.is_some()),
+    ];
+    if let Some((field, _)) = given.iter().find(|(f, g)| *g && !fields.contains(f)) {
+        return Err(cx.err(
+            &p(field),
+            format!("`{field}` does not apply to option = \"{option}\""),
+            if fields.is_empty() {
+                format!("option = \"{option}\" takes no other field")
+            } else {
+                format!("fields of option = \"{option}\": {}", fields.join(", "))
+            },
+        ));
+    }
+    let term = || -> Result<Term> {
+        match raw.term.as_deref() {
+            None | Some("1y") => Ok(Term::OneYear),
+            Some("3y") => Ok(Term::ThreeYears),
+            Some(t) => Err(cx.err(
+                &p("term"),
+                format!("term \"{t}\""),
+                "allowed: \"1y\" (default) or \"3y\"",
+            )),
+        }
+    };
+    let payment = || -> Result<Payment> {
+        match raw.payment.as_deref() {
+            None | Some("no_upfront") => Ok(Payment::NoUpfront),
+            Some("partial_upfront") => Ok(Payment::PartialUpfront),
+            Some("all_upfront") => Ok(Payment::AllUpfront),
+            Some(t) => Err(cx.err(
+                &p("payment"),
+                format!("payment \"{t}\""),
+                "allowed: \"no_upfront\" (default), \"partial_upfront\", \"all_upfront\"",
+            )),
+        }
+    };
+    Ok(match *option {
+        "on_demand" => Purchase::OnDemand,
+        "reserved" => Purchase::Reserved {
+            count: cx.int_in(
+                &p("count"),
+                cx.need(path, "option = \"reserved\"", "count", &raw.count)?,
+                1,
+                i64::from(crate::platform::iaas::MAX_INSTANCES),
+                " instances reserved",
+            )?,
+            term: term()?,
+            payment: payment()?,
+        },
+        "savings_plan" => Purchase::SavingsPlan {
+            kind: match raw.kind.as_deref() {
+                None | Some("compute") => PlanKind::Compute,
+                Some("ec2_instance") => PlanKind::Ec2Instance,
+                Some(k) => {
+                    return Err(cx.err(
+                        &p("kind"),
+                        format!("kind \"{k}\""),
+                        "allowed: \"compute\" (default; EC2, Fargate, Lambda) or \"ec2_instance\" \
+                         (one EC2 family)",
+                    ));
+                }
+            },
+            commitment_per_hour: cx.positive(
+                &p("commitment_per_hour"),
+                cx.need(
+                    path,
+                    "option = \"savings_plan\"",
+                    "commitment_per_hour",
+                    &raw.commitment_per_hour,
+                )?,
+            )?,
+            term: term()?,
+            payment: payment()?,
+        },
+        _ => Purchase::Spot {
+            price_ratio: raw
+                .price_ratio
+                .map(|r| {
+                    if r > 0.0 && r <= 1.0 {
+                        Ok(r)
+                    } else {
+                        Err(cx.err(
+                            &p("price_ratio"),
+                            format!("value {r} is not allowed"),
+                            "allowed: above 0 and at most 1 (the spot price as a share of on-demand)",
+                        ))
+                    }
+                })
+                .transpose()?,
+            interruptions_per_hour: raw
+                .interruptions_per_hour
+                .map(|r| cx.non_negative(&p("interruptions_per_hour"), r))
+                .transpose()?,
+            notice_s: raw
+                .notice
+                .as_deref()
+                .map(|t| cx.duration(&p("notice"), t).map(|d| d.as_secs_f64()))
+                .transpose()?,
+            on_interruption: match raw.on_interruption.as_deref() {
+                None | Some("retry") => OnInterruption::Retry,
+                Some("fail") => OnInterruption::Fail,
+                Some(o) => {
+                    return Err(cx.err(
+                        &p("on_interruption"),
+                        format!("on_interruption \"{o}\""),
+                        "allowed: \"retry\" (default: sent again to the fleet) or \"fail\"",
+                    ));
+                }
+            },
+        },
+    })
+}
