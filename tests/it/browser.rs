@@ -111,7 +111,7 @@ fn html_report_loads_without_errors_and_draws_every_chart() {
         console_errors(&stderr)
     );
     let charts = dom.matches("<figure class=\"chart\"").count();
-    assert_eq!(charts, 6, "charts in the DOM");
+    assert_eq!(charts, 8, "charts in the DOM");
     for name in [
         "cost-vs-p99",
         "cost-breakdown",
@@ -119,6 +119,8 @@ fn html_report_loads_without_errors_and_draws_every_chart() {
         "capacity",
         "latency-cdf",
         "p99-per-interval",
+        "commitment-usage",
+        "commitment-cost",
     ] {
         let start = dom
             .find(&format!("id=\"chart-{name}\""))

@@ -205,6 +205,10 @@ pub struct VariantReport {
     pub worst_failed_window: Option<Window>,
     /// Every change of desired capacity (fleets).
     pub scaling_activities: Vec<ScalingActivity>,
+    /// What to commit to, from the hourly usage (fleets): the savings plan and the
+    /// reservation that cost least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<crate::billing::advisor::CommitmentAdvice>,
     /// Per function, most requests first (traffic that names functions only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<FunctionReport>,

@@ -178,6 +178,7 @@ pub fn markdown(r: &RunReport, charts: &[Chart]) -> String {
     }
     md += &activity_markdown(r);
     md += &super::bill::markdown(r);
+    md += &super::commitment::markdown(r);
     md += "## Scenario\n\n```toml\n";
     md += r.scenario_toml.trim_end();
     md += "\n```\n\n## Files\n\n";
@@ -312,6 +313,7 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
         h += "</table>\n";
     }
     h += &super::bill::html(r);
+    h += &super::commitment::html(r);
     h += &format!(
         "<h2>Scenario</h2>\n<pre>{}</pre>\n<h2>Files</h2>\n<ul>\n",
         escape(r.scenario_toml.trim_end())

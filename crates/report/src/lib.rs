@@ -5,6 +5,7 @@
 
 pub mod bill;
 pub mod charts;
+pub mod commitment;
 pub mod compare;
 mod csv_out;
 pub mod document;

@@ -6,6 +6,7 @@
 //! Monthly allowances (free tier, tier thresholds) are prorated to the period's length against a
 //! 730-hour month, the month AWS's and Google's calculators use.
 
+pub mod advisor;
 pub mod book;
 pub mod catalog;
 mod invoice;

@@ -10,6 +10,7 @@
 use serde::Deserialize;
 
 use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction, scheduled};
+use crate::billing::advisor;
 use crate::billing::book::{MachineType, Price, PriceChange, catalog, list_price};
 use crate::billing::catalog::ALB_LCU;
 use crate::billing::purchase::{self, Bought, PlanKind, Purchase};
@@ -62,7 +63,16 @@ pub struct Ec2Billing {
     pub alb_lcu_hour: Price,
     /// How its instances are bought (`purchase`), with the rate.
     pub bought: Bought,
+    /// The rates the commitment advisor weighs: a 1-year no-upfront compute savings plan
+    /// (`savings_plan.compute.1y.no_upfront.ec2`) and reservation (`ec2.reserved.1y.no_upfront`).
+    pub advice_rates: [Price; 2],
 }
+
+/// The price ids of [`Ec2Billing::advice_rates`].
+pub const ADVICE_RATES: [&str; 2] = [
+    "savings_plan.compute.1y.no_upfront.ec2",
+    "ec2.reserved.1y.no_upfront",
+];
 
 impl Ec2Billing {
     /// A fleet of `instance_type` billed at AWS's list prices in us-east-1.
@@ -79,6 +89,7 @@ impl Ec2Billing {
             alb_hour: price("alb.hour"),
             alb_lcu_hour: price("alb.lcu_hour"),
             bought: Bought::on_demand(),
+            advice_rates: ADVICE_RATES.map(price),
         }
     }
 }
@@ -211,7 +222,27 @@ pub fn run(
         balancer_hours: balancer_hours(fleet, profile, &outcome.usage),
     };
     let description = describe(fleet, policy, billing);
-    variant_report(scenario, variant, description, outcome, &bill)
+    let machine = format!("EC2 {}", billing.instance.name);
+    let usage_by_hour: Vec<f64> = instance_hours(&outcome.usage, billing)
+        .seconds_by_hour
+        .iter()
+        .map(|s| s / 3_600.0)
+        .collect();
+    let [plan, reserved] = &billing.advice_rates;
+    let advice = advisor::advise(
+        &machine,
+        &usage_by_hour,
+        scenario.horizon.as_secs_f64(),
+        billing.hourly.usd(),
+        ("compute savings plan, 1y, no upfront", plan.usd()),
+        (
+            &format!("{} reserved, 1y, no upfront", billing.instance.name),
+            reserved.usd(),
+        ),
+    );
+    let mut report = variant_report(scenario, variant, description, outcome, &bill);
+    report.commitment = Some(advice);
+    report
 }
 
 /// "2–10 × m7g.large, target tracking, 8 slots each + ALB".
@@ -646,6 +677,7 @@ fn validate(
             alb_hour: v.price("alb.hour")?,
             alb_lcu_hour: v.price("alb.lcu_hour")?,
             bought,
+            advice_rates: [v.price(ADVICE_RATES[0])?, v.price(ADVICE_RATES[1])?],
         },
     }))
 }

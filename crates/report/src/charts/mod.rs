@@ -263,7 +263,153 @@ pub fn render_all(report: &RunReport) -> Result<Vec<Chart>, ChartError> {
             report,
             p99_per_interval
         ),
+    ]
+    .into_iter()
+    .chain(commitment_charts(report)?)
+    .collect())
+}
+
+/// The commitment advisor's charts, when a variant has advice (fleets): hourly usage against
+/// the commitments that cost least, and the monthly cost at each savings plan level.
+fn commitment_charts(report: &RunReport) -> Result<Vec<Chart>, ChartError> {
+    if !report.variants.iter().any(|v| v.commitment.is_some()) {
+        return Ok(Vec::new());
+    }
+    Ok(vec![
+        render!(
+            "commitment-usage",
+            "Hourly usage against the commitment that costs least",
+            report,
+            commitment_usage
+        ),
+        render!(
+            "commitment-cost",
+            "Monthly cost of the instances at each savings plan commitment",
+            report,
+            commitment_cost
+        ),
     ])
+}
+
+/// Each fleet's instances in use hour by hour (a step line in its colour) and, dashed in the
+/// same colour, the best reservation's count; the best savings plan as the instances it pays
+/// for (dotted).
+fn commitment_usage<DB: DrawingBackend>(
+    root: &Area<DB>,
+    r: &RunReport,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let advised: Vec<(usize, &scalesim_core::billing::advisor::CommitmentAdvice)> = r
+        .variants
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.commitment.as_ref().map(|a| (i, a)))
+        .collect();
+    let lengths = scalesim_core::billing::purchase::hour_lengths(r.horizon_s);
+    let steps = |a: &scalesim_core::billing::advisor::CommitmentAdvice| -> Vec<(f64, f64)> {
+        let mut points = Vec::new();
+        let mut t = 0.0;
+        for (h, &len) in lengths.iter().enumerate() {
+            let u = a.usage_by_hour.get(h).copied().unwrap_or(0.0) / len;
+            points.push((t, u));
+            t += len;
+            points.push((t, u));
+        }
+        points
+    };
+    let plan_instances = |a: &scalesim_core::billing::advisor::CommitmentAdvice| {
+        a.savings_plan.best / (a.savings_plan.rate_ratio * a.on_demand_usd_per_hour).max(1e-12)
+    };
+    let top = advised
+        .iter()
+        .flat_map(|(_, a)| {
+            steps(a)
+                .into_iter()
+                .map(|p| p.1)
+                .chain([a.reservation.best])
+        })
+        .fold(1.0, f64::max)
+        * 1.2;
+    let mut chart = frame(root, title, 70).build_cartesian_2d(0.0..hours(r), 0.0..top)?;
+    mesh!(chart, "hours", "instances in use (mean over the hour)").draw()?;
+    for (i, a) in &advised {
+        let c = colour(*i);
+        let name = &r.variants[*i].name;
+        chart
+            .draw_series(LineSeries::new(steps(a), c.stroke_width(2)))?
+            .label(format!("{name}: in use"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        let n = a.reservation.best;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, n), (hours(r), n)],
+                10,
+                6,
+                c.stroke_width(2),
+            ))?
+            .label(format!("{name}: reserve {n}"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(1)));
+        let p = plan_instances(a);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, p), (hours(r), p)],
+                3,
+                4,
+                c.stroke_width(2),
+            ))?
+            .label(format!(
+                "{name}: savings plan ${}/h (≈ {p:.1} instances)",
+                (a.savings_plan.best * 1e4).round() / 1e4
+            ))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(1)));
+    }
+    legend!(chart, SeriesLabelPosition::UpperLeft)
+}
+
+/// Each fleet's monthly instance cost against the savings plan commitment ($/hour), the level
+/// that costs least ringed, on-demand (commitment 0) at the left.
+fn commitment_cost<DB: DrawingBackend>(
+    root: &Area<DB>,
+    r: &RunReport,
+    title: &str,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let advised: Vec<(usize, &scalesim_core::billing::advisor::CommitmentAdvice)> = r
+        .variants
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.commitment.as_ref().map(|a| (i, a)))
+        .collect();
+    let right = advised
+        .iter()
+        .flat_map(|(_, a)| a.savings_plan.levels.iter().map(|l| l.0))
+        .fold(1e-6, f64::max);
+    let top = advised
+        .iter()
+        .flat_map(|(_, a)| a.savings_plan.levels.iter().map(|l| l.1))
+        .fold(1e-9, f64::max)
+        * 1.15;
+    let mut chart = frame(root, title, 80).build_cartesian_2d(0.0..right, 0.0..top)?;
+    mesh!(
+        chart,
+        "savings plan commitment, USD per hour",
+        "USD per month (730 h), instances only"
+    )
+    .draw()?;
+    for (i, a) in &advised {
+        let c = colour(*i);
+        chart
+            .draw_series(LineSeries::new(
+                a.savings_plan.levels.iter().copied(),
+                c.stroke_width(2),
+            ))?
+            .label(r.variants[*i].name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        let best = (a.savings_plan.best, a.savings_plan.monthly_usd);
+        chart.draw_series(std::iter::once(Circle::new(best, 8, c.stroke_width(2))))?;
+    }
+    legend!(chart, SeriesLabelPosition::UpperRight)
 }
 
 /// Declare the embedded font inside the SVG so it renders without system fonts.
