@@ -1,0 +1,165 @@
+//! Provisioned concurrency (AWS's `ProvisionedConcurrentExecutions`): execution environments a
+//! function keeps initialised ahead, at a level that is fixed, set by scheduled actions, or
+//! followed by target tracking on its utilisation (Application Auto Scaling).
+//!
+//! Sources (read 2026-11):
+//! - docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html: environments
+//!   "pre-initialized … ready to respond immediately"; requests beyond them run on on-demand
+//!   environments (with cold starts as usual); provisioned concurrency counts toward the
+//!   function's reserved concurrency and the account's concurrency.
+//! - docs.aws.amazon.com/lambda/latest/dg/monitoring-concurrency.html: `ClaimedAccountConcurrency`
+//!   = unreserved concurrent executions + allocated concurrency (total reserved + total
+//!   provisioned): provisioned environments take their share of the pool whether busy or not;
+//!   `ProvisionedConcurrencyUtilization` = provisioned concurrent executions ÷ provisioned
+//!   concurrency configured.
+//! - docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html: a function's
+//!   provisioned concurrency is at most its reserved concurrency, and at most the unreserved
+//!   account concurrency less 100 ("You can reserve up to the Unreserved account concurrency
+//!   value that is shown, minus 100"; repost.aws QUzGtqXgNdSNCHkmM0qJ2NfA).
+//! - Application Auto Scaling target tracking for Lambda (`LambdaProvisionedConcurrencyUtilization`):
+//!   the alarms of EC2 target tracking, 3 one-minute datapoints above the target to scale out,
+//!   15 below 90 % of it to scale in ([`crate::autoscale::TargetTracking`]); Lambda's default
+//!   cooldowns are 0 s (reference file §4.1, `BasicTargetTrackingScalingPolicyProps`).
+
+use crate::autoscale::ScheduledAction;
+use crate::engine::SimTime;
+
+/// Provisioned concurrency of a variant's functions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ProvisionedConcurrency {
+    /// None.
+    #[default]
+    None,
+    /// Every function keeps this many environments.
+    Each(u32),
+    /// The functions at these indices (into the traffic's functions) keep this many.
+    ByFunction(Vec<(u32, u32)>),
+    /// Every function's level is set by scheduled actions (each action's `desired_capacity` is
+    /// the level); the run starts at the level the latest action before it set (a schedule that
+    /// has been running all along).
+    Schedule(Vec<ScheduledAction>),
+    /// Every function's level follows target tracking on its utilisation.
+    TargetTracking(ProvisionedTargetTracking),
+}
+
+/// Target tracking on `LambdaProvisionedConcurrencyUtilization`, named as Application Auto
+/// Scaling names it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProvisionedTargetTracking {
+    /// `TargetValue`: utilisation, 0–1 (AWS's examples use 0.7).
+    pub target_value: f64,
+    /// `MinCapacity`: the level it never goes below, and the level the run starts at.
+    pub min_capacity: u32,
+    /// `MaxCapacity`.
+    pub max_capacity: u32,
+}
+
+impl ProvisionedConcurrency {
+    /// Whether any function may have provisioned concurrency.
+    pub fn is_some(&self) -> bool {
+        !matches!(self, ProvisionedConcurrency::None)
+    }
+
+    /// The level of each of `functions` functions (at least one) at the start of the run.
+    pub fn initial_levels(&self, functions: usize) -> Vec<u32> {
+        let n = functions.max(1);
+        match self {
+            ProvisionedConcurrency::None => vec![0; n],
+            ProvisionedConcurrency::Each(level) => vec![*level; n],
+            ProvisionedConcurrency::ByFunction(list) => {
+                let mut v = vec![0; n];
+                for &(f, level) in list {
+                    if let Some(slot) = v.get_mut(f as usize) {
+                        *slot = level;
+                    }
+                }
+                v
+            }
+            ProvisionedConcurrency::Schedule(actions) => vec![level_at_start(actions); n],
+            ProvisionedConcurrency::TargetTracking(t) => vec![t.min_capacity; n],
+        }
+    }
+
+    /// The highest level a function may have (for validation and reports).
+    pub fn max_level(&self) -> u32 {
+        match self {
+            ProvisionedConcurrency::None => 0,
+            ProvisionedConcurrency::Each(level) => *level,
+            ProvisionedConcurrency::ByFunction(list) => {
+                list.iter().map(|&(_, l)| l).max().unwrap_or(0)
+            }
+            ProvisionedConcurrency::Schedule(actions) => actions
+                .iter()
+                .filter_map(|a| a.desired_capacity)
+                .max()
+                .unwrap_or(0),
+            ProvisionedConcurrency::TargetTracking(t) => t.max_capacity,
+        }
+    }
+}
+
+/// The level a repeating schedule has at time zero: the one its latest action at or before it
+/// set, looking back one period (an action at exactly 00:00 Monday counts; of two at the same
+/// time, the later in the list).
+pub fn level_at_start(actions: &[ScheduledAction]) -> u32 {
+    let mut best: Option<(i128, u32)> = None;
+    for a in actions {
+        let Some(level) = a.desired_capacity else {
+            continue;
+        };
+        let at = a.at.as_micros() as i128;
+        let last = if at == 0 {
+            0
+        } else {
+            at - a.period.as_micros() as i128
+        };
+        if best.is_none_or(|(t, _)| last >= t) {
+            best = Some((last, level));
+        }
+    }
+    best.map_or(0, |(_, level)| level)
+}
+
+/// The first time after `now` that `action` runs again.
+pub fn next_run(action: &ScheduledAction, now: SimTime) -> SimTime {
+    action.next_after(now + crate::engine::SimDuration::from_micros(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autoscale::scheduled::{DAY, WEEK};
+    use crate::engine::SimDuration;
+
+    fn action(at_h: u64, period: SimDuration, level: u32) -> ScheduledAction {
+        ScheduledAction {
+            at: SimDuration::from_secs(at_h * 3_600),
+            period,
+            min_size: None,
+            max_size: None,
+            desired_capacity: Some(level),
+        }
+    }
+
+    /// 200 at 08:00 Monday to Friday, 10 at 20:00 every day: at Monday 00:00 the latest action
+    /// was Sunday's 20:00 (10); the weekday ones were last on Friday.
+    #[test]
+    fn a_schedule_starts_at_the_level_it_last_set() {
+        let mut actions: Vec<ScheduledAction> =
+            (0..5).map(|d| action(d * 24 + 8, WEEK, 200)).collect();
+        actions.push(action(20, DAY, 10));
+        assert_eq!(level_at_start(&actions), 10);
+        // An action at exactly Monday 00:00 is the level at the start.
+        actions.push(action(0, WEEK, 50));
+        assert_eq!(level_at_start(&actions), 50);
+        assert_eq!(level_at_start(&[]), 0);
+    }
+
+    #[test]
+    fn next_run_is_strictly_later() {
+        let a = action(8, DAY, 1);
+        let h = |h: u64| SimTime::from_micros(h * 3_600_000_000);
+        assert_eq!(next_run(&a, h(8)), h(32));
+        assert_eq!(next_run(&a, h(0)), h(8));
+    }
+}
