@@ -1045,11 +1045,12 @@ fn target_tracking(
             "min_capacity must not exceed max_capacity",
         ));
     }
-    if max_capacity == 0 {
+    if min_capacity == 0 {
         return Err(cx.err(
-            &p("max_capacity"),
-            "max_capacity of 0",
-            "allowed: 1 or more (the most environments target tracking may provision)",
+            &p("min_capacity"),
+            "min_capacity of 0",
+            "allowed: 1 or more (at a level of 0 the utilisation has no data, so target \
+             tracking could never scale out from it)",
         ));
     }
     check(&p("max_capacity"), max_capacity)?;

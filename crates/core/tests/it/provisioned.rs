@@ -404,6 +404,33 @@ fn levels_are_validated_against_aws_rules() {
     assert!(e.contains("levl"), "{e}");
     let e = error(r#"provisioned_concurrency = { schedule = [], target_value = 0.7 }"#);
     assert!(e.contains("mixes kinds"), "{e}");
+    let e = error(
+        "provisioned_concurrency = { target_value = 0.7, min_capacity = 5, max_capacity = 2 }",
+    );
+    assert!(
+        e.contains("variant[0].provisioned_concurrency.min_capacity"),
+        "{e}"
+    );
+    let e = error(
+        "provisioned_concurrency = { target_value = 1.5, min_capacity = 1, max_capacity = 2 }",
+    );
+    assert!(
+        e.contains("variant[0].provisioned_concurrency.target_value"),
+        "{e}"
+    );
+    let e = error(
+        "provisioned_concurrency = { target_value = 0.7, min_capacity = 0, max_capacity = 2 }",
+    );
+    assert!(e.contains("min_capacity of 0"), "{e}");
+    let e = error("provisioned_concurrency = { target_value = 0.7, max_capacity = 2 }");
+    assert!(e.contains("needs `min_capacity`"), "{e}");
+    let e = error(
+        "provisioned_concurrency = { target_value = 0.7, min_capacity = 1, max_capacity = 901 }",
+    );
+    assert!(
+        e.contains("variant[0].provisioned_concurrency.max_capacity"),
+        "{e}"
+    );
     let e = error("provisioned_concurrency = { checkout = 1 }");
     assert!(e.contains("needs traffic that names functions"), "{e}");
     let e = error("provisioned_concurrency = \"many\"");
@@ -437,4 +464,42 @@ runtime = "go"
     ok("provisioned_concurrency = 900");
     ok("concurrency = 2000\nreserved_concurrency = 1000\nprovisioned_concurrency = 1000");
     ok(r#"provisioned_concurrency = { schedule = [{ at = "Sat 10:00", level = 3 }] }"#);
+    ok("provisioned_concurrency = { target_value = 0.7, min_capacity = 1, max_capacity = 900 }");
+}
+
+/// Target tracking through a scenario: 5 requests of 1 s each second, evenly (5 in flight), for
+/// an hour, from min_capacity 1 at target 0.7. The level rises while the provisioned
+/// environments are busy above 70 % and settles at ceil(5 / 0.7) = 8 (the model's unit test
+/// works the path out: 1, 2, 3, 5, 8 at 3, 4, 5 and 6 minutes), so from then on every request
+/// runs on a provisioned environment: the cold starts all happen in the first 6 minutes, and
+/// the hour's last requests (a whole interval, 59–60 min) see none.
+#[test]
+fn target_tracking_removes_cold_starts_once_it_has_scaled() {
+    let v = run_one(
+        r#"
+name = "tracking"
+seed = 1
+horizon = "1h"
+interval = "60s"
+[traffic]
+arrivals = { process = "even", rate_per_s = 5 }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+
+[[variant]]
+name = "pc"
+platform = "lambda"
+memory_mb = 1024
+cold_start = { dist = "constant", ms = 300 }
+provisioned_concurrency = { target_value = 0.7, min_capacity = 1, max_capacity = 20 }
+"#,
+    );
+    assert!(v.description.ends_with(", provisioned by target tracking"));
+    let rows = &v.timeseries;
+    assert!(rows.len() >= 60);
+    assert!(rows[6..].iter().all(|r| r.cold_starts == 0), "{rows:#?}");
+    assert!(v.requests.cold_starts > 0);
+    // At 8 provisioned (from 6:00 to 60:00) the configured GB-s are at least 8 × 54 × 60.
+    assert!(line(&v, "Lambda provisioned concurrency").quantity >= 8.0 * 54.0 * 60.0);
 }

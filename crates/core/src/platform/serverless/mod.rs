@@ -50,7 +50,11 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use limits::{RequestRate, ScaleOutWindow};
+use provisioned::PROVISIONED_PERIOD;
 
+use crate::autoscale::{
+    Capacity, Datapoint, Decision, HISTORY_LEN, Observation, Policy, TargetTracking,
+};
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{Integral, RequestSink, Snapshot};
@@ -160,6 +164,8 @@ pub enum FunctionEvent {
         /// Which action.
         action: u32,
     },
+    /// Target tracking of provisioned concurrency evaluates each function (every minute).
+    ProvisionedEvaluate,
 }
 
 /// The provisioned concurrency of one function.
@@ -173,6 +179,10 @@ struct Provisioned {
     idle: u32,
     busy: u32,
     starting: u32,
+    /// Busy provisioned environments over the current metric period (target tracking).
+    busy_area: Integral,
+    /// Its utilisation datapoints, oldest first, at most [`HISTORY_LEN`] (target tracking).
+    history: Vec<Datapoint>,
 }
 
 impl Provisioned {
@@ -239,6 +249,8 @@ pub struct FunctionModel<'a> {
     interval_mb_ms: u128,
     /// Provisioned concurrency's usage, when it is configured.
     provisioned: Option<ProvisionedUsage>,
+    /// Target tracking of provisioned concurrency, when it is configured.
+    tracking: Option<TargetTracking>,
 }
 
 impl<'a> FunctionModel<'a> {
@@ -318,6 +330,10 @@ impl<'a> FunctionModel<'a> {
                 .provisioned_concurrency
                 .is_some()
                 .then(ProvisionedUsage::default),
+            tracking: match &cfg.provisioned_concurrency {
+                ProvisionedConcurrency::TargetTracking(t) => Some(t.policy()),
+                _ => None,
+            },
         }
     }
 
@@ -392,6 +408,51 @@ impl<'a> FunctionModel<'a> {
                 self.unreserved_busy -= surplus;
             }
             self.env_area_us -= f64::from(surplus) * to_end;
+        }
+    }
+
+    /// Target tracking of function `f` at the end of a metric period at `now`: record the
+    /// period's utilisation (busy provisioned environments averaged over it ÷ the level) and set
+    /// the level the policy decides, within `min_capacity`..=`max_capacity`.
+    fn track(&mut self, f: usize, now: SimTime, sched: &mut Scheduler<FunctionEvent>) {
+        let ProvisionedConcurrency::TargetTracking(t) = &self.cfg.provisioned_concurrency else {
+            return;
+        };
+        let (min, max) = (t.min_capacity, t.max_capacity);
+        let pc = &mut self.fns[f].pc;
+        let area_us = pc.busy_area.take(now);
+        let period_us = PROVISIONED_PERIOD.as_micros() as f64;
+        if pc.history.len() == HISTORY_LEN {
+            pc.history.remove(0);
+        }
+        pc.history.push(Datapoint {
+            end_s: now.as_secs_f64(),
+            provisioned_utilisation: (pc.level > 0)
+                .then(|| area_us / (period_us * f64::from(pc.level))),
+            ..Datapoint::default()
+        });
+        let Some(policy) = self.tracking.as_mut() else {
+            return;
+        };
+        // No warm-up for provisioned concurrency: the level configured is the capacity;
+        // environments still initialising hold scale-in back, as a scale-out in progress does.
+        let decision = policy.decide(&Observation {
+            now,
+            capacity: Capacity {
+                desired: pc.level,
+                booting: pc.starting,
+                warming: 0,
+                in_service: pc.level,
+                draining: 0,
+                min,
+                max,
+                last_change: None,
+            },
+            history: &pc.history,
+            pods: &[],
+        });
+        if let Decision::SetDesired { desired, .. } = decision {
+            self.set_level(f, desired.clamp(min, max), now, sched, false);
         }
     }
 
@@ -582,6 +643,9 @@ impl Model for FunctionModel<'_> {
             let level = std::mem::take(&mut self.fns[f].pc.idle);
             self.set_level(f, level, SimTime::ZERO, sched, true);
         }
+        if self.tracking.is_some() {
+            sched.schedule_in(PROVISIONED_PERIOD, FunctionEvent::ProvisionedEvaluate);
+        }
         if let ProvisionedConcurrency::Schedule(actions) = &self.cfg.provisioned_concurrency {
             for (i, a) in actions.iter().enumerate() {
                 sched.schedule_in(
@@ -607,6 +671,7 @@ impl Model for FunctionModel<'_> {
             let pc = &mut self.fns[f].pc;
             pc.idle -= 1;
             pc.busy += 1;
+            pc.busy_area.set(now, f64::from(pc.busy));
             self.idle -= 1;
             return self.start(work, now, SimDuration::ZERO, false, true, sched);
         }
@@ -651,7 +716,9 @@ impl Model for FunctionModel<'_> {
             } => {
                 let f = function as usize;
                 if provisioned {
-                    self.fns[f].pc.busy -= 1;
+                    let pc = &mut self.fns[f].pc;
+                    pc.busy -= 1;
+                    pc.busy_area.set(now, f64::from(pc.busy));
                 } else {
                     self.fns[f].busy -= 1;
                     if self.fns[f].reserved.is_none() {
@@ -711,6 +778,12 @@ impl Model for FunctionModel<'_> {
                     }
                 }
                 sched.schedule_in(provisioned::next_run(&a, now).saturating_since(now), event);
+            }
+            FunctionEvent::ProvisionedEvaluate => {
+                for f in 0..self.fns.len() {
+                    self.track(f, now, sched);
+                }
+                sched.schedule_in(PROVISIONED_PERIOD, event);
             }
         }
     }

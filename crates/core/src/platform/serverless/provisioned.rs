@@ -21,8 +21,12 @@
 //!   15 below 90 % of it to scale in ([`crate::autoscale::TargetTracking`]); Lambda's default
 //!   cooldowns are 0 s (reference file §4.1, `BasicTargetTrackingScalingPolicyProps`).
 
-use crate::autoscale::ScheduledAction;
-use crate::engine::SimTime;
+use crate::autoscale::{ScheduledAction, TargetMetric, TargetTracking, TargetTrackingConfig};
+use crate::engine::{SimDuration, SimTime};
+
+/// The period of `ProvisionedConcurrencyUtilization` datapoints and of target tracking's
+/// evaluations: one minute (Lambda's metrics have 1-minute granularity, monitoring-concurrency.html).
+pub const PROVISIONED_PERIOD: SimDuration = SimDuration::from_secs(60);
 
 /// Provisioned concurrency of a variant's functions.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,6 +56,24 @@ pub struct ProvisionedTargetTracking {
     pub min_capacity: u32,
     /// `MaxCapacity`.
     pub max_capacity: u32,
+}
+
+impl ProvisionedTargetTracking {
+    /// The policy: EC2 Auto Scaling's target tracking ([`TargetTracking`]) on the utilisation,
+    /// with the alarms Application Auto Scaling creates (3 of 3 one-minute datapoints above the
+    /// target to scale out, 15 of 15 below 90 % of it to scale in), no warm-up and no cooldown.
+    pub fn policy(&self) -> TargetTracking {
+        TargetTracking::new(TargetTrackingConfig {
+            metric: TargetMetric::ProvisionedConcurrencyUtilization,
+            target_value: self.target_value,
+            scale_in_ratio: 0.9,
+            scale_out_datapoints: 3,
+            scale_in_datapoints: 15,
+            period: PROVISIONED_PERIOD,
+            instance_warmup: SimDuration::ZERO,
+            disable_scale_in: false,
+        })
+    }
 }
 
 impl ProvisionedConcurrency {
@@ -122,14 +144,13 @@ pub fn level_at_start(actions: &[ScheduledAction]) -> u32 {
 
 /// The first time after `now` that `action` runs again.
 pub fn next_run(action: &ScheduledAction, now: SimTime) -> SimTime {
-    action.next_after(now + crate::engine::SimDuration::from_micros(1))
+    action.next_after(now + SimDuration::from_micros(1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::autoscale::scheduled::{DAY, WEEK};
-    use crate::engine::SimDuration;
 
     fn action(at_h: u64, period: SimDuration, level: u32) -> ScheduledAction {
         ScheduledAction {
@@ -153,6 +174,96 @@ mod tests {
         actions.push(action(0, WEEK, 50));
         assert_eq!(level_at_start(&actions), 50);
         assert_eq!(level_at_start(&[]), 0);
+    }
+
+    /// Target tracking at 0.7 from `min_capacity` 1: 5 requests of 1 s arrive each second
+    /// (evenly, 5 in flight at all times) for 30 minutes, then 1 per second.
+    ///
+    /// While the level L is 5 or less the provisioned environments are (nearly) always busy:
+    /// utilisation > 0.7, and after 3 such minutes the level goes to ceil(L × u / 0.7). Once
+    /// L ≥ 5 every request runs on a provisioned environment and L × u = 5, so the next level is
+    /// ceil(5 / 0.7) = ceil(7.14) = 8, whatever the path; at 8, u = 5/8 = 0.625: not above 0.7,
+    /// and though below 0.63 (0.9 × 0.7) the scale-in alarm wants ceil(8 × 0.625 / 0.7) = 8 —
+    /// no change: it settles at 8, never above (L × u ≤ 5).
+    ///
+    /// So the scale-in alarm has been low for 15 minutes already when the load falls to 1 at
+    /// 30:00, and the next datapoint (30:00–31:00) scales in at once: 1 busy all minute plus the
+    /// last four 5-per-second requests finishing (0.2 + 0.4 + 0.6 + 0.8 s) = 62 s over 8 × 60:
+    /// u = 0.129, ceil(8 × 0.129 / 0.7) = ceil(1.48) = 2. Then u = 1/2 = 0.5 wants ceil(1.43) =
+    /// 2: it settles at 2.
+    #[test]
+    fn target_tracking_settles_where_utilisation_is_below_target() {
+        use crate::engine::{self, RngStreams};
+        use crate::platform::serverless::{FunctionConfig, FunctionModel, ReservedConcurrency};
+        use crate::traffic::{RequestProfile, Work};
+        use crate::usage::Meter;
+
+        let cfg = FunctionConfig {
+            memory_mb: 1_024,
+            keep_alive: SimDuration::from_secs(600),
+            account_concurrency: 1_000,
+            reserved_concurrency: ReservedConcurrency::None,
+            provisioned_concurrency: ProvisionedConcurrency::TargetTracking(
+                ProvisionedTargetTracking {
+                    target_value: 0.7,
+                    min_capacity: 1,
+                    max_capacity: 20,
+                },
+            ),
+            timeout: SimDuration::from_secs(900),
+            cold_start: crate::dist::DurationDist::Constant { secs: 0.3 },
+            memory_from_trace: false,
+        };
+        let profile = RequestProfile {
+            duration: None,
+            cpu_fraction: 0.0,
+            parallelism: 1.0,
+            memory_mb: 128,
+            request_bytes: 0,
+            response_bytes: 0,
+        };
+        let work = Work {
+            duration_s: 1.0,
+            as_recorded: false,
+            function: 0,
+        };
+        let at = |us: u64| (SimTime::from_micros(us), work);
+        let arrivals = (0..1_800 * 5)
+            .map(|k| at(k * 200_000))
+            .chain((1_800..3_600).map(|s| at(s * 1_000_000)));
+        let horizon = SimTime::from_micros(3_600_000_000);
+        let mut model = FunctionModel::new(
+            &cfg,
+            &profile,
+            &[],
+            false,
+            RngStreams::new(1).stream("cold-starts"),
+            horizon,
+            SimDuration::from_secs(60),
+            Meter::Millisecond,
+        );
+        engine::run(&mut model, arrivals, horizon, &mut |_| {});
+        // The levels it went through, from the periods that ended, then the one in force.
+        let periods = &model.provisioned.as_ref().unwrap().periods;
+        let mut levels: Vec<u64> = periods.iter().map(|p| p.mb / 1_024).collect();
+        levels.push(u64::from(model.fns[0].pc.level));
+        let at = |s: u64| {
+            periods
+                .iter()
+                .find(|p| p.start_us <= s * 1_000_000 && s * 1_000_000 < p.end_us)
+                .map(|p| p.mb / 1_024)
+        };
+        assert_eq!(levels.iter().max(), Some(&8), "{levels:?}");
+        assert_eq!(at(1_799), Some(8), "{levels:?}");
+        assert_eq!(levels.last(), Some(&2), "{levels:?}");
+        // Up while the load is 5, down once after it fell: rising, then falling.
+        let top = levels.iter().position(|&l| l == 8).unwrap();
+        assert!(levels[..=top].windows(2).all(|w| w[0] < w[1]), "{levels:?}");
+        assert!(levels[top..].windows(2).all(|w| w[0] > w[1]), "{levels:?}");
+        // 8 until 31:00, then 2.
+        let down = periods.iter().find(|p| p.mb == 8 * 1_024).unwrap().end_us;
+        assert_eq!(down, 1_860_000_000);
+        assert_eq!(&levels[top..], [8, 2]);
     }
 
     #[test]
