@@ -176,6 +176,178 @@ mod tests {
         assert_eq!(level_at_start(&[]), 0);
     }
 
+    use crate::engine::{self, RngStreams};
+    use crate::platform::Outcome;
+    use crate::platform::serverless::{
+        FunctionConfig, FunctionModel, FunctionSetup, ReservedConcurrency,
+    };
+    use crate::traffic::{RequestProfile, Work};
+    use crate::usage::{Invocations, Meter};
+
+    /// A 1,024 MB function (account concurrency 1,000), INIT a constant 300 ms.
+    fn config(provisioned: ProvisionedConcurrency) -> FunctionConfig {
+        FunctionConfig {
+            memory_mb: 1_024,
+            keep_alive: SimDuration::from_secs(600),
+            account_concurrency: 1_000,
+            reserved_concurrency: ReservedConcurrency::None,
+            provisioned_concurrency: provisioned,
+            timeout: SimDuration::from_secs(900),
+            cold_start: crate::dist::DurationDist::Constant { secs: 0.3 },
+            memory_from_trace: false,
+        }
+    }
+
+    /// Requests all I/O: they run their duration on any memory.
+    fn profile() -> RequestProfile {
+        RequestProfile {
+            duration: None,
+            cpu_fraction: 0.0,
+            parallelism: 1.0,
+            memory_mb: 128,
+            request_bytes: 0,
+            response_bytes: 0,
+        }
+    }
+
+    /// Requests of `duration_s` at `(µs, function)`.
+    fn works(
+        at: impl Iterator<Item = (u64, u32)>,
+        duration_s: f64,
+    ) -> impl Iterator<Item = (SimTime, Work)> {
+        at.map(move |(us, function)| {
+            (
+                SimTime::from_micros(us),
+                Work {
+                    duration_s,
+                    as_recorded: false,
+                    function,
+                },
+            )
+        })
+    }
+
+    fn model<'a>(
+        cfg: &'a FunctionConfig,
+        profile: &'a RequestProfile,
+        setups: &[FunctionSetup],
+        horizon: SimTime,
+    ) -> FunctionModel<'a> {
+        FunctionModel::new(
+            cfg,
+            profile,
+            setups,
+            !setups.is_empty(),
+            RngStreams::new(1).stream("cold-starts"),
+            horizon,
+            SimDuration::from_secs(60),
+            Meter::Millisecond,
+        )
+    }
+
+    /// Run requests of `duration_s` at `(seconds, function)` to a horizon of `horizon_s`.
+    fn outcome(
+        cfg: &FunctionConfig,
+        setups: &[FunctionSetup],
+        at_s: &[(f64, u32)],
+        duration_s: f64,
+        horizon_s: u64,
+    ) -> Outcome<Invocations> {
+        let profile = profile();
+        let horizon = SimTime::from_micros(horizon_s * 1_000_000);
+        let mut m = model(cfg, &profile, setups, horizon);
+        let at = at_s.iter().map(|&(s, f)| ((s * 1e6).round() as u64, f));
+        let (_, sched) = engine::run(&mut m, works(at, duration_s), horizon, &mut |_| {});
+        m.finish(sched.pending_events())
+    }
+
+    /// Two functions, 2 provisioned for the second only: one request to the first is cold; two
+    /// to the second run on its provisioned environments.
+    #[test]
+    fn levels_by_function() {
+        let cfg = config(ProvisionedConcurrency::ByFunction(vec![(1, 2)]));
+        let setups = [FunctionSetup {
+            memory_mb: 1_024,
+            reserved: None,
+        }; 2];
+        let o = outcome(&cfg, &setups, &[(0.0, 0), (0.0, 1), (0.0, 1)], 1.0, 10);
+        assert_eq!(o.functions[0].counters.cold_starts, 1);
+        assert_eq!(o.functions[1].counters.cold_starts, 0);
+        let pc = o.usage.provisioned.unwrap();
+        assert_eq!(pc.invocations, 2);
+        // The second function's 2 × 1 GB for 10 s, rounded up to 5 minutes: 600 GB-s.
+        assert_eq!(pc.configured_gb_s(1.0), 600.0);
+    }
+
+    /// Reserved 3 with 2 provisioned: 4 requests at once run 2 provisioned and 1 on demand
+    /// (2 allocated + 1 = 3); the 4th is throttled.
+    #[test]
+    fn provisioned_counts_toward_reserved_concurrency() {
+        let cfg = config(ProvisionedConcurrency::Each(2));
+        let setups = [FunctionSetup {
+            memory_mb: 1_024,
+            reserved: Some(3),
+        }];
+        let o = outcome(&cfg, &setups, &[(0.0, 0); 4], 1.0, 10);
+        assert_eq!(o.counters.throttled, 1);
+        assert_eq!(o.counters.cold_starts, 1);
+    }
+
+    /// An account of 10 without reservations and 5 provisioned: the 5 allocated take their
+    /// share of the unreserved pool busy or not, so 11 requests at once run 5 provisioned and 5
+    /// on demand; the 11th is throttled. After 5 s (all done), 5 at once run on the provisioned
+    /// environments alone.
+    #[test]
+    fn provisioned_counts_toward_the_unreserved_pool() {
+        let cfg = FunctionConfig {
+            account_concurrency: 10,
+            ..config(ProvisionedConcurrency::Each(5))
+        };
+        let mut at = vec![(0.0, 0); 11];
+        at.extend([(5.0, 0); 5]);
+        let o = outcome(&cfg, &[], &at, 1.0, 10);
+        assert_eq!(o.counters.throttled, 1);
+        assert_eq!(o.counters.cold_starts, 5);
+        assert_eq!(o.usage.provisioned.unwrap().invocations, 10);
+    }
+
+    /// 3 from 00:00, 1 from 01:00: three 10 s requests at 59:55 are still running when the
+    /// level drops; each is released when it ends until 1 is left (the last to end stays, idle).
+    /// At 60:06 two requests: one on it, one cold on demand.
+    #[test]
+    fn a_dropped_level_releases_busy_environments_when_they_finish() {
+        let action = |at_h: u64, level| ScheduledAction {
+            at: SimDuration::from_secs(at_h * 3_600),
+            period: DAY,
+            min_size: None,
+            max_size: None,
+            desired_capacity: Some(level),
+        };
+        let cfg = config(ProvisionedConcurrency::Schedule(vec![
+            action(0, 3),
+            action(1, 1),
+        ]));
+        let o = outcome(
+            &cfg,
+            &[],
+            &[
+                (3_595.0, 0),
+                (3_595.0, 0),
+                (3_595.0, 0),
+                (3_606.0, 0),
+                (3_606.0, 0),
+            ],
+            10.0,
+            3_700,
+        );
+        assert_eq!(o.counters.cold_starts, 1);
+        assert_eq!(o.usage.provisioned.as_ref().unwrap().invocations, 4);
+        // 3 × 1 GB × 3,600 s, then 1 × 1 GB × 100 s rounded up to 300: 11,100 GB-s.
+        assert_eq!(o.usage.provisioned.unwrap().configured_gb_s(1.0), 11_100.0);
+        // Alive at once at most: 3 provisioned at 59:55; at 60:06, 1 provisioned + 1 on demand.
+        assert_eq!(o.capacity.peak_instances, 3);
+    }
+
     /// Target tracking at 0.7 from `min_capacity` 1: 5 requests of 1 s arrive each second
     /// (evenly, 5 in flight at all times) for 30 minutes, then 1 per second.
     ///
@@ -193,56 +365,20 @@ mod tests {
     /// 2: it settles at 2.
     #[test]
     fn target_tracking_settles_where_utilisation_is_below_target() {
-        use crate::engine::{self, RngStreams};
-        use crate::platform::serverless::{FunctionConfig, FunctionModel, ReservedConcurrency};
-        use crate::traffic::{RequestProfile, Work};
-        use crate::usage::Meter;
-
-        let cfg = FunctionConfig {
-            memory_mb: 1_024,
-            keep_alive: SimDuration::from_secs(600),
-            account_concurrency: 1_000,
-            reserved_concurrency: ReservedConcurrency::None,
-            provisioned_concurrency: ProvisionedConcurrency::TargetTracking(
-                ProvisionedTargetTracking {
-                    target_value: 0.7,
-                    min_capacity: 1,
-                    max_capacity: 20,
-                },
-            ),
-            timeout: SimDuration::from_secs(900),
-            cold_start: crate::dist::DurationDist::Constant { secs: 0.3 },
-            memory_from_trace: false,
-        };
-        let profile = RequestProfile {
-            duration: None,
-            cpu_fraction: 0.0,
-            parallelism: 1.0,
-            memory_mb: 128,
-            request_bytes: 0,
-            response_bytes: 0,
-        };
-        let work = Work {
-            duration_s: 1.0,
-            as_recorded: false,
-            function: 0,
-        };
-        let at = |us: u64| (SimTime::from_micros(us), work);
+        let cfg = config(ProvisionedConcurrency::TargetTracking(
+            ProvisionedTargetTracking {
+                target_value: 0.7,
+                min_capacity: 1,
+                max_capacity: 20,
+            },
+        ));
+        let profile = profile();
         let arrivals = (0..1_800 * 5)
-            .map(|k| at(k * 200_000))
-            .chain((1_800..3_600).map(|s| at(s * 1_000_000)));
+            .map(|k| (k * 200_000, 0))
+            .chain((1_800..3_600).map(|s| (s * 1_000_000, 0)));
         let horizon = SimTime::from_micros(3_600_000_000);
-        let mut model = FunctionModel::new(
-            &cfg,
-            &profile,
-            &[],
-            false,
-            RngStreams::new(1).stream("cold-starts"),
-            horizon,
-            SimDuration::from_secs(60),
-            Meter::Millisecond,
-        );
-        engine::run(&mut model, arrivals, horizon, &mut |_| {});
+        let mut model = model(&cfg, &profile, &[], horizon);
+        engine::run(&mut model, works(arrivals, 1.0), horizon, &mut |_| {});
         // The levels it went through, from the periods that ended, then the one in force.
         let periods = &model.provisioned.as_ref().unwrap().periods;
         let mut levels: Vec<u64> = periods.iter().map(|p| p.mb / 1_024).collect();
