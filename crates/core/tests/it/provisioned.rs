@@ -503,3 +503,47 @@ provisioned_concurrency = { target_value = 0.7, min_capacity = 1, max_capacity =
     // At 8 provisioned (from 6:00 to 60:00) the configured GB-s are at least 8 × 54 × 60.
     assert!(line(&v, "Lambda provisioned concurrency").quantity >= 8.0 * 54.0 * 60.0);
 }
+
+/// The shipped scenario (scenarios/spiky-provisioned.toml) parses and runs, over 2 hours of
+/// night (00:00–02:00: the schedule is at 2): what its comments say to look for holds — the
+/// provisioned variants pay a commitment, 40 provisioned take out (nearly) all cold starts and
+/// shorten the p99.9. `SPIKY_HORIZON=1d cargo test -p scalesim-core --test it spiky --
+/// --nocapture` runs its whole day and prints each variant's figures.
+#[test]
+fn the_spiky_provisioned_scenario_runs() {
+    let path = crate::common::manifest_dir().join("scenarios/spiky-provisioned.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("horizon = \"1d\""));
+    let horizon = std::env::var("SPIKY_HORIZON").unwrap_or_else(|_| "2h".into());
+    let text = text.replace("horizon = \"1d\"", &format!("horizon = \"{horizon}\""));
+    let r = run(&scenario(&text));
+    for v in &r.variants {
+        if std::env::var("SPIKY_HORIZON").is_ok() {
+            eprintln!(
+                "{:30} cold {:6} ({:.3} %) p99 {:8.1} ms p99.9 {:8.1}  total ${:.4} commitment ${:.4}  month ${:.2}",
+                v.name,
+                v.requests.cold_starts,
+                v.cold_start_pct,
+                v.latency_ms.p99_ms,
+                v.latency_ms.p999_ms,
+                v.cost.total_usd,
+                v.cost.category_usd(CostCategory::Commitment).unwrap_or(0.0),
+                v.projection_monthly.total_usd
+            );
+        }
+    }
+    let [on_demand, fixed, daytime, tracking] = &r.variants[..] else {
+        panic!("four variants")
+    };
+    assert!(
+        on_demand
+            .cost
+            .category_usd(CostCategory::Commitment)
+            .is_none()
+    );
+    for v in [fixed, daytime, tracking] {
+        assert!(v.cost.category_usd(CostCategory::Commitment).unwrap() > 0.0);
+    }
+    assert!(fixed.requests.cold_starts * 10 < on_demand.requests.cold_starts.max(1));
+    assert!(fixed.latency_ms.p999_ms < on_demand.latency_ms.p999_ms);
+}
