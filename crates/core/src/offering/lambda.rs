@@ -411,6 +411,8 @@ impl Bills for LambdaBill<'_> {
         ) + pc
     }
 
+    /// Its requests and GB-s at list rates (provisioned concurrency configured is left out of a
+    /// function's weight).
     fn function_weight(&self, f: &FunctionOutcome) -> f64 {
         let c = &f.counters;
         list_cost(

@@ -20,6 +20,11 @@
 //!   the alarms of EC2 target tracking, 3 one-minute datapoints above the target to scale out,
 //!   15 below 90 % of it to scale in ([`crate::autoscale::TargetTracking`]); Lambda's default
 //!   cooldowns are 0 s (reference file §4.1, `BasicTargetTrackingScalingPolicyProps`).
+//!
+//! Simplifications: an environment allocated after the start of the run is ready after one
+//! INIT drawn from the function's cold-start distribution (AWS says allocation can take a few
+//! minutes; it does not say how long), and allocating uses none of the function's on-demand
+//! scale-out rate (1,000 environments per 10 s).
 
 use crate::autoscale::{ScheduledAction, TargetMetric, TargetTracking, TargetTrackingConfig};
 use crate::engine::{SimDuration, SimTime};
@@ -99,23 +104,6 @@ impl ProvisionedConcurrency {
             }
             ProvisionedConcurrency::Schedule(actions) => vec![level_at_start(actions); n],
             ProvisionedConcurrency::TargetTracking(t) => vec![t.min_capacity; n],
-        }
-    }
-
-    /// The highest level a function may have (for validation and reports).
-    pub fn max_level(&self) -> u32 {
-        match self {
-            ProvisionedConcurrency::None => 0,
-            ProvisionedConcurrency::Each(level) => *level,
-            ProvisionedConcurrency::ByFunction(list) => {
-                list.iter().map(|&(_, l)| l).max().unwrap_or(0)
-            }
-            ProvisionedConcurrency::Schedule(actions) => actions
-                .iter()
-                .filter_map(|a| a.desired_capacity)
-                .max()
-                .unwrap_or(0),
-            ProvisionedConcurrency::TargetTracking(t) => t.max_capacity,
         }
     }
 }
