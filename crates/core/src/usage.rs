@@ -95,7 +95,7 @@ impl Meter {
 }
 
 /// Function invocations, metered as they start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invocations {
     /// The rule that turns run times into billed MB·ms.
     pub meter: Meter,
@@ -108,6 +108,8 @@ pub struct Invocations {
     /// Requests that reached the product, throttled ones included: what a gateway in front of
     /// it meters.
     pub front_door_requests: u64,
+    /// Provisioned concurrency, when the functions have some configured (else `None`).
+    pub provisioned: Option<ProvisionedUsage>,
 }
 
 impl Invocations {
@@ -119,6 +121,7 @@ impl Invocations {
             invocations: 0,
             mb_ms: 0,
             front_door_requests: 0,
+            provisioned: None,
         }
     }
 
@@ -136,6 +139,71 @@ impl Invocations {
 
     /// Billed GB-seconds ([`gb_s`] of [`Invocations::mb_ms`]).
     pub fn gb_s(&self) -> f64 {
+        gb_s(self.mb_ms)
+    }
+}
+
+/// How long AWS bills each period of provisioned concurrency at least, and the step it rounds
+/// up to: 5 minutes ("rounded up to the nearest 5 minutes", aws.amazon.com/lambda/pricing,
+/// Provisioned Concurrency; read through the reference file §1.1, 2026-05).
+pub const PROVISIONED_STEP_US: u64 = 300_000_000;
+
+/// One period at one level of provisioned concurrency of one function: from when the level was
+/// configured (enabled or changed) to when it changed again (or was disabled, or the horizon).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProvisionedPeriod {
+    /// Level × configured memory: environments × MB.
+    pub mb: u64,
+    /// When the level was configured, µs since the start of the run.
+    pub start_us: u64,
+    /// When it changed (or the horizon), µs since the start of the run.
+    pub end_us: u64,
+    /// Whether it was still configured at the horizon (cut by it, not changed).
+    pub running_at_end: bool,
+}
+
+/// What provisioned concurrency consumed: the configured periods, and the duration of the
+/// invocations that ran on provisioned environments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProvisionedUsage {
+    /// Every period at a level above 0, of every function: ended ones in the order they ended,
+    /// then those still configured at the horizon.
+    pub periods: Vec<ProvisionedPeriod>,
+    /// Σ billed MB·ms of the invocations that ran on provisioned environments (a part of
+    /// [`Invocations::mb_ms`]; no INIT: they were initialised ahead).
+    pub mb_ms: u128,
+    /// Invocations that ran on provisioned environments.
+    pub invocations: u64,
+}
+
+impl ProvisionedUsage {
+    /// Configured GB-s over a period whose usage is the horizon's × `scale` (1 for the horizon
+    /// itself; see [`crate::billing::Period::usage_scale`]): each period's level × memory × its
+    /// length rounded up to whole 5 minutes ([`PROVISIONED_STEP_US`]).
+    ///
+    /// As [`Meter::instance_seconds`] does for instances, a projection repeats the periods that
+    /// ended, rounding and all, `scale` times, while a period still configured at the horizon
+    /// simply goes on: its length scales, and is rounded once (for the horizon itself; over a
+    /// month the one rounding of at most 5 minutes is left out).
+    pub fn configured_gb_s(&self, scale: f64) -> f64 {
+        let rounded = |us: u64| us.div_ceil(PROVISIONED_STEP_US) * PROVISIONED_STEP_US;
+        let mut ended_mb_ms: u128 = 0;
+        let mut running_mb_ms = 0.0;
+        for p in &self.periods {
+            let len = p.end_us - p.start_us;
+            if !p.running_at_end {
+                ended_mb_ms += u128::from(p.mb) * u128::from(rounded(len) / 1_000);
+            } else if scale == 1.0 {
+                running_mb_ms += (u128::from(p.mb) * u128::from(rounded(len) / 1_000)) as f64;
+            } else {
+                running_mb_ms += p.mb as f64 * len as f64 / 1_000.0 * scale;
+            }
+        }
+        gb_s(ended_mb_ms) * scale + running_mb_ms / MB_MS_PER_GB_S
+    }
+
+    /// Billed GB-s of the invocations on provisioned environments ([`gb_s`] of `mb_ms`).
+    pub fn duration_gb_s(&self) -> f64 {
         gb_s(self.mb_ms)
     }
 }
@@ -268,6 +336,34 @@ mod tests {
         // one still running (its minimum once).
         assert_eq!(m.instance_seconds(&runs, 1.0), 120.0);
         assert_eq!(m.instance_seconds(&runs, 2.0), 180.0);
+    }
+
+    /// 2 environments × 1,024 MB for 61 minutes bill 65 minutes: 2 × 1 GB × 3,900 s = 7,800
+    /// GB-s; one still configured at the horizon after 10 s bills 5 minutes (300 GB-s at 1 GB)
+    /// on the horizon's bill, and 10 s × 3 = 30 GB-s over three horizons, where the ended
+    /// period bills 3 × 7,800.
+    #[test]
+    fn provisioned_periods_round_up_to_five_minutes() {
+        let period = |mb, start_s: u64, end_s: u64, running_at_end| ProvisionedPeriod {
+            mb,
+            start_us: start_s * 1_000_000,
+            end_us: end_s * 1_000_000,
+            running_at_end,
+        };
+        let mut usage = ProvisionedUsage {
+            periods: vec![period(2_048, 0, 61 * 60, false)],
+            ..ProvisionedUsage::default()
+        };
+        assert_eq!(usage.configured_gb_s(1.0), 7_800.0);
+        usage.periods.push(period(1_024, 3_660, 3_670, true));
+        assert_eq!(usage.configured_gb_s(1.0), 7_800.0 + 300.0);
+        assert_eq!(usage.configured_gb_s(3.0), 3.0 * 7_800.0 + 30.0);
+        // Exactly 5 minutes is not rounded further.
+        let exact = ProvisionedUsage {
+            periods: vec![period(1_024, 0, 300, false)],
+            ..ProvisionedUsage::default()
+        };
+        assert_eq!(exact.configured_gb_s(1.0), 300.0);
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct Datapoint {
     pub in_flight: u64,
     /// Requests waiting in the queue at the end of the period.
     pub queue_length: u64,
+    /// Provisioned concurrency utilisation (0–1) of a Lambda function over the period; `None`
+    /// for fleets, and at a level of 0 (insufficient data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioned_utilisation: Option<f64>,
 }
 
 /// The fleet's capacity as a policy sees it.
@@ -164,13 +168,18 @@ pub fn show_metric(metric: TargetMetric, value: f64) -> String {
     match metric {
         TargetMetric::Cpu => format!("CPU {:.1} %", value * 100.0),
         TargetMetric::RequestsPerTarget => format!("{value:.1} requests per target"),
+        TargetMetric::ProvisionedConcurrencyUtilization => {
+            format!("provisioned concurrency utilisation {:.1} %", value * 100.0)
+        }
     }
 }
 
 /// A threshold or target of `metric` as a person reads it: CPU as a percentage ("50 %").
 pub fn show_threshold(metric: TargetMetric, value: f64) -> String {
     match metric {
-        TargetMetric::Cpu => format!("{} %", round_display(value * 100.0)),
+        TargetMetric::Cpu | TargetMetric::ProvisionedConcurrencyUtilization => {
+            format!("{} %", round_display(value * 100.0))
+        }
         TargetMetric::RequestsPerTarget => format!("{}", round_display(value)),
     }
 }

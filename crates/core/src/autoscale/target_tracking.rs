@@ -24,6 +24,9 @@ pub enum TargetMetric {
     Cpu,
     /// `ALBRequestCountPerTarget`: requests per in-service instance per period.
     RequestsPerTarget,
+    /// `LambdaProvisionedConcurrencyUtilization` (Application Auto Scaling): provisioned
+    /// environments busy ÷ provisioned concurrency configured, averaged over the period, 0–1.
+    ProvisionedConcurrencyUtilization,
 }
 
 impl TargetMetric {
@@ -32,6 +35,7 @@ impl TargetMetric {
         match self {
             TargetMetric::Cpu => d.cpu_utilisation,
             TargetMetric::RequestsPerTarget => d.requests_per_target,
+            TargetMetric::ProvisionedConcurrencyUtilization => d.provisioned_utilisation,
         }
     }
 }

@@ -9,13 +9,12 @@
 
 use serde::Deserialize;
 
-use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction, scheduled};
+use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction};
 use crate::billing::advisor;
 use crate::billing::book::{MachineType, Price, PriceChange, catalog, list_price};
 use crate::billing::catalog::ALB_LCU;
 use crate::billing::purchase::{self, Bought, PlanKind, Purchase};
 use crate::billing::{Invoice, Period, schemes};
-use crate::engine::clock::ClockTime;
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -752,46 +751,12 @@ fn schedule(cx: &Ctx, base: &[Step], raw: &[RawScheduledAction]) -> Result<Vec<S
     let mut actions = Vec::with_capacity(raw.len());
     for (i, a) in raw.iter().enumerate() {
         let p = |f| join(base, &[key("schedule"), index(i), key(f)]);
-        if a.at.trim_start().to_ascii_lowercase().starts_with("day") {
-            return Err(cx.err(
-                &p("at"),
-                format!("\"{}\" names a day of the run", a.at),
-                "a scheduled action repeats: write HH:MM (every day; with days = [\"Mon\", ...] \
-                 on those weekdays) or a weekday and a time, \"Sat 10:00\" (every week)",
-            ));
-        }
-        if a.days.is_some() && ClockTime::parse(&a.at).is_some_and(|c| c.day.is_some()) {
-            return Err(cx.err(
-                &p("days"),
-                format!("`days` with \"{}\", which names its own weekday", a.at),
-                "give either a time of day with days = [...], or a weekday and a time without `days`",
-            ));
-        }
-        let days = a
-            .days
-            .as_ref()
-            .map(|d| crate::scenario::validate::weekdays(cx, &p("days"), d))
-            .transpose()?;
-        let (at, period) = match ClockTime::parse(&a.at) {
-            Some(ClockTime {
-                day: None,
-                second_of_day,
-            }) => (second_of_day, scheduled::DAY),
-            Some(ClockTime {
-                day: Some(day),
-                second_of_day,
-            }) if day < 7 && a.days.is_none() => {
-                (f64::from(day) * 86_400.0 + second_of_day, scheduled::WEEK)
-            }
-            _ => {
-                return Err(cx.err(
-                    &p("at"),
-                    format!("\"{}\" is not a time of day or of the week", a.at),
-                    "write HH:MM (every day at that time; with days = [\"Mon\", ...] on those \
-                     days) or a weekday and a time, \"Sat 10:00\" (every week)",
-                ));
-            }
-        };
+        let runs = crate::scenario::validate::recurrence(
+            cx,
+            &join(base, &[key("schedule"), index(i)]),
+            &a.at,
+            a.days.as_deref(),
+        )?;
         let size = |f, v: Option<i64>| {
             v.map(|v| cx.int_in(&p(f), v, 0, i64::from(MAX_INSTANCES), " instances"))
                 .transpose()
@@ -814,21 +779,10 @@ fn schedule(cx: &Ctx, base: &[Step], raw: &[RawScheduledAction]) -> Result<Vec<S
                 "give min_size, max_size, desired_capacity or several of them",
             ));
         }
-        let Some(days) = days else {
+        for (at, period) in runs {
             actions.push(ScheduledAction {
-                at: SimDuration::from_micros((at * 1e6) as u64),
+                at,
                 period,
-                min_size,
-                max_size,
-                desired_capacity,
-            });
-            continue;
-        };
-        // On given weekdays: one weekly action per day (AWS's recurrence "0 9 * * MON-FRI").
-        for day in days {
-            actions.push(ScheduledAction {
-                at: SimDuration::from_micros(((f64::from(day) * 86_400.0 + at) * 1e6) as u64),
-                period: scheduled::WEEK,
                 min_size,
                 max_size,
                 desired_capacity,

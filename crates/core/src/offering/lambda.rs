@@ -9,6 +9,7 @@
 
 use serde::Deserialize;
 
+use crate::autoscale::ScheduledAction;
 use crate::billing::book::{Price, list_price};
 use crate::billing::catalog::Arch;
 use crate::billing::schemes::{self, Metered};
@@ -21,15 +22,16 @@ use crate::platform::serverless::limits::{
 };
 use crate::platform::serverless::{
     DEFAULT_KEEP_ALIVE, FunctionConfig, FunctionModel, FunctionSetup, MAX_MEMORY_MB, MIN_MEMORY_MB,
-    RUNTIMES, ReservedConcurrency, lambda_memory_for, runtime_cold_start, runtime_names,
+    ProvisionedConcurrency, ProvisionedTargetTracking, RUNTIMES, ReservedConcurrency,
+    lambda_memory_for, runtime_cold_start, runtime_names,
 };
 use crate::results::VariantReport;
 use crate::scenario::doc::Step;
 use crate::scenario::raw::{RawDist, kind_fields};
-use crate::scenario::validate::{Ctx, Result, dist, join, key};
+use crate::scenario::validate::{Ctx, Result, dist, index, join, key};
 use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::traffic::{FunctionInfo, Traffic};
-use crate::usage::{Invocations, Meter, gb_s};
+use crate::usage::{Invocations, Meter, ProvisionedPeriod, gb_s};
 
 use super::{Bills, Configured, Product, ProductFields, RunCtx, variant_report};
 
@@ -70,6 +72,10 @@ pub struct LambdaPrices {
     pub duration: Price,
     /// Per request through an API Gateway HTTP API, in bands (`api_gateway.http.requests`).
     pub gateway: Price,
+    /// Per GB-s of provisioned concurrency configured (`lambda.provisioned.<arch>`).
+    pub provisioned: Price,
+    /// Per GB-s of duration on provisioned environments (`lambda.provisioned_duration.<arch>`).
+    pub provisioned_duration: Price,
 }
 
 impl LambdaPrices {
@@ -82,16 +88,28 @@ impl LambdaPrices {
         ]
     }
 
+    /// The price ids of provisioned concurrency for a function of `arch`: configured, and
+    /// duration on it.
+    pub fn provisioned_ids(arch: Arch) -> [String; 2] {
+        [
+            format!("lambda.provisioned.{}", arch.name()),
+            format!("lambda.provisioned_duration.{}", arch.name()),
+        ]
+    }
+
     /// The list prices of a function of `arch` in `region` of AWS's book.
     ///
     /// # Panics
     /// A region the book does not price.
     pub fn list(region: &str, arch: Arch) -> Self {
         let [r, d, g] = Self::ids(arch).map(|id| list_price(PROVIDER, region, &id));
+        let [pc, pd] = Self::provisioned_ids(arch).map(|id| list_price(PROVIDER, region, &id));
         LambdaPrices {
             requests: r,
             duration: d,
             gateway: g,
+            provisioned: pc,
+            provisioned_duration: pd,
         }
     }
 }
@@ -205,9 +223,29 @@ pub fn run(
     }
     let (_, sched) = engine::run(&mut model, &mut *requests, horizon, progress);
     let outcome = model.finish(sched.pending_events());
-    let description = describe(billing, &outcome.usage);
-    let bill = LambdaBill(billing);
+    let description = describe(billing, &outcome.usage) + &provisioned_label(function);
+    let bill = LambdaBill {
+        billing,
+        provisioned: outcome
+            .usage
+            .provisioned
+            .as_ref()
+            .map(|p| p.periods.clone())
+            .unwrap_or_default(),
+    };
     variant_report(scenario, variant, description, outcome, &bill)
+}
+
+/// ", 100 provisioned", ", provisioned by schedule", ", provisioned by target tracking", or
+/// nothing without provisioned concurrency.
+pub fn provisioned_label(function: &FunctionConfig) -> String {
+    match &function.provisioned_concurrency {
+        ProvisionedConcurrency::None => String::new(),
+        ProvisionedConcurrency::Each(l) => format!(", {l} provisioned"),
+        ProvisionedConcurrency::ByFunction(_) => ", provisioned per function".into(),
+        ProvisionedConcurrency::Schedule(_) => ", provisioned by schedule".into(),
+        ProvisionedConcurrency::TargetTracking(_) => ", provisioned by target tracking".into(),
+    }
 }
 
 /// "Lambda x86_64 512 MB + API Gateway".
@@ -233,9 +271,12 @@ fn memory_label(usage: &Invocations) -> String {
 }
 
 /// The invoice of one Lambda variant: requests and GB-seconds (INIT included), each with its
-/// free-tier line when the free tier applies and a line per price band reached, then API
-/// Gateway HTTP API requests in bands when it fronts the function; each priced from the
-/// variant's prices and citing their source.
+/// free-tier line when the free tier applies and a line per price band reached; with
+/// provisioned concurrency, the GB-s on on-demand environments only, then the provisioned
+/// concurrency configured (each period at a level rounded up to 5 minutes) and the duration on
+/// provisioned environments, each at its own flat rate; then API Gateway HTTP API requests in
+/// bands when it fronts the function; each priced from the variant's prices and citing their
+/// source.
 pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> Invoice {
     let prices = &billing.prices;
     let k = period.usage_scale;
@@ -261,7 +302,7 @@ pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> 
             Metered {
                 item: &duration,
                 category: CostCategory::Compute,
-                quantity: usage.gb_s() * k,
+                quantity: gb_s(usage.mb_ms - usage.provisioned.as_ref().map_or(0, |p| p.mb_ms)) * k,
                 unit: "GB-s",
             },
             &prices.duration,
@@ -269,6 +310,31 @@ pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> 
             month,
         ),
     ];
+    if let Some(pc) = &usage.provisioned {
+        let label = memory_label(usage);
+        priced.push(schemes::by_price(
+            Metered {
+                item: &format!("Lambda provisioned concurrency ({arch}, {label})"),
+                category: CostCategory::Commitment,
+                quantity: pc.configured_gb_s(k),
+                unit: "GB-s",
+            },
+            &prices.provisioned,
+            false,
+            month,
+        ));
+        priced.push(schemes::by_price(
+            Metered {
+                item: &format!("Lambda duration on provisioned concurrency ({arch}, {label})"),
+                category: CostCategory::Compute,
+                quantity: pc.duration_gb_s() * k,
+                unit: "GB-s",
+            },
+            &prices.provisioned_duration,
+            false,
+            month,
+        ));
+    }
     if billing.api_gateway {
         priced.push(schemes::by_price(
             Metered {
@@ -298,23 +364,63 @@ pub fn list_cost(invocations: u64, gb_s: f64, front_door: u64, billing: &LambdaB
     invocations as f64 * prices.requests.usd() + gb_s * prices.duration.usd() + gateway
 }
 
-/// Lambda's bill, for the runner.
-struct LambdaBill<'a>(&'a LambdaBilling);
+/// Lambda's bill, for the runner: its billing options and the periods of provisioned
+/// concurrency of the run (for the shape of cost over time).
+struct LambdaBill<'a> {
+    billing: &'a LambdaBilling,
+    provisioned: Vec<ProvisionedPeriod>,
+}
+
+impl LambdaBill<'_> {
+    /// GB-s of provisioned concurrency configured between `from_s` and `to_s` (unrounded).
+    fn provisioned_gb_s(&self, from_s: f64, to_s: f64) -> f64 {
+        let (from_us, to_us) = ((from_s * 1e6) as u64, (to_s * 1e6) as u64);
+        self.provisioned
+            .iter()
+            .map(|p| {
+                let overlap = p.end_us.min(to_us).saturating_sub(p.start_us.max(from_us));
+                p.mb as f64 * overlap as f64 / 1e3 / crate::usage::MB_MS_PER_GB_S
+            })
+            .sum()
+    }
+}
 
 impl Bills for LambdaBill<'_> {
     type Usage = Invocations;
 
     fn invoice(&self, usage: &Invocations, period: Period) -> Invoice {
-        invoice(usage, self.0, period)
+        invoice(usage, self.billing, period)
     }
 
-    fn interval_cost(&self, row: &IntervalRow, _interval_s: f64) -> f64 {
-        list_cost(row.usage_requests, row.usage_compute, row.arrivals, self.0)
+    /// At list rates; the duration of invocations on provisioned environments is in
+    /// `usage_compute` with the rest, at the on-demand rate (the shape only: the intervals'
+    /// costs are scaled to the invoice's total), and the provisioned concurrency configured in
+    /// the interval at its rate.
+    fn interval_cost(&self, row: &IntervalRow, interval_s: f64) -> f64 {
+        let pc = if self.provisioned.is_empty() {
+            0.0
+        } else {
+            self.provisioned_gb_s(row.end_s - interval_s, row.end_s)
+                * self.billing.prices.provisioned.usd()
+        };
+        list_cost(
+            row.usage_requests,
+            row.usage_compute,
+            row.arrivals,
+            self.billing,
+        ) + pc
     }
 
+    /// Its requests and GB-s at list rates (provisioned concurrency configured is left out of a
+    /// function's weight).
     fn function_weight(&self, f: &FunctionOutcome) -> f64 {
         let c = &f.counters;
-        list_cost(c.arrived - c.throttled, gb_s(f.mb_ms), c.arrived, self.0)
+        list_cost(
+            c.arrived - c.throttled,
+            gb_s(f.mb_ms),
+            c.arrived,
+            self.billing,
+        )
     }
 }
 
@@ -378,6 +484,7 @@ kind_fields! {
         keep_alive: String,
         concurrency: i64,
         reserved_concurrency: RawReserved,
+        provisioned_concurrency: RawProvisioned,
         timeout: String,
         api_gateway: bool,
         free_tier: bool,
@@ -405,6 +512,87 @@ pub enum RawReserved {
     Each(i64),
     /// A reservation by function name (or unique prefix).
     ByFunction(std::collections::BTreeMap<String, i64>),
+}
+
+/// `provisioned_concurrency`: a number for every function, a table by function name (or unique
+/// prefix), `{ schedule = [{ at = "08:00", level = 200, days = [...] }, ...] }` or
+/// `{ target_value = 0.7, min_capacity = 1, max_capacity = 100 }`.
+#[derive(Debug, Clone)]
+pub enum RawProvisioned {
+    /// The same level for every function.
+    Each(i64),
+    /// A table: its keys decide which kind it is (see [`RawProvisionedTable`]).
+    Table(RawProvisionedTable),
+}
+
+/// The keys of a `provisioned_concurrency` table: `schedule`, or `target_value`,
+/// `min_capacity` and `max_capacity`, or function names with their levels.
+#[derive(Debug, Clone, Default)]
+pub struct RawProvisionedTable {
+    /// `schedule = [...]`: scheduled actions.
+    pub schedule: Option<Vec<RawLevelAction>>,
+    /// `target_value`: target tracking's utilisation target.
+    pub target_value: Option<f64>,
+    /// `min_capacity`.
+    pub min_capacity: Option<i64>,
+    /// `max_capacity`.
+    pub max_capacity: Option<i64>,
+    /// Every other key: a function's name (or unique prefix) and its level.
+    pub functions: std::collections::BTreeMap<String, i64>,
+}
+
+/// One action of `provisioned_concurrency = { schedule = [...] }`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawLevelAction {
+    /// `at`: the time of day, `HH:MM`, or of the week, `Sat 10:00`.
+    pub at: String,
+    /// `level`: the provisioned concurrency it sets.
+    pub level: i64,
+    /// `days`: the weekdays a time of day runs on (every day when absent).
+    pub days: Option<Vec<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawProvisioned {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawProvisioned;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a whole number of environments, a table by function name, { schedule = \
+                     [{ at = \"08:00\", level = 10 }] } or { target_value = 0.7, min_capacity = \
+                     1, max_capacity = 100 }",
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+                Ok(RawProvisioned::Each(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+                Ok(RawProvisioned::Each(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> std::result::Result<Self::Value, M::Error> {
+                let mut t = RawProvisionedTable::default();
+                while let Some(k) = map.next_key::<String>()? {
+                    match k.as_str() {
+                        "schedule" => t.schedule = Some(map.next_value()?),
+                        "target_value" => t.target_value = Some(map.next_value()?),
+                        "min_capacity" => t.min_capacity = Some(map.next_value()?),
+                        "max_capacity" => t.max_capacity = Some(map.next_value()?),
+                        _ => {
+                            let level = map.next_value()?;
+                            t.functions.insert(k, level);
+                        }
+                    }
+                }
+                Ok(RawProvisioned::Table(t))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 impl ProductFields for LambdaFields {
@@ -509,6 +697,25 @@ fn validate(
             account_concurrency,
         )?,
     };
+    let provisioned_concurrency = match &raw.provisioned_concurrency {
+        None => ProvisionedConcurrency::None,
+        Some(r) => provisioned(
+            cx,
+            &p("provisioned_concurrency"),
+            r,
+            traffic,
+            account_concurrency,
+            &reserved_concurrency,
+        )?,
+    };
+    if provisioned_concurrency.is_some() && raw.free_tier == Some(true) {
+        return Err(cx.err(
+            &p("free_tier"),
+            "free_tier = true on a function with provisioned concurrency",
+            "AWS's free tier does not apply to functions with provisioned concurrency \
+             (aws.amazon.com/lambda/pricing): drop free_tier or provisioned_concurrency",
+        ));
+    }
     let timeout = match &raw.timeout {
         None => MAX_TIMEOUT,
         Some(text) => {
@@ -528,6 +735,7 @@ fn validate(
         Some(RawArch::Arm64) => Arch::Arm64,
     };
     let [requests, duration, gateway] = LambdaPrices::ids(arch);
+    let [pc, pc_duration] = LambdaPrices::provisioned_ids(arch);
     // Bought on demand: a savings plan needs Lambda's usage hour by hour, not metered yet.
     v.purchase(&["on_demand"])?;
     Ok(PlatformSpec::new(LambdaSpec {
@@ -536,6 +744,7 @@ fn validate(
             keep_alive,
             account_concurrency,
             reserved_concurrency,
+            provisioned_concurrency,
             timeout,
             cold_start,
             memory_from_trace: raw.memory_from_trace.unwrap_or(true),
@@ -548,6 +757,8 @@ fn validate(
                 requests: v.price(&requests)?,
                 duration: v.price(&duration)?,
                 gateway: v.price(&gateway)?,
+                provisioned: v.price(&pc)?,
+                provisioned_duration: v.price(&pc_duration)?,
             },
         },
     }))
@@ -583,30 +794,8 @@ fn reserved(
             let mut list = Vec::with_capacity(map.len());
             for (name, v) in map {
                 let r = range(*v)?;
-                let hits: Vec<usize> = match functions.iter().position(|f| &f.name == name) {
-                    Some(i) => vec![i],
-                    None => (0..functions.len())
-                        .filter(|&i| functions[i].name.starts_with(name.as_str()))
-                        .collect(),
-                };
-                match hits.as_slice() {
-                    [i] => list.push((*i as u32, r)),
-                    _ => {
-                        let some: Vec<&str> =
-                            functions.iter().take(5).map(|f| f.name.as_str()).collect();
-                        return Err(cx.err(
-                            path,
-                            format!(
-                                "\"{name}\" names {} of the replayed functions",
-                                if hits.is_empty() { "none" } else { "several" }
-                            ),
-                            format!(
-                                "give a function's full name or a unique prefix, e.g. {}",
-                                some.join(", ")
-                            ),
-                        ));
-                    }
-                }
+                let i = function_named(cx, path, name, functions)?;
+                list.push((i as u32, r));
             }
             let total = list.iter().map(|&(_, r)| u64::from(r)).sum();
             (ReservedConcurrency::ByFunction(list), total)
@@ -627,4 +816,253 @@ fn reserved(
         ));
     }
     Ok(spec)
+}
+
+/// `provisioned_concurrency`: a level for every function, levels by function name (or unique
+/// prefix), scheduled levels or target tracking. A level is at most the function's reserved
+/// concurrency when it has one, else at most the unreserved account concurrency less 100 (AWS,
+/// configuration-concurrency.html); levels of functions without a reservation share that.
+fn provisioned(
+    cx: &Ctx,
+    path: &[Step],
+    raw: &RawProvisioned,
+    traffic: &Traffic,
+    account: u32,
+    reserved: &ReservedConcurrency,
+) -> Result<ProvisionedConcurrency> {
+    let functions = traffic.functions();
+    let n = functions.len().max(1);
+    let reservations = reserved.per_function(n);
+    let total_reserved: u64 = reservations.iter().flatten().map(|&r| u64::from(r)).sum();
+    let unreserved = u64::from(account).saturating_sub(total_reserved);
+    let pool = unreserved.saturating_sub(u64::from(MIN_UNRESERVED_CONCURRENCY));
+    // The levels each function may reach at once, checked against its reservation or the pool.
+    let check = |at: &[Step], levels: &[u32]| -> Result<()> {
+        let mut shared = 0u64;
+        for (f, &level) in levels.iter().enumerate() {
+            match reservations.get(f).copied().flatten() {
+                Some(r) if level > r => {
+                    let name = functions.get(f).map_or("the function", |i| i.name.as_str());
+                    return Err(cx.err(
+                        at,
+                        format!(
+                            "{level} provisioned is above {name}'s reserved concurrency of {r}"
+                        ),
+                        format!(
+                            "allowed: at most {r} (provisioned concurrency counts toward the \
+                             function's reserved concurrency), or raise reserved_concurrency"
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => shared += u64::from(level),
+            }
+        }
+        if shared > pool {
+            return Err(cx.err(
+                at,
+                format!(
+                    "{shared} provisioned from an unreserved account concurrency of {unreserved} \
+                     leaves less than {MIN_UNRESERVED_CONCURRENCY}"
+                ),
+                format!(
+                    "allowed: at most {pool} in all for functions without reserved concurrency \
+                     (AWS keeps {MIN_UNRESERVED_CONCURRENCY} unreserved); or raise `concurrency` \
+                     (the account's limit)"
+                ),
+            ));
+        }
+        Ok(())
+    };
+    let level = |at: &[Step], v: i64| -> Result<u32> {
+        cx.int_in(at, v, 0, i64::from(account), " provisioned environments")
+    };
+    match raw {
+        RawProvisioned::Each(v) => {
+            let l = level(path, *v)?;
+            check(path, &vec![l; n])?;
+            Ok(ProvisionedConcurrency::Each(l))
+        }
+        RawProvisioned::Table(t) => {
+            let tracking =
+                t.target_value.is_some() || t.min_capacity.is_some() || t.max_capacity.is_some();
+            let kinds = [t.schedule.is_some(), tracking, !t.functions.is_empty()];
+            if kinds.iter().filter(|k| **k).count() != 1 {
+                return Err(cx.err(
+                    path,
+                    "the table mixes kinds of provisioned concurrency (or is empty)",
+                    "give one of: { schedule = [{ at = \"08:00\", level = 200 }, ...] }, \
+                     { target_value = 0.7, min_capacity = 1, max_capacity = 100 }, or levels by \
+                     function name { checkout = 20, search = 5 }",
+                ));
+            }
+            if let Some(actions) = &t.schedule {
+                return schedule(cx, path, actions, &level, &|at, l| check(at, &vec![l; n]));
+            }
+            if tracking {
+                return target_tracking(cx, path, t, &level, &|at, l| check(at, &vec![l; n]));
+            }
+            if traffic.trace_unchecked() {
+                // A replay not checked yet: its function names are resolved when it is.
+                for v in t.functions.values() {
+                    level(path, *v)?;
+                }
+                return Ok(ProvisionedConcurrency::ByFunction(Vec::new()));
+            }
+            if functions.is_empty() {
+                return Err(cx.err(
+                    path,
+                    "a table of levels by function needs traffic that names functions",
+                    "the traffic has one function: write provisioned_concurrency = <number>",
+                ));
+            }
+            let mut list = Vec::with_capacity(t.functions.len());
+            let mut levels = vec![0; n];
+            for (name, v) in &t.functions {
+                let at = join(path, &[Step::owned_key(name)]);
+                let l = level(&at, *v)?;
+                let i = function_named(cx, &at, name, functions)?;
+                list.push((i as u32, l));
+                levels[i] = l;
+            }
+            check(path, &levels)?;
+            Ok(ProvisionedConcurrency::ByFunction(list))
+        }
+    }
+}
+
+/// The function `name` names (in full, or as the unique prefix of one).
+fn function_named(
+    cx: &Ctx,
+    path: &[Step],
+    name: &str,
+    functions: &[FunctionInfo],
+) -> Result<usize> {
+    let hits: Vec<usize> = match functions.iter().position(|f| f.name == name) {
+        Some(i) => vec![i],
+        None => (0..functions.len())
+            .filter(|&i| functions[i].name.starts_with(name))
+            .collect(),
+    };
+    match hits.as_slice() {
+        [i] => Ok(*i),
+        _ => {
+            let some: Vec<&str> = functions.iter().take(5).map(|f| f.name.as_str()).collect();
+            Err(cx.err(
+                path,
+                format!(
+                    "\"{name}\" names {} of the replayed functions",
+                    if hits.is_empty() { "none" } else { "several" }
+                ),
+                format!(
+                    "give a function's full name or a unique prefix, e.g. {}",
+                    some.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+type LevelCheck<'a> = dyn Fn(&[Step], u32) -> Result<()> + 'a;
+type LevelRead<'a> = dyn Fn(&[Step], i64) -> Result<u32> + 'a;
+
+/// `provisioned_concurrency = { schedule = [...] }`: each action's time (as EC2's
+/// `[[variant.schedule]]` writes it) and level.
+fn schedule(
+    cx: &Ctx,
+    path: &[Step],
+    raw: &[RawLevelAction],
+    level: &LevelRead<'_>,
+    check: &LevelCheck<'_>,
+) -> Result<ProvisionedConcurrency> {
+    let at = join(path, &[key("schedule")]);
+    if raw.is_empty() {
+        return Err(cx.err(
+            &at,
+            "the schedule is empty",
+            "give at least one action, e.g. schedule = [{ at = \"08:00\", level = 200 }, \
+             { at = \"20:00\", level = 10 }]",
+        ));
+    }
+    let mut actions = Vec::with_capacity(raw.len());
+    for (i, a) in raw.iter().enumerate() {
+        let here = join(&at, &[index(i)]);
+        let runs = crate::scenario::validate::recurrence(cx, &here, &a.at, a.days.as_deref())?;
+        let l = level(&join(&here, &[key("level")]), a.level)?;
+        check(&join(&here, &[key("level")]), l)?;
+        for (at, period) in runs {
+            actions.push(ScheduledAction {
+                at,
+                period,
+                min_size: None,
+                max_size: None,
+                desired_capacity: Some(l),
+            });
+        }
+    }
+    Ok(ProvisionedConcurrency::Schedule(actions))
+}
+
+/// `provisioned_concurrency = { target_value = 0.7, min_capacity = 1, max_capacity = 100 }`.
+fn target_tracking(
+    cx: &Ctx,
+    path: &[Step],
+    t: &RawProvisionedTable,
+    level: &LevelRead<'_>,
+    check: &LevelCheck<'_>,
+) -> Result<ProvisionedConcurrency> {
+    let p = |f| join(path, &[key(f)]);
+    let need = |f: &'static str, v: Option<i64>| {
+        v.ok_or_else(|| {
+            cx.err(
+                path,
+                format!("target tracking needs `{f}`"),
+                "give target_value, min_capacity and max_capacity, e.g. { target_value = 0.7, \
+                 min_capacity = 1, max_capacity = 100 }",
+            )
+        })
+    };
+    let target_value = match t.target_value {
+        Some(v) if v > 0.0 && v <= 1.0 => v,
+        Some(v) => {
+            return Err(cx.err(
+                &p("target_value"),
+                format!("target_value {v} is out of range"),
+                "allowed: a utilisation above 0 and at most 1 (AWS's examples use 0.7)",
+            ));
+        }
+        None => {
+            return Err(cx.err(
+                path,
+                "target tracking needs `target_value`",
+                "give target_value, min_capacity and max_capacity, e.g. { target_value = 0.7, \
+                 min_capacity = 1, max_capacity = 100 }",
+            ));
+        }
+    };
+    let min_capacity = level(&p("min_capacity"), need("min_capacity", t.min_capacity)?)?;
+    let max_capacity = level(&p("max_capacity"), need("max_capacity", t.max_capacity)?)?;
+    if min_capacity > max_capacity {
+        return Err(cx.err(
+            &p("min_capacity"),
+            format!("{min_capacity} is above max_capacity {max_capacity}"),
+            "min_capacity must not exceed max_capacity",
+        ));
+    }
+    if min_capacity == 0 {
+        return Err(cx.err(
+            &p("min_capacity"),
+            "min_capacity of 0",
+            "allowed: 1 or more (at a level of 0 the utilisation has no data, so target \
+             tracking could never scale out from it)",
+        ));
+    }
+    check(&p("max_capacity"), max_capacity)?;
+    Ok(ProvisionedConcurrency::TargetTracking(
+        ProvisionedTargetTracking {
+            target_value,
+            min_capacity,
+            max_capacity,
+        },
+    ))
 }

@@ -9,6 +9,7 @@ mod autoscaling;
 mod bills;
 mod fleet;
 mod prices;
+mod provisioned;
 mod queueing;
 mod toy_product;
 mod traffic_shapes;

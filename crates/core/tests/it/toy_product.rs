@@ -17,7 +17,7 @@ use scalesim_core::offering::{
 };
 use scalesim_core::platform::PlatformFamily;
 use scalesim_core::platform::serverless::{
-    FunctionConfig, FunctionModel, FunctionSetup, ReservedConcurrency,
+    FunctionConfig, FunctionModel, FunctionSetup, ProvisionedConcurrency, ReservedConcurrency,
 };
 use scalesim_core::results::VariantReport;
 use scalesim_core::scenario::{self, RawFields, ScenarioError, VariantCx};
@@ -116,6 +116,7 @@ impl ProductFields for Fields {
                 keep_alive: SimDuration::from_secs(10),
                 account_concurrency: 1_000,
                 reserved_concurrency: ReservedConcurrency::None,
+                provisioned_concurrency: ProvisionedConcurrency::None,
                 timeout: SimDuration::from_secs(900),
                 cold_start: DurationDist::Constant {
                     secs: cold_ms / 1e3,

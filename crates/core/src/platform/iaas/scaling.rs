@@ -119,6 +119,7 @@ impl FleetModel<'_> {
                 .then(|| self.period_arrivals as f64 / targets as f64),
             in_flight,
             queue_length: self.pool.queue_len() as u64,
+            provisioned_utilisation: None,
         };
         if self.history.len() == HISTORY_LEN {
             self.history.pop_front();

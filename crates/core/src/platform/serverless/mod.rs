@@ -16,6 +16,17 @@
 //!   `ceil_ms(run)` × configured memory).
 //! - Traffic that names functions (a replayed trace) gets one function each: its own
 //!   environments, keep-alive, memory, scale-out rate and reservation, and its own tallies.
+//! - Provisioned concurrency ([`provisioned`]): a function keeps `level` environments
+//!   initialised ahead. They are ready when the level takes effect at the start of the run; a
+//!   level raised later becomes ready after an initialisation time drawn from the function's
+//!   cold-start distribution (from the same random stream). They are never reclaimed by
+//!   keep-alive and are used first: a request takes an idle provisioned environment when there
+//!   is one (no INIT, no cold start), else goes on as above on an on-demand one. They count
+//!   toward the function's reserved concurrency — or, without one, the unreserved pool — busy
+//!   or idle, as AWS counts allocated concurrency. When the level drops, surplus idle
+//!   environments are released at once, busy (or still initialising) ones when they finish. An
+//!   invocation on one that times out resets it: it initialises again. The usage records each
+//!   period at a level and the duration that ran on provisioned environments.
 //!
 //! Keep-alive is applied lazily. With one fixed timeout, idle environments expire in the order
 //! they became idle, so they sit in a deque (oldest idle at the front, most recently used at the
@@ -28,23 +39,29 @@
 
 mod cpu_share;
 pub mod limits;
+pub mod provisioned;
 mod runtimes;
 
 pub use cpu_share::{MAX_MEMORY_MB, MAX_VCPU, MB_PER_VCPU, MIN_MEMORY_MB, vcpu_share};
+pub use provisioned::{ProvisionedConcurrency, ProvisionedTargetTracking};
 pub use runtimes::{RUNTIMES, RuntimePreset, runtime_cold_start, runtime_names};
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use limits::{RequestRate, ScaleOutWindow};
+use provisioned::PROVISIONED_PERIOD;
 
+use crate::autoscale::{
+    Capacity, Datapoint, Decision, HISTORY_LEN, Observation, Policy, TargetTracking,
+};
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::{Integral, RequestSink, Snapshot};
 use crate::platform::books::{Books, Left};
 use crate::platform::{CapacityStats, Outcome, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
-use crate::usage::{Invocations, Meter, gb_s};
+use crate::usage::{Invocations, Meter, ProvisionedPeriod, ProvisionedUsage, gb_s};
 
 /// Default keep-alive of an idle environment: ~10 minutes, fixed since July 2019
 /// (mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes; Shahrad et al., ATC'20).
@@ -61,6 +78,8 @@ pub struct FunctionConfig {
     pub account_concurrency: u32,
     /// Functions' reserved concurrency.
     pub reserved_concurrency: ReservedConcurrency,
+    /// Functions' provisioned concurrency.
+    pub provisioned_concurrency: ProvisionedConcurrency,
     /// The function timeout (1–900 s).
     pub timeout: SimDuration,
     /// Cold-start (INIT) latency.
@@ -130,9 +149,48 @@ pub enum FunctionEvent {
         function: u32,
         /// Whether it was stopped at the function timeout.
         timed_out: bool,
+        /// Whether it ran on a provisioned environment.
+        provisioned: bool,
     },
     /// A reporting interval ended.
     Tick,
+    /// A provisioned environment of a function finished initialising.
+    ProvisionedReady {
+        /// Which function.
+        function: u32,
+    },
+    /// A scheduled action of provisioned concurrency runs (an index into the schedule).
+    ProvisionedAction {
+        /// Which action.
+        action: u32,
+    },
+    /// Target tracking of provisioned concurrency evaluates each function (every minute).
+    ProvisionedEvaluate,
+}
+
+/// The provisioned concurrency of one function.
+#[derive(Debug, Default)]
+struct Provisioned {
+    /// The level configured.
+    level: u32,
+    /// When it was configured.
+    since: SimTime,
+    /// Environments ready and idle, busy, and still initialising.
+    idle: u32,
+    busy: u32,
+    starting: u32,
+    /// Busy provisioned environments over the current metric period (target tracking).
+    busy_area: Integral,
+    /// Its utilisation datapoints, oldest first, at most [`HISTORY_LEN`] (target tracking).
+    history: Vec<Datapoint>,
+}
+
+impl Provisioned {
+    /// Environments allocated: idle, busy or initialising.
+    #[inline]
+    fn allocated(&self) -> u32 {
+        self.idle + self.busy + self.starting
+    }
 }
 
 /// One function's environments.
@@ -141,7 +199,10 @@ struct Function {
     vcpus: f64,
     /// Idle environments by the time they became idle, oldest first.
     idle: VecDeque<SimTime>,
+    /// Requests in flight on on-demand environments.
     busy: u32,
+    /// Its provisioned environments.
+    pc: Provisioned,
     /// Its reserved concurrency (else it draws on the unreserved pool).
     reserved: Option<u32>,
     /// Its scale-out rate.
@@ -160,11 +221,13 @@ pub struct FunctionModel<'a> {
     books: Books<'a>,
     rng: SimRng,
     horizon: SimTime,
-    /// Environments alive over all functions: busy and idle.
+    /// Environments alive over all functions: busy, idle and (provisioned) initialising.
     busy: u32,
     idle: u32,
+    starting: u32,
     peak: u32,
-    /// Requests in flight in functions without a reservation, and the most they may have.
+    /// Concurrency used by functions without a reservation — requests in flight on on-demand
+    /// environments and provisioned environments allocated — and the most they may use.
     unreserved_busy: u32,
     unreserved_limit: u32,
     /// The account's request rate.
@@ -184,6 +247,10 @@ pub struct FunctionModel<'a> {
     env_area_us: f64,
     interval_invocations: u64,
     interval_mb_ms: u128,
+    /// Provisioned concurrency's usage, when it is configured.
+    provisioned: Option<ProvisionedUsage>,
+    /// Target tracking of provisioned concurrency, when it is configured.
+    tracking: Option<TargetTracking>,
 }
 
 impl<'a> FunctionModel<'a> {
@@ -216,16 +283,24 @@ impl<'a> FunctionModel<'a> {
             .map(u64::from)
             .sum();
         let unreserved_limit = u64::from(cfg.account_concurrency).saturating_sub(reserved) as u32;
+        let levels = cfg.provisioned_concurrency.initial_levels(setups.len());
         FunctionModel {
             cfg,
             profile,
             fns: setups
                 .iter()
-                .map(|s| Function {
+                .zip(levels)
+                .map(|(s, level)| Function {
                     memory_mb: s.memory_mb,
                     vcpus: vcpu_share(s.memory_mb),
                     idle: VecDeque::new(),
                     busy: 0,
+                    // The start of the run configures it (`Model::init`).
+                    pc: Provisioned {
+                        level: 0,
+                        idle: level,
+                        ..Provisioned::default()
+                    },
                     reserved: s.reserved,
                     scale_out: ScaleOutWindow::default(),
                     in_expiry: false,
@@ -236,6 +311,7 @@ impl<'a> FunctionModel<'a> {
             horizon,
             busy: 0,
             idle: 0,
+            starting: 0,
             peak: 0,
             unreserved_busy: 0,
             unreserved_limit,
@@ -250,6 +326,14 @@ impl<'a> FunctionModel<'a> {
             env_area_us: 0.0,
             interval_invocations: 0,
             interval_mb_ms: 0,
+            provisioned: cfg
+                .provisioned_concurrency
+                .is_some()
+                .then(ProvisionedUsage::default),
+            tracking: match &cfg.provisioned_concurrency {
+                ProvisionedConcurrency::TargetTracking(t) => Some(t.policy()),
+                _ => None,
+            },
         }
     }
 
@@ -259,7 +343,132 @@ impl<'a> FunctionModel<'a> {
     }
 
     fn alive(&self) -> u32 {
-        self.busy + self.idle
+        self.busy + self.idle + self.starting
+    }
+
+    /// Configure `level` provisioned environments for function `f` at `now`: the period at the
+    /// previous level ends; environments missing are allocated (ready at once when `ready_now`,
+    /// else each after an initialisation time drawn from the cold-start distribution); surplus
+    /// idle ones are released (busy and initialising ones when they finish).
+    fn set_level(
+        &mut self,
+        f: usize,
+        level: u32,
+        now: SimTime,
+        sched: &mut Scheduler<FunctionEvent>,
+        ready_now: bool,
+    ) {
+        let mb = u64::from(self.fns[f].memory_mb);
+        let old = self.fns[f].pc.level;
+        if old == level {
+            return;
+        }
+        if let Some(usage) = self.provisioned.as_mut()
+            && old > 0
+        {
+            usage.periods.push(ProvisionedPeriod {
+                mb: u64::from(old) * mb,
+                start_us: self.fns[f].pc.since.as_micros(),
+                end_us: now.as_micros(),
+                running_at_end: false,
+            });
+        }
+        let unreserved = self.fns[f].reserved.is_none();
+        let to_end = self.interval_end.saturating_since(now).as_micros() as f64;
+        let pc = &mut self.fns[f].pc;
+        pc.level = level;
+        pc.since = now;
+        let allocated = pc.allocated();
+        if level > allocated {
+            let n = level - allocated;
+            if ready_now {
+                pc.idle += n;
+                self.idle += n;
+            } else {
+                pc.starting += n;
+                self.starting += n;
+                for _ in 0..n {
+                    let init = self.cfg.cold_start.sample(&mut self.rng);
+                    sched.schedule_in(
+                        SimDuration::from_secs_f64(init),
+                        FunctionEvent::ProvisionedReady { function: f as u32 },
+                    );
+                }
+            }
+            if unreserved {
+                self.unreserved_busy += n;
+            }
+            self.env_area_us += f64::from(n) * to_end;
+            self.peak = self.peak.max(self.alive());
+        } else {
+            let surplus = (allocated - level).min(pc.idle);
+            pc.idle -= surplus;
+            self.idle -= surplus;
+            if unreserved {
+                self.unreserved_busy -= surplus;
+            }
+            self.env_area_us -= f64::from(surplus) * to_end;
+        }
+    }
+
+    /// Target tracking of function `f` at the end of a metric period at `now`: record the
+    /// period's utilisation (busy provisioned environments averaged over it ÷ the level) and set
+    /// the level the policy decides, within `min_capacity`..=`max_capacity`.
+    fn track(&mut self, f: usize, now: SimTime, sched: &mut Scheduler<FunctionEvent>) {
+        let ProvisionedConcurrency::TargetTracking(t) = &self.cfg.provisioned_concurrency else {
+            return;
+        };
+        let (min, max) = (t.min_capacity, t.max_capacity);
+        let pc = &mut self.fns[f].pc;
+        let area_us = pc.busy_area.take(now);
+        let period_us = PROVISIONED_PERIOD.as_micros() as f64;
+        if pc.history.len() == HISTORY_LEN {
+            pc.history.remove(0);
+        }
+        pc.history.push(Datapoint {
+            end_s: now.as_secs_f64(),
+            provisioned_utilisation: (pc.level > 0)
+                .then(|| area_us / (period_us * f64::from(pc.level))),
+            ..Datapoint::default()
+        });
+        let Some(policy) = self.tracking.as_mut() else {
+            return;
+        };
+        // No warm-up for provisioned concurrency: the level configured is the capacity;
+        // environments still initialising hold scale-in back, as a scale-out in progress does.
+        let decision = policy.decide(&Observation {
+            now,
+            capacity: Capacity {
+                desired: pc.level,
+                booting: pc.starting,
+                warming: 0,
+                in_service: pc.level,
+                draining: 0,
+                min,
+                max,
+                last_change: None,
+            },
+            history: &pc.history,
+            pods: &[],
+        });
+        if let Decision::SetDesired { desired, .. } = decision {
+            self.set_level(f, desired.clamp(min, max), now, sched, false);
+        }
+    }
+
+    /// A provisioned environment of function `f` is free at `now` (initialised, or done with a
+    /// request): idle, or released when the function has more than its level.
+    fn provisioned_free(&mut self, f: usize, now: SimTime) {
+        let pc = &mut self.fns[f].pc;
+        if pc.allocated() >= pc.level {
+            if self.fns[f].reserved.is_none() {
+                self.unreserved_busy -= 1;
+            }
+            self.env_area_us -= self.interval_end.saturating_since(now).as_micros() as f64;
+        } else {
+            pc.idle += 1;
+            self.idle += 1;
+        }
     }
 
     /// Close the reporting interval at `now` (a tick, or the horizon).
@@ -332,7 +541,7 @@ impl<'a> FunctionModel<'a> {
     #[inline]
     fn has_concurrency(&self, f: usize) -> bool {
         match self.fns[f].reserved {
-            Some(r) => self.fns[f].busy < r,
+            Some(r) => self.fns[f].busy + self.fns[f].pc.allocated() < r,
             None => self.unreserved_busy < self.unreserved_limit,
         }
     }
@@ -355,6 +564,16 @@ impl<'a> FunctionModel<'a> {
             self.close_interval(horizon);
         }
         self.reclaim_all_expired(horizon);
+        if let Some(usage) = self.provisioned.as_mut() {
+            for f in self.fns.iter().filter(|f| f.pc.level > 0) {
+                usage.periods.push(ProvisionedPeriod {
+                    mb: u64::from(f.pc.level) * u64::from(f.memory_mb),
+                    start_us: f.pc.since.as_micros(),
+                    end_us: horizon.as_micros(),
+                    running_at_end: true,
+                });
+            }
+        }
         let mut in_flight: Vec<(SimTime, bool, u32)> = pending
             .filter_map(|(_, e)| match e {
                 FunctionEvent::Done {
@@ -363,7 +582,7 @@ impl<'a> FunctionModel<'a> {
                     function,
                     ..
                 } => Some((*arrival, *cold, *function)),
-                FunctionEvent::Tick => None,
+                _ => None,
             })
             .collect();
         in_flight.sort_unstable();
@@ -385,6 +604,7 @@ impl<'a> FunctionModel<'a> {
         let counters = closed.counters;
         let usage = Invocations {
             front_door_requests: counters.arrived,
+            provisioned: self.provisioned,
             ..self.usage
         };
         let horizon_us = self.horizon.as_micros().max(1) as f64;
@@ -418,6 +638,22 @@ impl Model for FunctionModel<'_> {
 
     fn init(&mut self, sched: &mut Scheduler<FunctionEvent>) {
         sched.schedule_in(self.books.interval(), FunctionEvent::Tick);
+        // The levels at the start of the run, initialised ahead.
+        for f in 0..self.fns.len() {
+            let level = std::mem::take(&mut self.fns[f].pc.idle);
+            self.set_level(f, level, SimTime::ZERO, sched, true);
+        }
+        if self.tracking.is_some() {
+            sched.schedule_in(PROVISIONED_PERIOD, FunctionEvent::ProvisionedEvaluate);
+        }
+        if let ProvisionedConcurrency::Schedule(actions) = &self.cfg.provisioned_concurrency {
+            for (i, a) in actions.iter().enumerate() {
+                sched.schedule_in(
+                    a.next_after(SimTime::ZERO).saturating_since(SimTime::ZERO),
+                    FunctionEvent::ProvisionedAction { action: i as u32 },
+                );
+            }
+        }
     }
 
     #[inline]
@@ -425,8 +661,19 @@ impl Model for FunctionModel<'_> {
         let now = sched.now();
         let f = work.function as usize;
         self.books.arrived(work.function);
-        if !self.has_concurrency(f) || !self.rate.allows(now) {
+        // An idle provisioned environment first (its concurrency is already allocated).
+        let provisioned = self.fns[f].pc.idle > 0;
+        if !(provisioned || self.has_concurrency(f)) || !self.rate.allows(now) {
             return self.books.throttled(now, work.function);
+        }
+        if provisioned {
+            self.rate.invoked();
+            let pc = &mut self.fns[f].pc;
+            pc.idle -= 1;
+            pc.busy += 1;
+            pc.busy_area.set(now, f64::from(pc.busy));
+            self.idle -= 1;
+            return self.start(work, now, SimDuration::ZERO, false, true, sched);
         }
         self.reclaim_expired(f, now);
         let cold = self.fns[f].idle.is_empty();
@@ -453,6 +700,110 @@ impl Model for FunctionModel<'_> {
         if self.fns[f].reserved.is_none() {
             self.unreserved_busy += 1;
         }
+        self.start(work, now, init, cold, false, sched);
+    }
+
+    #[inline]
+    fn on_event(&mut self, event: FunctionEvent, sched: &mut Scheduler<FunctionEvent>) {
+        let now = sched.now();
+        match event {
+            FunctionEvent::Done {
+                arrival,
+                cold,
+                function,
+                timed_out,
+                provisioned,
+            } => {
+                let f = function as usize;
+                if provisioned {
+                    let pc = &mut self.fns[f].pc;
+                    pc.busy -= 1;
+                    pc.busy_area.set(now, f64::from(pc.busy));
+                } else {
+                    self.fns[f].busy -= 1;
+                    if self.fns[f].reserved.is_none() {
+                        self.unreserved_busy -= 1;
+                    }
+                }
+                self.busy -= 1;
+                self.busy_area.set(now, f64::from(self.busy));
+                if timed_out {
+                    // "Task timed out": Lambda resets the environment; the next request on
+                    // this function starts a new one (a provisioned one initialises again).
+                    if provisioned {
+                        self.fns[f].pc.starting += 1;
+                        self.starting += 1;
+                        let init =
+                            SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng));
+                        sched.schedule_in(init, FunctionEvent::ProvisionedReady { function });
+                    } else {
+                        self.env_area_us -=
+                            self.interval_end.saturating_since(now).as_micros() as f64;
+                    }
+                    self.books
+                        .timed_out(arrival, Some(arrival), now, cold, function);
+                } else {
+                    if provisioned {
+                        self.provisioned_free(f, now);
+                    } else {
+                        self.fns[f].idle.push_back(now);
+                        self.idle += 1;
+                        if self.fns.len() > 1 && !self.fns[f].in_expiry {
+                            self.fns[f].in_expiry = true;
+                            self.expiry.push(Reverse((now, function)));
+                        }
+                    }
+                    self.books.completed(arrival, arrival, now, cold, function);
+                }
+            }
+            FunctionEvent::Tick => {
+                self.close_interval(now);
+                sched.schedule_in(self.books.interval(), FunctionEvent::Tick);
+            }
+            FunctionEvent::ProvisionedReady { function } => {
+                let f = function as usize;
+                self.fns[f].pc.starting -= 1;
+                self.starting -= 1;
+                self.provisioned_free(f, now);
+            }
+            FunctionEvent::ProvisionedAction { action } => {
+                let ProvisionedConcurrency::Schedule(actions) = &self.cfg.provisioned_concurrency
+                else {
+                    unreachable!("a scheduled action without a schedule (a bug)");
+                };
+                let a = actions[action as usize];
+                if let Some(level) = a.desired_capacity {
+                    for f in 0..self.fns.len() {
+                        self.set_level(f, level, now, sched, false);
+                    }
+                }
+                sched.schedule_in(provisioned::next_run(&a, now).saturating_since(now), event);
+            }
+            FunctionEvent::ProvisionedEvaluate => {
+                for f in 0..self.fns.len() {
+                    self.track(f, now, sched);
+                }
+                sched.schedule_in(PROVISIONED_PERIOD, event);
+            }
+        }
+    }
+}
+
+impl FunctionModel<'_> {
+    /// Start `work` at `now` on an environment of its function already counted as busy there
+    /// (`provisioned`, or on-demand after `init`, `cold` when it is new): meter it and schedule
+    /// its end.
+    #[inline]
+    fn start(
+        &mut self,
+        work: Work,
+        now: SimTime,
+        init: SimDuration,
+        cold: bool,
+        provisioned: bool,
+        sched: &mut Scheduler<FunctionEvent>,
+    ) {
+        let f = work.function as usize;
         self.busy += 1;
         self.busy_area.set(now, f64::from(self.busy));
         self.peak = self.peak.max(self.alive());
@@ -466,6 +817,10 @@ impl Model for FunctionModel<'_> {
         );
         self.interval_invocations += 1;
         self.interval_mb_ms += mb_ms;
+        if provisioned && let Some(usage) = self.provisioned.as_mut() {
+            usage.mb_ms += mb_ms;
+            usage.invocations += 1;
+        }
         if let Some(t) = self.books.tally_mut(work.function) {
             t.mb_ms += mb_ms;
             t.busy_s += (now + latency)
@@ -480,47 +835,8 @@ impl Model for FunctionModel<'_> {
                 cold,
                 function: work.function,
                 timed_out,
+                provisioned,
             },
         );
-    }
-
-    #[inline]
-    fn on_event(&mut self, event: FunctionEvent, sched: &mut Scheduler<FunctionEvent>) {
-        let now = sched.now();
-        match event {
-            FunctionEvent::Done {
-                arrival,
-                cold,
-                function,
-                timed_out,
-            } => {
-                let f = function as usize;
-                self.fns[f].busy -= 1;
-                if self.fns[f].reserved.is_none() {
-                    self.unreserved_busy -= 1;
-                }
-                self.busy -= 1;
-                self.busy_area.set(now, f64::from(self.busy));
-                if timed_out {
-                    // "Task timed out": Lambda resets the environment; the next request on
-                    // this function starts a new one.
-                    self.env_area_us -= self.interval_end.saturating_since(now).as_micros() as f64;
-                    self.books
-                        .timed_out(arrival, Some(arrival), now, cold, function);
-                } else {
-                    self.fns[f].idle.push_back(now);
-                    self.idle += 1;
-                    if self.fns.len() > 1 && !self.fns[f].in_expiry {
-                        self.fns[f].in_expiry = true;
-                        self.expiry.push(Reverse((now, function)));
-                    }
-                    self.books.completed(arrival, arrival, now, cold, function);
-                }
-            }
-            FunctionEvent::Tick => {
-                self.close_interval(now);
-                sched.schedule_in(self.books.interval(), FunctionEvent::Tick);
-            }
-        }
     }
 }

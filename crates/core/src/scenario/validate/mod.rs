@@ -218,6 +218,63 @@ pub(crate) fn weekdays(cx: &Ctx, path: &[Step], days: &[String]) -> Result<Vec<u
     Ok(out)
 }
 
+/// When a scheduled action at `path` runs: `at` a time of day (`"08:00"`, every day, or on
+/// `days` each week) or of the week (`"Sat 10:00"`, every week, without `days`), as
+/// `(time within its period, period)` — one weekly run per day of `days` (AWS's recurrence
+/// `0 8 * * MON-FRI`). Errors are located at `path`'s `at` or `days`.
+pub(crate) fn recurrence(
+    cx: &Ctx,
+    path: &[Step],
+    at: &str,
+    days: Option<&[String]>,
+) -> Result<Vec<(SimDuration, SimDuration)>> {
+    use crate::autoscale::scheduled::{DAY, WEEK};
+    use crate::engine::clock::ClockTime;
+    let p = |f| join(path, &[key(f)]);
+    if at.trim_start().to_ascii_lowercase().starts_with("day") {
+        return Err(cx.err(
+            &p("at"),
+            format!("\"{at}\" names a day of the run"),
+            "a scheduled action repeats: write HH:MM (every day; with days = [\"Mon\", ...] \
+             on those weekdays) or a weekday and a time, \"Sat 10:00\" (every week)",
+        ));
+    }
+    if days.is_some() && ClockTime::parse(at).is_some_and(|c| c.day.is_some()) {
+        return Err(cx.err(
+            &p("days"),
+            format!("`days` with \"{at}\", which names its own weekday"),
+            "give either a time of day with days = [...], or a weekday and a time without `days`",
+        ));
+    }
+    let days = days.map(|d| weekdays(cx, &p("days"), d)).transpose()?;
+    let (at_s, period) = match ClockTime::parse(at) {
+        Some(ClockTime {
+            day: None,
+            second_of_day,
+        }) => (second_of_day, DAY),
+        Some(ClockTime {
+            day: Some(day),
+            second_of_day,
+        }) if day < 7 && days.is_none() => (f64::from(day) * 86_400.0 + second_of_day, WEEK),
+        _ => {
+            return Err(cx.err(
+                &p("at"),
+                format!("\"{at}\" is not a time of day or of the week"),
+                "write HH:MM (every day at that time; with days = [\"Mon\", ...] on those \
+                 days) or a weekday and a time, \"Sat 10:00\" (every week)",
+            ));
+        }
+    };
+    let micros = |s: f64| SimDuration::from_micros((s * 1e6) as u64);
+    Ok(match days {
+        None => vec![(micros(at_s), period)],
+        Some(days) => days
+            .into_iter()
+            .map(|d| (micros(f64::from(d) * 86_400.0 + at_s), WEEK))
+            .collect(),
+    })
+}
+
 pub(crate) fn join(base: &[Step], tail: &[Step]) -> Vec<Step> {
     base.iter().chain(tail).cloned().collect()
 }
