@@ -412,6 +412,7 @@ pub fn variant_report<B: Bills>(
         worst_p99_window,
         worst_failed_window,
         scaling_activities: outcome.activities,
+        interruptions: outcome.interruptions,
         functions,
         timeseries,
     }
