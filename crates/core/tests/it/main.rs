@@ -10,5 +10,6 @@ mod bills;
 mod fleet;
 mod prices;
 mod queueing;
+mod spot;
 mod toy_product;
 mod traffic_shapes;
