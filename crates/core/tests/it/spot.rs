@@ -289,3 +289,42 @@ purchase = {purchase}
         r#"{ option = "spot", interruptions_at = ["1h"], notice = "30s" }"#,
     ));
 }
+
+/// `scenarios/batch-spot.toml` says what it shows: every spot variant costs about 0.37 of on
+/// demand (the same instance-hours at the book's ratio, plus 120 s of notice per interruption);
+/// the busy pool is interrupted and the unlucky ones six times each (replayed); retried jobs
+/// all finish or are still running (none failed), and with "fail" exactly the jobs the
+/// terminations name are timed out.
+#[test]
+fn the_shipped_batch_spot_scenario_shows_cost_against_interruptions() {
+    let path = crate::common::manifest_dir().join("scenarios/batch-spot.toml");
+    let r = crate::common::run(&crate::common::load(&path));
+    let [od, spot, busy, retry, fail] = &r.variants[..] else {
+        panic!("five variants");
+    };
+    for v in [spot, busy, retry, fail] {
+        let ratio = v.cost.total_usd / od.cost.total_usd;
+        assert!((ratio - 0.37).abs() < 0.01, "{}: {ratio}", v.name);
+    }
+    assert!(busy.interruptions > 0);
+    assert_eq!((retry.interruptions, fail.interruptions), (6, 6));
+    let failed_by_terminations: u64 = fail
+        .scaling_activities
+        .iter()
+        .filter_map(|a| {
+            a.reason
+                .strip_prefix("terminated by spot interruption: instance ")
+        })
+        .map(|rest| {
+            let n = rest.split(", ").nth(1).unwrap();
+            n.split(' ').next().unwrap().parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(fail.requests.timed_out, failed_by_terminations);
+    assert_eq!(retry.requests.timed_out, 0);
+    assert_eq!(od.requests.timed_out, 0);
+    for v in &r.variants {
+        let c = v.requests;
+        assert_eq!(c.completed + c.timed_out + c.in_flight_at_end, c.arrived);
+    }
+}
