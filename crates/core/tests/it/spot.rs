@@ -328,3 +328,88 @@ fn the_shipped_batch_spot_scenario_shows_cost_against_interruptions() {
         assert_eq!(c.completed + c.timed_out + c.in_flight_at_end, c.arrived);
     }
 }
+
+/// One m7g.large, one slot, one 600 s job at 0 s; an interruption replayed at 100 s with the
+/// 120 s notice: the instance terminates at 220 s with the job running, and the job is sent
+/// again. Its replacement launched at 100 s; when it serves depends on its boot time:
+/// - boot 60 s (serving at 160 s): the job starts again at 220 s and ends at 820 s, before the
+///   15-minute horizon: completed, latency 820 s;
+/// - boot 300 s (serving at 400 s), queue timeout 30 s: the retry waits from 220 s and times
+///   out at 250 s — its wait is counted from the retry, not from its arrival at 0 s;
+/// - boot 300 s, `queue_timeout = "never"`: it starts at 400 s and would end at 1,000 s: still
+///   in flight at the horizon (900 s).
+#[test]
+fn a_retry_waits_for_a_slot_from_when_it_is_sent_again() {
+    let text = |boot_ms: u64, queue_timeout: &str| {
+        format!(
+            r#"
+name = "spot-retry-wait"
+horizon = "15m"
+interval = "1m"
+[traffic]
+arrivals = {{ process = "list", at_s = [0] }}
+[traffic.request]
+duration = {{ dist = "constant", ms = 600000 }}
+cpu_fraction = 0.0
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 1
+slots = 1
+queue_timeout = "{queue_timeout}"
+boot_time = {{ dist = "constant", ms = {boot_ms} }}
+load_balancer = false
+purchase = {{ option = "spot", interruptions_at = ["100s"] }}
+"#
+        )
+    };
+    let fates = |v: &scalesim_core::results::VariantReport| {
+        let c = v.requests;
+        (c.completed, c.timed_out, c.in_flight_at_end)
+    };
+    let quick = run_one(&text(60_000, "30s"));
+    assert_eq!(fates(&quick), (1, 0, 0));
+    assert_eq!(quick.latency_ms.max_ms, 820_000.0);
+    assert_eq!(fates(&run_one(&text(300_000, "30s"))), (0, 1, 0));
+    assert_eq!(fates(&run_one(&text(300_000, "never"))), (0, 0, 1));
+}
+
+/// An autoscaled group keeps its desired capacity: target tracking held at 3 (min = max = 3),
+/// an interruption replayed at 30 min. The replacement launches at the notice, so for the 120 s
+/// of notice four instances are alive (peak 4) while the desired capacity stays 3 in every
+/// interval; the two activity lines say so (desired 3 → 3).
+#[test]
+fn an_autoscaled_group_keeps_its_desired_capacity() {
+    let v = run_one(
+        r#"
+name = "spot-asg"
+horizon = "1h"
+interval = "5m"
+[traffic]
+arrivals = { process = "even", rate_per_s = 10 }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 0.5
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+slots = 8
+autoscaling = { policy = "target_tracking", predefined_metric_type = "ASGAverageCPUUtilization", target_value = 50, min_size = 3, max_size = 3 }
+load_balancer = false
+purchase = { option = "spot", interruptions_at = ["30m"] }
+"#,
+    );
+    assert_eq!(v.interruptions, 1);
+    assert_eq!(v.capacity.peak_instances, 4);
+    assert!(v.timeseries.iter().all(|r| r.desired == Some(3)));
+    let acts: Vec<(f64, u32, u32)> = v
+        .scaling_activities
+        .iter()
+        .map(|a| (a.at_s, a.from, a.to))
+        .collect();
+    assert_eq!(acts, vec![(1_800.0, 3, 3), (1_920.0, 3, 3)]);
+    let c = v.requests;
+    assert_eq!(c.completed + c.in_flight_at_end, c.arrived);
+}
