@@ -174,3 +174,34 @@ impl FleetModel<'_> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    fn at_rate(per_instance_hour: f64) -> Interruptions {
+        Interruptions {
+            per_instance_hour,
+            at: Vec::new(),
+            notice: SimDuration::from_secs(120),
+            on_interruption: OnInterruption::Retry,
+        }
+    }
+
+    /// Rate 0 draws nothing; at 0.5 per hour the mean time to an interruption is 1 / 0.5 = 2 h.
+    /// 10,000 draws of an exponential (standard deviation = mean) give a mean within
+    /// 2 h × 4 / √10,000 = 0.08 h of it (4 σ).
+    #[test]
+    fn draws_are_exponential_at_the_rate() {
+        let mut rng = RngStreams::new(1).stream("spot/test");
+        assert_eq!(at_rate(0.0).draw(&mut rng), None);
+        let spot = at_rate(0.5);
+        let n = 10_000;
+        let hours: f64 = (0..n)
+            .map(|_| spot.draw(&mut rng).unwrap().as_secs_f64() / 3_600.0)
+            .sum::<f64>()
+            / f64::from(n);
+        assert!((hours - 2.0).abs() < 0.08, "{hours}");
+    }
+}
