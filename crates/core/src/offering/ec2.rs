@@ -472,8 +472,8 @@ fn bought(v: &VariantCx<'_>) -> Result<Bought> {
 }
 
 /// AWS's interruption notice: two minutes (Amazon EC2 user guide, "Spot Instance interruption
-/// notices", read 2026-11: "two minutes before Amazon EC2 stops or terminates your Spot
-/// Instance").
+/// notices", read 2026-11: the notice comes two minutes before EC2 stops or terminates the
+/// instance).
 pub const SPOT_NOTICE: SimDuration = SimDuration::from_secs(120);
 
 /// How a spot fleet's instances are interrupted (`None` when it is not on spot): at the
