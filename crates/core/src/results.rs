@@ -203,12 +203,17 @@ pub struct VariantReport {
     /// See `worst_p99_window`; `None` when no interval had a failed request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worst_failed_window: Option<Window>,
-    /// Every change of desired capacity (fleets).
+    /// Every change of desired capacity (fleets), and every spot interruption's notice and
+    /// termination.
     pub scaling_activities: Vec<ScalingActivity>,
     /// What to commit to, from the hourly usage (fleets): the savings plan and the
     /// reservation that cost least.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitment: Option<crate::billing::advisor::CommitmentAdvice>,
+    /// Instances interrupted (spot fleets): notices received over the run. Absent from
+    /// `summary.json` when 0, so reports of variants that are not on spot are unchanged.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub interruptions: u64,
     /// Per function, most requests first (traffic that names functions only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<FunctionReport>,
@@ -313,6 +318,11 @@ pub fn slo_misses(slo: &Slo, p99_ms: f64, throttled_pct: f64, timed_out_pct: f64
         why.push(format!("{} > {limit} % failed", parts.join(" + ")));
     }
     why
+}
+
+/// Whether a count is 0 (left out of `summary.json`).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn round_ms(v: f64) -> String {

@@ -41,6 +41,7 @@ struct Row<'a> {
     cost_commitment_usd: f64,
     cost_per_million_arrived_usd: Option<f64>,
     monthly_730h_usd: f64,
+    interruptions: u64,
 }
 
 /// The summary as CSV text.
@@ -86,6 +87,7 @@ pub fn summary_csv(report: &RunReport) -> String {
             cost_commitment_usd: v.cost.category_usd(CostCategory::Commitment).unwrap_or(0.0),
             cost_per_million_arrived_usd: v.cost_per_million_arrived_usd,
             monthly_730h_usd: v.projection_monthly.total_usd,
+            interruptions: v.interruptions,
         })
         .expect("writing CSV to memory cannot fail");
     }

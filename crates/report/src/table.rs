@@ -253,6 +253,9 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
     if !report.variants.iter().any(committed) {
         rows.retain(|(label, _)| *label != "  capacity bought ahead");
     }
+    if report.variants.iter().any(|v| v.interruptions > 0) {
+        rows.push(("spot interruptions", Text(|v| count(v.interruptions))));
+    }
     if report.slo.is_some() {
         rows.push((
             "meets the SLO",

@@ -123,8 +123,12 @@ pub enum Purchase {
         /// The spot price as a share of on-demand, if the scenario gives one (else the book's
         /// `ec2.spot`).
         price_ratio: Option<f64>,
-        /// Interruptions per instance-hour, if given (else the book's).
+        /// Interruptions per instance-hour, if given (else the book's, unless
+        /// `interruptions_at_s` replays interruptions).
         interruptions_per_hour: Option<f64>,
+        /// Replayed interruptions: seconds from the start of the run at which the
+        /// longest-running instance gets its notice (empty: none replayed).
+        interruptions_at_s: Vec<f64>,
         /// Seconds of notice before an interrupted instance goes, if given (else the
         /// provider's: 120 s on AWS).
         notice_s: Option<f64>,

@@ -13,14 +13,14 @@ use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction};
 use crate::billing::advisor;
 use crate::billing::book::{MachineType, Price, PriceChange, catalog, list_price};
 use crate::billing::catalog::ALB_LCU;
-use crate::billing::purchase::{self, Bought, PlanKind, Purchase};
+use crate::billing::purchase::{self, Bought, OnInterruption, PlanKind, Purchase};
 use crate::billing::{Invoice, Period, schemes};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
 use crate::platform::iaas::{
-    Balancer, DEFAULT_DEREGISTRATION_DELAY, DEFAULT_QUEUE_TIMEOUT, FleetConfig, FleetModel,
-    MAX_INSTANCES, default_boot_time,
+    self, Balancer, DEFAULT_DEREGISTRATION_DELAY, DEFAULT_QUEUE_TIMEOUT, FleetConfig, FleetModel,
+    FleetRngs, Interruptions, MAX_INSTANCES, default_boot_time,
 };
 use crate::results::VariantReport;
 use crate::scenario::doc::Step;
@@ -201,13 +201,18 @@ pub fn run(
     } = cx;
     let horizon = SimTime::ZERO + scenario.horizon;
     let profile = &scenario.traffic.profile;
-    let rng = streams.stream(&format!("boot/{}", variant.name));
+    // Each concern its own stream: interruptions draw from `spot/<variant>` only, so a fleet
+    // that is not on spot sees the boot times it always saw.
+    let rngs = FleetRngs {
+        boot: streams.stream(&format!("boot/{}", variant.name)),
+        spot: streams.stream(&format!("spot/{}", variant.name)),
+    };
     let mut model = FleetModel::new(
         fleet,
         profile,
         scenario.traffic.functions().len(),
         policy.build(),
-        rng,
+        rngs,
         horizon,
         scenario.interval,
     );
@@ -496,6 +501,48 @@ fn bought(v: &VariantCx<'_>) -> Result<Bought> {
     Ok(Bought { purchase, rate })
 }
 
+/// AWS's interruption notice: two minutes (Amazon EC2 user guide, "Spot Instance interruption
+/// notices", read 2026-11: the notice comes two minutes before EC2 stops or terminates the
+/// instance).
+pub const SPOT_NOTICE: SimDuration = SimDuration::from_secs(120);
+
+/// How a spot fleet's instances are interrupted (`None` when it is not on spot): at the
+/// scenario's `interruptions_per_hour`, else — unless `interruptions_at` replays
+/// interruptions, which then stand alone — at the book's `ec2.spot_interruptions` for the
+/// variant's region; with the scenario's `notice`, else [`SPOT_NOTICE`].
+///
+/// # Errors
+/// The book has no interruption rate for the region.
+fn interruptions(v: &VariantCx<'_>, purchase: &Purchase) -> Result<Option<Interruptions>> {
+    let Purchase::Spot {
+        interruptions_per_hour,
+        interruptions_at_s,
+        notice_s,
+        on_interruption,
+        ..
+    } = purchase
+    else {
+        return Ok(None);
+    };
+    let per_instance_hour = match interruptions_per_hour {
+        Some(rate) => *rate,
+        None if !interruptions_at_s.is_empty() => 0.0,
+        None => v.price("ec2.spot_interruptions")?.usd(),
+    };
+    Ok(Some(Interruptions {
+        per_instance_hour,
+        at: interruptions_at_s
+            .iter()
+            .map(|&s| SimDuration::from_secs_f64(s))
+            .collect(),
+        notice: notice_s.map_or(SPOT_NOTICE, SimDuration::from_secs_f64),
+        on_interruption: match on_interruption {
+            OnInterruption::Retry => iaas::OnInterruption::Retry,
+            OnInterruption::Fail => iaas::OnInterruption::Fail,
+        },
+    }))
+}
+
 /// Validate the fields of a `platform = "ec2"` variant at `base`.
 ///
 /// # Errors
@@ -667,6 +714,7 @@ fn validate(
                 None => Vec::new(),
             },
             balancer,
+            interruptions: interruptions(v, &bought.purchase)?,
         },
         policy,
         billing: Ec2Billing {

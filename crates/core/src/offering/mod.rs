@@ -413,6 +413,7 @@ pub fn variant_report<B: Bills>(
         worst_failed_window,
         scaling_activities: outcome.activities,
         commitment: None,
+        interruptions: outcome.interruptions,
         functions,
         timeseries,
     }

@@ -95,8 +95,10 @@ pub struct Outcome<U> {
     pub usage: U,
     /// One row per reporting interval.
     pub timeseries: Vec<IntervalRow>,
-    /// Every change of desired capacity (fleets).
+    /// Every change of desired capacity (fleets), and every interruption.
     pub activities: Vec<ScalingActivity>,
+    /// Instances interrupted (spot fleets; 0 elsewhere).
+    pub interruptions: u64,
     /// Per function, in the traffic's function order (traffic that names functions only).
     pub functions: Vec<FunctionOutcome>,
     /// When the last request completed, seconds from the start (`None` when none did).

@@ -172,6 +172,7 @@ pub struct RawPurchase {
     pub commitment_per_hour: Option<f64>,
     pub price_ratio: Option<f64>,
     pub interruptions_per_hour: Option<f64>,
+    pub interruptions_at: Option<Vec<String>>,
     pub notice: Option<String>,
     pub on_interruption: Option<String>,
 }

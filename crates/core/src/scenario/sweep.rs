@@ -3,7 +3,7 @@
 //! Any numeric field can be a list, `rate_per_s = [10, 50, 100]`, or a range,
 //! `rate_per_s = { from = 1, to = 500, steps = 20, scale = "log" }` ("linear" by default;
 //! both ends included). Several such fields make a grid. Fields that are lists by nature
-//! (`hourly`, `weekly`, `at_s`, `values_ms`) are not sweeps. Each point of the grid is the scenario text
+//! (`hourly`, `weekly`, `at_s`, `values_ms`, `interruptions_at`) are not sweeps. Each point of the grid is the scenario text
 //! with the swept values written in, parsed and validated like any scenario — so a point that
 //! makes no sense fails with the usual file, line and field.
 
@@ -16,7 +16,14 @@ use super::{Located, Scenario, ScenarioError, parse, parse_with, takes_fractions
 use crate::traffic::Traces;
 
 /// Fields whose value is a list by nature, never a sweep.
-const LIST_FIELDS: [&str; 5] = ["hourly", "weekly", "at_s", "values_ms", "functions"];
+const LIST_FIELDS: [&str; 6] = [
+    "hourly",
+    "weekly",
+    "at_s",
+    "values_ms",
+    "functions",
+    "interruptions_at",
+];
 
 /// Most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;

@@ -11,5 +11,6 @@ mod fleet;
 mod prices;
 mod provisioned;
 mod queueing;
+mod spot;
 mod toy_product;
 mod traffic_shapes;

@@ -74,6 +74,7 @@ impl<'a> FleetModel<'a> {
             },
             timeseries: books.timeseries,
             activities: self.activities,
+            interruptions: self.interruptions,
             functions: books.functions,
             last_completion_s: books.last_completion.map(|t| t.as_secs_f64()),
         }

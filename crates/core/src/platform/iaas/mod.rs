@@ -20,6 +20,9 @@
 //!   warm-up, requests per target, queue) and asks its policy for a decision: policies see
 //!   completed periods only. Scale-in drains instances: no new requests, in-flight ones finish,
 //!   and whatever still runs at the end of the deregistration delay is dropped (timed out).
+//! - Interruptions (spot capacity, `spot.rs`): an instance told it will be taken away is
+//!   deregistered and replaced at the notice and terminates at its end, its running requests
+//!   retried or failed.
 //! - Metering: each launch's launch and end (the product's meter applies the per-second, 60 s
 //!   minimum rule) and the requests that reached the fleet in each hour (what an hourly-billed
 //!   load balancer meters).
@@ -27,11 +30,13 @@
 mod balancer;
 mod books;
 mod scaling;
+mod spot;
 
 use std::collections::VecDeque;
 
 pub use crate::usage::BalancerHour;
 pub use balancer::Balancer;
+pub use spot::{Interruptions, OnInterruption};
 
 use crate::autoscale::{Datapoint, HISTORY_LEN, Policy, ScheduledAction};
 use crate::dist::DurationDist;
@@ -90,6 +95,8 @@ pub struct FleetConfig {
     pub schedule: Vec<ScheduledAction>,
     /// How clients use the load balancer in front (what it meters).
     pub balancer: Balancer,
+    /// How its instances are interrupted, when they run on spot capacity (`None`: never).
+    pub interruptions: Option<Interruptions>,
 }
 
 impl FleetConfig {
@@ -135,6 +142,21 @@ pub enum FleetEvent {
         /// Index into the schedule.
         action: u32,
     },
+    /// An instance's interruption notice (its drawn time).
+    SpotNotice {
+        /// Index of the instance.
+        instance: u32,
+    },
+    /// A replayed interruption: the longest-running instance gets its notice.
+    SpotTrace {
+        /// Index into the replayed times.
+        index: u32,
+    },
+    /// An interrupted instance's notice ran out: it terminates.
+    SpotEnd {
+        /// Index of the instance.
+        instance: u32,
+    },
 }
 
 impl From<Done> for FleetEvent {
@@ -147,11 +169,23 @@ impl From<Done> for FleetEvent {
     }
 }
 
+/// The random streams of a fleet.
+pub struct FleetRngs {
+    /// Boot times.
+    pub boot: SimRng,
+    /// Interruption times (drawn from only when the fleet has [`Interruptions`]).
+    pub spot: SimRng,
+}
+
 /// The simulation state of a fleet.
 pub struct FleetModel<'a> {
     cfg: &'a FleetConfig,
     policy: Box<dyn Policy + 'a>,
     boot_rng: SimRng,
+    /// Draws the interruption times (untouched without interruptions).
+    spot_rng: SimRng,
+    /// Interruption notices so far.
+    interruptions: u64,
     horizon: SimTime,
     /// The instances, their queue and the request books.
     pool: Pool<'a>,
@@ -168,15 +202,15 @@ pub struct FleetModel<'a> {
 }
 
 impl<'a> FleetModel<'a> {
-    /// A fleet with `cfg.initial` instances in service; `boot_rng` draws boot times;
-    /// `functions` named functions share it (0: the traffic names none) and get tallies.
-    #[allow(clippy::too_many_arguments)]
+    /// A fleet with `cfg.initial` instances in service; `rngs` draw boot times and
+    /// interruptions; `functions` named functions share it (0: the traffic names none) and get
+    /// tallies.
     pub fn new(
         cfg: &'a FleetConfig,
         profile: &'a RequestProfile,
         functions: usize,
         policy: Box<dyn Policy + 'a>,
-        boot_rng: SimRng,
+        rngs: FleetRngs,
         horizon: SimTime,
         interval: SimDuration,
     ) -> Self {
@@ -190,7 +224,9 @@ impl<'a> FleetModel<'a> {
         FleetModel {
             cfg,
             policy,
-            boot_rng,
+            boot_rng: rngs.boot,
+            spot_rng: rngs.spot,
+            interruptions: 0,
             horizon,
             pool,
             desired: initial,
@@ -231,6 +267,7 @@ impl Model for FleetModel<'_> {
                 FleetEvent::Scheduled { action: i as u32 },
             );
         }
+        self.spot_init(sched);
     }
 
     #[inline]
@@ -284,6 +321,9 @@ impl Model for FleetModel<'_> {
                 let next = a.next_after(now + SimDuration::from_micros(1));
                 sched.schedule_in(next - now, FleetEvent::Scheduled { action });
             }
+            FleetEvent::SpotNotice { instance } => self.spot_notice(instance, sched),
+            FleetEvent::SpotTrace { .. } => self.spot_trace(sched),
+            FleetEvent::SpotEnd { instance } => self.spot_end(instance, sched),
         }
     }
 }

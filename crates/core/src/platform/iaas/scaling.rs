@@ -28,11 +28,7 @@ impl FleetModel<'_> {
         });
         if new > self.desired {
             for _ in self.desired..new {
-                let warmup = self.policy.warmup();
-                let i = self.pool.launch(now, State::Booting, warmup);
-                let boot =
-                    SimDuration::from_secs_f64(self.cfg.boot_time.sample(&mut self.boot_rng));
-                sched.schedule_in(boot, FleetEvent::Ready { instance: i });
+                self.launch_one(sched);
             }
         } else {
             for _ in new..self.desired {
@@ -40,6 +36,15 @@ impl FleetModel<'_> {
             }
         }
         self.desired = new;
+    }
+
+    /// Launch one instance: it boots (a drawn boot time), then serves.
+    pub(super) fn launch_one(&mut self, sched: &mut Scheduler<FleetEvent>) {
+        let warmup = self.policy.warmup();
+        let i = self.pool.launch(sched.now(), State::Booting, warmup);
+        let boot = SimDuration::from_secs_f64(self.cfg.boot_time.sample(&mut self.boot_rng));
+        sched.schedule_in(boot, FleetEvent::Ready { instance: i });
+        self.spot_launched(i, sched);
     }
 
     /// Retire one instance: a booting one if any (the newest), else the in-service one with the

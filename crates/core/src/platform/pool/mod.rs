@@ -14,6 +14,12 @@
 //! - **Queue**: when no slot is free the request waits in one FIFO queue. A request that has
 //!   waited [`PoolConfig::queue_timeout`] is dropped, timed out; one that finds
 //!   [`PoolConfig::queue_cap`] requests waiting is dropped at once (timed out, waiting 0).
+//! - **Interruptions**: the owner may *interrupt* a replica ([`Pool::deregister`] at the
+//!   notice, [`Pool::interrupt`] at its end). Its running requests are then failed (timed out)
+//!   or retried: sent again to the pool, where they start afresh (no work is kept) ahead of the
+//!   queue, oldest arrival first, and may wait `queue_timeout` counted from the retry. A
+//!   retried request keeps its arrival (its latency counts the lost attempt) and is counted
+//!   once, whatever its fate; its new start counts as a start in the wait figures.
 //! - **Processor sharing**: a request's CPU-bound part runs at the replica's speed on
 //!   min(parallelism, vCPUs) cores, and the requests on a replica share its vCPUs
 //!   (`sharing.rs`): when their demands exceed the vCPUs all of them slow down alike.
@@ -135,6 +141,9 @@ pub struct Pool<'a> {
     in_service: Vec<u32>,
     /// Waiting requests with their arrival, oldest first.
     queue: VecDeque<(SimTime, Work)>,
+    /// Retried requests waiting (their arrival, when they were sent again), served before
+    /// `queue`. Empty unless the owner interrupts replicas.
+    retries: VecDeque<(SimTime, SimTime, Work)>,
     alive: u32,
     peak: u32,
     /// Requests that had to queue, requests started, and their total wait.
@@ -160,6 +169,7 @@ impl<'a> Pool<'a> {
             replicas: Vec::new(),
             in_service: Vec::new(),
             queue: VecDeque::new(),
+            retries: VecDeque::new(),
             alive: 0,
             peak: 0,
             queued: 0,
@@ -206,9 +216,9 @@ impl<'a> Pool<'a> {
         self.in_service.len()
     }
 
-    /// Requests waiting in the queue.
+    /// Requests waiting in the queue (retries included).
     pub fn queue_len(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.retries.len()
     }
 
     /// Replicas alive (launched, not terminated).
@@ -263,7 +273,9 @@ impl<'a> Pool<'a> {
         self.books.arrived(work.function);
         self.drop_timed_out(now);
         match self.least_loaded() {
-            Some(i) if self.queue.is_empty() => self.start_request(i, now, work, sched),
+            Some(i) if self.queue.is_empty() && self.retries.is_empty() => {
+                self.start_request(i, now, now, work, sched);
+            }
             _ if self.queue.len() >= self.cfg.queue_cap => self.drop_at_once(now, work.function),
             _ => {
                 self.queued += 1;
@@ -286,6 +298,15 @@ impl<'a> Pool<'a> {
     /// Drop queued requests whose wait reached the timeout by `now`.
     #[inline]
     fn drop_timed_out(&mut self, now: SimTime) {
+        while let Some(&(arrival, since, work)) = self.retries.front() {
+            if since + self.cfg.queue_timeout > now {
+                break;
+            }
+            self.retries.pop_front();
+            let end = since + self.cfg.queue_timeout;
+            self.books
+                .timed_out(arrival, None, end, false, work.function);
+        }
         while let Some(&(arrival, work)) = self.queue.front() {
             if arrival + self.cfg.queue_timeout > now {
                 break;
@@ -306,10 +327,16 @@ impl<'a> Pool<'a> {
     /// Start queued requests while an in-service slot is free.
     pub fn dispatch_queue<E: From<Done>>(&mut self, sched: &mut Scheduler<E>) {
         self.drop_timed_out(sched.now());
+        while !self.retries.is_empty() {
+            let Some(i) = self.least_loaded() else { return };
+            if let Some((arrival, since, work)) = self.retries.pop_front() {
+                self.start_request(i, arrival, since, work, sched);
+            }
+        }
         while !self.queue.is_empty() {
             let Some(i) = self.least_loaded() else { break };
             if let Some((arrival, work)) = self.queue.pop_front() {
-                self.start_request(i, arrival, work, sched);
+                self.start_request(i, arrival, arrival, work, sched);
             }
         }
     }
@@ -331,22 +358,25 @@ impl<'a> Pool<'a> {
         }
     }
 
+    /// Start `work`, which arrived at `arrival` and has waited since `since` (its arrival, or
+    /// its retry), on replica `i`.
     fn start_request<E: From<Done>>(
         &mut self,
         i: usize,
         arrival: SimTime,
+        since: SimTime,
         work: Work,
         sched: &mut Scheduler<E>,
     ) {
         let now = sched.now();
         self.advance_cpu(i, now);
-        self.wait_us += u128::from((now - arrival).as_micros());
+        self.wait_us += u128::from((now - since).as_micros());
         // Alone on the replica: the I/O part, then the CPU part on the cores it can use (a
         // recorded duration as recorded).
         let (solo_s, core_s) = run_time(work, self.profile, self.cfg.vcpus, self.cfg.cpu_speed);
         let r = &mut self.replicas[i];
         r.work
-            .start(solo_s, core_s, self.started, (arrival, now, work.function));
+            .start(solo_s, core_s, self.started, (arrival, now, work));
         r.in_flight += 1;
         self.started += 1;
         self.reschedule(i, sched);
@@ -401,19 +431,19 @@ impl<'a> Pool<'a> {
             };
             let busy_us = now.saturating_since(r.start).as_micros();
             self.busy_us += busy_us;
-            if let Some(t) = self.books.tally_mut(r.function) {
+            if let Some(t) = self.books.tally_mut(r.work.function) {
                 t.busy_s += busy_us as f64 / 1e6;
             }
             self.books
-                .completed(r.arrival, r.start, now, false, r.function);
+                .completed(r.arrival, r.start, now, false, r.work.function);
         }
-        let terminated =
-            if self.replicas[i].state == State::Draining && self.replicas[i].in_flight == 0 {
-                Some(self.terminate(i, now))
-            } else {
-                self.reschedule(i, sched);
-                None
-            };
+        let r = &self.replicas[i];
+        let terminated = if r.state == State::Draining && r.in_flight == 0 && !r.interrupted {
+            Some(self.terminate(i, now))
+        } else {
+            self.reschedule(i, sched);
+            None
+        };
         self.dispatch_queue(sched);
         terminated
     }
@@ -470,21 +500,86 @@ impl<'a> Pool<'a> {
     /// draining.
     pub fn abandon(&mut self, i: u32, now: SimTime) -> Option<SimTime> {
         let i = i as usize;
-        if self.replicas[i].state != State::Draining {
+        if self.replicas[i].state != State::Draining || self.replicas[i].interrupted {
             return None;
         }
-        self.advance_cpu(i, now);
-        let dropped = self.replicas[i].abandon_all();
-        for r in dropped {
-            let busy_us = now.saturating_since(r.start).as_micros();
-            self.busy_us += busy_us;
-            if let Some(t) = self.books.tally_mut(r.function) {
-                t.busy_s += busy_us as f64 / 1e6;
-            }
+        for r in self.take_running(i, now) {
             self.books
-                .timed_out(r.arrival, Some(r.start), now, false, r.function);
+                .timed_out(r.arrival, Some(r.start), now, false, r.work.function);
         }
         Some(self.terminate(i, now))
+    }
+
+    /// Take the requests running on replica `i` off it at `now`, their time so far counted as
+    /// served.
+    fn take_running(&mut self, i: usize, now: SimTime) -> Vec<Running> {
+        self.advance_cpu(i, now);
+        let taken = self.replicas[i].abandon_all();
+        for r in &taken {
+            let busy_us = now.saturating_since(r.start).as_micros();
+            self.busy_us += busy_us;
+            if let Some(t) = self.books.tally_mut(r.work.function) {
+                t.busy_s += busy_us as f64 / 1e6;
+            }
+        }
+        taken
+    }
+
+    /// Replica `i` received an interruption notice at `now`: it takes no new requests (a
+    /// booting one never will) and stays up, finishing what it runs, until the owner calls
+    /// [`Pool::interrupt`]. Returns its state before: the owner replaces a booting or
+    /// in-service replica. A draining or terminated one, or one already interrupted, is left
+    /// as it is.
+    pub fn deregister(&mut self, i: u32, now: SimTime) -> State {
+        let r = &mut self.replicas[i as usize];
+        let before = r.state;
+        if r.interrupted || !matches!(before, State::Booting | State::InService) {
+            return before;
+        }
+        r.state = State::Draining;
+        r.interrupted = true;
+        self.in_service.retain(|&j| j != i);
+        self.capacity_changed(now);
+        before
+    }
+
+    /// Replica `i`'s interruption takes effect: the requests still running on it are retried
+    /// (`retry`: sent again to the pool, see the module docs) or failed (timed out), and it
+    /// terminates. Returns when it was launched and how many requests it had running; `None`
+    /// (nothing done) when it had already terminated.
+    pub fn interrupt<E: From<Done>>(
+        &mut self,
+        i: u32,
+        retry: bool,
+        sched: &mut Scheduler<E>,
+    ) -> Option<(SimTime, usize)> {
+        let (i, now) = (i as usize, sched.now());
+        if self.replicas[i].state == State::Terminated {
+            return None;
+        }
+        if self.replicas[i].state != State::Draining {
+            self.in_service.retain(|&j| j as usize != i);
+        }
+        let mut taken = self.take_running(i, now);
+        let launched = self.terminate(i, now);
+        let n = taken.len();
+        // The heap's order is deterministic but arbitrary: oldest arrival first.
+        taken.sort_by_key(|r| (r.arrival, r.start));
+        for r in taken {
+            if !retry {
+                self.books
+                    .timed_out(r.arrival, Some(r.start), now, false, r.work.function);
+                continue;
+            }
+            // Sent again: it starts at once where a slot is free (before the queue), else waits.
+            match self.least_loaded() {
+                Some(j) if self.retries.is_empty() => {
+                    self.start_request(j, r.arrival, now, r.work, sched);
+                }
+                _ => self.retries.push_back((r.arrival, now, r.work)),
+            }
+        }
+        Some((launched, n))
     }
 
     /// Requests running on alive replicas.
@@ -564,7 +659,7 @@ impl<'a> Pool<'a> {
     pub fn close(mut self, horizon: SimTime) -> PoolClosed {
         for r in self.replicas.iter().flat_map(|r| r.work.running()) {
             self.busy_us += horizon.saturating_since(r.start).as_micros();
-            if let Some(t) = self.books.tally_mut(r.function) {
+            if let Some(t) = self.books.tally_mut(r.work.function) {
                 t.busy_s += horizon.saturating_since(r.start).as_secs_f64();
             }
         }
@@ -573,7 +668,7 @@ impl<'a> Pool<'a> {
             .replicas
             .iter()
             .flat_map(|r| r.work.running())
-            .map(|r| (r.arrival, r.start, r.function))
+            .map(|r| (r.arrival, r.start, r.work.function))
             .collect();
         running.sort_unstable();
         let queue_timeout = self.cfg.queue_timeout;
@@ -587,6 +682,23 @@ impl<'a> Pool<'a> {
             })
             .chain(self.queue.iter().map(|&(arrival, work)| {
                 let end = arrival + queue_timeout;
+                if end <= horizon {
+                    Left::TimedOutInQueue {
+                        arrival,
+                        end,
+                        function: work.function,
+                    }
+                } else {
+                    Left::InFlight {
+                        arrival,
+                        start: None,
+                        cold: false,
+                        function: work.function,
+                    }
+                }
+            }))
+            .chain(self.retries.iter().map(|&(arrival, since, work)| {
+                let end = since + queue_timeout;
                 if end <= horizon {
                     Left::TimedOutInQueue {
                         arrival,

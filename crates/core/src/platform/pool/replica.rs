@@ -42,6 +42,9 @@ pub struct Replica {
     pub warmup: SimDuration,
     /// When it terminated, if it has.
     pub terminated_at: Option<SimTime>,
+    /// It was told it will be taken away (a spot interruption notice): it drains but stays up,
+    /// idle or not, until its owner terminates it ([`super::Pool::interrupt`]).
+    pub interrupted: bool,
 }
 
 impl Replica {
@@ -59,6 +62,7 @@ impl Replica {
             in_service_since: (state == State::InService).then_some(now),
             warmup,
             terminated_at: None,
+            interrupted: false,
         }
     }
 
@@ -92,7 +96,8 @@ impl Replica {
         Some(r)
     }
 
-    /// Drop every running request (at the end of the deregistration delay).
+    /// Take every running request off it (at the end of the deregistration delay, or of an
+    /// interruption notice).
     pub fn abandon_all(&mut self) -> Vec<Running> {
         self.in_flight = 0;
         self.generation = self.generation.wrapping_add(1);

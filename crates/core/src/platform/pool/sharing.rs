@@ -15,6 +15,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use crate::engine::{SimDuration, SimTime};
+use crate::traffic::Work;
 
 /// A request running on an instance.
 #[derive(Clone, Copy, Debug)]
@@ -29,8 +30,8 @@ pub struct Running {
     pub arrival: SimTime,
     /// When it started on the instance.
     pub start: SimTime,
-    /// Which function of the traffic.
-    pub function: u32,
+    /// The request as it arrived (its function; what a retry runs again).
+    pub work: Work,
 }
 
 impl PartialEq for Running {
@@ -99,9 +100,9 @@ impl Sharing {
     }
 
     /// Start a request (call `advance` first) that alone would take `solo_s` seconds using
-    /// `core_s` core-seconds of CPU.
+    /// `core_s` core-seconds of CPU; `r` is its arrival, its start and the request.
     #[inline]
-    pub fn start(&mut self, solo_s: f64, core_s: f64, seq: u64, r: (SimTime, SimTime, u32)) {
+    pub fn start(&mut self, solo_s: f64, core_s: f64, seq: u64, r: (SimTime, SimTime, Work)) {
         let demand = if solo_s > 0.0 { core_s / solo_s } else { 0.0 };
         self.demand += demand;
         self.running.push(Running {
@@ -110,7 +111,7 @@ impl Sharing {
             demand,
             arrival: r.0,
             start: r.1,
-            function: r.2,
+            work: r.2,
         });
     }
 
@@ -159,6 +160,11 @@ mod tests {
     use super::*;
 
     const T0: SimTime = SimTime::ZERO;
+    const W: Work = Work {
+        duration_s: 10.0,
+        as_recorded: false,
+        function: 0,
+    };
 
     fn at(s: u64) -> SimTime {
         T0 + SimDuration::from_secs(s)
@@ -171,7 +177,7 @@ mod tests {
     fn oversubscribed_requests_share_the_vcpus() {
         let mut s = Sharing::new(T0);
         for seq in 0..4 {
-            s.start(3_600.0, 3_600.0, seq, (T0, T0, 0));
+            s.start(3_600.0, 3_600.0, seq, (T0, T0, W));
         }
         assert_eq!(s.advance(at(600), 2.0), 1_200.0);
         assert_eq!(s.next_finish(at(600), 2.0), Some(at(7_200)));
@@ -190,9 +196,9 @@ mod tests {
     #[test]
     fn a_start_slows_the_requests_already_running() {
         let mut s = Sharing::new(T0);
-        s.start(10.0, 10.0, 0, (T0, T0, 0));
+        s.start(10.0, 10.0, 0, (T0, T0, W));
         let mut used = s.advance(at(4), 1.0);
-        s.start(10.0, 10.0, 1, (at(4), at(4), 0));
+        s.start(10.0, 10.0, 1, (at(4), at(4), W));
         assert_eq!(s.next_finish(at(4), 1.0), Some(at(16)));
         used += s.advance(at(16), 1.0);
         assert_eq!(s.pop_next().map(|r| r.start), Some(T0));

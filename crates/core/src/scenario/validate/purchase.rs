@@ -1,7 +1,7 @@
 //! A variant's `purchase = { option = ..., ... }`: how its capacity is bought
 //! ([`crate::billing::purchase`]).
 
-use super::{Ctx, Result, join, key};
+use super::{Ctx, Result, index, join, key};
 use crate::billing::purchase::{OnInterruption, Payment, PlanKind, Purchase, Term};
 use crate::scenario::doc::Step;
 use crate::scenario::raw::RawPurchase;
@@ -19,6 +19,7 @@ const OPTIONS: [(&str, &[&str]); 4] = [
         &[
             "price_ratio",
             "interruptions_per_hour",
+            "interruptions_at",
             "notice",
             "on_interruption",
         ],
@@ -60,6 +61,7 @@ pub(crate) fn purchase(
             "interruptions_per_hour",
             raw.interruptions_per_hour.is_some(),
         ),
+        ("interruptions_at", raw.interruptions_at.is_some()),
         ("notice", raw.notice.is_some()),
         ("on_interruption", raw.on_interruption.is_some()),
     ];
@@ -154,10 +156,21 @@ pub(crate) fn purchase(
                 .interruptions_per_hour
                 .map(|r| cx.non_negative(&p("interruptions_per_hour"), r))
                 .transpose()?,
+            interruptions_at_s: interruptions_at(cx, &p("interruptions_at"), raw)?,
             notice_s: raw
                 .notice
                 .as_deref()
-                .map(|t| cx.duration(&p("notice"), t).map(|d| d.as_secs_f64()))
+                .map(|t| {
+                    let d = cx.duration(&p("notice"), t)?;
+                    if d > MAX_NOTICE {
+                        return Err(cx.err(
+                            &p("notice"),
+                            format!("\"{t}\" is more than an hour"),
+                            "allowed: 0s to 1h (AWS gives two minutes, \"120s\")",
+                        ));
+                    }
+                    Ok(d.as_secs_f64())
+                })
                 .transpose()?,
             on_interruption: match raw.on_interruption.as_deref() {
                 None | Some("retry") => OnInterruption::Retry,
@@ -172,4 +185,32 @@ pub(crate) fn purchase(
             },
         },
     })
+}
+
+/// Longest interruption notice accepted: an hour (AWS gives two minutes, Google Cloud 30 s).
+const MAX_NOTICE: crate::engine::SimDuration = crate::engine::SimDuration::from_secs(3_600);
+
+/// Most replayed interruptions accepted.
+const MAX_REPLAYED: usize = 100_000;
+
+/// `interruptions_at = ["2h", "5h30m"]`: times from the start of the run, in seconds.
+fn interruptions_at(cx: &Ctx, path: &[Step], raw: &RawPurchase) -> Result<Vec<f64>> {
+    let Some(times) = &raw.interruptions_at else {
+        return Ok(Vec::new());
+    };
+    if times.len() > MAX_REPLAYED {
+        return Err(cx.err(
+            path,
+            format!("{} interruptions", times.len()),
+            format!("allowed: at most {MAX_REPLAYED} (or a rate, interruptions_per_hour)"),
+        ));
+    }
+    times
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            cx.duration(&join(path, &[index(k)]), t)
+                .map(|d| d.as_secs_f64())
+        })
+        .collect()
 }
