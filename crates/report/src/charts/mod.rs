@@ -330,7 +330,8 @@ fn commitment_usage<DB: DrawingBackend>(
                 .chain([a.reservation.best])
         })
         .fold(1.0, f64::max)
-        * 1.2;
+        // Headroom for the legend above the lines (three lines per fleet).
+        * (1.25 + 0.12 * advised.len() as f64);
     let mut chart = frame(root, title, 70).build_cartesian_2d(0.0..hours(r), 0.0..top)?;
     mesh!(chart, "hours", "instances in use (mean over the hour)").draw()?;
     for (i, a) in &advised {
