@@ -43,8 +43,10 @@ pub struct MachineType {
 /// How a scenario changed a price from the list: its list value and what was done.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriceChange {
-    /// The list price, USD per unit in each band.
+    /// The list price, USD per unit in each band (a share, for a ratio).
     pub list_usd: Vec<f64>,
+    /// Whether the price is money (USD per unit) rather than a ratio or a rate of events.
+    pub money: bool,
     /// What was done, in order: "private rate 0.07", "−8 % (EDP)".
     pub how: Vec<String>,
 }
@@ -357,11 +359,12 @@ impl ProviderBook {
             .iter()
             .filter(|r| r.covers(&self.provider, region, id))
             .max_by_key(|r| r.region.is_some());
+        let money = !UNPRICED_UNITS.contains(&e.unit.as_str());
         if let Some(r) = rate {
             usd.clone_from(&r.usd);
-            how.push(format!("private rate {}", usd_list(&r.usd)));
+            how.push(format!("private rate {}", values(&r.usd, money)));
         }
-        if !UNPRICED_UNITS.contains(&e.unit.as_str()) {
+        if money {
             for d in changes
                 .discounts
                 .iter()
@@ -394,9 +397,15 @@ impl ProviderBook {
             unverified: v.unverified,
             change: (!how.is_empty()).then_some(PriceChange {
                 list_usd: list,
+                money,
                 how,
             }),
         })
+    }
+
+    /// The unit of price `id`, if it exists: "GB-s", "instance-hour", "ratio", ….
+    pub fn unit(&self, id: &str) -> Option<&str> {
+        self.prices.get(id).map(|e| e.unit.as_str())
     }
 
     /// How many bands price `id` has (1 for a flat price), if it exists.
@@ -440,7 +449,11 @@ impl ProviderBook {
         }
         let mut service = "";
         for id in self.ids() {
-            if service_of(id) == self.machine_service {
+            let machine = id
+                .strip_prefix(&self.machine_service)
+                .and_then(|m| m.strip_prefix('.'))
+                .is_some_and(|m| self.machine(m).is_some());
+            if machine {
                 continue;
             }
             if service_of(id) != service {
@@ -495,6 +508,16 @@ fn price_text(p: &Price) -> String {
 /// " †" for an unverified or derived price.
 fn mark(p: &Price) -> &'static str {
     if p.unverified { " †" } else { "" }
+}
+
+/// "$0.07", "$0.000015 / $0.000014", or "0.63" for a share (`money` false).
+fn values(v: &[f64], money: bool) -> String {
+    if money {
+        usd_list(v)
+    } else {
+        let v: Vec<String> = v.iter().map(|&u| format!("{}", number(u))).collect();
+        v.join(" / ")
+    }
 }
 
 /// "$0.07" or "$0.000015 / $0.000014".

@@ -181,8 +181,11 @@ impl Bought {
                 term,
                 payment,
             } => format!(
-                "{} savings plan ({}, {}, ${}/h)",
-                words(kind.name()),
+                "{} Savings Plan ({}, {}, ${}/h)",
+                match kind {
+                    PlanKind::Compute => "compute",
+                    PlanKind::Ec2Instance => "EC2 Instance",
+                },
                 term.name(),
                 words(payment.name()),
                 super::book::number(*commitment_per_hour)
@@ -308,8 +311,14 @@ pub fn instance_lines(
         }
         Purchase::OnDemand => unreachable!("on demand returned above"),
     };
+    // A reservation's fee is a share of the on-demand price: a change to either changes it.
+    let mut commitment = schemes::marked(vec![commitment], rate);
+    if matches!(bought.purchase, Purchase::Reserved { .. }) && commitment[0].price_change.is_none()
+    {
+        commitment[0].price_change = hourly.change_text();
+    }
     vec![
-        (rate.source.clone(), schemes::marked(vec![commitment], rate)),
+        (rate.source.clone(), commitment),
         (
             hourly.source.clone(),
             [

@@ -106,11 +106,13 @@ pub fn by_price(
     (price.source.clone(), marked(lines, price))
 }
 
-/// `lines` priced by `price`, each with a unit price above 0 marked with its change from the
-/// list, if any (free-tier lines stay as they are).
+/// `lines` priced by `price`, each marked with its change from the list, if any: every line
+/// with a unit price above 0, and every line when the price was changed to 0 (free-tier lines
+/// at a price above 0 stay as they are).
 pub fn marked(mut lines: Vec<InvoiceLine>, price: &Price) -> Vec<InvoiceLine> {
     if let Some(change) = price.change_text() {
-        for l in lines.iter_mut().filter(|l| l.unit_price_usd > 0.0) {
+        let zero = price.tiers.iter().all(|t| t.usd_per_unit == 0.0);
+        for l in lines.iter_mut().filter(|l| zero || l.unit_price_usd > 0.0) {
             l.price_change = Some(change.clone());
         }
     }

@@ -245,7 +245,11 @@ pub fn run(
         ),
     );
     let mut report = variant_report(scenario, variant, description, outcome, &bill);
-    report.commitment = Some(advice);
+    // Advice is for instances bought on demand: a fleet already reserved, under a plan or on
+    // spot pays something else, and the advice would compare with the wrong bill.
+    if billing.bought.purchase == Purchase::OnDemand {
+        report.commitment = Some(advice);
+    }
     report
 }
 
@@ -481,6 +485,32 @@ impl ProductFields for Ec2Fields {
 /// An option or field EC2 does not take, or a rate the book does not have.
 fn bought(v: &VariantCx<'_>) -> Result<Bought> {
     let purchase = v.purchase(&PURCHASE_OPTIONS)?;
+    if let (Some(id), Some(book)) = (purchase_rate_id(&purchase), v.book())
+        && book.bands(&id).is_none()
+    {
+        let prefix = id.rsplit_once('.').map_or(id.as_str(), |(p, _)| p);
+        let terms: Vec<&str> = book
+            .ids()
+            .filter(|i| {
+                i.starts_with(
+                    prefix
+                        .split('.')
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join(".")
+                        .as_str(),
+                )
+            })
+            .collect();
+        return Err(v.error(
+            "purchase",
+            format!("{} has no rate {id:?}", book.title),
+            format!(
+                "the book's rates for this option: {} (term and payment as they name them)",
+                terms.join(", ")
+            ),
+        ));
+    }
     let mut rate = purchase_rate_id(&purchase)
         .map(|id| v.price(&id))
         .transpose()?;
@@ -494,6 +524,7 @@ fn bought(v: &VariantCx<'_>) -> Result<Bought> {
     {
         r.change = Some(PriceChange {
             list_usd: vec![r.usd()],
+            money: false,
             how: vec![format!("purchase.price_ratio {ratio}")],
         });
         r.tiers[0].usd_per_unit = *ratio;

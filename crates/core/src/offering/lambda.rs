@@ -708,6 +708,14 @@ fn validate(
             &reserved_concurrency,
         )?,
     };
+    // A level of 0 is no provisioned concurrency (a sweep may try 0 beside other levels).
+    let provisioned_concurrency = match provisioned_concurrency {
+        ProvisionedConcurrency::Each(0) => ProvisionedConcurrency::None,
+        ProvisionedConcurrency::ByFunction(levels) if levels.iter().all(|&(_, l)| l == 0) => {
+            ProvisionedConcurrency::None
+        }
+        other => other,
+    };
     if provisioned_concurrency.is_some() && raw.free_tier == Some(true) {
         return Err(cx.err(
             &p("free_tier"),

@@ -191,9 +191,13 @@ impl Finder<'_> {
                 help,
             ));
         }
+        // A private rate's list gives a price's bands (`[prices.rates]`), never a sweep.
+        let rate_bands = matches!(self.path.as_slice(), [Step::Key(p), Step::Key(r), ..]
+            if p == "prices" && r == "rates");
         match v {
             Value::Array(a)
                 if key.is_some_and(|k| !LIST_FIELDS.contains(&k))
+                    && !rate_bands
                     && !a.is_empty()
                     && a.iter().all(|x| number(x).is_some()) =>
             {

@@ -105,13 +105,33 @@ pub(crate) fn prices(cx: &Ctx, raw: Option<&RawPrices>) -> Result<PriceChanges> 
                 },
             ));
         }
+        let unit = book.unit(id).unwrap_or("");
         for (j, u) in usd.iter().enumerate() {
             let at = if usd.len() == 1 && matches!(value, RawRate::One(_)) {
                 path.to_vec()
             } else {
                 join(&path, &[index(j)])
             };
-            cx.non_negative(&at, *u)?;
+            match unit {
+                // A share of on-demand: what a reservation, a plan or spot pays.
+                "ratio" if !(*u > 0.0 && *u <= 1.0) => {
+                    return Err(cx.err(
+                        &at,
+                        format!("value {u} is not allowed"),
+                        "allowed: above 0 and at most 1 (a share of the on-demand price)",
+                    ));
+                }
+                "per instance-hour" if !(0.0..=60.0).contains(u) => {
+                    return Err(cx.err(
+                        &at,
+                        format!("value {u} is not allowed"),
+                        "allowed: 0 to 60 events per instance-hour",
+                    ));
+                }
+                _ => {
+                    cx.non_negative(&at, *u)?;
+                }
+            }
         }
         changes.rates.push(Rate {
             provider: book.provider.clone(),

@@ -6,6 +6,9 @@ use crate::billing::purchase::{OnInterruption, Payment, PlanKind, Purchase, Term
 use crate::scenario::doc::Step;
 use crate::scenario::raw::RawPurchase;
 
+/// Most spot interruptions per instance-hour a scenario may ask for: one a minute.
+pub(crate) const MAX_INTERRUPTIONS_PER_HOUR: f64 = 60.0;
+
 /// The options and the fields each takes besides `option`.
 const OPTIONS: [(&str, &[&str]); 4] = [
     ("on_demand", &[]),
@@ -154,7 +157,23 @@ pub(crate) fn purchase(
                 .transpose()?,
             interruptions_per_hour: raw
                 .interruptions_per_hour
-                .map(|r| cx.non_negative(&p("interruptions_per_hour"), r))
+                .map(|r| {
+                    // At most one a minute per instance: each interruption launches a
+                    // replacement, so the work of a run grows with the rate.
+                    if (0.0..=MAX_INTERRUPTIONS_PER_HOUR).contains(&r) {
+                        Ok(r)
+                    } else {
+                        Err(cx.err(
+                            &p("interruptions_per_hour"),
+                            format!("value {r} is not allowed"),
+                            format!(
+                                "allowed: 0 to {MAX_INTERRUPTIONS_PER_HOUR} interruptions per \
+                                 instance-hour (AWS's Spot Instance Advisor's worst band, over \
+                                 20 % a month, is about 0.0003)"
+                            ),
+                        ))
+                    }
+                })
                 .transpose()?,
             interruptions_at_s: interruptions_at(cx, &p("interruptions_at"), raw)?,
             notice_s: raw
