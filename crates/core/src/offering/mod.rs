@@ -16,6 +16,7 @@
 //! fields and takes scenario's validation kit.
 
 pub mod ec2;
+pub mod extras;
 pub mod lambda;
 
 use std::any::Any;
