@@ -439,7 +439,8 @@ impl Bills for Ec2Bill<'_> {
 pub fn presets() -> String {
     format!(
         "\nEC2 (platform = \"{KIND}\"): instance_type = one of the machine types above; \
-         load_balancer = true puts an Application Load Balancer in front (alb.hour, alb.lcu_hour)\n"
+         load_balancer = true puts an Application Load Balancer in front (alb.hour, alb.lcu_hour);\n  \
+         block_storage_gb = an EBS gp3 volume per instance (ebs.gp3)\n"
     )
 }
 

@@ -536,6 +536,9 @@ pub fn presets() -> String {
     s += "  api_gateway = true or \"http\" puts an API Gateway HTTP API in front \
           (api_gateway.http.requests), \"rest\" a REST API (api_gateway.rest.requests),\n  \
           \"function_url\" a function URL (no charge)\n";
+    s += "  every priced variant: data_transfer_out = true (data_transfer.internet_out), \
+          cloudwatch_logs (cloudwatch.logs_ingest,\n  of [traffic.request] log_bytes), \
+          nat_gateway = true (nat_gateway.hour, nat_gateway.data)\n";
     s += "\nCold-start presets (runtime = ...), lognormal INIT latency:\n";
     for r in RUNTIMES {
         s += &format!(
