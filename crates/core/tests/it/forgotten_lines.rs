@@ -306,3 +306,28 @@ fn bad_fields_are_refused_at_the_field() {
         "{e}"
     );
 }
+
+/// Allowances and bands are prorated by the period's share of a 730-hour month. Over a 73-hour
+/// horizon (a tenth of a month), 20 responses of 1 GB = 20 GB: 10 GB free (100 GB × 0.1), then
+/// 10 GB × $0.09 = $0.90. The month projected at that average (× 10) is AWS's 2 M requests ×
+/// 100 KB: 200 GB, 100 GB free, 100 GB × $0.09 = $9.00.
+#[test]
+fn allowances_are_prorated() {
+    let r = run(&scenario(&text(
+        20,
+        "73h",
+        "response_bytes = 1_000_000_000",
+        &format!("[[variant]]\nname = \"l\"\n{LAMBDA}data_transfer_out = true\n"),
+    )));
+    let v = variant(&r, "l");
+    let dt = lines(v, "Data transfer out");
+    close(dt[0].quantity, 10.0);
+    close(dt[1].quantity, 10.0);
+    close(v.cost.category_usd(CostCategory::Other).unwrap(), 0.9);
+    close(
+        v.projection_monthly
+            .category_usd(CostCategory::Other)
+            .unwrap(),
+        9.0,
+    );
+}
