@@ -39,6 +39,7 @@ struct Row<'a> {
     cost_gateway_usd: f64,
     cost_load_balancer_usd: f64,
     cost_commitment_usd: f64,
+    cost_other_usd: f64,
     cost_per_million_arrived_usd: Option<f64>,
     monthly_730h_usd: f64,
     interruptions: u64,
@@ -85,6 +86,7 @@ pub fn summary_csv(report: &RunReport) -> String {
                 .category_usd(CostCategory::LoadBalancer)
                 .unwrap_or(0.0),
             cost_commitment_usd: v.cost.category_usd(CostCategory::Commitment).unwrap_or(0.0),
+            cost_other_usd: v.cost.category_usd(CostCategory::Other).unwrap_or(0.0),
             cost_per_million_arrived_usd: v.cost_per_million_arrived_usd,
             monthly_730h_usd: v.projection_monthly.total_usd,
             interruptions: v.interruptions,

@@ -185,6 +185,10 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
             Money(|v| v.cost.category_usd(CostCategory::Commitment)),
         ),
         (
+            "  transfer, logs, storage",
+            Money(|v| v.cost.category_usd(CostCategory::Other)),
+        ),
+        (
             "cost per million arrived",
             Money(|v| v.cost_per_million_arrived_usd),
         ),
@@ -252,6 +256,11 @@ pub fn rows(report: &RunReport) -> Vec<(&'static str, RowValue)> {
     let committed = |v: &VariantReport| v.cost.category_usd(CostCategory::Commitment).is_some();
     if !report.variants.iter().any(committed) {
         rows.retain(|(label, _)| *label != "  capacity bought ahead");
+    }
+    // Data transfer, logs, storage and NAT gateways only where a variant bills some.
+    let other = |v: &VariantReport| v.cost.category_usd(CostCategory::Other).is_some();
+    if !report.variants.iter().any(other) {
+        rows.retain(|(label, _)| *label != "  transfer, logs, storage");
     }
     if report.variants.iter().any(|v| v.interruptions > 0) {
         rows.push(("spot interruptions", Text(|v| count(v.interruptions))));

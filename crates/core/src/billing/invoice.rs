@@ -22,6 +22,9 @@ pub enum CostCategory {
     /// Capacity bought ahead, paid whether used or not: provisioned concurrency, the hours of
     /// a reservation or a savings plan's commitment.
     Commitment,
+    /// The lines people forget: data transfer out to the internet, a NAT gateway's hours and
+    /// data, CloudWatch Logs ingestion, EBS storage of instances.
+    Other,
 }
 
 /// One line of an invoice: `quantity` × `unit_price_usd` = `cost_usd`, exactly as computed.

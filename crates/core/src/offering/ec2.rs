@@ -14,7 +14,7 @@ use crate::billing::advisor;
 use crate::billing::book::{MachineType, Price, PriceChange, catalog, list_price};
 use crate::billing::catalog::ALB_LCU;
 use crate::billing::purchase::{self, Bought, OnInterruption, PlanKind, Purchase};
-use crate::billing::{Invoice, Period, schemes};
+use crate::billing::{CostCategory, Invoice, MONTH_S, Period, schemes};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -30,6 +30,7 @@ use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::traffic::RequestProfile;
 use crate::usage::{BalancerHour, InstanceHours, Instances, Meter};
 
+use super::extras::{Extras, Served};
 use super::{Bills, Configured, Product, ProductFields, RunCtx, variant_report};
 
 /// The name scenario files and reports give it: `platform = "ec2"`.
@@ -65,7 +66,23 @@ pub struct Ec2Billing {
     /// The rates the commitment advisor weighs: a 1-year no-upfront compute savings plan
     /// (`savings_plan.compute.1y.no_upfront.ec2`) and reservation (`ec2.reserved.1y.no_upfront`).
     pub advice_rates: [Price; 2],
+    /// The EBS gp3 volume of each instance (`block_storage_gb`), when it is billed.
+    pub block_storage: Option<BlockStorage>,
+    /// Data transfer out, log ingestion, a NAT gateway, where the variant has them.
+    pub extras: Extras,
 }
+
+/// The EBS volume each instance has while it exists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockStorage {
+    /// Its size, GB (`block_storage_gb`).
+    pub gb: u32,
+    /// Per GB-month of gp3 storage (`ebs.gp3`).
+    pub price: Price,
+}
+
+/// The largest gp3 volume: 16 TiB = 16,384 GiB (Amazon EBS user guide, volume types).
+pub const MAX_BLOCK_STORAGE_GB: i64 = 16_384;
 
 /// The price ids of [`Ec2Billing::advice_rates`].
 pub const ADVICE_RATES: [&str; 2] = [
@@ -89,6 +106,8 @@ impl Ec2Billing {
             alb_lcu_hour: price("alb.lcu_hour"),
             bought: Bought::on_demand(),
             advice_rates: ADVICE_RATES.map(price),
+            block_storage: None,
+            extras: Extras::default(),
         }
     }
 }
@@ -223,6 +242,10 @@ pub fn run(
     let outcome = model.finish(sched.pending_events());
     let bill = Ec2Bill {
         billing,
+        served: Served {
+            responses: outcome.counters.completed,
+            logged: outcome.counters.completed,
+        },
         balancer_hours: balancer_hours(fleet, profile, &outcome.usage),
     };
     let description = describe(fleet, policy, billing);
@@ -292,11 +315,25 @@ pub fn balancer_hours(
 /// The invoice of one EC2 fleet: its instance-hours ([`METER`]: per second, 60 s minimum per
 /// launch) as they were bought ([`purchase::instance_lines`]: on demand, reserved, under a
 /// savings plan or on spot) and, when an ALB fronts it, ALB-hours and LCU-hours (the largest of the
-/// four dimensions, per hour of `balancer_hours`), each priced from the variant's prices and
-/// citing their source.
+/// four dimensions, per hour of `balancer_hours`), then the instances' EBS storage when
+/// `block_storage_gb` is given (GB × the billed instance-seconds, as GB-months of 730 h), each
+/// priced from the variant's prices and citing their source. The lines that need what the run
+/// served (data transfer out, logs, a NAT gateway: [`Extras`]) are the runner's
+/// ([`invoice_serving`]).
 pub fn invoice(
     usage: &Instances,
     balancer_hours: &[BalancerHour],
+    billing: &Ec2Billing,
+    period: Period,
+) -> Invoice {
+    invoice_serving(usage, balancer_hours, Served::default(), billing, period)
+}
+
+/// [`invoice`], with the [`Extras`] lines of what the horizon `served`.
+pub fn invoice_serving(
+    usage: &Instances,
+    balancer_hours: &[BalancerHour],
+    served: Served,
     billing: &Ec2Billing,
     period: Period,
 ) -> Invoice {
@@ -331,6 +368,22 @@ pub fn invoice(
         lines.extend(schemes::marked(vec![lcus], &billing.alb_lcu_hour));
         priced.push((billing.alb_hour.source.clone(), lines));
     }
+    if let Some(storage) = &billing.block_storage {
+        // EBS bills a volume per second it exists, 60 s at least, as the instance is billed
+        // (per-second billing of both since 2017-10-02).
+        priced.push(schemes::by_price(
+            schemes::Metered {
+                item: &format!("EBS gp3 storage ({} GB per instance)", storage.gb),
+                category: CostCategory::Other,
+                quantity: instance_s * f64::from(storage.gb) / MONTH_S,
+                unit: "GB-month",
+            },
+            &storage.price,
+            false,
+            period.month_fraction(),
+        ));
+    }
+    priced.extend(billing.extras.lines(served, &period));
     Invoice::new(period, priced)
 }
 
@@ -358,6 +411,7 @@ pub fn interval_cost(row: &IntervalRow, billing: &Ec2Billing, interval_s: f64) -
 /// EC2's bill, for the runner.
 struct Ec2Bill<'a> {
     billing: &'a Ec2Billing,
+    served: Served,
     balancer_hours: Vec<BalancerHour>,
 }
 
@@ -365,7 +419,13 @@ impl Bills for Ec2Bill<'_> {
     type Usage = Instances;
 
     fn invoice(&self, usage: &Instances, period: Period) -> Invoice {
-        invoice(usage, &self.balancer_hours, self.billing, period)
+        invoice_serving(
+            usage,
+            &self.balancer_hours,
+            self.served,
+            self.billing,
+            period,
+        )
     }
 
     fn interval_cost(&self, row: &IntervalRow, interval_s: f64) -> f64 {
@@ -383,7 +443,8 @@ impl Bills for Ec2Bill<'_> {
 pub fn presets() -> String {
     format!(
         "\nEC2 (platform = \"{KIND}\"): instance_type = one of the machine types above; \
-         load_balancer = true puts an Application Load Balancer in front (alb.hour, alb.lcu_hour)\n"
+         load_balancer = true puts an Application Load Balancer in front (alb.hour, alb.lcu_hour);\n  \
+         block_storage_gb = an EBS gp3 volume per instance (ebs.gp3)\n"
     )
 }
 
@@ -400,6 +461,7 @@ kind_fields! {
         deregistration_delay: String,
         autoscaling: RawAutoscaling,
         schedule: Vec<RawScheduledAction>,
+        block_storage_gb: i64,
     }
 }
 
@@ -756,6 +818,21 @@ fn validate(
             alb_lcu_hour: v.price("alb.lcu_hour")?,
             bought,
             advice_rates: [v.price(ADVICE_RATES[0])?, v.price(ADVICE_RATES[1])?],
+            block_storage: match raw.block_storage_gb {
+                None | Some(0) => None,
+                Some(gb) => Some(BlockStorage {
+                    gb: cx.int_in(
+                        &p("block_storage_gb"),
+                        gb,
+                        0,
+                        MAX_BLOCK_STORAGE_GB,
+                        " GB of gp3 per instance (0: not billed)",
+                    )?,
+                    price: v.price("ebs.gp3")?,
+                }),
+            },
+            // An instance's logs reach CloudWatch Logs only through an agent: not by default.
+            extras: Extras::read(v, false)?,
         },
     }))
 }

@@ -12,8 +12,9 @@ use serde::Deserialize;
 use crate::autoscale::ScheduledAction;
 use crate::billing::book::{Price, list_price};
 use crate::billing::catalog::Arch;
+use crate::billing::catalog::PriceSource;
 use crate::billing::schemes::{self, Metered};
-use crate::billing::{CostCategory, Invoice, Period};
+use crate::billing::{CostCategory, Invoice, InvoiceLine, Period};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -33,6 +34,7 @@ use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::traffic::{FunctionInfo, Traffic};
 use crate::usage::{Invocations, Meter, ProvisionedPeriod, gb_s};
 
+use super::extras::{Extras, Served};
 use super::{Bills, Configured, Product, ProductFields, RunCtx, variant_report};
 
 /// The name scenario files and reports give it: `platform = "lambda"`.
@@ -55,12 +57,41 @@ pub const PROVIDER: &str = "aws";
 pub struct LambdaBilling {
     /// Architecture, which picks the duration price.
     pub arch: Arch,
-    /// Whether an API Gateway HTTP API fronts the function.
-    pub api_gateway: bool,
+    /// What fronts the function: nothing, an API Gateway HTTP or REST API, or a function URL.
+    pub front_door: FrontDoor,
     /// Whether the perpetual free tier applies.
     pub free_tier: bool,
     /// Its prices, in its region, after the scenario's changes.
     pub prices: LambdaPrices,
+    /// Data transfer out, log ingestion, a NAT gateway, where the variant has them.
+    pub extras: Extras,
+}
+
+/// What fronts a function (`api_gateway`): each request that reaches the function comes
+/// through it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrontDoor {
+    /// Nothing billed (`api_gateway = false`, the default): invoked directly.
+    None,
+    /// An API Gateway HTTP API (`true` or `"http"`), `api_gateway.http.requests` in bands.
+    HttpApi,
+    /// An API Gateway REST API (`"rest"`), `api_gateway.rest.requests` in bands.
+    RestApi,
+    /// A Lambda function URL (`"function_url"`): no charge beyond the function's own
+    /// (aws.amazon.com/lambda/pricing: function URLs are included in the requests and duration
+    /// prices).
+    FunctionUrl,
+}
+
+impl FrontDoor {
+    /// The price id of its requests, when it bills them.
+    pub fn price_id(self) -> Option<&'static str> {
+        match self {
+            FrontDoor::HttpApi => Some("api_gateway.http.requests"),
+            FrontDoor::RestApi => Some("api_gateway.rest.requests"),
+            FrontDoor::None | FrontDoor::FunctionUrl => None,
+        }
+    }
 }
 
 /// The prices a function is billed by.
@@ -70,7 +101,8 @@ pub struct LambdaPrices {
     pub requests: Price,
     /// Per GB-s of duration, in bands (`lambda.duration.<arch>`).
     pub duration: Price,
-    /// Per request through an API Gateway HTTP API, in bands (`api_gateway.http.requests`).
+    /// Per request through its front door, in bands: `api_gateway.http.requests` (also when
+    /// nothing fronts it), or `api_gateway.rest.requests` for a REST API.
     pub gateway: Price,
     /// Per GB-s of provisioned concurrency configured (`lambda.provisioned.<arch>`).
     pub provisioned: Price,
@@ -116,12 +148,18 @@ impl LambdaPrices {
 
 impl LambdaBilling {
     /// A function of `arch` billed at AWS's list prices in us-east-1.
+    /// `api_gateway` puts an API Gateway HTTP API in front.
     pub fn list(arch: Arch, api_gateway: bool, free_tier: bool) -> Self {
         LambdaBilling {
             arch,
-            api_gateway,
+            front_door: if api_gateway {
+                FrontDoor::HttpApi
+            } else {
+                FrontDoor::None
+            },
             free_tier,
             prices: LambdaPrices::list("us-east-1", arch),
+            extras: Extras::default(),
         }
     }
 }
@@ -226,6 +264,10 @@ pub fn run(
     let description = describe(billing, &outcome.usage) + &provisioned_label(function);
     let bill = LambdaBill {
         billing,
+        served: Served {
+            responses: outcome.counters.completed,
+            logged: outcome.usage.invocations,
+        },
         provisioned: outcome
             .usage
             .provisioned
@@ -250,10 +292,11 @@ pub fn provisioned_label(function: &FunctionConfig) -> String {
 
 /// "Lambda x86_64 512 MB + API Gateway".
 pub fn describe(billing: &LambdaBilling, usage: &Invocations) -> String {
-    let gateway = if billing.api_gateway {
-        " + API Gateway"
-    } else {
-        ""
+    let gateway = match billing.front_door {
+        FrontDoor::None => "",
+        FrontDoor::HttpApi => " + API Gateway",
+        FrontDoor::RestApi => " + API Gateway REST API",
+        FrontDoor::FunctionUrl => " + function URL",
     };
     format!(
         "Lambda {} {}{gateway}",
@@ -274,10 +317,32 @@ fn memory_label(usage: &Invocations) -> String {
 /// free-tier line when the free tier applies and a line per price band reached; with
 /// provisioned concurrency, the GB-s on on-demand environments only, then the provisioned
 /// concurrency configured (each period at a level rounded up to 5 minutes) and the duration on
-/// provisioned environments, each at its own flat rate; then API Gateway HTTP API requests in
-/// bands when it fronts the function; each priced from the variant's prices and citing their
-/// source.
+/// provisioned environments, each at its own flat rate; then API Gateway HTTP or REST API
+/// requests in bands when one fronts the function (a function URL costs nothing); each priced
+/// from the variant's prices and citing their source. The lines that need what the run served
+/// (data transfer out, logs, a NAT gateway: [`Extras`]) are the runner's ([`invoice_serving`]).
 pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> Invoice {
+    Invoice::new(period.clone(), priced_lines(usage, billing, &period))
+}
+
+/// [`invoice`], with the [`Extras`] lines of what the horizon `served`.
+pub fn invoice_serving(
+    usage: &Invocations,
+    served: Served,
+    billing: &LambdaBilling,
+    period: Period,
+) -> Invoice {
+    let mut priced = priced_lines(usage, billing, &period);
+    priced.extend(billing.extras.lines(served, &period));
+    Invoice::new(period, priced)
+}
+
+/// The lines of [`invoice`], by source.
+fn priced_lines(
+    usage: &Invocations,
+    billing: &LambdaBilling,
+    period: &Period,
+) -> Vec<(PriceSource, Vec<InvoiceLine>)> {
     let prices = &billing.prices;
     let k = period.usage_scale;
     let month = period.month_fraction();
@@ -335,10 +400,14 @@ pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> 
             month,
         ));
     }
-    if billing.api_gateway {
+    let gateway_item = match billing.front_door {
+        FrontDoor::RestApi => "API Gateway REST API requests",
+        _ => "API Gateway HTTP API requests",
+    };
+    if billing.front_door.price_id().is_some() {
         priced.push(schemes::by_price(
             Metered {
-                item: "API Gateway HTTP API requests",
+                item: gateway_item,
                 category: CostCategory::Gateway,
                 quantity: usage.front_door_requests as f64 * k,
                 unit: "requests",
@@ -348,7 +417,7 @@ pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> 
             month,
         ));
     }
-    Invoice::new(period, priced)
+    priced
 }
 
 /// Cost at the first band's rates (no free tier) of `invocations` using `gb_s`, with
@@ -356,7 +425,7 @@ pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> 
 /// function's share of the bill.
 pub fn list_cost(invocations: u64, gb_s: f64, front_door: u64, billing: &LambdaBilling) -> f64 {
     let prices = &billing.prices;
-    let gateway = if billing.api_gateway {
+    let gateway = if billing.front_door.price_id().is_some() {
         front_door as f64 * prices.gateway.usd()
     } else {
         0.0
@@ -368,6 +437,7 @@ pub fn list_cost(invocations: u64, gb_s: f64, front_door: u64, billing: &LambdaB
 /// concurrency of the run (for the shape of cost over time).
 struct LambdaBill<'a> {
     billing: &'a LambdaBilling,
+    served: Served,
     provisioned: Vec<ProvisionedPeriod>,
 }
 
@@ -389,7 +459,7 @@ impl Bills for LambdaBill<'_> {
     type Usage = Invocations;
 
     fn invoice(&self, usage: &Invocations, period: Period) -> Invoice {
-        invoice(usage, self.billing, period)
+        invoice_serving(usage, self.served, self.billing, period)
     }
 
     /// At list rates; the duration of invocations on provisioned environments is in
@@ -463,7 +533,12 @@ pub fn presets() -> String {
         limits::MAX_TIMEOUT.as_secs_f64(),
         limits::MAX_TIMEOUT.as_secs_f64(),
     );
-    s += "  api_gateway = true puts an API Gateway HTTP API in front (api_gateway.http.requests)\n";
+    s += "  api_gateway = true or \"http\" puts an API Gateway HTTP API in front \
+          (api_gateway.http.requests), \"rest\" a REST API (api_gateway.rest.requests),\n  \
+          \"function_url\" a function URL (no charge)\n";
+    s += "  every priced variant: data_transfer_out = true (data_transfer.internet_out), \
+          cloudwatch_logs (cloudwatch.logs_ingest,\n  of [traffic.request] log_bytes), \
+          nat_gateway = true (nat_gateway.hour, nat_gateway.data)\n";
     s += "\nCold-start presets (runtime = ...), lognormal INIT latency:\n";
     for r in RUNTIMES {
         s += &format!(
@@ -486,10 +561,20 @@ kind_fields! {
         reserved_concurrency: RawReserved,
         provisioned_concurrency: RawProvisioned,
         timeout: String,
-        api_gateway: bool,
+        api_gateway: RawFrontDoor,
         free_tier: bool,
         memory_from_trace: bool,
     }
+}
+
+/// `api_gateway = true | false | "http" | "rest" | "function_url"`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum RawFrontDoor {
+    /// `true` (an HTTP API) or `false` (nothing).
+    On(bool),
+    /// `"http"`, `"rest"` or `"function_url"`.
+    Named(String),
 }
 
 /// `arch = "x86_64" | "arm64"`.
@@ -742,7 +827,25 @@ fn validate(
         None | Some(RawArch::X86_64) => Arch::X86_64,
         Some(RawArch::Arm64) => Arch::Arm64,
     };
-    let [requests, duration, gateway] = LambdaPrices::ids(arch);
+    let [requests, duration, http] = LambdaPrices::ids(arch);
+    let front_door = match &raw.api_gateway {
+        None | Some(RawFrontDoor::On(false)) => FrontDoor::None,
+        Some(RawFrontDoor::On(true)) => FrontDoor::HttpApi,
+        Some(RawFrontDoor::Named(n)) => match n.as_str() {
+            "http" => FrontDoor::HttpApi,
+            "rest" => FrontDoor::RestApi,
+            "function_url" => FrontDoor::FunctionUrl,
+            _ => {
+                return Err(cx.err(
+                    &p("api_gateway"),
+                    format!("unknown front door \"{n}\""),
+                    "allowed: true or \"http\" (an API Gateway HTTP API), \"rest\" (a REST API), \
+                     \"function_url\" (a Lambda function URL, no charge), false (nothing)",
+                ));
+            }
+        },
+    };
+    let gateway = front_door.price_id().map_or(http, str::to_string);
     let [pc, pc_duration] = LambdaPrices::provisioned_ids(arch);
     // Bought on demand: a savings plan needs Lambda's usage hour by hour, not metered yet.
     v.purchase(&["on_demand"])?;
@@ -759,7 +862,7 @@ fn validate(
         },
         billing: LambdaBilling {
             arch,
-            api_gateway: raw.api_gateway.unwrap_or(false),
+            front_door,
             free_tier: raw.free_tier.unwrap_or(false),
             prices: LambdaPrices {
                 requests: v.price(&requests)?,
@@ -768,6 +871,8 @@ fn validate(
                 provisioned: v.price(&pc)?,
                 provisioned_duration: v.price(&pc_duration)?,
             },
+            // Lambda sends its functions' logs to CloudWatch Logs unless told otherwise.
+            extras: Extras::read(v, true)?,
         },
     }))
 }

@@ -16,6 +16,7 @@
 //! fields and takes scenario's validation kit.
 
 pub mod ec2;
+pub mod extras;
 pub mod lambda;
 
 use std::any::Any;
@@ -176,11 +177,11 @@ impl Products {
             ));
         }
         let taken = self.all_fields();
-        if let Some(f) = product
-            .fields()
-            .iter()
-            .find(|f| taken.contains(f) || ["name", "platform"].contains(f))
-        {
+        if let Some(f) = product.fields().iter().find(|f| {
+            taken.contains(f)
+                || ["name", "platform"].contains(f)
+                || crate::scenario::SHARED.contains(f)
+        }) {
             return Err(format!(
                 "product {:?}: field `{f}` is already a field of every variant or of another \
                  product (a field shared by products belongs in a table they share)",

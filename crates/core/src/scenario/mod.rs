@@ -23,7 +23,7 @@ use crate::traffic::{Traces, Traffic};
 pub use crate::offering::PlatformSpec;
 // The objective results are judged by (it lives with them).
 pub use crate::results::Slo;
-pub use variant::{RawFields, VariantCx};
+pub use variant::{RawFields, SHARED, VariantCx};
 
 /// A validated scenario: one traffic, several platform variants to compare on it.
 #[derive(Clone, Debug, PartialEq)]

@@ -375,6 +375,7 @@ pub struct RawRequest {
     pub memory_mb: i64,
     pub request_bytes: Option<Whole>,
     pub response_bytes: Option<Whole>,
+    pub log_bytes: Option<Whole>,
 }
 
 /// A whole number, written as an integer or as a float without a fraction (`1e10`). That the

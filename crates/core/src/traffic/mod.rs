@@ -154,6 +154,9 @@ pub struct RequestProfile {
     pub request_bytes: u64,
     /// Bytes of its response (headers and body).
     pub response_bytes: u64,
+    /// Bytes of logs its handling writes (`log_bytes`, 0 by default): what CloudWatch Logs
+    /// ingests where the variant sends logs there.
+    pub log_bytes: u64,
 }
 
 /// Where requests come from.

@@ -301,6 +301,13 @@ fn a_toy_product_gets_the_same_checks() {
         e.contains("`slots` does not apply to platform = \"functions100\""),
         "{e}"
     );
+    // A line of a provider's bill, on a product with prices of its own.
+    let e = err(&SCENARIO.replace("memory_gb = 2", "memory_gb = 2\nnat_gateway = true"));
+    assert!(
+        e.contains("variant[0].nat_gateway")
+            && e.contains("`nat_gateway` does not apply to platform = \"functions100\""),
+        "{e}"
+    );
     let e = err(&SCENARIO.replace("\"functions100\"", "\"functions10\""));
     assert!(
         e.contains("unknown platform `functions10`")

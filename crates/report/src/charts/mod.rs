@@ -490,7 +490,7 @@ mod base64_lite {
 
 /// The pieces of a variant's bill: (label, USD). Idle capacity is the share of a fleet's compute
 /// not used by requests (compute × (1 − utilisation)); functions bill no idle time.
-pub fn cost_pieces(v: &VariantReport) -> [(&'static str, f64); 6] {
+pub fn cost_pieces(v: &VariantReport) -> [(&'static str, f64); 7] {
     let compute = v.cost.category_usd(CostCategory::Compute).unwrap_or(0.0);
     let idle = if v.family.bills_idle_capacity() {
         compute * (1.0 - v.capacity.mean_utilisation.clamp(0.0, 1.0))
@@ -518,16 +518,21 @@ pub fn cost_pieces(v: &VariantReport) -> [(&'static str, f64); 6] {
             "capacity bought ahead",
             v.cost.category_usd(CostCategory::Commitment).unwrap_or(0.0),
         ),
+        (
+            "transfer, logs, storage",
+            v.cost.category_usd(CostCategory::Other).unwrap_or(0.0),
+        ),
     ]
 }
 
-const PIECE_COLOURS: [RGBColor; 6] = [
+const PIECE_COLOURS: [RGBColor; 7] = [
     RGBColor(31, 119, 180),
     RGBColor(174, 199, 232),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(148, 103, 189),
     RGBColor(214, 39, 40),
+    RGBColor(140, 86, 75),
 ];
 
 fn cost_breakdown<DB: DrawingBackend>(

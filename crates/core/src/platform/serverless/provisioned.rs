@@ -195,6 +195,7 @@ mod tests {
             memory_mb: 128,
             request_bytes: 0,
             response_bytes: 0,
+            log_bytes: 0,
         }
     }
 

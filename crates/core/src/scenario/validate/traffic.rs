@@ -51,6 +51,7 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
     };
     let request_bytes = bytes("request_bytes", raw.request.request_bytes)?;
     let response_bytes = bytes("response_bytes", raw.request.response_bytes)?;
+    let log_bytes = bytes("log_bytes", raw.request.log_bytes)?;
     let duration = raw
         .request
         .duration
@@ -109,6 +110,7 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
             memory_mb,
             request_bytes,
             response_bytes,
+            log_bytes,
         },
     })
 }

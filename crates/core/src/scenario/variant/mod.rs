@@ -61,6 +61,8 @@ pub struct RawVariant {
     region: Option<String>,
     /// `purchase`, if given.
     purchase: Option<RawPurchase>,
+    /// `data_transfer_out`, `cloudwatch_logs`, `nat_gateway`, where given ([`SHARED`]).
+    shared: [Option<bool>; 3],
     /// The product `platform` names.
     product: &'static dyn Product,
     /// Every field of every product and whether this table gives it.
@@ -73,6 +75,12 @@ pub struct RawVariant {
 /// and how its capacity is bought (`provider`, `region`, `purchase`; for a product with a price
 /// book).
 const HEAD: [&str; 5] = ["name", "platform", "provider", "region", "purchase"];
+
+/// The fields every variant of a product with a price book may give, after its product's own:
+/// the lines people forget on a bill, each read by the product that bills it
+/// ([`VariantCx::data_transfer_out`], [`VariantCx::cloudwatch_logs`], [`VariantCx::nat_gateway`])
+/// and refused by one that does not.
+pub const SHARED: [&str; 3] = ["data_transfer_out", "cloudwatch_logs", "nat_gateway"];
 
 /// "; did you mean `x`?" when one of `names` is close to `given`, else nothing.
 fn did_you_mean(given: &str, names: &[&str]) -> String {
@@ -186,7 +194,7 @@ pub(super) fn read(
         _ => Vec::new(),
     };
     let all = products.all_fields();
-    let known: Vec<&str> = [&HEAD[..], &all].concat();
+    let known: Vec<&str> = [&HEAD[..], &all, &SHARED[..]].concat();
     let mut variants = Vec::with_capacity(raw.variants.len());
     for (i, entry) in entries.iter().enumerate() {
         let DeValue::Table(table) = entry.get_ref() else {
@@ -208,6 +216,7 @@ pub(super) fn read(
         keys.sort_by_key(|k| k.span().start);
         let (mut name, mut product, mut provider, mut region) = (None, None, None, None);
         let mut purchase = None;
+        let mut shared = [None; 3];
         for k in &keys {
             let field = k.get_ref().as_ref();
             let one = RawFields {
@@ -219,6 +228,10 @@ pub(super) fn read(
                 "provider" => provider = one.get::<String>("provider")?,
                 "region" => region = one.get::<String>("region")?,
                 "purchase" => purchase = one.get::<RawPurchase>("purchase")?,
+                f if SHARED.contains(&f) => {
+                    let i = SHARED.iter().position(|&s| s == f).unwrap_or_default();
+                    shared[i] = one.get::<bool>(f)?;
+                }
                 "platform" => {
                     let Some(kind) = one.get::<Spanned<String>>("platform")? else {
                         continue;
@@ -250,7 +263,7 @@ pub(super) fn read(
                         let (message, allowed) = match own {
                             Some(p) => (
                                 format!("unknown field `{f}` for platform = \"{}\"", p.kind()),
-                                [&HEAD[..], p.fields()].concat(),
+                                [&HEAD[..], p.fields(), &SHARED[..]].concat(),
                             ),
                             None => (format!("unknown field `{f}`"), known.clone()),
                         };
@@ -280,6 +293,7 @@ pub(super) fn read(
             provider,
             region,
             purchase,
+            shared,
             product,
             present,
             fields: product.read(&fields)?,
@@ -316,6 +330,11 @@ pub struct VariantCx<'a> {
     /// Whether the product asked for `purchase` ([`VariantCx::purchase`]): a `purchase` given to a
     /// product that never asks is refused, never ignored.
     purchase_read: std::cell::Cell<bool>,
+    /// The [`SHARED`] fields, where given.
+    shared: [Option<bool>; 3],
+    /// Which of the [`SHARED`] fields the product asked for: one given to a product that never
+    /// asks is refused, as `purchase` is.
+    shared_read: std::cell::Cell<[bool; 3]>,
 }
 
 impl<'a> VariantCx<'a> {
@@ -362,6 +381,32 @@ impl<'a> VariantCx<'a> {
                 self.kind,
             ),
         }
+    }
+
+    /// [`SHARED`] field `i` as given, marked as read.
+    fn shared(&self, i: usize) -> Option<bool> {
+        let mut read = self.shared_read.get();
+        read[i] = true;
+        self.shared_read.set(read);
+        self.shared[i]
+    }
+
+    /// `data_transfer_out = true`: the variant's responses leave for the internet and are
+    /// billed as data transfer out (false when not given).
+    pub fn data_transfer_out(&self) -> bool {
+        self.shared(0).unwrap_or(false)
+    }
+
+    /// `cloudwatch_logs`, if given: whether the variant's logs are ingested by CloudWatch Logs
+    /// (each product decides its default).
+    pub fn cloudwatch_logs(&self) -> Option<bool> {
+        self.shared(1)
+    }
+
+    /// `nat_gateway = true`: the variant's outbound traffic goes through a NAT gateway (false
+    /// when not given).
+    pub fn nat_gateway(&self) -> bool {
+        self.shared(2).unwrap_or(false)
     }
 
     /// Price `id` of its provider in its region, with the scenario's `[prices]` changes.
@@ -451,6 +496,15 @@ pub(super) fn validate(
         &raw.present,
         &[head, raw.product.fields()].concat(),
     )?;
+    if providers.is_empty()
+        && let Some(i) = raw.shared.iter().position(Option::is_some)
+    {
+        return Err(cx.err(
+            &join(base, &[key(SHARED[i])]),
+            format!("`{}` does not apply to {kind}", SHARED[i]),
+            "its prices are its own, not a provider's price book",
+        ));
+    }
     let book = where_priced(cx, base, raw, &kind)?;
     let vcx = VariantCx {
         cx,
@@ -462,6 +516,8 @@ pub(super) fn validate(
         prices,
         purchase: raw.purchase.as_ref(),
         purchase_read: false.into(),
+        shared: raw.shared,
+        shared_read: [false; 3].into(),
     };
     let platform: PlatformSpec = raw.fields.validate(&vcx)?;
     if raw.purchase.is_some() && !vcx.purchase_read.get() {
@@ -469,6 +525,14 @@ pub(super) fn validate(
             &join(base, &[key("purchase")]),
             format!("`purchase` does not apply to {kind}"),
             "it is bought on demand only",
+        ));
+    }
+    let read = vcx.shared_read.get();
+    if let Some(i) = (0..SHARED.len()).find(|&i| raw.shared[i].is_some() && !read[i]) {
+        return Err(cx.err(
+            &join(base, &[key(SHARED[i])]),
+            format!("`{}` does not apply to {kind}", SHARED[i]),
+            "its bill has no such line",
         ));
     }
     Ok(Variant {
