@@ -1,7 +1,7 @@
 //! The lines people forget on real bills, for products that serve requests and are priced from
 //! a provider's book: data transfer out to the internet, CloudWatch Logs ingestion and a NAT
 //! gateway, each optional and driven by the request profile (`response_bytes`, `log_bytes`).
-//! Each product reads the variant's fields ([`Extras::read`]) and adds [`Extras::lines`] to its
+//! Each product reads the variant's fields (`Extras::read`) and adds [`Extras::lines`] to its
 //! invoice; all of them are [`CostCategory::Other`].
 
 use crate::billing::book::Price;
