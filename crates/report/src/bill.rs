@@ -116,13 +116,14 @@ pub fn changes(invoice: &Invoice) -> Vec<String> {
     out
 }
 
-/// The note under a variant's bill when the scenario changed its prices, as `bullet`ed lines.
-fn changes_note(v: &VariantReport, bullet: &str) -> String {
+/// The note under a variant's bill when the scenario changed its prices: `star` (the mark, as
+/// the format writes it) and a `bullet`ed line per change.
+fn changes_note(v: &VariantReport, star: &str, bullet: &str) -> String {
     let c = changes(&v.cost);
     if c.is_empty() {
         return String::new();
     }
-    let mut s = "\\* Price changed from the list by the scenario's [prices]:\n".to_string();
+    let mut s = format!("{star} Price changed from the list by the scenario's [prices]:\n");
     for line in c {
         s += &format!("{bullet}{line}\n");
     }
@@ -232,7 +233,7 @@ pub fn markdown(r: &RunReport) -> String {
             }
             md += &format!("| **total** | | | | **{}** | |\n\n", c.total);
         }
-        let note = changes_note(v, "- ");
+        let note = changes_note(v, "\\*", "- ");
         if !note.is_empty() {
             md += &format!("{note}\n");
         }
@@ -335,7 +336,7 @@ pub fn text(r: &RunReport) -> String {
             }
             out += &format!("\nBill of {}, {heading}\n{table}\n", v.name);
         }
-        out += &changes_note(v, "  ").replacen("\\*", "*", 1);
+        out += &changes_note(v, "*", "  ");
         out += "Price sources:\n";
         for (i, s) in v.cost.sources.iter().enumerate() {
             out += &format!("  {}. {}\n", i + 1, source_line(s));

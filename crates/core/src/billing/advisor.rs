@@ -89,13 +89,19 @@ pub fn best_plan(rate: f64, cost_by_hour: &[f64], lengths: &[f64]) -> (f64, f64,
         .iter()
         .map(|&c| (c, plan_total(c, rate, cost_by_hour, lengths)))
         .collect();
-    let (best, total) = levels
+    let (best, total) = cheapest(&levels);
+    (best, total, levels)
+}
+
+/// The level of `levels` (`(level, total)`, increasing level) with the least total, the
+/// smallest of equals (within 10^-12).
+fn cheapest(levels: &[(f64, f64)]) -> (f64, f64) {
+    levels
         .iter()
         .copied()
-        .fold((0.0, f64::INFINITY), |(bc, bt), (c, t)| {
-            if t < bt - 1e-12 { (c, t) } else { (bc, bt) }
-        });
-    (best, total, levels)
+        .fold((0.0, f64::INFINITY), |(bl, bt), (l, t)| {
+            if t < bt - 1e-12 { (l, t) } else { (bl, bt) }
+        })
 }
 
 /// The cost over the horizon of `usage_by_hour` instance-hours with `n` instances reserved at
@@ -150,12 +156,7 @@ pub fn best_reservation(
         .iter()
         .map(|&n| (n, reservation_total(n, rate, price, usage_by_hour, lengths)))
         .collect();
-    let (best, total) = levels
-        .iter()
-        .copied()
-        .fold((0.0, f64::INFINITY), |(bn, bt), (n, t)| {
-            if t < bt - 1e-12 { (n, t) } else { (bn, bt) }
-        });
+    let (best, total) = cheapest(&levels);
     (best, total, levels)
 }
 

@@ -374,7 +374,7 @@ impl ProviderBook {
                 how.push(d.describe());
             }
         }
-        let mut tiers: Vec<Tier> = usd
+        let tiers: Vec<Tier> = usd
             .iter()
             .zip(e.bands.iter().copied().chain([f64::INFINITY]))
             .map(|(&usd_per_unit, up_to)| Tier {
@@ -382,7 +382,6 @@ impl ProviderBook {
                 usd_per_unit,
             })
             .collect();
-        tiers.truncate(e.bands.len() + 1);
         let source = PriceSource {
             region: region.to_string().into(),
             ..self.sources[&v.source].clone()

@@ -227,7 +227,11 @@ pub fn instance_lines(
     let on_demand = |item: String, seconds: f64| {
         schemes::marked(vec![schemes::per_instance_hour(item, seconds, od)], hourly)
     };
-    let (Some(rate), false) = (&bought.rate, bought.purchase == Purchase::OnDemand) else {
+    let Some(rate) = bought
+        .rate
+        .as_ref()
+        .filter(|_| bought.purchase != Purchase::OnDemand)
+    else {
         return vec![(
             hourly.source.clone(),
             on_demand(format!("{machine} on-demand"), instance_s),

@@ -291,6 +291,15 @@ fn commitment_charts(report: &RunReport) -> Result<Vec<Chart>, ChartError> {
     ])
 }
 
+/// The variants with commitment advice, with their index (their colour).
+fn advised(r: &RunReport) -> Vec<(usize, &scalesim_core::billing::advisor::CommitmentAdvice)> {
+    r.variants
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.commitment.as_ref().map(|a| (i, a)))
+        .collect()
+}
+
 /// Each fleet's instances in use hour by hour (a step line in its colour) and, dashed in the
 /// same colour, the best reservation's count; the best savings plan as the instances it pays
 /// for (dotted).
@@ -300,12 +309,7 @@ fn commitment_usage<DB: DrawingBackend>(
     title: &str,
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
-    let advised: Vec<(usize, &scalesim_core::billing::advisor::CommitmentAdvice)> = r
-        .variants
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| v.commitment.as_ref().map(|a| (i, a)))
-        .collect();
+    let advised = advised(r);
     let lengths = scalesim_core::billing::purchase::hour_lengths(r.horizon_s);
     let steps = |a: &scalesim_core::billing::advisor::CommitmentAdvice| -> Vec<(f64, f64)> {
         let mut points = Vec::new();
@@ -376,12 +380,7 @@ fn commitment_cost<DB: DrawingBackend>(
     title: &str,
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
-    let advised: Vec<(usize, &scalesim_core::billing::advisor::CommitmentAdvice)> = r
-        .variants
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| v.commitment.as_ref().map(|a| (i, a)))
-        .collect();
+    let advised = advised(r);
     let right = advised
         .iter()
         .flat_map(|(_, a)| a.savings_plan.levels.iter().map(|l| l.0))

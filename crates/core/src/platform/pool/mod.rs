@@ -680,40 +680,30 @@ impl<'a> Pool<'a> {
                 cold: false,
                 function,
             })
-            .chain(self.queue.iter().map(|&(arrival, work)| {
-                let end = arrival + queue_timeout;
-                if end <= horizon {
-                    Left::TimedOutInQueue {
-                        arrival,
-                        end,
-                        function: work.function,
-                    }
-                } else {
-                    Left::InFlight {
-                        arrival,
-                        start: None,
-                        cold: false,
-                        function: work.function,
-                    }
-                }
-            }))
-            .chain(self.retries.iter().map(|&(arrival, since, work)| {
-                let end = since + queue_timeout;
-                if end <= horizon {
-                    Left::TimedOutInQueue {
-                        arrival,
-                        end,
-                        function: work.function,
-                    }
-                } else {
-                    Left::InFlight {
-                        arrival,
-                        start: None,
-                        cold: false,
-                        function: work.function,
-                    }
-                }
-            }));
+            .chain(
+                self.queue
+                    .iter()
+                    .map(|&(arrival, work)| (arrival, arrival, work))
+                    .chain(self.retries.iter().copied())
+                    .map(|(arrival, since, work)| {
+                        // Waiting since `since` (its arrival, or its retry).
+                        let end = since + queue_timeout;
+                        if end <= horizon {
+                            Left::TimedOutInQueue {
+                                arrival,
+                                end,
+                                function: work.function,
+                            }
+                        } else {
+                            Left::InFlight {
+                                arrival,
+                                start: None,
+                                cold: false,
+                                function: work.function,
+                            }
+                        }
+                    }),
+            );
         let books = self.books.close(left);
         let arrived = books.counters.arrived;
         PoolClosed {

@@ -107,7 +107,7 @@ pub(crate) fn prices(cx: &Ctx, raw: Option<&RawPrices>) -> Result<PriceChanges> 
         }
         let unit = book.unit(id).unwrap_or("");
         for (j, u) in usd.iter().enumerate() {
-            let at = if usd.len() == 1 && matches!(value, RawRate::One(_)) {
+            let at = if matches!(value, RawRate::One(_)) {
                 path.to_vec()
             } else {
                 join(&path, &[index(j)])
