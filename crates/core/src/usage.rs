@@ -39,6 +39,10 @@ pub enum Meter {
     /// (per-second billing since 2017-10-02,
     /// aws.amazon.com/about-aws/whats-new/2017/10/announcing-amazon-ec2-per-second-billing/).
     SecondWithMinuteMinimum,
+    /// Run time rounded up to a whole second, at least 300 s per run: Azure virtual machines
+    /// (per-second billing with a 5-minute minimum from 2025-06-01, Microsoft's notice as
+    /// quoted at learn.microsoft.com/en-us/answers/questions/2259765, read 2026-11-30).
+    SecondWithFiveMinuteMinimum,
 }
 
 impl Meter {
@@ -50,6 +54,7 @@ impl Meter {
             Meter::HundredMilliseconds => run_us.div_ceil(100_000) * 100_000,
             Meter::ObservedMemory128 => run_us.div_ceil(1_000).max(100) * 1_000,
             Meter::SecondWithMinuteMinimum => run_us.div_ceil(1_000_000).max(60) * 1_000_000,
+            Meter::SecondWithFiveMinuteMinimum => run_us.div_ceil(1_000_000).max(300) * 1_000_000,
         }
     }
 
@@ -217,6 +222,9 @@ pub struct InstanceRun {
     pub end_us: u64,
     /// Whether it was still running at the horizon (cut by it, not terminated).
     pub running_at_end: bool,
+    /// Whether the provider ended it (a spot interruption), not the fleet: some providers do
+    /// not bill such a run when it was short (see the products' spot rules).
+    pub interrupted: bool,
 }
 
 impl InstanceRun {
@@ -324,11 +332,13 @@ mod tests {
                 launch_us: 0,
                 end_us: 10_000_000,
                 running_at_end: false,
+                interrupted: false,
             },
             InstanceRun {
                 launch_us: 0,
                 end_us: 30_000_000,
                 running_at_end: true,
+                interrupted: false,
             },
         ];
         let m = Meter::SecondWithMinuteMinimum;
@@ -373,6 +383,7 @@ mod tests {
                 launch_us: HOUR_US - 1_000_000,
                 end_us: HOUR_US + 2_000_000,
                 running_at_end: true,
+                interrupted: false,
             }],
             requests_by_hour: Vec::new(),
         };

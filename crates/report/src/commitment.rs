@@ -60,7 +60,7 @@ fn sentences(v: &VariantReport, a: &CommitmentAdvice) -> Vec<String> {
         a.machine,
         usd(od)
     )];
-    for c in [&a.savings_plan, &a.reservation] {
+    for c in a.choices() {
         out.push(format!(
             "Best {} at {} of on-demand: {} → {} a month ({}).",
             c.label,
@@ -126,7 +126,7 @@ pub fn markdown(r: &RunReport) -> String {
         for s in sentences(v, a) {
             md += &format!("- {s}\n");
         }
-        for c in [&a.savings_plan, &a.reservation] {
+        for c in a.choices() {
             md += &format!(
                 "\n| {} | monthly | against on demand |\n|---|---:|---:|\n",
                 c.label
@@ -155,7 +155,7 @@ pub fn html(r: &RunReport) -> String {
             h += &format!("<li>{}</li>\n", escape(&s));
         }
         h += "</ul>\n";
-        for c in [&a.savings_plan, &a.reservation] {
+        for c in a.choices() {
             h += &format!(
                 "<table class=\"commitment\" data-variant=\"{}\">\n<tr><th>{}</th><th>monthly</th>\
                  <th>against on demand</th></tr>\n",
@@ -189,7 +189,7 @@ mod tests {
             &[1.0, 1.0, 1.0, 3.0],
             4.0 * 3_600.0,
             1.0,
-            ("plan", 0.5),
+            Some(("plan", 0.5)),
             ("reserved", 0.5),
         );
         assert_eq!(a.reservation.best, 1.0);

@@ -49,10 +49,19 @@ pub struct CommitmentAdvice {
     pub on_demand_usd_per_hour: f64,
     /// The usage's cost on demand over a 730-hour month, USD.
     pub monthly_on_demand_usd: f64,
-    /// The best savings plan.
-    pub savings_plan: Choice,
+    /// The best savings plan, when the provider sells one for the machine (Compute Engine's
+    /// advice weighs its resource commitments only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub savings_plan: Option<Choice>,
     /// The best reservation.
     pub reservation: Choice,
+}
+
+impl CommitmentAdvice {
+    /// Its choices: the savings plan (when there is one), then the reservation.
+    pub fn choices(&self) -> impl Iterator<Item = &Choice> {
+        self.savings_plan.iter().chain([&self.reservation])
+    }
 }
 
 /// The cost over the horizon of covering hourly on-demand costs `cost_by_hour` (hour `h`
@@ -162,20 +171,20 @@ pub fn best_reservation(
 
 /// The advice for a fleet of `machine` whose horizon of `horizon_s` seconds had
 /// `usage_by_hour` instance-hours in each hour, at `price` per instance-hour on demand, for a
-/// savings plan at `plan_rate` (labelled `plan_label`) and a reservation at `reserved_rate`
-/// (`reserved_label`); monthly figures repeat the horizon over 730 hours.
+/// savings plan at `plan_rate` (labelled `plan_label`; none when `plan` is `None`) and a
+/// reservation (or commitment) at `reserved_rate` (`reserved_label`); monthly figures repeat the
+/// horizon over 730 hours.
 pub fn advise(
     machine: &str,
     usage_by_hour: &[f64],
     horizon_s: f64,
     price: f64,
-    (plan_label, plan_rate): (&str, f64),
+    plan: Option<(&str, f64)>,
     (reserved_label, reserved_rate): (&str, f64),
 ) -> CommitmentAdvice {
     let lengths = super::purchase::hour_lengths(horizon_s);
     let month = super::MONTH_S / horizon_s;
     let cost_by_hour: Vec<f64> = usage_by_hour.iter().map(|u| u * price).collect();
-    let (c, c_total, c_levels) = best_plan(plan_rate, &cost_by_hour, &lengths);
     let (n, n_total, n_levels) = best_reservation(reserved_rate, price, usage_by_hour, &lengths);
     // At most about 200 levels for the chart (every kink is kept when there are fewer): the
     // best one and both ends always.
@@ -194,14 +203,17 @@ pub fn advise(
         usage_by_hour: usage_by_hour.to_vec(),
         on_demand_usd_per_hour: price,
         monthly_on_demand_usd: cost_by_hour.iter().sum::<f64>() * month,
-        savings_plan: Choice {
-            label: plan_label.to_string(),
-            unit: "$/hour".into(),
-            rate_ratio: plan_rate,
-            best: c,
-            monthly_usd: c_total * month,
-            levels: monthly(c_levels, c),
-        },
+        savings_plan: plan.map(|(plan_label, plan_rate)| {
+            let (c, c_total, c_levels) = best_plan(plan_rate, &cost_by_hour, &lengths);
+            Choice {
+                label: plan_label.to_string(),
+                unit: "$/hour".into(),
+                rate_ratio: plan_rate,
+                best: c,
+                monthly_usd: c_total * month,
+                levels: monthly(c_levels, c),
+            }
+        }),
         reservation: Choice {
             label: reserved_label.to_string(),
             unit: "instances".into(),
@@ -262,10 +274,11 @@ mod tests {
             &[2.0; 24],
             86_400.0,
             0.0816,
-            ("plan", 0.7),
+            Some(("plan", 0.7)),
             ("reserved", 0.63),
         );
-        assert!((a.savings_plan.best - 0.7 * 2.0 * 0.0816).abs() < 1e-12);
+        let plan = a.savings_plan.as_ref().expect("a plan was weighed");
+        assert!((plan.best - 0.7 * 2.0 * 0.0816).abs() < 1e-12);
         assert_eq!(a.reservation.best, 2.0);
         // 730 h × 2 × $0.0816 × 0.63 = $75.06.
         assert!((a.reservation.monthly_usd - 730.0 * 2.0 * 0.0816 * 0.63).abs() < 1e-6);

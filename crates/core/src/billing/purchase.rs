@@ -19,10 +19,12 @@
 //! `savings_plan.<kind>.<term>.<payment>.<service>`, `ec2.spot`, each a ratio of on-demand),
 //! which a scenario's `[prices]` can change.
 
+use super::MONTH_S;
 use super::book::Price;
 use super::catalog::PriceSource;
 use super::invoice::{CostCategory, InvoiceLine, Period};
 use super::schemes;
+use crate::usage::InstanceRun;
 
 /// A commitment's length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,6 +159,30 @@ pub struct Bought {
     pub purchase: Purchase,
     /// Its rate as a share of on-demand (a price of unit "ratio"), with its source.
     pub rate: Option<Price>,
+    /// How its provider names it.
+    pub words: Words,
+}
+
+/// How a provider names its options: what a reservation is called, and whether its price
+/// depends on how it is paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Words {
+    /// "reserved" (EC2, Azure), "committed use" (Compute Engine).
+    pub reserved: &'static str,
+    /// What covers hours: "the reservation", "the commitment".
+    pub covering: &'static str,
+    /// Whether `payment` changes the price (AWS: no, partial or all upfront); Google's
+    /// commitments are paid monthly and Azure's cost the same paid upfront or monthly.
+    pub payment_priced: bool,
+}
+
+impl Words {
+    /// AWS's: reserved instances and savings plans, priced by payment.
+    pub const AWS: Words = Words {
+        reserved: "reserved",
+        covering: "the reservation",
+        payment_priced: true,
+    };
 }
 
 impl Bought {
@@ -165,6 +191,7 @@ impl Bought {
         Bought {
             purchase: Purchase::OnDemand,
             rate: None,
+            words: Words::AWS,
         }
     }
 
@@ -172,8 +199,14 @@ impl Bought {
     pub fn describe(&self) -> String {
         match &self.purchase {
             Purchase::OnDemand => "on-demand".into(),
-            Purchase::Reserved { term, payment, .. } => {
-                format!("reserved ({}, {})", term.name(), words(payment.name()))
+            Purchase::Reserved { term, payment, .. } if self.words.payment_priced => format!(
+                "{} ({}, {})",
+                self.words.reserved,
+                term.name(),
+                words(payment.name())
+            ),
+            Purchase::Reserved { term, .. } => {
+                format!("{} ({})", self.words.reserved, term.name())
             }
             Purchase::SavingsPlan {
                 kind,
@@ -181,13 +214,17 @@ impl Bought {
                 term,
                 payment,
             } => format!(
-                "{} Savings Plan ({}, {}, ${}/h)",
+                "{} Savings Plan ({}, {}${}/h)",
                 match kind {
                     PlanKind::Compute => "compute",
                     PlanKind::Ec2Instance => "EC2 Instance",
                 },
                 term.name(),
-                words(payment.name()),
+                if self.words.payment_priced {
+                    format!("{}, ", words(payment.name()))
+                } else {
+                    String::new()
+                },
                 super::book::number(*commitment_per_hour)
             ),
             Purchase::Spot { .. } => "spot".into(),
@@ -254,9 +291,10 @@ pub fn instance_lines(
             let paid = count * period_hours;
             let fee = InvoiceLine::priced(
                 format!(
-                    "{machine} {}: {} reserved × {} h ({:.1} % used)",
+                    "{machine} {}: {} {} × {} h ({:.1} % used)",
                     bought.describe(),
                     count,
+                    bought.words.reserved,
                     super::book::number(period_hours),
                     100.0 * covered / paid.max(f64::MIN_POSITIVE)
                 ),
@@ -265,7 +303,7 @@ pub fn instance_lines(
                 "reserved instance-hours",
                 ratio * od,
             );
-            (fee, covered, "the reservation")
+            (fee, covered, bought.words.covering)
         }
         Purchase::SavingsPlan {
             commitment_per_hour,
@@ -409,6 +447,119 @@ pub fn hour_lengths(horizon_s: f64) -> Vec<f64> {
         lengths.push(rest);
     }
     lengths
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sustained use: Compute Engine's automatic discount for VMs that run much of the month.
+
+/// The hours of the usage above `committed` instances in each band of a sustained use price
+/// (quarters of the month), over `period`.
+///
+/// Compute Engine combines a machine type's VMs into *inferred instances*: the first runs
+/// whenever at least one VM runs, the second whenever at least two do, and so on; each inferred
+/// instance earns the discount on its own hours of the month (sustained-use-discounts,
+/// "inferred instances"). Usage a commitment covers earns none: the lowest `committed`
+/// inferred instances are left out. Months are 730-hour windows from the start of the run; a
+/// projection (`usage_scale` ≠ 1) scales a horizon shorter than a month up to the month before
+/// the bands apply, and averages the months of a longer one. Run time is the VMs' own (the
+/// one-minute minimum is billed in the first band).
+pub fn sustained_use_hours(
+    runs: &[InstanceRun],
+    committed: u32,
+    sud: &Price,
+    period: &Period,
+) -> Vec<f64> {
+    let horizon_us = runs.iter().map(|r| r.end_us).max().unwrap_or(0);
+    let month_us = MONTH_S as u64 * 1_000_000;
+    let months = horizon_us.div_ceil(month_us).max(1);
+    let mut bands = vec![0.0; sud.tiers.len()];
+    let k = period.usage_scale;
+    // A horizon within one month is that month's usage pattern: scaled to the period before
+    // the bands apply. Longer horizons: each month its own bands, the sum scaled.
+    let (within, after) = if months == 1 { (k, 1.0) } else { (1.0, k) };
+    for m in 0..months {
+        let (lo, hi) = (m * month_us, (m + 1) * month_us);
+        let mut edges: Vec<(u64, i64)> = Vec::with_capacity(runs.len() * 2);
+        for r in runs {
+            let (a, b) = (r.launch_us.max(lo), r.end_us.min(hi));
+            if a < b {
+                edges.push((a, 1));
+                edges.push((b, -1));
+            }
+        }
+        edges.sort_unstable();
+        // Time (µs) spent with exactly c VMs running, then hours of inferred instance j.
+        let mut at_count: Vec<u64> = Vec::new();
+        let (mut count, mut last) = (0i64, lo);
+        for (t, d) in edges {
+            if count > 0 {
+                let c = count as usize;
+                if at_count.len() <= c {
+                    at_count.resize(c + 1, 0);
+                }
+                at_count[c] += t - last;
+            }
+            count += d;
+            last = t;
+        }
+        let mut at_least = 0u64;
+        for j in (1..at_count.len()).rev() {
+            at_least += at_count[j];
+            if j as u64 <= u64::from(committed) {
+                continue;
+            }
+            let mut hours = at_least as f64 / 3.6e9 * within;
+            let mut floor = 0.0;
+            for (b, tier) in sud.tiers.iter().enumerate() {
+                let in_band = hours.min(tier.up_to - floor);
+                bands[b] += in_band * after;
+                hours -= in_band;
+                floor = tier.up_to;
+                if hours <= 0.0 {
+                    break;
+                }
+            }
+        }
+    }
+    bands
+}
+
+/// The on-demand line `od` split into the sustained use bands: `bands` hours (from
+/// [`sustained_use_hours`]) at the base rate × each band's multiplier, the discounted bands
+/// first up to the line's hours, the rest at the base rate (its one-minute minimums
+/// included), so the lines' hours add up to `od`'s.
+pub fn sustained_use_lines(od: &InvoiceLine, bands: &[f64], sud: &Price) -> Vec<InvoiceLine> {
+    let mut left = od.quantity;
+    let mut discounted = Vec::new();
+    for (b, &hours) in bands.iter().enumerate().skip(1) {
+        let h = hours.min(left);
+        left -= h;
+        if h > 0.0 {
+            let lo = 100.0 * sud.tiers[b - 1].up_to / (MONTH_S / 3_600.0);
+            let hi = (100.0 * sud.tiers[b].up_to / (MONTH_S / 3_600.0)).min(100.0);
+            let share = sud.tiers[b].usd_per_unit;
+            discounted.push(InvoiceLine {
+                item: format!(
+                    "{}, sustained use {lo:.0}–{hi:.0} % of the month ({:.4} % of base)",
+                    od.item,
+                    100.0 * share
+                )
+                .replace(".0000 %", " %"),
+                cost_usd: h * od.unit_price_usd * share,
+                quantity: h,
+                unit_price_usd: od.unit_price_usd * share,
+                ..od.clone()
+            });
+        }
+    }
+    let mut lines = Vec::with_capacity(discounted.len() + 1);
+    lines.push(InvoiceLine {
+        quantity: left,
+        cost_usd: left * od.unit_price_usd,
+        ..od.clone()
+    });
+    lines.extend(discounted);
+    lines
 }
 
 #[cfg(test)]

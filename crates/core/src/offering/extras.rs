@@ -15,6 +15,21 @@ use crate::scenario::validate::Result;
 /// gigabytes).
 pub const BYTES_PER_GB: f64 = 1e9;
 
+/// "GiB" for a price per GiB, else "GB".
+pub fn unit_of(price: &Price) -> &'static str {
+    if price.unit == "GiB" { "GiB" } else { "GB" }
+}
+
+/// Bytes in one unit of `price`: 2³⁰ for a price per GiB (Google Cloud's network and logging
+/// prices), else [`BYTES_PER_GB`] (AWS and Azure price per GB of 10⁹ bytes).
+pub fn bytes_per_unit(price: &Price) -> f64 {
+    if price.unit == "GiB" {
+        1_073_741_824.0
+    } else {
+        BYTES_PER_GB
+    }
+}
+
 /// A NAT gateway's prices: per hour it exists and per GB it processes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NatGateway {
@@ -80,6 +95,16 @@ impl Extras {
                 .then(|| v.price("cloudwatch.logs_ingest"))
                 .transpose()?,
             nat_gateway: if v.nat_gateway() {
+                if v.book()
+                    .is_some_and(|b| b.bands("nat_gateway.hour").is_none())
+                {
+                    return Err(v.error(
+                        "nat_gateway",
+                        "nat_gateway = true",
+                        "this provider's price book prices no NAT gateway by the hour (Cloud \
+                         NAT is priced per VM-hour, not modelled yet): leave it out",
+                    ));
+                }
                 Some(NatGateway {
                     hour: v.price("nat_gateway.hour")?,
                     data: v.price("nat_gateway.data")?,
@@ -99,15 +124,15 @@ impl Extras {
     pub fn lines(&self, served: Served, period: &Period) -> Vec<(PriceSource, Vec<InvoiceLine>)> {
         let k = period.usage_scale;
         let month = period.month_fraction();
-        let response_gb = served.responses as f64 * self.response_bytes as f64 / BYTES_PER_GB * k;
+        let response_bytes = served.responses as f64 * self.response_bytes as f64 * k;
         let mut priced = Vec::new();
         if let Some(price) = &self.data_transfer_out {
             priced.push(schemes::by_price(
                 Metered {
                     item: "Data transfer out to the internet",
                     category: CostCategory::Other,
-                    quantity: response_gb,
-                    unit: "GB",
+                    quantity: response_bytes / bytes_per_unit(price),
+                    unit: unit_of(price),
                 },
                 price,
                 true,
@@ -143,8 +168,8 @@ impl Extras {
                 Metered {
                     item: "NAT gateway data processed",
                     category: CostCategory::Other,
-                    quantity: response_gb,
-                    unit: "GB",
+                    quantity: response_bytes / bytes_per_unit(&nat.data),
+                    unit: unit_of(&nat.data),
                 },
                 &nat.data,
                 false,

@@ -15,8 +15,11 @@
 //! `offering` and `scenario` are one floor of the house: a product gives scenario files its
 //! fields and takes scenario's validation kit.
 
+pub mod azure_vm;
+pub mod compute_engine;
 pub mod ec2;
 pub mod extras;
+pub mod fleet;
 pub mod lambda;
 
 use std::any::Any;
@@ -152,13 +155,15 @@ impl PartialEq for PlatformSpec {
 pub struct Products(Vec<&'static dyn Product>);
 
 impl Products {
-    /// The shipped products: AWS Lambda and EC2.
+    /// The shipped products: AWS Lambda, EC2, Compute Engine and Azure virtual machines.
     pub fn builtin() -> &'static Products {
         static BUILTIN: OnceLock<Products> = OnceLock::new();
         BUILTIN.get_or_init(|| {
             Products::default()
                 .with(&lambda::Lambda)
                 .and_then(|p| p.with(&ec2::Ec2))
+                .and_then(|p| p.with(&compute_engine::ComputeEngine))
+                .and_then(|p| p.with(&azure_vm::AzureVm))
                 .expect("the shipped products have distinct names and fields")
         })
     }
@@ -167,8 +172,8 @@ impl Products {
     ///
     /// # Errors
     /// Its name is already taken, or one of its fields is `name`, `platform` or another
-    /// product's: a sentence naming it (a field's value goes to the one product that
-    /// declares it).
+    /// product's (unless the two take exactly the same fields, read the same way: the fleet
+    /// products): a sentence naming it (a field's value goes to the product that declares it).
     pub fn with(mut self, product: &'static dyn Product) -> Result<Products, String> {
         if self.find(product.kind()).is_some() {
             return Err(format!(
@@ -176,7 +181,14 @@ impl Products {
                 product.kind()
             ));
         }
-        let taken = self.all_fields();
+        // Products that take the very same fields (the fleet products: one reader,
+        // [`fleet::FleetFields`]) may share them; otherwise a field belongs to one product.
+        let taken: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|p| p.fields() != product.fields())
+            .flat_map(|p| p.fields().iter().copied())
+            .collect();
         if let Some(f) = product.fields().iter().find(|f| {
             taken.contains(f)
                 || ["name", "platform"].contains(f)
@@ -202,12 +214,15 @@ impl Products {
         self.0.iter().map(|p| p.kind()).collect()
     }
 
-    /// Every product's fields, product after product.
+    /// Every product's fields, product after product, each once.
     pub fn all_fields(&self) -> Vec<&'static str> {
-        self.0
-            .iter()
-            .flat_map(|p| p.fields().iter().copied())
-            .collect()
+        let mut all: Vec<&'static str> = Vec::new();
+        for f in self.0.iter().flat_map(|p| p.fields().iter().copied()) {
+            if !all.contains(&f) {
+                all.push(f);
+            }
+        }
+        all
     }
 
     /// The products, in order.

@@ -336,6 +336,7 @@ fn instance_runs(secs: &[u64], running: usize) -> scalesim_core::usage::Instance
                 launch_us: 0,
                 end_us: s * 1_000_000,
                 running_at_end: i >= first_running,
+                interrupted: false,
             })
             .collect(),
         requests_by_hour: vec![0],
@@ -569,6 +570,7 @@ fn runs_in_hours(runs: &[(f64, f64, bool)]) -> scalesim_core::usage::Instances {
                 launch_us: (a * 3_600e6) as u64,
                 end_us: (b * 3_600e6) as u64,
                 running_at_end: running,
+                interrupted: false,
             })
             .collect(),
         requests_by_hour: Vec::new(),
@@ -584,7 +586,11 @@ fn bought(
     use scalesim_core::offering::ec2::{Ec2Billing, purchase_rate_id};
     let rate = purchase_rate_id(&purchase).map(|id| list_price("aws", "us-east-1", &id));
     Ec2Billing {
-        bought: Bought { purchase, rate },
+        bought: Bought {
+            purchase,
+            rate,
+            words: scalesim_core::billing::purchase::Words::AWS,
+        },
         ..Ec2Billing::list("m7g.large", false)
     }
 }

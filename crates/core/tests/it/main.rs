@@ -15,3 +15,4 @@ mod queueing;
 mod spot;
 mod toy_product;
 mod traffic_shapes;
+mod vm_products;

@@ -322,9 +322,11 @@ fn commitment_usage<DB: DrawingBackend>(
         }
         points
     };
-    let plan_instances = |a: &scalesim_core::billing::advisor::CommitmentAdvice| {
-        a.savings_plan.best / (a.savings_plan.rate_ratio * a.on_demand_usd_per_hour).max(1e-12)
-    };
+    let plan_instances =
+        |plan: &scalesim_core::billing::advisor::Choice,
+         a: &scalesim_core::billing::advisor::CommitmentAdvice| {
+            plan.best / (plan.rate_ratio * a.on_demand_usd_per_hour).max(1e-12)
+        };
     let top = advised
         .iter()
         .flat_map(|(_, a)| {
@@ -355,7 +357,10 @@ fn commitment_usage<DB: DrawingBackend>(
             ))?
             .label(format!("{name}: reserve {n}"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(1)));
-        let p = plan_instances(a);
+        let Some(plan) = &a.savings_plan else {
+            continue;
+        };
+        let p = plan_instances(plan, a);
         chart
             .draw_series(DashedLineSeries::new(
                 [(0.0, p), (hours(r), p)],
@@ -365,7 +370,7 @@ fn commitment_usage<DB: DrawingBackend>(
             ))?
             .label(format!(
                 "{name}: savings plan ${}/h (≈ {p:.1} instances)",
-                (a.savings_plan.best * 1e4).round() / 1e4
+                (plan.best * 1e4).round() / 1e4
             ))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(1)));
     }
@@ -373,7 +378,8 @@ fn commitment_usage<DB: DrawingBackend>(
 }
 
 /// Each fleet's monthly instance cost against the savings plan commitment ($/hour), the level
-/// that costs least ringed, on-demand (commitment 0) at the left.
+/// that costs least ringed, on-demand (commitment 0) at the left; against the instances
+/// committed when no advised fleet has a savings plan (Compute Engine's commitments).
 fn commitment_cost<DB: DrawingBackend>(
     root: &Area<DB>,
     r: &RunReport,
@@ -381,32 +387,47 @@ fn commitment_cost<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let advised = advised(r);
-    let right = advised
+    let plans = advised.iter().any(|(_, a)| a.savings_plan.is_some());
+    let chosen: Vec<(usize, &scalesim_core::billing::advisor::Choice)> = advised
         .iter()
-        .flat_map(|(_, a)| a.savings_plan.levels.iter().map(|l| l.0))
+        .filter_map(|&(i, a)| {
+            if plans {
+                a.savings_plan.as_ref().map(|p| (i, p))
+            } else {
+                Some((i, &a.reservation))
+            }
+        })
+        .collect();
+    let right = chosen
+        .iter()
+        .flat_map(|(_, c)| c.levels.iter().map(|l| l.0))
         .fold(1e-6, f64::max);
-    let top = advised
+    let top = chosen
         .iter()
-        .flat_map(|(_, a)| a.savings_plan.levels.iter().map(|l| l.1))
+        .flat_map(|(_, c)| c.levels.iter().map(|l| l.1))
         .fold(1e-9, f64::max)
         * 1.15;
     let mut chart = frame(root, title, 80).build_cartesian_2d(0.0..right, 0.0..top)?;
     mesh!(
         chart,
-        "savings plan commitment, USD per hour",
+        if plans {
+            "savings plan commitment, USD per hour"
+        } else {
+            "instances committed"
+        },
         "USD per month (730 h), instances only"
     )
     .draw()?;
-    for (i, a) in &advised {
+    for (i, choice) in &chosen {
         let c = colour(*i);
         chart
             .draw_series(LineSeries::new(
-                a.savings_plan.levels.iter().copied(),
+                choice.levels.iter().copied(),
                 c.stroke_width(2),
             ))?
             .label(r.variants[*i].name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        let best = (a.savings_plan.best, a.savings_plan.monthly_usd);
+        let best = (choice.best, choice.monthly_usd);
         chart.draw_series(std::iter::once(Circle::new(best, 8, c.stroke_width(2))))?;
     }
     legend!(chart, SeriesLabelPosition::UpperRight)

@@ -43,6 +43,7 @@ impl<'a> FleetModel<'a> {
                 launch_us: launched.as_micros(),
                 end_us: horizon.as_micros(),
                 running_at_end: true,
+                interrupted: false,
             });
         }
         let horizon_s = horizon.as_secs_f64().max(1e-6);

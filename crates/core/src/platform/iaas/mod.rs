@@ -242,13 +242,15 @@ impl<'a> FleetModel<'a> {
         }
     }
 
-    /// Record the run of an instance launched at `launched` that terminated at `now`.
+    /// Record the run of an instance launched at `launched` that terminated at `now`, by a
+    /// spot interruption when `interrupted`.
     #[inline]
-    fn terminated(&mut self, launched: SimTime, now: SimTime) {
+    fn terminated(&mut self, launched: SimTime, now: SimTime, interrupted: bool) {
         self.runs.push(InstanceRun {
             launch_us: launched.as_micros(),
             end_us: now.as_micros(),
             running_at_end: false,
+            interrupted,
         });
     }
 }
@@ -294,7 +296,7 @@ impl Model for FleetModel<'_> {
                 };
                 // A draining instance whose last request finished has terminated.
                 if let Some(launched) = self.pool.done(done, sched) {
-                    self.terminated(launched, now);
+                    self.terminated(launched, now, false);
                 }
             }
             FleetEvent::Ready { instance } => {
@@ -304,7 +306,7 @@ impl Model for FleetModel<'_> {
             FleetEvent::DrainDeadline { instance } => {
                 // Whatever still runs at the end of the deregistration delay is dropped.
                 if let Some(launched) = self.pool.abandon(instance, now) {
-                    self.terminated(launched, now);
+                    self.terminated(launched, now, false);
                 }
             }
             FleetEvent::Tick => self.tick(sched),

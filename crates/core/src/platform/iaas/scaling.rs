@@ -54,7 +54,7 @@ impl FleetModel<'_> {
         let now = sched.now();
         match self.pool.retire_one(now) {
             Retired::Nothing => {}
-            Retired::Terminated { launched, .. } => self.terminated(launched, now),
+            Retired::Terminated { launched, .. } => self.terminated(launched, now, false),
             Retired::Draining { replica } => sched.schedule_in(
                 self.cfg.deregistration_delay,
                 FleetEvent::DrainDeadline { instance: replica },

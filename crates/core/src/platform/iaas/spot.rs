@@ -162,7 +162,7 @@ impl FleetModel<'_> {
         let Some((launched, running)) = self.pool.interrupt(i, retry, sched) else {
             return;
         };
-        self.terminated(launched, now);
+        self.terminated(launched, now, true);
         let fate = if retry { "retried" } else { "failed" };
         self.activities.push(ScalingActivity {
             at_s: now.as_secs_f64(),

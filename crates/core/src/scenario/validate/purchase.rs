@@ -10,9 +10,11 @@ use crate::scenario::raw::RawPurchase;
 pub(crate) const MAX_INTERRUPTIONS_PER_HOUR: f64 = 60.0;
 
 /// The options and the fields each takes besides `option`.
-const OPTIONS: [(&str, &[&str]); 4] = [
+const OPTIONS: [(&str, &[&str]); 5] = [
     ("on_demand", &[]),
     ("reserved", &["count", "term", "payment"]),
+    // Compute Engine's resource-based commitments: paid monthly, no payment choice.
+    ("committed_use", &["count", "term"]),
     (
         "savings_plan",
         &["kind", "commitment_per_hour", "term", "payment"],
@@ -104,13 +106,17 @@ pub(crate) fn purchase(
     };
     Ok(match *option {
         "on_demand" => Purchase::OnDemand,
-        "reserved" => Purchase::Reserved {
+        "reserved" | "committed_use" => Purchase::Reserved {
             count: cx.int_in(
                 &p("count"),
-                cx.need(path, "option = \"reserved\"", "count", &raw.count)?,
+                cx.need(path, &format!("option = \"{option}\""), "count", &raw.count)?,
                 1,
                 i64::from(crate::platform::iaas::MAX_INSTANCES),
-                " instances reserved",
+                if *option == "reserved" {
+                    " instances reserved"
+                } else {
+                    " instances of the machine type committed (their vCPUs and memory)"
+                },
             )?,
             term: term()?,
             payment: payment()?,
