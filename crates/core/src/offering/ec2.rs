@@ -339,7 +339,8 @@ pub fn invoice_serving(
 ) -> Invoice {
     let k = period.usage_scale;
     let instance_s = METER.instance_seconds(&usage.runs, k);
-    let hours = instance_hours(usage, billing);
+    // A commitment applies to each hour's billed usage, minimums included.
+    let hours = usage.billed_hours(METER, &billing.instance.name);
     let mut priced = purchase::instance_lines(
         &format!("EC2 {}", billing.instance.name),
         instance_s,
@@ -387,8 +388,10 @@ pub fn invoice_serving(
     Invoice::new(period, priced)
 }
 
-/// The fleet's instance-seconds in each hour, as its instance type: the usage a reserved
-/// instance or savings plan is matched against, hour by hour.
+/// The fleet's instance-seconds in each hour, as its instance type, unrounded: the usage the
+/// commitment advisor weighs. (The bill matches a reservation or savings plan against the
+/// billed seconds, [`Instances::billed_hours`], which differ by the 60 s minimums and the
+/// rounding to whole seconds.)
 pub fn instance_hours(usage: &Instances, billing: &Ec2Billing) -> InstanceHours {
     usage.hours(&billing.instance.name)
 }
