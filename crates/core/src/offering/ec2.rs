@@ -200,6 +200,49 @@ impl Configured for Ec2Spec {
     fn max_instances(&self) -> u32 {
         self.fleet.max.max(self.fleet.initial)
     }
+
+    fn warning(
+        &self,
+        variant: &str,
+        report: &VariantReport,
+        horizon: SimDuration,
+    ) -> Option<String> {
+        spot_warning(&self.fleet, variant, report, horizon)
+    }
+}
+
+/// A warning when replayed spot interruptions (`interruptions_at`) did not all happen: those at
+/// or after the horizon never do (named, readably), and those that found no instance to
+/// interrupt ([`VariantReport::interruptions_missed`]) are counted.
+pub fn spot_warning(
+    fleet: &FleetConfig,
+    variant: &str,
+    report: &VariantReport,
+    horizon: SimDuration,
+) -> Option<String> {
+    let after = fleet
+        .interruptions
+        .as_ref()
+        .map(|s| s.after(horizon))
+        .unwrap_or_default();
+    let mut parts = Vec::new();
+    if !after.is_empty() {
+        let times: Vec<String> = after.iter().map(|t| t.human()).collect();
+        parts.push(format!(
+            "{} of its interruptions_at ({}) at or after the horizon ({}) never happen in this run",
+            after.len(),
+            times.join(", "),
+            horizon.human()
+        ));
+    }
+    if report.interruptions_missed > 0 {
+        parts.push(format!(
+            "{} replayed interruption(s) found no instance to interrupt (none in service or \
+             booting at that time; see the scaling activities)",
+            report.interruptions_missed
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("variant {variant}: {}", parts.join("; ")))
 }
 
 /// Run an EC2 variant: one fleet shared by every function the traffic names, its cost shared by
