@@ -214,6 +214,10 @@ pub struct VariantReport {
     /// `summary.json` when 0, so reports of variants that are not on spot are unchanged.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub interruptions: u64,
+    /// Replayed interruptions (`interruptions_at`) that found no instance to interrupt: none in
+    /// service or booting without a notice at that time. Absent from `summary.json` when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub interruptions_missed: u64,
     /// Per function, most requests first (traffic that names functions only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<FunctionReport>,

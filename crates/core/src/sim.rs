@@ -60,7 +60,7 @@ pub fn run_logged(
             .variants
             .iter()
             .zip(&variants)
-            .filter_map(|(v, r)| v.platform.config().warning(&v.name, r)),
+            .filter_map(|(v, r)| v.platform.config().warning(&v.name, r, scenario.horizon)),
     );
     // Every variant replays the same requests; the first says what the replay did.
     let tally = tallies.into_iter().flatten().next();

@@ -274,6 +274,30 @@ impl Instances {
             seconds_by_hour,
         }
     }
+
+    /// [`Instances::hours`] as `meter` bills them: each run's seconds in the hours it spans,
+    /// and its billed extra — the meter's rounding up and its minimum ([`Meter::billed_us`]:
+    /// a 10 s run bills 60 s on EC2) — in the hour it ends in. Over the horizon they add up to
+    /// `meter.instance_seconds(&self.runs, 1.0)`.
+    ///
+    /// The usage a reservation or savings plan is applied to: AWS applies it to each hour's
+    /// billed usage (EC2 user guide, "How Reserved Instances are applied", read 2026-11), so
+    /// the minimum of a short run is covered where the commitment has room in its hour.
+    pub fn billed_hours(&self, meter: Meter, sku: &'static str) -> InstanceHours {
+        let mut hours = self.hours(sku);
+        for r in &self.runs {
+            let extra_us = meter.billed_us(r.run_us()) - r.run_us();
+            if extra_us == 0 {
+                continue;
+            }
+            let hour = (r.end_us.saturating_sub(1) / HOUR_US) as usize;
+            if hours.seconds_by_hour.len() <= hour {
+                hours.seconds_by_hour.resize(hour + 1, 0.0);
+            }
+            hours.seconds_by_hour[hour] += extra_us as f64 / 1e6;
+        }
+        hours
+    }
 }
 
 /// What a load balancer handled in one hour of the run.
@@ -374,6 +398,35 @@ mod tests {
             ..ProvisionedUsage::default()
         };
         assert_eq!(exact.configured_gb_s(1.0), 300.0);
+    }
+
+    /// EC2's meter: a run of 10 s from 0:00 bills 60 s (the minimum), its 50 s extra in hour 0:
+    /// 60 s there. A run 59:59.5–1:01:00.25 (60.75 s) bills 61 s: 0.5 s in hour 0, 60.25 s in
+    /// hour 1 plus its 0.25 s extra where it ends. Hours: 60 + 0.5 = 60.5 s and 60.25 + 0.25 =
+    /// 60.5 s; in all 121 s = 60 + 61, what `instance_seconds` bills.
+    #[test]
+    fn billed_hours_put_the_minimum_in_the_hour_a_run_ends() {
+        let usage = Instances {
+            runs: vec![
+                InstanceRun {
+                    launch_us: 0,
+                    end_us: 10_000_000,
+                    running_at_end: false,
+                    interrupted: false,
+                },
+                InstanceRun {
+                    launch_us: HOUR_US - 500_000,
+                    end_us: HOUR_US + 60_250_000,
+                    running_at_end: false,
+                    interrupted: false,
+                },
+            ],
+            requests_by_hour: Vec::new(),
+        };
+        let m = Meter::SecondWithMinuteMinimum;
+        let h = usage.billed_hours(m, "m7g.large");
+        assert_eq!(h.seconds_by_hour, vec![60.5, 60.5]);
+        assert_eq!(m.instance_seconds(&usage.runs, 1.0), 121.0);
     }
 
     #[test]

@@ -628,8 +628,29 @@ pub struct Rate {
     pub usd: Vec<f64>,
 }
 
+/// A price a variant was priced with: its provider, region and id, and whether a discount
+/// may change it (money, not a ratio or a rate of events).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsedPrice {
+    /// The provider.
+    pub provider: String,
+    /// The region.
+    pub region: String,
+    /// The price id.
+    pub id: String,
+    /// Whether it is an amount of money ([`discountable`]).
+    pub discountable: bool,
+}
+
+/// Whether a price of `unit` is money that a discount takes its percentage off: not a share
+/// of on-demand ("ratio") nor a rate of events ("per instance-hour").
+pub fn discountable(unit: &str) -> bool {
+    !UNPRICED_UNITS.contains(&unit)
+}
+
 impl Rate {
-    fn covers(&self, provider: &str, region: &str, id: &str) -> bool {
+    /// Whether it replaces `provider`'s price `id` in `region`.
+    pub fn covers(&self, provider: &str, region: &str, id: &str) -> bool {
         self.provider == provider
             && self.id == id
             && self.region.as_deref().is_none_or(|r| r == region)
@@ -653,7 +674,9 @@ pub struct Discount {
 }
 
 impl Discount {
-    fn covers(&self, provider: &str, region: &str, id: &str) -> bool {
+    /// Whether its filters select `provider`'s price `id` in `region` (its unit aside: see
+    /// [`discountable`]).
+    pub fn covers(&self, provider: &str, region: &str, id: &str) -> bool {
         self.provider.as_deref().is_none_or(|p| p == provider)
             && self.service.as_deref().is_none_or(|s| s == service_of(id))
             && self.region.as_deref().is_none_or(|r| r == region)

@@ -43,6 +43,17 @@ impl Term {
             Term::ThreeYears => "3y",
         }
     }
+
+    /// The term's length, hours: 8,760 for one year, 26,280 for three — AWS counts a term in
+    /// seconds, 31,536,000 (365 days) and 94,608,000 (3 × 365 days) (EC2 API reference,
+    /// `ReservedInstancesOffering.Duration`, and Savings Plans user guide, "Savings Plans
+    /// terms", read 2026-11). A 366-day horizon is 24 h longer than a 1-year term.
+    pub fn hours(self) -> f64 {
+        match self {
+            Term::OneYear => 8_760.0,
+            Term::ThreeYears => 26_280.0,
+        }
+    }
 }
 
 /// How a commitment is paid.
@@ -243,14 +254,31 @@ fn words(name: &str) -> String {
 /// on-demand price per instance-hour.
 ///
 /// - On demand: the instance-hours at the hourly price.
-/// - Reserved: the reservation's fee — `count` × the period's hours at its effective rate (a
-///   share of on-demand), used or not ([`CostCategory::Commitment`]) — then the instance-hours it
-///   covers hour by hour ([`reservation`]) at $0 and the rest on demand.
-/// - Savings plan: the commitment — the period's hours × its $/hour — then the instance-hours
-///   it covers hour by hour ([`savings_plan_hour`]) at $0 and the rest on demand.
+/// - Reserved: the reservation's fee — `count` × the period's hours within its term at its
+///   effective rate (a share of on-demand), used or not ([`CostCategory::Commitment`]) — then
+///   the instance-hours it covers hour by hour ([`reservation`]) at $0 and the rest on demand.
+/// - Savings plan: the commitment — the period's hours within its term × its $/hour — then the
+///   instance-hours it covers hour by hour ([`savings_plan_hour`]) at $0 and the rest on
+///   demand.
 /// - Spot: the instance-hours at the spot rate × the hourly price.
 ///
-/// A projection over a longer period repeats the horizon's hours (`period.usage_scale`).
+/// `seconds_by_hour` is the usage a commitment is matched against, hour by hour: it should be
+/// the *billed* seconds (the meter's rounding and minimum included, [`Instances::billed_hours`]),
+/// as AWS applies a reservation to the billed usage of each hour — a 10 s run billed 60 s is
+/// covered whole by a reservation with room in that hour. Whatever it holds, the instance-hours
+/// covered are at most the reservation's hours in force and at most `instance_s`, so the
+/// on-demand rest is never negative.
+///
+/// **The term.** A reservation or plan exists for its term ([`Term::hours`]: 8,760 h or
+/// 26,280 h) from the start of the horizon: hours of the period after it are not covered
+/// (billed on demand) and carry no fee or commitment. Only a horizon longer than the term
+/// (366 days with a 1-year term) reaches its end. A projection over a longer period repeats the
+/// horizon's hours (`period.usage_scale`); the monthly projection ([`Period::monthly`], 730 h)
+/// is a month *within* the term — the commitment in force all month, every horizon hour counted
+/// — since any term is longer than a month (the period's first `term` hours are the horizon's
+/// first `term ÷ usage_scale`, here more than the whole horizon).
+///
+/// [`Instances::billed_hours`]: crate::usage::Instances::billed_hours
 pub fn instance_lines(
     machine: &str,
     instance_s: f64,
@@ -277,8 +305,24 @@ pub fn instance_lines(
     let ratio = rate.usd();
     let k = period.usage_scale;
     let horizon_s = period.seconds / k;
-    let lengths = hour_lengths(horizon_s);
     let period_hours = period.seconds / 3_600.0;
+    // The part of the period the commitment is in force: its first `term` hours (spot and on
+    // demand have no term).
+    let term_h = match &bought.purchase {
+        Purchase::Reserved { term, .. } | Purchase::SavingsPlan { term, .. } => term.hours(),
+        _ => f64::INFINITY,
+    };
+    let paid_hours = period_hours.min(term_h);
+    let term_note = if paid_hours < period_hours {
+        format!(
+            "; its term ends after {} h",
+            super::book::number(paid_hours)
+        )
+    } else {
+        String::new()
+    };
+    // The horizon's hours inside the term (all of them in a monthly projection).
+    let lengths = hour_lengths(horizon_s.min(term_h * 3_600.0 / k));
     let usage_by_hour: Vec<f64> = seconds_by_hour.iter().map(|s| s / 3_600.0).collect();
     let covered_line = |item: String, hours: f64| {
         InvoiceLine::priced(item, CostCategory::Compute, hours, "instance-hours", 0.0)
@@ -287,15 +331,15 @@ pub fn instance_lines(
         Purchase::Reserved { count, .. } => {
             let count = f64::from(*count);
             let (covered, _) = reservation(count, &usage_by_hour, &lengths);
-            let covered = (covered * k).min(hours_used);
-            let paid = count * period_hours;
+            let paid = count * paid_hours;
+            let covered = (covered * k).min(hours_used).min(paid);
             let fee = InvoiceLine::priced(
                 format!(
-                    "{machine} {}: {} {} × {} h ({:.1} % used)",
+                    "{machine} {}: {} {} × {} h ({:.1} % used{term_note})",
                     bought.describe(),
                     count,
                     bought.words.reserved,
-                    super::book::number(period_hours),
+                    super::book::number(paid_hours),
                     100.0 * covered / paid.max(f64::MIN_POSITIVE)
                 ),
                 CostCategory::Commitment,
@@ -317,17 +361,17 @@ pub fn instance_lines(
                 };
                 covered_usd += savings_plan_hour(commitment_per_hour * length, &[use_h]).0[0];
             }
+            let paid = commitment_per_hour * paid_hours;
             let covered = (covered_usd * k / od).min(hours_used);
-            let paid = commitment_per_hour * period_hours;
             let used = covered * od * ratio;
             let fee = InvoiceLine::priced(
                 format!(
-                    "{} commitment ({:.1} % used)",
+                    "{} commitment ({:.1} % used{term_note})",
                     capital(&bought.describe()),
                     100.0 * used / paid.max(f64::MIN_POSITIVE)
                 ),
                 CostCategory::Commitment,
-                period_hours,
+                paid_hours,
                 "hours",
                 *commitment_per_hour,
             );
@@ -370,7 +414,7 @@ pub fn instance_lines(
                 )],
                 on_demand(
                     format!("{machine} on-demand, beyond {what}"),
-                    instance_s - covered_hours * 3_600.0,
+                    (instance_s - covered_hours * 3_600.0).max(0.0),
                 ),
             ]
             .concat(),

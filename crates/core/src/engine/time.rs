@@ -46,6 +46,13 @@ impl SimDuration {
     /// No time at all.
     pub const ZERO: SimDuration = SimDuration(0);
 
+    /// The span as people read it, largest unit first, zero parts left out: `2h`, `1h 30m`,
+    /// `2m`, `1s 500ms`, `0s` (humantime's `format_duration`, the notation scenario files
+    /// write durations in). For text shown to people: activity logs, warnings.
+    pub fn human(self) -> String {
+        humantime::format_duration(std::time::Duration::from_micros(self.0)).to_string()
+    }
+
     /// A duration of `us` microseconds.
     pub const fn from_micros(us: u64) -> Self {
         SimDuration(us)
@@ -137,6 +144,17 @@ impl fmt::Display for SimDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 7,200 s is 2 h; 5,400 s is 1 h 30 min; 120 s is 2 min; 1.5 s is 1 s 500 ms.
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let h = |s: f64| SimDuration::from_secs_f64(s).human();
+        assert_eq!(h(7_200.0), "2h");
+        assert_eq!(h(5_400.0), "1h 30m");
+        assert_eq!(h(120.0), "2m");
+        assert_eq!(h(1.5), "1s 500ms");
+        assert_eq!(h(0.0), "0s");
+    }
 
     #[test]
     fn billing_rounds_are_exact() {

@@ -225,6 +225,15 @@ impl Configured for Ec2Spec {
     fn max_instances(&self) -> u32 {
         self.fleet.max.max(self.fleet.initial)
     }
+
+    fn warning(
+        &self,
+        variant: &str,
+        report: &VariantReport,
+        horizon: SimDuration,
+    ) -> Option<String> {
+        fleet::spot_warning(&self.fleet, variant, report, horizon)
+    }
 }
 
 /// Run an EC2 variant: one fleet shared by every function the traffic names, its cost shared by
@@ -329,9 +338,10 @@ pub fn invoice_serving(
     period: Period,
 ) -> Invoice {
     let k = period.usage_scale;
-    let runs = fleet::billed_runs(usage, RULES.spot_unbilled_within);
-    let instance_s = METER.instance_seconds(&runs, k);
-    let hours = instance_hours(usage, billing);
+    let billed = fleet::billed_usage(usage, RULES.spot_unbilled_within);
+    let instance_s = METER.instance_seconds(&billed.runs, k);
+    // A commitment applies to each hour's billed usage, minimums included.
+    let hours = billed.billed_hours(METER, &billing.instance.name);
     let mut priced = purchase::instance_lines(
         &format!("EC2 {}", billing.instance.name),
         instance_s,
@@ -374,8 +384,10 @@ pub fn invoice_serving(
     Invoice::new(period, priced)
 }
 
-/// The fleet's instance-seconds in each hour, as its instance type: the usage a reserved
-/// instance or savings plan is matched against, hour by hour.
+/// The fleet's instance-seconds in each hour, as its instance type, unrounded: the usage the
+/// commitment advisor weighs. (The bill matches a reservation or savings plan against the
+/// billed seconds, [`Instances::billed_hours`], which differ by the 60 s minimums and the
+/// rounding to whole seconds.)
 pub fn instance_hours(usage: &Instances, billing: &Ec2Billing) -> InstanceHours {
     usage.hours(&billing.instance.name)
 }

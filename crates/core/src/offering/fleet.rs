@@ -28,7 +28,7 @@ use crate::scenario::VariantCx;
 use crate::scenario::doc::Step;
 use crate::scenario::raw::{RawAutoscaling, RawDist, kind_fields};
 use crate::scenario::validate::{Ctx, Result, autoscaling, dist, index, join, key};
-use crate::usage::{InstanceRun, Instances, Meter};
+use crate::usage::{Instances, Meter};
 
 use super::ec2::BlockStorage;
 use super::extras::{Extras, Served, bytes_per_unit, unit_of};
@@ -249,17 +249,54 @@ pub(crate) fn run_fleet<B: Bills<Usage = Instances>>(
     report
 }
 
-/// The runs a bill counts: all of them, except spot runs the provider interrupted before
+/// A warning when replayed spot interruptions (`interruptions_at`) did not all happen: those at
+/// or after the horizon never do (named, readably), and those that found no instance to
+/// interrupt ([`VariantReport::interruptions_missed`]) are counted.
+pub fn spot_warning(
+    fleet: &FleetConfig,
+    variant: &str,
+    report: &VariantReport,
+    horizon: SimDuration,
+) -> Option<String> {
+    let after = fleet
+        .interruptions
+        .as_ref()
+        .map(|s| s.after(horizon))
+        .unwrap_or_default();
+    let mut parts = Vec::new();
+    if !after.is_empty() {
+        let times: Vec<String> = after.iter().map(|t| t.human()).collect();
+        parts.push(format!(
+            "{} of its interruptions_at ({}) at or after the horizon ({}) never happen in this run",
+            after.len(),
+            times.join(", "),
+            horizon.human()
+        ));
+    }
+    if report.interruptions_missed > 0 {
+        parts.push(format!(
+            "{} replayed interruption(s) found no instance to interrupt (none in service or \
+             booting at that time; see the scaling activities)",
+            report.interruptions_missed
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("variant {variant}: {}", parts.join("; ")))
+}
+
+/// The usage a bill counts: every run, except spot runs the provider interrupted before
 /// `unbilled_within` (AWS: the first instance-hour of a Linux spot instance EC2 interrupts is
 /// not charged; Compute Engine: a Spot VM preempted in its first minute is not charged).
-pub fn billed_runs(usage: &Instances, unbilled_within: SimDuration) -> Vec<InstanceRun> {
+pub fn billed_usage(usage: &Instances, unbilled_within: SimDuration) -> Instances {
     let within = unbilled_within.as_micros();
-    usage
-        .runs
-        .iter()
-        .filter(|r| !(r.interrupted && r.run_us() < within))
-        .copied()
-        .collect()
+    Instances {
+        runs: usage
+            .runs
+            .iter()
+            .filter(|r| !(r.interrupted && r.run_us() < within))
+            .copied()
+            .collect(),
+        requests_by_hour: usage.requests_by_hour.clone(),
+    }
 }
 
 kind_fields! {
@@ -899,6 +936,15 @@ impl Configured for VmSpec {
     fn max_instances(&self) -> u32 {
         self.fleet.max.max(self.fleet.initial)
     }
+
+    fn warning(
+        &self,
+        variant: &str,
+        report: &VariantReport,
+        horizon: SimDuration,
+    ) -> Option<String> {
+        spot_warning(&self.fleet, variant, report, horizon)
+    }
 }
 
 /// The invoice of a Compute Engine or Azure fleet over `period`: its instance time as it was
@@ -915,9 +961,11 @@ pub fn vm_invoice(
     period: Period,
 ) -> Invoice {
     let rules = billing.rules;
-    let runs = billed_runs(usage, rules.spot_unbilled_within);
-    let instance_s = rules.meter.instance_seconds(&runs, period.usage_scale);
-    let hours = usage.hours(&billing.instance.name);
+    let billed = billed_usage(usage, rules.spot_unbilled_within);
+    let runs = &billed.runs;
+    let instance_s = rules.meter.instance_seconds(runs, period.usage_scale);
+    // A commitment applies to each hour's billed usage, minimums included.
+    let hours = billed.billed_hours(rules.meter, &billing.instance.name);
     let machine = format!("{} {}", rules.label, billing.instance.name);
     let mut priced = purchase::instance_lines(
         &machine,
@@ -932,7 +980,7 @@ pub fn vm_invoice(
             Purchase::Reserved { count, .. } => count,
             _ => 0,
         };
-        let bands = purchase::sustained_use_hours(&runs, committed, sud, &period);
+        let bands = purchase::sustained_use_hours(runs, committed, sud, &period);
         let on_demand = format!("{machine} on-demand");
         for (_, lines) in &mut priced {
             if let Some(i) = lines.iter().position(|l| l.item.starts_with(&on_demand)) {

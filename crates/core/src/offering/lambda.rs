@@ -211,7 +211,7 @@ impl Configured for LambdaSpec {
         run(&self.function, &self.billing, cx)
     }
 
-    fn warning(&self, variant: &str, report: &VariantReport) -> Option<String> {
+    fn warning(&self, variant: &str, report: &VariantReport, _: SimDuration) -> Option<String> {
         warning(&self.function, variant, report)
     }
 }

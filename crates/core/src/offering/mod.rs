@@ -83,8 +83,14 @@ pub trait Configured: AsConfig + Debug + Send + Sync + 'static {
     /// assembled by [`variant_report`]).
     fn run(&self, cx: RunCtx<'_, '_>) -> VariantReport;
     /// What a planner should know about its result that the product alone can tell, if
-    /// anything (a Lambda variant whose every invocation hit the function timeout).
-    fn warning(&self, _variant: &str, _report: &VariantReport) -> Option<String> {
+    /// anything (a Lambda variant whose every invocation hit the function timeout; replayed spot
+    /// interruptions that never happened); `horizon` is the run's.
+    fn warning(
+        &self,
+        _variant: &str,
+        _report: &VariantReport,
+        _horizon: crate::engine::SimDuration,
+    ) -> Option<String> {
         None
     }
     /// The most instances it may run at once (0 for a product without instances): what an
@@ -430,6 +436,7 @@ pub fn variant_report<B: Bills>(
         scaling_activities: outcome.activities,
         commitment: None,
         interruptions: outcome.interruptions,
+        interruptions_missed: outcome.interruptions_missed,
         functions,
         timeseries,
     }

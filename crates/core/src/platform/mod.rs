@@ -99,6 +99,9 @@ pub struct Outcome<U> {
     pub activities: Vec<ScalingActivity>,
     /// Instances interrupted (spot fleets; 0 elsewhere).
     pub interruptions: u64,
+    /// Replayed interruptions (`interruptions_at`) that found no instance to interrupt (spot
+    /// fleets; 0 elsewhere).
+    pub interruptions_missed: u64,
     /// Per function, in the traffic's function order (traffic that names functions only).
     pub functions: Vec<FunctionOutcome>,
     /// When the last request completed, seconds from the start (`None` when none did).

@@ -122,6 +122,7 @@ pub fn parse_in(
         doc: &doc,
         traces,
         warnings: Default::default(),
+        used_prices: Default::default(),
     };
     let raw = variant::read(&cx, raw, products)?;
     validate::scenario(&cx, raw, variant::validate)
@@ -163,6 +164,7 @@ pub fn check_prices(text: &str, file: &str) -> Result<PriceChanges, ScenarioErro
         doc: &doc,
         traces: None,
         warnings: Default::default(),
+        used_prices: Default::default(),
     };
     validate::prices(&cx, Some(&raw.prices))
 }
@@ -253,6 +255,7 @@ pub fn takes_fractions(
         doc: &doc,
         traces: None,
         warnings: Default::default(),
+        used_prices: Default::default(),
     };
     variant::read(&cx, raw, Products::builtin()).is_ok()
 }

@@ -703,3 +703,168 @@ fn a_savings_plan_over_a_fleet_hour_by_hour() {
     close(bill.total_usd, 0.40 + (5.0 - covered) * 0.0816);
     close(bill.total_usd, 0.433_144_868_035);
 }
+
+/// One m7g.large running the whole of a 366-day horizon (8,784 h), reserved for 1 year, no
+/// upfront (0.63 × $0.0816 = $0.051408 an hour). A 1-year term is 8,760 h (31,536,000 s), so
+/// the reservation is over 24 h before the horizon:
+/// - fee: 8,760 h × $0.051408 = $450.33408 (not 8,784 h);
+/// - covered: the first 8,760 instance-hours at $0;
+/// - on demand, beyond it: the last 24 h × $0.0816 = $1.9584;
+/// - total $452.29248.
+///
+/// The monthly projection is a month within the term (730 h, each horizon hour counted at
+/// 730 / 8,784): fee 730 × $0.051408 = $37.52784, the 730 instance-hours all covered, nothing
+/// on demand.
+#[test]
+fn a_reservation_covers_no_hour_past_its_term() {
+    use scalesim_core::billing::Period;
+    use scalesim_core::billing::purchase::{Payment, Purchase, Term};
+    use scalesim_core::offering::ec2;
+
+    let horizon_h = 366.0 * 24.0;
+    let usage = runs_in_hours(&[(0.0, horizon_h, true)]);
+    let reserved = |term| {
+        bought(Purchase::Reserved {
+            count: 1,
+            term,
+            payment: Payment::NoUpfront,
+        })
+    };
+    let bill = ec2::invoice(
+        &usage,
+        &[],
+        &reserved(Term::OneYear),
+        Period::horizon(horizon_h * 3_600.0),
+    );
+    assert_eq!(bill.lines[0].quantity, 8_760.0);
+    assert!(
+        bill.lines[0].item.contains("term ends after 8760 h"),
+        "{}",
+        bill.lines[0].item
+    );
+    close(bill.lines[0].cost_usd, 450.334_08);
+    close(bill.lines[1].quantity, 8_760.0);
+    close(bill.lines[2].quantity, 24.0);
+    close(bill.lines[2].cost_usd, 1.958_4);
+    close(bill.total_usd, 452.292_48);
+
+    let month = ec2::invoice(
+        &usage,
+        &[],
+        &reserved(Term::OneYear),
+        Period::monthly(horizon_h * 3_600.0),
+    );
+    close(month.lines[0].quantity, 730.0);
+    close(month.lines[1].quantity, 730.0);
+    close(month.lines[2].quantity, 0.0);
+    close(month.total_usd, 37.527_84);
+
+    // A 3-year term (26,280 h) outlasts the horizon: the fee is for all its 8,784 hours.
+    let bill = ec2::invoice(
+        &usage,
+        &[],
+        &reserved(Term::ThreeYears),
+        Period::horizon(horizon_h * 3_600.0),
+    );
+    assert_eq!(bill.lines[0].quantity, horizon_h);
+    close(bill.lines[2].quantity, 0.0);
+}
+
+/// The same instance over 366 days under a $0.10/h compute savings plan for 1 year (EC2 at
+/// 0.682 of on-demand: an instance-hour costs the plan $0.0556512, covered whole each hour):
+/// - commitment: 8,760 h × $0.10 = $876 (the 24 h past the term are not committed);
+/// - covered: 8,760 instance-hours; on demand: the last 24 h × $0.0816 = $1.9584;
+/// - total $877.9584.
+#[test]
+fn a_savings_plan_covers_no_hour_past_its_term() {
+    use scalesim_core::billing::Period;
+    use scalesim_core::billing::purchase::{Payment, PlanKind, Purchase, Term};
+    use scalesim_core::offering::ec2;
+
+    let horizon_h = 366.0 * 24.0;
+    let usage = runs_in_hours(&[(0.0, horizon_h, true)]);
+    let billing = bought(Purchase::SavingsPlan {
+        kind: PlanKind::Compute,
+        commitment_per_hour: 0.10,
+        term: Term::OneYear,
+        payment: Payment::NoUpfront,
+    });
+    let bill = ec2::invoice(&usage, &[], &billing, Period::horizon(horizon_h * 3_600.0));
+    assert_eq!(
+        (bill.lines[0].quantity, bill.lines[0].unit_price_usd),
+        (8_760.0, 0.10)
+    );
+    assert!((bill.lines[1].quantity - 8_760.0).abs() < 1e-6);
+    assert!((bill.lines[2].quantity - 24.0).abs() < 1e-6);
+    assert!((bill.total_usd - 877.958_4).abs() < 1e-6);
+}
+
+/// Runs in seconds `(launch, end, running at the end)`.
+fn runs_in_seconds(runs: &[(u64, u64, bool)]) -> scalesim_core::usage::Instances {
+    scalesim_core::usage::Instances {
+        runs: runs
+            .iter()
+            .map(|&(a, b, running)| scalesim_core::usage::InstanceRun {
+                launch_us: a * 1_000_000,
+                end_us: b * 1_000_000,
+                running_at_end: running,
+                interrupted: false,
+            })
+            .collect(),
+        requests_by_hour: Vec::new(),
+    }
+}
+
+/// A 30 s horizon under EC2's 60 s minimum, one m7g.large reserved (1y, no upfront, $0.051408
+/// an hour; on demand $0.0816):
+/// - one instance running 0–30 s bills 60 s (the minimum). The horizon's one "hour" is 30 s
+///   long, so the reservation is 30 s of one instance: fee 30/3,600 h × $0.051408 =
+///   $0.0004284; it covers 30 s; the other 30 s of the minimum are on demand: 30/3,600 ×
+///   $0.0816 = $0.00068; total $0.0011084. No covered time beyond the 30 s reserved, no
+///   negative rest.
+/// - two instances: 120 s billed, still 30 s covered, 90 s on demand = $0.00204; total
+///   $0.0024684.
+/// - its month (k = 2,628,000 / 30 = 87,600): the running instance goes on, 30 s × k = 730 h,
+///   its minimum once; 730 h reserved at $0.051408 = $37.52784 cover all of it.
+/// - in a 1 h horizon, a run of 10 s (0–10 s, ended) bills 60 s, all in hour 0, where the
+///   reservation has 3,600 s: all 60 s covered, nothing on demand; total the fee, 1 h ×
+///   $0.051408. (Matched against the unrounded 10 s, 50 s of the minimum went on demand.)
+#[test]
+fn a_reservation_under_the_minute_minimum() {
+    use scalesim_core::billing::Period;
+    use scalesim_core::billing::purchase::{Payment, Purchase, Term};
+    use scalesim_core::offering::ec2;
+
+    let billing = bought(Purchase::Reserved {
+        count: 1,
+        term: Term::OneYear,
+        payment: Payment::NoUpfront,
+    });
+    let one = runs_in_seconds(&[(0, 30, true)]);
+    let bill = ec2::invoice(&one, &[], &billing, Period::horizon(30.0));
+    close(bill.lines[0].quantity, 30.0 / 3_600.0);
+    close(bill.lines[0].cost_usd, 0.000_428_4);
+    close(bill.lines[1].quantity, 30.0 / 3_600.0);
+    close(bill.lines[2].quantity, 30.0 / 3_600.0);
+    close(bill.lines[2].cost_usd, 0.000_68);
+    close(bill.total_usd, 0.001_108_4);
+    assert!(bill.lines.iter().all(|l| l.quantity >= 0.0));
+
+    let two = runs_in_seconds(&[(0, 30, true), (0, 30, true)]);
+    let bill = ec2::invoice(&two, &[], &billing, Period::horizon(30.0));
+    close(bill.lines[1].quantity, 30.0 / 3_600.0);
+    close(bill.lines[2].quantity, 90.0 / 3_600.0);
+    close(bill.total_usd, 0.002_468_4);
+
+    let month = ec2::invoice(&one, &[], &billing, Period::monthly(30.0));
+    close(month.lines[0].quantity, 730.0);
+    close(month.lines[1].quantity, 730.0);
+    close(month.lines[2].quantity, 0.0);
+    close(month.total_usd, 37.527_84);
+
+    let short = runs_in_seconds(&[(0, 10, false)]);
+    let bill = ec2::invoice(&short, &[], &billing, Period::horizon(3_600.0));
+    close(bill.lines[1].quantity, 60.0 / 3_600.0);
+    close(bill.lines[2].quantity, 0.0);
+    close(bill.total_usd, 0.051_408);
+}

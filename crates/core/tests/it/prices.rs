@@ -181,3 +181,45 @@ fn bad_prices_are_refused_at_their_key() {
         "{e}"
     );
 }
+
+/// A change that matches no price of any variant is kept but warned of, at its key: the
+/// variants are Lambda in us-east-1 and EC2 in us-east-1 and eu-west-1, so
+/// - a Lambda discount in eu-west-1 selects nothing (no Lambda there);
+/// - a private rate for m7g.large in ap-southeast-1 replaces nothing (no fleet there);
+/// - a discount on gcp's prices selects nothing (every variant is on AWS).
+///
+/// One that matches (8 % off EC2 in eu-west-1, the eu fleet) gives no warning; a service that
+/// no book has stays an error.
+#[test]
+fn a_price_change_that_matches_nothing_is_warned_of() {
+    let warnings = |prices: &str| scenario(&text(prices)).warnings;
+    let w = warnings(
+        "[[prices.discount]]\npercent = 5\nservice = \"lambda\"\nregion = \"eu-west-1\"\n",
+    );
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("prices.discount[0]")
+            && w[0].contains("matches no price any variant pays")
+            && w[0].contains("service = \"lambda\", region = \"eu-west-1\""),
+        "{w:?}"
+    );
+    let w = warnings("[prices.rates]\n\"aws/ap-southeast-1/ec2.m7g.large\" = 0.05\n");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("is a price no variant pays")
+            && w[0].contains("aws/eu-west-1, aws/us-east-1"),
+        "{w:?}"
+    );
+    let w = warnings("[[prices.discount]]\npercent = 5\nprovider = \"gcp\"\n");
+    assert_eq!(w.len(), 1, "{w:?}");
+    let w =
+        warnings("[[prices.discount]]\npercent = 8\nservice = \"ec2\"\nregion = \"eu-west-1\"\n");
+    assert!(w.is_empty(), "{w:?}");
+    let e = scalesim_core::scenario::parse(
+        &text("[[prices.discount]]\npercent = 5\nservice = \"gke\"\n"),
+        "p.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("no price belongs to a service \"gke\""), "{e}");
+}

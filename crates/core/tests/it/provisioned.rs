@@ -547,3 +547,55 @@ fn the_spiky_provisioned_scenario_runs() {
     assert!(fixed.requests.cold_starts * 10 < on_demand.requests.cold_starts.max(1));
     assert!(fixed.latency_ms.p999_ms < on_demand.latency_ms.p999_ms);
 }
+
+/// The same level written two ways: `provisioned_concurrency = 2`, and a schedule that sets 2
+/// at 08:00 and at 20:00 every day (2 all the time: the run starts at the 20:00 action's level).
+/// Horizon 26 h, so both actions run (at 8 h and 20 h) and change nothing; one request at 1 s.
+/// - horizon: one period of 2 × 1 GB from 0 to 93,600 s, still configured at the horizon:
+///   2 × 93,600 = 187,200 GB-s (a whole number of 5 minutes: 93,600 = 312 × 300);
+/// - month: the period goes on, 2 × 1 GB × 2,628,000 s = 5,256,000 GB-s;
+///
+/// and every other line and total the same.
+#[test]
+fn a_fixed_level_and_a_schedule_that_holds_it_bill_the_same() {
+    let text = |pc: &str| {
+        format!(
+            r#"
+name = "same"
+seed = 1
+horizon = "26h"
+[traffic]
+arrivals = {{ process = "list", at_s = [1.0] }}
+[traffic.request]
+duration = {{ dist = "constant", ms = 1000 }}
+cpu_fraction = 0.0
+
+[[variant]]
+name = "pc"
+platform = "lambda"
+memory_mb = 1024
+cold_start = {{ dist = "constant", ms = 200 }}
+provisioned_concurrency = {pc}
+"#
+        )
+    };
+    let fixed = run_one(&text("2"));
+    let schedule = run_one(&text(
+        r#"{ schedule = [{ at = "08:00", level = 2 }, { at = "20:00", level = 2 }] }"#,
+    ));
+    for v in [&fixed, &schedule] {
+        assert_eq!(
+            line(v, "Lambda provisioned concurrency").quantity,
+            187_200.0
+        );
+        let month = v
+            .projection_monthly
+            .lines
+            .iter()
+            .find(|l| l.item.starts_with("Lambda provisioned concurrency"))
+            .unwrap();
+        close(month.quantity, 5_256_000.0);
+    }
+    assert_eq!(fixed.cost, schedule.cost);
+    assert_eq!(fixed.projection_monthly, schedule.projection_monthly);
+}

@@ -414,3 +414,70 @@ purchase = { option = "spot", interruptions_at = ["30m"] }
     let c = v.requests;
     assert_eq!(c.completed + c.in_flight_at_end, c.arrived);
 }
+
+/// Replayed interruptions that do not all happen: a fleet of 0 that a scheduled action raises to
+/// 1 at 02:00 (20 s boot), horizon 3 h, interruptions_at 30m, 2h 10m, 3h and 5h:
+/// - 30m: no instance at all — missed, counted (`interruptions_missed` = 1) and logged;
+/// - 2h 10m: instance 0 (launched at 2h, in service since 2h 20s) gets its notice, terminates
+///   at 2h 12m; its replacement launches at 2h 10m and runs to the horizon;
+/// - 3h is the horizon and 5h past it: they never happen, and the run warns naming them.
+///
+/// Instance-seconds: instance 0 7,200 → 7,920 s = 720 s, interrupted by EC2 within its first
+/// hour and so not charged (`ec2::SPOT_UNBILLED_WITHIN`); the replacement 7,800 → 10,800 s =
+/// 3,000 s = 0.833… instance-hours billed. (Had the interruption at the horizon been delivered,
+/// it would have launched one more replacement there, billed its 60 s minimum: 3,060 s.)
+#[test]
+fn replayed_interruptions_that_never_happen_are_said() {
+    let r = crate::common::run(&scenario(
+        r#"
+name = "spot-missed"
+horizon = "3h"
+[traffic]
+arrivals = { process = "even", rate_per_s = 0.01 }
+[traffic.request]
+duration = { dist = "constant", ms = 10 }
+cpu_fraction = 0.0
+[[variant]]
+name = "batch"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 0
+slots = 4
+queue_timeout = "never"
+boot_time = { dist = "constant", ms = 20000 }
+purchase = { option = "spot", interruptions_at = ["30m", "2h 10m", "3h", "5h"] }
+[[variant.schedule]]
+at = "02:00"
+desired_capacity = 1
+"#,
+    ));
+    let v = &r.variants[0];
+    assert_eq!(v.interruptions, 1);
+    assert_eq!(v.interruptions_missed, 1);
+    close(v.cost.lines[0].quantity, 3_000.0 / 3_600.0);
+    let reasons: Vec<(f64, &str)> = v
+        .scaling_activities
+        .iter()
+        .map(|a| (a.at_s, a.reason.as_str()))
+        .collect();
+    assert!(
+        reasons.iter().any(|(t, a)| *t == 1_800.0
+            && a.starts_with("replayed spot interruption at 30m: no instance to interrupt")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|(t, a)| *t == 7_800.0
+            && a.starts_with(
+                "spot interruption notice: instance 0 (launched at 2h) terminates in 2m"
+            )),
+        "{reasons:?}"
+    );
+    let w: Vec<&String> = r.warnings.iter().filter(|w| w.contains("batch")).collect();
+    assert_eq!(w.len(), 1, "{:?}", r.warnings);
+    assert!(
+        w[0].contains(
+            "2 of its interruptions_at (3h, 5h) at or after the horizon (3h) never happen"
+        ) && w[0].contains("1 replayed interruption(s) found no instance to interrupt"),
+        "{w:?}"
+    );
+}

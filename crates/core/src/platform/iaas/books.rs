@@ -76,6 +76,7 @@ impl<'a> FleetModel<'a> {
             timeseries: books.timeseries,
             activities: self.activities,
             interruptions: self.interruptions,
+            interruptions_missed: self.interruptions_missed,
             functions: books.functions,
             last_completion_s: books.last_completion.map(|t| t.as_secs_f64()),
         }

@@ -186,6 +186,8 @@ pub struct FleetModel<'a> {
     spot_rng: SimRng,
     /// Interruption notices so far.
     interruptions: u64,
+    /// Replayed interruptions that found no instance to interrupt.
+    interruptions_missed: u64,
     horizon: SimTime,
     /// The instances, their queue and the request books.
     pool: Pool<'a>,
@@ -227,6 +229,7 @@ impl<'a> FleetModel<'a> {
             boot_rng: rngs.boot,
             spot_rng: rngs.spot,
             interruptions: 0,
+            interruptions_missed: 0,
             horizon,
             pool,
             desired: initial,

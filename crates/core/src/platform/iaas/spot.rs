@@ -18,7 +18,9 @@
 //!   that was already draining (scale-in) when its notice came is not replaced and terminates
 //!   at the end of the notice unless its drain ended first.
 //! - Each notice and each termination is a line of the fleet's scaling activities; the run
-//!   counts its interruptions (notices).
+//!   counts its interruptions (notices), and the replayed ones that found no instance to
+//!   interrupt (`interruptions_missed`, each also a line of the activities). A replayed time at
+//!   or after the horizon never happens: the run warns of it.
 //!
 //! A fleet without interruptions draws nothing and schedules no event here: its run is the
 //! same as before interruptions existed.
@@ -54,6 +56,12 @@ pub struct Interruptions {
 }
 
 impl Interruptions {
+    /// The replayed times (`at`) at or after a horizon of `horizon`: they never happen in the
+    /// run. In the order given.
+    pub fn after(&self, horizon: SimDuration) -> Vec<SimDuration> {
+        self.at.iter().copied().filter(|&t| t >= horizon).collect()
+    }
+
     /// Time from a launch to its interruption notice, drawn from `rng` (`None`: never, with a
     /// zero rate).
     pub fn draw(&self, rng: &mut crate::engine::SimRng) -> Option<SimDuration> {
@@ -92,8 +100,11 @@ impl FleetModel<'_> {
         let Some(spot) = &cfg.interruptions else {
             return;
         };
+        // A time at or after the horizon never happens in the run (at the horizon itself it
+        // would only launch a replacement billed its 60 s minimum); the run warns of them
+        // ([`Interruptions::after`]).
         for (k, &at) in spot.at.iter().enumerate() {
-            if SimTime::ZERO + at <= self.horizon {
+            if SimTime::ZERO + at < self.horizon {
                 sched.schedule_in(at, FleetEvent::SpotTrace { index: k as u32 });
             }
         }
@@ -102,7 +113,10 @@ impl FleetModel<'_> {
         }
     }
 
-    /// A replayed interruption: the longest-running instance in service gets its notice.
+    /// A replayed interruption: the longest-running instance in service gets its notice. When
+    /// there is none to interrupt (no instance in service or booting that has not had its
+    /// notice: none alive, or all draining or interrupted already), it is counted as missed
+    /// and logged, not dropped.
     pub(super) fn spot_trace(&mut self, sched: &mut Scheduler<FleetEvent>) {
         let oldest = |state: State| {
             self.pool
@@ -115,6 +129,19 @@ impl FleetModel<'_> {
         };
         if let Some(i) = oldest(State::InService).or_else(|| oldest(State::Booting)) {
             self.spot_notice(i, sched);
+        } else {
+            self.interruptions_missed += 1;
+            let now = sched.now();
+            self.activities.push(ScalingActivity {
+                at_s: now.as_secs_f64(),
+                from: self.desired,
+                to: self.desired,
+                reason: format!(
+                    "replayed spot interruption at {}: no instance to interrupt (none in \
+                     service or booting without a notice already); nothing happens",
+                    now.saturating_since(SimTime::ZERO).human()
+                ),
+            });
         }
     }
 
@@ -141,9 +168,12 @@ impl FleetModel<'_> {
             from: self.desired,
             to: self.desired,
             reason: format!(
-                "spot interruption notice: instance {i} (launched at {} s) terminates in {} s; {what}",
-                self.pool.replicas()[i as usize].launched.as_secs_f64(),
-                notice.as_secs_f64()
+                "spot interruption notice: instance {i} (launched at {}) terminates in {}; {what}",
+                self.pool.replicas()[i as usize]
+                    .launched
+                    .saturating_since(SimTime::ZERO)
+                    .human(),
+                notice.human()
             ),
         });
         if before != State::Draining {

@@ -627,6 +627,7 @@ impl<'a> FunctionModel<'a> {
             timeseries: closed.timeseries,
             activities: Vec::new(),
             interruptions: 0,
+            interruptions_missed: 0,
             functions: closed.functions,
             last_completion_s: closed.last_completion.map(|t| t.as_secs_f64()),
         }

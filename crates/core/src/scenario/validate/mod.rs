@@ -48,6 +48,8 @@ pub(crate) struct Ctx<'a> {
     pub doc: &'a toml_edit::Document<&'a str>,
     pub traces: Option<&'a crate::traffic::Traces>,
     pub warnings: std::cell::RefCell<Vec<String>>,
+    /// Every price a variant was priced with: what a `[prices]` change must match.
+    pub used_prices: std::cell::RefCell<Vec<crate::billing::book::UsedPrice>>,
 }
 
 impl Ctx<'_> {
@@ -359,6 +361,7 @@ pub(super) fn scenario<V>(
         }
         variants.push(variant);
     }
+    prices::unused(cx, raw.prices.as_ref(), &prices);
     let slo = match &raw.slo {
         None => None,
         Some(r) => {

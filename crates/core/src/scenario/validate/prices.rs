@@ -198,3 +198,72 @@ pub(crate) fn prices(cx: &Ctx, raw: Option<&RawPrices>) -> Result<PriceChanges> 
     }
     Ok(changes)
 }
+
+/// Warn of each `[prices]` change that no variant's price matches ([`Ctx::used_prices`], filled
+/// as the variants are priced): a private rate for a provider or region no variant is priced
+/// in, a discount whose filters together select none of the money the variants pay (a
+/// discount never changes a ratio or a rate of events). It changes nothing, which is almost
+/// certainly not what was meant; an id or a service that no book has is refused by
+/// [`prices`] already.
+pub(crate) fn unused(cx: &Ctx, raw: Option<&RawPrices>, changes: &PriceChanges) {
+    let Some(raw) = raw else {
+        return;
+    };
+    let used = cx.used_prices.borrow();
+    for (text, rate) in raw.rates.keys().zip(&changes.rates) {
+        if !used
+            .iter()
+            .any(|u| rate.covers(&u.provider, &u.region, &u.id))
+        {
+            let mut priced: Vec<String> = used
+                .iter()
+                .map(|u| format!("{}/{}", u.provider, u.region))
+                .collect();
+            priced.sort_unstable();
+            priced.dedup();
+            cx.warn(
+                &[key("prices"), key("rates"), Step::owned_key(text)],
+                format!("\"{text}\" is a price no variant pays: the rate changes nothing"),
+                if priced.is_empty() {
+                    "no variant is priced from a price book".to_string()
+                } else {
+                    format!(
+                        "the variants are priced in {}; check the provider, region and id",
+                        priced.join(", ")
+                    )
+                },
+            );
+        }
+    }
+    for (i, d) in changes.discounts.iter().enumerate() {
+        if !used
+            .iter()
+            .any(|u| u.discountable && d.covers(&u.provider, &u.region, &u.id))
+        {
+            let filters: Vec<String> = [
+                ("provider", &d.provider),
+                ("service", &d.service),
+                ("region", &d.region),
+            ]
+            .iter()
+            .filter_map(|(f, v)| v.as_ref().map(|v| format!("{f} = \"{v}\"")))
+            .collect();
+            cx.warn(
+                &[key("prices"), key("discount"), index(i)],
+                format!(
+                    "the discount {} matches no price any variant pays: it changes nothing",
+                    d.describe()
+                ),
+                format!(
+                    "its filters ({}) select none of the variants' prices; check them, or drop \
+                     the discount",
+                    if filters.is_empty() {
+                        "none".to_string()
+                    } else {
+                        filters.join(", ")
+                    }
+                ),
+            );
+        }
+    }
+}

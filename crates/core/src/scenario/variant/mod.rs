@@ -409,7 +409,8 @@ impl<'a> VariantCx<'a> {
         self.shared(2).unwrap_or(false)
     }
 
-    /// Price `id` of its provider in its region, with the scenario's `[prices]` changes.
+    /// Price `id` of its provider in its region, with the scenario's `[prices]` changes; noted
+    /// as used, for the warning on a change that matches no variant's price.
     ///
     /// # Errors
     /// The product has no price book, or the book has no such price: an error at the variant.
@@ -421,10 +422,20 @@ impl<'a> VariantCx<'a> {
                 "its prices are the product's own",
             ));
         };
-        book.price(id, region, self.prices).map_err(|e| {
+        let price = book.price(id, region, self.prices).map_err(|e| {
             self.cx
                 .err(self.base, e, "`scalesim presets` lists the prices")
-        })
+        })?;
+        self.cx
+            .used_prices
+            .borrow_mut()
+            .push(crate::billing::book::UsedPrice {
+                provider: book.provider.clone(),
+                region: region.clone(),
+                id: id.to_string(),
+                discountable: crate::billing::book::discountable(&price.unit),
+            });
+        Ok(price)
     }
 
     /// `value`, which the product requires.
