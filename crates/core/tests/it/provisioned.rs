@@ -57,6 +57,7 @@ fn aws_example_by_hand() {
         }],
         mb_ms: 1_200_000 * 1_000 * 1_024,
         invocations: 1_200_000,
+        ..ProvisionedUsage::default()
     });
     let billing = LambdaBilling::list(catalog::Arch::X86_64, false, false);
     let bill = lambda::invoice(&usage, &billing, Period::horizon(7_200.0));
