@@ -110,6 +110,11 @@ pub struct Invocations {
     pub invocations: u64,
     /// Σ billed MB·ms over invocations ([`Meter::invocation_mb_ms`]).
     pub mb_ms: u128,
+    /// Billed MB·ms by hour of the run: entry `h` sums the invocations that started in hour
+    /// `h` ([`HOUR_US`]) — what a savings plan is matched against hour by hour. As long as the
+    /// last hour an invocation started in (empty without invocations); it sums to
+    /// [`Invocations::mb_ms`].
+    pub mb_ms_by_hour: Vec<u128>,
     /// Requests that reached the product, throttled ones included: what a gateway in front of
     /// it meters.
     pub front_door_requests: u64,
@@ -125,20 +130,32 @@ impl Invocations {
             memory_mb,
             invocations: 0,
             mb_ms: 0,
+            mb_ms_by_hour: Vec::new(),
             front_door_requests: 0,
             provisioned: None,
         }
     }
 
-    /// Meter one invocation that runs `run_us` µs (INIT included) configured with
-    /// `configured_mb` and using `observed_mb`; returns its billed MB·ms.
+    /// Meter one invocation that starts `start_us` µs into the run and runs `run_us` µs
+    /// (INIT included), configured with `configured_mb` and using `observed_mb`; returns its
+    /// billed MB·ms.
+    ///
+    /// Called once per invocation: besides the meter, it costs one division (the hour of
+    /// `start_us`), one bounds check and one add (the vector grows once an hour of the run).
     #[inline]
-    pub fn record(&mut self, run_us: u64, configured_mb: u32, observed_mb: u32) -> u128 {
+    pub fn record(
+        &mut self,
+        start_us: u64,
+        run_us: u64,
+        configured_mb: u32,
+        observed_mb: u32,
+    ) -> u128 {
         let mb_ms = self
             .meter
             .invocation_mb_ms(run_us, configured_mb, observed_mb);
         self.invocations += 1;
         self.mb_ms += mb_ms;
+        add_to_hour(&mut self.mb_ms_by_hour, start_us, mb_ms);
         mb_ms
     }
 
@@ -146,6 +163,16 @@ impl Invocations {
     pub fn gb_s(&self) -> f64 {
         gb_s(self.mb_ms)
     }
+}
+
+/// Add `mb_ms` to the hour of `start_us` in `by_hour`, growing it as needed.
+#[inline]
+fn add_to_hour(by_hour: &mut Vec<u128>, start_us: u64, mb_ms: u128) {
+    let h = (start_us / HOUR_US) as usize;
+    if h >= by_hour.len() {
+        by_hour.resize(h + 1, 0);
+    }
+    by_hour[h] += mb_ms;
 }
 
 /// How long AWS bills each period of provisioned concurrency at least, and the step it rounds
@@ -177,11 +204,43 @@ pub struct ProvisionedUsage {
     /// Σ billed MB·ms of the invocations that ran on provisioned environments (a part of
     /// [`Invocations::mb_ms`]; no INIT: they were initialised ahead).
     pub mb_ms: u128,
+    /// [`ProvisionedUsage::mb_ms`] by hour of the run, by each invocation's start (as
+    /// [`Invocations::mb_ms_by_hour`], of which it is a part hour by hour).
+    pub mb_ms_by_hour: Vec<u128>,
     /// Invocations that ran on provisioned environments.
     pub invocations: u64,
 }
 
 impl ProvisionedUsage {
+    /// Count one invocation on a provisioned environment that started `start_us` µs into the
+    /// run and was billed `mb_ms` ([`Invocations::record`] metered it).
+    #[inline]
+    pub fn record(&mut self, start_us: u64, mb_ms: u128) {
+        self.mb_ms += mb_ms;
+        self.invocations += 1;
+        add_to_hour(&mut self.mb_ms_by_hour, start_us, mb_ms);
+    }
+
+    /// Configured GB-s in each hour of the run ([`HOUR_US`]), `hours` entries: each period's
+    /// level × memory spread over the hours it spans, unrounded (the 5-minute rounding of
+    /// [`ProvisionedUsage::configured_gb_s`] is left out here; a period's part past `hours`
+    /// is dropped). What a savings plan is matched against hour by hour.
+    pub fn configured_gb_s_by_hour(&self, hours: usize) -> Vec<f64> {
+        let mut by_hour = vec![0.0; hours];
+        for p in &self.periods {
+            let mut t = p.start_us;
+            while t < p.end_us {
+                let h = (t / HOUR_US) as usize;
+                let end = p.end_us.min((t / HOUR_US + 1) * HOUR_US);
+                if let Some(slot) = by_hour.get_mut(h) {
+                    *slot += p.mb as f64 * (end - t) as f64 / 1_000.0 / MB_MS_PER_GB_S;
+                }
+                t = end;
+            }
+        }
+        by_hour
+    }
+
     /// Configured GB-s over a period whose usage is the horizon's × `scale` (1 for the horizon
     /// itself; see [`crate::billing::Period::usage_scale`]): each period's level × memory × its
     /// length rounded up to whole 5 minutes ([`PROVISIONED_STEP_US`]).
@@ -427,6 +486,36 @@ mod tests {
         let h = usage.billed_hours(m, "m7g.large");
         assert_eq!(h.seconds_by_hour, vec![60.5, 60.5]);
         assert_eq!(m.instance_seconds(&usage.runs, 1.0), 121.0);
+    }
+
+    /// Invocations are kept by the hour they start in, whole (one running across the hour
+    /// stays in its first): 2 s at 512 MB at 0 s and at 3,599.5 s are 1,024,000 MB·ms each in
+    /// hour 0; 1 s at 3 h is 512,000 in hour 3, hours 1 and 2 empty.
+    #[test]
+    fn invocations_are_kept_by_the_hour_they_start() {
+        let mut usage = Invocations::new(Meter::Millisecond, Some(512));
+        usage.record(0, 2_000_000, 512, 100);
+        usage.record(HOUR_US - 500_000, 2_000_000, 512, 100);
+        usage.record(3 * HOUR_US, 1_000_000, 512, 100);
+        assert_eq!(usage.mb_ms_by_hour, [2_048_000, 0, 0, 512_000]);
+        assert_eq!(usage.mb_ms_by_hour.iter().sum::<u128>(), usage.mb_ms);
+    }
+
+    /// 2 GB configured from 30 min to 1 h 30 min: 1,800 s × 2 GB = 3,600 GB-s in each of hours
+    /// 0 and 1; asked for one hour only, the second hour's part is dropped.
+    #[test]
+    fn configured_gb_s_are_spread_over_the_hours_a_period_spans() {
+        let usage = ProvisionedUsage {
+            periods: vec![ProvisionedPeriod {
+                mb: 2_048,
+                start_us: HOUR_US / 2,
+                end_us: 3 * HOUR_US / 2,
+                running_at_end: false,
+            }],
+            ..ProvisionedUsage::default()
+        };
+        assert_eq!(usage.configured_gb_s_by_hour(3), [3_600.0, 3_600.0, 0.0]);
+        assert_eq!(usage.configured_gb_s_by_hour(1), [3_600.0]);
     }
 
     #[test]

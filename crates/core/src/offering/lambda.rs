@@ -13,6 +13,9 @@ use crate::autoscale::ScheduledAction;
 use crate::billing::book::{Price, list_price};
 use crate::billing::catalog::Arch;
 use crate::billing::catalog::PriceSource;
+use crate::billing::purchase::{
+    Bought, PlanKind, PlanUsage, Purchase, Words, hour_lengths, savings_plan_hour,
+};
 use crate::billing::schemes::{self, Metered};
 use crate::billing::{CostCategory, Invoice, InvoiceLine, Period};
 use crate::engine::{self, SimDuration, SimTime};
@@ -65,6 +68,34 @@ pub struct LambdaBilling {
     pub prices: LambdaPrices,
     /// Data transfer out, log ingestion, a NAT gateway, where the variant has them.
     pub extras: Extras,
+    /// How its duration and provisioned concurrency are bought (`purchase`): on demand, or
+    /// under a compute savings plan with the plan's rate for Lambda
+    /// (`savings_plan.compute.<term>.<payment>.lambda`, a share of on-demand).
+    pub bought: Bought,
+}
+
+/// The options a Lambda function is bought as: on demand, or under a Compute Savings Plan
+/// (`kind = "compute"`: AWS's Compute Savings Plans cover Lambda, EC2 Instance Savings Plans
+/// one EC2 family only; how the plan is billed: [`invoice`]).
+pub const PURCHASE_OPTIONS: [&str; 2] = ["on_demand", "savings_plan"];
+
+/// The price id of the rate `purchase` pays for Lambda, as a share of on-demand:
+/// `savings_plan.compute.<term>.<payment>.lambda`; none on demand (or for an option Lambda
+/// does not take).
+pub fn purchase_rate_id(purchase: &Purchase) -> Option<String> {
+    match purchase {
+        Purchase::SavingsPlan {
+            kind: PlanKind::Compute,
+            term,
+            payment,
+            ..
+        } => Some(format!(
+            "savings_plan.compute.{}.{}.lambda",
+            term.name(),
+            payment.name()
+        )),
+        _ => None,
+    }
 }
 
 /// What fronts a function (`api_gateway`): each request that reaches the function comes
@@ -160,6 +191,7 @@ impl LambdaBilling {
             free_tier,
             prices: LambdaPrices::list("us-east-1", arch),
             extras: Extras::default(),
+            bought: Bought::on_demand(),
         }
     }
 }
@@ -290,7 +322,8 @@ pub fn provisioned_label(function: &FunctionConfig) -> String {
     }
 }
 
-/// "Lambda x86_64 512 MB + API Gateway".
+/// "Lambda x86_64 512 MB + API Gateway"; under a savings plan "Lambda x86_64 512 MB, compute
+/// Savings Plan (1y, no upfront, $0.5/h) + API Gateway".
 pub fn describe(billing: &LambdaBilling, usage: &Invocations) -> String {
     let gateway = match billing.front_door {
         FrontDoor::None => "",
@@ -298,8 +331,12 @@ pub fn describe(billing: &LambdaBilling, usage: &Invocations) -> String {
         FrontDoor::RestApi => " + API Gateway REST API",
         FrontDoor::FunctionUrl => " + function URL",
     };
+    let bought = match billing.bought.purchase {
+        Purchase::OnDemand => String::new(),
+        _ => format!(", {}", billing.bought.describe()),
+    };
     format!(
-        "Lambda {} {}{gateway}",
+        "Lambda {} {}{bought}{gateway}",
         billing.arch.name(),
         memory_label(usage)
     )
@@ -321,6 +358,19 @@ fn memory_label(usage: &Invocations) -> String {
 /// requests in bands when one fronts the function (a function URL costs nothing); each priced
 /// from the variant's prices and citing their source. The lines that need what the run served
 /// (data transfer out, logs, a NAT gateway: [`Extras`]) are the runner's ([`invoice_serving`]).
+///
+/// Under a compute savings plan ([`LambdaBilling::bought`]), after the requests: the
+/// commitment — the period's hours × its $/hour, used or not ([`CostCategory::Commitment`]) —
+/// then, for each of duration, provisioned concurrency configured and duration on it, the GB-s
+/// the plan covers at $0 and the rest as above ([`savings_plan_cover`]). Requests are not
+/// covered: a Compute Savings Plan covers Lambda's duration (on-demand and on provisioned
+/// concurrency) and provisioned concurrency, not requests (concurrencylabs.com/blog/
+/// guide-aws-savings-plans/, "Types of Savings Plans"; cloudwiry.com/lambda-functions/, the
+/// plan's rates "only apply for Concurrency and Duration"; both read 2026-11, as the price
+/// book's note on `savings_plan.compute.1y.no_upfront.lambda` has it; AWS's Savings Plans
+/// user guide itself was not among the stored pages searched then, and one page,
+/// docs.archera.ai "AWS Lambda — commitment brief" (data of 2026-03), says requests are
+/// covered too, which no other source read says).
 pub fn invoice(usage: &Invocations, billing: &LambdaBilling, period: Period) -> Invoice {
     Invoice::new(period.clone(), priced_lines(usage, billing, &period))
 }
@@ -337,6 +387,122 @@ pub fn invoice_serving(
     Invoice::new(period, priced)
 }
 
+/// What a compute savings plan covers of a Lambda bill over a period, GB-s: of duration on
+/// on-demand environments, of provisioned concurrency configured, of duration on provisioned
+/// concurrency (each at most the period's quantity); and the commitment's line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanCover {
+    /// GB-s covered of [duration, provisioned concurrency configured, duration on it].
+    pub gb_s: [f64; 3],
+    /// The commitment: the period's hours at the plan's $/hour, with the share of it used.
+    pub commitment: InvoiceLine,
+}
+
+/// The savings plan of `billing` (if it has one) applied to `usage` over `period`, hour by
+/// hour as [`crate::billing::purchase::instance_lines`] applies one to EC2.
+///
+/// Each hour `h` of the horizon (the last one's share when partial: [`hour_lengths`]), the
+/// commitment × the hour's length pays for that hour's on-demand cost of the three covered
+/// charges — duration GB-s on on-demand environments started in the hour
+/// ([`Invocations::mb_ms_by_hour`] less [`crate::usage::ProvisionedUsage::mb_ms_by_hour`]) × the first
+/// duration band's rate, provisioned GB-s configured in the hour
+/// ([`crate::usage::ProvisionedUsage::configured_gb_s_by_hour`]) × its rate, duration GB-s on provisioned
+/// environments × its rate — at the plan's rate ([`savings_plan_hour`]: highest discount
+/// first; all three share Lambda's rate, so they are covered in that order); the rest is
+/// billed on demand, and an hour's unused commitment is paid all the same (AWS Savings Plans
+/// user guide, "How Savings Plans apply to your AWS usage", read 2026-11, as
+/// [`crate::billing::purchase`] cites it). A projection over a longer period repeats the
+/// horizon's hours: the covered GB-s × `period.usage_scale`, at most the period's quantities
+/// `quantities` ([duration, configured, duration on provisioned], GB-s).
+///
+/// The order with Lambda's monthly price bands and free tier is a choice, not read: AWS's
+/// pages read (2026-11) do not say whether the plan is applied before or after them. The plan
+/// is applied first, to each hour's usage at the first band's (list) rate; the free tier and
+/// the bands then apply to the GB-s it leaves (so covered GB-s do not count toward the band
+/// thresholds, 6 B GB-s a month and more, nor use up the free tier). Hour by hour is how the
+/// plan is billed, while the free tier and the bands are monthly totals that a simulated
+/// horizon only prorates; if AWS gives the free tier first, a plan covers less than this in
+/// the month's first hours.
+///
+/// `None` on demand.
+pub fn savings_plan_cover(
+    usage: &Invocations,
+    billing: &LambdaBilling,
+    period: &Period,
+    quantities: [f64; 3],
+) -> Option<PlanCover> {
+    let Purchase::SavingsPlan {
+        commitment_per_hour,
+        ..
+    } = billing.bought.purchase
+    else {
+        return None;
+    };
+    let ratio = billing.bought.rate.as_ref()?.usd();
+    let prices = &billing.prices;
+    let rates = [
+        prices.duration.usd(),
+        prices.provisioned.usd(),
+        prices.provisioned_duration.usd(),
+    ];
+    let k = period.usage_scale;
+    let lengths = hour_lengths(period.seconds / k);
+    let pc = usage.provisioned.as_ref();
+    let configured = pc.map_or_else(
+        || vec![0.0; lengths.len()],
+        |p| p.configured_gb_s_by_hour(lengths.len()),
+    );
+    let hour = |v: &[u128], h: usize| v.get(h).copied().unwrap_or(0);
+    let mut covered_usd = [0.0; 3];
+    for (h, &length) in lengths.iter().enumerate() {
+        let on_pc = pc.map_or(0, |p| hour(&p.mb_ms_by_hour, h));
+        let gb_s_h = [
+            gb_s(hour(&usage.mb_ms_by_hour, h) - on_pc),
+            configured[h],
+            gb_s(on_pc),
+        ];
+        let uses: Vec<PlanUsage> = (0..3)
+            .map(|i| PlanUsage {
+                on_demand_usd: gb_s_h[i] * rates[i],
+                rate_ratio: ratio,
+            })
+            .collect();
+        let (covered, _) = savings_plan_hour(commitment_per_hour * length, &uses);
+        for i in 0..3 {
+            covered_usd[i] += covered[i];
+        }
+    }
+    let gb_s_covered: [f64; 3] = std::array::from_fn(|i| {
+        if rates[i] > 0.0 {
+            (covered_usd[i] * k / rates[i]).min(quantities[i])
+        } else {
+            0.0
+        }
+    });
+    let period_hours = period.seconds / 3_600.0;
+    let paid = commitment_per_hour * period_hours;
+    let used: f64 = (0..3).map(|i| gb_s_covered[i] * rates[i] * ratio).sum();
+    let describe = billing.bought.describe();
+    let mut c = describe.chars();
+    let describe: String = c
+        .next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default();
+    Some(PlanCover {
+        gb_s: gb_s_covered,
+        commitment: InvoiceLine::priced(
+            format!(
+                "{describe} commitment ({:.1} % used)",
+                100.0 * used / paid.max(f64::MIN_POSITIVE)
+            ),
+            CostCategory::Commitment,
+            period_hours,
+            "hours",
+            commitment_per_hour,
+        ),
+    })
+}
+
 /// The lines of [`invoice`], by source.
 fn priced_lines(
     usage: &Invocations,
@@ -347,58 +513,87 @@ fn priced_lines(
     let k = period.usage_scale;
     let month = period.month_fraction();
     let arch = billing.arch.name();
-    let duration = format!(
-        "Lambda duration incl. INIT ({arch}, {})",
-        memory_label(usage)
-    );
-    let mut priced = vec![
-        schemes::by_price(
-            Metered {
-                item: "Lambda requests",
-                category: CostCategory::Requests,
-                quantity: usage.invocations as f64 * k,
-                unit: "requests",
-            },
-            &prices.requests,
-            billing.free_tier,
-            month,
-        ),
-        schemes::by_price(
-            Metered {
-                item: &duration,
-                category: CostCategory::Compute,
-                quantity: gb_s(usage.mb_ms - usage.provisioned.as_ref().map_or(0, |p| p.mb_ms)) * k,
-                unit: "GB-s",
-            },
-            &prices.duration,
-            billing.free_tier,
-            month,
-        ),
+    let label = memory_label(usage);
+    let pc = usage.provisioned.as_ref();
+    let quantities = [
+        gb_s(usage.mb_ms - pc.map_or(0, |p| p.mb_ms)) * k,
+        pc.map_or(0.0, |p| p.configured_gb_s(k)),
+        pc.map_or(0.0, |p| p.duration_gb_s() * k),
     ];
-    if let Some(pc) = &usage.provisioned {
-        let label = memory_label(usage);
+    let cover = savings_plan_cover(usage, billing, period, quantities);
+    let mut priced = vec![schemes::by_price(
+        Metered {
+            item: "Lambda requests",
+            category: CostCategory::Requests,
+            quantity: usage.invocations as f64 * k,
+            unit: "requests",
+        },
+        &prices.requests,
+        billing.free_tier,
+        month,
+    )];
+    if let (Some(cover), Some(rate)) = (&cover, &billing.bought.rate) {
+        priced.push((
+            rate.source.clone(),
+            schemes::marked(vec![cover.commitment.clone()], rate),
+        ));
+    }
+    // Each covered charge: its GB-s under the plan at $0 (when there is a plan), then the rest
+    // as without one.
+    let mut charge = |i: usize, item: String, category: CostCategory, price: &Price, free| {
+        let (item, rest) = match &cover {
+            None => (item, quantities[i]),
+            Some(c) => {
+                priced.push((
+                    price.source.clone(),
+                    vec![InvoiceLine::priced(
+                        format!("{item}, covered by the savings plan"),
+                        category,
+                        c.gb_s[i],
+                        "GB-s",
+                        0.0,
+                    )],
+                ));
+                (
+                    format!("{item}, beyond the savings plan"),
+                    (quantities[i] - c.gb_s[i]).max(0.0),
+                )
+            }
+        };
         priced.push(schemes::by_price(
             Metered {
-                item: &format!("Lambda provisioned concurrency ({arch}, {label})"),
-                category: CostCategory::Commitment,
-                quantity: pc.configured_gb_s(k),
+                item: &item,
+                category,
+                quantity: rest,
                 unit: "GB-s",
             },
+            price,
+            free,
+            month,
+        ));
+    };
+    charge(
+        0,
+        format!("Lambda duration incl. INIT ({arch}, {label})"),
+        CostCategory::Compute,
+        &prices.duration,
+        billing.free_tier,
+    );
+    if pc.is_some() {
+        charge(
+            1,
+            format!("Lambda provisioned concurrency ({arch}, {label})"),
+            CostCategory::Commitment,
             &prices.provisioned,
             false,
-            month,
-        ));
-        priced.push(schemes::by_price(
-            Metered {
-                item: &format!("Lambda duration on provisioned concurrency ({arch}, {label})"),
-                category: CostCategory::Compute,
-                quantity: pc.duration_gb_s() * k,
-                unit: "GB-s",
-            },
+        );
+        charge(
+            2,
+            format!("Lambda duration on provisioned concurrency ({arch}, {label})"),
+            CostCategory::Compute,
             &prices.provisioned_duration,
             false,
-            month,
-        ));
+        );
     }
     let gateway_item = match billing.front_door {
         FrontDoor::RestApi => "API Gateway REST API requests",
@@ -847,8 +1042,7 @@ fn validate(
     };
     let gateway = front_door.price_id().map_or(http, str::to_string);
     let [pc, pc_duration] = LambdaPrices::provisioned_ids(arch);
-    // Bought on demand: a savings plan needs Lambda's usage hour by hour, not metered yet.
-    v.purchase(&["on_demand"])?;
+    let bought = bought(v, cx, base)?;
     Ok(PlatformSpec::new(LambdaSpec {
         function: FunctionConfig {
             memory_mb,
@@ -873,8 +1067,66 @@ fn validate(
             },
             // Lambda sends its functions' logs to CloudWatch Logs unless told otherwise.
             extras: Extras::read(v, true)?,
+            bought,
         },
     }))
+}
+
+/// How the variant buys its duration and provisioned concurrency (`purchase`): on demand, or
+/// under a Compute Savings Plan at the book's rate for Lambda
+/// (`savings_plan.compute.<term>.<payment>.lambda`).
+///
+/// # Errors
+/// An option Lambda does not take (reserved, spot); `kind = "ec2_instance"`, at
+/// `purchase.kind` (an EC2 Instance Savings Plan covers one EC2 family in one region only,
+/// not Lambda: AWS Savings Plans user guide, as [`crate::billing::purchase`] cites it, read
+/// 2026-11); a term and payment the book has no Lambda rate for (AWS's book here has
+/// 1-year and 3-year no-upfront rates only), at `purchase`, listing the rates it has.
+fn bought(v: &VariantCx<'_>, cx: &Ctx, base: &[Step]) -> Result<Bought> {
+    let purchase = v.purchase(&PURCHASE_OPTIONS)?;
+    if let Purchase::SavingsPlan {
+        kind: PlanKind::Ec2Instance,
+        ..
+    } = purchase
+    {
+        return Err(cx.err(
+            &join(base, &[key("purchase"), key("kind")]),
+            "kind \"ec2_instance\" on a Lambda function: an EC2 Instance Savings Plan covers \
+             one EC2 instance family in one region only, not Lambda",
+            "allowed: kind = \"compute\" (a Compute Savings Plan covers EC2, Fargate and \
+             Lambda), or leave `kind` out",
+        ));
+    }
+    let Some(id) = purchase_rate_id(&purchase) else {
+        return Ok(Bought {
+            purchase,
+            rate: None,
+            words: Words::AWS,
+        });
+    };
+    if let Some(book) = v.book()
+        && book.bands(&id).is_none()
+    {
+        let rates: Vec<&str> = book
+            .ids()
+            .filter(|i| i.starts_with("savings_plan.compute.") && i.ends_with(".lambda"))
+            .collect();
+        return Err(v.error(
+            "purchase",
+            format!("{} has no rate {id:?}", book.title),
+            format!(
+                "the book's compute savings plan rates for Lambda: {} (term and payment as they \
+                 name them)",
+                rates.join(", ")
+            ),
+        ));
+    }
+    let rate = Some(v.price(&id)?);
+    Ok(Bought {
+        purchase,
+        rate,
+        words: Words::AWS,
+    })
 }
 
 /// `reserved_concurrency`: a number for every function, or a table by function name (or unique

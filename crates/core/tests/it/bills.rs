@@ -868,3 +868,197 @@ fn a_reservation_under_the_minute_minimum() {
     close(bill.lines[2].quantity, 0.0);
     close(bill.total_usd, 0.051_408);
 }
+
+/// A 1,024 MB (1 GB) x86_64 function in us-east-1, no free tier, 7,000 invocations of 1 s:
+/// 3,000 s of duration started in hour 0, 4,000 s in hour 1 (3,000 and 4,000 GB-s), under a
+/// compute savings plan of $0.05 an hour (1 year, no upfront: the book's rate for Lambda 0.88
+/// of on-demand), over a horizon of 2 hours:
+/// - hour 0: 3,000 GB-s × $0.0000166667 = $0.0500001 on demand costs the plan 0.88 × that =
+///   $0.044000088: covered whole; $0.005999912 of the hour's $0.05 unused;
+/// - hour 1: 4,000 GB-s = $0.0666668 on demand would cost the plan $0.058666784; the $0.05
+///   covers $0.05 / 0.88 = $0.056818181818 of it, ÷ $0.0000166667 = 3,409.084090923 GB-s; the
+///   other $0.009848618182 (590.915909077 GB-s) is billed on demand;
+/// - commitment 2 h × $0.05 = $0.10, used (0.044000088 + 0.05) / 0.10 = 94.0 %;
+/// - requests unaffected: 7,000 × $0.0000002 = $0.0014;
+/// - total $0.10 + $0.009848618182 + $0.0014 = $0.111248618182 (on demand alone: $0.0500001 +
+///   $0.0666668 + $0.0014 = $0.1180669).
+///
+/// Over a 730-hour month the horizon repeats 365 times: commitment 730 × $0.05 = $36.50,
+/// covered (3,000 + 3,409.084090923) × 365 GB-s, beyond 590.915909077 × 365 GB-s ($3.594745636),
+/// requests 7,000 × 365 ($0.511): $40.605745636.
+#[test]
+fn a_compute_savings_plan_covers_lambda_duration_hour_by_hour() {
+    use scalesim_core::billing::Period;
+    use scalesim_core::billing::book::list_price;
+    use scalesim_core::billing::catalog::Arch;
+    use scalesim_core::billing::purchase::{Bought, Payment, PlanKind, Purchase, Term};
+    use scalesim_core::offering::lambda::{self, LambdaBilling, purchase_rate_id};
+    use scalesim_core::usage::{Invocations, Meter};
+
+    let purchase = Purchase::SavingsPlan {
+        kind: PlanKind::Compute,
+        commitment_per_hour: 0.05,
+        term: Term::OneYear,
+        payment: Payment::NoUpfront,
+    };
+    let rate = purchase_rate_id(&purchase).map(|id| list_price("aws", "us-east-1", &id));
+    assert_eq!(rate.as_ref().map(|r| r.usd()), Some(0.88));
+    let billing = LambdaBilling {
+        bought: Bought {
+            purchase,
+            rate,
+            words: scalesim_core::billing::purchase::Words::AWS,
+        },
+        ..LambdaBilling::list(Arch::X86_64, false, false)
+    };
+    let mut usage = Invocations::new(Meter::Millisecond, Some(1_024));
+    for (h, seconds) in [(0u64, 3_000u64), (1, 4_000)] {
+        for i in 0..seconds {
+            usage.record(h * 3_600_000_000 + i * 1_000, 1_000_000, 1_024, 128);
+        }
+    }
+    assert_eq!(
+        usage.mb_ms_by_hour,
+        [3_000 * 1_000 * 1_024, 4_000 * 1_000 * 1_024]
+    );
+    let covered = 3_000.0 + 0.05 / 0.88 / 0.000_016_666_7;
+    let bill = lambda::invoice(&usage, &billing, Period::horizon(7_200.0));
+    let got: Vec<(&str, f64, f64)> = bill
+        .lines
+        .iter()
+        .map(|l| (l.item.as_str(), l.quantity, l.unit_price_usd))
+        .collect();
+    assert_eq!(got[0], ("Lambda requests", 7_000.0, 0.000_000_2));
+    assert_eq!(
+        got[1],
+        (
+            "Compute Savings Plan (1y, no upfront, $0.05/h) commitment (94.0 % used)",
+            2.0,
+            0.05
+        )
+    );
+    assert_eq!(bill.lines[1].category, CostCategory::Commitment);
+    assert_eq!(
+        got[2].0,
+        "Lambda duration incl. INIT (x86_64, 1024 MB), covered by the savings plan"
+    );
+    close(got[2].1, covered);
+    assert_eq!(got[2].2, 0.0);
+    assert_eq!(
+        got[3].0,
+        "Lambda duration incl. INIT (x86_64, 1024 MB), beyond the savings plan, first 6 B \
+         GB-s/month"
+    );
+    close(got[3].1, 590.915_909_077);
+    assert_eq!(got.len(), 4);
+    close(bill.category_usd(CostCategory::Requests).unwrap(), 0.001_4);
+    close(
+        bill.category_usd(CostCategory::Compute).unwrap(),
+        0.009_848_618_182,
+    );
+    close(bill.total_usd, 0.111_248_618_182);
+
+    let month = lambda::invoice(&usage, &billing, Period::monthly(7_200.0));
+    close(month.lines[1].cost_usd, 36.5);
+    assert!((month.lines[2].quantity - covered * 365.0).abs() < 1e-6);
+    assert!((month.total_usd - 40.605_745_636).abs() < 1e-8);
+}
+
+/// The same plan applied by a run: two invocations of 1 s (no INIT) on 1,024 MB, at 0 s and at
+/// 3,700 s (hour 1), horizon 2 h, a commitment of $0.00001 an hour:
+/// - each hour: 1 GB-s = $0.0000166667 on demand would cost the plan $0.000014666696; the
+///   $0.00001 covers $0.00001 / 0.88 = $0.0000113636… of it, 0.681816818 GB-s;
+/// - covered 2 × 0.681816818 = 1.363633636 GB-s; beyond 2 − that = 0.636366364 GB-s
+///   ($0.000010606060…);
+/// - commitment 2 × $0.00001; requests 2 × $0.0000002: total $0.000031006127.
+#[test]
+fn a_lambda_variant_takes_a_compute_savings_plan() {
+    let text = r#"
+name = "lambda-plan"
+seed = 1
+horizon = "2h"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 3700.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+
+[[variant]]
+name = "lambda"
+platform = "lambda"
+memory_mb = 1024
+cold_start = { dist = "constant", ms = 0 }
+purchase = { option = "savings_plan", kind = "compute", commitment_per_hour = 0.00001 }
+"#;
+    let r = run(&scenario(text));
+    let v = variant(&r, "lambda");
+    assert!(
+        v.description
+            .contains(", compute Savings Plan (1y, no upfront, $0.00001/h)"),
+        "{}",
+        v.description
+    );
+    let each = 0.000_01 / 0.88 / 0.000_016_666_7;
+    close(v.cost.lines[2].quantity, 2.0 * each);
+    close(v.cost.lines[3].quantity, 2.0 - 2.0 * each);
+    close(
+        v.cost.category_usd(CostCategory::Requests).unwrap(),
+        0.000_000_4,
+    );
+    close(v.cost.total_usd, 0.000_031_006_127);
+}
+
+/// A Lambda variant refuses an EC2 Instance Savings Plan, at `purchase.kind`, and a term and
+/// payment the book has no Lambda rate for (only 1y and 3y no upfront), listing those it has.
+#[test]
+fn a_lambda_savings_plan_must_be_a_compute_plan_the_book_prices() {
+    let text = |purchase: &str| {
+        format!(
+            r#"
+name = "lambda-plan"
+horizon = "1h"
+[traffic]
+arrivals = {{ process = "poisson", rate_per_s = 1.0 }}
+[traffic.request]
+duration = {{ dist = "constant", ms = 100 }}
+
+[[variant]]
+name = "lambda"
+platform = "lambda"
+memory_mb = 1024
+runtime = "python"
+purchase = {purchase}
+"#
+        )
+    };
+    let err = scalesim_core::scenario::parse(
+        &text(r#"{ option = "savings_plan", kind = "ec2_instance", commitment_per_hour = 1.0 }"#),
+        "test.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("purchase.kind"), "{err}");
+    assert!(err.contains("ec2_instance"), "{err}");
+    assert!(err.contains("one EC2 instance family"), "{err}");
+    assert!(err.contains("kind = \"compute\""), "{err}");
+    let err = scalesim_core::scenario::parse(
+        &text(r#"{ option = "savings_plan", commitment_per_hour = 1.0, payment = "all_upfront" }"#),
+        "test.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("savings_plan.compute.1y.all_upfront.lambda"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "savings_plan.compute.1y.no_upfront.lambda, savings_plan.compute.3y.no_upfront.lambda"
+        ),
+        "{err}"
+    );
+    let err = scalesim_core::scenario::parse(&text(r#"{ option = "spot" }"#), "test.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("allowed: on_demand, savings_plan"), "{err}");
+}

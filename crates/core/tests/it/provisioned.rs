@@ -57,6 +57,7 @@ fn aws_example_by_hand() {
         }],
         mb_ms: 1_200_000 * 1_000 * 1_024,
         invocations: 1_200_000,
+        ..ProvisionedUsage::default()
     });
     let billing = LambdaBilling::list(catalog::Arch::X86_64, false, false);
     let bill = lambda::invoice(&usage, &billing, Period::horizon(7_200.0));
@@ -598,4 +599,83 @@ provisioned_concurrency = {pc}
     }
     assert_eq!(fixed.cost, schedule.cost);
     assert_eq!(fixed.projection_monthly, schedule.projection_monthly);
+}
+
+/// A compute savings plan of $0.10 an hour (1 year, no upfront: 0.88 of on-demand) over one
+/// hour of a 1,024 MB x86_64 function with 10 environments provisioned the whole hour, 1,000
+/// invocations of 1 s on them and 100 of 1 s on demand:
+/// - on demand the hour costs: duration 100 GB-s × $0.0000166667 = $0.00166667; provisioned
+///   concurrency 10 × 1 GB × 3,600 s = 36,000 GB-s × $0.0000041667 = $0.1500012; duration on
+///   it 1,000 GB-s × $0.0000097222 = $0.0097222; all three at the same plan rate, so covered
+///   in that order;
+/// - duration costs the plan 0.88 × $0.00166667 = $0.0014666696: covered whole (100 GB-s);
+///   the $0.0985333304 left covers $0.0985333304 / 0.88 = $0.111969693636 of provisioned
+///   concurrency, ÷ $0.0000041667 = 26,872.511492635 GB-s; nothing is left for the duration on
+///   it;
+/// - beyond the plan: provisioned concurrency $0.1500012 − $0.111969693636 = $0.038031506364,
+///   duration on it $0.0097222; requests 1,100 × $0.0000002 = $0.00022 (not covered);
+/// - total $0.10 + $0.038031506364 + $0.0097222 + $0.00022 = $0.147973706364 (on demand
+///   alone: $0.16161007).
+#[test]
+fn a_compute_savings_plan_covers_provisioned_concurrency() {
+    use scalesim_core::billing::Period;
+    use scalesim_core::billing::book::list_price;
+    use scalesim_core::billing::catalog::Arch;
+    use scalesim_core::billing::purchase::{Bought, Payment, PlanKind, Purchase, Term};
+    use scalesim_core::offering::lambda::{self, LambdaBilling, purchase_rate_id};
+    use scalesim_core::usage::{Invocations, Meter, ProvisionedPeriod, ProvisionedUsage};
+
+    let purchase = Purchase::SavingsPlan {
+        kind: PlanKind::Compute,
+        commitment_per_hour: 0.10,
+        term: Term::OneYear,
+        payment: Payment::NoUpfront,
+    };
+    let rate = purchase_rate_id(&purchase).map(|id| list_price("aws", "us-east-1", &id));
+    let billing = LambdaBilling {
+        bought: Bought {
+            purchase,
+            rate,
+            words: scalesim_core::billing::purchase::Words::AWS,
+        },
+        ..LambdaBilling::list(Arch::X86_64, false, false)
+    };
+    let mut usage = Invocations::new(Meter::Millisecond, Some(1_024));
+    let mut pc = ProvisionedUsage {
+        periods: vec![ProvisionedPeriod {
+            mb: 10 * 1_024,
+            start_us: 0,
+            end_us: 3_600_000_000,
+            running_at_end: true,
+        }],
+        ..ProvisionedUsage::default()
+    };
+    for i in 0..1_100u64 {
+        let mb_ms = usage.record(i * 1_000_000, 1_000_000, 1_024, 128);
+        if i >= 100 {
+            pc.record(i * 1_000_000, mb_ms);
+        }
+    }
+    usage.provisioned = Some(pc);
+    let bill = lambda::invoice(&usage, &billing, Period::horizon(3_600.0));
+    let got: Vec<(&str, f64, f64)> = bill
+        .lines
+        .iter()
+        .map(|l| (l.item.as_str(), l.quantity, l.unit_price_usd))
+        .collect();
+    let close = |a: f64, b: f64| assert!((a - b).abs() < 5e-10, "got {a:.12}, expected {b:.12}");
+    assert_eq!(got[0], ("Lambda requests", 1_100.0, REQUEST));
+    assert_eq!((got[1].1, got[1].2), (1.0, 0.10));
+    assert_eq!(got[2].1, 100.0);
+    assert_eq!((got[3].1, got[3].2), (0.0, DURATION_GB_S));
+    assert_eq!(
+        got[4].0,
+        "Lambda provisioned concurrency (x86_64, 1024 MB), covered by the savings plan"
+    );
+    close(got[4].1, 26_872.511_492_635);
+    close(got[5].1, 36_000.0 - 26_872.511_492_635);
+    assert_eq!(got[5].2, PC_GB_S);
+    assert_eq!(got[6].1, 0.0);
+    assert_eq!((got[7].1, got[7].2), (1_000.0, PC_DURATION_GB_S));
+    close(bill.total_usd, 0.147_973_706_364);
 }

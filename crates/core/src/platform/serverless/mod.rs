@@ -813,6 +813,7 @@ impl FunctionModel<'_> {
         let timed_out = run > self.cfg.timeout;
         let latency = init + run.min(self.cfg.timeout);
         let mb_ms = self.usage.record(
+            now.as_micros(),
             latency.as_micros(),
             self.fns[f].memory_mb,
             self.profile.memory_mb,
@@ -820,8 +821,7 @@ impl FunctionModel<'_> {
         self.interval_invocations += 1;
         self.interval_mb_ms += mb_ms;
         if provisioned && let Some(usage) = self.provisioned.as_mut() {
-            usage.mb_ms += mb_ms;
-            usage.invocations += 1;
+            usage.record(now.as_micros(), mb_ms);
         }
         if let Some(t) = self.books.tally_mut(work.function) {
             t.mb_ms += mb_ms;
