@@ -41,7 +41,10 @@ pub enum Meter {
     SecondWithMinuteMinimum,
     /// Run time rounded up to a whole second, at least 300 s per run: Azure virtual machines
     /// (per-second billing with a 5-minute minimum from 2025-06-01, Microsoft's notice as
-    /// quoted at learn.microsoft.com/en-us/answers/questions/2259765, read 2026-11-30).
+    /// quoted at learn.microsoft.com/en-us/answers/questions/2259765, read 2026-11-30). Not
+    /// confirmed by a Microsoft page: a 2026 transcription of Azure's VM pricing FAQ says
+    /// full minutes are billed; the price book's `vm_billing` source records both. The two
+    /// differ by less than a minute per run beyond the first five.
     SecondWithFiveMinuteMinimum,
 }
 

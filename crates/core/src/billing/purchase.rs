@@ -178,7 +178,7 @@ pub struct Bought {
 /// depends on how it is paid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Words {
-    /// "reserved" (EC2, Azure), "committed use" (Compute Engine).
+    /// "reserved" (EC2, Azure), "committed" (Compute Engine).
     pub reserved: &'static str,
     /// What covers hours: "the reservation", "the commitment".
     pub covering: &'static str,
@@ -344,7 +344,7 @@ pub fn instance_lines(
                 ),
                 CostCategory::Commitment,
                 paid,
-                "reserved instance-hours",
+                &format!("{} instance-hours", bought.words.reserved),
                 ratio * od,
             );
             (fee, covered, bought.words.covering)
@@ -584,11 +584,10 @@ pub fn sustained_use_lines(od: &InvoiceLine, bands: &[f64], sud: &Price) -> Vec<
             let share = sud.tiers[b].usd_per_unit;
             discounted.push(InvoiceLine {
                 item: format!(
-                    "{}, sustained use {lo:.0}–{hi:.0} % of the month ({:.4} % of base)",
+                    "{}, sustained use {lo:.0}–{hi:.0} % of the month ({} % of base)",
                     od.item,
-                    100.0 * share
-                )
-                .replace(".0000 %", " %"),
+                    super::book::number(100.0 * share)
+                ),
                 cost_usd: h * od.unit_price_usd * share,
                 quantity: h,
                 unit_price_usd: od.unit_price_usd * share,

@@ -54,7 +54,7 @@ pub const RULES: VmRules = VmRules {
     meter: METER,
     purchase_options: &PURCHASE_OPTIONS,
     words: Words {
-        reserved: "committed use",
+        reserved: "committed",
         covering: "the commitment",
         payment_priced: false,
     },

@@ -97,10 +97,10 @@ impl HourlyBalancer {
     /// processed `bytes`: the rule-hours and the data.
     pub fn lines(&self, period_s: f64, bytes: f64) -> Vec<(PriceSource, Vec<InvoiceLine>)> {
         let hours = InvoiceLine::priced(
-            format!("{} rule-hours (one forwarding rule)", capital(self.name)),
+            format!("{} hours (up to 5 rules)", capital(self.name)),
             CostCategory::LoadBalancer,
             (period_s / 3_600.0).ceil(),
-            "rule-hours",
+            "hours",
             self.hour.usd(),
         );
         let data = schemes::by_price(
@@ -914,18 +914,49 @@ impl Configured for VmSpec {
                         .map(|s| s / 3_600.0)
                         .collect();
                     let (plan, reserved) = &billing.advice_rates;
+                    // Sustained use makes on-demand hours cheaper the more of the month they
+                    // run: the advice weighs commitments against the fleet's on-demand hours
+                    // at their average sustained use rate over the month (exact for a steady
+                    // fleet; for a varying one the hours above a commitment earn a little less
+                    // than the average), each commitment's rate restated against it.
+                    let list = billing.hourly.usd();
+                    let effective = billing.sustained_use.as_ref().map_or(1.0, |sud| {
+                        let runs = billed_usage(usage, billing.rules.spot_unbilled_within).runs;
+                        let bands = purchase::sustained_use_hours(
+                            &runs,
+                            0,
+                            sud,
+                            &Period::monthly(horizon_s),
+                        );
+                        let hours: f64 = bands.iter().sum();
+                        let paid: f64 = bands
+                            .iter()
+                            .zip(&sud.tiers)
+                            .map(|(h, t)| h * t.usd_per_unit)
+                            .sum();
+                        if hours > 0.0 { paid / hours } else { 1.0 }
+                    });
+                    let sud = if effective < 1.0 {
+                        format!(
+                            " (against on-demand after sustained use: {:.1} % of list)",
+                            100.0 * effective
+                        )
+                    } else {
+                        String::new()
+                    };
                     advisor::advise(
                         &machine,
                         &usage_by_hour,
                         horizon_s,
-                        billing.hourly.usd(),
-                        plan.as_ref().map(|p| ("savings plan, 1y", p.usd())),
+                        list * effective,
+                        plan.as_ref()
+                            .map(|p| ("savings plan, 1y", p.usd() / effective)),
                         (
                             &format!(
-                                "{} {}, 1y",
+                                "{} {}, 1y{sud}",
                                 billing.instance.name, billing.rules.words.reserved
                             ),
-                            reserved.usd(),
+                            reserved.usd() / effective,
                         ),
                     )
                 })

@@ -129,9 +129,7 @@ fn a_commitment_covers_the_first_inferred_instance_and_sustained_use_the_rest() 
     ));
     close(total, 970.9 * 0.094_999_5);
     assert!(
-        lines[0]
-            .0
-            .contains("committed use (1y): 1 committed use × 730 h"),
+        lines[0].0.contains("committed (1y): 1 committed × 730 h"),
         "{lines:?}"
     );
     close(lines[0].2, 0.63 * 0.094_999_5);

@@ -169,10 +169,14 @@ impl FleetModel<'_> {
             to: self.desired,
             reason: format!(
                 "spot interruption notice: instance {i} (launched at {}) terminates in {}; {what}",
-                self.pool.replicas()[i as usize]
-                    .launched
-                    .saturating_since(SimTime::ZERO)
-                    .human(),
+                // To the second: the activity's own time is written to the second.
+                SimDuration::from_secs(
+                    self.pool.replicas()[i as usize]
+                        .launched
+                        .saturating_since(SimTime::ZERO)
+                        .as_secs_f64() as u64
+                )
+                .human(),
                 notice.human()
             ),
         });
