@@ -116,8 +116,11 @@ pub struct Invocations {
     /// Billed MB·ms by hour of the run: entry `h` sums the invocations that started in hour
     /// `h` ([`HOUR_US`]) — what a savings plan is matched against hour by hour. As long as the
     /// last hour an invocation started in (empty without invocations); it sums to
-    /// [`Invocations::mb_ms`].
+    /// [`Invocations::mb_ms`]. Kept only when [`Invocations::by_hour`] is set (empty otherwise).
     pub mb_ms_by_hour: Vec<u128>,
+    /// Whether [`Invocations::mb_ms_by_hour`] is kept: by a product whose bill needs it (a
+    /// savings plan), so that the others pay nothing for it on each invocation.
+    pub by_hour: bool,
     /// Requests that reached the product, throttled ones included: what a gateway in front of
     /// it meters.
     pub front_door_requests: u64,
@@ -134,6 +137,7 @@ impl Invocations {
             invocations: 0,
             mb_ms: 0,
             mb_ms_by_hour: Vec::new(),
+            by_hour: false,
             front_door_requests: 0,
             provisioned: None,
         }
@@ -143,8 +147,8 @@ impl Invocations {
     /// (INIT included), configured with `configured_mb` and using `observed_mb`; returns its
     /// billed MB·ms.
     ///
-    /// Called once per invocation: besides the meter, it costs one division (the hour of
-    /// `start_us`), one bounds check and one add (the vector grows once an hour of the run).
+    /// Called once per invocation: besides the meter, when kept by hour, one division (the hour
+    /// of `start_us`), one bounds check and one add (the vector grows once an hour of the run).
     #[inline]
     pub fn record(
         &mut self,
@@ -158,7 +162,9 @@ impl Invocations {
             .invocation_mb_ms(run_us, configured_mb, observed_mb);
         self.invocations += 1;
         self.mb_ms += mb_ms;
-        add_to_hour(&mut self.mb_ms_by_hour, start_us, mb_ms);
+        if self.by_hour {
+            add_to_hour(&mut self.mb_ms_by_hour, start_us, mb_ms);
+        }
         mb_ms
     }
 
@@ -497,6 +503,7 @@ mod tests {
     #[test]
     fn invocations_are_kept_by_the_hour_they_start() {
         let mut usage = Invocations::new(Meter::Millisecond, Some(512));
+        usage.by_hour = true;
         usage.record(0, 2_000_000, 512, 100);
         usage.record(HOUR_US - 500_000, 2_000_000, 512, 100);
         usage.record(3 * HOUR_US, 1_000_000, 512, 100);

@@ -38,6 +38,11 @@ pub struct MachineType {
     pub memory_gib: f64,
     /// CPU architecture.
     pub arch: Arch,
+    /// The vCPUs it sustains when it is a burstable or shared-core type (AWS T3's baseline
+    /// utilisation × vCPUs, Compute Engine's e2 shared-core fractions, Azure B-series' base CPU
+    /// performance): above it, it runs on credits or short bursts. `None`: every vCPU is its
+    /// own. The book cites each in a comment beside the type.
+    pub baseline_vcpus: Option<f64>,
 }
 
 /// How a scenario changed a price from the list: its list value and what was done.
@@ -248,11 +253,21 @@ impl ProviderBook {
                     let id = format!("{}.{name}", m.service);
                     let e = entry(&id, "instance-hour", Vec::new(), 0.0, &common, t.regions)?;
                     prices.insert(id, e);
+                    if let Some(b) = t.baseline_vcpus
+                        && !(b > 0.0 && b <= f64::from(t.vcpus))
+                    {
+                        return Err(format!(
+                            "machine {name}: baseline_vcpus {b} is not above 0 and at most its \
+                             {} vCPUs",
+                            t.vcpus
+                        ));
+                    }
                     machines.push(MachineType {
                         name,
                         vcpus: t.vcpus,
                         memory_gib: t.memory_gib,
                         arch,
+                        baseline_vcpus: t.baseline_vcpus,
                     });
                 }
                 // By family, then size: t3.nano … t3.xlarge, m5.large … m5.4xlarge.
@@ -434,9 +449,13 @@ impl ProviderBook {
             );
             for m in &self.machines {
                 let p = self.price(&self.machine_price_id(&m.name), region, changes)?;
+                let sustained = m
+                    .baseline_vcpus
+                    .map(|b| format!("  (burstable: {} vCPU sustained)", number(b)))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     s,
-                    "  {:<18} {:>3} vCPU {:>6} GiB  {:<7} {}{}",
+                    "  {:<18} {:>3} vCPU {:>6} GiB  {:<7} {}{}{sustained}",
                     m.name,
                     m.vcpus,
                     m.memory_gib,
@@ -750,6 +769,8 @@ struct RawMachine {
     vcpus: u32,
     memory_gib: f64,
     arch: String,
+    #[serde(default)]
+    baseline_vcpus: Option<f64>,
     #[serde(default)]
     note: Option<String>,
     #[serde(default)]

@@ -63,6 +63,9 @@ pub const RULES: VmRules = VmRules {
     alb: false,
     block_storage: "Standard SSD managed disk",
     max_block_storage_gb: MAX_BLOCK_STORAGE_GB,
+    // B-series: at most a day of credits banked (the size table's max banked credits =
+    // 24 × credits per hour).
+    burst_credit_hours: 24.0,
 };
 
 /// The price id of `purchase`'s rate as a share of pay-as-you-go: `virtual_machines.reserved.

@@ -66,6 +66,8 @@ pub const RULES: VmRules = VmRules {
     alb: false,
     block_storage: "Persistent Disk (balanced)",
     max_block_storage_gb: MAX_BLOCK_STORAGE_GB,
+    // E2 shared-core types burst for short periods only, with no credits banked.
+    burst_credit_hours: 0.0,
 };
 
 /// The price id of `purchase`'s rate as a share of on-demand: `compute_engine.cud.1y`,

@@ -70,6 +70,9 @@ pub const RULES: VmRules = VmRules {
     alb: true,
     block_storage: "EBS gp3",
     max_block_storage_gb: MAX_BLOCK_STORAGE_GB,
+    // T3: at most the credits earned in 24 hours are banked (EC2 user guide, burstable
+    // performance instances, read 2026-11-30).
+    burst_credit_hours: 24.0,
 };
 
 /// How a fleet is billed: its instance type and prices, and whether an Application Load
@@ -232,7 +235,14 @@ impl Configured for Ec2Spec {
         report: &VariantReport,
         horizon: SimDuration,
     ) -> Option<String> {
-        fleet::spot_warning(&self.fleet, variant, report, horizon)
+        fleet::fleet_warning(
+            &self.fleet,
+            self.billing.instance,
+            &RULES,
+            variant,
+            report,
+            horizon,
+        )
     }
 }
 

@@ -85,6 +85,17 @@ impl Extras {
                 "give [traffic.request] log_bytes = <bytes of logs per request>, e.g. 500",
             ));
         }
+        if given_logs == Some(true)
+            && v.book()
+                .is_some_and(|b| b.bands("cloudwatch.logs_ingest").is_none())
+        {
+            return Err(v.error(
+                "cloudwatch_logs",
+                "cloudwatch_logs = true",
+                "CloudWatch Logs is AWS's; this provider's log ingestion (Cloud Logging, Log \
+                 Analytics) is not billed by scalesim yet: leave it out",
+            ));
+        }
         let logs = given_logs.unwrap_or(logs_by_default) && profile.log_bytes > 0;
         Ok(Extras {
             data_transfer_out: v

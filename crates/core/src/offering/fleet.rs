@@ -70,6 +70,9 @@ pub struct VmRules {
     pub block_storage: &'static str,
     /// The largest volume of that kind, GB.
     pub max_block_storage_gb: i64,
+    /// Hours of its baseline a burstable instance can bank as credits (AWS T3 and Azure
+    /// B-series: a day's earnings; Compute Engine's shared-core types only burst briefly: 0).
+    pub burst_credit_hours: f64,
 }
 
 impl PartialEq for VmRules {
@@ -252,18 +255,55 @@ pub(crate) fn run_fleet<B: Bills<Usage = Instances>>(
 /// A warning when replayed spot interruptions (`interruptions_at`) did not all happen: those at
 /// or after the horizon never do (named, readably), and those that found no instance to
 /// interrupt ([`VariantReport::interruptions_missed`]) are counted.
-pub fn spot_warning(
+///
+/// And, for a burstable or shared-core machine type ([`MachineType::baseline_vcpus`]), when the
+/// fleet's mean CPU use is above what the type sustains: the model runs every vCPU at full
+/// speed (as if its credits or bursts never ran out), which such a fleet cannot keep up — it is
+/// throttled to its baseline (T3 standard mode, E2 shared-core, Azure B-series) or pays for
+/// surplus credits (T3 unlimited), neither of which is modelled.
+pub fn fleet_warning(
     fleet: &FleetConfig,
+    instance: &MachineType,
+    rules: &VmRules,
     variant: &str,
     report: &VariantReport,
     horizon: SimDuration,
 ) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(baseline) = instance.baseline_vcpus {
+        let used = report.capacity.mean_utilisation * fleet.vcpus;
+        // What the run used above the baseline, per instance, against the most credits an
+        // instance can bank (none where bursts are short and unbanked).
+        let excess_h = (used - baseline) * horizon.as_secs_f64() / 3_600.0;
+        let bank_h = baseline * rules.burst_credit_hours;
+        if used > baseline {
+            let credits = if excess_h <= bank_h {
+                format!(
+                    "a full bank of credits ({} vCPU-hours) would carry this horizon, not the \
+                     month the projection repeats it over; ",
+                    crate::billing::book::number(bank_h)
+                )
+            } else {
+                String::new()
+            };
+            parts.push(format!(
+                "its {} instances used {:.2} vCPU each on average, above the {} vCPU a {} \
+                 sustains (a burstable type): {credits}the run assumed full speed throughout, \
+                 but such an instance is throttled to its baseline once its credits or bursts \
+                 run out (or, for EC2 T3 in unlimited mode, billed surplus credits), neither \
+                 modelled — choose a type that sustains the load",
+                instance.name,
+                used,
+                crate::billing::book::number(baseline),
+                instance.name,
+            ));
+        }
+    }
     let after = fleet
         .interruptions
         .as_ref()
         .map(|s| s.after(horizon))
         .unwrap_or_default();
-    let mut parts = Vec::new();
     if !after.is_empty() {
         let times: Vec<String> = after.iter().map(|t| t.human()).collect();
         parts.push(format!(
@@ -974,7 +1014,14 @@ impl Configured for VmSpec {
         report: &VariantReport,
         horizon: SimDuration,
     ) -> Option<String> {
-        spot_warning(&self.fleet, variant, report, horizon)
+        fleet_warning(
+            &self.fleet,
+            self.billing.instance,
+            self.billing.rules,
+            variant,
+            report,
+            horizon,
+        )
     }
 }
 

@@ -291,6 +291,10 @@ pub fn run(
     if let Some(log) = log {
         model.log_requests_to(log);
     }
+    // Only a savings plan, applied hour by hour, needs the usage of each hour.
+    if matches!(billing.bought.purchase, Purchase::SavingsPlan { .. }) {
+        model.keep_usage_by_hour();
+    }
     let (_, sched) = engine::run(&mut model, &mut *requests, horizon, progress);
     let outcome = model.finish(sched.pending_events());
     let description = describe(billing, &outcome.usage) + &provisioned_label(function);

@@ -912,6 +912,8 @@ fn a_compute_savings_plan_covers_lambda_duration_hour_by_hour() {
         ..LambdaBilling::list(Arch::X86_64, false, false)
     };
     let mut usage = Invocations::new(Meter::Millisecond, Some(1_024));
+    // Kept by hour, as a Lambda variant under a plan keeps it.
+    usage.by_hour = true;
     for (h, seconds) in [(0u64, 3_000u64), (1, 4_000)] {
         for i in 0..seconds {
             usage.record(h * 3_600_000_000 + i * 1_000, 1_000_000, 1_024, 128);

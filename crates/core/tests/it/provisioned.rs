@@ -641,6 +641,8 @@ fn a_compute_savings_plan_covers_provisioned_concurrency() {
         ..LambdaBilling::list(Arch::X86_64, false, false)
     };
     let mut usage = Invocations::new(Meter::Millisecond, Some(1_024));
+    // Kept by hour, as a Lambda variant under a plan keeps it.
+    usage.by_hour = true;
     let mut pc = ProvisionedUsage {
         periods: vec![ProvisionedPeriod {
             mb: 10 * 1_024,

@@ -228,3 +228,58 @@ fn each_provider_sells_what_it_sells() {
     let s = scenario(&fleet("compute_engine", "e2-standard-2", 1, "1h", ""));
     assert_eq!(s.variants[0].platform.kind(), "compute_engine");
 }
+
+/// Burstable and shared-core types sustain only their baseline: 10 requests a second of 100 ms
+/// of CPU each is 10 × 0.1 = 1 vCPU of steady demand. On one e2-micro (2 vCPUs, 0.25
+/// sustained, bursts not banked) the run, which assumes full speed, must warn; on an
+/// e2-standard-2 (no baseline) it must not. On a Standard_B1s (1 vCPU, 0.1 sustained, a day of
+/// credits banked: 2.4 vCPU-hours) an hour's excess of 0.9 vCPU-hours would fit the bank, but
+/// not the month the projection repeats it over: it warns, saying so.
+#[test]
+fn a_burstable_type_above_its_baseline_is_warned_of() {
+    let text = r#"
+name = "burst"
+horizon = "1h"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 10 }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 1.0
+memory_mb = 64
+[[variant]]
+name = "e2-micro"
+platform = "compute_engine"
+instance_type = "e2-micro"
+count = 1
+slots = 8
+load_balancer = false
+[[variant]]
+name = "e2-standard-2"
+platform = "compute_engine"
+instance_type = "e2-standard-2"
+count = 1
+slots = 8
+load_balancer = false
+[[variant]]
+name = "azure-b1s"
+platform = "azure_vm"
+instance_type = "Standard_B1s"
+count = 1
+slots = 8
+load_balancer = false
+"#;
+    let r = crate::common::run(&scenario(text));
+    let about = |v: &str| {
+        r.warnings
+            .iter()
+            .find(|w| w.contains(&format!("variant {v}:")))
+    };
+    let micro = about("e2-micro").expect("e2-micro is warned of");
+    assert!(
+        micro.contains("above the 0.25 vCPU a e2-micro sustains"),
+        "{micro}"
+    );
+    assert!(about("e2-standard-2").is_none(), "{:?}", r.warnings);
+    let b1s = about("azure-b1s").expect("B1s is warned of");
+    assert!(b1s.contains("a full bank of credits (2.4 vCPU-hours) would carry this horizon"));
+}

@@ -342,6 +342,12 @@ impl<'a> FunctionModel<'a> {
         self.books.log_to(sink);
     }
 
+    /// Keep the billed MB·ms hour by hour ([`Invocations::mb_ms_by_hour`]), for a bill that
+    /// applies something hour by hour (a savings plan).
+    pub fn keep_usage_by_hour(&mut self) {
+        self.usage.by_hour = true;
+    }
+
     fn alive(&self) -> u32 {
         self.busy + self.idle + self.starting
     }

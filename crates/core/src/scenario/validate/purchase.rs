@@ -191,7 +191,7 @@ pub(crate) fn purchase(
                         return Err(cx.err(
                             &p("notice"),
                             format!("\"{t}\" is more than an hour"),
-                            "allowed: 0s to 1h (AWS gives two minutes, \"120s\")",
+                            "allowed: 0s to 1h (AWS gives two minutes, \"120s\"; Google Cloud and Azure 30 s)",
                         ));
                     }
                     Ok(d.as_secs_f64())
