@@ -110,6 +110,8 @@ struct RegionValue {
     source: String,
     note: String,
     unverified: bool,
+    /// The region's own free allowance, where it differs from the price's.
+    free_per_month: Option<f64>,
 }
 
 /// A price in every region of its book.
@@ -405,7 +407,7 @@ impl ProviderBook {
             id: id.to_string(),
             unit: e.unit.clone(),
             tiers,
-            free_per_month: e.free_per_month,
+            free_per_month: v.free_per_month.unwrap_or(e.free_per_month),
             source,
             note: v.note.clone(),
             unverified: v.unverified,
@@ -577,11 +579,20 @@ fn entry(
 ) -> Result<Entry, String> {
     let mut by_region = BTreeMap::new();
     for (region, value) in regions {
-        let (usd, source, note, unverified) = match value {
-            RawValue::One(u) => (vec![u], None, None, None),
-            RawValue::Bands(v) => (v, None, None, None),
-            RawValue::Detailed(d) => (d.usd.into_vec(), d.source, d.note, d.unverified),
+        let (usd, source, note, unverified, free) = match value {
+            RawValue::One(u) => (vec![u], None, None, None, None),
+            RawValue::Bands(v) => (v, None, None, None, None),
+            RawValue::Detailed(d) => (
+                d.usd.into_vec(),
+                d.source,
+                d.note,
+                d.unverified,
+                d.free_per_month,
+            ),
         };
+        if free.is_some_and(|f| !(f.is_finite() && f >= 0.0)) {
+            return Err(format!("price {id} ({region}): free_per_month below 0"));
+        }
         if usd.len() != bands.len() + 1 {
             return Err(format!(
                 "price {id} ({region}): {} values for {} bands",
@@ -605,6 +616,7 @@ fn entry(
                 source: source.unwrap_or_else(|| common.source.clone()),
                 note,
                 unverified: unverified.unwrap_or(common.unverified),
+                free_per_month: free,
             },
         );
     }
@@ -794,6 +806,8 @@ struct RawDetailed {
     source: Option<String>,
     note: Option<String>,
     unverified: Option<bool>,
+    /// The region's own free allowance (units a month), where it differs from the price's.
+    free_per_month: Option<f64>,
 }
 
 #[derive(Deserialize)]

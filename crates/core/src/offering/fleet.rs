@@ -15,7 +15,7 @@ use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction};
 use crate::billing::advisor::{self, CommitmentAdvice};
 use crate::billing::book::{MachineType, Price, PriceChange};
 use crate::billing::catalog::PriceSource;
-use crate::billing::purchase::{self, Bought, OnInterruption, Payment, PlanKind, Purchase, Words};
+use crate::billing::purchase::{self, Bought, OnInterruption, PlanKind, Purchase, Words};
 use crate::billing::{CostCategory, Invoice, InvoiceLine, MONTH_S, Period, schemes};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
@@ -435,7 +435,7 @@ fn bought(v: &VariantCx<'_>, rules: &VmRules) -> Result<Bought> {
     if !rules.words.payment_priced
         && let Purchase::Reserved { payment, .. } | Purchase::SavingsPlan { payment, .. } =
             &purchase
-        && *payment != Payment::NoUpfront
+        && v.purchase_gives_payment()
     {
         return Err(v.error(
             "purchase",

@@ -216,6 +216,13 @@ fn each_provider_sells_what_it_sells() {
         "Standard_D2s_v5",
     );
     assert!(e.contains("the same however they are paid"), "{e}");
+    // Even written as the default: Azure has no such choice.
+    let e = err(
+        "purchase = { option = \"savings_plan\", commitment_per_hour = 0.1, payment = \"no_upfront\" }",
+        "azure_vm",
+        "Standard_D2s_v5",
+    );
+    assert!(e.contains("the same however they are paid"), "{e}");
     let e = err(
         "load_balancer = { rules = 10 }",
         "compute_engine",
@@ -282,4 +289,42 @@ load_balancer = false
     assert!(about("e2-standard-2").is_none(), "{:?}", r.warnings);
     let b1s = about("azure-b1s").expect("B1s is warned of");
     assert!(b1s.contains("a full bank of credits (2.4 vCPU-hours) would carry this horizon"));
+}
+
+/// Google's free egress (1 GiB a month) is from North America only: a Compute Engine fleet in
+/// europe-west1 sending 2 GiB of responses in a month pays for both at $0.12 ($0.24), one in
+/// us-central1 for 1 ($0.12). Two responses of 1 GiB (1,073,741,824 bytes) in a 730-hour
+/// horizon; the lines' totals compared.
+#[test]
+fn free_egress_is_north_americas_only() {
+    let cost = |region: &str| {
+        let text = fleet(
+            "compute_engine",
+            "e2-standard-2",
+            1,
+            "730h",
+            "load_balancer = false",
+        )
+        .replace(
+            "arrivals = { process = \"even\", rate_per_s = 0.0166 }",
+            "arrivals = { process = \"list\", at_s = [1, 2] }",
+        )
+        .replace(
+            "cpu_fraction = 0.0",
+            "cpu_fraction = 0.0\nresponse_bytes = 1073741824",
+        )
+        .replace(
+            "slots = 4",
+            &format!("slots = 4\nregion = \"{region}\"\ndata_transfer_out = true"),
+        );
+        let v = run_one(&text);
+        v.cost
+            .lines
+            .iter()
+            .filter(|l| l.item.starts_with("Data transfer out"))
+            .map(|l| l.cost_usd)
+            .sum::<f64>()
+    };
+    close(cost("us-central1"), 0.12);
+    close(cost("europe-west1"), 0.24);
 }

@@ -364,8 +364,15 @@ impl<'a> VariantCx<'a> {
         self.book.as_ref().map(|(b, _)| *b)
     }
 
+    /// Whether `purchase` gives `payment` (a provider that does not price payments refuses it
+    /// given at all, even as the default).
+    pub(crate) fn purchase_gives_payment(&self) -> bool {
+        self.purchase.is_some_and(|p| p.payment.is_some())
+    }
+
     /// How the variant buys its capacity: its `purchase`, one of the product's `options`
-    /// (`on_demand`, `reserved`, `savings_plan`, `spot`); on demand when not given.
+    /// (`on_demand`, `reserved`, `committed_use`, `savings_plan`, `spot`); on demand when not
+    /// given.
     ///
     /// # Errors
     /// An option not in `options`, or a field or value the option does not take, at it.
