@@ -147,6 +147,9 @@ pub enum Purchase {
         notice_s: Option<f64>,
         /// What happens to its running requests.
         on_interruption: OnInterruption,
+        /// A replayed spot price history, `(seconds from the start, USD per instance-hour)`,
+        /// the first at 0, in increasing time (empty: the ratio applies).
+        price_history: Vec<(f64, f64)>,
     },
 }
 
@@ -420,6 +423,60 @@ pub fn instance_lines(
             .concat(),
         ),
     ]
+}
+
+/// The spot line of `runs` (the horizon's, metered by `meter`) over `period` at a replayed
+/// price `history` (`(seconds from the start, USD per instance-hour)`, the first at 0): each
+/// instance pays, for each hour from its launch, the price in effect at that hour's start, per
+/// second of it (AWS: "you pay the Spot price that's in effect at the beginning of each
+/// instance-hour for your running instance, billed to the nearest second", Amazon EC2 user
+/// guide, Spot Instance pricing, read 2026-11-30); its meter's rounding and minimum at its
+/// first hour's price. A projection repeats the horizon's cost per hour over the period.
+pub fn spot_history_line(
+    machine: &str,
+    runs: &[InstanceRun],
+    meter: crate::usage::Meter,
+    history: &[(f64, f64)],
+    rate: &Price,
+    period: &Period,
+) -> (PriceSource, Vec<InvoiceLine>) {
+    let price_at = |t_s: f64| {
+        let i = history.partition_point(|&(at, _)| at <= t_s);
+        history[i.saturating_sub(1)].1
+    };
+    let (mut seconds, mut usd) = (0.0, 0.0);
+    for r in runs {
+        let launch_s = r.launch_us as f64 / 1e6;
+        let run_s = r.run_us() as f64 / 1e6;
+        let billed_s = meter.billed_us(r.run_us()) as f64 / 1e6;
+        let mut k = 0.0;
+        while k * 3_600.0 < run_s {
+            let part = (run_s - k * 3_600.0).min(3_600.0);
+            usd += part * price_at(launch_s + k * 3_600.0) / 3_600.0;
+            k += 1.0;
+        }
+        usd += (billed_s - run_s) * price_at(launch_s) / 3_600.0;
+        seconds += billed_s;
+    }
+    let hours = seconds / 3_600.0 * period.usage_scale;
+    let cost = usd * period.usage_scale;
+    let mut line = InvoiceLine::priced(
+        format!(
+            "{machine} spot (price history, {} prices, ${}/h on average)",
+            history.len(),
+            super::book::number(if hours > 0.0 { cost / hours } else { 0.0 })
+        ),
+        CostCategory::Compute,
+        hours,
+        "instance-hours",
+        if hours > 0.0 { cost / hours } else { 0.0 },
+    );
+    line.cost_usd = cost;
+    line.price_change = Some(format!(
+        "the scenario's spot price history ({} prices) in place of the book's ratio",
+        history.len()
+    ));
+    (rate.source.clone(), vec![line])
 }
 
 /// "Compute savings plan …" of "compute savings plan …".

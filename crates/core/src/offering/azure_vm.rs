@@ -128,7 +128,7 @@ impl Product for AzureVm {
 pub struct AzureVmFields(pub FleetFields);
 
 impl ProductFields for AzureVmFields {
-    /// The fleet ([`fleet::validate`]) and Microsoft's prices: the VM size's, the load
+    /// The fleet (`fleet::validate`) and Microsoft's prices: the VM size's, the load
     /// balancer's, the reservation's, savings plan's or Spot's rate, the managed disk's.
     fn validate(&self, v: &VariantCx<'_>) -> crate::scenario::validate::Result<PlatformSpec> {
         let f = fleet::validate(v, &self.0, &RULES)?;

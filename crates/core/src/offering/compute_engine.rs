@@ -125,7 +125,7 @@ impl Product for ComputeEngine {
 pub struct GceFields(pub FleetFields);
 
 impl ProductFields for GceFields {
-    /// The fleet ([`fleet::validate`]) and Google's prices: the machine type's, the load
+    /// The fleet (`fleet::validate`) and Google's prices: the machine type's, the load
     /// balancer's, the commitment's or Spot's rate, the sustained use rates of the machine's
     /// family (`compute_engine.sustained_use.<family>`: N1, N2; none for Spot VMs or families
     /// without them), the Persistent Disk's.

@@ -11,7 +11,7 @@ use crate::autoscale::PolicySpec;
 use crate::billing::advisor;
 use crate::billing::book::{MachineType, Price, catalog, list_price};
 use crate::billing::catalog::ALB_LCU;
-use crate::billing::purchase::{self, Bought, PlanKind, Purchase, Words};
+use crate::billing::purchase::{Bought, PlanKind, Purchase, Words};
 use crate::billing::{Invoice, Period, schemes};
 use crate::engine::SimDuration;
 use crate::metrics::{FunctionOutcome, IntervalRow};
@@ -323,7 +323,7 @@ pub fn balancer_hours(
 }
 
 /// The invoice of one EC2 fleet: its instance-hours ([`METER`]: per second, 60 s minimum per
-/// launch) as they were bought ([`purchase::instance_lines`]: on demand, reserved, under a
+/// launch) as they were bought ([`crate::billing::purchase::instance_lines`]: on demand, reserved, under a
 /// savings plan or on spot) and, when an ALB fronts it, ALB-hours and LCU-hours (the largest of the
 /// four dimensions, per hour of `balancer_hours`), then the instances' EBS storage when
 /// `block_storage_gb` is given (GB × the billed instance-seconds, as GB-months of 730 h), each
@@ -350,12 +350,11 @@ pub fn invoice_serving(
     let k = period.usage_scale;
     let billed = fleet::billed_usage(usage, RULES.spot_unbilled_within);
     let instance_s = METER.instance_seconds(&billed.runs, k);
-    // A commitment applies to each hour's billed usage, minimums included.
-    let hours = billed.billed_hours(METER, &billing.instance.name);
-    let mut priced = purchase::instance_lines(
+    let mut priced = fleet::bought_lines(
         &format!("EC2 {}", billing.instance.name),
-        instance_s,
-        &hours.seconds_by_hour,
+        &billed,
+        METER,
+        billing.instance,
         &billing.hourly,
         &billing.bought,
         &period,
@@ -462,7 +461,7 @@ pub fn presets() -> String {
 pub struct Ec2Fields(pub FleetFields);
 
 impl ProductFields for Ec2Fields {
-    /// The fleet ([`fleet::validate`]) and EC2's prices: the instance type's, the ALB's, the
+    /// The fleet (`fleet::validate`) and EC2's prices: the instance type's, the ALB's, the
     /// purchase option's, the EBS volume's, the commitment advisor's rates.
     fn validate(&self, v: &VariantCx<'_>) -> crate::scenario::validate::Result<PlatformSpec> {
         let f = fleet::validate(v, &self.0, &RULES)?;

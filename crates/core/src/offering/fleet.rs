@@ -1,8 +1,8 @@
 //! What the fleet products share: a fleet of virtual machines of one type behind a load
 //! balancer, a fixed count or an autoscaling policy, scheduled actions, bought on demand,
 //! committed ahead or on spot — the fields and validation of `platform = "ec2"`,
-//! `"compute_engine"` and `"azure_vm"` ([`FleetFields`], [`validate`]), the run
-//! ([`run_fleet`]) and the pieces of their bills that follow the same rules.
+//! `"compute_engine"` and `"azure_vm"` ([`FleetFields`], `validate`), the run
+//! (`run_fleet`) and the pieces of their bills that follow the same rules.
 //!
 //! Each product is its own file and says how it differs in a [`VmRules`]: its provider, its
 //! meter, the purchase options it sells and their rate ids, the spot notice and the rule for
@@ -321,6 +321,43 @@ pub fn fleet_warning(
         ));
     }
     (!parts.is_empty()).then(|| format!("variant {variant}: {}", parts.join("; ")))
+}
+
+/// The instance lines of a fleet's `billed` usage over `period` as its instances were bought:
+/// a replayed spot price history ([`purchase::spot_history_line`]), else
+/// [`purchase::instance_lines`] (on demand, committed, under a plan, spot at a ratio), each
+/// hour's billed usage (minimums included) what a commitment is matched against.
+pub fn bought_lines(
+    machine: &str,
+    billed: &Instances,
+    meter: Meter,
+    instance: &'static MachineType,
+    hourly: &Price,
+    bought: &Bought,
+    period: &Period,
+) -> Vec<(PriceSource, Vec<InvoiceLine>)> {
+    if let (Purchase::Spot { price_history, .. }, Some(rate)) = (&bought.purchase, &bought.rate)
+        && !price_history.is_empty()
+    {
+        return vec![purchase::spot_history_line(
+            machine,
+            &billed.runs,
+            meter,
+            price_history,
+            rate,
+            period,
+        )];
+    }
+    let instance_s = meter.instance_seconds(&billed.runs, period.usage_scale);
+    let hours = billed.billed_hours(meter, &instance.name);
+    purchase::instance_lines(
+        machine,
+        instance_s,
+        &hours.seconds_by_hour,
+        hourly,
+        bought,
+        period,
+    )
 }
 
 /// The usage a bill counts: every run, except spot runs the provider interrupted before
@@ -1042,13 +1079,12 @@ pub fn vm_invoice(
     let billed = billed_usage(usage, rules.spot_unbilled_within);
     let runs = &billed.runs;
     let instance_s = rules.meter.instance_seconds(runs, period.usage_scale);
-    // A commitment applies to each hour's billed usage, minimums included.
-    let hours = billed.billed_hours(rules.meter, &billing.instance.name);
     let machine = format!("{} {}", rules.label, billing.instance.name);
-    let mut priced = purchase::instance_lines(
+    let mut priced = bought_lines(
         &machine,
-        instance_s,
-        &hours.seconds_by_hour,
+        &billed,
+        rules.meter,
+        billing.instance,
         &billing.hourly,
         &billing.bought,
         &period,

@@ -175,6 +175,16 @@ pub struct RawPurchase {
     pub interruptions_at: Option<Vec<String>>,
     pub notice: Option<String>,
     pub on_interruption: Option<String>,
+    pub price_history: Option<Vec<RawSpotPrice>>,
+}
+
+/// One entry of a spot `price_history`: from `at` (a time from the start of the run) the spot
+/// price is `usd_per_hour`, as `aws ec2 describe-spot-price-history` lists them.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpotPrice {
+    pub at: String,
+    pub usd_per_hour: f64,
 }
 
 /// `[slo]`: what "good enough" means for this workload.

@@ -481,3 +481,89 @@ desired_capacity = 1
         "{w:?}"
     );
 }
+
+/// A replayed spot price history: $0.03 an hour from the start, $0.05 from 1 h 30 min. AWS
+/// charges each instance, for each hour from its launch, the price in effect at that hour's
+/// start. Two m7g.large for 3 h; instance 0 gets a replayed interruption at 30 min (notice
+/// 120 s: gone at 32 min, within its first hour, so not charged) and its replacement launches
+/// at 30 min:
+/// - instance 1 (0 → 3 h): hours starting at 0, 1 h, 2 h → $0.03 + $0.03 + $0.05 = $0.11 (the
+///   change at 1 h 30 min waits for its next instance-hour);
+/// - the replacement (30 min → 3 h, 2.5 h): hours starting at 30 min ($0.03), 1 h 30 min
+///   ($0.05) and 2 h 30 min (half an hour at $0.05) → $0.03 + $0.05 + $0.025 = $0.105;
+/// - 5.5 instance-hours, $0.215.
+#[test]
+fn a_spot_price_history_is_paid_by_the_instance_hour() {
+    let v = run_one(
+        r#"
+name = "spot-history"
+horizon = "3h"
+interval = "10m"
+[traffic]
+arrivals = { process = "even", rate_per_s = 1 }
+[traffic.request]
+duration = { dist = "constant", ms = 10 }
+cpu_fraction = 0.0
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 2
+slots = 4
+boot_time = { dist = "constant", ms = 20000 }
+load_balancer = false
+purchase = { option = "spot", interruptions_at = ["30m"], price_history = [{ at = "0s", usd_per_hour = 0.03 }, { at = "1h30m", usd_per_hour = 0.05 }] }
+"#,
+    );
+    assert_eq!(v.cost.lines.len(), 1, "{:?}", v.cost.lines);
+    let line = &v.cost.lines[0];
+    close(line.quantity, 5.5);
+    close(v.cost.total_usd, 0.215);
+    assert!(line.price_change.is_some());
+}
+
+/// A history starts at the start of the run, goes forward in time, and is not given with a
+/// ratio.
+#[test]
+fn a_spot_price_history_is_checked() {
+    let text = |history: &str| {
+        format!(
+            r#"
+name = "h"
+horizon = "1h"
+[traffic]
+arrivals = {{ process = "even", rate_per_s = 1 }}
+[traffic.request]
+duration = {{ dist = "constant", ms = 10 }}
+[[variant]]
+name = "ec2"
+platform = "ec2"
+instance_type = "m7g.large"
+count = 1
+slots = 4
+purchase = {{ option = "spot", {history} }}
+"#
+        )
+    };
+    let err = |h: &str| {
+        scalesim_core::scenario::parse(&text(h), "h.toml")
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err(r#"price_history = [{ at = "5m", usd_per_hour = 0.03 }]"#);
+    assert!(
+        e.contains("purchase.price_history[0].at") && e.contains("\"0s\""),
+        "{e}"
+    );
+    let e = err(
+        r#"price_history = [{ at = "0s", usd_per_hour = 0.03 }, { at = "0s", usd_per_hour = 0.04 }]"#,
+    );
+    assert!(e.contains("is not after the entry before it"), "{e}");
+    let e = err(r#"price_history = [{ at = "0s", usd_per_hour = 0.03 }], price_ratio = 0.3"#);
+    assert!(
+        e.contains("price_history and price_ratio both given"),
+        "{e}"
+    );
+    let e = err(r#"price_history = [{ at = "0s", usd_per_hour = -1 }]"#);
+    assert!(e.contains("usd_per_hour"), "{e}");
+}

@@ -27,6 +27,7 @@ const OPTIONS: [(&str, &[&str]); 5] = [
             "interruptions_at",
             "notice",
             "on_interruption",
+            "price_history",
         ],
     ),
 ];
@@ -69,6 +70,7 @@ pub(crate) fn purchase(
         ("interruptions_at", raw.interruptions_at.is_some()),
         ("notice", raw.notice.is_some()),
         ("on_interruption", raw.on_interruption.is_some()),
+        ("price_history", raw.price_history.is_some()),
     ];
     if let Some((field, _)) = given.iter().find(|(f, g)| *g && !fields.contains(f)) {
         return Err(cx.err(
@@ -147,6 +149,7 @@ pub(crate) fn purchase(
             payment: payment()?,
         },
         _ => Purchase::Spot {
+            price_history: price_history(cx, &p("price_history"), raw)?,
             price_ratio: raw
                 .price_ratio
                 .map(|r| {
@@ -217,6 +220,65 @@ const MAX_NOTICE: crate::engine::SimDuration = crate::engine::SimDuration::from_
 
 /// Most replayed interruptions accepted.
 const MAX_REPLAYED: usize = 100_000;
+
+/// Highest spot price accepted in a history, USD per instance-hour (the dearest instance
+/// types cost about $100 an hour on demand).
+const MAX_SPOT_USD_PER_HOUR: f64 = 1_000.0;
+
+/// `price_history = [{ at = "0s", usd_per_hour = 0.0302 }, ...]`: a replayed spot price,
+/// the first at 0, in increasing time; not with `price_ratio`.
+///
+/// # Errors
+/// Both forms given, an empty or too long history, a first time other than 0, times not
+/// increasing, a price not above 0 or above [`MAX_SPOT_USD_PER_HOUR`].
+fn price_history(cx: &Ctx, path: &[Step], raw: &RawPurchase) -> Result<Vec<(f64, f64)>> {
+    let Some(history) = &raw.price_history else {
+        return Ok(Vec::new());
+    };
+    if raw.price_ratio.is_some() {
+        return Err(cx.err(
+            path,
+            "price_history and price_ratio both given",
+            "give one: a spot price history in USD an hour, or a ratio of on-demand",
+        ));
+    }
+    if history.is_empty() || history.len() > MAX_REPLAYED {
+        return Err(cx.err(
+            path,
+            format!("{} prices", history.len()),
+            format!("allowed: 1 to {MAX_REPLAYED} entries {{ at, usd_per_hour }}"),
+        ));
+    }
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(history.len());
+    for (k, e) in history.iter().enumerate() {
+        let at = cx
+            .duration(&join(path, &[index(k), key("at")]), &e.at)?
+            .as_secs_f64();
+        if k == 0 && at != 0.0 {
+            return Err(cx.err(
+                &join(path, &[index(0), key("at")]),
+                format!("the history starts at \"{}\"", e.at),
+                "its first price is at \"0s\", the start of the run",
+            ));
+        }
+        if out.last().is_some_and(|&(prev, _)| at <= prev) {
+            return Err(cx.err(
+                &join(path, &[index(k), key("at")]),
+                format!("\"{}\" is not after the entry before it", e.at),
+                "list the prices in increasing time",
+            ));
+        }
+        if !(e.usd_per_hour > 0.0 && e.usd_per_hour <= MAX_SPOT_USD_PER_HOUR) {
+            return Err(cx.err(
+                &join(path, &[index(k), key("usd_per_hour")]),
+                format!("value {} is not allowed", e.usd_per_hour),
+                format!("allowed: above 0 and at most {MAX_SPOT_USD_PER_HOUR} USD an hour"),
+            ));
+        }
+        out.push((at, e.usd_per_hour));
+    }
+    Ok(out)
+}
 
 /// `interruptions_at = ["2h", "5h30m"]`: times from the start of the run, in seconds.
 fn interruptions_at(cx: &Ctx, path: &[Step], raw: &RawPurchase) -> Result<Vec<f64>> {
