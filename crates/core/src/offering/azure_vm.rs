@@ -19,14 +19,10 @@
 
 use crate::billing::purchase::{Purchase, Words};
 use crate::engine::SimDuration;
-use crate::platform::PlatformFamily;
-use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
+use crate::scenario::{PlatformSpec, VariantCx};
 use crate::usage::Meter;
 
-use super::ec2::BlockStorage;
-use super::extras::Extras;
-use super::fleet::{self, FleetFields, HourlyBalancer, VmBilling, VmRules, VmSpec};
-use super::{Product, ProductFields};
+use super::fleet::{self, FleetProduct, VmPrices, VmRules};
 
 /// The name scenario files and reports give it: `platform = "azure_vm"`.
 pub const KIND: &str = "azure_vm";
@@ -41,9 +37,16 @@ pub const SPOT_NOTICE: SimDuration = SimDuration::from_secs(30);
 /// The largest managed disk: 32,767 GiB (Azure managed disk sizes).
 pub const MAX_BLOCK_STORAGE_GB: i64 = 32_767;
 
+/// The product, as scenario files name it and the registry lists it.
+pub static AZURE_VM: FleetProduct = FleetProduct {
+    rules: &RULES,
+    presets,
+    price,
+};
+
 /// Azure Virtual Machines' rules as a fleet product.
-pub const RULES: VmRules = VmRules {
-    product: &AzureVm,
+pub static RULES: VmRules = VmRules {
+    product: &AZURE_VM,
     kind: KIND,
     provider: PROVIDER,
     label: "Azure VM",
@@ -62,6 +65,16 @@ pub const RULES: VmRules = VmRules {
     load_balancer_default: true,
     alb: false,
     block_storage: "Standard SSD managed disk",
+    prices: VmPrices {
+        balancer: (
+            "Standard Load Balancer",
+            "load_balancer.rule_hour",
+            "load_balancer.data_processed",
+        ),
+        block_storage: "managed_disks.standard_ssd",
+        advice_plan: Some("virtual_machines.savings_plan.1y"),
+        advice_reserved: "virtual_machines.reserved.1y",
+    },
     max_block_storage_gb: MAX_BLOCK_STORAGE_GB,
     // B-series: at most a day of credits banked (the size table's max banked credits =
     // 24 × credits per hour).
@@ -83,86 +96,19 @@ pub fn purchase_rate_id(purchase: &Purchase) -> Option<String> {
     }
 }
 
-/// Azure Virtual Machines, the product.
-#[derive(Debug)]
-pub struct AzureVm;
-
-impl Product for AzureVm {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
-
-    fn family(&self) -> PlatformFamily {
-        PlatformFamily::Fleet
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        FleetFields::NAMES
-    }
-
-    fn read(
-        &self,
-        fields: &RawFields<'_>,
-    ) -> std::result::Result<Box<dyn ProductFields>, ScenarioError> {
-        Ok(Box::new(AzureVmFields(FleetFields::read(fields)?)))
-    }
-
-    fn providers(&self) -> &'static [&'static str] {
-        &[PROVIDER]
-    }
-
-    fn presets(&self) -> String {
-        format!(
-            "\nAzure VMs (platform = \"{KIND}\"): the fields of an EC2 fleet; instance_type = one \
-             of the VM sizes above; load_balancer = true (default) bills a Standard Load \
-             Balancer (load_balancer.*);\n  block_storage_gb = a Standard SSD managed disk per \
-             VM (managed_disks.standard_ssd); purchase = {{ option = \"reserved\", count, term }}, \
-             {{ option = \"savings_plan\", commitment_per_hour, term }} or \"spot\" (30 s notice); \
-             billed per second, 5 minutes at least\n"
-        )
-    }
+/// The validated fleet priced from Microsoft's book ([`RULES`]'s price ids): no sustained use.
+fn price(v: &VariantCx<'_>, f: fleet::Fleet) -> crate::scenario::validate::Result<PlatformSpec> {
+    fleet::vm_spec(v, f, &RULES, None)
 }
 
-/// The fields of `platform = "azure_vm"`: a fleet's.
-#[derive(Debug)]
-pub struct AzureVmFields(pub FleetFields);
-
-impl ProductFields for AzureVmFields {
-    /// The fleet (`fleet::validate`) and Microsoft's prices: the VM size's, the load
-    /// balancer's, the reservation's, savings plan's or Spot's rate, the managed disk's.
-    fn validate(&self, v: &VariantCx<'_>) -> crate::scenario::validate::Result<PlatformSpec> {
-        let f = fleet::validate(v, &self.0, &RULES)?;
-        Ok(PlatformSpec::new(VmSpec {
-            fleet: f.config,
-            policy: f.policy,
-            billing: VmBilling {
-                rules: &RULES,
-                instance: f.instance,
-                hourly: f.hourly,
-                load_balancer: if f.load_balancer {
-                    Some(HourlyBalancer {
-                        name: "Standard Load Balancer",
-                        hour: v.price("load_balancer.rule_hour")?,
-                        data: v.price("load_balancer.data_processed")?,
-                    })
-                } else {
-                    None
-                },
-                bought: f.bought,
-                sustained_use: None,
-                advice_rates: (
-                    Some(v.price("virtual_machines.savings_plan.1y")?),
-                    v.price("virtual_machines.reserved.1y")?,
-                ),
-                block_storage: match f.block_storage_gb {
-                    None => None,
-                    Some(gb) => Some(BlockStorage {
-                        gb,
-                        price: v.price("managed_disks.standard_ssd")?,
-                    }),
-                },
-                extras: Extras::read(v, false)?,
-            },
-        }))
-    }
+/// Its lines of `scalesim presets`.
+pub fn presets() -> String {
+    format!(
+        "\nAzure VMs (platform = \"{KIND}\"): the fields of an EC2 fleet; instance_type = one \
+         of the VM sizes above; load_balancer = true (default) bills a Standard Load \
+         Balancer (load_balancer.*);\n  block_storage_gb = a Standard SSD managed disk per \
+         VM (managed_disks.standard_ssd); purchase = {{ option = \"reserved\", count, term }}, \
+         {{ option = \"savings_plan\", commitment_per_hour, term }} or \"spot\" (30 s notice); \
+         billed per second, 5 minutes at least\n"
+    )
 }

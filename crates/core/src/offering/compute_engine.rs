@@ -21,14 +21,10 @@
 
 use crate::billing::purchase::{Purchase, Words};
 use crate::engine::SimDuration;
-use crate::platform::PlatformFamily;
-use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
+use crate::scenario::{PlatformSpec, VariantCx};
 use crate::usage::Meter;
 
-use super::ec2::BlockStorage;
-use super::extras::Extras;
-use super::fleet::{self, FleetFields, HourlyBalancer, VmBilling, VmRules, VmSpec};
-use super::{Product, ProductFields};
+use super::fleet::{self, FleetProduct, VmPrices, VmRules};
 
 /// The name scenario files and reports give it: `platform = "compute_engine"`.
 pub const KIND: &str = "compute_engine";
@@ -45,9 +41,16 @@ pub const SPOT_UNBILLED_WITHIN: SimDuration = SimDuration::from_secs(60);
 /// The largest Persistent Disk volume: 64 TB (Compute Engine disk limits).
 pub const MAX_BLOCK_STORAGE_GB: i64 = 65_536;
 
+/// The product, as scenario files name it and the registry lists it.
+pub static COMPUTE_ENGINE: FleetProduct = FleetProduct {
+    rules: &RULES,
+    presets,
+    price,
+};
+
 /// Compute Engine's rules as a fleet product.
-pub const RULES: VmRules = VmRules {
-    product: &ComputeEngine,
+pub static RULES: VmRules = VmRules {
+    product: &COMPUTE_ENGINE,
     kind: KIND,
     provider: PROVIDER,
     label: "Compute Engine",
@@ -65,6 +68,16 @@ pub const RULES: VmRules = VmRules {
     load_balancer_default: true,
     alb: false,
     block_storage: "Persistent Disk (balanced)",
+    prices: VmPrices {
+        balancer: (
+            "external Application Load Balancer",
+            "load_balancing.forwarding_rule_hour",
+            "load_balancing.data_processed",
+        ),
+        block_storage: "persistent_disk.balanced",
+        advice_plan: None,
+        advice_reserved: "compute_engine.cud.1y",
+    },
     max_block_storage_gb: MAX_BLOCK_STORAGE_GB,
     // E2 shared-core types burst for short periods only, with no credits banked.
     burst_credit_hours: 0.0,
@@ -80,92 +93,29 @@ pub fn purchase_rate_id(purchase: &Purchase) -> Option<String> {
     }
 }
 
-/// Compute Engine, the product.
-#[derive(Debug)]
-pub struct ComputeEngine;
-
-impl Product for ComputeEngine {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
-
-    fn family(&self) -> PlatformFamily {
-        PlatformFamily::Fleet
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        FleetFields::NAMES
-    }
-
-    fn read(
-        &self,
-        fields: &RawFields<'_>,
-    ) -> std::result::Result<Box<dyn ProductFields>, ScenarioError> {
-        Ok(Box::new(GceFields(FleetFields::read(fields)?)))
-    }
-
-    fn providers(&self) -> &'static [&'static str] {
-        &[PROVIDER]
-    }
-
-    fn presets(&self) -> String {
-        format!(
-            "\nCompute Engine (platform = \"{KIND}\"): the fields of an EC2 fleet; instance_type = \
-             one of the machine types above; load_balancer = true (default) bills an external \
-             Application Load Balancer (load_balancing.*);\n  block_storage_gb = a balanced \
-             Persistent Disk per VM (persistent_disk.balanced); purchase = {{ option = \
-             \"committed_use\", count, term }} or \"spot\" (30 s notice); sustained use \
-             discounts apply by themselves to N1 and N2 (compute_engine.sustained_use.*)\n"
-        )
-    }
+/// The fleet (`fleet::validate`) and Google's prices: the machine type's, the load
+/// balancer's, the commitment's or Spot's rate, the sustained use rates of the machine's
+/// family (`compute_engine.sustained_use.<family>`: N1, N2; none for Spot VMs or families
+/// without them), the Persistent Disk's.
+fn price(v: &VariantCx<'_>, f: fleet::Fleet) -> crate::scenario::validate::Result<PlatformSpec> {
+    let family = f.instance.name.split('-').next().unwrap_or_default();
+    let sud_id = format!("compute_engine.sustained_use.{family}");
+    let sustained_use = match (&f.bought.purchase, v.book()) {
+        (Purchase::Spot { .. }, _) => None,
+        (_, Some(book)) if book.bands(&sud_id).is_some() => Some(v.price(&sud_id)?),
+        _ => None,
+    };
+    fleet::vm_spec(v, f, &RULES, sustained_use)
 }
 
-/// The fields of `platform = "compute_engine"`: a fleet's.
-#[derive(Debug)]
-pub struct GceFields(pub FleetFields);
-
-impl ProductFields for GceFields {
-    /// The fleet (`fleet::validate`) and Google's prices: the machine type's, the load
-    /// balancer's, the commitment's or Spot's rate, the sustained use rates of the machine's
-    /// family (`compute_engine.sustained_use.<family>`: N1, N2; none for Spot VMs or families
-    /// without them), the Persistent Disk's.
-    fn validate(&self, v: &VariantCx<'_>) -> crate::scenario::validate::Result<PlatformSpec> {
-        let f = fleet::validate(v, &self.0, &RULES)?;
-        let family = f.instance.name.split('-').next().unwrap_or_default();
-        let sud_id = format!("compute_engine.sustained_use.{family}");
-        let sustained_use = match (&f.bought.purchase, v.book()) {
-            (Purchase::Spot { .. }, _) => None,
-            (_, Some(book)) if book.bands(&sud_id).is_some() => Some(v.price(&sud_id)?),
-            _ => None,
-        };
-        Ok(PlatformSpec::new(VmSpec {
-            fleet: f.config,
-            policy: f.policy,
-            billing: VmBilling {
-                rules: &RULES,
-                instance: f.instance,
-                hourly: f.hourly,
-                load_balancer: if f.load_balancer {
-                    Some(HourlyBalancer {
-                        name: "external Application Load Balancer",
-                        hour: v.price("load_balancing.forwarding_rule_hour")?,
-                        data: v.price("load_balancing.data_processed")?,
-                    })
-                } else {
-                    None
-                },
-                bought: f.bought,
-                sustained_use,
-                advice_rates: (None, v.price("compute_engine.cud.1y")?),
-                block_storage: match f.block_storage_gb {
-                    None => None,
-                    Some(gb) => Some(BlockStorage {
-                        gb,
-                        price: v.price("persistent_disk.balanced")?,
-                    }),
-                },
-                extras: Extras::read(v, false)?,
-            },
-        }))
-    }
+/// Its lines of `scalesim presets`.
+pub fn presets() -> String {
+    format!(
+        "\nCompute Engine (platform = \"{KIND}\"): the fields of an EC2 fleet; instance_type = \
+         one of the machine types above; load_balancer = true (default) bills an external \
+         Application Load Balancer (load_balancing.*);\n  block_storage_gb = a balanced \
+         Persistent Disk per VM (persistent_disk.balanced); purchase = {{ option = \
+         \"committed_use\", count, term }} or \"spot\" (30 s notice); sustained use \
+         discounts apply by themselves to N1 and N2 (compute_engine.sustained_use.*)\n"
+    )
 }

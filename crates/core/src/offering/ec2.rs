@@ -18,13 +18,13 @@ use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
 use crate::platform::iaas::FleetConfig;
 use crate::results::VariantReport;
-use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
+use crate::scenario::{PlatformSpec, VariantCx};
 use crate::traffic::RequestProfile;
 use crate::usage::{BalancerHour, InstanceHours, Instances, Meter};
 
 use super::extras::{Extras, Served};
-use super::fleet::{self, FleetFields, VmRules};
-use super::{Bills, Configured, Product, ProductFields, RunCtx};
+use super::fleet::{self, FleetProduct, VmPrices, VmRules};
+use super::{Bills, Configured, Product, RunCtx};
 
 /// The name scenario files and reports give it: `platform = "ec2"`.
 pub const KIND: &str = "ec2";
@@ -32,10 +32,6 @@ pub const KIND: &str = "ec2";
 pub const FAMILY: PlatformFamily = PlatformFamily::Fleet;
 /// Each launch billed per second, at least 60 s (Linux on-demand).
 pub const METER: Meter = Meter::SecondWithMinuteMinimum;
-
-/// Amazon EC2 behind an ALB, the product.
-#[derive(Debug)]
-pub struct Ec2;
 
 /// The provider whose price book bills it.
 pub const PROVIDER: &str = "aws";
@@ -53,9 +49,16 @@ pub const SPOT_NOTICE: SimDuration = SimDuration::from_secs(120);
 /// billed per second as usual.
 pub const SPOT_UNBILLED_WITHIN: SimDuration = SimDuration::from_secs(3_600);
 
+/// The product, as scenario files name it and the registry lists it.
+pub static EC2: FleetProduct = FleetProduct {
+    rules: &RULES,
+    presets,
+    price,
+};
+
 /// EC2's rules as a fleet product.
-pub const RULES: VmRules = VmRules {
-    product: &Ec2,
+pub static RULES: VmRules = VmRules {
+    product: &EC2,
     kind: KIND,
     provider: PROVIDER,
     label: "EC2",
@@ -69,6 +72,13 @@ pub const RULES: VmRules = VmRules {
     load_balancer_default: true,
     alb: true,
     block_storage: "EBS gp3",
+    // The ALB's per-hour and per-LCU-hour prices (its bill is EC2's own, `Ec2Billing`).
+    prices: VmPrices {
+        balancer: ("Application Load Balancer", "alb.hour", "alb.lcu_hour"),
+        block_storage: "ebs.gp3",
+        advice_plan: Some(ADVICE_RATES[0]),
+        advice_reserved: ADVICE_RATES[1],
+    },
     max_block_storage_gb: MAX_BLOCK_STORAGE_GB,
     // T3: at most the credits earned in 24 hours are banked (EC2 user guide, burstable
     // performance instances, read 2026-11-30).
@@ -176,35 +186,6 @@ pub fn purchase_rate_id(purchase: &Purchase) -> Option<String> {
     }
 }
 
-impl Product for Ec2 {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
-
-    fn family(&self) -> PlatformFamily {
-        FAMILY
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        FleetFields::NAMES
-    }
-
-    fn read(
-        &self,
-        fields: &RawFields<'_>,
-    ) -> std::result::Result<Box<dyn ProductFields>, ScenarioError> {
-        Ok(Box::new(Ec2Fields(FleetFields::read(fields)?)))
-    }
-
-    fn providers(&self) -> &'static [&'static str] {
-        &[PROVIDER]
-    }
-
-    fn presets(&self) -> String {
-        presets()
-    }
-}
-
 /// An EC2 variant's configuration: the fleet, how its capacity changes, the billing options.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ec2Spec {
@@ -218,7 +199,7 @@ pub struct Ec2Spec {
 
 impl Configured for Ec2Spec {
     fn product(&self) -> &'static dyn Product {
-        &Ec2
+        &EC2
     }
 
     fn run(&self, cx: RunCtx<'_, '_>) -> VariantReport {
@@ -456,36 +437,30 @@ pub fn presets() -> String {
     )
 }
 
-/// The fields of `platform = "ec2"`: a fleet's ([`FleetFields`]).
-#[derive(Debug)]
-pub struct Ec2Fields(pub FleetFields);
-
-impl ProductFields for Ec2Fields {
-    /// The fleet (`fleet::validate`) and EC2's prices: the instance type's, the ALB's, the
-    /// purchase option's, the EBS volume's, the commitment advisor's rates.
-    fn validate(&self, v: &VariantCx<'_>) -> crate::scenario::validate::Result<PlatformSpec> {
-        let f = fleet::validate(v, &self.0, &RULES)?;
-        Ok(PlatformSpec::new(Ec2Spec {
-            fleet: f.config,
-            policy: f.policy,
-            billing: Ec2Billing {
-                instance: f.instance,
-                hourly: f.hourly,
-                load_balancer: f.load_balancer,
-                alb_hour: v.price("alb.hour")?,
-                alb_lcu_hour: v.price("alb.lcu_hour")?,
-                bought: f.bought,
-                advice_rates: [v.price(ADVICE_RATES[0])?, v.price(ADVICE_RATES[1])?],
-                block_storage: match f.block_storage_gb {
-                    None => None,
-                    Some(gb) => Some(BlockStorage {
-                        gb,
-                        price: v.price("ebs.gp3")?,
-                    }),
-                },
-                // An instance's logs reach CloudWatch Logs only through an agent: not by default.
-                extras: Extras::read(v, false)?,
+/// The fleet (`fleet::validate`) and EC2's prices: the instance type's, the ALB's, the
+/// purchase option's, the EBS volume's, the commitment advisor's rates.
+fn price(v: &VariantCx<'_>, f: fleet::Fleet) -> crate::scenario::validate::Result<PlatformSpec> {
+    let ids = &RULES.prices;
+    Ok(PlatformSpec::new(Ec2Spec {
+        fleet: f.config,
+        policy: f.policy,
+        billing: Ec2Billing {
+            instance: f.instance,
+            hourly: f.hourly,
+            load_balancer: f.load_balancer,
+            alb_hour: v.price(ids.balancer.1)?,
+            alb_lcu_hour: v.price(ids.balancer.2)?,
+            bought: f.bought,
+            advice_rates: [v.price(ADVICE_RATES[0])?, v.price(ids.advice_reserved)?],
+            block_storage: match f.block_storage_gb {
+                None => None,
+                Some(gb) => Some(BlockStorage {
+                    gb,
+                    price: v.price(ids.block_storage)?,
+                }),
             },
-        }))
-    }
+            // An instance's logs reach CloudWatch Logs only through an agent: not by default.
+            extras: Extras::read(v, false)?,
+        },
+    }))
 }

@@ -19,20 +19,21 @@ use crate::billing::purchase::{self, Bought, OnInterruption, PlanKind, Purchase,
 use crate::billing::{CostCategory, Invoice, InvoiceLine, MONTH_S, Period, schemes};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
+use crate::platform::PlatformFamily;
 use crate::platform::iaas::{
     self, Balancer, DEFAULT_DEREGISTRATION_DELAY, DEFAULT_QUEUE_TIMEOUT, FleetConfig, FleetModel,
     FleetRngs, Interruptions, MAX_INSTANCES, default_boot_time,
 };
 use crate::results::VariantReport;
-use crate::scenario::VariantCx;
 use crate::scenario::doc::Step;
 use crate::scenario::raw::{RawAutoscaling, RawDist, kind_fields};
 use crate::scenario::validate::{Ctx, Result, autoscaling, dist, index, join, key};
+use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::usage::{Instances, Meter};
 
 use super::ec2::BlockStorage;
 use super::extras::{Extras, Served, bytes_per_unit, unit_of};
-use super::{Bills, Configured, Product, RunCtx, variant_report};
+use super::{Bills, Configured, Product, ProductFields, RunCtx, variant_report};
 
 /// How one fleet product differs from the others: the provider's rules, in one place in the
 /// product's file.
@@ -70,9 +71,26 @@ pub struct VmRules {
     pub block_storage: &'static str,
     /// The largest volume of that kind, GB.
     pub max_block_storage_gb: i64,
+    /// The price ids of its load balancer, block storage and the advisor's rates (a Compute
+    /// Engine or Azure fleet, [`VmBilling`]; EC2 names its own).
+    pub prices: VmPrices,
     /// Hours of its baseline a burstable instance can bank as credits (AWS T3 and Azure
     /// B-series: a day's earnings; Compute Engine's shared-core types only burst briefly: 0).
     pub burst_credit_hours: f64,
+}
+
+/// The price ids of a fleet product's bill beside its instances.
+#[derive(Debug)]
+pub struct VmPrices {
+    /// Its load balancer's name in the bill, its per-hour price id and its per-GB (or GiB)
+    /// price id (EC2's ALB: per LCU-hour).
+    pub balancer: (&'static str, &'static str, &'static str),
+    /// The block storage price per GB-month.
+    pub block_storage: &'static str,
+    /// The advisor's 1-year savings plan rate, where the provider sells one.
+    pub advice_plan: Option<&'static str>,
+    /// The advisor's 1-year reservation or commitment rate.
+    pub advice_reserved: &'static str,
 }
 
 impl PartialEq for VmRules {
@@ -155,6 +173,115 @@ pub fn storage_line(
         false,
         period.month_fraction(),
     )
+}
+
+/// A fleet product: its rules, its lines of `scalesim presets`, and how it prices a validated
+/// fleet into its configuration. EC2, Compute Engine and Azure VMs are each one, a `static`
+/// in their own file.
+#[derive(Debug)]
+pub struct FleetProduct {
+    /// Its rules.
+    pub rules: &'static VmRules,
+    /// Its section of `scalesim presets`.
+    pub presets: fn() -> String,
+    /// Its prices on a validated fleet: the variant's configuration.
+    pub(crate) price: fn(&VariantCx<'_>, Fleet) -> Result<PlatformSpec>,
+}
+
+impl Product for FleetProduct {
+    fn kind(&self) -> &'static str {
+        self.rules.kind
+    }
+
+    fn family(&self) -> PlatformFamily {
+        PlatformFamily::Fleet
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        FleetFields::NAMES
+    }
+
+    fn read(
+        &self,
+        fields: &RawFields<'_>,
+    ) -> std::result::Result<Box<dyn ProductFields>, ScenarioError> {
+        Ok(Box::new(FleetVariant {
+            rules: self.rules,
+            price: self.price,
+            fields: FleetFields::read(fields)?,
+        }))
+    }
+
+    fn providers(&self) -> &'static [&'static str] {
+        std::slice::from_ref(&self.rules.provider)
+    }
+
+    fn presets(&self) -> String {
+        (self.presets)()
+    }
+}
+
+/// A fleet variant's fields as read, with its product's rules and prices.
+#[derive(Debug)]
+struct FleetVariant {
+    rules: &'static VmRules,
+    price: fn(&VariantCx<'_>, Fleet) -> Result<PlatformSpec>,
+    fields: FleetFields,
+}
+
+impl ProductFields for FleetVariant {
+    /// The fleet ([`validate`]), then its product's prices.
+    fn validate(&self, v: &VariantCx<'_>) -> Result<PlatformSpec> {
+        let fleet = validate(v, &self.fields, self.rules)?;
+        (self.price)(v, fleet)
+    }
+}
+
+/// A Compute Engine or Azure variant's configuration: the validated `fleet` priced from its
+/// product's price ids ([`VmRules::prices`]), with `sustained_use` rates where they apply.
+///
+/// # Errors
+/// A price its book does not have in the variant's region, or an extra it does not bill.
+pub(crate) fn vm_spec(
+    v: &VariantCx<'_>,
+    f: Fleet,
+    rules: &'static VmRules,
+    sustained_use: Option<Price>,
+) -> Result<PlatformSpec> {
+    let ids = &rules.prices;
+    let (name, hour, data) = ids.balancer;
+    Ok(PlatformSpec::new(VmSpec {
+        fleet: f.config,
+        policy: f.policy,
+        billing: VmBilling {
+            rules,
+            instance: f.instance,
+            hourly: f.hourly,
+            load_balancer: if f.load_balancer {
+                Some(HourlyBalancer {
+                    name,
+                    hour: v.price(hour)?,
+                    data: v.price(data)?,
+                })
+            } else {
+                None
+            },
+            bought: f.bought,
+            sustained_use,
+            advice_rates: (
+                ids.advice_plan.map(|id| v.price(id)).transpose()?,
+                v.price(ids.advice_reserved)?,
+            ),
+            block_storage: match f.block_storage_gb {
+                None => None,
+                Some(gb) => Some(BlockStorage {
+                    gb,
+                    price: v.price(ids.block_storage)?,
+                }),
+            },
+            extras: Extras::read(v, false)?,
+        },
+    }))
 }
 
 /// A fleet variant's validated configuration, before its product prices the rest.

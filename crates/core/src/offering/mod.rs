@@ -167,9 +167,9 @@ impl Products {
         BUILTIN.get_or_init(|| {
             Products::default()
                 .with(&lambda::Lambda)
-                .and_then(|p| p.with(&ec2::Ec2))
-                .and_then(|p| p.with(&compute_engine::ComputeEngine))
-                .and_then(|p| p.with(&azure_vm::AzureVm))
+                .and_then(|p| p.with(&ec2::EC2))
+                .and_then(|p| p.with(&compute_engine::COMPUTE_ENGINE))
+                .and_then(|p| p.with(&azure_vm::AZURE_VM))
                 .expect("the shipped products have distinct names and fields")
         })
     }
