@@ -323,6 +323,13 @@ pub struct InstanceHours {
     pub seconds_by_hour: Vec<f64>,
 }
 
+impl InstanceHours {
+    /// Instance-hours in each hour (its seconds ÷ 3,600): what the commitment advisor reads.
+    pub fn instance_hours(&self) -> Vec<f64> {
+        self.seconds_by_hour.iter().map(|s| s / 3_600.0).collect()
+    }
+}
+
 impl Instances {
     /// The runs' seconds per hour, as instances of `sku` (unrounded: the meter applies per run).
     pub fn hours(&self, sku: &'static str) -> InstanceHours {

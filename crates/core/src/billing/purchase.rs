@@ -479,8 +479,9 @@ pub fn spot_history_line(
     (rate.source.clone(), vec![line])
 }
 
-/// "Compute savings plan …" of "compute savings plan …".
-fn capital(text: &str) -> String {
+/// "Compute savings plan …" of "compute savings plan …": `text` with its first letter in
+/// capitals (the start of an invoice line).
+pub(crate) fn capital(text: &str) -> String {
     let mut c = text.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

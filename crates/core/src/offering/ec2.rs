@@ -256,11 +256,7 @@ pub fn run(
             if billing.bought.purchase != Purchase::OnDemand {
                 return None;
             }
-            let usage_by_hour: Vec<f64> = instance_hours(usage, billing)
-                .seconds_by_hour
-                .iter()
-                .map(|s| s / 3_600.0)
-                .collect();
+            let usage_by_hour = instance_hours(usage, billing).instance_hours();
             let [plan, reserved] = &billing.advice_rates;
             Some(advisor::advise(
                 &format!("EC2 {}", billing.instance.name),

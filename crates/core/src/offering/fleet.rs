@@ -9,6 +9,8 @@
 //! short interrupted runs, its load balancer. The model is [`crate::platform::iaas`]; the
 //! autoscaling policies are the ones every fleet takes ([`crate::autoscale`]).
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use crate::autoscale::{DEFAULT_PERIOD, PolicySpec, ScheduledAction};
@@ -29,7 +31,7 @@ use crate::scenario::doc::Step;
 use crate::scenario::raw::{RawAutoscaling, RawDist, kind_fields};
 use crate::scenario::validate::{Ctx, Result, autoscaling, dist, index, join, key};
 use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
-use crate::usage::{Instances, Meter};
+use crate::usage::{InstanceRun, Instances, Meter};
 
 use super::ec2::BlockStorage;
 use super::extras::{Extras, Served, bytes_per_unit, unit_of};
@@ -118,7 +120,7 @@ impl HourlyBalancer {
     /// processed `bytes`: the rule-hours and the data.
     pub fn lines(&self, period_s: f64, bytes: f64) -> Vec<(PriceSource, Vec<InvoiceLine>)> {
         let hours = InvoiceLine::priced(
-            format!("{} hours (up to 5 rules)", capital(self.name)),
+            format!("{} hours (up to 5 rules)", purchase::capital(self.name)),
             CostCategory::LoadBalancer,
             (period_s / 3_600.0).ceil(),
             "hours",
@@ -126,7 +128,7 @@ impl HourlyBalancer {
         );
         let data = schemes::by_price(
             schemes::Metered {
-                item: &format!("{} data processed", capital(self.name)),
+                item: &format!("{} data processed", purchase::capital(self.name)),
                 category: CostCategory::LoadBalancer,
                 quantity: bytes / bytes_per_unit(&self.data),
                 unit: unit_of(&self.data),
@@ -143,14 +145,6 @@ impl HourlyBalancer {
             data,
         ]
     }
-}
-
-/// "External …" of "external …".
-fn capital(text: &str) -> String {
-    let mut c = text.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// The line of each instance's block storage volume: `storage.gb` × the billed
@@ -379,15 +373,16 @@ pub(crate) fn run_fleet<B: Bills<Usage = Instances>>(
     report
 }
 
-/// A warning when replayed spot interruptions (`interruptions_at`) did not all happen: those at
-/// or after the horizon never do (named, readably), and those that found no instance to
-/// interrupt ([`VariantReport::interruptions_missed`]) are counted.
+/// What a planner should know about a fleet's run that its numbers do not say, if anything:
 ///
-/// And, for a burstable or shared-core machine type ([`MachineType::baseline_vcpus`]), when the
-/// fleet's mean CPU use is above what the type sustains: the model runs every vCPU at full
-/// speed (as if its credits or bursts never ran out), which such a fleet cannot keep up — it is
-/// throttled to its baseline (T3 standard mode, E2 shared-core, Azure B-series) or pays for
-/// surplus credits (T3 unlimited), neither of which is modelled.
+/// - for a burstable or shared-core machine type ([`MachineType::baseline_vcpus`]), a mean CPU
+///   use above what the type sustains: the model runs every vCPU at full speed (as if its
+///   credits or bursts never ran out), which such a fleet cannot keep up — it is throttled to
+///   its baseline (T3 standard mode, E2 shared-core, Azure B-series) or pays for surplus
+///   credits (T3 unlimited), neither of which is modelled;
+/// - replayed spot interruptions (`interruptions_at`) that did not all happen: those at or after
+///   the horizon never do (named, readably), and those that found no instance to interrupt
+///   ([`VariantReport::interruptions_missed`]) are counted.
 pub fn fleet_warning(
     fleet: &FleetConfig,
     instance: &MachineType,
@@ -490,17 +485,21 @@ pub fn bought_lines(
 /// The usage a bill counts: every run, except spot runs the provider interrupted before
 /// `unbilled_within` (AWS: the first instance-hour of a Linux spot instance EC2 interrupts is
 /// not charged; Compute Engine: a Spot VM preempted in its first minute is not charged).
-pub fn billed_usage(usage: &Instances, unbilled_within: SimDuration) -> Instances {
+pub fn billed_usage(usage: &Instances, unbilled_within: SimDuration) -> Cow<'_, Instances> {
     let within = unbilled_within.as_micros();
-    Instances {
+    let unbilled = |r: &InstanceRun| r.interrupted && r.run_us() < within;
+    if !usage.runs.iter().any(unbilled) {
+        return Cow::Borrowed(usage);
+    }
+    Cow::Owned(Instances {
         runs: usage
             .runs
             .iter()
-            .filter(|r| !(r.interrupted && r.run_us() < within))
+            .filter(|r| !unbilled(r))
             .copied()
             .collect(),
         requests_by_hour: usage.requests_by_hour.clone(),
-    }
+    })
 }
 
 kind_fields! {
@@ -1111,12 +1110,7 @@ impl Configured for VmSpec {
             |usage| {
                 // Advice is for instances bought on demand (see EC2's).
                 (billing.bought.purchase == Purchase::OnDemand).then(|| {
-                    let usage_by_hour: Vec<f64> = usage
-                        .hours(&billing.instance.name)
-                        .seconds_by_hour
-                        .iter()
-                        .map(|s| s / 3_600.0)
-                        .collect();
+                    let usage_by_hour = usage.hours(&billing.instance.name).instance_hours();
                     let (plan, reserved) = &billing.advice_rates;
                     // Sustained use makes on-demand hours cheaper the more of the month they
                     // run: the advice weighs commitments against the fleet's on-demand hours
@@ -1125,9 +1119,9 @@ impl Configured for VmSpec {
                     // than the average), each commitment's rate restated against it.
                     let list = billing.hourly.usd();
                     let effective = billing.sustained_use.as_ref().map_or(1.0, |sud| {
-                        let runs = billed_usage(usage, billing.rules.spot_unbilled_within).runs;
+                        let billed = billed_usage(usage, billing.rules.spot_unbilled_within);
                         let bands = purchase::sustained_use_hours(
-                            &runs,
+                            &billed.runs,
                             0,
                             sud,
                             &Period::monthly(horizon_s),

@@ -14,7 +14,7 @@ use crate::billing::book::{Price, list_price};
 use crate::billing::catalog::Arch;
 use crate::billing::catalog::PriceSource;
 use crate::billing::purchase::{
-    Bought, PlanKind, PlanUsage, Purchase, Words, hour_lengths, savings_plan_hour,
+    self, Bought, PlanKind, PlanUsage, Purchase, Words, hour_lengths, savings_plan_hour,
 };
 use crate::billing::schemes::{self, Metered};
 use crate::billing::{CostCategory, Invoice, InvoiceLine, Period};
@@ -486,12 +486,7 @@ pub fn savings_plan_cover(
     let period_hours = period.seconds / 3_600.0;
     let paid = commitment_per_hour * period_hours;
     let used: f64 = (0..3).map(|i| gb_s_covered[i] * rates[i] * ratio).sum();
-    let describe = billing.bought.describe();
-    let mut c = describe.chars();
-    let describe: String = c
-        .next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default();
+    let describe = purchase::capital(&billing.bought.describe());
     Some(PlanCover {
         gb_s: gb_s_covered,
         commitment: InvoiceLine::priced(

@@ -171,10 +171,7 @@ impl FleetModel<'_> {
                 "spot interruption notice: instance {i} (launched at {}) terminates in {}; {what}",
                 // To the second: the activity's own time is written to the second.
                 SimDuration::from_secs(
-                    self.pool.replicas()[i as usize]
-                        .launched
-                        .saturating_since(SimTime::ZERO)
-                        .as_secs_f64() as u64
+                    self.pool.replicas()[i as usize].launched.as_micros() / 1_000_000
                 )
                 .human(),
                 notice.human()
