@@ -170,16 +170,19 @@ impl Products {
                 .and_then(|p| p.with(&ec2::EC2))
                 .and_then(|p| p.with(&compute_engine::COMPUTE_ENGINE))
                 .and_then(|p| p.with(&azure_vm::AZURE_VM))
-                .expect("the shipped products have distinct names and fields")
+                .expect("the shipped products have distinct names and none takes a field of every variant")
         })
     }
 
     /// These products and `product`.
     ///
+    /// Products may take fields of the same name (`memory_mb`, `concurrency`, `autoscaling`):
+    /// a variant's fields are read by the product its `platform` names, each its own way.
+    ///
     /// # Errors
-    /// Its name is already taken, or one of its fields is `name`, `platform` or another
-    /// product's (unless the two take exactly the same fields, read the same way: the fleet
-    /// products): a sentence naming it (a field's value goes to the product that declares it).
+    /// Its name is already taken, or one of its fields is `name`, `platform`, one every variant
+    /// may give (`provider`, `region`, `purchase`) or one of the shared bill lines
+    /// (`data_transfer_out`, ...): a sentence naming it.
     pub fn with(mut self, product: &'static dyn Product) -> Result<Products, String> {
         if self.find(product.kind()).is_some() {
             return Err(format!(
@@ -187,22 +190,13 @@ impl Products {
                 product.kind()
             ));
         }
-        // Products that take the very same fields (the fleet products: one reader,
-        // [`fleet::FleetFields`]) may share them; otherwise a field belongs to one product.
-        let taken: Vec<&str> = self
-            .0
-            .iter()
-            .filter(|p| p.fields() != product.fields())
-            .flat_map(|p| p.fields().iter().copied())
-            .collect();
         if let Some(f) = product.fields().iter().find(|f| {
-            taken.contains(f)
-                || ["name", "platform"].contains(f)
+            ["name", "platform", "provider", "region", "purchase"].contains(f)
                 || crate::scenario::SHARED.contains(f)
         }) {
             return Err(format!(
-                "product {:?}: field `{f}` is already a field of every variant or of another \
-                 product (a field shared by products belongs in a table they share)",
+                "product {:?}: field `{f}` is already a field of every variant (it is read for \
+                 every product, not by one)",
                 product.kind()
             ));
         }

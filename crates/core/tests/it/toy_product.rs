@@ -321,15 +321,37 @@ fn a_toy_product_gets_the_same_checks() {
     assert!(e.contains("unknown platform `functions100`"), "{e}");
 }
 
-/// A product cannot take a name or a field another product has: a field's value goes to the
-/// one product that declares it.
+/// A product cannot take a name another product has, nor a field every variant has; it may take
+/// a field of the same name as another product (`memory_mb`): each reads its own.
 #[test]
-fn products_keep_their_names_and_fields_apart() {
+fn products_keep_their_names_apart_and_may_share_field_names() {
     #[derive(Debug)]
     struct Clash;
     impl Product for Clash {
         fn kind(&self) -> &'static str {
             "clash"
+        }
+        fn family(&self) -> PlatformFamily {
+            PlatformFamily::Function
+        }
+        fn fields(&self) -> &'static [&'static str] {
+            &["memory_mb", "region"]
+        }
+        fn read(&self, f: &RawFields<'_>) -> Result<Box<dyn ProductFields>, ScenarioError> {
+            Functions100.read(f)
+        }
+        fn presets(&self) -> String {
+            String::new()
+        }
+    }
+    static CLASH: Clash = Clash;
+    let e = Products::builtin().clone().with(&CLASH).unwrap_err();
+    assert!(e.contains("`region`"), "{e}");
+    #[derive(Debug)]
+    struct Shares;
+    impl Product for Shares {
+        fn kind(&self) -> &'static str {
+            "shares"
         }
         fn family(&self) -> PlatformFamily {
             PlatformFamily::Function
@@ -344,9 +366,14 @@ fn products_keep_their_names_and_fields_apart() {
             String::new()
         }
     }
-    static CLASH: Clash = Clash;
-    let e = Products::builtin().clone().with(&CLASH).unwrap_err();
-    assert!(e.contains("`memory_mb`"), "{e}");
+    static SHARES: Shares = Shares;
+    let with_shares = Products::builtin()
+        .clone()
+        .with(&SHARES)
+        .expect("memory_mb may be shared");
+    // Lambda still reads its own `memory_mb` (a string is refused by Lambda's reader).
+    let lambda = "name = \"x\"\nhorizon = \"1m\"\n[traffic]\narrivals = { process = \"poisson\", rate_per_s = 1 }\n[traffic.request]\nduration = { dist = \"constant\", ms = 10 }\n[[variant]]\nname = \"fn\"\nplatform = \"lambda\"\nmemory_mb = 512\nruntime = \"python\"\n";
+    scenario::parse_in(lambda, "x.toml", &with_shares, None).expect("Lambda reads its memory_mb");
     let e = products().with(&TOY).unwrap_err();
     assert!(e.contains("already registered"), "{e}");
 }

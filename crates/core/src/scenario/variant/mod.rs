@@ -214,6 +214,13 @@ pub(super) fn read(
         };
         let mut keys: Vec<_> = table.iter().map(|(k, _)| k).collect();
         keys.sort_by_key(|k| k.span().start);
+        // The variant's own product, when its platform (wherever it stands in the table)
+        // names one.
+        let own = fields
+            .get::<String>("platform")
+            .ok()
+            .flatten()
+            .and_then(|kind| products.find(&kind));
         let (mut name, mut product, mut provider, mut region) = (None, None, None, None);
         let mut purchase = None;
         let mut shared = [None; 3];
@@ -249,17 +256,18 @@ pub(super) fn read(
                         )
                     })?);
                 }
-                f => match products.iter().find(|p| p.fields().contains(&f)) {
-                    // Its value's type, checked where it stands in the file.
+                f => match own
+                    .filter(|p| p.fields().contains(&f))
+                    .or_else(|| products.iter().find(|p| p.fields().contains(&f)))
+                {
+                    // Its value's type, checked where it stands in the file: by the variant's
+                    // own product when it takes the field (products may share a field's name,
+                    // `memory_mb`, each reading it its own way), else by one that does (the
+                    // field is then refused for this platform at validation).
                     Some(owner) => drop(owner.read(&one)?),
                     None => {
-                        // The fields of the variant's own product, when its platform (wherever
-                        // it stands in the table) names one; else every product's.
-                        let own = fields
-                            .get::<String>("platform")
-                            .ok()
-                            .flatten()
-                            .and_then(|kind| products.find(&kind));
+                        // The fields of the variant's own product, when its platform names one;
+                        // else every product's.
                         let (message, allowed) = match own {
                             Some(p) => (
                                 format!("unknown field `{f}` for platform = \"{}\"", p.kind()),
