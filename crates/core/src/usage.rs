@@ -313,6 +313,31 @@ pub struct Instances {
     pub requests_by_hour: Vec<u64>,
 }
 
+/// What a service of serverless containers consumed (Cloud Run, Knative, Azure Functions):
+/// its instances' runs, their active time as the product's meter rounds it, its minimum
+/// instances' time, its requests, and, where a product bills executions one by one, those.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContainerUsage {
+    /// Every instance's run, launch to termination (or the horizon): what instance-based
+    /// billing and nodes meter.
+    pub runs: Vec<InstanceRun>,
+    /// Billed active time of instances started on demand, µs: each period in which an
+    /// instance was starting or had at least one request in flight, rounded up by the
+    /// product's meter one period at a time.
+    pub active_us: u64,
+    /// The same on the minimum (always-ready) instances, µs.
+    pub min_active_us: u64,
+    /// Time the minimum instances were alive, µs.
+    pub min_alive_us: u64,
+    /// Time the minimum instances were alive and idle, µs (unrounded).
+    pub min_idle_us: u64,
+    /// Requests that reached the service (what a per-request fee counts).
+    pub requests: u64,
+    /// Executions metered one by one (Azure Functions' Consumption plan), if the product
+    /// asked.
+    pub executions: Option<Invocations>,
+}
+
 /// Instance-seconds of one machine type (SKU) in each hour of a run: the dimension a
 /// commitment (reserved instance, savings plan) is matched against.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,6 +3,7 @@
 //! event queue or the instances: the fleet model applies the decision.
 
 mod behavior;
+mod cloud_run;
 mod fixed;
 mod hpa;
 pub mod scheduled;
@@ -11,6 +12,7 @@ mod step;
 mod target_tracking;
 
 pub use behavior::{HpaScalingPolicy, HpaScalingRules, PolicyType, SelectPolicy};
+pub use cloud_run::{MetricsScaler, MetricsScalerConfig};
 pub use fixed::Fixed;
 pub use hpa::{Hpa, HpaConfig};
 pub use scheduled::ScheduledAction;

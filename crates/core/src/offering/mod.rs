@@ -16,6 +16,7 @@
 //! fields and takes scenario's validation kit.
 
 pub mod azure_vm;
+pub mod cloud_run;
 pub mod compute_engine;
 pub mod ec2;
 pub mod extras;
@@ -170,6 +171,7 @@ impl Products {
                 .and_then(|p| p.with(&ec2::EC2))
                 .and_then(|p| p.with(&compute_engine::COMPUTE_ENGINE))
                 .and_then(|p| p.with(&azure_vm::AZURE_VM))
+                .and_then(|p| p.with(&cloud_run::CLOUD_RUN))
                 .expect("the shipped products have distinct names and none takes a field of every variant")
         })
     }

@@ -6,9 +6,13 @@
 //! - [`serverless`]: Lambda's fast path (one request per environment, the lazy keep-alive deque).
 //! - [`pool`]: a reusable pool of replicas serving requests in slots (dispatch, queue, processor
 //!   sharing) — the base of server fleets, container services and pods.
-//! - [`iaas`]: the EC2 fleet, built on the pool.
+//! - [`iaas`]: server fleets (EC2, Compute Engine, Azure VMs), built on the pool.
+//! - [`containers`]: serverless containers (Cloud Run, Knative, Azure Functions), built on the
+//!   pool: per-instance concurrency, minimum instances, scaling from zero on arrival, a scaler
+//!   on windowed concurrency, active-time metering.
 
 pub mod books;
+pub mod containers;
 pub mod iaas;
 pub mod pool;
 pub mod serverless;

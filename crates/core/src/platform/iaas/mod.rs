@@ -109,6 +109,7 @@ impl FleetConfig {
             cpu_speed: self.cpu_speed,
             queue_timeout: self.queue_timeout,
             queue_cap: MAX_QUEUE,
+            active_meter: None,
         }
     }
 }

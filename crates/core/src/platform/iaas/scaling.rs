@@ -75,7 +75,7 @@ impl FleetModel<'_> {
                 State::InService if !inst.is_warm(now) => c.warming += 1,
                 State::InService => c.in_service += 1,
                 State::Draining => c.draining += 1,
-                State::Terminated => {}
+                State::Terminated | State::Standby => {}
             }
             let changed = inst.terminated_at.or(inst.in_service_since);
             if changed > Some(SimTime::ZERO) {

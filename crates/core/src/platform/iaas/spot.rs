@@ -159,7 +159,7 @@ impl FleetModel<'_> {
         let before = self.pool.deregister(i, now);
         let what = match before {
             State::Terminated => return,
-            State::Draining => "already draining, not replaced",
+            State::Draining | State::Standby => "already draining, not replaced",
             State::Booting | State::InService => "replacement launched",
         };
         self.interruptions += 1;

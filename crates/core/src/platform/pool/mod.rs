@@ -58,6 +58,7 @@ use crate::metrics::{Integral, Snapshot};
 use crate::platform::books::{Books, Closed, Left};
 use crate::platform::{QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
+use crate::usage::{Invocations, Meter};
 
 /// How the replicas of a pool serve requests.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,6 +73,26 @@ pub struct PoolConfig {
     pub queue_timeout: SimDuration,
     /// Most requests the queue holds; one arriving when it is full is dropped at once.
     pub queue_cap: usize,
+    /// Serverless-container accounting, `None` for a fleet. When set: a request that waited
+    /// for its replica to start (the replica entered service after the request arrived) is a
+    /// cold start; each replica's active periods — from launch while it boots, and while at
+    /// least one request is in flight on it — are metered by this [`Meter`] one period at a
+    /// time (Cloud Run's request-based billing: "billed only while at least one request is in
+    /// flight", rounded up to 100 ms; startup included); the requests in the pool (running or
+    /// waiting) are integrated over time for a scaler ([`Pool::take_concurrency`]).
+    pub active_meter: Option<Meter>,
+}
+
+/// The active time of a pool that meters it ([`PoolConfig::active_meter`]), at the horizon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ActiveTime {
+    /// Billed active time, µs (each period rounded by the meter): `[0]` on replicas the owner
+    /// launched on demand, `[1]` on its pinned (minimum, always-ready) replicas.
+    pub billed_us: [u64; 2],
+    /// Time the pinned replicas were alive, µs (launch to termination or the horizon).
+    pub pinned_alive_us: u64,
+    /// Time the pinned replicas were alive and not active, µs (unrounded).
+    pub pinned_idle_us: u64,
 }
 
 /// The event a pool schedules: replica `replica`'s next request is done, if `generation` is
@@ -120,6 +141,11 @@ pub struct PoolInterval {
 /// A pool's figures at the horizon: what [`Pool::close`] returns.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoolClosed {
+    /// Active time, when the pool meters it ([`PoolConfig::active_meter`]; zero otherwise).
+    pub active: ActiveTime,
+    /// Each request's run, metered one by one, when the owner asked
+    /// ([`Pool::meter_requests`]).
+    pub invocations: Option<Invocations>,
     /// The closed books: counters, latency, time series, per-function outcomes.
     pub books: Closed,
     /// Most replicas alive at once.
@@ -157,6 +183,14 @@ pub struct Pool<'a> {
     in_service_area: Integral,
     /// Alive replicas over the current reporting interval.
     alive_area: Integral,
+    /// Billed active time by pinned-ness ([`ActiveTime::billed_us`]).
+    active_billed_us: [u64; 2],
+    /// Requests running on replicas.
+    running: u64,
+    /// Requests in the pool (running or waiting) over time, for a scaler.
+    concurrency: Integral,
+    /// Each request's run, metered as it ends ([`Pool::meter_requests`]).
+    invocations: Option<(Invocations, u32)>,
     books: Books<'a>,
 }
 
@@ -180,7 +214,72 @@ impl<'a> Pool<'a> {
             interval_cpu_core_s: 0.0,
             in_service_area: Integral::default(),
             alive_area: Integral::default(),
+            active_billed_us: [0; 2],
+            running: 0,
+            concurrency: Integral::default(),
+            invocations: None,
             books,
+        }
+    }
+
+    /// Meter each request's run as it ends (completed, or dropped while running) into
+    /// `invocations`, with `configured_mb` of configured memory and the request profile's
+    /// memory as observed (Azure Functions' Consumption plan bills executions one by one).
+    pub fn meter_requests(&mut self, invocations: Invocations, configured_mb: u32) {
+        self.invocations = Some((invocations, configured_mb));
+    }
+
+    /// Pin replica `i`: one of the owner's minimum replicas ([`Replica::pinned`]).
+    pub fn pin(&mut self, i: u32) {
+        self.replicas[i as usize].pinned = true;
+    }
+
+    /// The area under the number of requests in the pool (running or waiting), request-µs,
+    /// since the last call, up to `now` (a pool with [`PoolConfig::active_meter`] only; zero
+    /// otherwise).
+    pub fn take_concurrency(&mut self, now: SimTime) -> f64 {
+        self.concurrency.take(now)
+    }
+
+    /// Requests in the pool now: running or waiting.
+    pub fn requests_in_pool(&self) -> u64 {
+        self.running + self.queue_len() as u64
+    }
+
+    /// Record the requests in the pool after a change at `now` (metering pools only).
+    #[inline]
+    fn concurrency_changed(&mut self, now: SimTime) {
+        if self.cfg.active_meter.is_some() {
+            let n = self.requests_in_pool() as f64;
+            self.concurrency.set(now, n);
+        }
+    }
+
+    /// Close replica `i`'s active period at `now`, if one is open: its time is billed by the
+    /// meter.
+    #[inline]
+    fn close_active(&mut self, i: usize, now: SimTime) {
+        let Some(meter) = self.cfg.active_meter else {
+            return;
+        };
+        let r = &mut self.replicas[i];
+        if let Some(since) = r.active_since.take() {
+            let run_us = now.saturating_since(since).as_micros();
+            r.active_us += run_us;
+            self.active_billed_us[usize::from(r.pinned)] += meter.billed_us(run_us);
+        }
+    }
+
+    /// Meter one request's run from `start` to `now`, when the owner asked.
+    #[inline]
+    fn meter_run(&mut self, start: SimTime, now: SimTime) {
+        if let Some((inv, configured_mb)) = &mut self.invocations {
+            inv.record(
+                start.as_micros(),
+                now.saturating_since(start).as_micros(),
+                *configured_mb,
+                self.profile.memory_mb,
+            );
         }
     }
 
@@ -231,7 +330,12 @@ impl<'a> Pool<'a> {
     /// the owner calls [`Pool::ready`].
     pub fn launch(&mut self, now: SimTime, state: State, warmup: SimDuration) -> u32 {
         let i = self.replicas.len() as u32;
-        self.replicas.push(Replica::launch(now, state, warmup));
+        let mut r = Replica::launch(now, state, warmup);
+        if self.cfg.active_meter.is_some() && state == State::Booting {
+            // Startup is billed time on Cloud Run's request-based billing.
+            r.active_since = Some(now);
+        }
+        self.replicas.push(r);
         if state == State::InService {
             self.in_service.push(i);
         }
@@ -261,6 +365,9 @@ impl<'a> Pool<'a> {
         self.in_service.push(i);
         self.capacity_changed(now);
         self.dispatch_queue(sched);
+        if self.replicas[i as usize].in_flight == 0 {
+            self.close_active(i as usize, now);
+        }
         true
     }
 
@@ -282,6 +389,7 @@ impl<'a> Pool<'a> {
                 self.queue.push_back((now, work));
             }
         }
+        self.concurrency_changed(now);
     }
 
     /// The in-service replica with the fewest requests in flight, if it has a free slot.
@@ -298,6 +406,16 @@ impl<'a> Pool<'a> {
     /// Drop queued requests whose wait reached the timeout by `now`.
     #[inline]
     fn drop_timed_out(&mut self, now: SimTime) {
+        let before = self.queue_len();
+        self.drop_timed_out_waiting(now);
+        if self.queue_len() != before {
+            self.concurrency_changed(now);
+        }
+    }
+
+    /// [`Pool::drop_timed_out`] without the concurrency record.
+    #[inline]
+    fn drop_timed_out_waiting(&mut self, now: SimTime) {
         while let Some(&(arrival, since, work)) = self.retries.front() {
             if since + self.cfg.queue_timeout > now {
                 break;
@@ -374,11 +492,21 @@ impl<'a> Pool<'a> {
         // Alone on the replica: the I/O part, then the CPU part on the cores it can use (a
         // recorded duration as recorded).
         let (solo_s, core_s) = run_time(work, self.profile, self.cfg.vcpus, self.cfg.cpu_speed);
+        let metering = self.cfg.active_meter.is_some();
         let r = &mut self.replicas[i];
+        // It waited for this replica to start: the replica entered service after it arrived.
+        let cold = metering && r.in_service_since.is_some_and(|t| t > arrival);
+        if metering && r.active_since.is_none() {
+            r.active_since = Some(now);
+        }
         r.work
-            .start(solo_s, core_s, self.started, (arrival, now, work));
+            .start(solo_s, core_s, self.started, (arrival, now, work, cold));
         r.in_flight += 1;
         self.started += 1;
+        self.running += 1;
+        if cold {
+            self.books.cold_start(work.function);
+        }
         self.reschedule(i, sched);
     }
 
@@ -431,28 +559,46 @@ impl<'a> Pool<'a> {
             };
             let busy_us = now.saturating_since(r.start).as_micros();
             self.busy_us += busy_us;
+            self.running -= 1;
             if let Some(t) = self.books.tally_mut(r.work.function) {
                 t.busy_s += busy_us as f64 / 1e6;
             }
+            self.meter_run(r.start, now);
             self.books
-                .completed(r.arrival, r.start, now, false, r.work.function);
+                .completed(r.arrival, r.start, now, r.cold, r.work.function);
         }
         let r = &self.replicas[i];
-        let terminated = if r.state == State::Draining && r.in_flight == 0 && !r.interrupted {
-            Some(self.terminate(i, now))
+        let idle = r.in_flight == 0;
+        let terminated = if r.state == State::Draining && idle && !r.interrupted {
+            if r.then_standby {
+                self.close_active(i, now);
+                let r = &mut self.replicas[i];
+                r.state = State::Standby;
+                r.then_standby = false;
+                r.standby_since = Some(now);
+                None
+            } else {
+                Some(self.terminate(i, now))
+            }
         } else {
             self.reschedule(i, sched);
             None
         };
         self.dispatch_queue(sched);
+        if self.replicas[i].in_flight == 0 && self.replicas[i].state != State::Booting {
+            self.close_active(i, now);
+        }
+        self.concurrency_changed(now);
         terminated
     }
 
     /// Terminate replica `i` at `now`; returns when it was launched.
     fn terminate(&mut self, i: usize, now: SimTime) -> SimTime {
         self.advance_cpu(i, now);
+        self.close_active(i, now);
         let r = &mut self.replicas[i];
         r.state = State::Terminated;
+        r.standby_since = None;
         r.terminated_at = Some(now);
         let launched = r.launched;
         self.alive -= 1;
@@ -465,7 +611,7 @@ impl<'a> Pool<'a> {
     pub fn retire_one(&mut self, now: SimTime) -> Retired {
         let booting = (0..self.replicas.len())
             .rev()
-            .find(|&i| self.replicas[i].state == State::Booting);
+            .find(|&i| self.replicas[i].state == State::Booting && !self.replicas[i].pinned);
         if let Some(i) = booting {
             let launched = self.terminate(i, now);
             return Retired::Terminated {
@@ -473,14 +619,9 @@ impl<'a> Pool<'a> {
                 launched,
             };
         }
-        let Some(&i) = self
-            .in_service
-            .iter()
-            .min_by_key(|&&i| (self.replicas[i as usize].in_flight, std::cmp::Reverse(i)))
-        else {
+        let Some(i) = self.least_busy_unpinned() else {
             return Retired::Nothing;
         };
-        let i = i as usize;
         self.in_service.retain(|&j| j as usize != i);
         self.capacity_changed(now);
         self.replicas[i].state = State::Draining;
@@ -495,6 +636,81 @@ impl<'a> Pool<'a> {
         }
     }
 
+    /// The in-service replica the owner may retire or put on standby: not pinned, the fewest
+    /// requests in flight, the newest on ties.
+    fn least_busy_unpinned(&self) -> Option<usize> {
+        self.in_service
+            .iter()
+            .filter(|&&i| !self.replicas[i as usize].pinned)
+            .min_by_key(|&&i| (self.replicas[i as usize].in_flight, std::cmp::Reverse(i)))
+            .map(|&i| i as usize)
+    }
+
+    /// Take one replica out of service at `now` but keep it warm (a serverless container's
+    /// idle instance): the unpinned in-service replica with the fewest requests in flight (the
+    /// newest on ties) takes no new requests, finishes those it runs, then waits on standby
+    /// ([`State::Standby`]) for [`Pool::resume`] or [`Pool::expire_standby`]. Returns its
+    /// index, `None` when no unpinned replica is in service.
+    pub fn stand_by(&mut self, now: SimTime) -> Option<u32> {
+        let i = self.least_busy_unpinned()?;
+        self.in_service.retain(|&j| j as usize != i);
+        let r = &mut self.replicas[i];
+        if r.in_flight == 0 {
+            r.state = State::Standby;
+            r.standby_since = Some(now);
+        } else {
+            r.state = State::Draining;
+            r.then_standby = true;
+        }
+        self.capacity_changed(now);
+        Some(i as u32)
+    }
+
+    /// Bring a warm replica back into service at `now` without a start: one draining to
+    /// standby if any (it is still running requests), else the one on standby the shortest
+    /// time. Returns its index, `None` when there is none.
+    pub fn resume<E: From<Done>>(&mut self, sched: &mut Scheduler<E>) -> Option<u32> {
+        let now = sched.now();
+        let draining = (0..self.replicas.len()).rev().find(|&i| {
+            let r = &self.replicas[i];
+            r.state == State::Draining && r.then_standby && !r.interrupted
+        });
+        let i = draining.or_else(|| {
+            (0..self.replicas.len())
+                .filter(|&i| self.replicas[i].state == State::Standby)
+                .max_by_key(|&i| (self.replicas[i].standby_since, i))
+        })?;
+        let r = &mut self.replicas[i];
+        r.state = State::InService;
+        r.then_standby = false;
+        r.standby_since = None;
+        self.in_service.push(i as u32);
+        self.capacity_changed(now);
+        self.dispatch_queue(sched);
+        if self.replicas[i].in_flight == 0 {
+            self.close_active(i, now);
+        }
+        Some(i as u32)
+    }
+
+    /// Terminate the replicas that have been on standby for `keep` or longer at `now`; returns
+    /// the launch time of each, for the owner to record its run.
+    pub fn expire_standby(&mut self, now: SimTime, keep: SimDuration) -> Vec<SimTime> {
+        let due: Vec<usize> = (0..self.replicas.len())
+            .filter(|&i| {
+                self.replicas[i]
+                    .standby_since
+                    .is_some_and(|t| t + keep <= now)
+            })
+            .collect();
+        due.into_iter().map(|i| self.terminate(i, now)).collect()
+    }
+
+    /// Replicas in `state`.
+    pub fn count_in_state(&self, state: State) -> u32 {
+        self.count_in(state)
+    }
+
     /// Drop the requests still running on draining replica `i` at `now` (each timed out) and
     /// terminate it; returns when it was launched. `None` (nothing done) when it is not
     /// draining.
@@ -504,9 +720,11 @@ impl<'a> Pool<'a> {
             return None;
         }
         for r in self.take_running(i, now) {
+            self.meter_run(r.start, now);
             self.books
-                .timed_out(r.arrival, Some(r.start), now, false, r.work.function);
+                .timed_out(r.arrival, Some(r.start), now, r.cold, r.work.function);
         }
+        self.concurrency_changed(now);
         Some(self.terminate(i, now))
     }
 
@@ -515,6 +733,8 @@ impl<'a> Pool<'a> {
     fn take_running(&mut self, i: usize, now: SimTime) -> Vec<Running> {
         self.advance_cpu(i, now);
         let taken = self.replicas[i].abandon_all();
+        self.running -= taken.len() as u64;
+        self.close_active(i, now);
         for r in &taken {
             let busy_us = now.saturating_since(r.start).as_micros();
             self.busy_us += busy_us;
@@ -567,8 +787,9 @@ impl<'a> Pool<'a> {
         taken.sort_by_key(|r| (r.arrival, r.start));
         for r in taken {
             if !retry {
+                self.meter_run(r.start, now);
                 self.books
-                    .timed_out(r.arrival, Some(r.start), now, false, r.work.function);
+                    .timed_out(r.arrival, Some(r.start), now, r.cold, r.work.function);
                 continue;
             }
             // Sent again: it starts at once where a slot is free (before the queue), else waits.
@@ -579,6 +800,7 @@ impl<'a> Pool<'a> {
                 _ => self.retries.push_back((r.arrival, now, r.work)),
             }
         }
+        self.concurrency_changed(now);
         Some((launched, n))
     }
 
@@ -631,7 +853,8 @@ impl<'a> Pool<'a> {
         let snapshot = Snapshot {
             in_service: busy,
             booting: Some(self.count_in(State::Booting)),
-            idle: self.in_service.len() as u32 - busy,
+            // Replicas kept warm on standby are idle capacity too.
+            idle: self.in_service.len() as u32 - busy + self.count_in(State::Standby),
             draining: Some(self.count_in(State::Draining)),
             queue_length: Some(self.queue.len() as u64),
             utilisation: (cpu_available > 0.0).then(|| self.interval_cpu_core_s / cpu_available),
@@ -664,20 +887,36 @@ impl<'a> Pool<'a> {
             }
         }
         self.advance_all(horizon);
-        let mut running: Vec<(SimTime, SimTime, u32)> = self
+        for i in 0..self.replicas.len() {
+            self.close_active(i, horizon);
+        }
+        let mut active = ActiveTime {
+            billed_us: self.active_billed_us,
+            ..ActiveTime::default()
+        };
+        for r in self.replicas.iter().filter(|r| r.pinned) {
+            let alive = r
+                .terminated_at
+                .unwrap_or(horizon)
+                .saturating_since(r.launched)
+                .as_micros();
+            active.pinned_alive_us += alive;
+            active.pinned_idle_us += alive.saturating_sub(r.active_us);
+        }
+        let mut running: Vec<(SimTime, SimTime, u32, bool)> = self
             .replicas
             .iter()
             .flat_map(|r| r.work.running())
-            .map(|r| (r.arrival, r.start, r.work.function))
+            .map(|r| (r.arrival, r.start, r.work.function, r.cold))
             .collect();
         running.sort_unstable();
         let queue_timeout = self.cfg.queue_timeout;
         let left = running
             .into_iter()
-            .map(|(arrival, start, function)| Left::InFlight {
+            .map(|(arrival, start, function, cold)| Left::InFlight {
                 arrival,
                 start: Some(start),
-                cold: false,
+                cold,
                 function,
             })
             .chain(
@@ -707,6 +946,8 @@ impl<'a> Pool<'a> {
         let books = self.books.close(left);
         let arrived = books.counters.arrived;
         PoolClosed {
+            active,
+            invocations: self.invocations.map(|(inv, _)| inv),
             peak: self.peak,
             busy_us: self.busy_us,
             cpu_core_s: self.cpu_core_s,
@@ -776,6 +1017,7 @@ mod tests {
             cpu_speed: 1.0,
             queue_timeout: SimDuration::from_secs(2),
             queue_cap: 1,
+            active_meter: None,
         };
         let mut pool = Pool::new(cfg, &profile, Books::new(SimDuration::from_secs(60), 0));
         pool.launch(SimTime::ZERO, State::InService, SimDuration::ZERO);

@@ -14,6 +14,9 @@ pub enum State {
     InService,
     /// Deregistered: takes no new requests, finishes those in flight.
     Draining,
+    /// Out of service but kept warm, idle, for its owner to bring back at once or terminate
+    /// (a serverless container's idle instance, kept up to 15 minutes on Cloud Run).
+    Standby,
     /// Gone; no longer billed.
     Terminated,
 }
@@ -45,6 +48,18 @@ pub struct Replica {
     /// It was told it will be taken away (a spot interruption notice): it drains but stays up,
     /// idle or not, until its owner terminates it ([`super::Pool::interrupt`]).
     pub interrupted: bool,
+    /// It is one of the owner's minimum (always-ready) replicas: never retired, never put on
+    /// standby, and metered apart ([`super::ActiveTime`]).
+    pub pinned: bool,
+    /// Since when it has been active (booting, or at least one request in flight) in a pool
+    /// that meters active time; `None` while idle.
+    pub active_since: Option<SimTime>,
+    /// Its closed active periods, µs, as they ran (unrounded).
+    pub active_us: u64,
+    /// When it went on standby, while it is ([`State::Standby`]).
+    pub standby_since: Option<SimTime>,
+    /// It drains to standby rather than to termination.
+    pub then_standby: bool,
 }
 
 impl Replica {
@@ -63,6 +78,11 @@ impl Replica {
             warmup,
             terminated_at: None,
             interrupted: false,
+            pinned: false,
+            active_since: None,
+            active_us: 0,
+            standby_since: None,
+            then_standby: false,
         }
     }
 

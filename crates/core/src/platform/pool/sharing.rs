@@ -32,6 +32,9 @@ pub struct Running {
     pub start: SimTime,
     /// The request as it arrived (its function; what a retry runs again).
     pub work: Work,
+    /// It waited for its replica to start (a cold start; always `false` in a pool that does
+    /// not count them).
+    pub cold: bool,
 }
 
 impl PartialEq for Running {
@@ -100,9 +103,10 @@ impl Sharing {
     }
 
     /// Start a request (call `advance` first) that alone would take `solo_s` seconds using
-    /// `core_s` core-seconds of CPU; `r` is its arrival, its start and the request.
+    /// `core_s` core-seconds of CPU; `r` is its arrival, its start, the request and whether it
+    /// is a cold start.
     #[inline]
-    pub fn start(&mut self, solo_s: f64, core_s: f64, seq: u64, r: (SimTime, SimTime, Work)) {
+    pub fn start(&mut self, solo_s: f64, core_s: f64, seq: u64, r: (SimTime, SimTime, Work, bool)) {
         let demand = if solo_s > 0.0 { core_s / solo_s } else { 0.0 };
         self.demand += demand;
         self.running.push(Running {
@@ -112,6 +116,7 @@ impl Sharing {
             arrival: r.0,
             start: r.1,
             work: r.2,
+            cold: r.3,
         });
     }
 
@@ -177,7 +182,7 @@ mod tests {
     fn oversubscribed_requests_share_the_vcpus() {
         let mut s = Sharing::new(T0);
         for seq in 0..4 {
-            s.start(3_600.0, 3_600.0, seq, (T0, T0, W));
+            s.start(3_600.0, 3_600.0, seq, (T0, T0, W, false));
         }
         assert_eq!(s.advance(at(600), 2.0), 1_200.0);
         assert_eq!(s.next_finish(at(600), 2.0), Some(at(7_200)));
@@ -196,9 +201,9 @@ mod tests {
     #[test]
     fn a_start_slows_the_requests_already_running() {
         let mut s = Sharing::new(T0);
-        s.start(10.0, 10.0, 0, (T0, T0, W));
+        s.start(10.0, 10.0, 0, (T0, T0, W, false));
         let mut used = s.advance(at(4), 1.0);
-        s.start(10.0, 10.0, 1, (at(4), at(4), W));
+        s.start(10.0, 10.0, 1, (at(4), at(4), W, false));
         assert_eq!(s.next_finish(at(4), 1.0), Some(at(16)));
         used += s.advance(at(16), 1.0);
         assert_eq!(s.pop_next().map(|r| r.start), Some(T0));

@@ -1,0 +1,200 @@
+//! Serverless containers: Cloud Run's bills worked out by hand, the pool of instances against
+//! Erlang C, and cold starts with minimum instances.
+
+use crate::common::{erlang_c, run, run_one, scenario};
+use scalesim_core::results::VariantReport;
+
+fn close(actual: f64, expected: f64) {
+    assert!(
+        (actual - expected).abs() < 5e-10,
+        "got {actual:.12}, expected {expected:.12}"
+    );
+}
+
+fn variant<'a>(r: &'a scalesim_core::results::RunReport, name: &str) -> &'a VariantReport {
+    r.variants.iter().find(|v| v.name == name).unwrap()
+}
+
+/// Five 1,000 ms requests (all I/O) at 0, 0.55, 10, 20 and 20.02 s; horizon 60 s; one instance
+/// of 1 vCPU and 512 MiB (0.5 GiB), concurrency 80, us-central1.
+const SHARED_TIME: &str = r#"
+name = "cloud-run-bill"
+seed = 1
+horizon = "60s"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 0.55, 10.0, 20.0, 20.02] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+
+[[variant]]
+name = "min-one"
+platform = "cloud_run"
+cold_start = { dist = "constant", ms = 500 }
+min_instances = 1
+max_instances = 1
+
+[[variant]]
+name = "from-zero"
+platform = "cloud_run"
+cold_start = { dist = "constant", ms = 500 }
+max_instances = 1
+
+[[variant]]
+name = "instance-based"
+platform = "cloud_run"
+cold_start = { dist = "constant", ms = 500 }
+min_instances = 1
+max_instances = 1
+billing = "instance"
+"#;
+
+/// Request-based, one minimum instance in service from 0 s. Its active periods (at least one
+/// request in flight), each rounded up to 100 ms:
+/// - 0 → 1.0 s and 0.55 → 1.55 s overlap: one period of 1.55 s → 1.6 s (the two requests
+///   share it; billed one by one they would be 2 s);
+/// - 10 → 11 s: 1.0 s → 1.0 s;
+/// - 20 → 21 s and 20.02 → 21.02 s: one period of 1.02 s → 1.1 s.
+///
+/// Billed active 1.6 + 1.0 + 1.1 = 3.7 s:
+/// - CPU 3.7 vCPU-s × $0.000024 = $0.0000888;
+/// - memory 3.7 × 0.5 = 1.85 GiB-s × $0.0000025 = $0.000004625.
+///
+/// The minimum instance is idle the rest of its 60 s, unrounded: 60 − (1.55 + 1.0 + 1.02) =
+/// 56.43 s at the idle rates: CPU 56.43 × $0.0000025 = $0.000141075, memory 56.43 × 0.5 =
+/// 28.215 GiB-s × $0.0000025 = $0.0000705375. Requests 5 × $0.0000004 = $0.000002.
+///
+/// Total $0.0000888 + $0.000004625 + $0.000141075 + $0.0000705375 + $0.000002 =
+/// $0.0003070375.
+#[test]
+fn request_based_bills_shared_active_time_in_100_ms_steps() {
+    let r = run(&scenario(SHARED_TIME));
+    let v = variant(&r, "min-one");
+    assert_eq!(v.requests.completed, 5);
+    assert_eq!(v.requests.cold_starts, 0);
+    let line = |item: &str| {
+        v.cost
+            .lines
+            .iter()
+            .find(|l| l.item.starts_with(item))
+            .unwrap_or_else(|| panic!("no line {item}: {:#?}", v.cost.lines))
+    };
+    close(line("Cloud Run CPU, active").quantity, 3.7);
+    close(line("Cloud Run CPU, active").cost_usd, 0.000_088_8);
+    close(line("Cloud Run memory, active").cost_usd, 0.000_004_625);
+    close(line("Cloud Run CPU, idle").quantity, 56.43);
+    close(line("Cloud Run CPU, idle").cost_usd, 0.000_141_075);
+    close(line("Cloud Run memory, idle").cost_usd, 0.000_070_537_5);
+    close(line("Cloud Run requests").cost_usd, 0.000_002);
+    close(v.cost.total_usd, 0.000_307_037_5);
+}
+
+/// From zero, startup 500 ms. The request at 0 s starts an instance at once (on arrival, not
+/// at the autoscaler's next evaluation at 5 s); it is active from its start: 0 → 0.5 s starting,
+/// then the request 0.5 → 1.5 s, and the request of 0.55 s (the instance was in service by
+/// then: warm) to 1.55 s. One period of 1.55 s → 1.6 s; then 1.0 and 1.1 s as above: 3.7 s
+/// again, one cold start, no minimum instance so no idle line:
+/// $0.0000888 + $0.000004625 + $0.000002 = $0.000095425.
+#[test]
+fn a_request_that_finds_no_instance_starts_one_and_startup_is_billed() {
+    let r = run(&scenario(SHARED_TIME));
+    let v = variant(&r, "from-zero");
+    assert_eq!(v.requests.completed, 5);
+    assert_eq!(v.requests.cold_starts, 1);
+    // Its latency is the startup and the request: 1,500 ms, the longest.
+    assert_eq!(v.latency_ms.max_ms, 1_500.0);
+    assert!(v.cost.lines.iter().all(|l| !l.item.contains("idle")));
+    close(v.cost.total_usd, 0.000_095_425);
+}
+
+/// Instance-based: the instance's whole life, 0 → 60 s (still up at the horizon), no request
+/// fee: CPU 60 vCPU-s × $0.000018 = $0.00108, memory 30 GiB-s × $0.000002 = $0.00006; total
+/// $0.00114.
+#[test]
+fn instance_based_bills_the_whole_life_and_no_request_fee() {
+    let r = run(&scenario(SHARED_TIME));
+    let v = variant(&r, "instance-based");
+    assert!(v.cost.lines.iter().all(|l| !l.item.contains("requests")));
+    close(v.cost.total_usd, 0.001_14);
+}
+
+/// M/M/10 through Cloud Run: two instances (min = max = 2) × concurrency 5, λ = 8/s,
+/// exponential service of mean 1 s, all I/O — the same system as the fleet's Erlang C test
+/// (`queueing.rs`), and the same 2 % tolerance argued there. A startup of 100 s keeps the pending
+/// limit (3.5 × 100 s) far above any wait, so nothing times out.
+#[test]
+fn a_cloud_run_pool_waits_as_erlang_c_says() {
+    let v = run_one(
+        r#"
+name = "erlang-c-cloud-run"
+seed = 1
+horizon = "625000s"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 8 }
+[traffic.request]
+duration = { dist = "exponential", mean_ms = 1000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "run"
+platform = "cloud_run"
+cold_start = { dist = "constant", ms = 100000 }
+concurrency = 5
+min_instances = 2
+max_instances = 2
+timeout = "60m"
+"#,
+    );
+    assert!(v.requests.arrived > 4_900_000, "{}", v.requests.arrived);
+    let c = erlang_c(10, 8.0);
+    let wait_s = c * 1.0 / (10.0 - 8.0);
+    let pw = v.queueing.wait_probability;
+    let wq = v.queueing.mean_wait_ms / 1_000.0;
+    assert!((pw / c - 1.0).abs() < 0.02, "P(wait) {pw} vs Erlang C {c}");
+    assert!(
+        (wq / wait_s - 1.0).abs() < 0.02,
+        "mean wait {wq} s vs {wait_s} s"
+    );
+    assert_eq!(v.requests.timed_out, 0);
+    assert_eq!(v.requests.cold_starts, 0);
+}
+
+/// Steady Poisson traffic at 20 requests/s of 1 s (all I/O): 20 in flight on average, at most
+/// 40 with probability 1 − 3×10⁻⁵ per instant (Poisson(20)). Four minimum instances of
+/// concurrency 10 hold 40: on the steady hour cold starts are about zero (a handful at most,
+/// from the rare moment above 40). A burst to 80 requests/s for one minute needs 80 in flight:
+/// beyond 4 × 10, instances start on demand and their first requests are cold.
+#[test]
+fn minimum_instances_at_the_steady_need_make_cold_starts_rare_until_a_burst() {
+    let text = |burst: &str| {
+        format!(
+            r#"
+name = "min-instances"
+seed = 3
+horizon = "1h"
+[traffic]
+arrivals = {{ process = "steps", steps = [{{ at = "0s", rate_per_s = 20 }}{burst}] }}
+[traffic.request]
+duration = {{ dist = "constant", ms = 1000 }}
+cpu_fraction = 0.0
+[[variant]]
+name = "run"
+platform = "cloud_run"
+runtime = "python"
+concurrency = 10
+min_instances = 4
+"#
+        )
+    };
+    let steady = run_one(&text(""));
+    let pct = 100.0 * steady.requests.cold_starts as f64 / steady.requests.arrived as f64;
+    assert!(pct < 0.01, "steady: {pct} % cold");
+    let burst = run_one(&text(
+        r#", { at = "30m", rate_per_s = 80 }, { at = "31m", rate_per_s = 20 }"#,
+    ));
+    assert!(
+        burst.requests.cold_starts >= 40,
+        "burst: {} cold starts",
+        burst.requests.cold_starts
+    );
+    assert!(burst.capacity.peak_instances >= 8, "{:?}", burst.capacity);
+}
