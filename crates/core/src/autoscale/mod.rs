@@ -5,6 +5,7 @@
 mod behavior;
 mod fixed;
 mod hpa;
+mod kpa;
 pub mod scheduled;
 mod simple;
 mod step;
@@ -13,6 +14,7 @@ mod target_tracking;
 pub use behavior::{HpaScalingPolicy, HpaScalingRules, PolicyType, SelectPolicy};
 pub use fixed::Fixed;
 pub use hpa::{Hpa, HpaConfig};
+pub use kpa::{Kpa, KpaConfig, KpaDecision};
 pub use scheduled::ScheduledAction;
 pub use simple::{SimpleAdjustment, SimpleScaling, SimpleScalingConfig};
 pub use step::{
