@@ -6,6 +6,7 @@ mod behavior;
 mod cloud_run;
 mod fixed;
 mod hpa;
+mod kpa;
 pub mod scheduled;
 mod simple;
 mod step;
@@ -15,6 +16,7 @@ pub use behavior::{HpaScalingPolicy, HpaScalingRules, PolicyType, SelectPolicy};
 pub use cloud_run::{MetricsScaler, MetricsScalerConfig};
 pub use fixed::Fixed;
 pub use hpa::{Hpa, HpaConfig};
+pub use kpa::{Kpa, KpaConfig, KpaDecision};
 pub use scheduled::ScheduledAction;
 pub use simple::{SimpleAdjustment, SimpleScaling, SimpleScalingConfig};
 pub use step::{
