@@ -362,6 +362,7 @@ fn validate(v: &VariantCx<'_>, raw: &CloudRunFields) -> Result<CloudRunSpec> {
             active_meter: Some(METER),
         },
         min,
+        initial: min,
         max,
         startup,
         scaler: ScalerSpec::Metrics(MetricsScalerConfig {

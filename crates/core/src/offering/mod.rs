@@ -21,6 +21,7 @@ pub mod compute_engine;
 pub mod ec2;
 pub mod extras;
 pub mod fleet;
+pub mod knative;
 pub mod lambda;
 
 use std::any::Any;
@@ -172,6 +173,7 @@ impl Products {
                 .and_then(|p| p.with(&compute_engine::COMPUTE_ENGINE))
                 .and_then(|p| p.with(&azure_vm::AZURE_VM))
                 .and_then(|p| p.with(&cloud_run::CLOUD_RUN))
+                .and_then(|p| p.with(&knative::KNATIVE))
                 .expect("the shipped products have distinct names and none takes a field of every variant")
         })
     }

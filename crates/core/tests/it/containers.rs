@@ -198,3 +198,79 @@ min_instances = 4
     );
     assert!(burst.capacity.peak_instances >= 8, "{:?}", burst.capacity);
 }
+
+/// Knative on one m7g.large node (2 vCPUs → two 1-vCPU pods at most), `initial_scale = 1`,
+/// `target_burst_capacity = 0` (the activator only at zero, so the grace period applies in
+/// full), 1 s requests (all I/O) at 0 s and at 300 s, pod startup 2 s:
+/// - 0 s: the initial pod serves it, warm.
+/// - The KPA's 60 s stable window holds that one request-second until the window's start
+///   passes it: the first tick (every 2 s) whose window (t − 60, t] has no concurrency is
+///   t = 62 s, when it wants 0 pods; the reconciler waits `scale_to_zero_grace_period` (30 s)
+///   more: the pod goes at 92 s (the tick then: 62 + 30 = 92).
+/// - 300 s: no pod. The activator holds the request and pokes the KPA, which asks for one pod
+///   at once (not at the next tick): it starts at 300 s, serves at 302 s, the request is done
+///   at 303 s — a cold start with 3,000 ms of latency.
+#[test]
+fn knative_scales_to_zero_after_window_and_grace_and_the_activator_wakes_it() {
+    let v = run_one(
+        r#"
+name = "knative-zero"
+seed = 1
+horizon = "10m"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 300.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "kn"
+platform = "knative"
+node_type = "m7g.large"
+nodes = 1
+cold_start = { dist = "constant", ms = 2000 }
+target_burst_capacity = 0
+"#,
+    );
+    assert_eq!(v.requests.completed, 2);
+    assert_eq!(v.requests.cold_starts, 1);
+    assert_eq!(v.latency_ms.max_ms, 3_000.0);
+    let to_zero: Vec<f64> = v
+        .scaling_activities
+        .iter()
+        .filter(|a| a.to == 0)
+        .map(|a| a.at_s)
+        .collect();
+    assert_eq!(to_zero.first(), Some(&92.0), "{:#?}", v.scaling_activities);
+    let wake = v
+        .scaling_activities
+        .iter()
+        .find(|a| a.at_s == 300.0)
+        .unwrap_or_else(|| panic!("{:#?}", v.scaling_activities));
+    assert_eq!((wake.from, wake.to), (0, 1));
+    assert!(wake.reason.starts_with("activator"), "{}", wake.reason);
+}
+
+/// Knative bills the nodes, pods or no pods: one m7g.large all 10 minutes at the book's
+/// us-east-1 on-demand rate ($0.0816 an hour): 1/6 h × $0.0816 = $0.0136.
+#[test]
+fn knative_bills_its_nodes_all_the_time() {
+    let v = run_one(
+        r#"
+name = "knative-nodes"
+seed = 1
+horizon = "10m"
+[traffic]
+arrivals = { process = "list", at_s = [0.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "kn"
+platform = "knative"
+node_type = "m7g.large"
+nodes = 1
+runtime = "go"
+"#,
+    );
+    close(v.cost.total_usd, 0.0816 / 6.0);
+}

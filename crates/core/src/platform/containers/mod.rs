@@ -23,7 +23,7 @@
 //!   minimum instances' time, every instance's run, the requests, and, where a product bills
 //!   executions one by one, each execution.
 
-use crate::autoscale::{MetricsScaler, MetricsScalerConfig};
+use crate::autoscale::{Kpa, KpaConfig, MetricsScaler, MetricsScalerConfig};
 use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::RequestSink;
@@ -37,11 +37,9 @@ use crate::usage::{ContainerUsage, InstanceRun, Invocations};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OnDemand {
     /// Only when the service has no instance serving or starting: Knative's activator, which
-    /// holds the request and asks the autoscaler for `pods` at once.
-    FromZero {
-        /// Pods asked for (Knative's `activation-scale`, at least 1).
-        pods: u32,
-    },
+    /// holds the request and pokes the KPA, which decides at once
+    /// ([`Kpa::poke`]: one pod, or `activation-scale`).
+    Activator,
     /// Whenever requests wait beyond what the instances already starting will take (Cloud
     /// Run's on-demand scaling; Azure's scale controller), at most one instance per `min_gap`.
     Waiting {
@@ -56,6 +54,8 @@ pub enum OnDemand {
 pub enum ScalerSpec {
     /// A metrics-based scaler (Cloud Run's; Azure's scale controller).
     Metrics(MetricsScalerConfig),
+    /// Knative's KPA.
+    Kpa(KpaConfig),
 }
 
 impl ScalerSpec {
@@ -63,6 +63,7 @@ impl ScalerSpec {
     pub fn period(&self) -> SimDuration {
         match self {
             ScalerSpec::Metrics(c) => c.period,
+            ScalerSpec::Kpa(c) => c.tick_interval,
         }
     }
 }
@@ -70,6 +71,7 @@ impl ScalerSpec {
 /// A scaler as it runs.
 enum Scaler {
     Metrics(MetricsScaler),
+    Kpa(Box<Kpa>),
 }
 
 /// Configuration of a service of serverless containers.
@@ -78,8 +80,11 @@ pub struct ContainerConfig {
     /// How its instances serve: `slots` is the per-instance concurrency; the queue's timeout is
     /// how long a request may wait for a slot; `active_meter` must be set.
     pub pool: PoolConfig,
-    /// Minimum instances, kept in service from time zero.
+    /// Minimum instances, kept in service from time zero and never retired.
     pub min: u32,
+    /// Instances in service at time zero (at least `min`; the rest are not pinned: Knative's
+    /// `initial-scale`).
+    pub initial: u32,
     /// Maximum instances (serving or starting).
     pub max: u32,
     /// Time from an instance's start to serving (the cold start).
@@ -151,12 +156,16 @@ impl<'a> ContainerModel<'a> {
             pool.meter_requests(Invocations::new(meter, Some(configured_mb)), configured_mb);
         }
         let min = cfg.min.min(cfg.max);
-        for _ in 0..min {
+        let initial = cfg.initial.clamp(min, cfg.max);
+        for k in 0..initial {
             let i = pool.launch(SimTime::ZERO, State::InService, SimDuration::ZERO);
-            pool.pin(i);
+            if k < min {
+                pool.pin(i);
+            }
         }
         let scaler = match &cfg.scaler {
             ScalerSpec::Metrics(c) => Scaler::Metrics(MetricsScaler::new(*c)),
+            ScalerSpec::Kpa(c) => Scaler::Kpa(Box::new(Kpa::new(c.clone()))),
         };
         ContainerModel {
             cfg,
@@ -164,7 +173,7 @@ impl<'a> ContainerModel<'a> {
             startup_rng,
             horizon,
             pool,
-            desired: min,
+            desired: initial,
             runs: Vec::new(),
             requests: 0,
             last_tick: SimTime::ZERO,
@@ -266,13 +275,13 @@ impl<'a> ContainerModel<'a> {
         }
         let now = sched.now();
         match self.cfg.on_demand {
-            OnDemand::FromZero { pods } => {
-                if self.serving() == 0 {
-                    self.scale_to(
-                        pods.max(1),
-                        "activator: a request found no pod".into(),
-                        sched,
-                    );
+            OnDemand::Activator => {
+                if self.serving() == 0
+                    && let Scaler::Kpa(k) = &mut self.scaler
+                    && let Some(d) = k.poke(now, 0)
+                {
+                    let reason = format!("activator: a request found no pod; {}", d.reason);
+                    self.scale_to(d.desired, reason, sched);
                 }
             }
             OnDemand::Waiting { min_gap } => {
@@ -300,10 +309,21 @@ impl<'a> ContainerModel<'a> {
         self.pool.advance_all(now);
         let (cpu_core_s, _) = self.pool.period_cpu(now, self.last_tick);
         self.last_tick = now;
+        let ready = self.pool.in_service() as u32;
         let (wanted, reason) = match &mut self.scaler {
             Scaler::Metrics(s) => {
                 s.record(now, span, area, cpu_core_s);
                 s.decide(now)
+            }
+            Scaler::Kpa(k) => {
+                let mean = if span.as_micros() > 0 {
+                    area / span.as_micros() as f64
+                } else {
+                    0.0
+                };
+                k.record(now, span, mean);
+                let d = k.decide(now, ready);
+                (d.desired, d.reason)
             }
         };
         self.scale_to(wanted, reason, sched);
