@@ -9,8 +9,10 @@
 //! short interrupted runs, its load balancer. The model is [`crate::platform::iaas`]; the
 //! autoscaling policies are the ones every fleet takes ([`crate::autoscale`]).
 //!
-//! A replica's shape (`Shape`) is a machine type for the VM products; the fields they share
-//! are validated for a given shape (`replicas`).
+//! A replica's shape is a machine type for the VM products and a task size for
+//! `platform = "fargate"` ([`super::fargate`]), which validates its own size and then the
+//! fields it shares with them here (`replicas`, given the shape), and bills with
+//! [`bought_lines`] and EC2's ALB.
 
 use std::borrow::Cow;
 

@@ -19,6 +19,7 @@ pub mod azure_vm;
 pub mod compute_engine;
 pub mod ec2;
 pub mod extras;
+pub mod fargate;
 pub mod fleet;
 pub mod lambda;
 
@@ -161,7 +162,8 @@ impl PartialEq for PlatformSpec {
 pub struct Products(Vec<&'static dyn Product>);
 
 impl Products {
-    /// The shipped products: AWS Lambda, EC2, Compute Engine and Azure virtual machines.
+    /// The shipped products: AWS Lambda, EC2, Compute Engine and Azure virtual machines, AWS
+    /// Fargate.
     pub fn builtin() -> &'static Products {
         static BUILTIN: OnceLock<Products> = OnceLock::new();
         BUILTIN.get_or_init(|| {
@@ -170,6 +172,7 @@ impl Products {
                 .and_then(|p| p.with(&ec2::EC2))
                 .and_then(|p| p.with(&compute_engine::COMPUTE_ENGINE))
                 .and_then(|p| p.with(&azure_vm::AZURE_VM))
+                .and_then(|p| p.with(&fargate::FARGATE))
                 .expect("the shipped products have distinct names and none takes a field of every variant")
         })
     }

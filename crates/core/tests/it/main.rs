@@ -7,6 +7,7 @@ mod common;
 
 mod autoscaling;
 mod bills;
+mod fargate;
 mod fleet;
 mod forgotten_lines;
 mod prices;
