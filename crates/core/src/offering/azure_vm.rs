@@ -19,6 +19,7 @@
 
 use crate::billing::purchase::{Purchase, Words};
 use crate::engine::SimDuration;
+use crate::platform::iaas::default_boot_time;
 use crate::scenario::{PlatformSpec, VariantCx};
 use crate::usage::Meter;
 
@@ -79,6 +80,11 @@ pub static RULES: VmRules = VmRules {
     // B-series: at most a day of credits banked (the size table's max banked credits =
     // 24 × credits per hour).
     burst_credit_hours: 24.0,
+    // The fleet's policies under EC2 Auto Scaling's names (see the module docs).
+    replica: "instance",
+    replicas: "instances",
+    cpu_metric: "ASGAverageCPUUtilization",
+    boot_time: default_boot_time,
 };
 
 /// The price id of `purchase`'s rate as a share of pay-as-you-go: `virtual_machines.reserved.

@@ -21,6 +21,7 @@
 
 use crate::billing::purchase::{Purchase, Words};
 use crate::engine::SimDuration;
+use crate::platform::iaas::default_boot_time;
 use crate::scenario::{PlatformSpec, VariantCx};
 use crate::usage::Meter;
 
@@ -81,6 +82,11 @@ pub static RULES: VmRules = VmRules {
     max_block_storage_gb: MAX_BLOCK_STORAGE_GB,
     // E2 shared-core types burst for short periods only, with no credits banked.
     burst_credit_hours: 0.0,
+    // The fleet's policies under EC2 Auto Scaling's names (see the module docs).
+    replica: "instance",
+    replicas: "instances",
+    cpu_metric: "ASGAverageCPUUtilization",
+    boot_time: default_boot_time,
 };
 
 /// The price id of `purchase`'s rate as a share of on-demand: `compute_engine.cud.1y`,

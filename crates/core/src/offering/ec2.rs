@@ -10,13 +10,13 @@
 use crate::autoscale::PolicySpec;
 use crate::billing::advisor;
 use crate::billing::book::{MachineType, Price, catalog, list_price};
-use crate::billing::catalog::ALB_LCU;
+use crate::billing::catalog::{ALB_LCU, PriceSource};
 use crate::billing::purchase::{Bought, PlanKind, Purchase, Words};
-use crate::billing::{Invoice, Period, schemes};
+use crate::billing::{Invoice, InvoiceLine, Period, schemes};
 use crate::engine::SimDuration;
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
-use crate::platform::iaas::FleetConfig;
+use crate::platform::iaas::{FleetConfig, default_boot_time};
 use crate::results::VariantReport;
 use crate::scenario::{PlatformSpec, VariantCx};
 use crate::traffic::RequestProfile;
@@ -83,6 +83,10 @@ pub static RULES: VmRules = VmRules {
     // T3: at most the credits earned in 24 hours are banked (EC2 user guide, burstable
     // performance instances, read 2026-11-30).
     burst_credit_hours: 24.0,
+    replica: "instance",
+    replicas: "instances",
+    cpu_metric: "ASGAverageCPUUtilization",
+    boot_time: default_boot_time,
 };
 
 /// How a fleet is billed: its instance type and prices, and whether an Application Load
@@ -218,7 +222,7 @@ impl Configured for Ec2Spec {
     ) -> Option<String> {
         fleet::fleet_warning(
             &self.fleet,
-            self.billing.instance,
+            Some(self.billing.instance),
             &RULES,
             variant,
             report,
@@ -331,30 +335,18 @@ pub fn invoice_serving(
         &format!("EC2 {}", billing.instance.name),
         &billed,
         METER,
-        billing.instance,
+        &billing.instance.name,
         &billing.hourly,
         &billing.bought,
         &period,
     );
     if billing.load_balancer {
-        let lcu_hours: f64 = balancer_hours.iter().map(|h| ALB_LCU.lcus(h)).sum::<f64>() * k;
-        let balancer = schemes::hours_and_capacity_units(
-            [
-                ("Application Load Balancer hours", "ALB-hours"),
-                (
-                    "Application Load Balancer LCUs (largest of 4 dimensions, per hour)",
-                    "LCU-hours",
-                ),
-            ],
-            period.seconds,
-            lcu_hours,
-            billing.alb_hour.usd(),
-            billing.alb_lcu_hour.usd(),
-        );
-        let [hours, lcus] = balancer;
-        let mut lines = schemes::marked(vec![hours], &billing.alb_hour);
-        lines.extend(schemes::marked(vec![lcus], &billing.alb_lcu_hour));
-        priced.push((billing.alb_hour.source.clone(), lines));
+        priced.push(alb_lines(
+            balancer_hours,
+            &billing.alb_hour,
+            &billing.alb_lcu_hour,
+            &period,
+        ));
     }
     if let Some(storage) = &billing.block_storage {
         // EBS bills a volume per second it exists, 60 s at least, as the instance is billed
@@ -368,6 +360,50 @@ pub fn invoice_serving(
     }
     priced.extend(billing.extras.lines(served, &period));
     Invoice::new(period, priced)
+}
+
+/// An Application Load Balancer's lines over `period` (EC2's, and an ECS service's): the
+/// period's hours, each partial hour billed whole, at `hour`, and its LCU-hours — the largest
+/// of the four dimensions in each hour of `balancer_hours` (the horizon's, scaled to the
+/// period) — at `lcu_hour`.
+pub fn alb_lines(
+    balancer_hours: &[BalancerHour],
+    hour: &Price,
+    lcu_hour: &Price,
+    period: &Period,
+) -> (PriceSource, Vec<InvoiceLine>) {
+    let lcu_hours: f64 =
+        balancer_hours.iter().map(|h| ALB_LCU.lcus(h)).sum::<f64>() * period.usage_scale;
+    let balancer = schemes::hours_and_capacity_units(
+        [
+            ("Application Load Balancer hours", "ALB-hours"),
+            (
+                "Application Load Balancer LCUs (largest of 4 dimensions, per hour)",
+                "LCU-hours",
+            ),
+        ],
+        period.seconds,
+        lcu_hours,
+        hour.usd(),
+        lcu_hour.usd(),
+    );
+    let [hours, lcus] = balancer;
+    let mut lines = schemes::marked(vec![hours], hour);
+    lines.extend(schemes::marked(vec![lcus], lcu_hour));
+    (hour.source.clone(), lines)
+}
+
+/// An Application Load Balancer's cost in one interval of `interval_s` seconds at list rates:
+/// its share of the hour and its LCUs weighed by the interval's requests (one connection
+/// each) — a shape, fitted to the invoice.
+pub fn alb_interval_cost(
+    row: &IntervalRow,
+    hour: &Price,
+    lcu_hour: &Price,
+    interval_s: f64,
+) -> f64 {
+    interval_s / 3_600.0 * hour.usd()
+        + row.usage_requests as f64 / 3_600.0 / ALB_LCU.new_conns_per_s_per_lcu * lcu_hour.usd()
 }
 
 /// The fleet's instance-seconds in each hour, as its instance type, unrounded: the usage the
@@ -384,9 +420,7 @@ pub fn instance_hours(usage: &Instances, billing: &Ec2Billing) -> InstanceHours 
 pub fn interval_cost(row: &IntervalRow, billing: &Ec2Billing, interval_s: f64) -> f64 {
     let compute = row.usage_compute * billing.hourly.usd() / 3_600.0;
     let lb = if billing.load_balancer {
-        interval_s / 3_600.0 * billing.alb_hour.usd()
-            + row.usage_requests as f64 / 3_600.0 / ALB_LCU.new_conns_per_s_per_lcu
-                * billing.alb_lcu_hour.usd()
+        alb_interval_cost(row, &billing.alb_hour, &billing.alb_lcu_hour, interval_s)
     } else {
         0.0
     };

@@ -8,6 +8,11 @@
 //! meter, the purchase options it sells and their rate ids, the spot notice and the rule for
 //! short interrupted runs, its load balancer. The model is [`crate::platform::iaas`]; the
 //! autoscaling policies are the ones every fleet takes ([`crate::autoscale`]).
+//!
+//! A replica's shape is a machine type for the VM products and a task size for
+//! `platform = "fargate"` ([`super::fargate`]), which validates its own size and then the
+//! fields it shares with them here (`replicas`, given the shape), and bills with
+//! [`bought_lines`] and EC2's ALB.
 
 use std::borrow::Cow;
 
@@ -19,12 +24,13 @@ use crate::billing::book::{MachineType, Price, PriceChange};
 use crate::billing::catalog::PriceSource;
 use crate::billing::purchase::{self, Bought, OnInterruption, PlanKind, Purchase, Words};
 use crate::billing::{CostCategory, Invoice, InvoiceLine, MONTH_S, Period, schemes};
+use crate::dist::DurationDist;
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
 use crate::platform::iaas::{
     self, Balancer, DEFAULT_DEREGISTRATION_DELAY, DEFAULT_QUEUE_TIMEOUT, FleetConfig, FleetModel,
-    FleetRngs, Interruptions, MAX_INSTANCES, default_boot_time,
+    FleetRngs, Interruptions, MAX_INSTANCES,
 };
 use crate::results::VariantReport;
 use crate::scenario::doc::Step;
@@ -79,6 +85,17 @@ pub struct VmRules {
     /// Hours of its baseline a burstable instance can bank as credits (AWS T3 and Azure
     /// B-series: a day's earnings; Compute Engine's shared-core types only burst briefly: 0).
     pub burst_credit_hours: f64,
+    /// How messages name one replica and several: "instance", "instances" (a Fargate
+    /// service's: "task", "tasks").
+    pub replica: &'static str,
+    /// See [`VmRules::replica`].
+    pub replicas: &'static str,
+    /// The name of its average-CPU metric in `autoscaling.predefined_metric_type`: an Auto
+    /// Scaling group's `ASGAverageCPUUtilization` (the VM products), an ECS service's
+    /// `ECSServiceAverageCPUUtilization` (Fargate); the other name is refused.
+    pub cpu_metric: &'static str,
+    /// Its time from launch to serving when `boot_time` is not given.
+    pub boot_time: fn() -> DurationDist,
 }
 
 /// The price ids of a fleet product's bill beside its instances.
@@ -375,7 +392,7 @@ pub(crate) fn run_fleet<B: Bills<Usage = Instances>>(
 
 /// What a planner should know about a fleet's run that its numbers do not say, if anything:
 ///
-/// - for a burstable or shared-core machine type ([`MachineType::baseline_vcpus`]), a mean CPU
+/// - for a burstable or shared-core machine type `instance` (none for a Fargate service) ([`MachineType::baseline_vcpus`]), a mean CPU
 ///   use above what the type sustains: the model runs every vCPU at full speed (as if its
 ///   credits or bursts never ran out), which such a fleet cannot keep up — it is throttled to
 ///   its baseline (T3 standard mode, E2 shared-core, Azure B-series) or pays for surplus
@@ -385,14 +402,14 @@ pub(crate) fn run_fleet<B: Bills<Usage = Instances>>(
 ///   ([`VariantReport::interruptions_missed`]) are counted.
 pub fn fleet_warning(
     fleet: &FleetConfig,
-    instance: &MachineType,
+    instance: Option<&MachineType>,
     rules: &VmRules,
     variant: &str,
     report: &VariantReport,
     horizon: SimDuration,
 ) -> Option<String> {
     let mut parts = Vec::new();
-    if let Some(baseline) = instance.baseline_vcpus {
+    if let Some((instance, baseline)) = instance.and_then(|i| Some((i, i.baseline_vcpus?))) {
         let used = report.capacity.mean_utilisation * fleet.vcpus;
         // What the run used above the baseline, per instance, against the most credits an
         // instance can bank (none where bursts are short and unbanked).
@@ -445,7 +462,8 @@ pub fn fleet_warning(
     (!parts.is_empty()).then(|| format!("variant {variant}: {}", parts.join("; ")))
 }
 
-/// The instance lines of a fleet's `billed` usage over `period` as its instances were bought:
+/// The instance lines of a fleet's `billed` usage over `period` as its instances (of machine
+/// type or task size `sku`) were bought:
 /// a replayed spot price history ([`purchase::spot_history_line`]), else
 /// [`purchase::instance_lines`] (on demand, committed, under a plan, spot at a ratio), each
 /// hour's billed usage (minimums included) what a commitment is matched against.
@@ -453,7 +471,7 @@ pub fn bought_lines(
     machine: &str,
     billed: &Instances,
     meter: Meter,
-    instance: &'static MachineType,
+    sku: &'static str,
     hourly: &Price,
     bought: &Bought,
     period: &Period,
@@ -471,7 +489,7 @@ pub fn bought_lines(
         )];
     }
     let instance_s = meter.instance_seconds(&billed.runs, period.usage_scale);
-    let hours = billed.billed_hours(meter, &instance.name);
+    let hours = billed.billed_hours(meter, sku);
     purchase::instance_lines(
         machine,
         instance_s,
@@ -593,7 +611,7 @@ pub struct RawScheduledAction {
 /// # Errors
 /// An option or field the product does not take, a `payment` its provider does not price, or a
 /// rate the book does not have.
-fn bought(v: &VariantCx<'_>, rules: &VmRules) -> Result<Bought> {
+pub(crate) fn bought(v: &VariantCx<'_>, rules: &VmRules) -> Result<Bought> {
     let purchase = v.purchase(rules.purchase_options)?;
     if !rules.words.payment_priced
         && let Purchase::Reserved { payment, .. } | Purchase::SavingsPlan { payment, .. } =
@@ -716,6 +734,20 @@ fn interruptions(
     }))
 }
 
+/// What one replica of a fleet is, as its validation needs it: a machine type (EC2, Compute
+/// Engine, Azure VM) or a task size (Fargate).
+#[derive(Clone, Debug)]
+pub(crate) struct Shape {
+    /// How messages name one: "m7g.large", "0.25 vCPU / 512 MB task".
+    pub name: String,
+    /// Its vCPUs.
+    pub vcpus: f64,
+    /// Its memory, MB (MiB, as AWS counts a task's and EC2 an instance's).
+    pub memory_mb: f64,
+    /// What to choose when it is too small: "a larger instance type".
+    pub larger: &'static str,
+}
+
 /// Validate the fields of a fleet variant of the product `rules` describes: the instance type
 /// and its slots, queue, boot, load balancer, a fixed count or an autoscaling policy, scheduled
 /// actions, how its instances are bought (the fields of other products are already refused).
@@ -724,7 +756,6 @@ fn interruptions(
 /// The first invalid value, located at its field.
 pub(crate) fn validate(v: &VariantCx<'_>, raw: &FleetFields, rules: &VmRules) -> Result<Fleet> {
     let (cx, base, kind) = (v.ctx(), v.base(), v.kind());
-    let profile = &v.traffic().profile;
     let p = |f| join(base, &[key(f)]);
     let type_name = cx.need(base, kind, "instance_type", &raw.instance_type)?;
     let book = v
@@ -742,24 +773,109 @@ pub(crate) fn validate(v: &VariantCx<'_>, raw: &FleetFields, rules: &VmRules) ->
             format!("{near}allowed: {}", names.join(", ")),
         )
     })?;
+    let shape = Shape {
+        name: instance.name.clone(),
+        vcpus: f64::from(instance.vcpus),
+        memory_mb: instance.memory_gib * 1_024.0,
+        larger: "a larger instance type",
+    };
+    let replicas = replicas(v, raw, rules, &shape, bought)?;
+    let block_storage_gb = match raw.block_storage_gb {
+        None | Some(0) => None,
+        Some(gb) => Some(cx.int_in(
+            &p("block_storage_gb"),
+            gb,
+            0,
+            rules.max_block_storage_gb,
+            &format!(
+                " GB of {} per instance (0: not billed)",
+                rules.block_storage
+            ),
+        )?),
+    };
+    let Replicas {
+        config,
+        policy,
+        load_balancer,
+        bought,
+    } = replicas.finish(v, raw, rules)?;
+    Ok(Fleet {
+        config,
+        policy,
+        hourly: v.price(&book.machine_price_id(&instance.name))?,
+        instance,
+        load_balancer,
+        bought,
+        block_storage_gb,
+    })
+}
+
+/// A fleet variant's replicas as its shared fields describe them, whatever its shape: the
+/// model's parameters, its policy, its load balancer, how they are bought.
+pub(crate) struct Replicas {
+    /// The model's parameters (no scheduled actions nor interruptions until
+    /// [`Replicas::finish`]).
+    pub config: FleetConfig,
+    /// How its capacity changes.
+    pub policy: PolicySpec,
+    /// Whether a load balancer fronts it.
+    pub load_balancer: bool,
+    /// How its replicas are bought.
+    pub bought: Bought,
+}
+
+/// Validate the fields every fleet product shares, for replicas of `shape` bought as `bought`:
+/// slots, queue, speed, boot, deregistration, load balancer, a fixed count or an autoscaling
+/// policy; [`Replicas::finish`] adds the scheduled actions and spot interruptions.
+///
+/// # Errors
+/// The first invalid value, located at its field.
+pub(crate) fn replicas(
+    v: &VariantCx<'_>,
+    raw: &FleetFields,
+    rules: &VmRules,
+    shape: &Shape,
+    bought: Bought,
+) -> Result<Replicas> {
+    let (cx, base, kind) = (v.ctx(), v.base(), v.kind());
+    let profile = &v.traffic().profile;
+    let p = |f| join(base, &[key(f)]);
+    let unit = format!(" {}", rules.replicas);
     let slots = cx.int_in(
         &p("slots"),
         cx.need(base, kind, "slots", &raw.slots)?,
         1,
         100_000,
-        " requests per instance",
+        &format!(" requests per {}", rules.replica),
     )?;
-    let instance_mb = instance.memory_gib * 1_024.0;
-    if f64::from(slots) * f64::from(profile.memory_mb) > instance_mb {
+    let replica_mb = shape.memory_mb;
+    if f64::from(slots) * f64::from(profile.memory_mb) > replica_mb {
         return Err(cx.err(
             &p("slots"),
             format!(
-                "{slots} slots × {} MB per request exceed the {instance_mb} MB of a {}",
-                profile.memory_mb, instance.name
+                "{slots} slots × {} MB per request exceed the {replica_mb} MB of a {}",
+                profile.memory_mb, shape.name
             ),
             format!(
-                "use at most {} slots, or a larger instance type",
-                (instance_mb / f64::from(profile.memory_mb)).floor()
+                "use at most {} slots, or {}",
+                (replica_mb / f64::from(profile.memory_mb)).floor(),
+                shape.larger
+            ),
+        ));
+    }
+    if let Some(metric) = raw
+        .autoscaling
+        .as_ref()
+        .and_then(|a| a.predefined_metric_type)
+        && metric.is_cpu()
+        && metric.name() != rules.cpu_metric
+    {
+        return Err(cx.err(
+            &join(base, &[key("autoscaling"), key("predefined_metric_type")]),
+            format!("{} is not {}'s metric", metric.name(), rules.label),
+            format!(
+                "{} scales on its average CPU as {}",
+                rules.label, rules.cpu_metric
             ),
         ));
     }
@@ -783,7 +899,7 @@ pub(crate) fn validate(v: &VariantCx<'_>, raw: &FleetFields, rules: &VmRules) ->
     let cpu_speed = cx.positive(&p("cpu_speed"), raw.cpu_speed.unwrap_or(1.0))?;
     let boot_time = match &raw.boot_time {
         Some(d) => dist(cx, &p("boot_time"), d)?,
-        None => default_boot_time(),
+        None => (rules.boot_time)(),
     };
     let deregistration_delay = match &raw.deregistration_delay {
         Some(text) => {
@@ -807,18 +923,12 @@ pub(crate) fn validate(v: &VariantCx<'_>, raw: &FleetFields, rules: &VmRules) ->
             if count == 0 && raw.schedule.is_none() {
                 return Err(cx.err(
                     &p("count"),
-                    "a fixed fleet of 0 instances serves nothing",
+                    format!("a fixed fleet of 0 {} serves nothing", rules.replicas),
                     "allowed: 1 or more; 0 only with scheduled actions ([[variant.schedule]]) \
                      that raise it, e.g. a batch window",
                 ));
             }
-            let count = cx.int_in(
-                &p("count"),
-                count,
-                0,
-                i64::from(MAX_INSTANCES),
-                " instances",
-            )?;
+            let count = cx.int_in(&p("count"), count, 0, i64::from(MAX_INSTANCES), &unit)?;
             // Scheduled actions may move a fixed fleet anywhere; without them it stays put.
             let (min, max) = if raw.schedule.is_some() {
                 (0, MAX_INSTANCES)
@@ -864,51 +974,51 @@ pub(crate) fn validate(v: &VariantCx<'_>, raw: &FleetFields, rules: &VmRules) ->
                     c,
                     i64::from(min),
                     i64::from(max),
-                    " instances (between the policy's minimum and maximum)",
+                    &format!("{unit} (between the policy's minimum and maximum)"),
                 )?,
                 None => min,
             };
             (policy, min, max, initial)
         }
     };
-    let block_storage_gb = match raw.block_storage_gb {
-        None | Some(0) => None,
-        Some(gb) => Some(cx.int_in(
-            &p("block_storage_gb"),
-            gb,
-            0,
-            rules.max_block_storage_gb,
-            &format!(
-                " GB of {} per instance (0: not billed)",
-                rules.block_storage
-            ),
-        )?),
-    };
-    Ok(Fleet {
+    Ok(Replicas {
         config: FleetConfig {
             initial,
             min,
             max,
-            vcpus: f64::from(instance.vcpus),
+            vcpus: shape.vcpus,
             cpu_speed,
             slots,
             queue_timeout,
             boot_time,
             deregistration_delay,
-            schedule: match &raw.schedule {
-                Some(actions) => schedule(cx, base, actions)?,
-                None => Vec::new(),
-            },
+            schedule: Vec::new(),
             balancer,
-            interruptions: interruptions(v, &bought.purchase, rules)?,
+            interruptions: None,
         },
         policy,
-        hourly: v.price(&book.machine_price_id(&instance.name))?,
-        instance,
         load_balancer,
         bought,
-        block_storage_gb,
     })
+}
+
+impl Replicas {
+    /// The variant's scheduled actions and, on spot, how its replicas are interrupted.
+    ///
+    /// # Errors
+    /// An invalid scheduled action, or no interruption rate in the book for the region.
+    pub(crate) fn finish(
+        mut self,
+        v: &VariantCx<'_>,
+        raw: &FleetFields,
+        rules: &VmRules,
+    ) -> Result<Replicas> {
+        if let Some(actions) = &raw.schedule {
+            self.config.schedule = schedule(v.ctx(), v.base(), actions)?;
+        }
+        self.config.interruptions = interruptions(v, &self.bought.purchase, rules)?;
+        Ok(self)
+    }
 }
 
 /// Longest queue timeout accepted: 366 days, the longest horizon (a longer one changes nothing).
@@ -1174,7 +1284,7 @@ impl Configured for VmSpec {
     ) -> Option<String> {
         fleet_warning(
             &self.fleet,
-            self.billing.instance,
+            Some(self.billing.instance),
             self.billing.rules,
             variant,
             report,
@@ -1205,7 +1315,7 @@ pub fn vm_invoice(
         &machine,
         &billed,
         rules.meter,
-        billing.instance,
+        &billing.instance.name,
         &billing.hourly,
         &billing.bought,
         &period,

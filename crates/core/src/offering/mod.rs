@@ -20,6 +20,7 @@ pub mod cloud_run;
 pub mod compute_engine;
 pub mod ec2;
 pub mod extras;
+pub mod fargate;
 pub mod fleet;
 pub mod knative;
 pub mod lambda;
@@ -163,7 +164,8 @@ impl PartialEq for PlatformSpec {
 pub struct Products(Vec<&'static dyn Product>);
 
 impl Products {
-    /// The shipped products: AWS Lambda, EC2, Compute Engine and Azure virtual machines.
+    /// The shipped products: AWS Lambda, EC2, Compute Engine and Azure virtual machines, AWS
+    /// Fargate.
     pub fn builtin() -> &'static Products {
         static BUILTIN: OnceLock<Products> = OnceLock::new();
         BUILTIN.get_or_init(|| {
@@ -174,6 +176,7 @@ impl Products {
                 .and_then(|p| p.with(&azure_vm::AZURE_VM))
                 .and_then(|p| p.with(&cloud_run::CLOUD_RUN))
                 .and_then(|p| p.with(&knative::KNATIVE))
+                .and_then(|p| p.with(&fargate::FARGATE))
                 .expect("the shipped products have distinct names and none takes a field of every variant")
         })
     }
@@ -480,7 +483,7 @@ slots = 8
         restore_families(&mut r).expect("known products");
         let back: Vec<PlatformFamily> = r.variants.iter().map(|v| v.family).collect();
         assert_eq!(back, ran);
-        r.variants[0].platform = "cloud_run".into();
+        r.variants[0].platform = "app_runner".into();
         assert!(restore_families(&mut r).is_err());
     }
 }

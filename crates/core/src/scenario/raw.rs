@@ -525,10 +525,31 @@ pub enum RawSelectPolicy {
 /// AWS's names for the target-tracking metrics.
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 pub enum RawTargetMetric {
+    /// An Auto Scaling group's average CPU (EC2 Auto Scaling).
     #[serde(rename = "ASGAverageCPUUtilization")]
     Cpu,
     #[serde(rename = "ALBRequestCountPerTarget")]
     RequestsPerTarget,
+    /// An ECS service's average CPU (Application Auto Scaling's predefined metric for ECS
+    /// services): the same measure over the service's tasks.
+    #[serde(rename = "ECSServiceAverageCPUUtilization")]
+    EcsCpu,
+}
+
+impl RawTargetMetric {
+    /// Whether it is average CPU utilisation (a percentage), under either name.
+    pub fn is_cpu(self) -> bool {
+        matches!(self, Self::Cpu | Self::EcsCpu)
+    }
+
+    /// Its name, as AWS writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cpu => "ASGAverageCPUUtilization",
+            Self::RequestsPerTarget => "ALBRequestCountPerTarget",
+            Self::EcsCpu => "ECSServiceAverageCPUUtilization",
+        }
+    }
 }
 
 raw_table! {

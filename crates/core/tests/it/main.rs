@@ -8,6 +8,7 @@ mod common;
 mod autoscaling;
 mod bills;
 mod containers;
+mod fargate;
 mod fleet;
 mod forgotten_lines;
 mod prices;

@@ -108,7 +108,7 @@ pub(super) fn cpu_percent(cx: &Ctx, path: &[Step], v: f64, what: &str) -> Result
 
 fn metric_of(raw: RawTargetMetric) -> TargetMetric {
     match raw {
-        RawTargetMetric::Cpu => TargetMetric::Cpu,
+        RawTargetMetric::Cpu | RawTargetMetric::EcsCpu => TargetMetric::Cpu,
         RawTargetMetric::RequestsPerTarget => TargetMetric::RequestsPerTarget,
     }
 }
@@ -169,7 +169,7 @@ pub(crate) fn autoscaling(
             )?;
             let value = cx.need(path, kind, "target_value", &raw.target_value)?;
             let target_value = match metric {
-                RawTargetMetric::Cpu => cpu_percent(
+                RawTargetMetric::Cpu | RawTargetMetric::EcsCpu => cpu_percent(
                     cx,
                     &p("target_value"),
                     value,
@@ -311,7 +311,7 @@ fn alarm(
     above: bool,
 ) -> Result<(f64, usize)> {
     let p = |f| join(path, &[key(f)]);
-    let threshold = if metric == RawTargetMetric::Cpu {
+    let threshold = if metric.is_cpu() {
         let t = cx.non_negative(&p("threshold"), raw.threshold)?;
         if t > 100.0 {
             return Err(cx.err(
@@ -479,11 +479,7 @@ fn step_policy(
     )?;
     refuse(cx, path, raw.cooldown.is_some(), "cooldown", "step scaling")?;
     // CPU thresholds and bounds are percent, as AWS writes them.
-    let scale = if metric == RawTargetMetric::Cpu {
-        0.01
-    } else {
-        1.0
-    };
+    let scale = if metric.is_cpu() { 0.01 } else { 1.0 };
     let (threshold, evaluation_periods) = alarm(cx, path, raw, metric, above)?;
     let adjustment_type = adjustment_type(raw);
     let raw_steps = raw.step_adjustments.as_deref().unwrap_or_default();
