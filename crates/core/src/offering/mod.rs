@@ -478,7 +478,7 @@ slots = 8
         restore_families(&mut r).expect("known products");
         let back: Vec<PlatformFamily> = r.variants.iter().map(|v| v.family).collect();
         assert_eq!(back, ran);
-        r.variants[0].platform = "cloud_run".into();
+        r.variants[0].platform = "knative".into();
         assert!(restore_families(&mut r).is_err());
     }
 }
