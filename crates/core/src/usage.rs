@@ -33,8 +33,19 @@ pub enum Meter {
     /// Run time rounded up to 100 ms, × configured memory: Google Cloud Functions 1st gen.
     HundredMilliseconds,
     /// Run time rounded up to a millisecond with a 100 ms minimum, × observed memory rounded up
-    /// to 128 MB steps: Azure Functions on the Consumption plan.
+    /// to 128 MB steps, at least 128 MB and at most the configured memory (the instance's):
+    /// Azure Functions on the Consumption plan ("rounding up to the nearest 128 MB, up to the
+    /// maximum memory size of 1,536 MB, with execution time calculated by rounding up to the
+    /// nearest 1 ms. The minimum execution time and memory for a single function execution is
+    /// 100 ms and 128 mb respectively": the Functions meter as Microsoft's Azure Stack usage FAQ
+    /// quotes the pricing page, MicrosoftDocs/azure-docs, 2018-03-09; read 2026-11-30).
     ObservedMemory128,
+    /// Run time rounded up to 100 ms with a 1,000 ms minimum, × configured memory: Azure
+    /// Functions' Flex Consumption plan, one instance's active period at a time ("The minimum
+    /// billable execution period for both execution modes is 1,000 ms. Past that, the billable
+    /// activity period is rounded up to the nearest 100 ms": flex-consumption-plan.md,
+    /// MicrosoftDocs/azure-docs, 2025-05-12; read 2026-11-30).
+    HundredMillisecondsWithSecondMinimum,
     /// Run time rounded up to a whole second, at least 60 s per run: EC2 Linux on-demand
     /// (per-second billing since 2017-10-02,
     /// aws.amazon.com/about-aws/whats-new/2017/10/announcing-amazon-ec2-per-second-billing/).
@@ -56,17 +67,21 @@ impl Meter {
             Meter::Millisecond => run_us.div_ceil(1_000) * 1_000,
             Meter::HundredMilliseconds => run_us.div_ceil(100_000) * 100_000,
             Meter::ObservedMemory128 => run_us.div_ceil(1_000).max(100) * 1_000,
+            Meter::HundredMillisecondsWithSecondMinimum => {
+                run_us.div_ceil(100_000).max(10) * 100_000
+            }
             Meter::SecondWithMinuteMinimum => run_us.div_ceil(1_000_000).max(60) * 1_000_000,
             Meter::SecondWithFiveMinuteMinimum => run_us.div_ceil(1_000_000).max(300) * 1_000_000,
         }
     }
 
     /// The billed memory of an invocation configured with `configured_mb` that used
-    /// `observed_mb`, MB.
+    /// `observed_mb`, MB. [`Meter::ObservedMemory128`] bills what was observed, in 128 MB steps,
+    /// never more than `configured_mb` (the instance's memory, the cap).
     #[inline]
     pub fn billed_mb(self, configured_mb: u32, observed_mb: u32) -> u32 {
         match self {
-            Meter::ObservedMemory128 => observed_mb.div_ceil(128).max(1) * 128,
+            Meter::ObservedMemory128 => (observed_mb.div_ceil(128).max(1) * 128).min(configured_mb),
             _ => configured_mb,
         }
     }
@@ -322,8 +337,8 @@ pub struct ContainerUsage {
     /// billing and nodes meter.
     pub runs: Vec<InstanceRun>,
     /// Billed active time of instances started on demand, µs: each period in which an
-    /// instance was starting or had at least one request in flight, rounded up by the
-    /// product's meter one period at a time.
+    /// instance was starting (where the product bills startup) or had at least one request in
+    /// flight, rounded up by the product's meter one period at a time.
     pub active_us: u64,
     /// The same on the minimum (always-ready) instances, µs.
     pub min_active_us: u64,
@@ -333,6 +348,10 @@ pub struct ContainerUsage {
     pub min_idle_us: u64,
     /// Requests that reached the service (what a per-request fee counts).
     pub requests: u64,
+    /// Requests that started running on an instance, those still running at the horizon
+    /// included (what Azure Functions counts as executions: a request that timed out waiting
+    /// never ran).
+    pub started: u64,
     /// Executions metered one by one (Azure Functions' Consumption plan), if the product
     /// asked.
     pub executions: Option<Invocations>,
@@ -437,6 +456,25 @@ mod tests {
             100 * 128
         );
         assert_eq!(Meter::ObservedMemory128.billed_mb(512, 200), 256);
+        // ... at most the instance's memory: 1,600 MB observed on a 1,536 MB instance bills
+        // 1,536 MB (not ⌈1,600 / 128⌉ × 128 = 1,664); 1,500 MB rounds up to 1,536 MB, the cap
+        // itself; nothing observed still bills the 128 MB minimum.
+        assert_eq!(Meter::ObservedMemory128.billed_mb(1_536, 1_600), 1_536);
+        assert_eq!(Meter::ObservedMemory128.billed_mb(1_536, 1_500), 1_536);
+        assert_eq!(Meter::ObservedMemory128.billed_mb(1_536, 0), 128);
+        // 2 s at 1,664 MB observed on a 1,536 MB instance: 2,000 ms × 1,536 MB.
+        assert_eq!(
+            Meter::ObservedMemory128.invocation_mb_ms(2_000_000, 1_536, 1_664),
+            2_000 * 1_536
+        );
+        // Azure Flex Consumption: 0.3 s → the 1,000 ms minimum; 1.05 s → 1.1 s; 1.45 s → 1.5 s;
+        // exactly 1 s stays 1 s; memory is the configured (instance) memory.
+        let flex = Meter::HundredMillisecondsWithSecondMinimum;
+        assert_eq!(flex.billed_us(300_000), 1_000_000);
+        assert_eq!(flex.billed_us(1_050_000), 1_100_000);
+        assert_eq!(flex.billed_us(1_450_000), 1_500_000);
+        assert_eq!(flex.billed_us(1_000_000), 1_000_000);
+        assert_eq!(flex.billed_mb(2_048, 200), 2_048);
         // EC2: 30 s → 60 s; 61.2 s → 62 s.
         assert_eq!(
             Meter::SecondWithMinuteMinimum.billed_us(30_000_000),

@@ -34,19 +34,19 @@ use crate::billing::book::Price;
 use crate::billing::catalog::PriceSource;
 use crate::billing::schemes::{self, Metered};
 use crate::billing::{CostCategory, Invoice, InvoiceLine, Period};
-use crate::dist::DurationDist;
-use crate::engine::{self, SimDuration, SimTime};
+use crate::engine::SimDuration;
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
-use crate::platform::containers::{ContainerConfig, ContainerModel, OnDemand, ScalerSpec};
+use crate::platform::containers::{ContainerConfig, OnDemand, ScalerSpec};
 use crate::platform::pool::PoolConfig;
 use crate::results::VariantReport;
 use crate::scenario::raw::{RawDist, kind_fields};
-use crate::scenario::validate::{Result, dist, join, key};
+use crate::scenario::validate::{Result, join, key};
 use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::usage::{ContainerUsage, Meter};
 
-use super::{Bills, Configured, Product, ProductFields, RunCtx, variant_report};
+use super::containers::{self, StartupPreset};
+use super::{Bills, Configured, Product, ProductFields, RunCtx};
 
 /// The name scenario files and reports give it: `platform = "cloud_run"`.
 pub const KIND: &str = "cloud_run";
@@ -82,7 +82,7 @@ pub const MIN_PENDING: SimDuration = SimDuration::from_secs(10);
 /// Startup-time presets per runtime: (name, median s, p99 s) of a lognormal, from the
 /// measurements above (median = the middle of the typical range, p99 = the top of the range
 /// seen).
-pub const STARTUP_PRESETS: [(&str, f64, f64); 4] = [
+pub const STARTUP_PRESETS: [StartupPreset; 4] = [
     ("go", 0.12, 0.30),
     ("rust", 0.08, 0.20),
     ("python", 1.75, 3.0),
@@ -284,32 +284,13 @@ fn validate(v: &VariantCx<'_>, raw: &CloudRunFields) -> Result<CloudRunSpec> {
         i64::from(max),
         " instances (at most max_instances)",
     )?;
-    let startup = match (&raw.runtime, &raw.cold_start) {
-        (_, Some(d)) => dist(cx, &p("cold_start"), d)?,
-        (Some(rt), None) => STARTUP_PRESETS
-            .iter()
-            .find(|(name, ..)| name == rt)
-            .map(|&(_, median, p99)| DurationDist::lognormal(median, p99))
-            .ok_or_else(|| {
-                let names: Vec<&str> = STARTUP_PRESETS.iter().map(|p| p.0).collect();
-                v.error(
-                    "runtime",
-                    format!("unknown runtime \"{rt}\""),
-                    format!(
-                        "allowed: {}; or give `cold_start` explicitly",
-                        names.join(", ")
-                    ),
-                )
-            })?,
-        (None, None) => {
-            return Err(v.error(
-                "runtime",
-                "a cloud_run variant needs `runtime` or `cold_start`",
-                "set runtime = \"go\", \"rust\", \"python\" or \"nodejs\", or cold_start = { \
-                 dist = \"constant\", ms = 500 }",
-            ));
-        }
-    };
+    let startup = containers::startup(
+        v,
+        KIND,
+        raw.runtime.as_deref(),
+        raw.cold_start.as_ref(),
+        &STARTUP_PRESETS,
+    )?;
     let timeout = match &raw.timeout {
         None => DEFAULT_TIMEOUT,
         Some(text) => {
@@ -360,6 +341,7 @@ fn validate(v: &VariantCx<'_>, raw: &CloudRunFields) -> Result<CloudRunSpec> {
             queue_timeout: pending,
             queue_cap: crate::platform::iaas::MAX_QUEUE,
             active_meter: Some(METER),
+            startup_active: true,
         },
         min,
         initial: min,
@@ -394,30 +376,7 @@ impl Configured for CloudRunSpec {
     }
 
     fn run(&self, cx: RunCtx<'_, '_>) -> VariantReport {
-        let RunCtx {
-            scenario,
-            variant,
-            streams,
-            requests,
-            progress,
-            log,
-        } = cx;
-        let horizon = SimTime::ZERO + scenario.horizon;
-        let rng = streams.stream(&format!("cold-starts/{}", variant.name));
-        let mut model = ContainerModel::new(
-            &self.service,
-            &scenario.traffic.profile,
-            scenario.traffic.functions().len(),
-            rng,
-            horizon,
-            scenario.interval,
-        );
-        if let Some(log) = log {
-            model.log_requests_to(log);
-        }
-        engine::run(&mut model, &mut *requests, horizon, progress);
-        let outcome = model.finish();
-        variant_report(scenario, variant, self.describe(), outcome, self)
+        containers::run_service(&self.service, cx, self.describe(), self)
     }
 
     fn max_instances(&self) -> u32 {
@@ -556,10 +515,6 @@ impl Bills for CloudRunSpec {
 
 /// Its lines of `scalesim presets`.
 pub fn presets() -> String {
-    let runtimes: Vec<String> = STARTUP_PRESETS
-        .iter()
-        .map(|(n, m, p)| format!("{n} (median {m} s, p99 {p} s)"))
-        .collect();
     format!(
         "\nCloud Run (platform = \"{KIND}\"): cpu = 0.08–<1 or 1, 2, 4, 6, 8 vCPUs (default 1); \
          memory_mb 128–32768 MiB (default 512); concurrency 1–{MAX_CONCURRENCY} (default \
@@ -570,6 +525,6 @@ pub fn presets() -> String {
          concurrency_target_utilization and cpu_target_utilization 10–95 % (default 60); idle \
          instances kept 15 minutes; timeout (default 5m, at most 60m); startup presets \
          (runtime): {}\n",
-        runtimes.join(", ")
+        containers::runtimes(&STARTUP_PRESETS)
     )
 }

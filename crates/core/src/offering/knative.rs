@@ -23,19 +23,18 @@ use crate::autoscale::KpaConfig;
 use crate::billing::book::{MachineType, Price};
 use crate::billing::schemes::{self, Metered};
 use crate::billing::{CostCategory, Invoice, Period};
-use crate::dist::DurationDist;
-use crate::engine::{self, SimDuration, SimTime};
+use crate::engine::SimDuration;
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
-use crate::platform::containers::{ContainerConfig, ContainerModel, OnDemand, ScalerSpec};
+use crate::platform::containers::{ContainerConfig, OnDemand, ScalerSpec};
 use crate::platform::pool::PoolConfig;
 use crate::results::VariantReport;
 use crate::scenario::raw::{RawDist, kind_fields};
-use crate::scenario::validate::{Result, dist, join, key};
+use crate::scenario::validate::{Result, join, key};
 use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::usage::{ContainerUsage, Meter};
 
-use super::{Bills, Configured, Product, ProductFields, RunCtx, variant_report};
+use super::{Bills, Configured, Product, ProductFields, RunCtx};
 
 /// The name scenario files and reports give it: `platform = "knative"`.
 pub const KIND: &str = "knative";
@@ -288,28 +287,13 @@ fn validate(v: &VariantCx<'_>, raw: &KnativeFields) -> Result<KnativeSpec> {
             "Knative's allowed range (config-autoscaler, annotations)",
         )
     })?;
-    let startup = match (&raw.runtime, &raw.cold_start) {
-        (_, Some(d)) => dist(cx, &p("cold_start"), d)?,
-        (Some(rt), None) => super::cloud_run::STARTUP_PRESETS
-            .iter()
-            .find(|(name, ..)| name == rt)
-            .map(|&(_, median, p99)| DurationDist::lognormal(median, p99))
-            .ok_or_else(|| {
-                v.error(
-                    "runtime",
-                    format!("unknown runtime \"{rt}\""),
-                    "allowed: go, rust, python, nodejs; or give `cold_start` explicitly",
-                )
-            })?,
-        (None, None) => {
-            return Err(v.error(
-                "runtime",
-                "a knative variant needs `runtime` or `cold_start`",
-                "set runtime = \"go\", \"rust\", \"python\" or \"nodejs\", or cold_start = { \
-                 dist = \"constant\", ms = 2000 }",
-            ));
-        }
-    };
+    let startup = super::containers::startup(
+        v,
+        kind,
+        raw.runtime.as_deref(),
+        raw.cold_start.as_ref(),
+        &super::cloud_run::STARTUP_PRESETS,
+    )?;
     let timeout = duration("timeout", &raw.timeout, DEFAULT_TIMEOUT)?;
     if timeout == SimDuration::ZERO {
         return Err(v.error(
@@ -332,6 +316,7 @@ fn validate(v: &VariantCx<'_>, raw: &KnativeFields) -> Result<KnativeSpec> {
             queue_cap: crate::platform::iaas::MAX_QUEUE,
             // Nodes are billed, not pods: the meter only marks cold starts and active time.
             active_meter: Some(Meter::Millisecond),
+            startup_active: false,
         },
         min: min_scale,
         initial: kpa.initial_scale.max(min_scale),
@@ -358,30 +343,7 @@ impl Configured for KnativeSpec {
     }
 
     fn run(&self, cx: RunCtx<'_, '_>) -> VariantReport {
-        let RunCtx {
-            scenario,
-            variant,
-            streams,
-            requests,
-            progress,
-            log,
-        } = cx;
-        let horizon = SimTime::ZERO + scenario.horizon;
-        let rng = streams.stream(&format!("cold-starts/{}", variant.name));
-        let mut model = ContainerModel::new(
-            &self.service,
-            &scenario.traffic.profile,
-            scenario.traffic.functions().len(),
-            rng,
-            horizon,
-            scenario.interval,
-        );
-        if let Some(log) = log {
-            model.log_requests_to(log);
-        }
-        engine::run(&mut model, &mut *requests, horizon, progress);
-        let outcome = model.finish();
-        variant_report(scenario, variant, self.describe(), outcome, self)
+        super::containers::run_service(&self.service, cx, self.describe(), self)
     }
 
     fn max_instances(&self) -> u32 {

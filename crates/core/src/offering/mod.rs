@@ -15,9 +15,11 @@
 //! `offering` and `scenario` are one floor of the house: a product gives scenario files its
 //! fields and takes scenario's validation kit.
 
+pub mod azure_functions;
 pub mod azure_vm;
 pub mod cloud_run;
 pub mod compute_engine;
+pub mod containers;
 pub mod ec2;
 pub mod extras;
 pub mod fargate;
@@ -164,8 +166,8 @@ impl PartialEq for PlatformSpec {
 pub struct Products(Vec<&'static dyn Product>);
 
 impl Products {
-    /// The shipped products: AWS Lambda, EC2, Compute Engine and Azure virtual machines, AWS
-    /// Fargate.
+    /// The shipped products: AWS Lambda, EC2, Compute Engine, Azure virtual machines, Cloud
+    /// Run, Knative, AWS Fargate and Azure Functions.
     pub fn builtin() -> &'static Products {
         static BUILTIN: OnceLock<Products> = OnceLock::new();
         BUILTIN.get_or_init(|| {
@@ -177,6 +179,7 @@ impl Products {
                 .and_then(|p| p.with(&cloud_run::CLOUD_RUN))
                 .and_then(|p| p.with(&knative::KNATIVE))
                 .and_then(|p| p.with(&fargate::FARGATE))
+                .and_then(|p| p.with(&azure_functions::AZURE_FUNCTIONS))
                 .expect("the shipped products have distinct names and none takes a field of every variant")
         })
     }

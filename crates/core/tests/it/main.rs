@@ -6,6 +6,7 @@
 mod common;
 
 mod autoscaling;
+mod azure_functions;
 mod bills;
 mod containers;
 mod fargate;

@@ -311,7 +311,7 @@ fn a_toy_product_gets_the_same_checks() {
     let e = err(&SCENARIO.replace("\"functions100\"", "\"functions10\""));
     assert!(
         e.contains("unknown platform `functions10`")
-            && e.contains("allowed: lambda, ec2, compute_engine, azure_vm, cloud_run, knative, fargate, functions100; did you mean `functions100`?"),
+            && e.contains("allowed: lambda, ec2, compute_engine, azure_vm, cloud_run, knative, fargate, azure_functions, functions100; did you mean `functions100`?"),
         "{e}"
     );
     // Without registering it, the shipped products do not know it.

@@ -19,7 +19,8 @@
 //! - **Pending requests** wait in the pool's queue up to its timeout (the product's rule:
 //!   Cloud Run's pending limit, Knative's activator, Azure's request timeout) and then fail
 //!   (timed out).
-//! - **Metering**: the pool's active periods (the product's meter: 100 ms on Cloud Run), the
+//! - **Metering**: the pool's active periods (the product's meter: 100 ms on Cloud Run, startup
+//!   included; 1 s then 100 ms on Azure's Flex Consumption, startup not), the
 //!   minimum instances' time, every instance's run, the requests, and, where a product bills
 //!   executions one by one, each execution.
 
@@ -392,6 +393,7 @@ impl<'a> ContainerModel<'a> {
                 min_alive_us: pool.active.pinned_alive_us,
                 min_idle_us: pool.active.pinned_idle_us,
                 requests: self.requests,
+                started: pool.started,
                 executions: pool.invocations,
             },
             timeseries: books.timeseries,

@@ -110,6 +110,7 @@ impl FleetConfig {
             queue_timeout: self.queue_timeout,
             queue_cap: MAX_QUEUE,
             active_meter: None,
+            startup_active: false,
         }
     }
 }

@@ -75,12 +75,17 @@ pub struct PoolConfig {
     pub queue_cap: usize,
     /// Serverless-container accounting, `None` for a fleet. When set: a request that waited
     /// for its replica to start (the replica entered service after the request arrived) is a
-    /// cold start; each replica's active periods — from launch while it boots, and while at
-    /// least one request is in flight on it — are metered by this [`Meter`] one period at a
-    /// time (Cloud Run's request-based billing: "billed only while at least one request is in
-    /// flight", rounded up to 100 ms; startup included); the requests in the pool (running or
-    /// waiting) are integrated over time for a scaler ([`Pool::take_concurrency`]).
+    /// cold start; each replica's active periods — from launch while it boots (when
+    /// [`PoolConfig::startup_active`]), and while at least one request is in flight on it —
+    /// are metered by this [`Meter`] one period at a time (Cloud Run's request-based billing:
+    /// "billed only while at least one request is in flight", rounded up to 100 ms; startup
+    /// included); the requests in the pool (running or waiting) are integrated over time for a
+    /// scaler ([`Pool::take_concurrency`]).
     pub active_meter: Option<Meter>,
+    /// Whether a booting replica's startup is active time (Cloud Run bills it; Azure Functions'
+    /// Flex Consumption bills only the time function code executes). Read only with
+    /// [`PoolConfig::active_meter`].
+    pub startup_active: bool,
 }
 
 /// The active time of a pool that meters it ([`PoolConfig::active_meter`]), at the horizon.
@@ -146,6 +151,8 @@ pub struct PoolClosed {
     /// Each request's run, metered one by one, when the owner asked
     /// ([`Pool::meter_requests`]).
     pub invocations: Option<Invocations>,
+    /// Requests started on a replica (a retried request's new start counted again).
+    pub started: u64,
     /// The closed books: counters, latency, time series, per-function outcomes.
     pub books: Closed,
     /// Most replicas alive at once.
@@ -331,7 +338,7 @@ impl<'a> Pool<'a> {
     pub fn launch(&mut self, now: SimTime, state: State, warmup: SimDuration) -> u32 {
         let i = self.replicas.len() as u32;
         let mut r = Replica::launch(now, state, warmup);
-        if self.cfg.active_meter.is_some() && state == State::Booting {
+        if self.cfg.active_meter.is_some() && self.cfg.startup_active && state == State::Booting {
             // Startup is billed time on Cloud Run's request-based billing.
             r.active_since = Some(now);
         }
@@ -948,6 +955,7 @@ impl<'a> Pool<'a> {
         PoolClosed {
             active,
             invocations: self.invocations.map(|(inv, _)| inv),
+            started: self.started,
             peak: self.peak,
             busy_us: self.busy_us,
             cpu_core_s: self.cpu_core_s,
@@ -1018,6 +1026,7 @@ mod tests {
             queue_timeout: SimDuration::from_secs(2),
             queue_cap: 1,
             active_meter: None,
+            startup_active: false,
         };
         let mut pool = Pool::new(cfg, &profile, Books::new(SimDuration::from_secs(60), 0));
         pool.launch(SimTime::ZERO, State::InService, SimDuration::ZERO);

@@ -52,3 +52,19 @@ pub fn manifest_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     crate_dir.join("../..")
 }
+
+/// Assert two dollar amounts (or quantities) agree to within 5×10⁻¹⁰.
+pub fn close(actual: f64, expected: f64) {
+    assert!(
+        (actual - expected).abs() < 5e-10,
+        "got {actual:.12}, expected {expected:.12}"
+    );
+}
+
+/// The variant of `r` named `name`.
+pub fn variant<'a>(r: &'a RunReport, name: &str) -> &'a VariantReport {
+    r.variants
+        .iter()
+        .find(|v| v.name == name)
+        .unwrap_or_else(|| panic!("no variant {name}"))
+}
