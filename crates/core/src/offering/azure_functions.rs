@@ -579,16 +579,24 @@ fn validate(v: &VariantCx<'_>, raw: &AzureFunctionsFields) -> Result<AzureFuncti
 }
 
 /// The scale controller as the model runs it: every second, one-minute means of the requests
-/// in the app, `per_instance` of them per instance.
+/// in the app, `per_instance` of them per instance, and of the CPU its instances use, at most
+/// [`CPU_TARGET`] of theirs.
 fn scaler(per_instance: u32, vcpus: f64) -> ScalerSpec {
     ScalerSpec::Metrics(MetricsScalerConfig {
         period: SCALER_PERIOD,
         window: SCALER_WINDOW,
         target_concurrency: f64::from(per_instance),
-        cpu_target: None,
+        cpu_target: Some(CPU_TARGET),
         vcpus,
     })
 }
+
+/// The CPU utilisation the scale controller keeps instances under: 60 %, an assumption (Cloud
+/// Run's default target). Microsoft documents only that "high demand on a specific instance
+/// causes the Functions host to automatically create new instances" (functions-concurrency.md,
+/// "Scaling versus concurrency", read 2026-11-30): without a CPU driver a CPU-bound app would
+/// pile `maxConcurrentRequests` executions on one core.
+pub const CPU_TARGET: f64 = 0.6;
 
 impl Configured for AzureFunctionsSpec {
     fn product(&self) -> &'static dyn Product {
