@@ -35,14 +35,15 @@
 //!   trace; [`scenario::parse_with`] checks it through a [`traffic::Traces`].
 //! - [`usage`]: what a run consumed, as neutral facts, and the meters that round them as a
 //!   provider does (MB·ms → GB-s once).
-//! - [`platform`]: Lambda-style functions and server fleets (a fleet is a pool of replicas,
-//!   [`platform::pool`]); one set of books for both ([`platform::books`]); they record usage,
-//!   never prices.
+//! - [`platform`]: Lambda-style functions, server fleets and serverless containers (fleets and
+//!   containers are pools of replicas, [`platform::pool`]); one set of books for all
+//!   ([`platform::books`]); they record usage, never prices.
 //! - [`billing`]: the price catalog, generic pricing schemes and invoices; no platform types.
 //! - [`scenario`]: TOML files, validated with errors that point at file:line:column.
 //! - [`results`]: the run's result as plain data ([`results::RunReport`] and its parts).
-//! - [`offering`]: one file per product (Lambda, EC2): its model built from its spec, its meter,
-//!   invoice lines, description, family and presets.
+//! - [`offering`]: one file per product (Lambda, EC2, Compute Engine, Azure VMs, Fargate, Cloud
+//!   Run, Knative, Azure Functions): its model built from its spec, its meter, invoice lines,
+//!   description, family and presets.
 //! - [`sim`]: runs a scenario's variants (in parallel) and builds the [`results::RunReport`].
 //! - [`experiment`]: sweeps over scenario fields, replications with confidence intervals,
 //!   shards, break-even and cheapest-setting searches — all made of ordinary runs.

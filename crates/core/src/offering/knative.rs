@@ -423,7 +423,7 @@ pub fn presets() -> String {
          scale_to_zero_grace_period {} s, enable_scale_to_zero {}, min_scale 0, max_scale 0 \
          (the nodes' room), initial_scale {}, activation_scale {}; timeout 300 s (the \
          activator holds requests up to it)\n",
-        100,
+        d.total_per_pod(),
         d.target_utilization_percentage,
         d.stable_window.as_secs_f64(),
         d.panic_window_percentage,

@@ -34,7 +34,7 @@ pub enum PlatformFamily {
     #[default]
     Function,
     /// Serverless containers: replicas that serve several requests each, scaled on requests
-    /// (Cloud Run, Knative, Azure Functions). No product yet.
+    /// (Cloud Run, Knative, Azure Functions).
     Container,
     /// A fleet of provisioned servers behind a load balancer, fixed or autoscaled, billed while
     /// they run (EC2).
