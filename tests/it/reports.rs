@@ -395,3 +395,33 @@ load_balancer = false
         "{line}"
     );
 }
+
+/// A variant with more scaling activities than a page lists: the first
+/// `document::MAX_ACTIVITY_ROWS` in report.md and report.html, then a line that counts them
+/// all and says where they are; summary.json keeps every one.
+#[test]
+fn long_scaling_logs_are_cut_on_the_page_and_counted() {
+    let mut r = steady_api(1);
+    let extra = document::MAX_ACTIVITY_ROWS + 5;
+    let v = &mut r.variants[0];
+    v.scaling_activities = (0..extra)
+        .map(|k| scalesim_core::platform::ScalingActivity {
+            at_s: k as f64,
+            from: (k % 2) as u32 + 1,
+            to: ((k + 1) % 2) as u32 + 1,
+            reason: format!("change {k}"),
+        })
+        .collect();
+    let md = document::markdown(&r, &[]);
+    let html = document::html(&r, &[]);
+    let last_listed = format!("change {}", document::MAX_ACTIVITY_ROWS - 1);
+    let first_cut = format!("change {}", document::MAX_ACTIVITY_ROWS);
+    let note = format!(
+        "The first {} of {extra} changes; every one is in summary.json",
+        document::MAX_ACTIVITY_ROWS
+    );
+    for page in [&md, &html] {
+        assert!(page.contains(&last_listed) && !page.contains(&first_cut));
+        assert!(page.contains(&note), "no count of what was left out");
+    }
+}

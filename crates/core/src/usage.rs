@@ -352,6 +352,9 @@ pub struct ContainerUsage {
     /// included (what Azure Functions counts as executions: a request that timed out waiting
     /// never ran).
     pub started: u64,
+    /// Requests that completed by the horizon (each sent its response: what data transfer out
+    /// counts).
+    pub completed: u64,
     /// Executions metered one by one (Azure Functions' Consumption plan), if the product
     /// asked.
     pub executions: Option<Invocations>,

@@ -199,6 +199,23 @@ fn function_caption(shown: usize, n: usize) -> String {
     )
 }
 
+/// Most scaling activities a report page lists per variant: a serverless service that scales
+/// every few seconds makes hundreds of thousands in a month, which no reader reads and which
+/// made pages of tens of megabytes. The rest are counted under the table; every one is in
+/// `summary.json`.
+pub const MAX_ACTIVITY_ROWS: usize = 200;
+
+/// The line under a variant's scaling-activity table when it lists only the first
+/// [`MAX_ACTIVITY_ROWS`], else nothing.
+fn activities_left_out(n: usize) -> Option<String> {
+    (n > MAX_ACTIVITY_ROWS).then(|| {
+        format!(
+            "The first {MAX_ACTIVITY_ROWS} of {n} changes; every one is in summary.json \
+             (scaling_activities)."
+        )
+    })
+}
+
 fn activity_markdown(r: &RunReport) -> String {
     let mut md = String::new();
     for v in r
@@ -210,11 +227,14 @@ fn activity_markdown(r: &RunReport) -> String {
             "## Scaling activity of {}\n\n| time | from | to | reason |\n|---|---:|---:|---|\n",
             v.name
         );
-        for a in &v.scaling_activities {
+        for a in v.scaling_activities.iter().take(MAX_ACTIVITY_ROWS) {
             let t = clock_time(a.at_s);
             md += &format!("| {t} | {} | {} | {} |\n", a.from, a.to, a.reason);
         }
         md += "\n";
+        if let Some(line) = activities_left_out(v.scaling_activities.len()) {
+            md += &format!("{line}\n\n");
+        }
     }
     md
 }
@@ -301,7 +321,7 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
             "<h2>Scaling activity of {}</h2>\n<table>\n<tr><th>time</th><th>from</th><th>to</th><th>reason</th></tr>\n",
             escape(&v.name)
         );
-        for a in &v.scaling_activities {
+        for a in v.scaling_activities.iter().take(MAX_ACTIVITY_ROWS) {
             let t = clock_time(a.at_s);
             h += &format!(
                 "<tr><td>{t}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
@@ -311,6 +331,9 @@ pub fn html(r: &RunReport, charts: &[Chart]) -> String {
             );
         }
         h += "</table>\n";
+        if let Some(line) = activities_left_out(v.scaling_activities.len()) {
+            h += &format!("<p>{line}</p>\n");
+        }
     }
     h += &super::bill::html(r);
     h += &super::commitment::html(r);

@@ -235,9 +235,11 @@ impl KpaConfig {
         if self.scale_to_zero_grace_period == SimDuration::ZERO {
             return Err("scale-to-zero-grace-period = 0s, must be positive".into());
         }
-        if !whole(self.scale_down_delay) {
+        if !whole(self.scale_down_delay) || self.scale_down_delay > SimDuration::from_secs(3600) {
             let d = self.scale_down_delay.human();
-            return Err(format!("scale-down-delay = {d}, must be whole seconds"));
+            return Err(format!(
+                "scale-down-delay = {d}, must be whole seconds in [0s, 1h]"
+            ));
         }
         let tbc = self.target_burst_capacity;
         if !(tbc >= 0.0 || tbc == -1.0) {

@@ -103,7 +103,9 @@ use crate::scenario::validate::Result;
 use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::usage::{ContainerUsage, Meter};
 
+use super::containers::served;
 use super::containers::{self, StartupPreset};
+use super::extras::Extras;
 use super::{Bills, Configured, Product, ProductFields, RunCtx};
 
 /// The name scenario files and reports give it: `platform = "azure_functions"`.
@@ -323,6 +325,8 @@ pub struct AzureFunctionsSpec {
     pub prices: AzureFunctionsPrices,
     /// Whether the monthly free grant applies (never with always-ready instances).
     pub free_tier: bool,
+    /// The lines people forget: data transfer out (`data_transfer_out`).
+    pub extras: Extras,
 }
 
 impl ProductFields for AzureFunctionsFields {
@@ -468,6 +472,7 @@ fn validate(v: &VariantCx<'_>, raw: &AzureFunctionsFields) -> Result<AzureFuncti
                 always_ready: None,
             },
             free_tier,
+            extras: Extras::read(v, false)?,
         });
     }
     refuse_other_plan(v, raw, plan, &CONSUMPTION_ONLY, &FLEX_ONLY)?;
@@ -575,6 +580,7 @@ fn validate(v: &VariantCx<'_>, raw: &AzureFunctionsFields) -> Result<AzureFuncti
             always_ready: always_ready_prices,
         },
         free_tier,
+        extras: Extras::read(v, false)?,
     })
 }
 
@@ -744,6 +750,7 @@ impl AzureFunctionsSpec {
                 );
             }
         }
+        priced.extend(self.extras.lines(served(usage), &period));
         Invoice::new(period, priced)
     }
 

@@ -9,7 +9,8 @@
 //! - `concurrency`: requests one instance serves at once, default 80, at most 1,000
 //!   (docs.cloud.google.com/run/docs/about-concurrency); `cpu` 0.08–8 vCPUs, whole values 1, 2,
 //!   4, 6 or 8 at and above one; below one vCPU needs `concurrency = 1` and request-based
-//!   billing; memory 128 MiB–32 GiB, at least 2 GiB for 4 vCPUs and 4 GiB for 6 or 8
+//!   billing; memory 128 MiB–32 GiB, at least 2 GiB for 4 vCPUs and 4 GiB for 6 or 8, at most
+//!   512 MiB below 0.5 vCPU, 1 GiB below 1 vCPU and 4 GiB per vCPU from 1
 //!   (…/configuring/services/cpu, …/memory-limits; the RunConfig API reference).
 //! - Autoscaling (…/about-instance-autoscaling, …/configuring/scaling-controls): metrics-based
 //!   scaling on the larger of a concurrency driver and a CPU driver, each averaged over one
@@ -45,7 +46,9 @@ use crate::scenario::validate::{Result, join, key};
 use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::usage::{ContainerUsage, Meter};
 
+use super::containers::served;
 use super::containers::{self, StartupPreset};
+use super::extras::Extras;
 use super::{Bills, Configured, Product, ProductFields, RunCtx};
 
 /// The name scenario files and reports give it: `platform = "cloud_run"`.
@@ -180,6 +183,8 @@ pub struct CloudRunSpec {
     pub prices: CloudRunPrices,
     /// Whether the monthly free tier applies.
     pub free_tier: bool,
+    /// The lines people forget: data transfer out (`data_transfer_out`).
+    pub extras: Extras,
 }
 
 impl ProductFields for CloudRunFields {
@@ -233,6 +238,26 @@ fn validate(v: &VariantCx<'_>, raw: &CloudRunFields) -> Result<CloudRunSpec> {
             "memory_mb",
             format!("{memory_mb} MiB is too little for {cpu} vCPUs"),
             format!("{cpu} vCPUs need at least {least} MiB (Cloud Run CPU limits)"),
+        ));
+    }
+    // The most memory each CPU limit may have (docs.cloud.google.com/run/docs/configuring/
+    // services/cpu, "CPU and memory limits", read 2026-11-30): below 0.5 vCPU 512 MiB, below
+    // 1 vCPU 1 GiB, then 4 GiB per vCPU up to 32 GiB at 8.
+    let most = if cpu < 0.5 {
+        512
+    } else if cpu < 1.0 {
+        1_024
+    } else {
+        (cpu * 4_096.0) as u32
+    };
+    if memory_mb > most {
+        return Err(v.error(
+            "memory_mb",
+            format!("{memory_mb} MiB is too much for {cpu} vCPU"),
+            format!(
+                "{cpu} vCPU takes at most {most} MiB (below 0.5 vCPU 512 MiB, below 1 vCPU 1 GiB, \
+                 else 4 GiB per vCPU): raise cpu or lower memory_mb"
+            ),
         ));
     }
     let profile_mb = v.traffic().profile.memory_mb;
@@ -367,6 +392,7 @@ fn validate(v: &VariantCx<'_>, raw: &CloudRunFields) -> Result<CloudRunSpec> {
         billing,
         prices,
         free_tier: raw.free_tier.unwrap_or(false),
+        extras: Extras::read(v, false)?,
     })
 }
 
@@ -480,6 +506,7 @@ impl CloudRunSpec {
                 month,
             ));
         }
+        priced.extend(self.extras.lines(served(usage), &period));
         Invoice::new(period, priced)
     }
 

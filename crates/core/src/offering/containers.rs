@@ -13,7 +13,17 @@ use crate::scenario::raw::RawDist;
 use crate::scenario::validate::{Result, dist, join, key};
 use crate::usage::ContainerUsage;
 
+use super::extras::Served;
 use super::{Bills, RunCtx, variant_report};
+
+/// What a service served, for the lines people forget ([`Extras::lines`](super::extras::Extras::lines)): its completed
+/// requests sent their responses and wrote their logs.
+pub fn served(usage: &ContainerUsage) -> Served {
+    Served {
+        responses: usage.completed,
+        logged: usage.completed,
+    }
+}
 
 /// A runtime's startup preset: (name, median s, p99 s) of a lognormal startup time.
 pub type StartupPreset = (&'static str, f64, f64);
@@ -96,6 +106,21 @@ pub fn run_service<B: Bills<Usage = ContainerUsage>>(
         horizon,
         scenario.interval,
     );
+    // A trace's per-function memory is what its executions were observed to use.
+    if service.per_execution.is_some() {
+        let profile_mb = scenario.traffic.profile.memory_mb;
+        model.function_memory(
+            scenario
+                .traffic
+                .functions()
+                .iter()
+                .map(|f| {
+                    f.memory_mb
+                        .map_or(profile_mb, |mb| mb.ceil().max(1.0) as u32)
+                })
+                .collect(),
+        );
+    }
     if let Some(log) = log {
         model.log_requests_to(log);
     }

@@ -34,6 +34,8 @@ use crate::scenario::validate::{Result, join, key};
 use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
 use crate::usage::{ContainerUsage, Meter};
 
+use super::containers::served;
+use super::extras::Extras;
 use super::{Bills, Configured, Product, ProductFields, RunCtx};
 
 /// The name scenario files and reports give it: `platform = "knative"`.
@@ -129,6 +131,8 @@ pub struct KnativeSpec {
     pub cpu: f64,
     /// Memory per pod, MiB.
     pub memory_mb: u32,
+    /// The lines people forget: data transfer out, logs (AWS), a NAT gateway.
+    pub extras: Extras,
 }
 
 impl ProductFields for KnativeFields {
@@ -334,6 +338,7 @@ fn validate(v: &VariantCx<'_>, raw: &KnativeFields) -> Result<KnativeSpec> {
         hourly,
         cpu,
         memory_mb,
+        extras: Extras::read(v, false)?,
     })
 }
 
@@ -372,7 +377,7 @@ impl KnativeSpec {
 
     /// The invoice over `period`: the nodes, every hour of it (they run whether pods do or
     /// not).
-    pub fn invoice(&self, period: Period) -> Invoice {
+    pub fn invoice(&self, usage: &ContainerUsage, period: Period) -> Invoice {
         let hours = f64::from(self.nodes) * period.seconds / 3_600.0;
         let line = schemes::by_price(
             Metered {
@@ -388,15 +393,17 @@ impl KnativeSpec {
             false,
             period.month_fraction(),
         );
-        Invoice::new(period, vec![line])
+        let mut priced = vec![line];
+        priced.extend(self.extras.lines(served(usage), &period));
+        Invoice::new(period, priced)
     }
 }
 
 impl Bills for KnativeSpec {
     type Usage = ContainerUsage;
 
-    fn invoice(&self, _usage: &ContainerUsage, period: Period) -> Invoice {
-        KnativeSpec::invoice(self, period)
+    fn invoice(&self, usage: &ContainerUsage, period: Period) -> Invoice {
+        KnativeSpec::invoice(self, usage, period)
     }
 
     /// The nodes' cost of the interval (the same in every interval of equal length).

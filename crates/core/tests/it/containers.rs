@@ -274,3 +274,181 @@ runtime = "go"
     );
     close(v.cost.total_usd, 0.0816 / 6.0);
 }
+
+/// A request that starts within the time its instance's last active period was already billed
+/// for (rounded up to 100 ms) continues that period: no instant is billed twice. One minimum
+/// instance (1 vCPU, 0.5 GiB), 30 ms requests (all I/O) at 0, 0.05 and 0.30 s; horizon 10 s:
+/// - 0 → 0.03 s, billed 0.1 s (to 0.1 s);
+/// - 0.05 s falls inside that 0.1 s: the period runs on from 0 to 0.08 s — 0.1 s billed once,
+///   not 0.1 + 0.1;
+/// - 0.30 → 0.33 s: a new period, 0.1 s.
+///
+/// Active 0.2 s: CPU 0.2 × $0.000024 = $0.0000048, memory 0.1 GiB-s × $0.0000025 =
+/// $0.00000025. Idle: 10 − (0.08 + 0.03) = 9.89 s: CPU 9.89 × $0.0000025 = $0.000024725,
+/// memory 4.945 × $0.0000025 = $0.0000123625. Requests 3 × $0.0000004 = $0.0000012.
+/// Total $0.0000433375.
+#[test]
+fn an_instant_is_billed_once_even_when_rounding_overlaps_the_next_request() {
+    let v = run_one(
+        r#"
+name = "rounding-overlap"
+seed = 1
+horizon = "10s"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 0.05, 0.3] }
+[traffic.request]
+duration = { dist = "constant", ms = 30 }
+cpu_fraction = 0.0
+[[variant]]
+name = "run"
+platform = "cloud_run"
+cold_start = { dist = "constant", ms = 500 }
+min_instances = 1
+max_instances = 1
+"#,
+    );
+    let active = v
+        .cost
+        .lines
+        .iter()
+        .find(|l| l.item.starts_with("Cloud Run CPU, active"))
+        .expect("an active CPU line");
+    close(active.quantity, 0.2);
+    close(v.cost.total_usd, 0.000_043_337_5);
+}
+
+/// Data transfer out on Cloud Run, in europe-west1 (Google's free egress is from North America
+/// only), over a whole 730-hour month (so the bands are not prorated): three completed
+/// requests, each answering 1 GiB (2³⁰ bytes), are 3 GiB, all in the first band (1,024 GiB) at
+/// $0.12 per GiB = $0.36; the other bands' lines carry 0.
+#[test]
+fn cloud_run_bills_data_transfer_out_when_asked() {
+    let v = run_one(
+        r#"
+name = "egress"
+seed = 1
+horizon = "730h"
+[traffic]
+arrivals = { process = "list", at_s = [0.0, 1.0, 2.0] }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+cpu_fraction = 0.0
+response_bytes = 1073741824
+[[variant]]
+name = "run"
+platform = "cloud_run"
+region = "europe-west1"
+cold_start = { dist = "constant", ms = 500 }
+min_instances = 1
+max_instances = 1
+data_transfer_out = true
+"#,
+    );
+    let egress: Vec<_> = v
+        .cost
+        .lines
+        .iter()
+        .filter(|l| l.item.to_lowercase().contains("transfer"))
+        .collect();
+    assert!(egress[0].item.contains("first"), "{:#?}", v.cost.lines);
+    close(egress[0].quantity, 3.0);
+    close(egress[0].cost_usd, 0.36);
+    close(egress.iter().map(|l| l.cost_usd).sum(), 0.36);
+}
+
+/// A cold start is a request that waited for its instance to start, not one that waited for a
+/// busy slot. Eight 1 s requests (all I/O) at 0 s, one instance at most (concurrency 1),
+/// startup 1 s (so requests may wait max(3.5 × 1 s, 10 s) = 10 s): the instance starts at 0 and
+/// serves at 1 s; the first request starts then — cold; the other seven wait their turn on an
+/// instance already up (starting at 2, 3, …, 8 s) — warm. The last ends at 9 s: latency
+/// 9,000 ms.
+#[test]
+fn only_requests_that_wait_for_a_start_are_cold() {
+    let v = run_one(
+        r#"
+name = "cold-def"
+seed = 1
+horizon = "1m"
+[traffic]
+arrivals = { process = "list", at_s = [0, 0, 0, 0, 0, 0, 0, 0] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "run"
+platform = "cloud_run"
+cpu = 0.5
+memory_mb = 512
+concurrency = 1
+max_instances = 1
+cold_start = { dist = "constant", ms = 1000 }
+"#,
+    );
+    assert_eq!(v.requests.completed, 8);
+    assert_eq!(v.requests.cold_starts, 1);
+    assert_eq!(v.latency_ms.max_ms, 9_000.0);
+}
+
+/// Azure's scale controller allocates HTTP instances "at most once per second"
+/// (event-driven-scaling.md): 2,000 requests of 10 s at 0 s on Consumption (100 per instance)
+/// want 20 instances at once, but they come one a second, whoever asks — the start on arrival
+/// at 0 s, then the scaler's evaluations at 1, 2, … s. Each scaling activity adds one.
+#[test]
+fn azure_adds_at_most_one_instance_a_second() {
+    let v = run_one(
+        r#"
+name = "azure-rate"
+seed = 1
+horizon = "1m"
+[traffic]
+arrivals = { process = "steps", steps = [{ at = "0s", rate_per_s = 2000 }, { at = "1s", rate_per_s = 0 }] }
+[traffic.request]
+duration = { dist = "constant", ms = 10000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "fn"
+platform = "azure_functions"
+plan = "consumption"
+cold_start = { dist = "constant", ms = 500 }
+"#,
+    );
+    let ups: Vec<_> = v
+        .scaling_activities
+        .iter()
+        .filter(|a| a.to > a.from)
+        .collect();
+    assert!(ups.len() >= 10, "{:#?}", v.scaling_activities);
+    for w in ups.windows(2) {
+        assert_eq!(w[1].to - w[1].from, 1, "{:#?}", w[1]);
+        assert!(w[1].at_s - w[0].at_s >= 1.0 - 1e-9, "{:#?}", w);
+    }
+}
+
+/// Azure Consumption meters an execution still running at the horizon up to it, as Flex and
+/// Cloud Run meter their active time: one request at 0 s of 600 s, 200 MB observed, startup
+/// 1 s, horizon 60 s: it runs 1 → 60 s = 59 s at 256 MB (200 rounded up to 128 MB steps):
+/// 59,000 ms × 256 MB = 15,104,000 MB·ms = 14.75 GB-s × $0.000016 = $0.000236, plus one
+/// execution at $0.0000002: $0.0002362.
+#[test]
+fn an_execution_running_at_the_horizon_is_billed_to_it() {
+    let v = run_one(
+        r#"
+name = "inflight"
+seed = 1
+horizon = "1m"
+[traffic]
+arrivals = { process = "list", at_s = [0] }
+[traffic.request]
+duration = { dist = "constant", ms = 600000 }
+cpu_fraction = 0.0
+memory_mb = 200
+[[variant]]
+name = "fn"
+platform = "azure_functions"
+plan = "consumption"
+cold_start = { dist = "constant", ms = 1000 }
+"#,
+    );
+    assert_eq!(v.requests.in_flight_at_end, 1);
+    close(v.cost.total_usd, 0.000_236_2);
+}

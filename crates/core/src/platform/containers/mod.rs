@@ -136,7 +136,7 @@ pub struct ContainerModel<'a> {
     runs: Vec<InstanceRun>,
     requests: u64,
     last_tick: SimTime,
-    last_on_demand: Option<SimTime>,
+    last_scale_out: Option<SimTime>,
     activities: Vec<ScalingActivity>,
     interval_start: SimTime,
 }
@@ -178,10 +178,16 @@ impl<'a> ContainerModel<'a> {
             runs: Vec::new(),
             requests: 0,
             last_tick: SimTime::ZERO,
-            last_on_demand: None,
+            last_scale_out: None,
             activities: Vec::new(),
             interval_start: SimTime::ZERO,
         }
+    }
+
+    /// The memory each named function's executions use, MB, by function index: what a
+    /// product that meters executions one by one bills as observed.
+    pub fn function_memory(&mut self, per_function: Vec<u32>) {
+        self.pool.function_memory(per_function);
     }
 
     /// Hand every request's record to `sink`.
@@ -217,10 +223,17 @@ impl<'a> ContainerModel<'a> {
         sched.schedule_in(startup, ContainerEvent::Ready { instance: i });
     }
 
-    /// One fewer instance: kept warm on standby, or retired (a starting one first, else the
-    /// least busy, which finishes its requests).
+    /// One fewer instance: kept warm on standby (the least busy in service, which finishes its
+    /// requests first; none while requests wait or instances start), or retired (a starting
+    /// one first, else the least busy, which finishes its requests).
     fn remove_one(&mut self, now: SimTime) -> bool {
         if self.cfg.idle_keep.is_some() {
+            // Never while requests wait or instances start: the serving one would be put away
+            // while the starting one is not ready, and requests would wait with nothing to run
+            // on. The next evaluation decides again.
+            if self.pool.queue_len() > 0 || self.pool.count_in_state(State::Booting) > 0 {
+                return false;
+            }
             return self.pool.stand_by(now).is_some();
         }
         match self.pool.retire_one(now) {
@@ -236,8 +249,17 @@ impl<'a> ContainerModel<'a> {
     /// Bring the instances serving or starting to `wanted` (clamped to [min, max]).
     fn scale_to(&mut self, wanted: u32, reason: String, sched: &mut Scheduler<ContainerEvent>) {
         let now = sched.now();
-        let new = wanted.clamp(self.cfg.min.min(self.cfg.max), self.cfg.max);
+        let mut new = wanted.clamp(self.cfg.min.min(self.cfg.max), self.cfg.max);
         let serving = self.serving();
+        // A service that adds instances at most one per `min_gap` (Azure's scale controller,
+        // HTTP triggers: "at most once per second") gets one more at a time, whoever asks.
+        if let OnDemand::Waiting { min_gap } = self.cfg.on_demand
+            && new > serving
+            && min_gap > SimDuration::ZERO
+        {
+            let gap_ok = self.last_scale_out.is_none_or(|t| t + min_gap <= now);
+            new = if gap_ok { serving + 1 } else { serving };
+        }
         if new == serving {
             self.desired = new;
             return;
@@ -255,6 +277,9 @@ impl<'a> ContainerModel<'a> {
                 }
                 to -= 1;
             }
+        }
+        if to > serving {
+            self.last_scale_out = Some(now);
         }
         if to != serving {
             self.activities.push(ScalingActivity {
@@ -289,9 +314,8 @@ impl<'a> ContainerModel<'a> {
                 let booting = u64::from(self.pool.count_in_state(State::Booting));
                 let coming = booting * u64::from(self.cfg.pool.slots);
                 let serving = self.serving();
-                let gap_ok = self.last_on_demand.is_none_or(|t| t + min_gap <= now);
+                let gap_ok = self.last_scale_out.is_none_or(|t| t + min_gap <= now);
                 if waiting > coming && serving < self.cfg.max && gap_ok {
-                    self.last_on_demand = Some(now);
                     self.scale_to(
                         serving + 1,
                         "on demand: a request found no free instance".into(),
@@ -394,6 +418,7 @@ impl<'a> ContainerModel<'a> {
                 min_idle_us: pool.active.pinned_idle_us,
                 requests: self.requests,
                 started: pool.started,
+                completed: books.counters.completed,
                 executions: pool.invocations,
             },
             timeseries: books.timeseries,

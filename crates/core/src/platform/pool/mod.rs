@@ -74,8 +74,8 @@ pub struct PoolConfig {
     /// Most requests the queue holds; one arriving when it is full is dropped at once.
     pub queue_cap: usize,
     /// Serverless-container accounting, `None` for a fleet. When set: a request that waited
-    /// for its replica to start (the replica entered service after the request arrived) is a
-    /// cold start; each replica's active periods — from launch while it boots (when
+    /// for its replica to start (it starts the instant the replica enters service, having
+    /// arrived before) is a cold start; each replica's active periods — from launch while it boots (when
     /// [`PoolConfig::startup_active`]), and while at least one request is in flight on it —
     /// are metered by this [`Meter`] one period at a time (Cloud Run's request-based billing:
     /// "billed only while at least one request is in flight", rounded up to 100 ms; startup
@@ -172,6 +172,9 @@ pub struct Pool<'a> {
     replicas: Vec<Replica>,
     /// Indices of in-service replicas, for dispatch.
     in_service: Vec<u32>,
+    /// Indices of alive (not terminated) replicas, ascending: what every scan over the
+    /// replicas walks, so that a long run's terminated replicas cost nothing.
+    alive_ids: Vec<u32>,
     /// Waiting requests with their arrival, oldest first.
     queue: VecDeque<(SimTime, Work)>,
     /// Retried requests waiting (their arrival, when they were sent again), served before
@@ -198,6 +201,9 @@ pub struct Pool<'a> {
     concurrency: Integral,
     /// Each request's run, metered as it ends ([`Pool::meter_requests`]).
     invocations: Option<(Invocations, u32)>,
+    /// Observed memory per named function, MB ([`Pool::function_memory`]; empty: the
+    /// profile's).
+    function_mb: Vec<u32>,
     books: Books<'a>,
 }
 
@@ -209,6 +215,7 @@ impl<'a> Pool<'a> {
             profile,
             replicas: Vec::new(),
             in_service: Vec::new(),
+            alive_ids: Vec::new(),
             queue: VecDeque::new(),
             retries: VecDeque::new(),
             alive: 0,
@@ -225,6 +232,7 @@ impl<'a> Pool<'a> {
             running: 0,
             concurrency: Integral::default(),
             invocations: None,
+            function_mb: Vec::new(),
             books,
         }
     }
@@ -263,7 +271,8 @@ impl<'a> Pool<'a> {
     }
 
     /// Close replica `i`'s active period at `now`, if one is open: its time is billed by the
-    /// meter.
+    /// meter, rounded up (100 ms; Flex: 1 s at least), and the period is remembered until the
+    /// end of what was billed ([`Replica::billed_until`]).
     #[inline]
     fn close_active(&mut self, i: usize, now: SimTime) {
         let Some(meter) = self.cfg.active_meter else {
@@ -272,22 +281,57 @@ impl<'a> Pool<'a> {
         let r = &mut self.replicas[i];
         if let Some(since) = r.active_since.take() {
             let run_us = now.saturating_since(since).as_micros();
+            let billed = meter.billed_us(run_us);
             r.active_us += run_us;
-            self.active_billed_us[usize::from(r.pinned)] += meter.billed_us(run_us);
+            r.last_period = Some((since, run_us, billed));
+            self.active_billed_us[usize::from(r.pinned)] += billed;
+        }
+    }
+
+    /// Replica `i` becomes active at `now`: a new period, or — when `now` falls within the time
+    /// its last period was already billed for (its rounding up) — that period again, so that
+    /// no instant is billed twice: the period is taken back and will be billed once, whole, when
+    /// it closes. An instance's billed active time never exceeds its life by more than one
+    /// rounding.
+    #[inline]
+    fn open_active(&mut self, i: usize, now: SimTime) {
+        let r = &mut self.replicas[i];
+        if r.active_since.is_some() {
+            return;
+        }
+        match r.last_period.take() {
+            Some((since, run_us, billed)) if now < since + SimDuration::from_micros(billed) => {
+                r.active_us -= run_us;
+                self.active_billed_us[usize::from(r.pinned)] -= billed;
+                r.active_since = Some(since);
+            }
+            _ => r.active_since = Some(now),
         }
     }
 
     /// Meter one request's run from `start` to `now`, when the owner asked.
     #[inline]
-    fn meter_run(&mut self, start: SimTime, now: SimTime) {
+    fn meter_run(&mut self, start: SimTime, now: SimTime, function: u32) {
         if let Some((inv, configured_mb)) = &mut self.invocations {
+            let observed = self
+                .function_mb
+                .get(function as usize)
+                .copied()
+                .unwrap_or(self.profile.memory_mb);
             inv.record(
                 start.as_micros(),
                 now.saturating_since(start).as_micros(),
                 *configured_mb,
-                self.profile.memory_mb,
+                observed,
             );
         }
+    }
+
+    /// The memory each named function's executions use, MB, by function index (a trace's
+    /// per-function memory): what [`Pool::meter_requests`] meters as observed instead of the
+    /// request profile's.
+    pub fn function_memory(&mut self, per_function: Vec<u32>) {
+        self.function_mb = per_function;
     }
 
     /// The pool's books, to record fates the owner decides and to close intervals.
@@ -343,6 +387,7 @@ impl<'a> Pool<'a> {
             r.active_since = Some(now);
         }
         self.replicas.push(r);
+        self.alive_ids.push(i);
         if state == State::InService {
             self.in_service.push(i);
         }
@@ -476,10 +521,8 @@ impl<'a> Pool<'a> {
 
     /// Bring every alive replica's CPU account up to `now`.
     pub fn advance_all(&mut self, now: SimTime) {
-        for i in 0..self.replicas.len() {
-            if self.replicas[i].state != State::Terminated {
-                self.advance_cpu(i, now);
-            }
+        for k in 0..self.alive_ids.len() {
+            self.advance_cpu(self.alive_ids[k] as usize, now);
         }
     }
 
@@ -501,11 +544,14 @@ impl<'a> Pool<'a> {
         let (solo_s, core_s) = run_time(work, self.profile, self.cfg.vcpus, self.cfg.cpu_speed);
         let metering = self.cfg.active_meter.is_some();
         let r = &mut self.replicas[i];
-        // It waited for this replica to start: the replica entered service after it arrived.
-        let cold = metering && r.in_service_since.is_some_and(|t| t > arrival);
-        if metering && r.active_since.is_none() {
-            r.active_since = Some(now);
+        // It waited for this replica to start: it starts the instant the replica enters service
+        // (one of the requests the new replica takes from the queue), having arrived before.
+        // A request that waited for a busy slot of a replica already up is not cold.
+        let cold = metering && arrival < now && r.in_service_since == Some(now);
+        if metering {
+            self.open_active(i, now);
         }
+        let r = &mut self.replicas[i];
         r.work
             .start(solo_s, core_s, self.started, (arrival, now, work, cold));
         r.in_flight += 1;
@@ -570,7 +616,7 @@ impl<'a> Pool<'a> {
             if let Some(t) = self.books.tally_mut(r.work.function) {
                 t.busy_s += busy_us as f64 / 1e6;
             }
-            self.meter_run(r.start, now);
+            self.meter_run(r.start, now, r.work.function);
             self.books
                 .completed(r.arrival, r.start, now, r.cold, r.work.function);
         }
@@ -603,6 +649,9 @@ impl<'a> Pool<'a> {
     fn terminate(&mut self, i: usize, now: SimTime) -> SimTime {
         self.advance_cpu(i, now);
         self.close_active(i, now);
+        if let Ok(k) = self.alive_ids.binary_search(&(i as u32)) {
+            self.alive_ids.remove(k);
+        }
         let r = &mut self.replicas[i];
         r.state = State::Terminated;
         r.standby_since = None;
@@ -616,8 +665,11 @@ impl<'a> Pool<'a> {
     /// Retire one replica at `now`: a booting one if any (the newest), else the in-service one
     /// with the fewest requests in flight (the newest on ties), which drains.
     pub fn retire_one(&mut self, now: SimTime) -> Retired {
-        let booting = (0..self.replicas.len())
+        let booting = self
+            .alive_ids
+            .iter()
             .rev()
+            .map(|&i| i as usize)
             .find(|&i| self.replicas[i].state == State::Booting && !self.replicas[i].pinned);
         if let Some(i) = booting {
             let launched = self.terminate(i, now);
@@ -678,12 +730,14 @@ impl<'a> Pool<'a> {
     /// time. Returns its index, `None` when there is none.
     pub fn resume<E: From<Done>>(&mut self, sched: &mut Scheduler<E>) -> Option<u32> {
         let now = sched.now();
-        let draining = (0..self.replicas.len()).rev().find(|&i| {
+        let draining = self.alive_ids.iter().rev().map(|&i| i as usize).find(|&i| {
             let r = &self.replicas[i];
             r.state == State::Draining && r.then_standby && !r.interrupted
         });
         let i = draining.or_else(|| {
-            (0..self.replicas.len())
+            self.alive_ids
+                .iter()
+                .map(|&i| i as usize)
                 .filter(|&i| self.replicas[i].state == State::Standby)
                 .max_by_key(|&i| (self.replicas[i].standby_since, i))
         })?;
@@ -703,7 +757,10 @@ impl<'a> Pool<'a> {
     /// Terminate the replicas that have been on standby for `keep` or longer at `now`; returns
     /// the launch time of each, for the owner to record its run.
     pub fn expire_standby(&mut self, now: SimTime, keep: SimDuration) -> Vec<SimTime> {
-        let due: Vec<usize> = (0..self.replicas.len())
+        let due: Vec<usize> = self
+            .alive_ids
+            .iter()
+            .map(|&i| i as usize)
             .filter(|&i| {
                 self.replicas[i]
                     .standby_since
@@ -727,7 +784,7 @@ impl<'a> Pool<'a> {
             return None;
         }
         for r in self.take_running(i, now) {
-            self.meter_run(r.start, now);
+            self.meter_run(r.start, now, r.work.function);
             self.books
                 .timed_out(r.arrival, Some(r.start), now, r.cold, r.work.function);
         }
@@ -794,7 +851,7 @@ impl<'a> Pool<'a> {
         taken.sort_by_key(|r| (r.arrival, r.start));
         for r in taken {
             if !retry {
-                self.meter_run(r.start, now);
+                self.meter_run(r.start, now, r.work.function);
                 self.books
                     .timed_out(r.arrival, Some(r.start), now, r.cold, r.work.function);
                 continue;
@@ -813,15 +870,18 @@ impl<'a> Pool<'a> {
 
     /// Requests running on alive replicas.
     pub fn requests_in_flight(&self) -> u64 {
-        self.replicas
+        self.alive_ids
             .iter()
-            .filter(|r| r.state != State::Terminated)
-            .map(|r| u64::from(r.in_flight))
+            .map(|&i| u64::from(self.replicas[i as usize].in_flight))
             .sum()
     }
 
+    /// Alive replicas in `state` (O(alive)).
     fn count_in(&self, state: State) -> u32 {
-        self.replicas.iter().filter(|r| r.state == state).count() as u32
+        self.alive_ids
+            .iter()
+            .filter(|&&i| self.replicas[i as usize].state == state)
+            .count() as u32
     }
 
     /// CPU of the metric period that ends at `now` and began at `period_start`, from in-service
@@ -829,10 +889,8 @@ impl<'a> Pool<'a> {
     /// replica's period account; call [`Pool::advance_all`] first.
     pub fn period_cpu(&mut self, now: SimTime, period_start: SimTime) -> (f64, f64) {
         let (mut used, mut available) = (0.0, 0.0);
-        for r in &mut self.replicas {
-            if r.state == State::Terminated {
-                continue;
-            }
+        for &i in &self.alive_ids {
+            let r = &mut self.replicas[i as usize];
             if let (State::InService, Some(since)) = (r.state, r.in_service_since)
                 && r.is_warm(now)
             {
@@ -873,10 +931,9 @@ impl<'a> Pool<'a> {
 
     /// The launch time of each replica still alive, by index.
     pub fn alive_launches(&self) -> impl Iterator<Item = SimTime> + '_ {
-        self.replicas
+        self.alive_ids
             .iter()
-            .filter(|r| r.state != State::Terminated)
-            .map(|r| r.launched)
+            .map(|&i| self.replicas[i as usize].launched)
     }
 
     /// Close the pool at the horizon (close the last reporting interval first): requests still
@@ -887,6 +944,16 @@ impl<'a> Pool<'a> {
     ///
     /// When the books do not balance ([`Books::close`]): a bug.
     pub fn close(mut self, horizon: SimTime) -> PoolClosed {
+        let running_starts: Vec<(SimTime, u32)> = self
+            .replicas
+            .iter()
+            .flat_map(|r| r.work.running())
+            .map(|r| (r.start, r.work.function))
+            .collect();
+        // Executions still running at the horizon are metered up to it, as the others' time is.
+        for (start, function) in running_starts {
+            self.meter_run(start, horizon, function);
+        }
         for r in self.replicas.iter().flat_map(|r| r.work.running()) {
             self.busy_us += horizon.saturating_since(r.start).as_micros();
             if let Some(t) = self.books.tally_mut(r.work.function) {

@@ -56,6 +56,9 @@ pub struct Replica {
     pub active_since: Option<SimTime>,
     /// Its closed active periods, µs, as they ran (unrounded).
     pub active_us: u64,
+    /// Its last closed active period: (start, length µs, billed µs), while the replica may
+    /// still become active within the billed time (which then continues that period).
+    pub last_period: Option<(SimTime, u64, u64)>,
     /// When it went on standby, while it is ([`State::Standby`]).
     pub standby_since: Option<SimTime>,
     /// It drains to standby rather than to termination.
@@ -81,6 +84,7 @@ impl Replica {
             pinned: false,
             active_since: None,
             active_us: 0,
+            last_period: None,
             standby_since: None,
             then_standby: false,
         }
