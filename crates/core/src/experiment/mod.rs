@@ -54,11 +54,15 @@ impl Work {
             // A trace not checked yet: its rows are not known (it does not run either).
             (crate::traffic::Arrivals::Replay { .. }, None) => 0.0,
         };
-        let periods = horizon_s / 60.0 + horizon_s / s.interval.as_secs_f64().max(1.0);
+        let reports = horizon_s / s.interval.as_secs_f64().max(1.0);
         let instance_periods = s
             .variants
             .iter()
-            .map(|v| f64::from(v.platform.config().max_instances()) * periods)
+            .map(|v| {
+                let c = v.platform.config();
+                let scans = horizon_s / c.scan_period().as_secs_f64().max(1e-3);
+                f64::from(c.max_instances()) * (scans + reports)
+            })
             .sum();
         Work {
             requests: arrivals.max(0.0) * s.variants.len() as f64,

@@ -616,6 +616,10 @@ impl Configured for AzureFunctionsSpec {
     fn max_instances(&self) -> u32 {
         self.service.max
     }
+
+    fn scan_period(&self) -> SimDuration {
+        self.service.scaler.period()
+    }
 }
 
 impl AzureFunctionsSpec {

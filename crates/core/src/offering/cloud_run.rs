@@ -408,6 +408,10 @@ impl Configured for CloudRunSpec {
     fn max_instances(&self) -> u32 {
         self.service.max
     }
+
+    fn scan_period(&self) -> SimDuration {
+        self.service.scaler.period()
+    }
 }
 
 impl CloudRunSpec {

@@ -354,6 +354,10 @@ impl Configured for KnativeSpec {
     fn max_instances(&self) -> u32 {
         self.service.max
     }
+
+    fn scan_period(&self) -> SimDuration {
+        self.service.scaler.period()
+    }
 }
 
 impl KnativeSpec {

@@ -98,6 +98,12 @@ pub trait Configured: AsConfig + Debug + Send + Sync + 'static {
     ) -> Option<String> {
         None
     }
+    /// How often its model walks its instances (a scaler's evaluation): what an estimate of a
+    /// run's work counts with [`Configured::max_instances`]. A fleet's metric period, one
+    /// minute, unless the product says otherwise.
+    fn scan_period(&self) -> crate::engine::SimDuration {
+        crate::engine::SimDuration::from_secs(60)
+    }
     /// The most instances it may run at once (0 for a product without instances): what an
     /// estimate of a run's work counts.
     fn max_instances(&self) -> u32 {

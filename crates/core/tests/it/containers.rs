@@ -452,3 +452,29 @@ cold_start = { dist = "constant", ms = 1000 }
     assert_eq!(v.requests.in_flight_at_end, 1);
     close(v.cost.total_usd, 0.000_236_2);
 }
+
+/// A run's work estimate counts a container service's instances at each of its scaler's
+/// evaluations, not once a minute: Cloud Run with at most 1,000 instances over a day walks them
+/// every 5 s (17,280 times) and at each of the 1,440 one-minute reporting intervals:
+/// 1,000 × (17,280 + 1,440) = 18,720,000 instance-periods.
+#[test]
+fn the_work_estimate_counts_a_scalers_evaluations() {
+    let s = scenario(
+        r#"
+name = "estimate"
+seed = 1
+horizon = "1d"
+[traffic]
+arrivals = { process = "poisson", rate_per_s = 1 }
+[traffic.request]
+duration = { dist = "constant", ms = 100 }
+[[variant]]
+name = "run"
+platform = "cloud_run"
+runtime = "go"
+max_instances = 1000
+"#,
+    );
+    let w = scalesim_core::experiment::Work::of(&s);
+    close(w.instance_periods, 18_720_000.0);
+}
