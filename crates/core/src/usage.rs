@@ -344,7 +344,8 @@ pub struct ContainerUsage {
     pub min_active_us: u64,
     /// Time the minimum instances were alive, µs.
     pub min_alive_us: u64,
-    /// Time the minimum instances were alive and idle, µs (unrounded).
+    /// Time the minimum instances were alive and not in a billed active period, µs (their life
+    /// less their rounded active time: no instant is billed twice).
     pub min_idle_us: u64,
     /// Requests that reached the service (what a per-request fee counts).
     pub requests: u64,

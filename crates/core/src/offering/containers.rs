@@ -16,6 +16,24 @@ use crate::usage::ContainerUsage;
 use super::extras::Served;
 use super::{Bills, RunCtx, variant_report};
 
+/// A warning when a service ran out of room: it reached its most instances (`max`, the
+/// product's `max_instances`, `max_scale` or the nodes' room, `maximum_instance_count`) and
+/// requests waited for a slot or failed — the answer then depends on that cap, not on the
+/// platform, and the planner should know before comparing.
+pub fn capacity_warning(variant: &str, report: &VariantReport, max: u32) -> Option<String> {
+    let c = &report.requests;
+    let failed = c.timed_out + c.throttled;
+    let reached = report.capacity.peak_instances >= u64::from(max) && max > 0;
+    (reached && (failed > 0 || report.queueing.mean_wait_ms >= 1.0)).then(|| {
+        format!(
+            "variant {variant} reached its most instances ({max}) and requests waited \
+             ({:.1} ms on average) or failed ({failed}): raise the maximum (or the nodes) or \
+             lower the work per instance before reading its latency as the platform's",
+            report.queueing.mean_wait_ms
+        )
+    })
+}
+
 /// What a service served, for the lines people forget ([`Extras::lines`](super::extras::Extras::lines)): its completed
 /// requests sent their responses and wrote their logs.
 pub fn served(usage: &ContainerUsage) -> Served {

@@ -358,6 +358,10 @@ impl Configured for KnativeSpec {
     fn scan_period(&self) -> SimDuration {
         self.service.scaler.period()
     }
+
+    fn warning(&self, variant: &str, report: &VariantReport, _: SimDuration) -> Option<String> {
+        super::containers::capacity_warning(variant, report, self.service.max)
+    }
 }
 
 impl KnativeSpec {

@@ -60,12 +60,12 @@ billing = "instance"
 /// - CPU 3.7 vCPU-s × $0.000024 = $0.0000888;
 /// - memory 3.7 × 0.5 = 1.85 GiB-s × $0.0000025 = $0.000004625.
 ///
-/// The minimum instance is idle the rest of its 60 s, unrounded: 60 − (1.55 + 1.0 + 1.02) =
-/// 56.43 s at the idle rates: CPU 56.43 × $0.0000025 = $0.000141075, memory 56.43 × 0.5 =
-/// 28.215 GiB-s × $0.0000025 = $0.0000705375. Requests 5 × $0.0000004 = $0.000002.
+/// The minimum instance is idle the rest of its 60 s — its life less the billed active time
+/// (no instant is billed both ways): 60 − 3.7 = 56.3 s at the idle rates: CPU 56.3 ×
+/// $0.0000025 = $0.00014075, memory 56.3 × 0.5 = 28.15 GiB-s × $0.0000025 = $0.000070375.
+/// Requests 5 × $0.0000004 = $0.000002.
 ///
-/// Total $0.0000888 + $0.000004625 + $0.000141075 + $0.0000705375 + $0.000002 =
-/// $0.0003070375.
+/// Total $0.0000888 + $0.000004625 + $0.00014075 + $0.000070375 + $0.000002 = $0.00030655.
 #[test]
 fn request_based_bills_shared_active_time_in_100_ms_steps() {
     let r = run(&scenario(SHARED_TIME));
@@ -82,11 +82,11 @@ fn request_based_bills_shared_active_time_in_100_ms_steps() {
     close(line("Cloud Run CPU, active").quantity, 3.7);
     close(line("Cloud Run CPU, active").cost_usd, 0.000_088_8);
     close(line("Cloud Run memory, active").cost_usd, 0.000_004_625);
-    close(line("Cloud Run CPU, idle").quantity, 56.43);
-    close(line("Cloud Run CPU, idle").cost_usd, 0.000_141_075);
-    close(line("Cloud Run memory, idle").cost_usd, 0.000_070_537_5);
+    close(line("Cloud Run CPU, idle").quantity, 56.3);
+    close(line("Cloud Run CPU, idle").cost_usd, 0.000_140_75);
+    close(line("Cloud Run memory, idle").cost_usd, 0.000_070_375);
     close(line("Cloud Run requests").cost_usd, 0.000_002);
-    close(v.cost.total_usd, 0.000_307_037_5);
+    close(v.cost.total_usd, 0.000_306_55);
 }
 
 /// From zero, startup 500 ms. The request at 0 s starts an instance at once (on arrival, not
@@ -284,9 +284,9 @@ runtime = "go"
 /// - 0.30 → 0.33 s: a new period, 0.1 s.
 ///
 /// Active 0.2 s: CPU 0.2 × $0.000024 = $0.0000048, memory 0.1 GiB-s × $0.0000025 =
-/// $0.00000025. Idle: 10 − (0.08 + 0.03) = 9.89 s: CPU 9.89 × $0.0000025 = $0.000024725,
-/// memory 4.945 × $0.0000025 = $0.0000123625. Requests 3 × $0.0000004 = $0.0000012.
-/// Total $0.0000433375.
+/// $0.00000025. Idle: the rest of the 10 s, 10 − 0.2 = 9.8 s: CPU 9.8 × $0.0000025 =
+/// $0.0000245, memory 4.9 × $0.0000025 = $0.00001225. Requests 3 × $0.0000004 = $0.0000012.
+/// Total $0.000043.
 #[test]
 fn an_instant_is_billed_once_even_when_rounding_overlaps_the_next_request() {
     let v = run_one(
@@ -314,7 +314,7 @@ max_instances = 1
         .find(|l| l.item.starts_with("Cloud Run CPU, active"))
         .expect("an active CPU line");
     close(active.quantity, 0.2);
-    close(v.cost.total_usd, 0.000_043_337_5);
+    close(v.cost.total_usd, 0.000_043);
 }
 
 /// Data transfer out on Cloud Run, in europe-west1 (Google's free egress is from North America
@@ -387,6 +387,39 @@ cold_start = { dist = "constant", ms = 1000 }
     assert_eq!(v.requests.completed, 8);
     assert_eq!(v.requests.cold_starts, 1);
     assert_eq!(v.latency_ms.max_ms, 9_000.0);
+}
+
+/// A service that reached its most instances while requests waited is said to have: the same
+/// eight requests on one instance at most wait 1 + 2 + … + 7 s after the first's startup.
+#[test]
+fn a_service_at_its_maximum_with_requests_waiting_is_warned_of() {
+    let r = run(&scenario(
+        r#"
+name = "cold-def"
+seed = 1
+horizon = "1m"
+[traffic]
+arrivals = { process = "list", at_s = [0, 0, 0, 0, 0, 0, 0, 0] }
+[traffic.request]
+duration = { dist = "constant", ms = 1000 }
+cpu_fraction = 0.0
+[[variant]]
+name = "run"
+platform = "cloud_run"
+cpu = 0.5
+memory_mb = 512
+concurrency = 1
+max_instances = 1
+cold_start = { dist = "constant", ms = 1000 }
+"#,
+    ));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("variant run reached its most instances (1)")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 /// Azure's scale controller allocates HTTP instances "at most once per second"

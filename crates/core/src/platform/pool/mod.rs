@@ -96,7 +96,8 @@ pub struct ActiveTime {
     pub billed_us: [u64; 2],
     /// Time the pinned replicas were alive, µs (launch to termination or the horizon).
     pub pinned_alive_us: u64,
-    /// Time the pinned replicas were alive and not active, µs (unrounded).
+    /// Time the pinned replicas were alive and not in a billed active period, µs: their life
+    /// less their billed (rounded) active time.
     pub pinned_idle_us: u64,
 }
 
@@ -283,6 +284,7 @@ impl<'a> Pool<'a> {
             let run_us = now.saturating_since(since).as_micros();
             let billed = meter.billed_us(run_us);
             r.active_us += run_us;
+            r.billed_us += billed;
             r.last_period = Some((since, run_us, billed));
             self.active_billed_us[usize::from(r.pinned)] += billed;
         }
@@ -302,6 +304,7 @@ impl<'a> Pool<'a> {
         match r.last_period.take() {
             Some((since, run_us, billed)) if now < since + SimDuration::from_micros(billed) => {
                 r.active_us -= run_us;
+                r.billed_us -= billed;
                 self.active_billed_us[usize::from(r.pinned)] -= billed;
                 r.active_since = Some(since);
             }
@@ -975,7 +978,9 @@ impl<'a> Pool<'a> {
                 .saturating_since(r.launched)
                 .as_micros();
             active.pinned_alive_us += alive;
-            active.pinned_idle_us += alive.saturating_sub(r.active_us);
+            // Idle is what the active periods, as billed (rounded up), leave of its life: no
+            // instant is billed both active and idle.
+            active.pinned_idle_us += alive.saturating_sub(r.billed_us);
         }
         let mut running: Vec<(SimTime, SimTime, u32, bool)> = self
             .replicas

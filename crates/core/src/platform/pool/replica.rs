@@ -56,6 +56,8 @@ pub struct Replica {
     pub active_since: Option<SimTime>,
     /// Its closed active periods, µs, as they ran (unrounded).
     pub active_us: u64,
+    /// Its closed active periods as billed (each rounded up by the pool's meter), µs.
+    pub billed_us: u64,
     /// Its last closed active period: (start, length µs, billed µs), while the replica may
     /// still become active within the billed time (which then continues that period).
     pub last_period: Option<(SimTime, u64, u64)>,
@@ -85,6 +87,7 @@ impl Replica {
             active_since: None,
             active_us: 0,
             last_period: None,
+            billed_us: 0,
             standby_since: None,
             then_standby: false,
         }
