@@ -18,13 +18,15 @@ use super::{Bills, RunCtx, variant_report};
 
 /// A warning when a service ran out of room: it reached its most instances (`max`, the
 /// product's `max_instances`, `max_scale` or the nodes' room, `maximum_instance_count`) and
-/// requests waited for a slot or failed — the answer then depends on that cap, not on the
+/// requests waited for a slot (10 ms or more on average) or failed — the answer then depends on that cap, not on the
 /// platform, and the planner should know before comparing.
 pub fn capacity_warning(variant: &str, report: &VariantReport, max: u32) -> Option<String> {
     let c = &report.requests;
     let failed = c.timed_out + c.throttled;
     let reached = report.capacity.peak_instances >= u64::from(max) && max > 0;
-    (reached && (failed > 0 || report.queueing.mean_wait_ms >= 1.0)).then(|| {
+    // A wait worth a warning: 10 ms on average over every request started (a few ms is the
+    // ordinary queueing of a busy service, not a cap).
+    (reached && (failed > 0 || report.queueing.mean_wait_ms >= 10.0)).then(|| {
         format!(
             "variant {variant} reached its most instances ({max}) and requests waited \
              ({:.1} ms on average) or failed ({failed}): raise the maximum (or the nodes) or \
