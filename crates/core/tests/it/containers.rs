@@ -356,16 +356,9 @@ data_transfer_out = true
     close(egress.iter().map(|l| l.cost_usd).sum(), 0.36);
 }
 
-/// A cold start is a request that waited for its instance to start, not one that waited for a
-/// busy slot. Eight 1 s requests (all I/O) at 0 s, one instance at most (concurrency 1),
-/// startup 1 s (so requests may wait max(3.5 × 1 s, 10 s) = 10 s): the instance starts at 0 and
-/// serves at 1 s; the first request starts then — cold; the other seven wait their turn on an
-/// instance already up (starting at 2, 3, …, 8 s) — warm. The last ends at 9 s: latency
-/// 9,000 ms.
-#[test]
-fn only_requests_that_wait_for_a_start_are_cold() {
-    let v = run_one(
-        r#"
+/// Eight 1 s requests (all I/O) at 0 s on one Cloud Run instance at most, concurrency 1,
+/// startup 1 s.
+const QUEUED_BEHIND_ONE: &str = r#"
 name = "cold-def"
 seed = 1
 horizon = "1m"
@@ -382,8 +375,17 @@ memory_mb = 512
 concurrency = 1
 max_instances = 1
 cold_start = { dist = "constant", ms = 1000 }
-"#,
-    );
+"#;
+
+/// A cold start is a request that waited for its instance to start, not one that waited for a
+/// busy slot. Eight 1 s requests (all I/O) at 0 s, one instance at most (concurrency 1),
+/// startup 1 s (so requests may wait max(3.5 × 1 s, 10 s) = 10 s): the instance starts at 0 and
+/// serves at 1 s; the first request starts then — cold; the other seven wait their turn on an
+/// instance already up (starting at 2, 3, …, 8 s) — warm. The last ends at 9 s: latency
+/// 9,000 ms.
+#[test]
+fn only_requests_that_wait_for_a_start_are_cold() {
+    let v = run_one(QUEUED_BEHIND_ONE);
     assert_eq!(v.requests.completed, 8);
     assert_eq!(v.requests.cold_starts, 1);
     assert_eq!(v.latency_ms.max_ms, 9_000.0);
@@ -393,26 +395,7 @@ cold_start = { dist = "constant", ms = 1000 }
 /// eight requests on one instance at most wait 1 + 2 + … + 7 s after the first's startup.
 #[test]
 fn a_service_at_its_maximum_with_requests_waiting_is_warned_of() {
-    let r = run(&scenario(
-        r#"
-name = "cold-def"
-seed = 1
-horizon = "1m"
-[traffic]
-arrivals = { process = "list", at_s = [0, 0, 0, 0, 0, 0, 0, 0] }
-[traffic.request]
-duration = { dist = "constant", ms = 1000 }
-cpu_fraction = 0.0
-[[variant]]
-name = "run"
-platform = "cloud_run"
-cpu = 0.5
-memory_mb = 512
-concurrency = 1
-max_instances = 1
-cold_start = { dist = "constant", ms = 1000 }
-"#,
-    ));
+    let r = run(&scenario(QUEUED_BEHIND_ONE));
     assert!(
         r.warnings
             .iter()

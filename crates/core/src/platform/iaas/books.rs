@@ -4,9 +4,8 @@
 use super::{FleetEvent, FleetModel};
 use crate::engine::SimTime;
 use crate::metrics::RequestSink;
+use crate::platform::Outcome;
 use crate::platform::pool::PoolInterval;
-use crate::platform::{CapacityStats, Outcome};
-use crate::usage::InstanceRun;
 use crate::usage::Instances;
 
 impl<'a> FleetModel<'a> {
@@ -38,36 +37,13 @@ impl<'a> FleetModel<'a> {
         if self.interval_start < horizon {
             self.close_interval(horizon);
         }
-        for launched in self.pool.alive_launches() {
-            self.runs.push(InstanceRun {
-                launch_us: launched.as_micros(),
-                end_us: horizon.as_micros(),
-                running_at_end: true,
-                interrupted: false,
-            });
-        }
-        let horizon_s = horizon.as_secs_f64().max(1e-6);
-        // A fold from +0.0: an empty sum of f64 is −0.0, which printed as "-0.00" instances.
-        let instance_s: f64 = self
-            .runs
-            .iter()
-            .fold(0.0, |sum, r| sum + r.run_us() as f64 / 1e6);
-        let pool = self.pool.close(horizon);
+        let (pool, capacity) = self.pool.close_with_runs(&mut self.runs, horizon);
         let books = pool.books;
         Outcome {
             counters: books.counters,
             latency: books.latency,
             latency_cdf: books.latency_cdf,
-            capacity: CapacityStats {
-                mean_instances: instance_s / horizon_s,
-                peak_instances: u64::from(pool.peak),
-                mean_busy: pool.busy_us as f64 / 1e6 / horizon_s,
-                mean_utilisation: if instance_s > 0.0 {
-                    pool.cpu_core_s / (self.cfg.vcpus * instance_s)
-                } else {
-                    0.0
-                },
-            },
+            capacity,
             queueing: pool.queueing,
             usage: Instances {
                 runs: self.runs,

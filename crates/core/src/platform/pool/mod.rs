@@ -56,9 +56,9 @@ pub use sharing::{Running, Sharing};
 use crate::engine::{Scheduler, SimDuration, SimTime};
 use crate::metrics::{Integral, Snapshot};
 use crate::platform::books::{Books, Closed, Left};
-use crate::platform::{QueueStats, run_time};
+use crate::platform::{CapacityStats, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
-use crate::usage::{Invocations, Meter};
+use crate::usage::{InstanceRun, Invocations, Meter};
 
 /// How the replicas of a pool serve requests.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -930,6 +930,43 @@ impl<'a> Pool<'a> {
         };
         self.interval_cpu_core_s = 0.0;
         PoolInterval { snapshot, alive_us }
+    }
+
+    /// Close the pool at the horizon for an owner that records every replica's run in `runs`
+    /// (terminated ones as they ended): the replicas still alive are added as running at the
+    /// horizon, and the capacity figures are made from the runs — mean replicas alive, peak,
+    /// mean busy, CPU utilisation of the replicas' vCPUs — beside the closed pool.
+    pub fn close_with_runs(
+        self,
+        runs: &mut Vec<InstanceRun>,
+        horizon: SimTime,
+    ) -> (PoolClosed, CapacityStats) {
+        for launched in self.alive_launches() {
+            runs.push(InstanceRun {
+                launch_us: launched.as_micros(),
+                end_us: horizon.as_micros(),
+                running_at_end: true,
+                interrupted: false,
+            });
+        }
+        let horizon_s = horizon.as_secs_f64().max(1e-6);
+        // A fold from +0.0: an empty sum of f64 is −0.0, which printed as "-0.00" instances.
+        let instance_s: f64 = runs
+            .iter()
+            .fold(0.0, |sum, r| sum + r.run_us() as f64 / 1e6);
+        let vcpus = self.cfg.vcpus;
+        let closed = self.close(horizon);
+        let capacity = CapacityStats {
+            mean_instances: instance_s / horizon_s,
+            peak_instances: u64::from(closed.peak),
+            mean_busy: closed.busy_us as f64 / 1e6 / horizon_s,
+            mean_utilisation: if instance_s > 0.0 {
+                closed.cpu_core_s / (vcpus * instance_s)
+            } else {
+                0.0
+            },
+        };
+        (closed, capacity)
     }
 
     /// The launch time of each replica still alive, by index.
