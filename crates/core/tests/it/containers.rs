@@ -1,19 +1,8 @@
 //! Serverless containers: Cloud Run's bills worked out by hand, the pool of instances against
-//! Erlang C, and cold starts with minimum instances.
+//! Erlang C, cold starts with minimum instances, Knative's scale to zero and back, Azure's
+//! scale-out rate, and the rules the trial and the breaking session pinned.
 
-use crate::common::{erlang_c, run, run_one, scenario};
-use scalesim_core::results::VariantReport;
-
-fn close(actual: f64, expected: f64) {
-    assert!(
-        (actual - expected).abs() < 5e-10,
-        "got {actual:.12}, expected {expected:.12}"
-    );
-}
-
-fn variant<'a>(r: &'a scalesim_core::results::RunReport, name: &str) -> &'a VariantReport {
-    r.variants.iter().find(|v| v.name == name).unwrap()
-}
+use crate::common::{close, erlang_c, run, run_one, scenario, variant};
 
 /// Five 1,000 ms requests (all I/O) at 0, 0.55, 10, 20 and 20.02 s; horizon 60 s; one instance
 /// of 1 vCPU and 512 MiB (0.5 GiB), concurrency 80, us-central1.
