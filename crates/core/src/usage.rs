@@ -311,6 +311,17 @@ pub struct InstanceRun {
 }
 
 impl InstanceRun {
+    /// A run from `launch_us` to `end_us` that ended before the horizon, by the provider
+    /// (`interrupted`: a spot interruption) or by its owner.
+    pub fn ended(launch_us: u64, end_us: u64, interrupted: bool) -> Self {
+        InstanceRun {
+            launch_us,
+            end_us,
+            running_at_end: false,
+            interrupted,
+        }
+    }
+
     /// Its length, µs.
     pub fn run_us(&self) -> u64 {
         self.end_us - self.launch_us

@@ -734,6 +734,33 @@ fn interruptions(
     }))
 }
 
+/// Machine type `name` of the variant's price book, given at `field`.
+///
+/// # Errors
+/// The book has no such type: an error at the field naming it as `noun`, the closest name and
+/// every name the book has.
+pub(crate) fn machine_type(
+    v: &VariantCx<'_>,
+    field: &str,
+    noun: &str,
+    name: &str,
+) -> Result<&'static MachineType> {
+    let book = v
+        .book()
+        .expect("a product with machine types is priced from its provider's book");
+    book.machine(name).ok_or_else(|| {
+        let names: Vec<&str> = book.machines.iter().map(|m| m.name.as_str()).collect();
+        let near = crate::scenario::closest(name, &names)
+            .map(|n| format!("did you mean \"{n}\"? "))
+            .unwrap_or_default();
+        v.error(
+            field,
+            format!("unknown {noun} \"{name}\""),
+            format!("{near}allowed: {}", names.join(", ")),
+        )
+    })
+}
+
 /// What one replica of a fleet is, as its validation needs it: a machine type (EC2, Compute
 /// Engine, Azure VM) or a task size (Fargate).
 #[derive(Clone, Debug)]
@@ -762,17 +789,7 @@ pub(crate) fn validate(v: &VariantCx<'_>, raw: &FleetFields, rules: &VmRules) ->
         .book()
         .expect("a fleet product is priced from its provider's book");
     let bought = bought(v, rules)?;
-    let instance = book.machine(&type_name).ok_or_else(|| {
-        let names: Vec<&str> = book.machines.iter().map(|m| m.name.as_str()).collect();
-        let near = crate::scenario::closest(&type_name, &names)
-            .map(|n| format!("did you mean \"{n}\"? "))
-            .unwrap_or_default();
-        cx.err(
-            &p("instance_type"),
-            format!("unknown instance type \"{type_name}\""),
-            format!("{near}allowed: {}", names.join(", ")),
-        )
-    })?;
+    let instance = machine_type(v, "instance_type", "instance type", &type_name)?;
     let shape = Shape {
         name: instance.name.clone(),
         vcpus: f64::from(instance.vcpus),

@@ -148,17 +148,8 @@ fn validate(v: &VariantCx<'_>, raw: &KnativeFields) -> Result<KnativeSpec> {
         .book()
         .expect("knative is priced from its provider's book");
     let type_name = cx.need(base, kind, "node_type", &raw.node_type)?;
-    let node = book.machine(&type_name).cloned().ok_or_else(|| {
-        let names: Vec<&str> = book.machines.iter().map(|m| m.name.as_str()).collect();
-        v.error(
-            "node_type",
-            format!(
-                "unknown machine type \"{type_name}\" in the {} book",
-                book.provider
-            ),
-            format!("allowed: {}", names.join(", ")),
-        )
-    })?;
+    let noun = format!("{} machine type", book.provider);
+    let node = super::fleet::machine_type(v, "node_type", &noun, &type_name)?.clone();
     let nodes = v.int_in(
         "nodes",
         cx.need(base, kind, "nodes", &raw.nodes)?,

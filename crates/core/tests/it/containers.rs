@@ -2,7 +2,7 @@
 //! Erlang C, cold starts with minimum instances, Knative's scale to zero and back, Azure's
 //! scale-out rate, and the rules the trial and the breaking session pinned.
 
-use crate::common::{close, erlang_c, run, run_one, scenario, variant};
+use crate::common::{close, run, run_one, scenario, variant, waits_as_mm10_at_8};
 
 /// Five 1,000 ms requests (all I/O) at 0, 0.55, 10, 20 and 20.02 s; horizon 60 s; one instance
 /// of 1 vCPU and 512 MiB (0.5 GiB), concurrency 80, us-central1.
@@ -133,17 +133,7 @@ max_instances = 2
 timeout = "60m"
 "#,
     );
-    assert!(v.requests.arrived > 4_900_000, "{}", v.requests.arrived);
-    let c = erlang_c(10, 8.0);
-    let wait_s = c * 1.0 / (10.0 - 8.0);
-    let pw = v.queueing.wait_probability;
-    let wq = v.queueing.mean_wait_ms / 1_000.0;
-    assert!((pw / c - 1.0).abs() < 0.02, "P(wait) {pw} vs Erlang C {c}");
-    assert!(
-        (wq / wait_s - 1.0).abs() < 0.02,
-        "mean wait {wq} s vs {wait_s} s"
-    );
-    assert_eq!(v.requests.timed_out, 0);
+    waits_as_mm10_at_8(&v);
     assert_eq!(v.requests.cold_starts, 0);
 }
 

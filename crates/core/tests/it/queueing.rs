@@ -1,7 +1,7 @@
 //! Queueing theory as the oracle: Erlang C for a fixed fleet, Erlang B for a concurrency limit,
 //! Little's law for busy environments, and the known cold-start probability under keep-alive.
 
-use crate::common::{erlang_b, erlang_c, run_one};
+use crate::common::{erlang_b, erlang_c, run_one, waits_as_mm10_at_8};
 
 #[test]
 fn erlang_formulas_match_textbook_values() {
@@ -35,17 +35,7 @@ slots = 5
 queue_timeout = "100d"
 "#,
     );
-    assert!(v.requests.arrived > 4_900_000, "{}", v.requests.arrived);
-    let c = erlang_c(10, 8.0);
-    let wait_s = c * 1.0 / (10.0 - 8.0);
-    let pw = v.queueing.wait_probability;
-    let wq = v.queueing.mean_wait_ms / 1_000.0;
-    assert!((pw / c - 1.0).abs() < 0.02, "P(wait) {pw} vs Erlang C {c}");
-    assert!(
-        (wq / wait_s - 1.0).abs() < 0.02,
-        "mean wait {wq} s vs {wait_s} s"
-    );
-    assert_eq!(v.requests.timed_out, 0);
+    waits_as_mm10_at_8(&v);
 }
 
 /// M/M/10/10: a function limited to 10 concurrent executions, no cold start, λ = 8/s, E[S] = 1 s.

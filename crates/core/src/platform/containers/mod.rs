@@ -29,7 +29,7 @@ use crate::dist::DurationDist;
 use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
 use crate::metrics::RequestSink;
 use crate::platform::books::Books;
-use crate::platform::pool::{Done, Pool, PoolConfig, PoolInterval, State};
+use crate::platform::pool::{Done, Pool, PoolConfig, PoolInterval, Retired, State};
 use crate::platform::{Outcome, ScalingActivity};
 use crate::traffic::{RequestProfile, Work};
 use crate::usage::{ContainerUsage, InstanceRun, Invocations};
@@ -202,12 +202,22 @@ impl<'a> ContainerModel<'a> {
 
     /// Record the run of an instance launched at `launched` that ended at `now`.
     fn terminated(&mut self, launched: SimTime, now: SimTime) {
-        self.runs.push(InstanceRun {
-            launch_us: launched.as_micros(),
-            end_us: now.as_micros(),
-            running_at_end: false,
-            interrupted: false,
-        });
+        self.runs.push(InstanceRun::ended(
+            launched.as_micros(),
+            now.as_micros(),
+            false,
+        ));
+    }
+
+    /// Whether an instance may be added at `now`: always, unless the service adds at most one
+    /// per `min_gap` (Azure's scale controller) and the last came less than that ago.
+    fn scale_out_allowed(&self, now: SimTime) -> bool {
+        match self.cfg.on_demand {
+            OnDemand::Waiting { min_gap } if min_gap > SimDuration::ZERO => {
+                self.last_scale_out.is_none_or(|t| t + min_gap <= now)
+            }
+            _ => true,
+        }
     }
 
     /// One more instance: a warm one back from standby if any, else a new one that starts (a
@@ -237,12 +247,12 @@ impl<'a> ContainerModel<'a> {
             return self.pool.stand_by(now).is_some();
         }
         match self.pool.retire_one(now) {
-            crate::platform::pool::Retired::Nothing => false,
-            crate::platform::pool::Retired::Terminated { launched, .. } => {
+            Retired::Nothing => false,
+            Retired::Terminated { launched, .. } => {
                 self.terminated(launched, now);
                 true
             }
-            crate::platform::pool::Retired::Draining { .. } => true,
+            Retired::Draining { .. } => true,
         }
     }
 
@@ -257,8 +267,7 @@ impl<'a> ContainerModel<'a> {
             && new > serving
             && min_gap > SimDuration::ZERO
         {
-            let gap_ok = self.last_scale_out.is_none_or(|t| t + min_gap <= now);
-            new = if gap_ok { serving + 1 } else { serving };
+            new = serving + u32::from(self.scale_out_allowed(now));
         }
         if new == serving {
             self.desired = new;
@@ -310,12 +319,11 @@ impl<'a> ContainerModel<'a> {
                     self.scale_to(d.desired, reason, sched);
                 }
             }
-            OnDemand::Waiting { min_gap } => {
-                let booting = u64::from(self.pool.count_in_state(State::Booting));
-                let coming = booting * u64::from(self.cfg.pool.slots);
-                let serving = self.serving();
-                let gap_ok = self.last_scale_out.is_none_or(|t| t + min_gap <= now);
-                if waiting > coming && serving < self.cfg.max && gap_ok {
+            OnDemand::Waiting { .. } => {
+                let booting = self.pool.count_in_state(State::Booting);
+                let coming = u64::from(booting) * u64::from(self.cfg.pool.slots);
+                let serving = self.pool.in_service() as u32 + booting;
+                if waiting > coming && serving < self.cfg.max && self.scale_out_allowed(now) {
                     self.scale_to(
                         serving + 1,
                         "on demand: a request found no free instance".into(),

@@ -251,12 +251,11 @@ impl<'a> FleetModel<'a> {
     /// spot interruption when `interrupted`.
     #[inline]
     fn terminated(&mut self, launched: SimTime, now: SimTime, interrupted: bool) {
-        self.runs.push(InstanceRun {
-            launch_us: launched.as_micros(),
-            end_us: now.as_micros(),
-            running_at_end: false,
+        self.runs.push(InstanceRun::ended(
+            launched.as_micros(),
+            now.as_micros(),
             interrupted,
-        });
+        ));
     }
 }
 

@@ -194,8 +194,6 @@ pub struct Pool<'a> {
     in_service_area: Integral,
     /// Alive replicas over the current reporting interval.
     alive_area: Integral,
-    /// Billed active time by pinned-ness ([`ActiveTime::billed_us`]).
-    active_billed_us: [u64; 2],
     /// Requests running on replicas.
     running: u64,
     /// Requests in the pool (running or waiting) over time, for a scaler.
@@ -229,7 +227,6 @@ impl<'a> Pool<'a> {
             interval_cpu_core_s: 0.0,
             in_service_area: Integral::default(),
             alive_area: Integral::default(),
-            active_billed_us: [0; 2],
             running: 0,
             concurrency: Integral::default(),
             invocations: None,
@@ -281,12 +278,9 @@ impl<'a> Pool<'a> {
         };
         let r = &mut self.replicas[i];
         if let Some(since) = r.active_since.take() {
-            let run_us = now.saturating_since(since).as_micros();
-            let billed = meter.billed_us(run_us);
-            r.active_us += run_us;
+            let billed = meter.billed_us(now.saturating_since(since).as_micros());
             r.billed_us += billed;
-            r.last_period = Some((since, run_us, billed));
-            self.active_billed_us[usize::from(r.pinned)] += billed;
+            r.last_period = Some((since, billed));
         }
     }
 
@@ -302,10 +296,8 @@ impl<'a> Pool<'a> {
             return;
         }
         match r.last_period.take() {
-            Some((since, run_us, billed)) if now < since + SimDuration::from_micros(billed) => {
-                r.active_us -= run_us;
+            Some((since, billed)) if now < since + SimDuration::from_micros(billed) => {
                 r.billed_us -= billed;
-                self.active_billed_us[usize::from(r.pinned)] -= billed;
                 r.active_since = Some(since);
             }
             _ => r.active_since = Some(now),
@@ -627,7 +619,7 @@ impl<'a> Pool<'a> {
         let idle = r.in_flight == 0;
         let terminated = if r.state == State::Draining && idle && !r.interrupted {
             if r.then_standby {
-                self.close_active(i, now);
+                // Its active period closes below, with every idle replica's.
                 let r = &mut self.replicas[i];
                 r.state = State::Standby;
                 r.then_standby = false;
@@ -1004,10 +996,10 @@ impl<'a> Pool<'a> {
         for i in 0..self.replicas.len() {
             self.close_active(i, horizon);
         }
-        let mut active = ActiveTime {
-            billed_us: self.active_billed_us,
-            ..ActiveTime::default()
-        };
+        let mut active = ActiveTime::default();
+        for r in &self.replicas {
+            active.billed_us[usize::from(r.pinned)] += r.billed_us;
+        }
         for r in self.replicas.iter().filter(|r| r.pinned) {
             let alive = r
                 .terminated_at

@@ -54,13 +54,11 @@ pub struct Replica {
     /// Since when it has been active (booting, or at least one request in flight) in a pool
     /// that meters active time; `None` while idle.
     pub active_since: Option<SimTime>,
-    /// Its closed active periods, µs, as they ran (unrounded).
-    pub active_us: u64,
     /// Its closed active periods as billed (each rounded up by the pool's meter), µs.
     pub billed_us: u64,
-    /// Its last closed active period: (start, length µs, billed µs), while the replica may
-    /// still become active within the billed time (which then continues that period).
-    pub last_period: Option<(SimTime, u64, u64)>,
+    /// Its last closed active period: (start, billed µs), while the replica may still become
+    /// active within the billed time (which then continues that period).
+    pub last_period: Option<(SimTime, u64)>,
     /// When it went on standby, while it is ([`State::Standby`]).
     pub standby_since: Option<SimTime>,
     /// It drains to standby rather than to termination.
@@ -85,7 +83,6 @@ impl Replica {
             interrupted: false,
             pinned: false,
             active_since: None,
-            active_us: 0,
             last_period: None,
             billed_us: 0,
             standby_since: None,

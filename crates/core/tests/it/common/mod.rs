@@ -42,6 +42,23 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     b / (1.0 - (a / f64::from(c)) * (1.0 - b))
 }
 
+/// Assert that `v`, ~5 million Poisson arrivals at λ = 8/s of exponential 1 s service on ten
+/// slots, waited as M/M/10 does (Erlang C): P(wait) and the mean wait within 2 % (the tolerance
+/// `queueing.rs` argues from seeds 1–4), and nothing timed out.
+pub fn waits_as_mm10_at_8(v: &VariantReport) {
+    assert!(v.requests.arrived > 4_900_000, "{}", v.requests.arrived);
+    let c = erlang_c(10, 8.0);
+    let wait_s = c * 1.0 / (10.0 - 8.0);
+    let pw = v.queueing.wait_probability;
+    let wq = v.queueing.mean_wait_ms / 1_000.0;
+    assert!((pw / c - 1.0).abs() < 0.02, "P(wait) {pw} vs Erlang C {c}");
+    assert!(
+        (wq / wait_s - 1.0).abs() < 0.02,
+        "mean wait {wq} s vs {wait_s} s"
+    );
+    assert_eq!(v.requests.timed_out, 0);
+}
+
 /// The repository's folder (this crate is `crates/core` in it), from `CARGO_MANIFEST_DIR` as
 /// `cargo test` sets it when it runs the tests, else as it was at build time. (Cargo does not
 /// rebuild a test when only the folder changed, so the build-time value may name an older
