@@ -208,6 +208,7 @@ fn run_once(args: &WatchArgs, page: &Mutex<Page>) {
         out: args.out.as_deref(),
         request_log: None,
         force: args.force,
+        stretches: 1,
     };
     // A bug in one run must not stop the workshop: it shows like any error.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

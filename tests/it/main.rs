@@ -16,5 +16,6 @@ mod readme;
 mod replay;
 mod report_snapshots;
 mod reports;
+mod stretches;
 mod traces;
 mod watch;

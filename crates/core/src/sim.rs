@@ -4,6 +4,7 @@
 
 use crate::par::*;
 
+use crate::engine::chunks::Chunking;
 use crate::engine::{RngStreams, SimTime};
 use crate::metrics::RequestSink;
 use crate::offering::RunCtx;
@@ -16,8 +17,9 @@ use crate::traffic::ReplayTally;
 pub type ProgressFn<'a> = &'a (dyn Fn(u64) + Sync);
 
 /// What a variant's run met in a replayed trace: a problem (it changed after it was checked) and
-/// what the replay did with its rows (`None` for an arrival process).
-type TraceRead = (Option<String>, Option<ReplayTally>);
+/// what the replay did with its rows (`None` for an arrival process); and what its stretches
+/// did, when it ran in stretches of time.
+type TraceRead = (Option<String>, Option<ReplayTally>, Option<Chunking>);
 
 /// Simulate every variant of `scenario` and bill it.
 ///
@@ -51,7 +53,16 @@ pub fn run_logged(
             run_variant(scenario, v, &streams, progress, log)
         })
         .unzip();
-    let (problems, tallies): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+    let mut problems = Vec::new();
+    let mut tallies = Vec::new();
+    let mut stretches = Vec::new();
+    for (v, (problem, tally, chunking)) in scenario.variants.iter().zip(read) {
+        problems.push(problem);
+        tallies.push(tally);
+        if let Some(c) = chunking {
+            stretches.push((v.name.clone(), c));
+        }
+    }
     let mut problems: Vec<String> = problems.into_iter().flatten().collect();
     problems.dedup();
     let mut warnings = scenario.warnings.clone();
@@ -111,6 +122,7 @@ pub fn run_logged(
         variants,
         problems,
         warnings,
+        stretches,
     }
 }
 
@@ -128,6 +140,7 @@ fn run_variant(
         progress(t.as_micros() - reported_us);
         reported_us = t.as_micros();
     };
+    let mut chunking = None;
     let cx = RunCtx {
         scenario,
         variant,
@@ -136,7 +149,12 @@ fn run_variant(
         progress: &mut tick,
         // Reborrow for this call, shortening the trait object's lifetime to it.
         log: log.map(|l| &mut *l as &mut dyn RequestSink),
+        progress_from_threads: progress,
+        chunking: &mut chunking,
     };
     let report = variant.platform.config().run(cx);
-    (report, (requests.problem(), requests.replay_tally()))
+    (
+        report,
+        (requests.problem(), requests.replay_tally(), chunking),
+    )
 }

@@ -6,13 +6,14 @@
 //! time, merged with the event heap, never pushed all at once — so memory does not grow with the
 //! number of requests.
 
+pub mod chunks;
 pub mod clock;
 mod queue;
 mod rng;
 mod time;
 
 pub use queue::Scheduler;
-pub use rng::{RngStreams, SimRng, fnv1a};
+pub use rng::{BLOCK, BlockRng, BlockSeed, RngStreams, SimRng, fnv1a};
 pub use time::{MICROS_PER_SEC, SimDuration, SimTime};
 
 /// A simulated system driven by the engine.
@@ -65,9 +66,103 @@ where
     let mut arrivals = arrivals.into_iter().peekable();
     let mut stats = RunStats::default();
     model.init(&mut sched);
+    step(
+        model,
+        &mut sched,
+        &mut arrivals,
+        &mut stats,
+        horizon,
+        horizon,
+        progress,
+    );
+    sched.advance_to(horizon.max(sched.now()));
+    progress(horizon);
+    (stats, sched)
+}
+
+/// A run that can stop and go on: the model, its scheduler and its arrivals, started at any
+/// instant ([`Run::start`]) and advanced in steps ([`Run::until`], [`Run::through`]). Going
+/// from zero to the horizon in any number of steps handles exactly what [`run`] handles, in the
+/// same order. What the time-parallel runs ([`chunks`]) are made of.
+pub struct Run<M: Model, I: Iterator<Item = (SimTime, M::Arrival)>> {
+    /// The model.
+    pub model: M,
+    /// Its pending events.
+    pub sched: Scheduler<M::Event>,
+    arrivals: std::iter::Peekable<I>,
+    /// What was handled so far.
+    pub stats: RunStats,
+}
+
+impl<M: Model, I: Iterator<Item = (SimTime, M::Arrival)>> Run<M, I> {
+    /// `model` at `at` (time zero, or the start of a later stretch of the run), initialised
+    /// there ([`Model::init`] schedules from `at`), with `arrivals` (none before `at`).
+    pub fn start(mut model: M, arrivals: I, at: SimTime) -> Self {
+        let mut sched = Scheduler::starting_at(at);
+        model.init(&mut sched);
+        Run {
+            model,
+            sched,
+            arrivals: arrivals.peekable(),
+            stats: RunStats::default(),
+        }
+    }
+
+    /// Handle every event and arrival before `end`.
+    pub fn until(&mut self, end: SimTime, progress: &mut dyn FnMut(SimTime)) {
+        if end == SimTime::ZERO {
+            return;
+        }
+        let last_event = SimTime::from_micros(end.as_micros() - 1);
+        step(
+            &mut self.model,
+            &mut self.sched,
+            &mut self.arrivals,
+            &mut self.stats,
+            end,
+            last_event,
+            progress,
+        );
+    }
+
+    /// Handle every arrival before `horizon` and every event at or before it, and move the
+    /// clock to it: the end of the run, as [`run`] ends.
+    pub fn through(&mut self, horizon: SimTime, progress: &mut dyn FnMut(SimTime)) {
+        step(
+            &mut self.model,
+            &mut self.sched,
+            &mut self.arrivals,
+            &mut self.stats,
+            horizon,
+            horizon,
+            progress,
+        );
+        self.sched.advance_to(horizon.max(self.sched.now()));
+        progress(horizon);
+    }
+}
+
+/// The loop: handle arrivals before `arrivals_end` and events at or before `last_event`, in
+/// time order, events first at the same instant.
+#[inline]
+fn step<M, I>(
+    model: &mut M,
+    sched: &mut Scheduler<M::Event>,
+    arrivals: &mut std::iter::Peekable<I>,
+    stats: &mut RunStats,
+    arrivals_end: SimTime,
+    last_event: SimTime,
+    progress: &mut dyn FnMut(SimTime),
+) where
+    M: Model,
+    I: Iterator<Item = (SimTime, M::Arrival)>,
+{
     loop {
-        let next_arrival = arrivals.peek().map(|(t, _)| *t).filter(|t| *t < horizon);
-        let next_event = sched.peek_time().filter(|t| *t <= horizon);
+        let next_arrival = arrivals
+            .peek()
+            .map(|(t, _)| *t)
+            .filter(|t| *t < arrivals_end);
+        let next_event = sched.peek_time().filter(|t| *t <= last_event);
         let take_event = match (next_event, next_arrival) {
             (None, None) => break,
             (Some(e), Some(a)) => e <= a,
@@ -78,7 +173,7 @@ where
             let Some((t, event)) = sched.pop() else { break };
             sched.advance_to(t);
             stats.events += 1;
-            model.on_event(event, &mut sched);
+            model.on_event(event, sched);
         } else {
             let Some((t, arrival)) = arrivals.next() else {
                 break;
@@ -90,15 +185,12 @@ where
             );
             sched.advance_to(t);
             stats.arrivals += 1;
-            model.on_arrival(arrival, &mut sched);
+            model.on_arrival(arrival, sched);
         }
         if (stats.arrivals + stats.events) % PROGRESS_EVERY == 0 {
             progress(sched.now());
         }
     }
-    sched.advance_to(horizon.max(sched.now()));
-    progress(horizon);
-    (stats, sched)
 }
 
 #[cfg(test)]

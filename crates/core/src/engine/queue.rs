@@ -66,6 +66,27 @@ impl<E> Default for Scheduler<E> {
 }
 
 impl<E> Scheduler<E> {
+    /// No events, the clock at `at`.
+    pub fn starting_at(at: SimTime) -> Self {
+        Scheduler {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: at,
+        }
+    }
+
+    /// The pending events in the order they will run (time, then the order they were
+    /// scheduled), without their sequence numbers: two schedulers with the same list run the
+    /// same events in the same order, however many events each scheduled before.
+    pub fn pending_in_order(&self) -> Vec<(SimTime, E)>
+    where
+        E: Clone,
+    {
+        let mut v: Vec<(u128, E)> = self.heap.iter().map(|e| (e.key, e.event.clone())).collect();
+        v.sort_unstable_by_key(|(k, _)| *k);
+        v.into_iter().map(|(k, e)| (time_of(k), e)).collect()
+    }
+
     /// The current simulated time.
     pub fn now(&self) -> SimTime {
         self.now

@@ -168,10 +168,33 @@ impl IntervalRecorder {
     pub fn into_rows(self) -> Vec<IntervalRow> {
         self.rows
     }
+
+    /// Take out the intervals closed so far (their rows and their latencies together), leaving
+    /// the open one: a part of a time-parallel run ([`crate::engine::chunks`]).
+    pub fn take_closed(&mut self) -> (Vec<IntervalRow>, LatencyRecorder) {
+        (
+            std::mem::take(&mut self.rows),
+            std::mem::take(&mut self.total),
+        )
+    }
+
+    /// Put back intervals closed before those this recorder holds (from
+    /// [`IntervalRecorder::take_closed`], merged in time order).
+    pub fn put_closed_before(&mut self, mut rows: Vec<IntervalRow>, mut total: LatencyRecorder) {
+        rows.append(&mut self.rows);
+        total.add(&self.total);
+        self.rows = rows;
+        self.total = total;
+    }
+
+    /// The interval still open: its counts so far and its latencies.
+    pub fn open(&self) -> (IntervalRow, &LatencyRecorder) {
+        (self.current, &self.latency)
+    }
 }
 
 /// A time-weighted integral of a count that changes at known instants, within one interval.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Integral {
     area_us: f64,
     value: f64,

@@ -31,6 +31,22 @@ pub struct Counters {
     pub in_flight_at_end: u64,
 }
 
+impl std::ops::Add for Counters {
+    type Output = Counters;
+
+    /// The counts of two stretches of a run together.
+    fn add(self, o: Counters) -> Counters {
+        Counters {
+            arrived: self.arrived + o.arrived,
+            completed: self.completed + o.completed,
+            cold_starts: self.cold_starts + o.cold_starts,
+            throttled: self.throttled + o.throttled,
+            timed_out: self.timed_out + o.timed_out,
+            in_flight_at_end: self.in_flight_at_end + o.in_flight_at_end,
+        }
+    }
+}
+
 impl Counters {
     /// True when every arrival is accounted for exactly once.
     pub fn is_conserved(&self) -> bool {
@@ -94,6 +110,27 @@ fn record_in(hist: &mut Histogram<u64>, us: u64) {
     // range instead.
     if hist.record(us).is_err() {
         hist.saturating_record(us);
+    }
+}
+
+/// Two recorders are equal when they hold the same latencies (exactly, or as the same
+/// histogram counts) with the same sum and extremes.
+impl PartialEq for LatencyRecorder {
+    fn eq(&self, other: &Self) -> bool {
+        let counts = |h: &Histogram<u64>| {
+            h.iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect::<Vec<_>>()
+        };
+        self.exact == other.exact
+            && self.sum_us == other.sum_us
+            && self.min_us == other.min_us
+            && self.max_us == other.max_us
+            && match (&self.hist, &other.hist) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.len() == b.len() && counts(a) == counts(b),
+                _ => false,
+            }
     }
 }
 

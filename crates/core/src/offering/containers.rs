@@ -115,6 +115,7 @@ pub fn run_service<B: Bills<Usage = ContainerUsage>>(
         requests,
         progress,
         log,
+        ..
     } = cx;
     let horizon = SimTime::ZERO + scenario.horizon;
     let rng = streams.stream(&format!("cold-starts/{}", variant.name));

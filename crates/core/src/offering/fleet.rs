@@ -360,6 +360,7 @@ pub(crate) fn run_fleet<B: Bills<Usage = Instances>>(
         requests,
         progress,
         log,
+        ..
     } = cx;
     let horizon = SimTime::ZERO + scenario.horizon;
     let profile = &scenario.traffic.profile;

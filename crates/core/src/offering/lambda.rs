@@ -18,6 +18,7 @@ use crate::billing::purchase::{
 };
 use crate::billing::schemes::{self, Metered};
 use crate::billing::{CostCategory, Invoice, InvoiceLine, Period};
+use crate::engine::chunks::{self, Plan};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -33,7 +34,7 @@ use crate::results::VariantReport;
 use crate::scenario::doc::Step;
 use crate::scenario::raw::{RawDist, kind_fields};
 use crate::scenario::validate::{Ctx, Result, dist, index, join, key};
-use crate::scenario::{PlatformSpec, RawFields, ScenarioError, VariantCx};
+use crate::scenario::{PlatformSpec, RawFields, Scenario, ScenarioError, VariantCx};
 use crate::traffic::{FunctionInfo, Traffic};
 use crate::usage::{Invocations, Meter, ProvisionedPeriod, gb_s};
 
@@ -248,6 +249,31 @@ impl Configured for LambdaSpec {
     }
 }
 
+/// How to cut a Lambda variant's run into stretches of time (`None`: run it in one go, when
+/// `scenario.stretches` is 1 or its traffic is a replayed trace, read from its first row).
+///
+/// Warm-up: a stretch starts from no environments twice the keep-alive, plus the function
+/// timeout and a reporting interval, before its first boundary. An environment alive at the
+/// boundary was last used within a keep-alive of it, by a request that started within a
+/// timeout of its end, so by then the guess has usually met the true state; when it has not,
+/// the fix-up finds out and the answer is still exact. Boundaries are multiples of the
+/// reporting interval and of the random streams' block.
+fn stretch_plan(function: &FunctionConfig, scenario: &Scenario) -> Option<Plan> {
+    if scenario.stretches <= 1 || !scenario.traffic.starts_anywhere() {
+        return None;
+    }
+    Some(Plan {
+        chunks: scenario.stretches,
+        warm_up: SimDuration::from_micros(
+            2 * function.keep_alive.as_micros()
+                + function.timeout.as_micros()
+                + scenario.interval.as_micros(),
+        ),
+        align: chunks::align(scenario.interval),
+        checkpoints: 8,
+    })
+}
+
 /// Run a Lambda variant: one function per function the traffic names (its memory from the trace
 /// with `memory_from_trace`), billed as Lambda bills.
 pub fn run(
@@ -262,9 +288,11 @@ pub fn run(
         requests,
         progress,
         log,
+        progress_from_threads,
+        chunking,
     } = cx;
     let horizon = SimTime::ZERO + scenario.horizon;
-    let rng = streams.stream(&format!("cold-starts/{}", variant.name));
+    let rng = streams.blocks(&format!("cold-starts/{}", variant.name));
     let fns = scenario.traffic.functions();
     let reserved = function.reserved_concurrency.per_function(fns.len());
     let setups: Vec<FunctionSetup> = fns
@@ -278,25 +306,47 @@ pub fn run(
             reserved,
         })
         .collect();
-    let mut model = FunctionModel::new(
-        function,
-        &scenario.traffic.profile,
-        &setups,
-        !fns.is_empty(),
-        rng,
-        horizon,
-        scenario.interval,
-        METER,
-    );
-    if let Some(log) = log {
-        model.log_requests_to(log);
-    }
-    // Only a savings plan, applied hour by hour, needs the usage of each hour.
-    if matches!(billing.bought.purchase, Purchase::SavingsPlan { .. }) {
-        model.keep_usage_by_hour();
-    }
-    let (_, sched) = engine::run(&mut model, &mut *requests, horizon, progress);
-    let outcome = model.finish(sched.pending_events());
+    let new_model = || {
+        let mut model = FunctionModel::new(
+            function,
+            &scenario.traffic.profile,
+            &setups,
+            !fns.is_empty(),
+            rng,
+            horizon,
+            scenario.interval,
+            METER,
+        );
+        // Only a savings plan, applied hour by hour, needs the usage of each hour.
+        if matches!(billing.bought.purchase, Purchase::SavingsPlan { .. }) {
+            model.keep_usage_by_hour();
+        }
+        model
+    };
+    let mut model = new_model();
+    let outcome = match stretch_plan(function, scenario) {
+        Some(plan) if log.is_none() && model.can_run_in_stretches() => {
+            let make = |at: SimTime| {
+                let mut m = new_model();
+                m.start_at(at);
+                let requests = scenario
+                    .traffic
+                    .requests_from(streams, at)
+                    .expect("bug: stretch_plan checked that the traffic can start anywhere");
+                (m, requests)
+            };
+            let (run, done) = chunks::run_chunked(make, horizon, &plan, progress_from_threads);
+            *chunking = Some(done);
+            run.model.finish(run.sched.pending_events())
+        }
+        _ => {
+            if let Some(log) = log {
+                model.log_requests_to(log);
+            }
+            let (_, sched) = engine::run(&mut model, &mut *requests, horizon, progress);
+            model.finish(sched.pending_events())
+        }
+    };
     let description = describe(billing, &outcome.usage) + &provisioned_label(function);
     let bill = LambdaBill {
         billing,

@@ -33,6 +33,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::billing::book::{PriceChanges, ProviderBook, catalog};
 use crate::billing::{Invoice, Period, accrue};
+use crate::engine::chunks::Chunking;
 use crate::engine::{RngStreams, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
 use crate::platform::{Outcome, PlatformFamily};
@@ -262,6 +263,10 @@ pub struct RunCtx<'a, 'r> {
     pub progress: &'r mut dyn FnMut(SimTime),
     /// Where every request's record goes, if anywhere.
     pub log: Option<&'r mut dyn RequestSink>,
+    /// A time-parallel run's progress: simulated µs as they pass, from several threads.
+    pub progress_from_threads: &'r (dyn Fn(u64) + Sync),
+    /// What a time-parallel run did, when the product ran one (`scenario.stretches > 1`).
+    pub chunking: &'r mut Option<Chunking>,
 }
 
 /// Give every variant of a report read back from `summary.json` its family again (the file

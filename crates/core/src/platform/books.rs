@@ -22,8 +22,8 @@
 
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{
-    Counters, FunctionOutcome, FunctionTally, IntervalRecorder, IntervalRow, LatencySummary,
-    RequestOutcome, RequestRecord, RequestSink, Snapshot,
+    Counters, FunctionOutcome, FunctionTally, IntervalRecorder, IntervalRow, LatencyRecorder,
+    LatencySummary, RequestOutcome, RequestRecord, RequestSink, Snapshot,
 };
 
 /// A request still in a model's hands when the books close at the horizon.
@@ -69,6 +69,27 @@ pub struct Closed {
     pub functions: Vec<FunctionOutcome>,
     /// When the last request completed (`None` when none did): a batch's makespan.
     pub last_completion: Option<SimTime>,
+}
+
+/// What a set of books measured over a stretch of a run ([`Books::take_part`]).
+#[derive(Debug)]
+pub struct BooksPart {
+    counters: Counters,
+    rows: Vec<IntervalRow>,
+    latency: LatencyRecorder,
+    last_completion: Option<SimTime>,
+}
+
+impl BooksPart {
+    /// The parts of two consecutive stretches as one: counts added, rows and latencies in time
+    /// order, the later last completion.
+    pub fn merge(mut self, later: BooksPart) -> BooksPart {
+        self.counters = self.counters + later.counters;
+        self.rows.extend(later.rows);
+        self.latency.add(&later.latency);
+        self.last_completion = later.last_completion.or(self.last_completion);
+        self
+    }
 }
 
 /// The running books of one model's run; see the module docs.
@@ -128,6 +149,16 @@ impl<'a> Books<'a> {
     #[inline]
     pub fn tally_mut(&mut self, function: u32) -> Option<&mut FunctionTally> {
         self.tallies.as_mut().map(|t| &mut t[function as usize])
+    }
+
+    /// Whether the books keep per-function tallies.
+    pub fn has_tallies(&self) -> bool {
+        self.tallies.is_some()
+    }
+
+    /// Whether a request log is attached.
+    pub fn logs(&self) -> bool {
+        self.log.is_some()
     }
 
     /// A request for `function` arrived.
@@ -228,6 +259,36 @@ impl<'a> Books<'a> {
     #[inline]
     pub fn close_interval(&mut self, end: SimTime, snapshot: Snapshot) {
         self.series.close(end, snapshot);
+    }
+
+    /// Take out what the books measured since the last cut, leaving them counting from zero
+    /// with the interval still open: a part of a time-parallel run
+    /// ([`crate::engine::chunks`]). Books with per-function tallies or a request log are never
+    /// cut (their runs are not time-parallel).
+    pub fn take_part(&mut self) -> BooksPart {
+        debug_assert!(self.tallies.is_none() && self.log.is_none());
+        let (rows, latency) = self.series.take_closed();
+        BooksPart {
+            counters: std::mem::take(&mut self.counters),
+            rows,
+            latency,
+            last_completion: self.last_completion.take(),
+        }
+    }
+
+    /// Put back what was measured before what these books hold (the merge of every earlier
+    /// part, [`BooksPart::merge`]).
+    pub fn put_before(&mut self, earlier: BooksPart) {
+        self.counters = earlier.counters + self.counters;
+        self.series.put_closed_before(earlier.rows, earlier.latency);
+        self.last_completion = self.last_completion.or(earlier.last_completion);
+    }
+
+    /// The interval still open, for comparing the state of two runs: its counts so far and
+    /// its latencies.
+    pub fn open_interval(&self) -> (IntervalRow, LatencyRecorder) {
+        let (row, latency) = self.series.open();
+        (row, latency.clone())
     }
 
     /// Close the books at the horizon. `left` are the requests still in the model's hands, in

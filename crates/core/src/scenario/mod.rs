@@ -48,6 +48,10 @@ pub struct Scenario {
     pub variants: Vec<Variant>,
     /// The TOML text it was read from.
     pub source: String,
+    /// Time-parallel runs: how many stretches of time a variant's run is cut into and simulated
+    /// at once, with the same result ([`crate::engine::chunks`]); 1 runs it from zero to the
+    /// horizon in one go. Set by the caller (`scalesim run --stretches N`), not by the file.
+    pub stretches: usize,
     /// Values that are valid but almost certainly not meant, one line each with their
     /// location (`file:line:column: field: message`).
     pub warnings: Vec<String>,

@@ -14,7 +14,7 @@ pub use trace::{
 use std::sync::{Arc, Mutex};
 
 use crate::dist::DurationDist;
-use crate::engine::{RngStreams, SimRng, SimTime};
+use crate::engine::{BlockRng, RngStreams, SimRng, SimTime};
 
 /// The seam between the simulation and recorded traces (as dslab-faas's `Trace`): the
 /// simulation consumes a trace's requests without knowing its format, its files or the thread
@@ -187,14 +187,11 @@ impl Traffic {
     /// The stream of requests before `horizon`, identical for every platform variant of a run:
     /// arrival times and durations each come from their own stream of `streams`.
     pub fn requests<'a>(&'a self, streams: &RngStreams, horizon: SimTime) -> Requests<'a> {
-        let rng = streams.stream("traffic/durations");
         let duration = self.profile.duration.as_ref();
         match &self.arrivals {
-            Arrivals::Process(p) => Requests::Synthetic {
-                times: p.times(streams.stream("traffic/arrivals")),
-                duration,
-                rng,
-            },
+            Arrivals::Process(p) => {
+                Requests::Synthetic(self.synthetic_from(p, streams, SimTime::ZERO))
+            }
             Arrivals::Replay { spec, trace } => Requests::Replay {
                 rows: match trace {
                     Some(t) => {
@@ -205,8 +202,41 @@ impl Traffic {
                 },
                 as_recorded: spec.durations == Durations::AsRecorded,
                 duration,
-                rng,
+                rng: streams.stream("traffic/durations"),
             },
+        }
+    }
+
+    /// The requests of [`Traffic::requests`] from `start` (a multiple of
+    /// [`crate::engine::BLOCK`]) on — the same requests, drawn without drawing those before —
+    /// when the traffic can start there: an arrival process (its draws restart at each block),
+    /// not a replayed trace (reading one starts at its first row).
+    pub fn requests_from<'a>(
+        &'a self,
+        streams: &RngStreams,
+        start: SimTime,
+    ) -> Option<Synthetic<'a>> {
+        match &self.arrivals {
+            Arrivals::Process(p) => Some(self.synthetic_from(p, streams, start)),
+            Arrivals::Replay { .. } => None,
+        }
+    }
+
+    /// Whether [`Traffic::requests_from`] can start anywhere: an arrival process.
+    pub fn starts_anywhere(&self) -> bool {
+        matches!(self.arrivals, Arrivals::Process(_))
+    }
+
+    fn synthetic_from<'a>(
+        &'a self,
+        p: &'a ArrivalProcess,
+        streams: &RngStreams,
+        start: SimTime,
+    ) -> Synthetic<'a> {
+        Synthetic {
+            times: p.times_from(streams.blocks("traffic/arrivals"), start),
+            duration: self.profile.duration.as_ref(),
+            rng: BlockRng::new(streams.blocks("traffic/durations")),
         }
     }
 
@@ -286,17 +316,36 @@ impl Traffic {
     }
 }
 
+/// The requests of an arrival process: times from the process, durations drawn from the
+/// profile (from the block of their arrival).
+pub struct Synthetic<'a> {
+    times: ArrivalTimes<'a>,
+    duration: Option<&'a DurationDist>,
+    rng: BlockRng,
+}
+
+impl Iterator for Synthetic<'_> {
+    type Item = (SimTime, Work);
+
+    #[inline]
+    fn next(&mut self) -> Option<(SimTime, Work)> {
+        let t = self.times.next()?;
+        let duration_s = self.duration.map_or(0.0, |d| d.sample(self.rng.at(t)));
+        Some((
+            t,
+            Work {
+                duration_s,
+                as_recorded: false,
+                function: 0,
+            },
+        ))
+    }
+}
+
 /// A sorted stream of `(arrival time, work)`.
 pub enum Requests<'a> {
     /// From an arrival process, durations drawn from the profile.
-    Synthetic {
-        /// Arrival times.
-        times: ArrivalTimes<'a>,
-        /// Duration distribution.
-        duration: Option<&'a DurationDist>,
-        /// Stream for durations.
-        rng: SimRng,
-    },
+    Synthetic(Synthetic<'a>),
     /// From a log; durations logged, else drawn from the profile.
     Replay {
         /// Rows of the log.
@@ -315,7 +364,7 @@ impl Requests<'_> {
     pub fn problem(&self) -> Option<String> {
         match self {
             Requests::Replay { rows, .. } => rows.problem(),
-            Requests::Synthetic { .. } => None,
+            Requests::Synthetic(_) => None,
         }
     }
 
@@ -324,7 +373,7 @@ impl Requests<'_> {
     pub fn replay_tally(&self) -> Option<ReplayTally> {
         match self {
             Requests::Replay { rows, .. } => Some(rows.tally()),
-            Requests::Synthetic { .. } => None,
+            Requests::Synthetic(_) => None,
         }
     }
 }
@@ -361,22 +410,7 @@ impl Iterator for Requests<'_> {
     #[inline]
     fn next(&mut self) -> Option<(SimTime, Work)> {
         match self {
-            Requests::Synthetic {
-                times,
-                duration,
-                rng,
-            } => {
-                let t = times.next()?;
-                let duration_s = duration.map_or(0.0, |d| d.sample(rng));
-                Some((
-                    t,
-                    Work {
-                        duration_s,
-                        as_recorded: false,
-                        function: 0,
-                    },
-                ))
-            }
+            Requests::Synthetic(s) => s.next(),
             Requests::Replay {
                 rows,
                 as_recorded,

@@ -16,6 +16,7 @@ mod prices;
 mod provisioned;
 mod queueing;
 mod spot;
+mod stretches;
 mod toy_product;
 mod traffic_shapes;
 mod vm_products;

@@ -195,7 +195,7 @@ impl Configured for Spec {
             &scenario.traffic.profile,
             &setup,
             false,
-            streams.stream(&format!("cold-starts/{}", variant.name)),
+            streams.blocks(&format!("cold-starts/{}", variant.name)),
             horizon,
             scenario.interval,
             Meter::HundredMilliseconds,

@@ -42,7 +42,7 @@ pub const DEFAULT_CONCURRENCY: u32 = 1_000;
 /// An idle function starts with all 1,000 units.
 ///
 /// Memory: one instant per environment created in the last 10 s, at most 1,000.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScaleOutWindow {
     created: VecDeque<SimTime>,
 }
@@ -72,7 +72,7 @@ impl ScaleOutWindow {
 
 /// The account's request-rate limit: at most `limit` invocations in each whole second of
 /// simulated time (throttled requests are not invocations and use none of it).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestRate {
     limit: u64,
     second: u64,

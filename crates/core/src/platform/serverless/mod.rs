@@ -56,9 +56,10 @@ use crate::autoscale::{
     Capacity, Datapoint, Decision, HISTORY_LEN, Observation, Policy, TargetTracking,
 };
 use crate::dist::DurationDist;
-use crate::engine::{Model, Scheduler, SimDuration, SimRng, SimTime};
+use crate::engine::chunks::Chunked;
+use crate::engine::{BlockRng, BlockSeed, Model, Scheduler, SimDuration, SimTime};
 use crate::metrics::{Integral, RequestSink, Snapshot};
-use crate::platform::books::{Books, Left};
+use crate::platform::books::{Books, BooksPart, Left};
 use crate::platform::{CapacityStats, Outcome, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
 use crate::usage::{Invocations, Meter, ProvisionedPeriod, ProvisionedUsage, gb_s};
@@ -137,7 +138,7 @@ pub fn lambda_memory_for(mb: f64) -> u32 {
 }
 
 /// Events of the function model.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FunctionEvent {
     /// A request finished; its environment becomes idle.
     Done {
@@ -219,7 +220,8 @@ pub struct FunctionModel<'a> {
     /// Counters, interval series, per-function tallies (traffic that names functions only) and
     /// the request log.
     books: Books<'a>,
-    rng: SimRng,
+    /// Cold starts and provisioned initialisations, drawn from the block of their instant.
+    rng: BlockRng,
     horizon: SimTime,
     /// Environments alive over all functions: busy, idle and (provisioned) initialising.
     busy: u32,
@@ -236,8 +238,8 @@ pub struct FunctionModel<'a> {
     /// with idle environments, earliest first.
     expiry: BinaryHeap<Reverse<(SimTime, u32)>>,
     /// Environment-µs alive and request-µs served in the intervals closed so far.
-    total_env_us: f64,
-    total_busy_us: f64,
+    total_env_us: i128,
+    total_busy_us: u128,
     usage: Invocations,
     interval_start: SimTime,
     interval_end: SimTime,
@@ -256,7 +258,8 @@ pub struct FunctionModel<'a> {
 impl<'a> FunctionModel<'a> {
     /// Functions with no environments yet, one per entry of `setups` (one function with the
     /// configured memory and no reservation when empty); `tally` keeps per-function figures;
-    /// `rng` draws cold starts; `meter` is the product's metering rule.
+    /// `rng` draws cold starts (from the block of their instant); `meter` is the product's
+    /// metering rule.
     ///
     /// The unreserved pool is the account's concurrency less every reservation (validation keeps
     /// at least [`limits::MIN_UNRESERVED_CONCURRENCY`] of it; here it saturates at 0).
@@ -266,7 +269,7 @@ impl<'a> FunctionModel<'a> {
         profile: &'a RequestProfile,
         setups: &[FunctionSetup],
         tally: bool,
-        rng: SimRng,
+        rng: BlockSeed,
         horizon: SimTime,
         interval: SimDuration,
         meter: Meter,
@@ -307,7 +310,7 @@ impl<'a> FunctionModel<'a> {
                 })
                 .collect(),
             books: Books::new(interval, if tally { setups.len() } else { 0 }),
-            rng,
+            rng: BlockRng::new(rng),
             horizon,
             busy: 0,
             idle: 0,
@@ -317,8 +320,8 @@ impl<'a> FunctionModel<'a> {
             unreserved_limit,
             rate: RequestRate::for_account(cfg.account_concurrency),
             expiry: BinaryHeap::new(),
-            total_env_us: 0.0,
-            total_busy_us: 0.0,
+            total_env_us: 0,
+            total_busy_us: 0,
             usage: Invocations::new(meter, same.then_some(setups[0].memory_mb)),
             interval_start: SimTime::ZERO,
             interval_end: SimTime::ZERO + interval,
@@ -346,6 +349,22 @@ impl<'a> FunctionModel<'a> {
     /// applies something hour by hour (a savings plan).
     pub fn keep_usage_by_hour(&mut self) {
         self.usage.by_hour = true;
+    }
+
+    /// Start the model at `at` instead of zero (a stretch of a time-parallel run,
+    /// [`crate::engine::chunks`]): its first interval begins there. Only for a model
+    /// [`FunctionModel::can_run_in_stretches`].
+    pub fn start_at(&mut self, at: SimTime) {
+        self.interval_start = at;
+        self.interval_end = at + self.books.interval();
+    }
+
+    /// Whether the model can run as stretches of a time-parallel run: its state is what
+    /// [`Chunked::state`] compares and what it measures merges exactly — not with provisioned
+    /// concurrency (its levels and target tracking look back over the run), per-function tallies
+    /// (a trace's functions) or a request log (written in order as it runs).
+    pub fn can_run_in_stretches(&self) -> bool {
+        self.provisioned.is_none() && !self.books.has_tallies() && !self.books.logs()
     }
 
     fn alive(&self) -> u32 {
@@ -394,7 +413,7 @@ impl<'a> FunctionModel<'a> {
                 pc.starting += n;
                 self.starting += n;
                 for _ in 0..n {
-                    let init = self.cfg.cold_start.sample(&mut self.rng);
+                    let init = self.cfg.cold_start.sample(self.rng.at(now));
                     sched.schedule_in(
                         SimDuration::from_secs_f64(init),
                         FunctionEvent::ProvisionedReady { function: f as u32 },
@@ -484,8 +503,9 @@ impl<'a> FunctionModel<'a> {
         self.env_area_us -=
             f64::from(self.alive()) * self.interval_end.saturating_since(now).as_micros() as f64;
         let busy_area = self.busy_area.take(now);
-        self.total_env_us += self.env_area_us;
-        self.total_busy_us += busy_area;
+        // Both are whole µs (counts × µs), so exact as integers.
+        self.total_env_us += self.env_area_us as i128;
+        self.total_busy_us += busy_area as u128;
         let gb_s = gb_s(self.interval_mb_ms);
         self.books.close_interval(
             now,
@@ -614,18 +634,19 @@ impl<'a> FunctionModel<'a> {
             ..self.usage
         };
         let horizon_us = self.horizon.as_micros().max(1) as f64;
+        let (total_env_us, total_busy_us) = (self.total_env_us as f64, self.total_busy_us as f64);
         Outcome {
             counters,
             latency: closed.latency,
             latency_cdf: closed.latency_cdf,
             capacity: CapacityStats {
-                mean_instances: self.total_env_us / horizon_us,
-                mean_busy: self.total_busy_us / horizon_us,
+                mean_instances: total_env_us / horizon_us,
+                mean_busy: total_busy_us / horizon_us,
                 peak_instances: u64::from(self.peak),
-                mean_utilisation: if self.total_env_us == 0.0 {
+                mean_utilisation: if total_env_us == 0.0 {
                     0.0
                 } else {
-                    self.total_busy_us / self.total_env_us
+                    total_busy_us / total_env_us
                 },
             },
             queueing: QueueStats::default(),
@@ -637,6 +658,120 @@ impl<'a> FunctionModel<'a> {
             functions: closed.functions,
             last_completion_s: closed.last_completion.map(|t| t.as_secs_f64()),
         }
+    }
+}
+
+/// The state of [`FunctionModel`] that decides what happens next ([`Chunked::state`]): every
+/// environment (idle since when, busy), the limits' windows, and the interval still open.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionState {
+    /// Per function: idle since (oldest first), busy, provisioned counts, scale-out window,
+    /// whether it is in the expiry heap.
+    fns: Vec<FunctionAt>,
+    /// Busy, idle, starting, unreserved busy.
+    counts: [u32; 4],
+    rate: RequestRate,
+    expiry: Vec<(SimTime, u32)>,
+    interval: [SimTime; 2],
+    busy_area: Integral,
+    env_area_us: f64,
+    interval_invocations: u64,
+    interval_mb_ms: u128,
+    open: (crate::metrics::IntervalRow, crate::metrics::LatencyRecorder),
+}
+
+/// One function's part of [`FunctionState`].
+#[derive(Clone, Debug, PartialEq)]
+struct FunctionAt {
+    idle_since: Vec<SimTime>,
+    busy: u32,
+    /// Provisioned: level, idle, busy, starting.
+    provisioned: [u32; 4],
+    scale_out: ScaleOutWindow,
+    in_expiry: bool,
+}
+
+/// What [`FunctionModel`] measured over a stretch of a time-parallel run.
+#[derive(Debug)]
+pub struct FunctionPart {
+    books: BooksPart,
+    total_env_us: i128,
+    total_busy_us: u128,
+    peak: u32,
+    invocations: u64,
+    mb_ms: u128,
+    mb_ms_by_hour: Vec<u128>,
+}
+
+impl Chunked for FunctionModel<'_> {
+    type State = FunctionState;
+    type Part = FunctionPart;
+
+    fn state(&self) -> FunctionState {
+        let mut expiry: Vec<(SimTime, u32)> = self.expiry.iter().map(|Reverse(e)| *e).collect();
+        expiry.sort_unstable();
+        FunctionState {
+            fns: self
+                .fns
+                .iter()
+                .map(|f| FunctionAt {
+                    idle_since: f.idle.iter().copied().collect(),
+                    busy: f.busy,
+                    provisioned: [f.pc.level, f.pc.idle, f.pc.busy, f.pc.starting],
+                    scale_out: f.scale_out.clone(),
+                    in_expiry: f.in_expiry,
+                })
+                .collect(),
+            counts: [self.busy, self.idle, self.starting, self.unreserved_busy],
+            rate: self.rate,
+            expiry,
+            interval: [self.interval_start, self.interval_end],
+            busy_area: self.busy_area,
+            env_area_us: self.env_area_us,
+            interval_invocations: self.interval_invocations,
+            interval_mb_ms: self.interval_mb_ms,
+            open: self.books.open_interval(),
+        }
+    }
+
+    fn take_part(&mut self) -> FunctionPart {
+        FunctionPart {
+            books: self.books.take_part(),
+            total_env_us: std::mem::take(&mut self.total_env_us),
+            total_busy_us: std::mem::take(&mut self.total_busy_us),
+            peak: std::mem::take(&mut self.peak),
+            invocations: std::mem::take(&mut self.usage.invocations),
+            mb_ms: std::mem::take(&mut self.usage.mb_ms),
+            mb_ms_by_hour: std::mem::take(&mut self.usage.mb_ms_by_hour),
+        }
+    }
+
+    fn merge(mut a: FunctionPart, b: FunctionPart) -> FunctionPart {
+        a.books = a.books.merge(b.books);
+        a.total_env_us += b.total_env_us;
+        a.total_busy_us += b.total_busy_us;
+        a.peak = a.peak.max(b.peak);
+        a.invocations += b.invocations;
+        a.mb_ms += b.mb_ms;
+        if a.mb_ms_by_hour.len() < b.mb_ms_by_hour.len() {
+            a.mb_ms_by_hour.resize(b.mb_ms_by_hour.len(), 0);
+        }
+        for (x, y) in a.mb_ms_by_hour.iter_mut().zip(b.mb_ms_by_hour) {
+            *x += y;
+        }
+        a
+    }
+
+    fn put_before(&mut self, earlier: FunctionPart) {
+        let own = self.take_part();
+        let all = Self::merge(earlier, own);
+        self.books.put_before(all.books);
+        self.total_env_us = all.total_env_us;
+        self.total_busy_us = all.total_busy_us;
+        self.peak = all.peak;
+        self.usage.invocations = all.invocations;
+        self.usage.mb_ms = all.mb_ms;
+        self.usage.mb_ms_by_hour = all.mb_ms_by_hour;
     }
 }
 
@@ -702,7 +837,7 @@ impl Model for FunctionModel<'_> {
             }
             self.books.cold_start(work.function);
             self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
-            SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng))
+            SimDuration::from_secs_f64(self.cfg.cold_start.sample(self.rng.at(now)))
         };
         self.fns[f].busy += 1;
         if self.fns[f].reserved.is_none() {
@@ -741,8 +876,9 @@ impl Model for FunctionModel<'_> {
                     if provisioned {
                         self.fns[f].pc.starting += 1;
                         self.starting += 1;
-                        let init =
-                            SimDuration::from_secs_f64(self.cfg.cold_start.sample(&mut self.rng));
+                        let init = SimDuration::from_secs_f64(
+                            self.cfg.cold_start.sample(self.rng.at(now)),
+                        );
                         sched.schedule_in(init, FunctionEvent::ProvisionedReady { function });
                     } else {
                         self.env_area_us -=

@@ -227,7 +227,7 @@ mod tests {
             profile,
             setups,
             !setups.is_empty(),
-            RngStreams::new(1).stream("cold-starts"),
+            RngStreams::new(1).blocks("cold-starts"),
             horizon,
             SimDuration::from_secs(60),
             Meter::Millisecond,

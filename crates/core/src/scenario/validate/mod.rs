@@ -398,6 +398,7 @@ pub(super) fn scenario<V>(
         prices,
         variants,
         source: cx.text.to_string(),
+        stretches: 1,
         warnings: cx.warnings.take(),
     })
 }
