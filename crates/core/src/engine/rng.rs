@@ -81,10 +81,17 @@ impl BlockRng {
     pub fn at(&mut self, now: SimTime) -> &mut SimRng {
         let block = now.as_micros() / BLOCK.as_micros();
         if block != self.block {
-            self.block = block;
-            self.rng = self.seed.rng(block);
+            self.restart(block);
         }
         &mut self.rng
+    }
+
+    /// Restart at `block`: once a minute at most, kept out of the callers' hot code.
+    #[cold]
+    #[inline(never)]
+    fn restart(&mut self, block: u64) {
+        self.block = block;
+        self.rng = self.seed.rng(block);
     }
 }
 

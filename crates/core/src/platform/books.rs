@@ -229,7 +229,7 @@ impl<'a> Books<'a> {
 
     /// A request for `function` that arrived at `arrival` and started at `start` completed at
     /// `now`; its latency is `now − arrival`.
-    #[inline]
+    #[inline(always)]
     pub fn completed(
         &mut self,
         arrival: SimTime,

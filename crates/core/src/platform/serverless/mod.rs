@@ -799,7 +799,10 @@ impl Model for FunctionModel<'_> {
         }
     }
 
-    #[inline]
+    // Always inlined: the loop is instantiated twice for this model (a run in one go, and the
+    // stretches of a time-parallel one), and LLVM inlines a handler with two callers into
+    // neither (7 % more instructions per request, callgrind).
+    #[inline(always)]
     fn on_arrival(&mut self, work: Work, sched: &mut Scheduler<FunctionEvent>) {
         let now = sched.now();
         let f = work.function as usize;
@@ -846,7 +849,7 @@ impl Model for FunctionModel<'_> {
         self.start(work, now, init, cold, false, sched);
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_event(&mut self, event: FunctionEvent, sched: &mut Scheduler<FunctionEvent>) {
         let now = sched.now();
         match event {
@@ -937,7 +940,7 @@ impl FunctionModel<'_> {
     /// Start `work` at `now` on an environment of its function already counted as busy there
     /// (`provisioned`, or on-demand after `init`, `cold` when it is new): meter it and schedule
     /// its end.
-    #[inline]
+    #[inline(always)]
     fn start(
         &mut self,
         work: Work,
