@@ -40,8 +40,10 @@ pub trait Chunked: Model {
     /// What the model measured over a stretch of time.
     type Part: Send;
 
-    /// The model's state now.
-    fn state(&self) -> Self::State;
+    /// The model's state at `now` (a boundary or checkpoint: everything before it handled,
+    /// nothing at or after it), normalised so that two states that decide the same future are
+    /// equal (e.g. without records that can no longer matter after `now`).
+    fn state(&self, now: SimTime) -> Self::State;
 
     /// Take out what the model measured since the last cut (or its start), leaving it measuring
     /// from zero.
@@ -178,7 +180,7 @@ where
             if k > 0 {
                 run.until(from, &mut tell);
                 drop(run.model.take_part());
-                states.push((from, run.model.state(), run.sched.pending_in_order()));
+                states.push((from, run.model.state(from), run.sched.pending_in_order()));
             }
             let span = to.as_micros() - from.as_micros();
             let mut checkpoints: Vec<SimTime> = (1..=plan.checkpoints as u64)
@@ -196,7 +198,7 @@ where
             for c in checkpoints {
                 run.until(c, &mut tell);
                 parts.push(run.model.take_part());
-                states.push((c, run.model.state(), run.sched.pending_in_order()));
+                states.push((c, run.model.state(c), run.sched.pending_in_order()));
             }
             if k + 1 == starts.len() {
                 run.through(to, &mut tell);
@@ -228,8 +230,8 @@ where
     let last_index = starts.len() - 1;
     for (i, s) in stretches.enumerate() {
         let k = i + 1;
-        let same = |truth: &Run<M, I>, (_, state, pending): &StateAt<M>| {
-            truth.model.state() == *state && truth.sched.pending_in_order() == *pending
+        let same = |truth: &Run<M, I>, (at, state, pending): &StateAt<M>| {
+            truth.model.state(*at) == *state && truth.sched.pending_in_order() == *pending
         };
         let mut parts = s.parts.into_iter();
         if same(&truth, &s.states[0]) {

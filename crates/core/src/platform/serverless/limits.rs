@@ -68,6 +68,17 @@ impl ScaleOutWindow {
         self.created.push_back(now);
         true
     }
+
+    /// The units still in use at `now` (their environments created less than 10 s before):
+    /// all that decides what the window does from `now` on — an older one is dropped at the
+    /// next creation whenever it comes.
+    pub fn in_use_at(&self, now: SimTime) -> Vec<SimTime> {
+        self.created
+            .iter()
+            .copied()
+            .filter(|&t| t + SCALE_OUT_WINDOW > now)
+            .collect()
+    }
 }
 
 /// The account's request-rate limit: at most `limit` invocations in each whole second of

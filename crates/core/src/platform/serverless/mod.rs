@@ -670,7 +670,8 @@ pub struct FunctionState {
     fns: Vec<FunctionAt>,
     /// Busy, idle, starting, unreserved busy.
     counts: [u32; 4],
-    rate: RequestRate,
+    // Not the account's request rate: it counts within a whole second, and every boundary is a
+    // whole minute, so the next invocation starts a new second whatever the count was.
     expiry: Vec<(SimTime, u32)>,
     interval: [SimTime; 2],
     busy_area: Integral,
@@ -687,7 +688,8 @@ struct FunctionAt {
     busy: u32,
     /// Provisioned: level, idle, busy, starting.
     provisioned: [u32; 4],
-    scale_out: ScaleOutWindow,
+    /// The scale-out window's units still in use.
+    scale_out: Vec<SimTime>,
     in_expiry: bool,
 }
 
@@ -707,7 +709,7 @@ impl Chunked for FunctionModel<'_> {
     type State = FunctionState;
     type Part = FunctionPart;
 
-    fn state(&self) -> FunctionState {
+    fn state(&self, now: SimTime) -> FunctionState {
         let mut expiry: Vec<(SimTime, u32)> = self.expiry.iter().map(|Reverse(e)| *e).collect();
         expiry.sort_unstable();
         FunctionState {
@@ -718,12 +720,11 @@ impl Chunked for FunctionModel<'_> {
                     idle_since: f.idle.iter().copied().collect(),
                     busy: f.busy,
                     provisioned: [f.pc.level, f.pc.idle, f.pc.busy, f.pc.starting],
-                    scale_out: f.scale_out.clone(),
+                    scale_out: f.scale_out.in_use_at(now),
                     in_expiry: f.in_expiry,
                 })
                 .collect(),
             counts: [self.busy, self.idle, self.starting, self.unreserved_busy],
-            rate: self.rate,
             expiry,
             interval: [self.interval_start, self.interval_end],
             busy_area: self.busy_area,
