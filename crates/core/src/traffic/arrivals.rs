@@ -535,9 +535,7 @@ impl Iterator for ArrivalTimes<'_> {
         };
         self.t_s = t_s;
         self.index += 1;
-        Some(SimTime::from_micros(
-            (t_s * MICROS_PER_SEC as f64).round() as u64
-        ))
+        Some(SimTime::from_secs_f64(t_s))
     }
 }
 
