@@ -5,7 +5,7 @@ mod interval;
 mod request_log;
 
 pub use functions::{FunctionOutcome, FunctionTally};
-pub use interval::{Integral, IntervalRecorder, IntervalRow, Snapshot};
+pub use interval::{Integral, IntervalRecorder, IntervalRow, OpenInterval, Snapshot};
 pub use request_log::{RequestOutcome, RequestRecord, RequestSink};
 
 use hdrhistogram::Histogram;
@@ -103,6 +103,26 @@ impl Default for LatencyRecorder {
 
 fn new_histogram() -> Box<Histogram<u64>> {
     Box::new(Histogram::new(3).expect("3 significant digits is a valid histogram precision"))
+}
+
+/// The highest value the histogram's bucket holding `us` stands for — what
+/// `Histogram::highest_equivalent` returns for the histograms made here (3 significant digits,
+/// lowest discernible value 1: 2,048 sub-buckets, unit magnitude 0), without one at hand.
+/// Values below 2,048 have buckets of their own; from there each power of two doubles a
+/// bucket's width.
+#[inline]
+fn highest_equivalent(us: u64) -> u64 {
+    // hdrhistogram's `bucket_for`: leading_zero_count_base (64 − 0 − 11) minus the leading
+    // zeros of the value with the sub-bucket mask (2,047) set.
+    let range = 1u64 << (53 - (us | 2_047).leading_zeros());
+    let lowest = us & !(range - 1);
+    // As hdrhistogram: the next bucket's start, saturated, minus one (so the top bucket ends
+    // at u64::MAX − 1), except for u64::MAX itself.
+    if us == u64::MAX {
+        u64::MAX
+    } else {
+        lowest.saturating_add(range) - 1
+    }
 }
 
 fn record_in(hist: &mut Histogram<u64>, us: u64) {
@@ -313,6 +333,32 @@ mod tests {
         assert!(big.hist.is_some());
         assert_eq!(big.count(), 70);
         assert_eq!(big.summary().max_ms, 10.0);
+    }
+
+    /// `highest_equivalent` is hdrhistogram's, at the edges of the buckets and anywhere.
+    #[test]
+    fn highest_equivalent_is_the_histograms() {
+        let h = new_histogram();
+        let mut edges = vec![
+            0,
+            1,
+            2_046,
+            2_047,
+            2_048,
+            2_049,
+            4_095,
+            4_096,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        edges.extend((11..64).flat_map(|k| [(1u64 << k) - 1, 1 << k, (1 << k) + 1]));
+        for v in edges {
+            assert_eq!(highest_equivalent(v), h.highest_equivalent(v), "{v}");
+        }
+        proptest::proptest!(|(v in proptest::prelude::any::<u64>(), small in 0u64..100_000_000)| {
+            proptest::prop_assert_eq!(highest_equivalent(v), h.highest_equivalent(v));
+            proptest::prop_assert_eq!(highest_equivalent(small), h.highest_equivalent(small));
+        });
     }
 
     #[test]

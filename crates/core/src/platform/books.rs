@@ -23,7 +23,7 @@
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{
     Counters, FunctionOutcome, FunctionTally, IntervalRecorder, IntervalRow, LatencyRecorder,
-    LatencySummary, RequestOutcome, RequestRecord, RequestSink, Snapshot,
+    LatencySummary, OpenInterval, RequestOutcome, RequestRecord, RequestSink, Snapshot,
 };
 
 /// A request still in a model's hands when the books close at the horizon.
@@ -284,11 +284,9 @@ impl<'a> Books<'a> {
         self.last_completion = self.last_completion.or(earlier.last_completion);
     }
 
-    /// The interval still open, for comparing the state of two runs: its counts so far and
-    /// its latencies.
-    pub fn open_interval(&self) -> (IntervalRow, LatencyRecorder) {
-        let (row, latency) = self.series.open();
-        (row, latency.clone())
+    /// The interval still open, for comparing the state of two runs.
+    pub fn open_interval(&self) -> OpenInterval {
+        self.series.open()
     }
 
     /// Close the books at the horizon. `left` are the requests still in the model's hands, in

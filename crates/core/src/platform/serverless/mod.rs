@@ -678,7 +678,7 @@ pub struct FunctionState {
     env_area_us: f64,
     interval_invocations: u64,
     interval_mb_ms: u128,
-    open: (crate::metrics::IntervalRow, crate::metrics::LatencyRecorder),
+    open: crate::metrics::OpenInterval,
 }
 
 /// One function's part of [`FunctionState`].
