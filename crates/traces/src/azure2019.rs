@@ -398,7 +398,7 @@ impl Source for Azure2019 {
         if self.pending.is_empty() && !self.expand() {
             return None;
         }
-        let next = self.pending.pop()?;
+        let next = *self.pending.peek()?;
         let f = next.func as usize;
         let dur = self.durations[f]
             .as_ref()
@@ -408,12 +408,16 @@ impl Source for Azure2019 {
             let x = self.place(next.n, done, next.x);
             // The minute being replayed is the one before `self.minute`.
             let start = (self.minute - 1) as f64 * 60.0;
-            self.pending.push(Next {
+            // The function's next invocation takes its place on top and sinks to where it
+            // belongs: one sift instead of a pop's and a push's.
+            *self.pending.peek_mut().expect("peeked above") = Next {
                 t: start + x * 60.0,
                 done,
                 x,
                 ..next
-            });
+            };
+        } else {
+            self.pending.pop();
         }
         Some(Ok(Row {
             t: next.t,

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use rand::RngExt;
 
-use scalesim_core::engine::{MICROS_PER_SEC, SimRng, SimTime};
+use scalesim_core::engine::{SimRng, SimTime};
 
 pub use check::check;
 // The trace's data, which the readers take and fill in (it lives in `traffic::trace`, with no
@@ -268,15 +268,15 @@ pub struct Replay {
     pending: std::collections::VecDeque<Replayed>,
     end: Option<End>,
     tally: ReplayTally,
+    /// No window, no time compression, no rate multiplier, nothing to reorder: rows go out
+    /// as they come ([`Replay::next_plain`]).
+    plain: bool,
 }
 
 impl Replay {
     /// A time in the window (seconds since its start) as replay time.
     fn replay_time(&self, t: f64) -> SimTime {
-        let us = (t / self.controls.speed * MICROS_PER_SEC as f64)
-            .round()
-            .max(0.0) as u64;
-        SimTime::from_micros(us)
+        SimTime::from_secs_f64(t / self.controls.speed)
     }
 
     /// The next row in the window and before the horizon: (seconds since the window's start,
@@ -322,6 +322,47 @@ impl Replay {
         }
     }
 
+    /// [`Iterator::next`] of a plain replay ([`Replay::plain`]): what the general path does
+    /// with a window from 0 to the end, speed 1 and a multiplier of 1 — the same requests at
+    /// the same times and the same tally — without reading a row ahead, spreading copies or
+    /// queueing the one copy. `t / 1` and `t − 0` are `t` exactly, so times are bit for bit
+    /// those of the general path.
+    #[inline]
+    fn next_plain(&mut self) -> Option<Replayed> {
+        loop {
+            if self.end.is_some() {
+                return None;
+            }
+            let Some(r) = self.ordered.next() else {
+                self.end = Some(End::Trace);
+                return None;
+            };
+            if r.t < self.last_t {
+                self.watch.report(format!(
+                    "the trace changed after it was checked: a row starting at {:.6} s came after one at {:.6} s",
+                    r.t, self.last_t
+                ));
+                self.end = Some(End::Trace);
+                return None;
+            }
+            self.last_t = r.t;
+            let t = r.t - self.first_s;
+            if t < 0.0 {
+                self.tally.before_window += 1;
+                continue;
+            }
+            let at = SimTime::from_secs_f64(t);
+            if at >= self.horizon {
+                self.end = Some(End::Horizon);
+                self.beyond = Some(t);
+                return None;
+            }
+            self.tally.replayed += 1;
+            self.tally.requests += 1;
+            return Some((at, r.dur, r.func));
+        }
+    }
+
     /// What this replay did with the selected rows so far; complete once it has ended.
     pub fn tally(&self) -> ReplayTally {
         let mut tally = self.tally;
@@ -347,6 +388,9 @@ impl Iterator for Replay {
     type Item = Replayed;
 
     fn next(&mut self) -> Option<Replayed> {
+        if self.plain {
+            return self.next_plain();
+        }
         loop {
             if let Some(r) = self.pending.pop_front() {
                 self.tally.requests += 1;
@@ -390,8 +434,19 @@ pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng, horizon: SimTim
     format_rng.long_jump();
     let watch = ReplayWatch::default();
     let good = read_on_thread(spec, check, format_rng, watch.clone());
+    let c = spec.controls;
+    let in_order = check.max_late_s <= 0.0;
+    let plain = in_order
+        && c.from_s == 0.0
+        && c.to_s.is_none()
+        && c.speed == 1.0
+        && c.rate_multiplier == 1.0;
     Replay {
-        ordered: Box::new(reorder::ordered(good, check.max_late_s)),
+        ordered: if in_order {
+            Box::new(good)
+        } else {
+            Box::new(reorder::ordered(good, check.max_late_s))
+        },
         controls: spec.controls,
         first_s: check.first_s,
         horizon,
@@ -404,6 +459,7 @@ pub fn rows(spec: &ReplaySpec, check: &ReplayCheck, rng: SimRng, horizon: SimTim
         pending: Default::default(),
         end: None,
         tally: ReplayTally::default(),
+        plain,
     }
 }
 
@@ -446,8 +502,9 @@ pub fn files() -> scalesim_core::traffic::Traces {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scalesim_core::engine::RngStreams;
+    use scalesim_core::engine::{MICROS_PER_SEC, RngStreams};
 
+    /// A replay of rows starting at `starts` (the plain path when `controls` are the defaults).
     fn replay_of(starts: &[f64], horizon_s: u64, controls: ReplayControls) -> Replay {
         let rows: Vec<Row> = starts
             .iter()
@@ -472,6 +529,32 @@ mod tests {
             pending: Default::default(),
             end: None,
             tally: ReplayTally::default(),
+            plain: controls == ReplayControls::default(),
+        }
+    }
+
+    /// The plain path gives what the general one gives with default controls: the same
+    /// requests at the same times and the same tally, rows before the trace's start, at the
+    /// horizon or going back in time included.
+    #[test]
+    fn a_plain_replay_is_the_general_one_without_controls() {
+        let cases: [(&[f64], u64); 5] = [
+            (&[0.0, 0.5, 0.5, 1.0000004, 2.9999995, 3.0, 7.0], 3),
+            (&[-1.0, -0.0, 0.0, 59.9999996, 60.0], 60),
+            (&[1.0, 3.0, 2.0, 4.0], 60),
+            (&[], 10),
+            (&[0.1234565, 0.2500005, 9.0], 100),
+        ];
+        for (starts, horizon_s) in cases {
+            let mut plain = replay_of(starts, horizon_s, ReplayControls::default());
+            let mut general = replay_of(starts, horizon_s, ReplayControls::default());
+            general.plain = false;
+            assert!(plain.plain);
+            let a: Vec<Replayed> = plain.by_ref().collect();
+            let b: Vec<Replayed> = general.by_ref().collect();
+            assert_eq!(a, b, "{starts:?}");
+            assert_eq!(plain.tally(), general.tally(), "{starts:?}");
+            assert_eq!(plain.problem(), general.problem(), "{starts:?}");
         }
     }
 
