@@ -122,3 +122,43 @@ fn every_way_of_meeting_the_truth_gives_the_run_in_one_go() {
     assert_eq!(got, expected);
     assert_eq!((c.chunks, c.fix_ups, c.crossed), (4, 3, 3));
 }
+
+/// Ten requests a second, evenly spaced, of 50 ms each: one environment serves them all, made
+/// by a cold start at the first request and warm ever after. The run in one go made it at 0 s;
+/// the second stretch's guess (from 3,600 − 2,160 = 1,440 s) made its own at 1,440 s. At the
+/// boundary both have the same environment, idle since the same completion, and no cold start
+/// in the last 10 s: the scale-out window (1,000 new environments per 10 s) has no unit in use
+/// in either, so the states are the same and the second stretch is kept — 0 fix-ups. (When the
+/// state held the window's entries as the window prunes them, lazily at the next creation, the
+/// truth's entry from 0 s and the guess's from 1,440 s stayed forever: 1 fix-up, crossed whole.)
+#[test]
+fn a_scale_out_window_with_nothing_in_use_meets_the_truth() {
+    let s = common::scenario(
+        r#"
+name = "one-environment"
+seed = 3
+horizon = "2h"
+[traffic]
+arrivals = { process = "even", rate_per_s = 10 }
+[traffic.request]
+duration = { dist = "constant", ms = 50 }
+[[variant]]
+name = "fn"
+platform = "lambda"
+memory_mb = 1024
+runtime = "python"
+"#,
+    );
+    // Cold starts of no time: the first request is done at 50 ms, before the second arrives.
+    let cfg = FunctionConfig {
+        cold_start: DurationDist::Constant { secs: 0.0 },
+        ..config(600)
+    };
+    let expected = in_one_go(&cfg, &s);
+    // 2 h at 10 req/s, evenly spaced from 0 s: 72,000 arrivals; one cold start.
+    assert_eq!(expected.counters.arrived, 72_000);
+    assert_eq!(expected.counters.cold_starts, 1);
+    let (got, c) = in_stretches(&cfg, &s, &plan(2, 2_160, 8));
+    assert_eq!(got, expected);
+    assert_eq!((c.chunks, c.fix_ups, c.crossed), (2, 0, 0));
+}
