@@ -78,14 +78,14 @@ const INTERVAL_EXACT_UP_TO: usize = 1 << 16;
 
 /// Collects one [`IntervalRow`] per interval.
 ///
-/// An interval's latencies are kept exactly (up to [`INTERVAL_EXACT_UP_TO`]) and its p50 and
-/// p99 found by selection when it closes, so a close costs in proportion to what the interval
-/// recorded, not to the histogram's bucket array (which it used to walk five times: four
-/// quantiles, the addition into the run's total, the reset). Each latency also goes straight
-/// into the run's total. The figures are those the histogram gave, bit for bit: once any
-/// interval has held more than [`super::EXACT_UP_TO`] latencies (when the histogram used to
-/// take over for good), a quantile is the highest value of the histogram bucket holding the
-/// latency of its rank, capped at the interval's maximum; before, the latency of its rank.
+/// An interval's latencies are kept exactly (up to 65,536) and its p50 and p99 found by selection
+/// when it closes, so a close costs in proportion to what the interval recorded, not to the
+/// histogram's bucket array (which it used to walk five times: four quantiles, the addition into
+/// the run's total, the reset). Each latency also goes straight into the run's total. The figures
+/// are those the histogram gave, bit for bit: once any interval has held more than 64 latencies
+/// (when the histogram used to take over for good), a quantile is the highest value of the
+/// histogram bucket holding the latency of its rank, capped at the interval's maximum; before, the
+/// latency of its rank.
 #[derive(Clone, Debug)]
 pub struct IntervalRecorder {
     /// Length of an interval.
