@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use scalesim_core::engine::SimDuration;
+use scalesim_core::engine::chunks::{self, Stretched};
 use scalesim_core::metrics::RequestSink;
 use scalesim_core::results::RunReport;
 use scalesim_core::scenario::{self, Scenario};
@@ -554,14 +555,32 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         stretches: usize::from(args.stretches),
     })?;
     if !quiet() {
-        for (variant, c) in &report.stretches {
-            eprintln!(
-                "time-parallel: {variant} ran as {} stretches at once; {} fix-up{} ({} crossed whole)",
-                c.chunks,
-                c.fix_ups,
-                if c.fix_ups == 1 { "" } else { "s" },
-                c.crossed
-            );
+        for (variant, how) in &report.stretches {
+            match how {
+                Stretched::Ran(c) => {
+                    let fewer = if c.chunks < c.asked {
+                        format!(
+                            " (of {} asked: stretches start at multiples of {} and the horizon holds {})",
+                            c.asked,
+                            chunks::align(SimDuration::from_secs_f64(report.interval_s)).human(),
+                            c.chunks
+                        )
+                    } else {
+                        String::new()
+                    };
+                    eprintln!(
+                        "time-parallel: {variant} ran as {} stretch{} at once{fewer}; {} fix-up{} ({} crossed whole)",
+                        c.chunks,
+                        if c.chunks == 1 { "" } else { "es" },
+                        c.fix_ups,
+                        if c.fix_ups == 1 { "" } else { "s" },
+                        c.crossed
+                    );
+                }
+                Stretched::InOneGo(why) => {
+                    eprintln!("time-parallel: {variant} ran in one go, as --stretches 1: {why}")
+                }
+            }
         }
     }
     if let Some(before) = replaced.filter(|_| !quiet()) {

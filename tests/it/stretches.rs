@@ -58,6 +58,7 @@ const HORIZON: &str = "6h";
 fn every_shipped_scenario_writes_the_same_report_in_stretches() {
     let tmp = tempfile::tempdir().unwrap();
     let mut stretched = 0;
+    let mut in_one_go = Vec::new();
     let mut scenarios: Vec<_> = std::fs::read_dir(manifest_dir().join("scenarios"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -77,7 +78,12 @@ fn every_shipped_scenario_writes_the_same_report_in_stretches() {
         for n in [2, 4] {
             let out = tmp.path().join(format!("{name}-{n}"));
             let said = run(file, HORIZON, n, &out);
-            stretched += said.matches("time-parallel:").count();
+            stretched += said.matches(" stretches at once; ").count();
+            in_one_go.extend(
+                said.lines()
+                    .filter(|l| l.contains(" ran in one go, as --stretches 1: "))
+                    .map(|l| format!("{name}: {l}")),
+            );
             let got = files(&out);
             assert_eq!(
                 got.keys().collect::<Vec<_>>(),
@@ -95,4 +101,18 @@ fn every_shipped_scenario_writes_the_same_report_in_stretches() {
     // Lambda variants on an arrival process ran in stretches (and said so), in several
     // scenarios: steady-api, daily-cycle, bursty, bench-serverless, …
     assert!(stretched >= 8, "only {stretched} variant runs were cut");
+    // Those that could not be cut said why: a fleet, a replayed trace.
+    let said = |scenario: &str, why: &str| {
+        in_one_go
+            .iter()
+            .any(|l| l.starts_with(&format!("{scenario}: ")) && l.contains(why))
+    };
+    assert!(
+        said("steady-api", "only Lambda variants run in stretches"),
+        "{in_one_go:#?}"
+    );
+    assert!(
+        said("azure-2019", "a replayed trace is read from its first row"),
+        "{in_one_go:#?}"
+    );
 }

@@ -4,7 +4,7 @@
 //!
 //! Serialised as it is, this is `summary.json`; every field's name and order is part of that file.
 
-use crate::engine::chunks::Chunking;
+use crate::engine::chunks::Stretched;
 use serde::{Deserialize, Serialize};
 
 use crate::billing::Invoice;
@@ -59,11 +59,11 @@ pub struct RunReport {
     /// The CLI prints them on stderr and the report shows them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    /// Each variant that ran in stretches of time at once (`scenario.stretches > 1`), by name,
-    /// with what the stretches did. Not written to any file: a run cut into stretches writes
+    /// When stretches were asked for (`scenario.stretches > 1`): each variant by name, with
+    /// what its stretches did or why it ran in one go. Not written to any file: a run cut into stretches writes
     /// exactly the files of the run in one go.
     #[serde(skip)]
-    pub stretches: Vec<(String, Chunking)>,
+    pub stretches: Vec<(String, Stretched)>,
 }
 
 /// The traffic of a run, as configured.

@@ -4,7 +4,7 @@
 
 use crate::par::*;
 
-use crate::engine::chunks::Chunking;
+use crate::engine::chunks::Stretched;
 use crate::engine::{RngStreams, SimTime};
 use crate::metrics::RequestSink;
 use crate::offering::RunCtx;
@@ -19,7 +19,7 @@ pub type ProgressFn<'a> = &'a (dyn Fn(u64) + Sync);
 /// What a variant's run met in a replayed trace: a problem (it changed after it was checked) and
 /// what the replay did with its rows (`None` for an arrival process); and what its stretches
 /// did, when it ran in stretches of time.
-type TraceRead = (Option<String>, Option<ReplayTally>, Option<Chunking>);
+type TraceRead = (Option<String>, Option<ReplayTally>, Option<Stretched>);
 
 /// Simulate every variant of `scenario` and bill it.
 ///
@@ -59,8 +59,13 @@ pub fn run_logged(
     for (v, (problem, tally, chunking)) in scenario.variants.iter().zip(read) {
         problems.push(problem);
         tallies.push(tally);
-        if let Some(c) = chunking {
-            stretches.push((v.name.clone(), c));
+        if scenario.stretches > 1 {
+            let how = chunking.unwrap_or(Stretched::InOneGo(
+                "only Lambda variants run in stretches: a fleet's or a container service's \
+                 state (its instances' launch times, its autoscaler's history) meets a guess \
+                 only by chance",
+            ));
+            stretches.push((v.name.clone(), how));
         }
     }
     let mut problems: Vec<String> = problems.into_iter().flatten().collect();

@@ -74,13 +74,25 @@ pub struct Plan {
 /// What a time-parallel run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Chunking {
-    /// Stretches run at once.
+    /// Stretches asked for ([`Plan::chunks`]).
+    pub asked: usize,
+    /// Stretches run at once: fewer than asked when the horizon holds fewer boundaries at
+    /// multiples of [`Plan::align`].
     pub chunks: usize,
     /// Stretches whose guess did not reach the true state at their first boundary, so the
     /// true run went on into them.
     pub fix_ups: usize,
     /// Of those, stretches the true run crossed whole (it never met their state).
     pub crossed: usize,
+}
+
+/// How a variant's run went when stretches were asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stretched {
+    /// Cut into stretches, run at once.
+    Ran(Chunking),
+    /// Run in one go (with the same answer), and why it could not be cut.
+    InOneGo(&'static str),
 }
 
 /// The step every boundary of a run reported every `interval` is a multiple of: the least
@@ -211,6 +223,7 @@ where
         .collect();
 
     let mut chunking = Chunking {
+        asked: plan.chunks,
         chunks: stretches.len(),
         ..Chunking::default()
     };

@@ -18,7 +18,7 @@ use crate::billing::purchase::{
 };
 use crate::billing::schemes::{self, Metered};
 use crate::billing::{CostCategory, Invoice, InvoiceLine, Period};
-use crate::engine::chunks::{self, Plan};
+use crate::engine::chunks::{self, Plan, Stretched};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::PlatformFamily;
@@ -324,7 +324,23 @@ pub fn run(
         model
     };
     let mut model = new_model();
-    let outcome = match stretch_plan(function, scenario) {
+    let plan = stretch_plan(function, scenario);
+    if scenario.stretches > 1 {
+        let why_not = if !scenario.traffic.starts_anywhere() {
+            Some("a replayed trace is read from its first row")
+        } else if log.is_some() {
+            Some("a request log is written in the order the run goes")
+        } else if !model.can_run_in_stretches() {
+            Some(
+                "provisioned concurrency (its levels and target tracking look back over the \
+                 whole run) and per-function tallies are not cut",
+            )
+        } else {
+            None
+        };
+        *chunking = why_not.map(Stretched::InOneGo);
+    }
+    let outcome = match plan {
         Some(plan) if log.is_none() && model.can_run_in_stretches() => {
             let make = |at: SimTime| {
                 let mut m = new_model();
@@ -336,7 +352,7 @@ pub fn run(
                 (m, requests)
             };
             let (run, done) = chunks::run_chunked(make, horizon, &plan, progress_from_threads);
-            *chunking = Some(done);
+            *chunking = Some(Stretched::Ran(done));
             run.model.finish(run.sched.pending_events())
         }
         _ => {

@@ -33,7 +33,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::billing::book::{PriceChanges, ProviderBook, catalog};
 use crate::billing::{Invoice, Period, accrue};
-use crate::engine::chunks::Chunking;
+use crate::engine::chunks::Stretched;
 use crate::engine::{RngStreams, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
 use crate::platform::{Outcome, PlatformFamily};
@@ -266,7 +266,7 @@ pub struct RunCtx<'a, 'r> {
     /// A time-parallel run's progress: simulated µs as they pass, from several threads.
     pub progress_from_threads: &'r (dyn Fn(u64) + Sync),
     /// What a time-parallel run did, when the product ran one (`scenario.stretches > 1`).
-    pub chunking: &'r mut Option<Chunking>,
+    pub chunking: &'r mut Option<Stretched>,
 }
 
 /// Give every variant of a report read back from `summary.json` its family again (the file
