@@ -193,20 +193,37 @@ pub(super) fn check_chunk(bytes: &[u8], rows: usize) -> Result<(), String> {
     while t.pos < bytes.len() {
         page += 1;
         let h = page_header(&mut t).map_err(|e| format!("page {page}: {e}"))?;
-        let bad = |what: &str, v: i64| Err(format!("page {page}: {what} {v}"));
+        let bad = |what: &str, v: i64, allowed: String| {
+            Err(format!("page {page}: {what} {v} ({allowed})"))
+        };
         if !(0..=3).contains(&h.kind) {
-            return bad("page type", h.kind);
+            return bad("page type", h.kind, "allowed: 0 to 3".into());
         }
         if !(0..=MAX_PAGE_BYTES).contains(&h.uncompressed) {
-            return bad("uncompressed size", h.uncompressed);
+            return bad(
+                "uncompressed size",
+                h.uncompressed,
+                format!("allowed: 0 to {MAX_PAGE_BYTES} bytes"),
+            );
         }
-        if h.compressed < 0 || h.compressed as u64 > (bytes.len() - t.pos) as u64 {
-            return bad("compressed size", h.compressed);
+        let left = bytes.len() - t.pos;
+        if h.compressed < 0 || h.compressed as u64 > left as u64 {
+            return bad(
+                "compressed size",
+                h.compressed,
+                format!("allowed: 0 to the {left} bytes left in the column chunk"),
+            );
         }
         match (h.kind, h.values) {
             (1, _) => {} // an index page
             (_, Some(v)) if (0..=rows as i64).contains(&v) => {}
-            (_, v) => return bad("number of values", v.unwrap_or(-1)),
+            (_, v) => {
+                return bad(
+                    "number of values",
+                    v.unwrap_or(-1),
+                    format!("allowed: 0 to the row group's {rows} rows"),
+                );
+            }
         }
         t.advance(h.compressed as u64)?;
     }
@@ -237,7 +254,7 @@ mod tests {
         // zigzag(−1) = 1: a negative count, the input that aborted allocating 2^61 bytes.
         assert_eq!(
             check_chunk(&page(1), 3),
-            Err("page 1: number of values -1".into())
+            Err("page 1: number of values -1 (allowed: 0 to the row group's 3 rows)".into())
         );
         // 4 values in a row group of 3 rows.
         assert!(check_chunk(&page(8), 3).is_err());

@@ -391,7 +391,9 @@ fn check_parquet(md: &FileMetadata, data_end: u64) -> Result<(), String> {
         }
         for c in rg.parquet_columns() {
             let name = c.descriptor().path_in_schema.join(".");
-            let at = |what: &str, v: i64| format!("row group {g}, column \"{name}\": {what} {v}");
+            let at = |what: &str, v: i64, allowed: String| {
+                format!("row group {g}, column \"{name}\": {what} {v} ({allowed})")
+            };
             let start = c.dictionary_page_offset().unwrap_or(c.data_page_offset());
             for (what, v) in [
                 ("data page offset", c.data_page_offset()),
@@ -401,19 +403,41 @@ fn check_parquet(md: &FileMetadata, data_end: u64) -> Result<(), String> {
                 ),
             ] {
                 if v < 4 || v as u64 >= data_end {
-                    return Err(at(what, v));
+                    return Err(at(
+                        what,
+                        v,
+                        format!(
+                            "allowed: 4 to {}, within the file's data",
+                            data_end.saturating_sub(1)
+                        ),
+                    ));
                 }
             }
             let len = c.compressed_size();
             if len < 0 || (start as u64).saturating_add(len as u64) > data_end {
-                return Err(at("compressed size", len));
+                return Err(at(
+                    "compressed size",
+                    len,
+                    format!(
+                        "allowed: 0 to {}, the bytes from the chunk's start at {start} to the end of the file's data",
+                        data_end.saturating_sub(start as u64)
+                    ),
+                ));
             }
             if c.uncompressed_size() < 0 {
-                return Err(at("uncompressed size", c.uncompressed_size()));
+                return Err(at(
+                    "uncompressed size",
+                    c.uncompressed_size(),
+                    "allowed: 0 or more".into(),
+                ));
             }
             let values = c.num_values();
             if values < 0 || values as u64 > MAX_ROW_GROUP_ROWS as u64 {
-                return Err(at("number of values", values));
+                return Err(at(
+                    "number of values",
+                    values,
+                    format!("allowed: 0 to {MAX_ROW_GROUP_ROWS}"),
+                ));
             }
         }
     }
@@ -611,12 +635,7 @@ impl ParquetSource {
                 )
             })?
             .map_err(|e| io(p, &e))?;
-        let short = [Some(&chunk.ts), chunk.dur.as_ref(), chunk.mem.as_ref()]
-            .into_iter()
-            .flatten()
-            .chain(&chunk.func)
-            .any(|v| v.len() != n);
-        if chunk.len != n || short {
+        if chunk.len != n {
             return Err(corrupt(
                 p,
                 &format!(
@@ -625,6 +644,27 @@ impl ParquetSource {
                     chunk.len
                 ),
             ));
+        }
+        let c = &self.cols;
+        let named = [
+            (Some(&chunk.ts), Some(c.timestamp.as_str())),
+            (chunk.dur.as_ref(), c.duration.as_deref()),
+            (chunk.mem.as_ref(), c.memory.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(v, name)| Some((v?, name?)))
+        .chain(chunk.func.iter().zip(c.function.iter().map(String::as_str)));
+        for (values, name) in named {
+            if values.len() != n {
+                return Err(corrupt(
+                    p,
+                    &format!(
+                        "row group {}, column \"{name}\": {} values for the row group's {n} rows",
+                        g + 1,
+                        values.len()
+                    ),
+                ));
+            }
         }
         self.chunk = Some(chunk);
         self.next = 0;
