@@ -279,29 +279,36 @@ impl Replay {
         SimTime::from_secs_f64(t / self.controls.speed)
     }
 
+    /// The trace's next row, or `None` once the replay has ended: the trace ran out, or a row
+    /// went back in time (the reader thread checks every row against the check's bounds first;
+    /// this is the last line of defence, so that the engine never sees time go back).
+    #[inline]
+    fn next_row(&mut self) -> Option<Row> {
+        if self.end.is_some() {
+            return None;
+        }
+        let Some(r) = self.ordered.next() else {
+            self.end = Some(End::Trace);
+            return None;
+        };
+        if r.t < self.last_t {
+            self.watch.report(format!(
+                "the trace changed after it was checked: a row starting at {:.6} s came after one at {:.6} s",
+                r.t, self.last_t
+            ));
+            self.end = Some(End::Trace);
+            return None;
+        }
+        self.last_t = r.t;
+        Some(r)
+    }
+
     /// The next row in the window and before the horizon: (seconds since the window's start,
     /// duration, function).
     fn next_in_window(&mut self) -> Option<(f64, Option<f64>, u32)> {
         let c = self.controls;
         loop {
-            if self.end.is_some() {
-                return None;
-            }
-            let Some(r) = self.ordered.next() else {
-                self.end = Some(End::Trace);
-                return None;
-            };
-            if r.t < self.last_t {
-                // The reader thread checks every row against the check's bounds first; this is
-                // the last line of defence, so that the engine never sees time go back.
-                self.watch.report(format!(
-                    "the trace changed after it was checked: a row starting at {:.6} s came after one at {:.6} s",
-                    r.t, self.last_t
-                ));
-                self.end = Some(End::Trace);
-                return None;
-            }
-            self.last_t = r.t;
+            let r = self.next_row()?;
             let t = r.t - self.first_s;
             if t < c.from_s {
                 self.tally.before_window += 1;
@@ -330,22 +337,7 @@ impl Replay {
     #[inline]
     fn next_plain(&mut self) -> Option<Replayed> {
         loop {
-            if self.end.is_some() {
-                return None;
-            }
-            let Some(r) = self.ordered.next() else {
-                self.end = Some(End::Trace);
-                return None;
-            };
-            if r.t < self.last_t {
-                self.watch.report(format!(
-                    "the trace changed after it was checked: a row starting at {:.6} s came after one at {:.6} s",
-                    r.t, self.last_t
-                ));
-                self.end = Some(End::Trace);
-                return None;
-            }
-            self.last_t = r.t;
+            let r = self.next_row()?;
             let t = r.t - self.first_s;
             if t < 0.0 {
                 self.tally.before_window += 1;
