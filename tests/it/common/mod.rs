@@ -1,34 +1,17 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use scalesim_core::results::{RunReport, VariantReport};
+use scalesim_core::results::VariantReport;
 use scalesim_core::scenario::{self, Scenario};
+
+#[path = "../../../crates/core/tests/it/common/run.rs"]
+mod run;
+pub use run::run;
 
 /// Parse scenario text, panicking with the error text if it is invalid.
 pub fn scenario(text: &str) -> Scenario {
     let traces = scalesim_traces::files();
     scenario::parse_with(text, "test.toml", &traces).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Run a scenario with no progress reporting. A scenario with a Lambda variant on an arrival
-/// process runs twice: in one go and cut into 4 stretches of time simulated at once
-/// (time-parallel, README "Time-parallel runs"), which must give the same report — so every
-/// test through here (the queueing and keep-alive oracles, bills by hand, invariants) holds in
-/// both modes.
-pub fn run(s: &Scenario) -> RunReport {
-    let report = scalesim_core::sim::run(s, &|_| {});
-    if s.traffic.starts_anywhere() && report.variants.iter().any(|v| v.platform == "lambda") {
-        let mut cut = s.clone();
-        cut.stretches = 4;
-        let mut stretched = scalesim_core::sim::run(&cut, &|_| {});
-        stretched.stretches.clear();
-        assert!(
-            stretched == report,
-            "{}: the run in 4 stretches differs from the run in one go",
-            s.name
-        );
-    }
-    report
 }
 
 /// Run scenario text and return its only variant.

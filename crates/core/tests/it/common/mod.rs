@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use scalesim_core::results::{RunReport, VariantReport};
 use scalesim_core::scenario::{self, Scenario};
 
+mod run;
+pub use run::run;
+
 /// Parse scenario text (no replayed trace: the core reads no files), panicking with the error
 /// text if it is invalid.
 pub fn scenario(text: &str) -> Scenario {
@@ -16,27 +19,6 @@ pub fn scenario(text: &str) -> Scenario {
 pub fn load(path: &Path) -> Scenario {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     scenario::parse(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Run a scenario with no progress reporting. A scenario with a Lambda variant on an arrival
-/// process runs twice: in one go and cut into 4 stretches of time simulated at once
-/// (time-parallel, README "Time-parallel runs"), which must give the same report — so every
-/// test through here (the queueing and keep-alive oracles, bills by hand, invariants) holds in
-/// both modes.
-pub fn run(s: &Scenario) -> RunReport {
-    let report = scalesim_core::sim::run(s, &|_| {});
-    if s.traffic.starts_anywhere() && report.variants.iter().any(|v| v.platform == "lambda") {
-        let mut cut = s.clone();
-        cut.stretches = 4;
-        let mut stretched = scalesim_core::sim::run(&cut, &|_| {});
-        stretched.stretches.clear();
-        assert!(
-            stretched == report,
-            "{}: the run in 4 stretches differs from the run in one go",
-            s.name
-        );
-    }
-    report
 }
 
 /// Run scenario text and return its only variant.
