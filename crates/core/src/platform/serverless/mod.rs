@@ -662,7 +662,9 @@ impl<'a> FunctionModel<'a> {
 }
 
 /// The state of [`FunctionModel`] that decides what happens next ([`Chunked::state`]): every
-/// environment (idle since when, busy), the limits' windows, and the interval still open.
+/// environment (idle since when, busy), the scale-out window's units in use, and the interval
+/// still open. Not the account's request rate: it counts within a whole second, and every
+/// boundary is a whole minute, so the next invocation starts a new second whatever the count.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FunctionState {
     /// Per function: idle since (oldest first), busy, provisioned counts, scale-out window,
@@ -670,8 +672,6 @@ pub struct FunctionState {
     fns: Vec<FunctionAt>,
     /// Busy, idle, starting, unreserved busy.
     counts: [u32; 4],
-    // Not the account's request rate: it counts within a whole second, and every boundary is a
-    // whole minute, so the next invocation starts a new second whatever the count was.
     expiry: Vec<(SimTime, u32)>,
     interval: [SimTime; 2],
     busy_area: Integral,
