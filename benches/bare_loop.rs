@@ -1,18 +1,20 @@
 //! Bare-loop benchmark (issue 15; a documented command, not a timed test; figures in README
 //! "Performance"):
 //!
-//!     cargo bench --bench bare_loop [-- REQUESTS] [serverless|fleet] [ROUNDS]
+//!     cargo bench --bench bare_loop [-- [REQUESTS [ROUNDS]] [serverless|fleet]]
 //!
 //! A plain Rust loop doing the per-request work of a shipped benchmark scenario, timed side by
 //! side in one process with the simulator's model of the same workload (the scenario parsed,
 //! its horizon set to REQUESTS ÷ 100 req/s, `scalesim_core::sim::run`: the simulation and its
 //! billing, no report folder), and the ratio simulator ÷ bare loop. REQUESTS defaults to 2
 //! million; each side runs ROUNDS times (default 3) alternately, and the fastest of each is
-//! kept. Both modes run unless one is named.
+//! kept (numbers are read in that order wherever they stand). Both modes run unless one is
+//! named.
 //!
 //! - `serverless` (`scenarios/bench-serverless.toml`): Poisson arrivals at 100 req/s,
-//!   exponential durations of mean 2 s (rand_distr's `Exp1` on a xoshiro256++ stream, as the
-//!   simulator draws them), a LIFO pool of idle environments kept 600 s and expired lazily from
+//!   exponential durations of mean 2 s (rand_distr's `Exp1` on a xoshiro256++ stream, the
+//!   kind of stream the simulator draws from — not its draws: the arrival counts differ by
+//!   about 0.3 %), a LIFO pool of idle environments kept 600 s and expired lazily from
 //!   the front of a `VecDeque`, a binary heap of completions, each latency into an HDR histogram
 //!   (3 significant digits), completions counted per 60 s interval, GB-seconds summed from
 //!   durations billed in whole milliseconds at 1,769 MB.
@@ -24,7 +26,9 @@
 //!   every slot is taken; latencies and interval counts as above.
 //!
 //! The bare loops do less than the simulator (no autoscaling, no bills, no limits, no request
-//! conservation checks): the ratio is what the model's generality costs per request.
+//! conservation checks): the ratio is what the model's generality costs per request. The fleet
+//! scenario starts at 2 instances and scales out, so its early requests queue and its latencies
+//! are not the bare loop's; the work per request is the same.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -73,7 +77,8 @@ struct Outcome {
     cold_starts: u64,
     intervals: usize,
     p99_ms: f64,
-    gb_s: f64,
+    /// GB-seconds, where the loop sums them (the serverless bare loop).
+    gb_s: Option<f64>,
 }
 
 fn latencies() -> Histogram<u64> {
@@ -105,39 +110,96 @@ impl Intervals {
     }
 }
 
+/// Both benchmarks' traffic: Poisson arrivals at [`RATE_PER_S`] and exponential durations of
+/// mean [`MEAN_S`], drawn alternately from one stream (an arrival, then its duration).
+struct Traffic {
+    rng: Xoshiro256PlusPlus,
+    t_s: f64,
+    horizon_us: u64,
+}
+
+impl Traffic {
+    /// As many seconds as `requests` arrivals take on average.
+    fn new(requests: u64) -> Self {
+        Traffic {
+            rng: Xoshiro256PlusPlus::seed_from_u64(1),
+            t_s: 0.0,
+            horizon_us: micros(requests as f64 / RATE_PER_S),
+        }
+    }
+
+    /// The next arrival, µs; `None` at the horizon.
+    #[inline]
+    fn arrival(&mut self) -> Option<u64> {
+        let e: f64 = Exp1.sample(&mut self.rng);
+        self.t_s += e / RATE_PER_S;
+        Some(micros(self.t_s)).filter(|&now| now < self.horizon_us)
+    }
+
+    /// The arrival's duration, s.
+    #[inline]
+    fn duration_s(&mut self) -> f64 {
+        let d: f64 = Exp1.sample(&mut self.rng);
+        d * MEAN_S
+    }
+}
+
+/// What both benchmarks measure: latencies, completions per interval, counts.
+struct Measured {
+    hist: Histogram<u64>,
+    intervals: Intervals,
+    out: Outcome,
+}
+
+impl Measured {
+    fn new() -> Self {
+        Measured {
+            hist: latencies(),
+            intervals: Intervals::new(),
+            out: Outcome::default(),
+        }
+    }
+
+    #[inline]
+    fn arrived(&mut self, now: u64) {
+        self.intervals.advance(now);
+        self.out.arrived += 1;
+    }
+
+    #[inline]
+    fn completed(&mut self, at: u64, arrival: u64) {
+        self.intervals.advance(at);
+        let _ = self.hist.record(at - arrival);
+        self.intervals.count += 1;
+        self.out.completed += 1;
+    }
+
+    fn finish(mut self) -> Outcome {
+        self.out.intervals = self.intervals.rows.len();
+        self.out.p99_ms = self.hist.value_at_quantile(0.99) as f64 / 1_000.0;
+        self.out
+    }
+}
+
 /// The serverless benchmark's work for `requests` arrivals.
 fn bare_serverless(requests: u64) -> Outcome {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    let horizon_us = micros(requests as f64 / RATE_PER_S);
+    let mut traffic = Traffic::new(requests);
     // (completion, start) µs; idle environments by the time they went idle (oldest in front).
     let mut done: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
     let mut idle: VecDeque<u64> = VecDeque::new();
-    let mut hist = latencies();
-    let mut intervals = Intervals::new();
-    let mut out = Outcome::default();
+    let mut m = Measured::new();
     let mut mb_ms: u128 = 0;
-    let mut t_s = 0.0f64;
-    loop {
-        let e: f64 = Exp1.sample(&mut rng);
-        t_s += e / RATE_PER_S;
-        let now = micros(t_s);
-        if now >= horizon_us {
-            break;
-        }
+    while let Some(now) = traffic.arrival() {
         while let Some(&Reverse((end, start))) = done.peek() {
             if end > now {
                 break;
             }
             done.pop();
-            intervals.advance(end);
-            let _ = hist.record(end - start);
-            intervals.count += 1;
-            out.completed += 1;
+            m.completed(end, start);
             mb_ms += u128::from((end - start).div_ceil(1_000)) * MEMORY_MB;
             idle.push_back(end);
         }
-        intervals.advance(now);
-        out.arrived += 1;
+        m.arrived(now);
         while idle
             .front()
             .is_some_and(|&since| since + KEEP_ALIVE_US <= now)
@@ -145,15 +207,13 @@ fn bare_serverless(requests: u64) -> Outcome {
             idle.pop_front();
         }
         if idle.pop_back().is_none() {
-            out.cold_starts += 1;
+            m.out.cold_starts += 1;
         }
-        let d: f64 = Exp1.sample(&mut rng);
-        let d_us = micros(d * MEAN_S);
+        let d_us = micros(traffic.duration_s());
         done.push(Reverse((now + d_us, now)));
     }
-    out.intervals = intervals.rows.len();
-    out.p99_ms = hist.value_at_quantile(0.99) as f64 / 1_000.0;
-    out.gb_s = mb_ms as f64 / 1_024.0 / 1_000.0;
+    let mut out = m.finish();
+    out.gb_s = Some(mb_ms as f64 / 1_024.0 / 1_000.0);
     out
 }
 
@@ -198,8 +258,7 @@ impl Instance {
 
 /// The fleet benchmark's work for `requests` arrivals.
 fn bare_fleet(requests: u64) -> Outcome {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    let horizon_us = micros(requests as f64 / RATE_PER_S);
+    let mut traffic = Traffic::new(requests);
     let mut fleet: Vec<Instance> = (0..FLEET_INSTANCES)
         .map(|_| Instance {
             v: 0.0,
@@ -213,10 +272,7 @@ fn bare_fleet(requests: u64) -> Outcome {
     let mut events: BinaryHeap<Reverse<(u64, usize, u64)>> = BinaryHeap::new();
     // Requests waiting for a slot: (arrival µs, solo duration s).
     let mut queue: VecDeque<(u64, f64)> = VecDeque::new();
-    let mut hist = latencies();
-    let mut intervals = Intervals::new();
-    let mut out = Outcome::default();
-    let mut t_s = 0.0f64;
+    let mut m = Measured::new();
 
     fn reschedule(
         inst: &mut Instance,
@@ -242,13 +298,7 @@ fn bare_fleet(requests: u64) -> Outcome {
         (inst.running.len() < SLOTS).then_some(i)
     }
 
-    loop {
-        let e: f64 = Exp1.sample(&mut rng);
-        t_s += e / RATE_PER_S;
-        let now = micros(t_s);
-        if now >= horizon_us {
-            break;
-        }
+    while let Some(now) = traffic.arrival() {
         while let Some(&Reverse((at, i, generation))) = events.peek() {
             if at > now {
                 break;
@@ -265,19 +315,14 @@ fn bare_fleet(requests: u64) -> Outcome {
             } else {
                 (inst.demand - CPU_FRACTION).max(0.0)
             };
-            intervals.advance(at);
-            let _ = hist.record(at - arrival);
-            intervals.count += 1;
-            out.completed += 1;
+            m.completed(at, arrival);
             if let Some((arrival, solo_s)) = queue.pop_front() {
                 start(inst, arrival, solo_s);
             }
             reschedule(inst, i, at, &mut events);
         }
-        intervals.advance(now);
-        out.arrived += 1;
-        let d: f64 = Exp1.sample(&mut rng);
-        let solo_s = d * MEAN_S;
+        m.arrived(now);
+        let solo_s = traffic.duration_s();
         match least_loaded(&fleet) {
             Some(i) => {
                 let inst = &mut fleet[i];
@@ -288,9 +333,7 @@ fn bare_fleet(requests: u64) -> Outcome {
             None => queue.push_back((now, solo_s)),
         }
     }
-    out.intervals = intervals.rows.len();
-    out.p99_ms = hist.value_at_quantile(0.99) as f64 / 1_000.0;
-    out
+    m.finish()
 }
 
 /// The simulator on the shipped scenario `file`, for `requests` arrivals at 100 req/s.
@@ -307,7 +350,7 @@ fn simulate(file: &str, requests: u64) -> Outcome {
         cold_starts: v.requests.cold_starts,
         intervals: v.timeseries.len(),
         p99_ms: v.latency_ms.p99_ms,
-        gb_s: 0.0,
+        gb_s: None,
     }
 }
 
