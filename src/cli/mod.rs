@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scalesim_core::engine::SimDuration;
 use scalesim_core::engine::chunks::{self, Stretched};
 use scalesim_core::metrics::RequestSink;
-use scalesim_core::results::RunReport;
+use scalesim_core::results::{Grouped, RunReport};
 use scalesim_core::scenario::{self, Scenario};
 use scalesim_core::traffic::Traces;
 use scalesim_report as report;
@@ -276,6 +276,12 @@ struct RunArgs {
     /// Lambda variants on an arrival process; other variants and replayed traces run in one go.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
     stretches: u16,
+    /// Functions in parallel: split the functions of each Lambda variant's replayed trace into
+    /// N groups simulated at once on the cores, with exactly the report of the run in one go
+    /// (README "Functions in parallel"). A run that comes within reach of the account's limits
+    /// runs again in one go.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    function_groups: u16,
 }
 
 fn parse_rate(text: &str) -> std::result::Result<f64, String> {
@@ -458,6 +464,8 @@ pub(crate) struct RunInputs<'a> {
     pub(crate) force: bool,
     /// `--stretches`: stretches of time each variant's run is cut into (1: not cut).
     pub(crate) stretches: usize,
+    /// `--function-groups`: groups a variant's functions are split into (1: not split).
+    pub(crate) function_groups: usize,
 }
 
 /// A run done and its report folder written.
@@ -501,6 +509,7 @@ pub(crate) fn simulate_to_folder(inputs: &RunInputs) -> Result<Simulated> {
         s.horizon = h;
     }
     s.stretches = inputs.stretches;
+    s.function_groups = inputs.function_groups;
     scalesim_core::experiment::Work::of(&s).check(inputs.force)?;
     let out = inputs.out.map_or_else(
         || {
@@ -553,6 +562,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         request_log: args.request_log,
         force: args.force,
         stretches: usize::from(args.stretches),
+        function_groups: usize::from(args.function_groups),
     })?;
     if !quiet() {
         for (variant, how) in &report.stretches {
@@ -580,6 +590,18 @@ fn run_scenario(args: RunArgs) -> Result<()> {
                 Stretched::InOneGo(why) => {
                     eprintln!("time-parallel: {variant} ran in one go, as --stretches 1: {why}")
                 }
+            }
+        }
+        for (variant, how) in &report.function_groups {
+            match how {
+                Grouped::Ran { groups, functions } => eprintln!(
+                    "functions in parallel: {variant} ran its {functions} functions in {groups} \
+                     groups at once"
+                ),
+                Grouped::InOneGo(why) => eprintln!(
+                    "functions in parallel: {variant} ran its functions together, as \
+                     --function-groups 1: {why}"
+                ),
             }
         }
     }

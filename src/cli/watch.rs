@@ -209,6 +209,7 @@ fn run_once(args: &WatchArgs, page: &Mutex<Page>) {
         request_log: None,
         force: args.force,
         stretches: 1,
+        function_groups: 1,
     };
     // A bug in one run must not stop the workshop: it shows like any error.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -9,6 +9,7 @@ mod bills_report;
 mod browser;
 mod cli;
 mod experiments;
+mod function_groups;
 mod fuzz_inputs;
 mod invariants;
 mod lambda_limits;

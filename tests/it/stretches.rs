@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use crate::common::manifest_dir;
 
 /// Every file of a report folder, by path relative to it.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

@@ -64,6 +64,26 @@ pub struct RunReport {
     /// exactly the files of the run in one go.
     #[serde(skip)]
     pub stretches: Vec<(String, Stretched)>,
+    /// When function groups were asked for (`scenario.function_groups > 1`): each variant by
+    /// name, with what its groups did or why it ran in one go. Not written to any file, for the
+    /// same reason.
+    #[serde(skip)]
+    pub function_groups: Vec<(String, Grouped)>,
+}
+
+/// What splitting a variant's functions into groups did
+/// ([`crate::platform::serverless::groups`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Grouped {
+    /// Its functions ran in `groups` groups at once.
+    Ran {
+        /// Groups run at once (no more than the functions).
+        groups: usize,
+        /// Functions of the trace.
+        functions: usize,
+    },
+    /// It ran its functions together, for this reason.
+    InOneGo(String),
 }
 
 /// The traffic of a run, as configured.

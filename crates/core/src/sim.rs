@@ -8,7 +8,7 @@ use crate::engine::chunks::Stretched;
 use crate::engine::{RngStreams, SimTime};
 use crate::metrics::RequestSink;
 use crate::offering::RunCtx;
-use crate::results::{ReplaySummary, RunReport, TrafficSummary, VariantReport};
+use crate::results::{Grouped, ReplaySummary, RunReport, TrafficSummary, VariantReport};
 use crate::scenario::{Scenario, Variant};
 use crate::traffic::ReplayTally;
 
@@ -18,8 +18,13 @@ pub type ProgressFn<'a> = &'a (dyn Fn(u64) + Sync);
 
 /// What a variant's run met in a replayed trace: a problem (it changed after it was checked) and
 /// what the replay did with its rows (`None` for an arrival process); and what its stretches
-/// did, when it ran in stretches of time.
-type TraceRead = (Option<String>, Option<ReplayTally>, Option<Stretched>);
+/// did, when it ran in stretches of time, and what its function groups did, when it ran them.
+type TraceRead = (
+    Option<String>,
+    Option<ReplayTally>,
+    Option<Stretched>,
+    Option<Grouped>,
+);
 
 /// Simulate every variant of `scenario` and bill it.
 ///
@@ -56,7 +61,8 @@ pub fn run_logged(
     let mut problems = Vec::new();
     let mut tallies = Vec::new();
     let mut stretches = Vec::new();
-    for (v, (problem, tally, chunking)) in scenario.variants.iter().zip(read) {
+    let mut function_groups = Vec::new();
+    for (v, (problem, tally, chunking, grouping)) in scenario.variants.iter().zip(read) {
         problems.push(problem);
         tallies.push(tally);
         if scenario.stretches > 1 {
@@ -66,6 +72,16 @@ pub fn run_logged(
                  only by chance",
             ));
             stretches.push((v.name.clone(), how));
+        }
+        if scenario.function_groups > 1 {
+            let how = grouping.unwrap_or_else(|| {
+                Grouped::InOneGo(
+                    "only Lambda variants run their functions in groups: a fleet's or a \
+                     container service's instances serve every function"
+                        .to_string(),
+                )
+            });
+            function_groups.push((v.name.clone(), how));
         }
     }
     let mut problems: Vec<String> = problems.into_iter().flatten().collect();
@@ -128,6 +144,7 @@ pub fn run_logged(
         problems,
         warnings,
         stretches,
+        function_groups,
     }
 }
 
@@ -146,6 +163,7 @@ fn run_variant(
         reported_us = t.as_micros();
     };
     let mut chunking = None;
+    let mut grouping = None;
     let cx = RunCtx {
         scenario,
         variant,
@@ -156,10 +174,16 @@ fn run_variant(
         log: log.map(|l| &mut *l as &mut dyn RequestSink),
         progress_from_threads: progress,
         chunking: &mut chunking,
+        grouping: &mut grouping,
     };
     let report = variant.platform.config().run(cx);
     (
         report,
-        (requests.problem(), requests.replay_tally(), chunking),
+        (
+            requests.problem(),
+            requests.replay_tally(),
+            chunking,
+            grouping,
+        ),
     )
 }

@@ -49,6 +49,19 @@ pub const BLOCK: SimDuration = SimDuration::from_secs(60);
 pub struct BlockSeed(u64);
 
 impl BlockSeed {
+    /// The seed of sub-stream `index` of this stream (one per function of a workload): index 0
+    /// is this stream itself, so a model with one function draws what it drew before it had
+    /// sub-streams; every other index is a stream of its own.
+    pub fn child(self, index: u64) -> BlockSeed {
+        if index == 0 {
+            self
+        } else {
+            BlockSeed(splitmix64(
+                self.0 ^ splitmix64(index ^ 0xc2b2_ae3d_0000_0000),
+            ))
+        }
+    }
+
     /// The generator for block `block` (the span `[block × BLOCK, (block + 1) × BLOCK)`).
     pub fn rng(self, block: u64) -> SimRng {
         SimRng::seed_from_u64(splitmix64(

@@ -258,6 +258,54 @@ impl IntervalRecorder {
         self.total = total;
     }
 
+    /// Take out what the open interval recorded (its counts and latencies), leaving it empty
+    /// and open, without closing a row: one function group's part of an interval that the run's
+    /// own recorder closes from every group's ([`IntervalRecorder::close_merged`]).
+    pub fn take_open(&mut self) -> IntervalSlice {
+        IntervalSlice {
+            row: std::mem::take(&mut self.current),
+            values: std::mem::take(&mut self.values),
+            overflow: self.overflow.take(),
+        }
+    }
+
+    /// Close the interval ending at `end` from `slices` (what each function group recorded in
+    /// it, [`IntervalRecorder::take_open`]) and the run's `snapshot`, exactly as if one
+    /// recorder had recorded all of it: counts added; latencies a multiset (the row's quantiles
+    /// do not depend on their order), past 65,536 in all a histogram of them
+    /// all, as [`IntervalRecorder::completed`] falls back to one. Nothing may have been recorded
+    /// into this recorder's open interval.
+    pub fn close_merged(&mut self, end: SimTime, slices: Vec<IntervalSlice>, snapshot: Snapshot) {
+        debug_assert!(self.values.is_empty() && self.overflow.is_none());
+        let n: u64 = slices.iter().map(IntervalSlice::latencies).sum();
+        let row = &mut self.current;
+        for s in &slices {
+            row.arrivals += s.row.arrivals;
+            row.completed += s.row.completed;
+            row.cold_starts += s.row.cold_starts;
+            row.throttled += s.row.throttled;
+            row.timed_out += s.row.timed_out;
+        }
+        for s in &slices {
+            let room = INTERVAL_EXACT_UP_TO - self.values.len();
+            self.values.extend(s.values.iter().take(room).copied());
+        }
+        if n > INTERVAL_EXACT_UP_TO as u64 {
+            let mut all = LatencyRecorder::default();
+            for s in &slices {
+                match &s.overflow {
+                    Some(h) => all.add(h),
+                    None => s
+                        .values
+                        .iter()
+                        .for_each(|&us| all.record(SimDuration::from_micros(us))),
+                }
+            }
+            self.overflow = Some(all);
+        }
+        self.close(end, snapshot);
+    }
+
     /// The interval still open, for comparing the state of two runs: its counts so far, its
     /// latencies (as a multiset: all its close reads) and whether quantiles read as the
     /// histogram does.
@@ -270,6 +318,25 @@ impl IntervalRecorder {
             overflow: self.overflow.clone(),
             bucketed: self.bucketed,
         }
+    }
+}
+
+/// What one function group recorded in an interval ([`IntervalRecorder::take_open`]): its
+/// counts, and its latencies (µs) exactly or, past 65,536, as a histogram of
+/// them all.
+#[derive(Clone, Debug, Default)]
+pub struct IntervalSlice {
+    row: IntervalRow,
+    values: Vec<u64>,
+    overflow: Option<LatencyRecorder>,
+}
+
+impl IntervalSlice {
+    /// Latencies recorded.
+    fn latencies(&self) -> u64 {
+        self.overflow
+            .as_ref()
+            .map_or(self.values.len() as u64, LatencyRecorder::count)
     }
 }
 

@@ -5,7 +5,9 @@ mod interval;
 mod request_log;
 
 pub use functions::{FunctionOutcome, FunctionTally};
-pub use interval::{Integral, IntervalRecorder, IntervalRow, OpenInterval, Snapshot};
+pub use interval::{
+    Integral, IntervalRecorder, IntervalRow, IntervalSlice, OpenInterval, Snapshot,
+};
 pub use request_log::{RequestOutcome, RequestRecord, RequestSink};
 
 use hdrhistogram::Histogram;

@@ -21,20 +21,22 @@ use crate::billing::{CostCategory, Invoice, InvoiceLine, Period};
 use crate::engine::chunks::{self, Plan, Stretched};
 use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
+use crate::platform::Outcome;
 use crate::platform::PlatformFamily;
 use crate::platform::serverless::limits::{
     self, DEFAULT_CONCURRENCY, MAX_TIMEOUT, MIN_TIMEOUT, MIN_UNRESERVED_CONCURRENCY,
+    REQUESTS_PER_SECOND_PER_CONCURRENCY,
 };
 use crate::platform::serverless::{
     DEFAULT_KEEP_ALIVE, FunctionConfig, FunctionModel, FunctionSetup, MAX_MEMORY_MB, MIN_MEMORY_MB,
     ProvisionedConcurrency, ProvisionedTargetTracking, RUNTIMES, ReservedConcurrency,
     lambda_memory_for, runtime_cold_start, runtime_names,
 };
-use crate::results::VariantReport;
+use crate::results::{Grouped, VariantReport};
 use crate::scenario::doc::Step;
 use crate::scenario::raw::{RawDist, kind_fields};
 use crate::scenario::validate::{Ctx, Result, dist, index, join, key};
-use crate::scenario::{PlatformSpec, RawFields, Scenario, ScenarioError, VariantCx};
+use crate::scenario::{PlatformSpec, RawFields, Scenario, ScenarioError, Variant, VariantCx};
 use crate::traffic::{FunctionInfo, Traffic};
 use crate::usage::{Invocations, Meter, ProvisionedPeriod, gb_s};
 
@@ -290,6 +292,7 @@ pub fn run(
         log,
         progress_from_threads,
         chunking,
+        grouping,
     } = cx;
     let horizon = SimTime::ZERO + scenario.horizon;
     let rng = streams.blocks(&format!("cold-starts/{}", variant.name));
@@ -323,7 +326,7 @@ pub fn run(
         }
         model
     };
-    let mut model = new_model();
+    let model = new_model();
     let plan = stretch_plan(function, scenario);
     if scenario.stretches > 1 {
         let why_not = if !scenario.traffic.starts_anywhere() {
@@ -340,6 +343,64 @@ pub fn run(
         };
         *chunking = why_not.map(Stretched::InOneGo);
     }
+    let groups = if scenario.function_groups > 1 {
+        let why_not = if fns.len() < 2 {
+            Some("the traffic names one function")
+        } else if log.is_some() {
+            Some("a request log is written in the order the run goes")
+        } else if function.provisioned_concurrency.is_some() {
+            Some(
+                "provisioned concurrency's schedule and target tracking act on every function at once",
+            )
+        } else if !cfg!(feature = "parallel") {
+            Some("scalesim-core was built without the `parallel` feature")
+        } else {
+            None
+        };
+        if let Some(why) = why_not {
+            *grouping = Some(Grouped::InOneGo(why.to_string()));
+        }
+        why_not.is_none()
+    } else {
+        false
+    };
+    #[cfg(not(feature = "parallel"))]
+    let _ = groups;
+    #[cfg(feature = "parallel")]
+    let model = if groups {
+        use crate::platform::serverless::groups;
+        let requests_of: Vec<u64> = fns.iter().map(|f| f.requests).collect();
+        let owner = groups::assign(&requests_of, scenario.function_groups);
+        let rate_limit =
+            REQUESTS_PER_SECOND_PER_CONCURRENCY * u64::from(function.account_concurrency);
+        match groups::run(
+            new_model,
+            &mut *requests,
+            &owner,
+            horizon,
+            rate_limit,
+            progress,
+        ) {
+            Ok(outcome) => {
+                *grouping = Some(Grouped::Ran {
+                    groups: owner.iter().max().map_or(1, |g| g + 1),
+                    functions: fns.len(),
+                });
+                return lambda_report(scenario, variant, function, billing, outcome);
+            }
+            Err(why) => {
+                // Read the trace again from its first row, and run every function together.
+                *requests = scenario.traffic.requests(streams, horizon);
+                *grouping = Some(Grouped::InOneGo(format!(
+                    "{why}; the groups' answer might differ, so it ran again in one go"
+                )));
+                new_model()
+            }
+        }
+    } else {
+        model
+    };
+    let mut model = model;
     let outcome = match plan {
         Some(plan) if log.is_none() && model.can_run_in_stretches() => {
             let make = |at: SimTime| {
@@ -363,6 +424,17 @@ pub fn run(
             model.finish(sched.pending_events())
         }
     };
+    lambda_report(scenario, variant, function, billing, outcome)
+}
+
+/// The report of a Lambda variant from what its run measured: described, billed.
+fn lambda_report(
+    scenario: &Scenario,
+    variant: &Variant,
+    function: &FunctionConfig,
+    billing: &LambdaBilling,
+    outcome: Outcome<Invocations>,
+) -> VariantReport {
     let description = describe(billing, &outcome.usage) + &provisioned_label(function);
     let bill = LambdaBill {
         billing,

@@ -38,7 +38,7 @@ use crate::engine::{RngStreams, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow, RequestSink};
 use crate::platform::{Outcome, PlatformFamily};
 use crate::results::{
-    FunctionReport, RunReport, VariantReport, cost_per_million_arrived, slo_misses,
+    FunctionReport, Grouped, RunReport, VariantReport, cost_per_million_arrived, slo_misses,
 };
 use crate::scenario::{RawFields, Scenario, ScenarioError, Variant, VariantCx};
 use crate::traffic::Requests;
@@ -267,6 +267,9 @@ pub struct RunCtx<'a, 'r> {
     pub progress_from_threads: &'r (dyn Fn(u64) + Sync),
     /// What a time-parallel run did, when the product ran one (`scenario.stretches > 1`).
     pub chunking: &'r mut Option<Stretched>,
+    /// What a run of functions in groups did, when the product ran one
+    /// (`scenario.function_groups > 1`).
+    pub grouping: &'r mut Option<Grouped>,
 }
 
 /// Give every variant of a report read back from `summary.json` its family again (the file

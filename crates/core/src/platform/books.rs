@@ -22,8 +22,9 @@
 
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{
-    Counters, FunctionOutcome, FunctionTally, IntervalRecorder, IntervalRow, LatencyRecorder,
-    LatencySummary, OpenInterval, RequestOutcome, RequestRecord, RequestSink, Snapshot,
+    Counters, FunctionOutcome, FunctionTally, IntervalRecorder, IntervalRow, IntervalSlice,
+    LatencyRecorder, LatencySummary, OpenInterval, RequestOutcome, RequestRecord, RequestSink,
+    Snapshot,
 };
 
 /// A request still in a model's hands when the books close at the horizon.
@@ -90,6 +91,17 @@ impl BooksPart {
         self.last_completion = later.last_completion.or(self.last_completion);
         self
     }
+}
+
+/// What the books of one function group measured over a whole run ([`Books::into_group_end`]),
+/// for the run's own books to take in ([`Books::absorb`]).
+#[derive(Debug)]
+pub struct GroupBooks {
+    counters: Counters,
+    latency: LatencyRecorder,
+    /// The tallies of the group's own functions, by index.
+    tallies: Vec<(u32, FunctionTally)>,
+    last_completion: Option<SimTime>,
 }
 
 /// The running books of one model's run; see the module docs.
@@ -282,6 +294,63 @@ impl<'a> Books<'a> {
         self.counters = earlier.counters + self.counters;
         self.series.put_closed_before(earlier.rows, earlier.latency);
         self.last_completion = self.last_completion.or(earlier.last_completion);
+    }
+
+    /// Take out what the open interval recorded, leaving it open and empty: one function
+    /// group's part of it ([`IntervalRecorder::take_open`]).
+    pub fn take_open_interval(&mut self) -> IntervalSlice {
+        self.series.take_open()
+    }
+
+    /// Close the interval ending at `end` from every function group's part of it and the
+    /// run's `snapshot` ([`IntervalRecorder::close_merged`]).
+    pub fn close_merged_interval(
+        &mut self,
+        end: SimTime,
+        slices: Vec<IntervalSlice>,
+        snapshot: Snapshot,
+    ) {
+        self.series.close_merged(end, slices, snapshot);
+    }
+
+    /// What these books of one function group measured, for the run's books to take in: the
+    /// counts and latencies, and the tallies of the functions `owns` says are the group's
+    /// (the others' are empty here). Books with a request log are never split into groups.
+    pub fn into_group_end(mut self, owns: impl Fn(u32) -> bool) -> GroupBooks {
+        debug_assert!(self.log.is_none());
+        let (rows, latency) = self.series.take_closed();
+        debug_assert!(
+            rows.is_empty(),
+            "a group's books close no rows of their own"
+        );
+        GroupBooks {
+            counters: self.counters,
+            latency,
+            tallies: self
+                .tallies
+                .take()
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(f, t)| (f as u32, t))
+                .filter(|(f, _)| owns(*f))
+                .collect(),
+            last_completion: self.last_completion,
+        }
+    }
+
+    /// Take in what one function group's books measured ([`Books::into_group_end`]): counts
+    /// added, latencies merged, its functions' tallies, the later last completion. Taking in
+    /// every group gives the books of the run in one go.
+    pub fn absorb(&mut self, group: GroupBooks) {
+        self.counters = self.counters + group.counters;
+        self.series.put_closed_before(Vec::new(), group.latency);
+        if let Some(tallies) = self.tallies.as_mut() {
+            for (f, t) in group.tallies {
+                tallies[f as usize] = t;
+            }
+        }
+        self.last_completion = self.last_completion.max(group.last_completion);
     }
 
     /// The interval still open, for comparing the state of two runs.

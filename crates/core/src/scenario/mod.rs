@@ -52,6 +52,11 @@ pub struct Scenario {
     /// at once, with the same result ([`crate::engine::chunks`]); 1 runs it from zero to the
     /// horizon in one go. Set by the caller (`scalesim run --stretches N`), not by the file.
     pub stretches: usize,
+    /// Functions in parallel: how many groups the functions of a Lambda variant's replayed
+    /// trace are split into and simulated at once on the cores, with the same result
+    /// ([`crate::platform::serverless::groups`]); 1 runs them together. Set by the caller
+    /// (`scalesim run --function-groups N`), not by the file.
+    pub function_groups: usize,
     /// Values that are valid but almost certainly not meant, one line each with their
     /// location (`file:line:column: field: message`).
     pub warnings: Vec<String>,

@@ -38,6 +38,8 @@
 //! peak of the total alive at once.
 
 mod cpu_share;
+#[cfg(feature = "parallel")]
+pub mod groups;
 pub mod limits;
 pub mod provisioned;
 mod runtimes;
@@ -58,7 +60,7 @@ use crate::autoscale::{
 use crate::dist::DurationDist;
 use crate::engine::chunks::Chunked;
 use crate::engine::{BlockRng, BlockSeed, Model, Scheduler, SimDuration, SimTime};
-use crate::metrics::{Integral, RequestSink, Snapshot};
+use crate::metrics::{Integral, IntervalSlice, RequestSink, Snapshot};
 use crate::platform::books::{Books, BooksPart, Left};
 use crate::platform::{CapacityStats, Outcome, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
@@ -210,6 +212,9 @@ struct Function {
     scale_out: ScaleOutWindow,
     /// Whether it has an entry in `FunctionModel::expiry` (many functions only).
     in_expiry: bool,
+    /// Its cold starts and provisioned initialisations, drawn from the block of their instant:
+    /// a stream of its own, so what one function draws does not depend on the others.
+    rng: BlockRng,
 }
 
 /// The simulation state of the functions of a workload.
@@ -220,8 +225,6 @@ pub struct FunctionModel<'a> {
     /// Counters, interval series, per-function tallies (traffic that names functions only) and
     /// the request log.
     books: Books<'a>,
-    /// Cold starts and provisioned initialisations, drawn from the block of their instant.
-    rng: BlockRng,
     horizon: SimTime,
     /// Environments alive over all functions: busy, idle and (provisioned) initialising.
     busy: u32,
@@ -253,6 +256,35 @@ pub struct FunctionModel<'a> {
     provisioned: Option<ProvisionedUsage>,
     /// Target tracking of provisioned concurrency, when it is configured.
     tracking: Option<TargetTracking>,
+    /// When the model runs one group of a workload's functions ([`groups`]): what the run's
+    /// books need from it that the group's own would get wrong.
+    group: Option<Box<GroupLog>>,
+}
+
+/// What a model running one group of a workload's functions hands over after each stretch of
+/// time ([`FunctionModel::take_window`]), for the run's books to merge with the other groups'.
+#[derive(Debug, Default)]
+struct GroupLog {
+    /// The intervals closed: the group's part of each.
+    slices: Vec<GroupSlice>,
+    /// Changes of the environments alive: `(when, +1 or −1, whether a cold start)` — a cold
+    /// start, an environment reclaimed (at its expiry) or reset by a timeout.
+    alive: Vec<(SimTime, i32, bool)>,
+    /// The most requests in flight at once on unreserved concurrency in the stretch.
+    unreserved_peak: u32,
+}
+
+/// One function group's part of a reporting interval.
+#[derive(Debug)]
+struct GroupSlice {
+    end: SimTime,
+    open: IntervalSlice,
+    busy: u32,
+    idle: u32,
+    busy_area: f64,
+    env_area_us: f64,
+    invocations: u64,
+    mb_ms: u128,
 }
 
 impl<'a> FunctionModel<'a> {
@@ -293,7 +325,8 @@ impl<'a> FunctionModel<'a> {
             fns: setups
                 .iter()
                 .zip(levels)
-                .map(|(s, level)| Function {
+                .enumerate()
+                .map(|(i, (s, level))| Function {
                     memory_mb: s.memory_mb,
                     vcpus: vcpu_share(s.memory_mb),
                     idle: VecDeque::new(),
@@ -307,10 +340,10 @@ impl<'a> FunctionModel<'a> {
                     reserved: s.reserved,
                     scale_out: ScaleOutWindow::default(),
                     in_expiry: false,
+                    rng: BlockRng::new(rng.child(i as u64)),
                 })
                 .collect(),
             books: Books::new(interval, if tally { setups.len() } else { 0 }),
-            rng: BlockRng::new(rng),
             horizon,
             busy: 0,
             idle: 0,
@@ -337,6 +370,7 @@ impl<'a> FunctionModel<'a> {
                 ProvisionedConcurrency::TargetTracking(t) => Some(t.policy()),
                 _ => None,
             },
+            group: None,
         }
     }
 
@@ -400,7 +434,8 @@ impl<'a> FunctionModel<'a> {
         }
         let unreserved = self.fns[f].reserved.is_none();
         let to_end = self.interval_end.saturating_since(now).as_micros() as f64;
-        let pc = &mut self.fns[f].pc;
+        let func = &mut self.fns[f];
+        let pc = &mut func.pc;
         pc.level = level;
         pc.since = now;
         let allocated = pc.allocated();
@@ -413,7 +448,7 @@ impl<'a> FunctionModel<'a> {
                 pc.starting += n;
                 self.starting += n;
                 for _ in 0..n {
-                    let init = self.cfg.cold_start.sample(self.rng.at(now));
+                    let init = self.cfg.cold_start.sample(func.rng.at(now));
                     sched.schedule_in(
                         SimDuration::from_secs_f64(init),
                         FunctionEvent::ProvisionedReady { function: f as u32 },
@@ -506,19 +541,30 @@ impl<'a> FunctionModel<'a> {
         // Both are whole µs (counts × µs), so exact as integers.
         self.total_env_us += self.env_area_us as i128;
         self.total_busy_us += busy_area as u128;
-        let gb_s = gb_s(self.interval_mb_ms);
-        self.books.close_interval(
-            now,
-            Snapshot {
-                in_service: self.busy,
-                booting: None,
+        if let Some(g) = &mut self.group {
+            g.slices.push(GroupSlice {
+                end: now,
+                open: self.books.take_open_interval(),
+                busy: self.busy,
                 idle: self.idle,
-                utilisation: (self.env_area_us > 0.0).then(|| busy_area / self.env_area_us),
-                usage_requests: self.interval_invocations,
-                usage_compute: gb_s,
-                ..Snapshot::default()
-            },
-        );
+                busy_area,
+                env_area_us: self.env_area_us,
+                invocations: self.interval_invocations,
+                mb_ms: self.interval_mb_ms,
+            });
+        } else {
+            self.books.close_interval(
+                now,
+                interval_snapshot(
+                    self.busy,
+                    self.idle,
+                    busy_area,
+                    self.env_area_us,
+                    self.interval_invocations,
+                    self.interval_mb_ms,
+                ),
+            );
+        }
         self.interval_invocations = 0;
         self.interval_mb_ms = 0;
         self.interval_start = now;
@@ -538,6 +584,9 @@ impl<'a> FunctionModel<'a> {
             idle.pop_front();
             self.idle -= 1;
             self.env_area_us -= self.interval_end.saturating_since(expiry).as_micros() as f64;
+            if let Some(g) = &mut self.group {
+                g.alive.push((expiry, -1, false));
+            }
         }
     }
 
@@ -580,15 +629,27 @@ impl<'a> FunctionModel<'a> {
         SimDuration::from_secs_f64(wall_s)
     }
 
+    /// Close the last reporting interval at the horizon, if it is still open.
+    fn close_at_horizon(&mut self) {
+        if self.interval_start < self.horizon {
+            self.close_interval(self.horizon);
+        }
+    }
+
     /// Close the books at the horizon. `pending` are the completions still scheduled.
     pub fn finish<'e>(
         mut self,
         pending: impl Iterator<Item = (SimTime, &'e FunctionEvent)>,
     ) -> Outcome<Invocations> {
+        self.close_at_horizon();
+        let in_flight = in_flight(pending);
+        self.finish_with(in_flight)
+    }
+
+    /// [`FunctionModel::finish`] once the last interval is closed, with the requests still in
+    /// flight as `(arrival, cold, function)`, sorted.
+    fn finish_with(mut self, in_flight: Vec<(SimTime, bool, u32)>) -> Outcome<Invocations> {
         let horizon = self.horizon;
-        if self.interval_start < horizon {
-            self.close_interval(horizon);
-        }
         self.reclaim_all_expired(horizon);
         if let Some(usage) = self.provisioned.as_mut() {
             for f in self.fns.iter().filter(|f| f.pc.level > 0) {
@@ -600,18 +661,6 @@ impl<'a> FunctionModel<'a> {
                 });
             }
         }
-        let mut in_flight: Vec<(SimTime, bool, u32)> = pending
-            .filter_map(|(_, e)| match e {
-                FunctionEvent::Done {
-                    arrival,
-                    cold,
-                    function,
-                    ..
-                } => Some((*arrival, *cold, *function)),
-                _ => None,
-            })
-            .collect();
-        in_flight.sort_unstable();
         let mut closed =
             self.books
                 .close(
@@ -658,6 +707,48 @@ impl<'a> FunctionModel<'a> {
             functions: closed.functions,
             last_completion_s: closed.last_completion.map(|t| t.as_secs_f64()),
         }
+    }
+}
+
+/// The requests still in flight among `pending` events, as `(arrival, cold, function)`, sorted:
+/// the order the books list them in.
+fn in_flight<'e>(
+    pending: impl Iterator<Item = (SimTime, &'e FunctionEvent)>,
+) -> Vec<(SimTime, bool, u32)> {
+    let mut in_flight: Vec<(SimTime, bool, u32)> = pending
+        .filter_map(|(_, e)| match e {
+            FunctionEvent::Done {
+                arrival,
+                cold,
+                function,
+                ..
+            } => Some((*arrival, *cold, *function)),
+            _ => None,
+        })
+        .collect();
+    in_flight.sort_unstable();
+    in_flight
+}
+
+/// An interval's capacity snapshot from what the model measured in it: busy and idle
+/// environments at its end, busy environment-µs and environment-µs alive over it (utilisation is
+/// their ratio), invocations and billed MB·ms (as GB-s).
+fn interval_snapshot(
+    busy: u32,
+    idle: u32,
+    busy_area: f64,
+    env_area_us: f64,
+    invocations: u64,
+    mb_ms: u128,
+) -> Snapshot {
+    Snapshot {
+        in_service: busy,
+        booting: None,
+        idle,
+        utilisation: (env_area_us > 0.0).then(|| busy_area / env_area_us),
+        usage_requests: invocations,
+        usage_compute: gb_s(mb_ms),
+        ..Snapshot::default()
     }
 }
 
@@ -841,11 +932,17 @@ impl Model for FunctionModel<'_> {
             }
             self.books.cold_start(work.function);
             self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
-            SimDuration::from_secs_f64(self.cfg.cold_start.sample(self.rng.at(now)))
+            if let Some(g) = &mut self.group {
+                g.alive.push((now, 1, true));
+            }
+            SimDuration::from_secs_f64(self.cfg.cold_start.sample(self.fns[f].rng.at(now)))
         };
         self.fns[f].busy += 1;
         if self.fns[f].reserved.is_none() {
             self.unreserved_busy += 1;
+            if let Some(g) = &mut self.group {
+                g.unreserved_peak = g.unreserved_peak.max(self.unreserved_busy);
+            }
         }
         self.start(work, now, init, cold, false, sched);
     }
@@ -881,12 +978,15 @@ impl Model for FunctionModel<'_> {
                         self.fns[f].pc.starting += 1;
                         self.starting += 1;
                         let init = SimDuration::from_secs_f64(
-                            self.cfg.cold_start.sample(self.rng.at(now)),
+                            self.cfg.cold_start.sample(self.fns[f].rng.at(now)),
                         );
                         sched.schedule_in(init, FunctionEvent::ProvisionedReady { function });
                     } else {
                         self.env_area_us -=
                             self.interval_end.saturating_since(now).as_micros() as f64;
+                        if let Some(g) = &mut self.group {
+                            g.alive.push((now, -1, false));
+                        }
                     }
                     self.books
                         .timed_out(arrival, Some(arrival), now, cold, function);

@@ -399,6 +399,7 @@ pub(super) fn scenario<V>(
         variants,
         source: cx.text.to_string(),
         stretches: 1,
+        function_groups: 1,
         warnings: cx.warnings.take(),
     })
 }

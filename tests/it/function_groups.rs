@@ -1,0 +1,177 @@
+//! Functions in parallel (`scalesim run --function-groups N`, README "Functions in parallel"):
+//! a Lambda variant's functions split into groups simulated at once write exactly the report
+//! folder of the run in one go, for every shipped scenario whose trace names several
+//! functions; a run that comes within reach of the account's limits runs again in one go.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use crate::common::manifest_dir;
+use crate::stretches::files;
+
+/// Run `file` with `--function-groups groups` and the extra `args` into `out`; returns what it
+/// printed on stderr.
+fn run(file: &Path, groups: u32, args: &[&str], out: &Path) -> String {
+    let output = Command::cargo_bin("scalesim")
+        .unwrap()
+        .arg("run")
+        .arg(file)
+        .args(["--function-groups", &groups.to_string()])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
+/// Every file of `got` is the file of `expected`, byte for byte.
+fn same_folder(expected: &Path, got: &Path, what: &str) {
+    let (expected, got) = (files(expected), files(got));
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{what}: not the same files"
+    );
+    for (path, bytes) in &expected {
+        assert!(
+            got[path] == *bytes,
+            "{what}: {path} differs from the run in one go"
+        );
+    }
+}
+
+#[test]
+fn shipped_traces_write_the_same_report_in_groups_of_functions() {
+    let tmp = tempfile::tempdir().unwrap();
+    // azure-2021: 31 functions over 30 minutes, whole. azure-2019: the sample's functions over
+    // two hours (its whole day is the benchmark in README "Performance").
+    for (name, args) in [
+        ("azure-2021", &[][..]),
+        ("azure-2019", &["--horizon", "2h"][..]),
+    ] {
+        let file = manifest_dir()
+            .join("scenarios")
+            .join(format!("{name}.toml"));
+        let one = tmp.path().join(format!("{name}-1"));
+        run(&file, 1, args, &one);
+        for groups in [2, 4] {
+            let out = tmp.path().join(format!("{name}-{groups}"));
+            let said = run(&file, groups, args, &out);
+            assert!(
+                said.contains(&format!("functions in {groups} groups at once")),
+                "{name}: {said}"
+            );
+            // The fleet serves every function: it says so and runs as before.
+            assert!(
+                said.contains("ran its functions together, as --function-groups 1: only Lambda"),
+                "{name}: {said}"
+            );
+            same_folder(&one, &out, &format!("{name} in {groups} groups"));
+        }
+    }
+}
+
+/// Write `csv` and a one-variant Lambda scenario replaying it (keep-alive 60 s, the account's
+/// concurrency `concurrency`) into `dir`; returns the scenario's path.
+fn csv_scenario(dir: &Path, csv: &str, concurrency: u32) -> std::path::PathBuf {
+    std::fs::write(dir.join("log.csv"), csv).unwrap();
+    let scenario = dir.join("two.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            r#"name = "two"
+horizon = "30m"
+
+[traffic]
+replay = {{ format = "csv", path = "log.csv", duration = "duration", duration_unit = "s", function = "function" }}
+
+[traffic.request]
+
+[[variant]]
+name = "lambda"
+platform = "lambda"
+memory_mb = 1024
+runtime = "python"
+keep_alive = "60s"
+concurrency = {concurrency}
+"#
+        ),
+    )
+    .unwrap();
+    scenario
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_peak_of_environments_is_the_peak_of_the_sum_over_groups() {
+    // Function a: 3 requests of 60 s at 0 s, so 3 environments, idle from 60 s and reclaimed at
+    // 120 s (keep-alive 60 s). Function b: 2 requests of 60 s at 600 s, 2 environments. At most
+    // 3 are alive at once: the peak is 3 — not 3 + 2 = 5, the sum of each group's peak, nor 2.
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = "timestamp,duration,function\n0,60,a\n0,60,a\n0,60,a\n600,60,b\n600,60,b\n";
+    let scenario = csv_scenario(tmp.path(), csv, 1_000);
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    run(&scenario, 1, &[], &one);
+    let said = run(&scenario, 2, &[], &two);
+    assert!(
+        said.contains("ran its 2 functions in 2 groups at once"),
+        "{said}"
+    );
+    same_folder(&one, &two, "two functions apart in time");
+    assert_eq!(
+        summary(&two)["variants"][0]["capacity"]["peak_instances"],
+        3
+    );
+    // Both at 0 s instead: 5 alive at once.
+    let csv = "timestamp,duration,function\n0,60,a\n0,60,a\n0,60,a\n0,60,b\n0,60,b\n";
+    let scenario = csv_scenario(tmp.path(), csv, 1_000);
+    run(&scenario, 2, &[], &two);
+    assert_eq!(
+        summary(&two)["variants"][0]["capacity"]["peak_instances"],
+        5
+    );
+}
+
+#[test]
+fn a_run_within_reach_of_the_account_concurrency_runs_again_in_one_go() {
+    // Two functions, each with 60 requests of 100 s, one every 0.1 s from 0 to 5.9 s, on an
+    // account limited to 100 concurrent executions (all unreserved). Nothing finishes before
+    // 100 s, so in the run in one go the 101st to the 120th arrival find 100 in flight: 20
+    // throttled. Each group alone peaks at 60; 60 + 60 = 120 reaches the pool of 100, so the
+    // groups' answer might differ and the variant runs again in one go — the report of the run
+    // without groups, 20 throttled.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = String::from("timestamp,duration,function\n");
+    for i in 0..60 {
+        for f in ["a", "b"] {
+            csv += &format!("{:.2},100,{f}\n", f64::from(i) * 0.1);
+        }
+    }
+    let scenario = csv_scenario(tmp.path(), &csv, 100);
+    let one = tmp.path().join("one");
+    run(&scenario, 1, &[], &one);
+    let out = tmp.path().join("two");
+    let said = run(&scenario, 2, &[], &out);
+    assert!(
+        said.contains("the account's unreserved concurrency of 100 was within reach")
+            && said.contains("so it ran again in one go"),
+        "{said}"
+    );
+    same_folder(
+        &one,
+        &out,
+        "two functions within reach of the account's concurrency",
+    );
+    assert_eq!(summary(&out)["variants"][0]["requests"]["throttled"], 20);
+}
