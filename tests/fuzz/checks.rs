@@ -78,17 +78,26 @@ fn check_variant(v: &VariantReport, problems: &mut Vec<String>) {
     }
     let l = &v.latency_ms;
     let ladder = [l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms];
-    ensure(
-        ladder
-            .iter()
-            .chain([&l.mean_ms])
-            .all(|x| x.is_finite() && *x >= 0.0),
-        &|| format!("latency not finite ≥ 0: {l:?}"),
-    );
-    ensure(
-        ladder.windows(2).all(|w| w[0] <= w[1]) && l.mean_ms <= l.max_ms,
-        &|| format!("percentiles out of order or above the maximum: {l:?}"),
-    );
+    // Nothing completed: no latency at all (every figure NaN), never a 0 ms that reads as the
+    // fastest; something completed: every figure a finite number ≥ 0, in order.
+    if v.requests.completed == 0 {
+        ensure(
+            ladder.iter().chain([&l.mean_ms]).all(|x| x.is_nan()),
+            &|| format!("a latency without a completed request: {l:?}"),
+        );
+    } else {
+        ensure(
+            ladder
+                .iter()
+                .chain([&l.mean_ms])
+                .all(|x| x.is_finite() && *x >= 0.0),
+            &|| format!("latency not finite ≥ 0: {l:?}"),
+        );
+        ensure(
+            ladder.windows(2).all(|w| w[0] <= w[1]) && l.mean_ms <= l.max_ms,
+            &|| format!("percentiles out of order or above the maximum: {l:?}"),
+        );
+    }
     let cdf = &v.latency_cdf;
     ensure(
         cdf.iter()

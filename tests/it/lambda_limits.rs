@@ -151,7 +151,22 @@ load_balancer = false
     let r = run(&scenario(text));
     let (f, server) = (&r.variants[0], &r.variants[1]);
     assert_eq!((f.requests.timed_out, f.requests.completed), (3, 0));
-    assert_eq!(f.latency_ms.max_ms, 0.0); // no request completed
+    // No request completed: there is no latency (NaN; null in summary.json, an empty cell in
+    // summary.csv), and the verdict says so instead of calling 0 ms the fastest p99.
+    assert!(!f.latency_ms.is_some() && f.latency_ms.p99_ms.is_nan());
+    let verdict = scalesim_report::document::verdicts(&r).join("\n");
+    assert!(
+        verdict.contains("fn costs")
+            && verdict.contains("and completes none of its requests (— vs "),
+        "{verdict}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&scalesim_report::summary_json(&r)).unwrap();
+    assert!(json["variants"][0]["latency_ms"]["p99_ms"].is_null());
+    let csv = scalesim_report::summary_csv(&r);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    let p99 = header.iter().position(|h| *h == "latency_p99_ms").unwrap();
+    assert_eq!(row[p99], "");
     let expected = 5_400.0 * 0.000_016_666_7 + 3.0 * 0.000_000_2;
     assert!(
         (f.cost.total_usd - expected).abs() < 1e-9,

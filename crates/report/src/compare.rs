@@ -56,12 +56,12 @@ const FIGURES: [Figure; 11] = [
     },
     Figure {
         label: "latency p50 ms",
-        value: |v| Some(v.latency_ms.p50_ms),
+        value: |v| Some(v.latency_ms.p50_ms).filter(|ms| !ms.is_nan()),
         show: ms,
     },
     Figure {
         label: "latency p99 ms",
-        value: |v| Some(v.latency_ms.p99_ms),
+        value: |v| Some(v.latency_ms.p99_ms).filter(|ms| !ms.is_nan()),
         show: ms,
     },
     Figure {

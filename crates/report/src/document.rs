@@ -61,19 +61,28 @@ fn verdict(a: &VariantReport, b: &VariantReport) -> String {
         }
     };
     let (pa, pb) = (a.latency_ms.p99_ms, b.latency_ms.p99_ms);
-    let speed = if (pa - pb).abs() < 0.5 {
-        "answers as fast at p99".to_string()
-    } else if pa > pb {
-        format!("is {:.0} ms slower at p99", pa - pb)
-    } else {
-        format!("is {:.0} ms faster at p99", pb - pa)
+    // NaN: nothing completed, so there is no latency to compare.
+    let speed = match (pa.is_nan(), pb.is_nan()) {
+        (true, true) => "neither completes a request".to_string(),
+        (true, false) => "completes none of its requests".to_string(),
+        (false, true) => format!("completes requests where {} completes none", b.name),
+        _ if (pa - pb).abs() < 0.5 => "answers as fast at p99".to_string(),
+        _ if pa > pb => format!("is {:.0} ms slower at p99", pa - pb),
+        _ => format!("is {:.0} ms faster at p99", pb - pa),
+    };
+    let p99 = |ms: f64| {
+        if ms.is_nan() {
+            "—".to_string()
+        } else {
+            format!("{ms:.0}")
+        }
     };
     let mut s = format!(
-        "{} {cost} than {} and {speed} ({:.0} vs {:.0} ms; {} vs {}).",
+        "{} {cost} than {} and {speed} ({} vs {} ms; {} vs {}).",
         a.name,
         b.name,
-        pa,
-        pb,
+        p99(pa),
+        p99(pb),
         usd(ca),
         usd(cb)
     );

@@ -56,21 +56,67 @@ impl Counters {
     }
 }
 
-/// Latency percentiles of completed requests, milliseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Latency percentiles of completed requests, milliseconds. When no request completed there is
+/// no latency: every figure is NaN ([`LatencySummary::NONE`]) — `null` in JSON, an empty cell in
+/// CSV, "—" in a table, a miss against a p99 SLO — never a 0 ms that would read as fastest.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct LatencySummary {
     /// Exact mean.
+    #[serde(deserialize_with = "nan_if_null")]
     pub mean_ms: f64,
     /// Median (≤ 0.1 % relative error, as every percentile here).
+    #[serde(deserialize_with = "nan_if_null")]
     pub p50_ms: f64,
     /// 90th percentile.
+    #[serde(deserialize_with = "nan_if_null")]
     pub p90_ms: f64,
     /// 99th percentile.
+    #[serde(deserialize_with = "nan_if_null")]
     pub p99_ms: f64,
     /// 99.9th percentile.
+    #[serde(deserialize_with = "nan_if_null")]
     pub p999_ms: f64,
     /// Exact maximum.
+    #[serde(deserialize_with = "nan_if_null")]
     pub max_ms: f64,
+}
+
+impl LatencySummary {
+    /// No latency: nothing completed.
+    pub const NONE: LatencySummary = LatencySummary {
+        mean_ms: f64::NAN,
+        p50_ms: f64::NAN,
+        p90_ms: f64::NAN,
+        p99_ms: f64::NAN,
+        p999_ms: f64::NAN,
+        max_ms: f64::NAN,
+    };
+
+    /// Whether there is a latency (some request completed).
+    pub fn is_some(&self) -> bool {
+        !self.max_ms.is_nan()
+    }
+}
+
+impl Default for LatencySummary {
+    fn default() -> Self {
+        LatencySummary::NONE
+    }
+}
+
+/// Two summaries are equal when every figure is the same number, or both are NaN (no latency).
+impl PartialEq for LatencySummary {
+    fn eq(&self, other: &Self) -> bool {
+        let figures = |s: &LatencySummary| {
+            [s.mean_ms, s.p50_ms, s.p90_ms, s.p99_ms, s.p999_ms, s.max_ms].map(f64::to_bits)
+        };
+        figures(self) == figures(other)
+    }
+}
+
+/// A figure written as `null` (what serde_json writes for NaN) reads back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// Latencies kept exactly while there are few of them.
@@ -274,11 +320,11 @@ impl LatencyRecorder {
         points
     }
 
-    /// Percentiles in milliseconds; all zero when nothing was recorded.
+    /// Percentiles in milliseconds; [`LatencySummary::NONE`] (NaN) when nothing was recorded.
     pub fn summary(&self) -> LatencySummary {
         let n = self.count();
         if n == 0 {
-            return LatencySummary::default();
+            return LatencySummary::NONE;
         }
         let sorted = self.sorted_exact();
         let q = |q: f64| self.quantile_us(q, &sorted) as f64 / 1_000.0;

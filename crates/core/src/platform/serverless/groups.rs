@@ -322,15 +322,12 @@ impl FunctionModel<'_> {
     /// its environments alive, its peak of unreserved concurrency (from now on counted from
     /// what is in flight now).
     fn take_window(&mut self) -> GroupLog {
-        let busy = self.unreserved_busy;
+        let peak = std::mem::replace(&mut self.unreserved_peak, self.unreserved_busy);
         let log = self.group.as_mut().expect("a model run as a group");
-        std::mem::replace(
-            log,
-            GroupLog {
-                unreserved_peak: busy,
-                ..GroupLog::default()
-            },
-        )
+        GroupLog {
+            unreserved_peak: peak,
+            ..std::mem::take(log)
+        }
     }
 
     /// What the group measured over the whole run; `owns` says which functions are its own.

@@ -235,6 +235,9 @@ pub struct FunctionModel<'a> {
     /// environments and provisioned environments allocated — and the most they may use.
     unreserved_busy: u32,
     unreserved_limit: u32,
+    /// The most of `unreserved_busy` at once since the last [`groups`] window (a group's part of
+    /// the account check).
+    unreserved_peak: u32,
     /// The account's request rate.
     rate: RequestRate,
     /// With many functions: `(no later than the oldest idle since, function)` for each function
@@ -351,6 +354,7 @@ impl<'a> FunctionModel<'a> {
             peak: 0,
             unreserved_busy: 0,
             unreserved_limit,
+            unreserved_peak: 0,
             rate: RequestRate::for_account(cfg.account_concurrency),
             expiry: BinaryHeap::new(),
             total_env_us: 0,
@@ -575,6 +579,19 @@ impl<'a> FunctionModel<'a> {
     /// Reclaim every environment of function `f` whose keep-alive ran out at or before `now`.
     #[inline]
     fn reclaim_expired(&mut self, f: usize, now: SimTime) {
+        if self.fns[f]
+            .idle
+            .front()
+            .is_some_and(|&since| since + self.cfg.keep_alive <= now)
+        {
+            self.reclaim_expired_from(f, now);
+        }
+    }
+
+    /// [`FunctionModel::reclaim_expired`] once the oldest idle environment has expired: out of
+    /// the arrival's hot code.
+    #[inline(never)]
+    fn reclaim_expired_from(&mut self, f: usize, now: SimTime) {
         let idle = &mut self.fns[f].idle;
         while let Some(&idle_since) = idle.front() {
             let expiry = idle_since + self.cfg.keep_alive;
@@ -940,9 +957,8 @@ impl Model for FunctionModel<'_> {
         self.fns[f].busy += 1;
         if self.fns[f].reserved.is_none() {
             self.unreserved_busy += 1;
-            if let Some(g) = &mut self.group {
-                g.unreserved_peak = g.unreserved_peak.max(self.unreserved_busy);
-            }
+            // Branch-free: kept whether or not the model runs as a group.
+            self.unreserved_peak = self.unreserved_peak.max(self.unreserved_busy);
         }
         self.start(work, now, init, cold, false, sched);
     }
