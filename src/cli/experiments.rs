@@ -395,9 +395,21 @@ pub(super) fn cheapest(args: CheapestArgs) -> Result<()> {
             (false, None) => "yes".to_string(),
             (false, Some(why)) => format!("no: {why}"),
         };
+        // NaN: nothing to show (a point that failed validation ran nothing; a point where no
+        // request completed has no p99).
+        let cell = |v: f64, digits: usize| {
+            if v.is_nan() {
+                "—".to_string()
+            } else {
+                format!("{v:.digits$}")
+            }
+        };
         println!(
-            "{:>12}  {:>14.6}  {:>10.1}  {:>9.3}  {verdict}",
-            c.x, c.cost.mean, c.p99_ms.mean, c.failed_pct.mean,
+            "{:>12}  {:>14}  {:>10}  {:>9}  {verdict}",
+            c.x,
+            cell(c.cost.mean, 6),
+            cell(c.p99_ms.mean, 1),
+            cell(c.failed_pct.mean, 3),
         );
     }
     let name = Path::new(&file)
