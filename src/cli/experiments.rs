@@ -192,6 +192,9 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     )?;
     plan.work(args.shard).check(args.common.force)?;
     let meta = plan.meta(args.shard);
+    if let Some(s) = args.shard.filter(|s| s.count as usize > meta.points) {
+        eprintln!("{}", more_shards_than_points(s.count, meta.points));
+    }
     let out = args.out.unwrap_or_else(|| {
         let base = Path::new("reports").join(format!("{}-sweep", meta.scenario));
         match args.shard {
@@ -232,6 +235,16 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
 }
 
 /// A sweep folder's description and runs (`sweep.json`, `runs.parquet`).
+/// The warning for a sweep split into more shards than it has points.
+fn more_shards_than_points(shards: u32, points: usize) -> String {
+    format!(
+        "warning: the sweep has {points} point{} and is split into {shards} shards: {} of them hold no point (their tasks only write an empty shard); {points} shard{} would do",
+        if points == 1 { "" } else { "s" },
+        shards as usize - points,
+        if points == 1 { "" } else { "s" },
+    )
+}
+
 fn read_sweep(dir: &Path) -> Result<(SweepMeta, Vec<experiment::RunRow>)> {
     let meta_path = dir.join("sweep.json");
     let meta: SweepMeta =
@@ -279,9 +292,17 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
     refuse_over_inputs(&args.out, &args.shards)?;
     let mut parts = Vec::new();
     for dir in &args.shards {
-        parts.push(read_sweep(dir)?);
+        let (meta, runs) = read_sweep(dir)?;
+        parts.push((dir.display().to_string(), meta, runs));
     }
+    let shards = parts
+        .first()
+        .and_then(|(_, m, _)| m.shard)
+        .map_or(0, |s| s.1);
     let (meta, runs) = experiment::merge(parts).map_err(anyhow::Error::msg)?;
+    if shards as usize > meta.points {
+        eprintln!("{}", more_shards_than_points(shards, meta.points));
+    }
     let results = aggregate(&runs, &meta.variants);
     write_all(
         &args.out,

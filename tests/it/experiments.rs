@@ -121,6 +121,89 @@ fn sharded_then_merged_equals_unsharded() {
     assert!(!d.join("bad").exists());
 }
 
+/// A merge of shards that do not belong together names the folders and what differs; a split
+/// into more shards than points is warned of, at the sweep and at the merge.
+#[test]
+fn merge_names_the_folder_that_differs_and_how() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    fs::write(d.join("s.toml"), SWEEP).unwrap();
+    let shard = |i: u32, extra: &[&str], out: &str| {
+        let sh = format!("{i}/2");
+        let mut args = vec!["sweep", "s.toml", "--shard", &sh, "--out", out];
+        args.extend_from_slice(extra);
+        sweep_cli(d, &args);
+    };
+    shard(0, &[], "a0");
+    shard(1, &[], "a1");
+    for (extra, out, says) in [
+        (&["--seed", "4"][..], "seed", "seed 3 vs 4"),
+        (
+            &["--horizon", "5m"][..],
+            "horizon",
+            "horizon 600 s vs 300 s",
+        ),
+        (
+            &["--replications", "2"][..],
+            "reps",
+            "--replications 1 vs 2",
+        ),
+        (
+            &["--set", "variant[ec2].count=2"][..],
+            "text",
+            "ran different scenario texts",
+        ),
+    ] {
+        shard(1, extra, out);
+        let err = fails(d, &["merge", "a0", out, "--out", "bad"]);
+        assert!(
+            err.contains(&format!(
+                "{out} and a0 are shards of different sweeps: {says}"
+            )),
+            "{err}"
+        );
+    }
+    // Another version of scalesim: its sweep.json says so.
+    fs::create_dir_all(d.join("old")).unwrap();
+    for f in ["runs.parquet", "runs.csv"] {
+        fs::copy(d.join("a1").join(f), d.join("old").join(f)).unwrap();
+    }
+    let json = fs::read_to_string(d.join("a1/sweep.json")).unwrap();
+    let version = format!("\"scalesim_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(json.contains(&version), "{json}");
+    fs::write(
+        d.join("old/sweep.json"),
+        json.replace(&version, "\"scalesim_version\": \"0.0.9\""),
+    )
+    .unwrap();
+    let err = fails(d, &["merge", "a0", "old", "--out", "bad"]);
+    assert!(
+        err.contains(&format!(
+            "old and a0 are shards of different sweeps: made by scalesim {} and scalesim 0.0.9",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{err}"
+    );
+    // The same shard twice.
+    let err = fails(d, &["merge", "a0", "a0", "a1", "--out", "bad"]);
+    assert!(err.contains("shard 0/2 is given twice: a0 and a0"), "{err}");
+    assert!(!d.join("bad").exists());
+    // 10 points (5 rates × 2 memory sizes) in 12 shards: 2 hold none.
+    let out = Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(d)
+        .args(["sweep", "s.toml", "--shard", "11/12", "--out", "p11"])
+        .assert()
+        .success();
+    let said = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        said.contains(
+            "the sweep has 10 points and is split into 12 shards: 2 of them hold no point"
+        ),
+        "{said}"
+    );
+}
+
 /// A sweep has its own report page — its charts and every row of its results — and
 /// `scalesim report` renders a sweep folder again from its runs: the same bytes, every file.
 /// A run refuses to replace the sweep's folder (another kind of output) and leaves it whole.

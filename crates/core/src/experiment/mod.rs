@@ -179,6 +179,10 @@ pub struct Plan {
 /// Describes a sweep so shards of it can be checked to belong together.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepMeta {
+    /// The version of scalesim that ran it (`scalesim --version`); shards of one sweep must
+    /// share it. Empty in sweeps written before it was recorded.
+    #[serde(default)]
+    pub scalesim_version: String,
     /// Scenario name.
     pub scenario: String,
     /// Hash of the scenario text and settings: shards of one sweep share it.
@@ -193,6 +197,16 @@ pub struct SweepMeta {
     pub replications: u32,
     /// This part of the sweep, `(index, count)`; `None` for the whole of it.
     pub shard: Option<(u32, u32)>,
+    /// The seed of replication 0 (`--seed` or the scenario's).
+    #[serde(default)]
+    pub seed: u64,
+    /// The horizon, seconds (`--horizon` or the scenario's).
+    #[serde(default)]
+    pub horizon_s: f64,
+    /// Hash of the scenario's text with its settings (`--set`, `--prices`) alone, without seed,
+    /// horizon or replications: tells a merge whether two shards ran the same scenario.
+    #[serde(default)]
+    pub scenario_hash: String,
 }
 
 impl Plan {
@@ -245,6 +259,7 @@ impl Plan {
         );
         let h = crate::engine::fnv1a(settings.as_bytes());
         SweepMeta {
+            scalesim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: first.name.clone(),
             fingerprint: format!("{h:016x}"),
             axes: self.sweep.axes.iter().map(|a| a.name.clone()).collect(),
@@ -252,6 +267,9 @@ impl Plan {
             points: self.points.len(),
             replications: self.replications,
             shard: shard.map(|s| (s.index, s.count)),
+            seed: first.seed,
+            horizon_s: first.horizon.as_secs_f64(),
+            scenario_hash: format!("{:016x}", crate::engine::fnv1a(self.sweep.text.as_bytes())),
         }
     }
 }
@@ -510,48 +528,103 @@ fn variant_index(scenario: &Scenario, name: &str) -> Result<usize, ExperimentErr
         })
 }
 
-/// Join the runs of a sweep's shards (each with its description) into the whole sweep's runs,
-/// sorted as an unsharded run sorts them. Every shard of one sweep must be there exactly once.
-pub fn merge(parts: Vec<(SweepMeta, Vec<RunRow>)>) -> Result<(SweepMeta, Vec<RunRow>), String> {
-    let Some((first, _)) = parts.first() else {
+/// How two shards' descriptions differ, first what matters most: the scalesim version, the
+/// scenario, the seed, the horizon, the replications, then anything else the fingerprint covers;
+/// `None` when they belong to one sweep.
+fn shards_differ(a: &SweepMeta, b: &SweepMeta) -> Option<String> {
+    if a.scalesim_version != b.scalesim_version {
+        let v = |m: &SweepMeta| {
+            if m.scalesim_version.is_empty() {
+                "a version before 0.1.0 recorded it".to_string()
+            } else {
+                format!("scalesim {}", m.scalesim_version)
+            }
+        };
+        return Some(format!(
+            "made by {} and {}: run every shard with the same scalesim",
+            v(a),
+            v(b)
+        ));
+    }
+    if a.scenario_hash != b.scenario_hash || a.scenario != b.scenario {
+        return Some(format!(
+            "ran different scenario texts ({} vs {}, or other --set/--prices): run every shard from the same file",
+            a.scenario, b.scenario
+        ));
+    }
+    if a.seed != b.seed {
+        return Some(format!("seed {} vs {}", a.seed, b.seed));
+    }
+    if a.horizon_s != b.horizon_s {
+        return Some(format!("horizon {} s vs {} s", a.horizon_s, b.horizon_s));
+    }
+    if a.replications != b.replications {
+        return Some(format!(
+            "--replications {} vs {}",
+            a.replications, b.replications
+        ));
+    }
+    (a.fingerprint != b.fingerprint).then(|| {
+        format!(
+            "fingerprint {} vs {}: run every shard with the same scenario, --replications, --seed and --horizon",
+            a.fingerprint, b.fingerprint
+        )
+    })
+}
+
+/// Join the runs of a sweep's shards (each with the folder it was read from, and its
+/// description) into the whole sweep's runs, sorted as an unsharded run sorts them. Every shard
+/// of one sweep must be there exactly once.
+///
+/// # Errors
+/// Nothing to merge; a folder holding a whole sweep; shards of different sweeps (naming both
+/// folders and what differs: version, scenario, seed, horizon, replications); a shard given
+/// twice, of another split, or missing.
+pub fn merge(
+    parts: Vec<(String, SweepMeta, Vec<RunRow>)>,
+) -> Result<(SweepMeta, Vec<RunRow>), String> {
+    let Some((first_dir, first, _)) = parts.first() else {
         return Err("nothing to merge".into());
     };
     let mut meta = first.clone();
+    let first_dir = first_dir.clone();
     let count = match meta.shard {
         Some((_, n)) => n,
-        None => return Err("the first folder holds a whole sweep, not a shard".into()),
+        None => return Err(format!("{first_dir} holds a whole sweep, not a shard")),
     };
-    let mut seen = vec![false; count as usize];
-    for (m, _) in &parts {
-        if m.fingerprint != meta.fingerprint {
+    let mut seen: Vec<Option<&str>> = vec![None; count as usize];
+    for (dir, m, _) in &parts {
+        if let Some(how) = shards_differ(&meta, m) {
             return Err(format!(
-                "shards of different sweeps: fingerprint {} ({}) vs {} ({}); run every shard with the same scenario, --replications, --seed and --horizon",
-                m.fingerprint, m.scenario, meta.fingerprint, meta.scenario
+                "{dir} and {first_dir} are shards of different sweeps: {how}"
             ));
         }
         match m.shard {
             Some((i, n)) if n == count => {
-                if std::mem::replace(&mut seen[i as usize], true) {
-                    return Err(format!("shard {i}/{n} is given twice"));
+                if let Some(other) = seen[i as usize].replace(dir) {
+                    return Err(format!("shard {i}/{n} is given twice: {other} and {dir}"));
                 }
             }
             Some((i, n)) => {
                 return Err(format!(
-                    "shard {i}/{n} belongs to a split into {n}, the others into {count}"
+                    "{dir} holds shard {i}/{n}, of a split into {n}; {first_dir} is of a split into {count}"
                 ));
             }
-            None => return Err("a folder holds a whole sweep, not a shard".into()),
+            None => return Err(format!("{dir} holds a whole sweep, not a shard")),
         }
     }
     let missing: Vec<String> = (0..count)
-        .filter(|&i| !seen[i as usize])
+        .filter(|&i| seen[i as usize].is_none())
         .map(|i| format!("{i}/{count}"))
         .collect();
     if !missing.is_empty() {
-        return Err(format!("missing shard(s): {}", missing.join(", ")));
+        return Err(format!(
+            "missing shard(s): {} (no folder given holds it): run each again with `scalesim sweep … --shard I/N` and merge all {count}",
+            missing.join(", ")
+        ));
     }
     let order = |v: &str| meta.variants.iter().position(|n| n == v);
-    let mut rows: Vec<RunRow> = parts.into_iter().flat_map(|(_, r)| r).collect();
+    let mut rows: Vec<RunRow> = parts.into_iter().flat_map(|(_, _, r)| r).collect();
     rows.sort_by_key(|r| (r.point, r.replication, order(&r.variant)));
     meta.shard = None;
     Ok((meta, rows))
