@@ -278,9 +278,9 @@ struct RunArgs {
     stretches: u16,
     /// Functions in parallel: split the functions of each Lambda variant's replayed trace into
     /// N groups simulated at once on the cores, with exactly the report of the run in one go
-    /// (README "Functions in parallel"). A run that comes within reach of the account's limits
-    /// runs again in one go.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    /// (README "Functions in parallel"). A run in which an account limit may have throttled a
+    /// request runs again in one go. At most 64: each group keeps every function's state.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     function_groups: u16,
 }
 

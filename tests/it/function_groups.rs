@@ -1,7 +1,8 @@
 //! Functions in parallel (`scalesim run --function-groups N`, README "Functions in parallel"):
 //! a Lambda variant's functions split into groups simulated at once write exactly the report
 //! folder of the run in one go, for every shipped scenario whose trace names several
-//! functions; a run that comes within reach of the account's limits runs again in one go.
+//! functions; a run in which an account limit may have throttled a request runs again in one
+//! go.
 
 use std::path::Path;
 
@@ -164,8 +165,9 @@ fn a_run_within_reach_of_the_account_concurrency_runs_again_in_one_go() {
     let out = tmp.path().join("two");
     let said = run(&scenario, 2, &[], &out);
     assert!(
-        said.contains("the account's unreserved concurrency of 100 was within reach")
-            && said.contains("so it ran again in one go"),
+        said.contains(
+            "add up to 120 in the minute to 60 s, not below the account's unreserved pool of 100"
+        ) && said.contains("so it ran again in one go"),
         "{said}"
     );
     same_folder(
@@ -174,4 +176,47 @@ fn a_run_within_reach_of_the_account_concurrency_runs_again_in_one_go() {
         "two functions within reach of the account's concurrency",
     );
     assert_eq!(summary(&out)["variants"][0]["requests"]["throttled"], 20);
+}
+
+#[test]
+fn a_year_long_interval_sums_environment_time_exactly() {
+    // 300 functions, one 0.123 s request each, 0.5 s apart, kept alive for the whole 366-day
+    // run, reported as one 366-day interval: the interval holds about 300 × 3.16e13 ≈ 9.5e15
+    // environment-µs, past 2^53 (≈ 9.0e15), where a floating-point sum rounds at each addition
+    // and the groups' parts, each exact, no longer add up to it. Kept as integers, the run in
+    // one go and the run in 3 groups give the same folder.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = String::from("timestamp,duration,function\n");
+    for f in 0..300 {
+        csv += &format!(
+            "{:.6},0.123,fn{f:04}\n",
+            f64::from(f) * 0.5 + 1e-6 * f64::from(f)
+        );
+    }
+    std::fs::write(tmp.path().join("log.csv"), csv).unwrap();
+    let scenario = tmp.path().join("year.toml");
+    std::fs::write(
+        &scenario,
+        r#"name = "year"
+horizon = "366d"
+interval = "366d"
+
+[traffic]
+replay = { format = "csv", path = "log.csv", duration = "duration", duration_unit = "s", function = "function" }
+
+[traffic.request]
+
+[[variant]]
+name = "lambda"
+platform = "lambda"
+memory_mb = 128
+runtime = "python"
+keep_alive = "366d"
+"#,
+    )
+    .unwrap();
+    let (one, three) = (tmp.path().join("one"), tmp.path().join("three"));
+    run(&scenario, 1, &[], &one);
+    run(&scenario, 3, &[], &three);
+    same_folder(&one, &three, "a 366-day interval");
 }

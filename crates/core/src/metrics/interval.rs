@@ -375,6 +375,33 @@ impl Integral {
     }
 }
 
+/// A time-weighted integral of a whole count, exact: [`Integral`] in integers (count × µs), so
+/// that it never rounds, however long the interval and however many are counted, and the
+/// integrals of parts of a count add up to the integral of the whole.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CountIntegral {
+    area_us: u128,
+    value: u64,
+    since: SimTime,
+}
+
+impl CountIntegral {
+    /// The count changes to `value` at `now`.
+    #[inline]
+    pub fn set(&mut self, now: SimTime, value: u64) {
+        self.area_us +=
+            u128::from(self.value) * u128::from(now.saturating_since(self.since).as_micros());
+        self.value = value;
+        self.since = now;
+    }
+
+    /// The area (count × µs) since the last `take`, up to `now`; starts a new interval.
+    pub fn take(&mut self, now: SimTime) -> u128 {
+        self.set(now, self.value);
+        std::mem::take(&mut self.area_us)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

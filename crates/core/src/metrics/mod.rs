@@ -6,7 +6,7 @@ mod request_log;
 
 pub use functions::{FunctionOutcome, FunctionTally};
 pub use interval::{
-    Integral, IntervalRecorder, IntervalRow, IntervalSlice, OpenInterval, Snapshot,
+    CountIntegral, Integral, IntervalRecorder, IntervalRow, IntervalSlice, OpenInterval, Snapshot,
 };
 pub use request_log::{RequestOutcome, RequestRecord, RequestSink};
 

@@ -344,13 +344,16 @@ pub fn run(
         *chunking = why_not.map(Stretched::InOneGo);
     }
     let groups = if scenario.function_groups > 1 {
-        let why_not = if fns.len() < 2 {
+        let why_not = if fns.is_empty() {
+            Some("the traffic names no functions (an arrival process is one workload)")
+        } else if fns.len() < 2 {
             Some("the traffic names one function")
         } else if log.is_some() {
             Some("a request log is written in the order the run goes")
         } else if function.provisioned_concurrency.is_some() {
             Some(
-                "provisioned concurrency's schedule and target tracking act on every function at once",
+                "provisioned concurrency is not split into groups (its periods, and any schedule \
+                 or target tracking, are kept for the variant as a whole)",
             )
         } else if !cfg!(feature = "parallel") {
             Some("scalesim-core was built without the `parallel` feature")

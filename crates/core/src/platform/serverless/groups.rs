@@ -9,13 +9,14 @@
 //!
 //! 1. One thread reads the requests in time order, as the run in one go does (every draw the
 //!    traffic makes happens in the same order), and hands each to its function's group.
-//! 2. Each group runs a whole model ([`FunctionModel`]) fed only its functions' requests, up to
-//!    each interval's end ([`Fed`]), and hands over what the run's books need: each interval's
-//!    counts and latencies, its busy and alive areas, its metered usage, when environments
+//! 2. Each group runs a whole model ([`FunctionModel`]) fed only its functions' requests, a
+//!    minute of simulated time at a time ([`Fed`]), and hands over what the run's books need:
+//!    each interval that ended,
+//!    its counts and latencies, busy and alive areas and metered usage; when environments
 //!    appeared and went, and the most requests it had in flight on unreserved concurrency.
 //! 3. The reading thread merges each interval of every group into one row (a latency multiset
-//!    gives the same quantiles whoever recorded it; areas and MB·ms are whole numbers, so sums
-//!    are exact), and the peak of environments as the peak of their sum.
+//!    gives the same quantiles whoever recorded it; areas and MB·ms are kept as integers, so
+//!    sums are exact), and the peak of environments as the peak of their sum.
 //! 4. Nothing coupled the groups when no request met an account limit: at most 10 × the
 //!    account's concurrency requests arrived in any second (so none was refused for the rate,
 //!    which counts only invocations), and the groups' peaks of unreserved concurrency in each
@@ -23,6 +24,7 @@
 //!    Then every group did what the run in one go does with its functions. When either check
 //!    fails, the grouped run stops and says why, and the caller runs the variant in one go.
 
+use std::collections::VecDeque;
 use std::sync::mpsc;
 
 use super::{FunctionModel, GroupLog, in_flight, interval_snapshot};
@@ -35,6 +37,16 @@ use crate::usage::Invocations;
 
 /// Requests handed to a group at once, at most.
 const FEED: usize = 8_192;
+
+/// Simulated time the groups run between two merges: long enough that short reporting
+/// intervals do not cost a round trip each (a window holds every interval that ends in it), short
+/// enough that what a group keeps for the merge (its environments' changes) stays small
+/// whatever the interval.
+const WINDOW: SimDuration = SimDuration::from_secs(60);
+
+/// Windows the reading may run ahead of the merge: the groups simulate while it reads, and a
+/// group that is slower in one window catches up in the next.
+const AHEAD: usize = 4;
 
 /// What the reading thread tells a group.
 enum ToGroup {
@@ -95,7 +107,6 @@ where
 {
     let groups = owner.iter().copied().max().map_or(1, |g| g + 1);
     let mut whole = make();
-    let interval = whole.books.interval();
     let unreserved_limit = whole.unreserved_limit;
     std::thread::scope(|s| {
         let mut to_groups = Vec::with_capacity(groups);
@@ -114,6 +125,9 @@ where
                         ToGroup::Feed(requests) => fed.feed(requests),
                         ToGroup::Through(end) => {
                             fed.through(end);
+                            // Every environment expired by `end` is reclaimed (with its exact
+                            // expiry time, as a later reclaim would) and its going reported.
+                            fed.model.reclaim_all_expired(end);
                             if end == fed.model.horizon {
                                 fed.model.close_at_horizon();
                             }
@@ -143,7 +157,6 @@ where
             &from_groups,
             &mut merge,
             horizon,
-            interval,
             rate_limit,
             progress,
         );
@@ -159,7 +172,8 @@ where
 }
 
 /// Read `requests` to the horizon, hand each to its group, and merge what the groups measured
-/// interval by interval (one interval behind the reading, so reading and simulating overlap).
+/// window by window ([`WINDOW`]; one window behind the reading, so reading and simulating
+/// overlap).
 #[allow(clippy::too_many_arguments)]
 fn dispatch(
     requests: &mut dyn Iterator<Item = (SimTime, Work)>,
@@ -168,7 +182,6 @@ fn dispatch(
     from_groups: &[mpsc::Receiver<GroupLog>],
     merge: &mut Merge<'_, '_>,
     horizon: SimTime,
-    interval: SimDuration,
     rate_limit: u64,
     progress: &mut dyn FnMut(SimTime),
 ) -> Result<(), String> {
@@ -179,13 +192,14 @@ fn dispatch(
             .expect("a function group's thread stopped early (a bug)");
     };
     let mut feeds: Vec<Vec<(SimTime, Work)>> = vec![Vec::new(); groups];
-    let next_end = |end: SimTime| (end + interval).min(horizon);
+    let next_end = |end: SimTime| (end + WINDOW).min(horizon);
     let mut end = next_end(SimTime::ZERO);
-    let mut unmerged = 0usize;
+    // Windows handed to the groups and not merged yet, by their end.
+    let mut unmerged: VecDeque<SimTime> = VecDeque::with_capacity(AHEAD + 1);
     let (mut second, mut in_second) = (u64::MAX, 0u64);
     let mut close = |end: SimTime,
                      feeds: &mut Vec<Vec<(SimTime, Work)>>,
-                     unmerged: &mut usize|
+                     unmerged: &mut VecDeque<SimTime>|
      -> Result<(), String> {
         for (g, feed) in feeds.iter_mut().enumerate() {
             if !feed.is_empty() {
@@ -193,11 +207,11 @@ fn dispatch(
             }
             send(g, ToGroup::Through(end));
         }
-        *unmerged += 1;
-        if *unmerged > 1 {
-            merge.window(from_groups)?;
-            *unmerged -= 1;
-            progress(end);
+        unmerged.push_back(end);
+        if unmerged.len() > AHEAD {
+            let done = unmerged.pop_front().expect("two windows");
+            merge.window(from_groups, done)?;
+            progress(done);
         }
         Ok(())
     };
@@ -207,9 +221,12 @@ fn dispatch(
         if t >= horizon {
             break;
         }
-        while t >= end {
+        if t >= end {
+            // A window without requests is not handed over on its own: the next one runs from
+            // here to a minute after this request (what a group keeps is bounded by the
+            // requests in a window and the environments they left).
             close(end, &mut feeds, &mut unmerged)?;
-            end = next_end(end);
+            end = next_end(end).max(next_end(t));
         }
         let s = t.as_micros() / 1_000_000;
         if s != second {
@@ -218,9 +235,9 @@ fn dispatch(
         in_second += 1;
         if in_second > rate_limit {
             return Err(format!(
-                "{in_second} requests arrived in the second from {} s: the account's limit of \
-                 {rate_limit} invocations per second was within reach",
-                s
+                "more than {rate_limit} requests arrived in the second from {s} s to {} s: the \
+                 account's limit of {rate_limit} invocations per second may have throttled some",
+                s + 1
             ));
         }
         let g = owner[work.function as usize];
@@ -229,22 +246,19 @@ fn dispatch(
             send(g, ToGroup::Feed(std::mem::take(&mut feeds[g])));
         }
     }
-    loop {
-        close(end, &mut feeds, &mut unmerged)?;
-        if end >= horizon {
-            break;
-        }
-        end = next_end(end);
+    // After the last request: to the horizon in one window.
+    close(end, &mut feeds, &mut unmerged)?;
+    if end < horizon {
+        close(horizon, &mut feeds, &mut unmerged)?;
     }
-    while unmerged > 0 {
-        merge.window(from_groups)?;
-        unmerged -= 1;
+    while let Some(done) = unmerged.pop_front() {
+        merge.window(from_groups, done)?;
     }
     progress(horizon);
     Ok(())
 }
 
-/// The run's books, fed every group's measurements interval by interval.
+/// The run's books, fed every group's measurements window by window.
 struct Merge<'w, 'a> {
     whole: &'w mut FunctionModel<'a>,
     unreserved_limit: u32,
@@ -254,8 +268,12 @@ struct Merge<'w, 'a> {
 }
 
 impl Merge<'_, '_> {
-    /// Merge the next interval of every group.
-    fn window(&mut self, from_groups: &[mpsc::Receiver<GroupLog>]) -> Result<(), String> {
+    /// Merge the next window of every group, the one ending at `end`.
+    fn window(
+        &mut self,
+        from_groups: &[mpsc::Receiver<GroupLog>],
+        end: SimTime,
+    ) -> Result<(), String> {
         let logs: Vec<GroupLog> = from_groups
             .iter()
             .map(|r| {
@@ -264,13 +282,13 @@ impl Merge<'_, '_> {
             })
             .collect();
         let unreserved: u64 = logs.iter().map(|l| u64::from(l.unreserved_peak)).sum();
-        let end = logs[0].slices.last().map(|s| s.end);
+
         if unreserved >= u64::from(self.unreserved_limit) {
             return Err(format!(
-                "up to {unreserved} requests in flight on unreserved concurrency (the groups' \
-                 peaks added) in the interval ending at {} s: the account's unreserved \
-                 concurrency of {} was within reach",
-                end.map_or(0.0, SimTime::as_secs_f64),
+                "the groups' peaks of requests in flight on unreserved concurrency add up to \
+                 {unreserved} in the minute to {} s, not below the account's unreserved pool \
+                 of {}: its limit may have throttled some",
+                end.as_secs_f64(),
                 self.unreserved_limit
             ));
         }

@@ -60,7 +60,7 @@ use crate::autoscale::{
 use crate::dist::DurationDist;
 use crate::engine::chunks::Chunked;
 use crate::engine::{BlockRng, BlockSeed, Model, Scheduler, SimDuration, SimTime};
-use crate::metrics::{Integral, IntervalSlice, RequestSink, Snapshot};
+use crate::metrics::{CountIntegral, Integral, IntervalSlice, RequestSink, Snapshot};
 use crate::platform::books::{Books, BooksPart, Left};
 use crate::platform::{CapacityStats, Outcome, QueueStats, run_time};
 use crate::traffic::{RequestProfile, Work};
@@ -250,9 +250,10 @@ pub struct FunctionModel<'a> {
     interval_start: SimTime,
     interval_end: SimTime,
     /// Busy environments over the current interval.
-    busy_area: Integral,
-    /// Environment-µs alive in the current interval (credited to its end, debited at reclaim).
-    env_area_us: f64,
+    busy_area: CountIntegral,
+    /// Environment-µs alive in the current interval (credited to its end, debited at reclaim),
+    /// an integer: exact however long the interval, and the sum of groups' parts is the whole.
+    env_area_us: i128,
     interval_invocations: u64,
     interval_mb_ms: u128,
     /// Provisioned concurrency's usage, when it is configured.
@@ -284,8 +285,8 @@ struct GroupSlice {
     open: IntervalSlice,
     busy: u32,
     idle: u32,
-    busy_area: f64,
-    env_area_us: f64,
+    busy_area: u128,
+    env_area_us: i128,
     invocations: u64,
     mb_ms: u128,
 }
@@ -362,8 +363,8 @@ impl<'a> FunctionModel<'a> {
             usage: Invocations::new(meter, same.then_some(setups[0].memory_mb)),
             interval_start: SimTime::ZERO,
             interval_end: SimTime::ZERO + interval,
-            busy_area: Integral::default(),
-            env_area_us: 0.0,
+            busy_area: CountIntegral::default(),
+            env_area_us: 0,
             interval_invocations: 0,
             interval_mb_ms: 0,
             provisioned: cfg
@@ -437,7 +438,7 @@ impl<'a> FunctionModel<'a> {
             });
         }
         let unreserved = self.fns[f].reserved.is_none();
-        let to_end = self.interval_end.saturating_since(now).as_micros() as f64;
+        let to_end = i128::from(self.interval_end.saturating_since(now).as_micros());
         let func = &mut self.fns[f];
         let pc = &mut func.pc;
         pc.level = level;
@@ -462,7 +463,7 @@ impl<'a> FunctionModel<'a> {
             if unreserved {
                 self.unreserved_busy += n;
             }
-            self.env_area_us += f64::from(n) * to_end;
+            self.env_area_us += i128::from(n) * to_end;
             self.peak = self.peak.max(self.alive());
         } else {
             let surplus = (allocated - level).min(pc.idle);
@@ -471,7 +472,7 @@ impl<'a> FunctionModel<'a> {
             if unreserved {
                 self.unreserved_busy -= surplus;
             }
-            self.env_area_us -= f64::from(surplus) * to_end;
+            self.env_area_us -= i128::from(surplus) * to_end;
         }
     }
 
@@ -528,7 +529,7 @@ impl<'a> FunctionModel<'a> {
             if self.fns[f].reserved.is_none() {
                 self.unreserved_busy -= 1;
             }
-            self.env_area_us -= self.interval_end.saturating_since(now).as_micros() as f64;
+            self.env_area_us -= i128::from(self.interval_end.saturating_since(now).as_micros());
         } else {
             pc.idle += 1;
             self.idle += 1;
@@ -539,12 +540,12 @@ impl<'a> FunctionModel<'a> {
     fn close_interval(&mut self, now: SimTime) {
         self.reclaim_all_expired(now);
         // Credits ran to the interval's end; a partial last interval gives the rest back.
-        self.env_area_us -=
-            f64::from(self.alive()) * self.interval_end.saturating_since(now).as_micros() as f64;
+        self.env_area_us -= i128::from(self.alive())
+            * i128::from(self.interval_end.saturating_since(now).as_micros());
         let busy_area = self.busy_area.take(now);
-        // Both are whole µs (counts × µs), so exact as integers.
-        self.total_env_us += self.env_area_us as i128;
-        self.total_busy_us += busy_area as u128;
+        // Whole µs (counts × µs) kept as integers: exact, and the groups' parts add up.
+        self.total_env_us += self.env_area_us;
+        self.total_busy_us += busy_area;
         if let Some(g) = &mut self.group {
             g.slices.push(GroupSlice {
                 end: now,
@@ -573,7 +574,7 @@ impl<'a> FunctionModel<'a> {
         self.interval_mb_ms = 0;
         self.interval_start = now;
         self.interval_end = now + self.books.interval();
-        self.env_area_us = f64::from(self.alive()) * self.books.interval().as_micros() as f64;
+        self.env_area_us = i128::from(self.alive()) * i128::from(self.books.interval().as_micros());
     }
 
     /// Reclaim every environment of function `f` whose keep-alive ran out at or before `now`.
@@ -600,7 +601,7 @@ impl<'a> FunctionModel<'a> {
             }
             idle.pop_front();
             self.idle -= 1;
-            self.env_area_us -= self.interval_end.saturating_since(expiry).as_micros() as f64;
+            self.env_area_us -= i128::from(self.interval_end.saturating_since(expiry).as_micros());
             if let Some(g) = &mut self.group {
                 g.alive.push((expiry, -1, false));
             }
@@ -753,8 +754,8 @@ fn in_flight<'e>(
 fn interval_snapshot(
     busy: u32,
     idle: u32,
-    busy_area: f64,
-    env_area_us: f64,
+    busy_area: u128,
+    env_area_us: i128,
     invocations: u64,
     mb_ms: u128,
 ) -> Snapshot {
@@ -762,7 +763,7 @@ fn interval_snapshot(
         in_service: busy,
         booting: None,
         idle,
-        utilisation: (env_area_us > 0.0).then(|| busy_area / env_area_us),
+        utilisation: (env_area_us > 0).then(|| busy_area as f64 / env_area_us as f64),
         usage_requests: invocations,
         usage_compute: gb_s(mb_ms),
         ..Snapshot::default()
@@ -782,8 +783,8 @@ pub struct FunctionState {
     counts: [u32; 4],
     expiry: Vec<(SimTime, u32)>,
     interval: [SimTime; 2],
-    busy_area: Integral,
-    env_area_us: f64,
+    busy_area: CountIntegral,
+    env_area_us: i128,
     interval_invocations: u64,
     interval_mb_ms: u128,
     open: crate::metrics::OpenInterval,
@@ -948,7 +949,7 @@ impl Model for FunctionModel<'_> {
                 self.reclaim_all_expired(now);
             }
             self.books.cold_start(work.function);
-            self.env_area_us += self.interval_end.saturating_since(now).as_micros() as f64;
+            self.env_area_us += i128::from(self.interval_end.saturating_since(now).as_micros());
             if let Some(g) = &mut self.group {
                 g.alive.push((now, 1, true));
             }
@@ -986,7 +987,7 @@ impl Model for FunctionModel<'_> {
                     }
                 }
                 self.busy -= 1;
-                self.busy_area.set(now, f64::from(self.busy));
+                self.busy_area.set(now, u64::from(self.busy));
                 if timed_out {
                     // "Task timed out": Lambda resets the environment; the next request on
                     // this function starts a new one (a provisioned one initialises again).
@@ -999,7 +1000,7 @@ impl Model for FunctionModel<'_> {
                         sched.schedule_in(init, FunctionEvent::ProvisionedReady { function });
                     } else {
                         self.env_area_us -=
-                            self.interval_end.saturating_since(now).as_micros() as f64;
+                            i128::from(self.interval_end.saturating_since(now).as_micros());
                         if let Some(g) = &mut self.group {
                             g.alive.push((now, -1, false));
                         }
@@ -1069,7 +1070,7 @@ impl FunctionModel<'_> {
     ) {
         let f = work.function as usize;
         self.busy += 1;
-        self.busy_area.set(now, f64::from(self.busy));
+        self.busy_area.set(now, u64::from(self.busy));
         self.peak = self.peak.max(self.alive());
         let run = self.exec_duration(work);
         let timed_out = run > self.cfg.timeout;
