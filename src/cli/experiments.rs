@@ -74,7 +74,8 @@ pub(super) struct SweepArgs {
 
 #[derive(Debug, clap::Args)]
 pub(super) struct MergeArgs {
-    /// The shards' folders.
+    /// The shards' folders, or a folder holding them (every folder in it with a sweep.json:
+    /// what `shards/*` names, where no shell expands it, as in a container).
     #[arg(required = true)]
     shards: Vec<PathBuf>,
     /// Folder for the merged sweep.
@@ -288,20 +289,52 @@ pub(super) fn rerender_sweep(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The shard folders `given` names: each folder holding a sweep.json itself, else each folder in
+/// it that holds one (hidden ones, such as a folder being written, left out), in name order.
+fn shard_folders(given: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    for dir in given {
+        if dir.join("sweep.json").is_file() || !dir.is_dir() {
+            dirs.push(dir.clone());
+            continue;
+        }
+        let mut inside: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.join("sweep.json").is_file()
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        if inside.is_empty() {
+            anyhow::bail!(
+                "{} holds no sweep shard (no sweep.json in it or in a folder in it)",
+                dir.display()
+            );
+        }
+        inside.sort();
+        dirs.extend(inside);
+    }
+    Ok(dirs)
+}
+
 pub(super) fn merge(args: MergeArgs) -> Result<()> {
-    refuse_over_inputs(&args.out, &args.shards)?;
+    let shards = shard_folders(&args.shards)?;
+    refuse_over_inputs(&args.out, &shards)?;
     let mut parts = Vec::new();
-    for dir in &args.shards {
+    for dir in &shards {
         let (meta, runs) = read_sweep(dir)?;
         parts.push((dir.display().to_string(), meta, runs));
     }
-    let shards = parts
+    let split = parts
         .first()
         .and_then(|(_, m, _)| m.shard)
         .map_or(0, |s| s.1);
     let (meta, runs) = experiment::merge(parts).map_err(anyhow::Error::msg)?;
-    if shards as usize > meta.points {
-        eprintln!("{}", more_shards_than_points(shards, meta.points));
+    if split as usize > meta.points {
+        eprintln!("{}", more_shards_than_points(split, meta.points));
     }
     let results = aggregate(&runs, &meta.variants);
     write_all(
@@ -310,11 +343,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
     )?;
     print!("{}", tables::sweep_table(&meta, &results, 60));
     if !quiet() {
-        println!(
-            "Merged {} shards into {}",
-            args.shards.len(),
-            args.out.display()
-        );
+        println!("Merged {} shards into {}", shards.len(), args.out.display());
     }
     Ok(())
 }

@@ -115,6 +115,22 @@ fn sharded_then_merged_equals_unsharded() {
             "{f}"
         );
     }
+    // A folder holding the shards (no shell to expand `shards/*`, as in a container).
+    fs::create_dir_all(d.join("shards")).unwrap();
+    for i in 0..3 {
+        fs::rename(d.join(format!("part{i}")), d.join(format!("shards/{i}"))).unwrap();
+    }
+    sweep_cli(d, &["merge", "shards", "--out", "from-parent"]);
+    for f in ["results.csv", "runs.csv", "sweep.json", "results.parquet"] {
+        assert_eq!(
+            fs::read(d.join("whole").join(f)).unwrap(),
+            fs::read(d.join("from-parent").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    for i in 0..3 {
+        fs::rename(d.join(format!("shards/{i}")), d.join(format!("part{i}"))).unwrap();
+    }
     // A missing shard is refused.
     let err = fails(d, &["merge", "part0", "part2", "--out", "bad"]);
     assert!(err.contains("missing shard(s): 1/3"), "{err}");

@@ -263,7 +263,8 @@ pub struct Window {
     pub arrivals: u64,
     /// 99th-percentile latency of the requests that completed in it, ms.
     pub p99_ms: Option<f64>,
-    /// Throttled + timed out, per arrival in it, %.
+    /// Throttled + timed out in it, per arrival in it (or per failure, when more failed than
+    /// arrived: timeouts of earlier arrivals), %.
     pub failed_pct: f64,
     /// The traffic's named events under way in it (a sale, a spike), so the window says why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -280,11 +281,15 @@ pub const MIN_COMPLETIONS_FOR_P99: u64 = 100;
 /// all intervals when none has that many); the failed share over intervals with arrivals, and
 /// only when some request failed. Ties go to the earliest interval.
 pub fn worst_windows(rows: &[IntervalRow]) -> (Option<Window>, Option<Window>) {
+    // Failures are counted in the interval they happen in, a timeout when it falls due, maybe
+    // long after its request arrived: an interval where more requests failed than arrived (a
+    // 900 s timeout's, with no arrival since) counts as 100 % failed, not as none.
     let failed_pct = |r: &IntervalRow| {
-        if r.arrivals == 0 {
+        let failed = r.throttled + r.timed_out;
+        if failed == 0 {
             0.0
         } else {
-            (r.throttled + r.timed_out) as f64 / r.arrivals as f64 * 100.0
+            failed as f64 / r.arrivals.max(failed) as f64 * 100.0
         }
     };
     let window = |i: usize| {
@@ -410,6 +415,32 @@ mod tests {
         let failed = failed.unwrap();
         assert_eq!((failed.start_s, failed.failed_pct), (120.0, 30.0));
         assert_eq!(worst_windows(&rows[..1]).1, None);
+    }
+
+    /// Three requests of 20 minutes, one an hour from 0, under a 900 s timeout: each times out
+    /// at 900 s after it arrived, in an interval where nothing arrives (the case
+    /// lambda-timeout). The worst failed interval is the first of them, 1 failure of 1: 100 %,
+    /// not "none" for want of arrivals.
+    #[test]
+    fn timeouts_in_an_interval_without_arrivals_are_its_failures() {
+        let row = |end_s, arrivals, timed_out| IntervalRow {
+            end_s,
+            arrivals,
+            timed_out,
+            ..IntervalRow::default()
+        };
+        let rows = [
+            row(60.0, 1, 0),
+            row(900.0, 0, 0),
+            row(960.0, 0, 1),
+            row(3_660.0, 1, 0),
+            row(4_560.0, 0, 1),
+        ];
+        let failed = worst_windows(&rows).1.unwrap();
+        assert_eq!(
+            (failed.start_s, failed.end_s, failed.failed_pct),
+            (900.0, 960.0, 100.0)
+        );
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub fn headline(report: &RunReport) -> String {
                 );
                 match failures(v) {
                     Some(f) => s += &format!(", but it failed requests: {f}"),
+                    None if v.requests.in_flight_at_end > 0 => {
+                        s += &format!(
+                            ", no request failed ({} still running at the horizon)",
+                            crate::count(v.requests.in_flight_at_end)
+                        )
+                    }
                     None => s += ", every request served",
                 }
                 s + "; no [slo] was set, so latency was not weighed."

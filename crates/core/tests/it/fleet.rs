@@ -157,6 +157,12 @@ fn absurd_rates_are_refused_with_the_allowed_range() {
             "{file}: {err}"
         );
     }
+    // 1e308/s (case-4441) is written as such, not as its 309 digits.
+    let err = parse_error(&fixture("fuzz/scenarios/case-4441.toml"));
+    assert!(
+        err.contains("1e308 requests per second is too high") && !err.contains("000000000"),
+        "{err}"
+    );
     // A daily profile whose peak hour goes past the bound is refused at that hour.
     let daily = fixture("fuzz/scenarios/case-19.toml")
         .replace("rate_per_s = 20,", "rate_per_s = 300000,")

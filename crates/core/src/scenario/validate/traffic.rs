@@ -121,12 +121,22 @@ pub(super) fn traffic(cx: &Ctx, raw: &RawTraffic) -> Result<Traffic> {
 /// finish, and a rate of 10^9/s once ran a fleet's queue out of memory.
 pub(crate) const MAX_RATE_PER_S: f64 = 1.0e6;
 
+/// A rate as an error message writes it: as written up to 10^15, in scientific notation above
+/// (`1e308`, not 309 digits).
+fn rate_text(rate: f64) -> String {
+    if rate.abs() >= 1e15 {
+        format!("{rate:e}")
+    } else {
+        format!("{rate}")
+    }
+}
+
 /// Refuse an arrival rate above [`MAX_RATE_PER_S`].
 fn rate_at_most(cx: &Ctx, path: &[Step], rate: f64) -> Result<f64> {
     if rate > MAX_RATE_PER_S {
         return Err(cx.err(
             path,
-            format!("{rate} requests per second is too high"),
+            format!("{} requests per second is too high", rate_text(rate)),
             "allowed: at most 1,000,000 requests per second (3.6 billion events per simulated \
              hour already); scale the result of a lower rate instead",
         ));
@@ -521,7 +531,7 @@ fn daily(cx: &Ctx, a: &[Step], raw: &RawArrivals) -> Result<ArrivalProcess> {
                         &path,
                         format!(
                             "rate_per_s × {m} = {} requests per second is too high",
-                            rates_per_s[h]
+                            rate_text(rates_per_s[h])
                         ),
                         "allowed: at most 1,000,000 requests per second in any hour",
                     ));
