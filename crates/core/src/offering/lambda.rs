@@ -23,9 +23,10 @@ use crate::engine::{self, SimDuration, SimTime};
 use crate::metrics::{FunctionOutcome, IntervalRow};
 use crate::platform::Outcome;
 use crate::platform::PlatformFamily;
+#[cfg(feature = "parallel")]
+use crate::platform::serverless::limits::REQUESTS_PER_SECOND_PER_CONCURRENCY;
 use crate::platform::serverless::limits::{
     self, DEFAULT_CONCURRENCY, MAX_TIMEOUT, MIN_TIMEOUT, MIN_UNRESERVED_CONCURRENCY,
-    REQUESTS_PER_SECOND_PER_CONCURRENCY,
 };
 use crate::platform::serverless::{
     DEFAULT_KEEP_ALIVE, FunctionConfig, FunctionModel, FunctionSetup, MAX_MEMORY_MB, MIN_MEMORY_MB,

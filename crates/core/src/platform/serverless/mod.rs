@@ -267,6 +267,7 @@ pub struct FunctionModel<'a> {
 
 /// What a model running one group of a workload's functions hands over after each stretch of
 /// time ([`FunctionModel::take_window`]), for the run's books to merge with the other groups'.
+#[cfg_attr(not(feature = "parallel"), allow(dead_code))]
 #[derive(Debug, Default)]
 struct GroupLog {
     /// The intervals closed: the group's part of each.
@@ -279,6 +280,7 @@ struct GroupLog {
 }
 
 /// One function group's part of a reporting interval.
+#[cfg_attr(not(feature = "parallel"), allow(dead_code))]
 #[derive(Debug)]
 struct GroupSlice {
     end: SimTime,
