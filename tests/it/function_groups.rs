@@ -6,47 +6,16 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
 use crate::common::manifest_dir;
-use crate::stretches::files;
+use crate::stretches::{run_with, same_folder};
 
 /// Run `file` with `--function-groups groups` and the extra `args` into `out`; returns what it
 /// printed on stderr.
 fn run(file: &Path, groups: u32, args: &[&str], out: &Path) -> String {
-    let output = Command::cargo_bin("scalesim")
-        .unwrap()
-        .arg("run")
-        .arg(file)
-        .args(["--function-groups", &groups.to_string()])
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stderr).unwrap()
-}
-
-/// Every file of `got` is the file of `expected`, byte for byte.
-fn same_folder(expected: &Path, got: &Path, what: &str) {
-    let (expected, got) = (files(expected), files(got));
-    assert_eq!(
-        got.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>(),
-        "{what}: not the same files"
-    );
-    for (path, bytes) in &expected {
-        assert!(
-            got[path] == *bytes,
-            "{what}: {path} differs from the run in one go"
-        );
-    }
+    let groups = groups.to_string();
+    let mut all = vec!["--function-groups", groups.as_str()];
+    all.extend_from_slice(args);
+    run_with(file, &all, out)
 }
 
 #[test]

@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use crate::common::manifest_dir;
 
 /// Every file of a report folder, by path relative to it.
-pub(crate) fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -27,14 +27,39 @@ pub(crate) fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Every file of `got` is the file of `expected`, byte for byte.
+pub(crate) fn same_folder(expected: &Path, got: &Path, what: &str) {
+    let (expected, got) = (files(expected), files(got));
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{what}: not the same files"
+    );
+    for (path, bytes) in &expected {
+        assert!(
+            got[path] == *bytes,
+            "{what}: {path} differs from the run in one go"
+        );
+    }
+}
+
 /// Run `scenarios/<file>` over `horizon` cut into `stretches`; returns what it printed on
 /// stderr.
 fn run(file: &Path, horizon: &str, stretches: u32, out: &Path) -> String {
+    run_with(
+        file,
+        &["--horizon", horizon, "--stretches", &stretches.to_string()],
+        out,
+    )
+}
+
+/// `scalesim run FILE ARGS --out OUT`, which must succeed; returns what it printed on stderr.
+pub(crate) fn run_with(file: &Path, args: &[&str], out: &Path) -> String {
     let output = Command::cargo_bin("scalesim")
         .unwrap()
         .arg("run")
         .arg(file)
-        .args(["--horizon", horizon, "--stretches", &stretches.to_string()])
+        .args(args)
         .arg("--out")
         .arg(out)
         .output()
@@ -73,8 +98,7 @@ fn every_shipped_scenario_writes_the_same_report_in_stretches() {
         }
         let one = tmp.path().join(format!("{name}-1"));
         run(file, HORIZON, 1, &one);
-        let expected = files(&one);
-        assert!(expected.contains_key("summary.json"), "{name}");
+        assert!(files(&one).contains_key("summary.json"), "{name}");
         for n in [2, 4] {
             let out = tmp.path().join(format!("{name}-{n}"));
             let said = run(file, HORIZON, n, &out);
@@ -84,18 +108,7 @@ fn every_shipped_scenario_writes_the_same_report_in_stretches() {
                     .filter(|l| l.contains(" ran in one go, as --stretches 1: "))
                     .map(|l| format!("{name}: {l}")),
             );
-            let got = files(&out);
-            assert_eq!(
-                got.keys().collect::<Vec<_>>(),
-                expected.keys().collect::<Vec<_>>(),
-                "{name} at {n} stretches: not the same files"
-            );
-            for (path, bytes) in &expected {
-                assert!(
-                    got[path] == *bytes,
-                    "{name} at {n} stretches: {path} differs from the run in one go"
-                );
-            }
+            same_folder(&one, &out, &format!("{name} at {n} stretches"));
         }
     }
     // Lambda variants on an arrival process ran in stretches (and said so), in several

@@ -27,7 +27,7 @@
 use std::collections::VecDeque;
 use std::sync::mpsc;
 
-use super::{FunctionModel, GroupLog, in_flight, interval_snapshot};
+use super::{FunctionModel, GroupLog, IntervalMeasure, in_flight};
 use crate::engine::{Fed, SimDuration, SimTime};
 use crate::metrics::IntervalSlice;
 use crate::platform::Outcome;
@@ -320,14 +320,11 @@ impl Merge<'_, '_> {
                 .collect();
             let at = parts[0].end;
             debug_assert!(parts.iter().all(|p| p.end == at));
-            let snapshot = interval_snapshot(
-                parts.iter().map(|p| p.busy).sum(),
-                parts.iter().map(|p| p.idle).sum(),
-                parts.iter().map(|p| p.busy_area).sum(),
-                parts.iter().map(|p| p.env_area_us).sum(),
-                parts.iter().map(|p| p.invocations).sum(),
-                parts.iter().map(|p| p.mb_ms).sum(),
-            );
+            let mut measured = IntervalMeasure::default();
+            for p in &parts {
+                measured.add(&p.measured);
+            }
+            let snapshot = measured.snapshot();
             let slices: Vec<IntervalSlice> = parts.into_iter().map(|p| p.open).collect();
             self.whole.books.close_merged_interval(at, slices, snapshot);
         }

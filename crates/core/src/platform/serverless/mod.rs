@@ -285,12 +285,48 @@ struct GroupLog {
 struct GroupSlice {
     end: SimTime,
     open: IntervalSlice,
+    measured: IntervalMeasure,
+}
+
+/// What the model measured of an interval beyond fates: busy and idle environments at its end,
+/// busy environment-µs and environment-µs alive over it, invocations and billed MB·ms. All
+/// whole numbers, so the measures of function groups add up exactly to the run's.
+#[derive(Clone, Copy, Debug, Default)]
+struct IntervalMeasure {
     busy: u32,
     idle: u32,
     busy_area: u128,
     env_area_us: i128,
     invocations: u64,
     mb_ms: u128,
+}
+
+impl IntervalMeasure {
+    /// The interval's capacity snapshot (utilisation is busy ÷ alive environment-µs; compute
+    /// is the MB·ms as GB-s).
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            in_service: self.busy,
+            booting: None,
+            idle: self.idle,
+            utilisation: (self.env_area_us > 0)
+                .then(|| self.busy_area as f64 / self.env_area_us as f64),
+            usage_requests: self.invocations,
+            usage_compute: gb_s(self.mb_ms),
+            ..Snapshot::default()
+        }
+    }
+
+    /// Another group's measure of the same interval added in.
+    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
+    fn add(&mut self, other: &IntervalMeasure) {
+        self.busy += other.busy;
+        self.idle += other.idle;
+        self.busy_area += other.busy_area;
+        self.env_area_us += other.env_area_us;
+        self.invocations += other.invocations;
+        self.mb_ms += other.mb_ms;
+    }
 }
 
 impl<'a> FunctionModel<'a> {
@@ -548,29 +584,21 @@ impl<'a> FunctionModel<'a> {
         // Whole µs (counts × µs) kept as integers: exact, and the groups' parts add up.
         self.total_env_us += self.env_area_us;
         self.total_busy_us += busy_area;
-        if let Some(g) = &mut self.group {
-            g.slices.push(GroupSlice {
+        let measured = IntervalMeasure {
+            busy: self.busy,
+            idle: self.idle,
+            busy_area,
+            env_area_us: self.env_area_us,
+            invocations: self.interval_invocations,
+            mb_ms: self.interval_mb_ms,
+        };
+        match &mut self.group {
+            Some(g) => g.slices.push(GroupSlice {
                 end: now,
                 open: self.books.take_open_interval(),
-                busy: self.busy,
-                idle: self.idle,
-                busy_area,
-                env_area_us: self.env_area_us,
-                invocations: self.interval_invocations,
-                mb_ms: self.interval_mb_ms,
-            });
-        } else {
-            self.books.close_interval(
-                now,
-                interval_snapshot(
-                    self.busy,
-                    self.idle,
-                    busy_area,
-                    self.env_area_us,
-                    self.interval_invocations,
-                    self.interval_mb_ms,
-                ),
-            );
+                measured,
+            }),
+            None => self.books.close_interval(now, measured.snapshot()),
         }
         self.interval_invocations = 0;
         self.interval_mb_ms = 0;
@@ -748,28 +776,6 @@ fn in_flight<'e>(
         .collect();
     in_flight.sort_unstable();
     in_flight
-}
-
-/// An interval's capacity snapshot from what the model measured in it: busy and idle
-/// environments at its end, busy environment-µs and environment-µs alive over it (utilisation is
-/// their ratio), invocations and billed MB·ms (as GB-s).
-fn interval_snapshot(
-    busy: u32,
-    idle: u32,
-    busy_area: u128,
-    env_area_us: i128,
-    invocations: u64,
-    mb_ms: u128,
-) -> Snapshot {
-    Snapshot {
-        in_service: busy,
-        booting: None,
-        idle,
-        utilisation: (env_area_us > 0).then(|| busy_area as f64 / env_area_us as f64),
-        usage_requests: invocations,
-        usage_compute: gb_s(mb_ms),
-        ..Snapshot::default()
-    }
 }
 
 /// The state of [`FunctionModel`] that decides what happens next ([`Chunked::state`]): every

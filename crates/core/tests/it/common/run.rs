@@ -13,27 +13,29 @@ use scalesim_core::scenario::Scenario;
 /// "Functions in parallel"), which must give the same report.
 pub fn run(s: &Scenario) -> RunReport {
     let report = scalesim_core::sim::run(s, &|_| {});
-    if s.traffic.functions().len() > 1 && report.variants.iter().any(|v| v.platform == "lambda") {
-        let mut split = s.clone();
-        split.function_groups = 3;
-        let mut grouped = scalesim_core::sim::run(&split, &|_| {});
-        grouped.function_groups.clear();
-        assert!(
-            grouped == report,
-            "{}: the run in 3 groups of functions differs from the run in one go",
-            s.name
-        );
+    let lambda = report.variants.iter().any(|v| v.platform == "lambda");
+    if lambda && s.traffic.functions().len() > 1 {
+        same_report(s, &report, "in 3 groups of functions", |s| {
+            s.function_groups = 3
+        });
     }
-    if s.traffic.starts_anywhere() && report.variants.iter().any(|v| v.platform == "lambda") {
-        let mut cut = s.clone();
-        cut.stretches = 4;
-        let mut stretched = scalesim_core::sim::run(&cut, &|_| {});
-        stretched.stretches.clear();
-        assert!(
-            stretched == report,
-            "{}: the run in 4 stretches differs from the run in one go",
-            s.name
-        );
+    if lambda && s.traffic.starts_anywhere() {
+        same_report(s, &report, "in 4 stretches", |s| s.stretches = 4);
     }
     report
+}
+
+/// Run `s` as `change` says to run it (in stretches, in groups) and assert its report is
+/// `report`, the run in one go's (what each mode says of itself, on stderr, left out).
+fn same_report(s: &Scenario, report: &RunReport, how: &str, change: impl FnOnce(&mut Scenario)) {
+    let mut other = s.clone();
+    change(&mut other);
+    let mut got = scalesim_core::sim::run(&other, &|_| {});
+    got.stretches.clear();
+    got.function_groups.clear();
+    assert!(
+        got == *report,
+        "{}: the run {how} differs from the run in one go",
+        s.name
+    );
 }
